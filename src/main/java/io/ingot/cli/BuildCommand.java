@@ -1,13 +1,50 @@
 package io.ingot.cli;
 
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildEngine;
+import io.ingot.pipeline.BuildOptions;
+import io.ingot.pipeline.OnError;
+import io.ingot.pipeline.Stages;
+import io.ingot.recipe.LoadedRecipe;
+import io.ingot.recipe.RecipeLoader;
+import io.ingot.util.IngotPaths;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "build", mixinStandardHelpOptions = true, description = "Build a template from a recipe.")
+@Command(name = "build", mixinStandardHelpOptions = true,
+        description = {"Build a template from a recipe: boot the installation media, type the boot command,",
+                "serve the answer files, wait for the install, provision over SSH, seal, shut down,",
+                "convert and publish. Progress and each stage's duration go to the console and to",
+                "images/.builds/<recipe>/<build-id>/build.log."})
 public class BuildCommand implements Callable<Integer> {
+
+    @Parameters(paramLabel = "RECIPE", description = "The recipe file, e.g. recipes/tiny-linux.yaml.")
+    Path recipe;
+
+    @Option(names = "--var", paramLabel = "NAME=VALUE", description = "Override a recipe variable (repeatable).")
+    Map<String, String> variables = new LinkedHashMap<>();
+
+    @Option(names = "--on-error", paramLabel = "MODE", defaultValue = "cleanup",
+            description = {"What a failed build leaves: cleanup (default: stop QEMU, remove disks, keep logs),",
+                    "abort (leave everything as it is, QEMU running, and print where),",
+                    "keep (stop QEMU, keep the VM disk and logs)."})
+    OnError onError;
+
     @Override
-    public Integer call() {
-        return NotYet.fail("build");
+    public Integer call() throws Exception {
+        IngotPaths paths = IngotPaths.fromEnvironment();
+        LoadedRecipe loaded = new RecipeLoader().load(recipe, variables);
+        BuildOptions options = new BuildOptions(onError, variables, true, System.out);
+        try (BuildEngine engine = new BuildEngine(Stages.standard(paths))) {
+            BuildContext build = engine.runner(paths).run(loaded, options);
+            if (build.failure() != null) throw new BuildFailed(build.failure().getMessage());
+            return 0;
+        }
     }
 }

@@ -1,0 +1,130 @@
+package io.ingot.pipeline;
+
+import io.ingot.guest.BuildKey;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.qemu.Accelerator;
+import io.ingot.qemu.QemuInstallation;
+import io.ingot.qemu.QemuProcess;
+import io.ingot.recipe.LoadedRecipe;
+import io.ingot.util.IngotPaths;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything one build knows while it runs. Stages read what earlier stages left here and
+ * add their own results; the route passes it from stage to stage as the exchange body.
+ */
+public final class BuildContext {
+    private final String buildId;
+    private final LoadedRecipe recipe;
+    private final BuildOptions options;
+    private final IngotPaths paths;
+    private final Path buildDir;
+    private final BuildLog log;
+    private final Timings timings = new Timings();
+    private final Deque<Stage> ran = new ArrayDeque<>();
+    private final Instant started = Instant.now();
+    private final Map<String, Object> answerModel = new LinkedHashMap<>();
+
+    private final java.util.List<AutoCloseable> leases = new java.util.ArrayList<>();
+    private QemuInstallation qemu;
+    private Path runtimeDir;
+    private boolean published;
+    private Accelerator accelerator;
+    private Path installMedia;
+    private Path kernel;
+    private Path initrd;
+    private String mediaChecksum;
+    private Path disk;
+    private Path answerDir;
+    private int httpPort;
+    private BuildKey buildKey;
+    private QemuProcess vm;
+    private Path serialLog;
+    private int sshPort;
+    private SshCommunicator ssh;
+    private String result;
+    private Throwable failure;
+
+    public BuildContext(String buildId, LoadedRecipe recipe, BuildOptions options, IngotPaths paths,
+                        Path buildDir, BuildLog log) {
+        this.buildId = buildId;
+        this.recipe = recipe;
+        this.options = options;
+        this.paths = paths;
+        this.buildDir = buildDir;
+        this.log = log;
+    }
+
+    public String buildId() { return buildId; }
+    public LoadedRecipe recipe() { return recipe; }
+    public String name() { return recipe.recipe().name(); }
+    public BuildOptions options() { return options; }
+    public IngotPaths paths() { return paths; }
+    public Path buildDir() { return buildDir; }
+    public BuildLog log() { return log; }
+    public Timings timings() { return timings; }
+    public Deque<Stage> ran() { return ran; }
+    public Instant started() { return started; }
+
+    /**
+     * The FreeMarker model for answer files and recipe strings: httpIp, httpPort, sshPublicKey,
+     * name, buildId and the recipe's variables by name.
+     */
+    public Map<String, Object> model() {
+        Map<String, Object> m = new HashMap<>(recipe.variables());
+        m.put("name", name());
+        m.put("buildId", buildId);
+        m.put("httpIp", "10.0.2.2");
+        m.put("httpPort", String.valueOf(httpPort));
+        if (buildKey != null) m.put("sshPublicKey", buildKey.publicKeyLine("ingot-build-" + buildId));
+        m.putAll(answerModel);
+        return m;
+    }
+
+    public QemuInstallation qemu() { return qemu; }
+    public void qemu(QemuInstallation q) { this.qemu = q; }
+    /** A short private directory for QMP sockets (unix socket paths are limited to 107 bytes). */
+    public Path runtimeDir() { return runtimeDir; }
+    public void runtimeDir(Path p) { this.runtimeDir = p; }
+    public boolean published() { return published; }
+    public void published(boolean p) { this.published = p; }
+    /** Ports and other leases held for the build's lifetime; released by the prepare stage's cleanup. */
+    public java.util.List<AutoCloseable> leases() { return leases; }
+    public Accelerator accelerator() { return accelerator; }
+    public void accelerator(Accelerator a) { this.accelerator = a; }
+    public Path installMedia() { return installMedia; }
+    public void installMedia(Path p) { this.installMedia = p; }
+    public Path kernel() { return kernel; }
+    public void kernel(Path p) { this.kernel = p; }
+    public Path initrd() { return initrd; }
+    public void initrd(Path p) { this.initrd = p; }
+    public String mediaChecksum() { return mediaChecksum; }
+    public void mediaChecksum(String c) { this.mediaChecksum = c; }
+    public Path disk() { return disk; }
+    public void disk(Path p) { this.disk = p; }
+    public Path answerDir() { return answerDir; }
+    public void answerDir(Path p) { this.answerDir = p; }
+    public int httpPort() { return httpPort; }
+    public void httpPort(int p) { this.httpPort = p; }
+    public BuildKey buildKey() { return buildKey; }
+    public void buildKey(BuildKey k) { this.buildKey = k; }
+    public QemuProcess vm() { return vm; }
+    public void vm(QemuProcess p) { this.vm = p; }
+    public Path serialLog() { return serialLog; }
+    public void serialLog(Path p) { this.serialLog = p; }
+    public int sshPort() { return sshPort; }
+    public void sshPort(int p) { this.sshPort = p; }
+    public SshCommunicator ssh() { return ssh; }
+    public void ssh(SshCommunicator s) { this.ssh = s; }
+    public String result() { return result; }
+    public void result(String r) { this.result = r; }
+    public Throwable failure() { return failure; }
+    public void failure(Throwable t) { this.failure = t; }
+}

@@ -1,0 +1,116 @@
+package io.ingot.pipeline;
+
+import io.ingot.util.Durations;
+import org.apache.camel.Exchange;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The route bean behind {@code routes/build.camel.yaml}: runs one stage by name, and on the way out
+ * cleans up the stages that ran, in reverse order, as {@code --on-error} says.
+ */
+public final class Pipeline {
+    private final Map<String, Stage> stages = new LinkedHashMap<>();
+
+    public Pipeline(List<Stage> stageList) {
+        for (Stage s : stageList) stages.put(s.name(), s);
+    }
+
+    public List<String> stageNames() { return new ArrayList<>(stages.keySet()); }
+
+    /** Runs one stage, timing it and turning any exception into a {@link StageFailure} naming the stage. */
+    public void run(BuildContext build, String stageName) {
+        Stage stage = stages.get(stageName);
+        if (stage == null) throw new IllegalStateException("route names an unknown stage: " + stageName);
+        int number = stageNames().indexOf(stageName) + 1;
+        String label = "[" + number + "/" + stages.size() + "] " + stageName;
+        Instant start = Instant.now();
+        build.log().stage(label + " (at " + Durations.format(Duration.between(build.started(), start)) + ")");
+        build.ran().push(stage); // pushed before run: a stage that fails half-way still cleans up
+        try {
+            stage.run(build);
+        } catch (Exception | Error e) {
+            long ms = Duration.between(start, Instant.now()).toMillis();
+            build.timings().add(stageName, start, ms, "failed");
+            throw failure(build, stageName, e);
+        }
+        long ms = Duration.between(start, Instant.now()).toMillis();
+        build.timings().add(stageName, start, ms, "ok");
+        build.log().stage(label + " done in " + Durations.format(Duration.ofMillis(ms)));
+    }
+
+    /** doCatch of the route: remember why the build failed. */
+    public void failed(Exchange exchange) {
+        BuildContext build = exchange.getIn().getBody(BuildContext.class);
+        Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        build.failure(t instanceof StageFailure ? t : failure(build, "unknown", t));
+    }
+
+    /** doFinally of the route: cleanup in reverse order, timings, the summary line. */
+    public void finish(BuildContext build) {
+        boolean failed = build.failure() != null;
+        if (failed && build.options().onError() == OnError.ABORT) {
+            build.log().stage("build failed; --on-error=abort left everything in place:");
+            build.log().info("build directory: " + build.buildDir());
+            if (build.vm() != null && build.vm().isAlive()) {
+                build.log().info("QEMU still running, pid " + build.vm().pid()
+                        + (build.sshPort() > 0 ? ", SSH on 127.0.0.1:" + build.sshPort() : ""));
+            }
+        } else {
+            for (Iterator<Stage> it = build.ran().iterator(); it.hasNext(); ) {
+                Stage stage = it.next();
+                try {
+                    stage.cleanup(build);
+                } catch (Exception e) {
+                    build.log().info("cleanup of " + stage.name() + " failed: " + e.getMessage());
+                }
+            }
+        }
+        try {
+            build.timings().write(build.buildDir().resolve("timings.json"));
+        } catch (IOException e) {
+            build.log().info("cannot write timings.json: " + e.getMessage());
+        }
+        Duration total = Duration.between(build.started(), Instant.now());
+        if (failed) {
+            build.log().stage("build " + build.buildId() + " of " + build.name() + " FAILED after "
+                    + Durations.format(total) + "; logs in " + build.buildDir());
+        } else {
+            build.log().stage("build " + build.buildId() + " of " + build.name() + " finished in "
+                    + Durations.format(total) + ": " + build.result());
+        }
+    }
+
+    private static StageFailure failure(BuildContext build, String stageName, Throwable cause) {
+        if (cause instanceof StageFailure sf) return sf;
+        String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        StringBuilder msg = new StringBuilder("stage " + stageName + " failed: " + why);
+        if (build.vm() != null && build.serialLog() != null) {
+            msg.append("\n--- last 20 lines of the serial console (").append(build.serialLog()).append(") ---");
+            for (String line : tail(build.serialLog(), 20)) msg.append('\n').append(line);
+        }
+        return new StageFailure(stageName, build.log().mask(msg.toString()), cause);
+    }
+
+    static List<String> tail(Path file, int n) {
+        try {
+            List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> out = new ArrayList<>();
+            for (String l : lines.subList(Math.max(0, lines.size() - n), lines.size())) {
+                out.add(l.replaceAll("[\\p{Cntrl}&&[^\t]]", ""));
+            }
+            return out;
+        } catch (IOException e) {
+            return List.of("(serial log unreadable: " + e.getMessage() + ")");
+        }
+    }
+}

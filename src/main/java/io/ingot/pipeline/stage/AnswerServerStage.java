@@ -1,0 +1,37 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.Stage;
+import io.ingot.server.AnswerFileServer;
+import io.ingot.server.PortAllocator;
+import io.ingot.server.PortLease;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Serves the build's answer files on 127.0.0.1 (the guest reaches it as 10.0.2.2 through QEMU user
+ * networking), on a port allocated centrally so parallel builds never clash; each request is logged.
+ */
+public final class AnswerServerStage implements Stage {
+    private final PortAllocator ports;
+
+    public AnswerServerStage(PortAllocator ports) { this.ports = ports; }
+
+    @Override
+    public String name() { return "answer-server"; }
+
+    @Override
+    public void run(BuildContext build) throws Exception {
+        Path dir = build.buildDir().resolve("http");
+        Files.createDirectories(dir);
+        build.answerDir(dir);
+        PortLease lease = ports.allocate();
+        build.leases().add(lease);
+        AnswerFileServer server = new AnswerFileServer(dir, lease.port(), line -> build.log().output("http", line)).start();
+        build.leases().add(server);
+        build.httpPort(server.port());
+        build.log().info("answer files served at http://127.0.0.1:" + server.port() + "/ (guest: http://10.0.2.2:"
+                + server.port() + "/)");
+    }
+}

@@ -1,0 +1,46 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.Renderer;
+import io.ingot.pipeline.Stage;
+import io.ingot.qemu.Keyboard;
+import io.ingot.recipe.BootAction;
+import io.ingot.recipe.BootCommand;
+import io.ingot.recipe.Recipe;
+import io.ingot.util.Durations;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Types the recipe's boot command into the installer through QMP {@code send-key}. */
+public final class BootCommandStage implements Stage {
+    private final Renderer renderer;
+
+    public BootCommandStage(Renderer renderer) { this.renderer = renderer; }
+
+    @Override
+    public String name() { return "boot-command"; }
+
+    @Override
+    public void run(BuildContext build) throws Exception {
+        Recipe.Boot boot = build.recipe().recipe().boot();
+        if (boot.command().isEmpty()) {
+            build.log().info("no boot command");
+            return;
+        }
+        List<BootAction> actions = new ArrayList<>();
+        for (int i = 0; i < boot.command().size(); i++) {
+            String line = renderer.render("boot.command[" + i + "]", boot.command().get(i), build.model());
+            build.log().info("boot command: " + line);
+            actions.addAll(BootCommand.parse(line));
+        }
+        var wait = Durations.parse(boot.initialWait());
+        if (!wait.isZero()) {
+            build.log().info("waiting " + Durations.format(wait) + " before typing");
+            Thread.sleep(wait.toMillis());
+        }
+        Keyboard keyboard = new Keyboard(build.vm().qmp(), Durations.parse(boot.keyInterval()), build.serialLog(),
+                line -> build.log().output("keys", line));
+        keyboard.type(actions, Durations.parse(boot.timeout()));
+    }
+}

@@ -1,0 +1,31 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.guest.SshCommunicator;
+import io.ingot.pipeline.BuildContext;
+import io.ingot.recipe.Recipe;
+import io.ingot.util.Durations;
+
+import java.time.Duration;
+
+/** (Re)connects the build's SSH communicator to the running guest through its forwarded port. */
+final class GuestConnection {
+    private GuestConnection() { }
+
+    static SshCommunicator open(BuildContext build, Duration timeout) throws Exception {
+        Recipe.Communicator c = build.recipe().recipe().communicator();
+        if (build.ssh() != null) build.ssh().close();
+        build.log().info("waiting up to " + Durations.format(timeout) + " for SSH on 127.0.0.1:" + build.sshPort()
+                + " as " + c.user());
+        long t0 = System.nanoTime();
+        SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", build.sshPort(), c.user(),
+                build.buildKey().keyPair(), timeout);
+        build.ssh(ssh);
+        build.log().info(String.format("SSH answered after %.1fs, host key %s",
+                (System.nanoTime() - t0) / 1e9, ssh.hostKeyFingerprint()));
+        return ssh;
+    }
+
+    static Duration timeout(BuildContext build) {
+        return Durations.parse(build.recipe().recipe().communicator().timeout());
+    }
+}

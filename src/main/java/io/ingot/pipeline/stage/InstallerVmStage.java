@@ -1,0 +1,42 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.Renderer;
+import io.ingot.pipeline.Stage;
+import io.ingot.qemu.QemuCommand;
+import io.ingot.recipe.Recipe;
+
+/**
+ * Starts the installer VM: the installation ISO (or kernel + initrd) and the empty disk, user-mode
+ * network (the guest reaches the answer server as 10.0.2.2), {@code -no-reboot} so the installer's
+ * final power-off or reboot ends it.
+ */
+public final class InstallerVmStage implements Stage {
+    private final Renderer renderer;
+
+    public InstallerVmStage(Renderer renderer) { this.renderer = renderer; }
+
+    @Override
+    public String name() { return "installer-vm"; }
+
+    @Override
+    public void run(BuildContext build) throws Exception {
+        Recipe.Machine m = build.recipe().recipe().machine();
+        Recipe.Media media = build.recipe().recipe().media();
+        QemuCommand.Builder b = GuestVm.command(build, "install")
+                .noReboot(true)
+                .nic(QemuCommand.Nic.user(m.nic().model(), null, null));
+        if (media.isIso()) {
+            b.cdrom(build.installMedia()).bootOrder("dc");
+        } else {
+            String append = media.append() == null ? null : renderer.render("media.append", media.append(), build.model());
+            b.kernel(build.kernel(), build.initrd(), append);
+        }
+        GuestVm.start(build, b.build(), "install");
+    }
+
+    @Override
+    public void cleanup(BuildContext build) {
+        GuestVm.stop(build);
+    }
+}

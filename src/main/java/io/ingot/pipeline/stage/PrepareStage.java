@@ -1,0 +1,62 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.guest.BuildKey;
+import io.ingot.media.TinyInstallMedia;
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.Stage;
+import io.ingot.qemu.AcceleratorProbe;
+import io.ingot.qemu.QemuInstallation;
+import io.ingot.qemu.QemuProcess;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Gets a build ready: kills QEMU processes left by builds that died (stale pidfiles), detects QEMU
+ * and its features, chooses the accelerator (and says why), makes the per-build SSH key.
+ */
+public final class PrepareStage implements Stage {
+    private final AcceleratorProbe probe;
+
+    public PrepareStage(AcceleratorProbe probe) { this.probe = probe; }
+
+    @Override
+    public String name() { return "prepare"; }
+
+    @Override
+    public void run(BuildContext build) throws Exception {
+        for (String line : QemuProcess.reapStale(build.paths().state().resolve("run"))) build.log().info(line);
+        QemuInstallation qemu = QemuInstallation.detect();
+        build.qemu(qemu);
+        build.log().info("QEMU " + qemu.version() + " (" + qemu.system() + ")");
+        build.accelerator(probe.choose(build.recipe().recipe().machine().accel()));
+        build.log().info("accelerator: " + build.accelerator().reason());
+        build.runtimeDir(Files.createTempDirectory("ingot-", PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------"))));
+        build.buildKey(BuildKey.generate());
+        build.log().info("build key " + build.buildKey().fingerprint());
+    }
+
+    @Override
+    public void cleanup(BuildContext build) throws Exception {
+        List<AutoCloseable> leases = new ArrayList<>(build.leases());
+        java.util.Collections.reverse(leases);
+        for (AutoCloseable lease : leases) lease.close();
+        build.leases().clear();
+        if (build.runtimeDir() != null && Files.isDirectory(build.runtimeDir())) {
+            try (Stream<Path> walk = Files.walk(build.runtimeDir())) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Kernels the accelerator probe may boot: the cached test media's kernel first. */
+    public static List<Path> probeKernels(Path cache) {
+        return new TinyInstallMedia(cache, line -> { }).kernel().map(List::of).orElse(List.of());
+    }
+}

@@ -1,0 +1,109 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.guest.Disconnected;
+import io.ingot.guest.ExecResult;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.Stage;
+import io.ingot.recipe.Recipe.Provisioner;
+import io.ingot.util.Durations;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the recipe's provisioners in order over SSH: {@code shell} (inline lines or a script, run with
+ * {@code sh -e}), {@code file} (upload) and {@code reboot}; each with its timeout and retries.
+ */
+public final class ProvisionStage implements Stage {
+    private static final String BOOT_ID = "cat /proc/sys/kernel/random/boot_id";
+
+    @Override
+    public String name() { return "provision"; }
+
+    @Override
+    public void run(BuildContext build) throws Exception {
+        List<Provisioner> steps = build.recipe().recipe().provisioners();
+        if (steps.isEmpty()) {
+            build.log().info("no provisioners");
+            return;
+        }
+        if (build.ssh() == null) throw new IllegalStateException("provisioners need communicator type ssh");
+        for (int i = 0; i < steps.size(); i++) {
+            Provisioner p = steps.get(i);
+            String label = p.name() != null ? p.name() : p.type() + "#" + (i + 1);
+            int attempts = 1 + p.retries();
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    build.log().info("provisioner " + label + (attempts > 1 ? " (attempt " + attempt + "/" + attempts + ")" : ""));
+                    runOne(build, p, label, i);
+                    break;
+                } catch (ProvisionerFailed e) {
+                    if (attempt >= attempts) throw e;
+                    build.log().info(e.getMessage() + "; retrying");
+                }
+            }
+        }
+    }
+
+    private void runOne(BuildContext build, Provisioner p, String label, int index) throws Exception {
+        Duration timeout = Durations.parse(p.timeout());
+        SshCommunicator ssh = build.ssh();
+        switch (p.type()) {
+            case "shell" -> {
+                byte[] script = p.script() != null
+                        ? Files.readAllBytes(build.recipe().resolve(p.script()))
+                        : (String.join("\n", p.inline()) + "\n").getBytes(StandardCharsets.UTF_8);
+                String remote = "/tmp/ingot-provision-" + (index + 1) + ".sh";
+                ssh.upload(script, remote, "0700");
+                ExecResult r;
+                try {
+                    r = ssh.exec("sh -e " + remote + "; rc=$?; rm -f " + remote + "; exit $rc", p.env(), timeout,
+                            line -> build.log().output(label, line));
+                } catch (Disconnected d) {
+                    if (!p.expectsDisconnect()) {
+                        throw new ProvisionerFailed("provisioner '" + label + "' lost its SSH connection: " + d.getMessage()
+                                + " (set expectDisconnect: true if the step reboots)");
+                    }
+                    build.log().info("provisioner " + label + " disconnected, as expected; reconnecting");
+                    GuestConnection.open(build, GuestConnection.timeout(build));
+                    return;
+                }
+                if (r.exitStatus() != 0) {
+                    throw new ProvisionerFailed("provisioner '" + label + "' exited with status " + r.exitStatus());
+                }
+            }
+            case "file" -> {
+                var source = build.recipe().resolve(p.source());
+                ssh.upload(Files.readAllBytes(source), p.destination(), "0644");
+                build.log().info("uploaded " + p.source() + " to " + p.destination());
+            }
+            case "reboot" -> {
+                // boot_id changes with every boot: it tells the rebooted guest from the old one
+                String bootId = ssh.run(BOOT_ID).strip();
+                build.log().info("rebooting the guest");
+                try {
+                    ssh.exec("reboot", Map.of(), Duration.ofSeconds(30), line -> build.log().output(label, line));
+                } catch (Disconnected expected) {
+                    // the connection drops while the guest goes down
+                }
+                long deadline = System.nanoTime() + timeout.toNanos();
+                while (true) {
+                    SshCommunicator fresh = GuestConnection.open(build, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    if (!fresh.run(BOOT_ID).strip().equals(bootId)) break;
+                    if (System.nanoTime() > deadline) throw new ProvisionerFailed("provisioner '" + label + "': the guest did not reboot");
+                    Thread.sleep(1000);
+                }
+            }
+            default -> throw new IllegalStateException("unknown provisioner type " + p.type());
+        }
+    }
+
+    /** A provisioner failed in a way that a retry may fix. */
+    static final class ProvisionerFailed extends RuntimeException {
+        ProvisionerFailed(String message) { super(message); }
+    }
+}

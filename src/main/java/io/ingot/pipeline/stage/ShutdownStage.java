@@ -1,0 +1,59 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.guest.Disconnected;
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.Stage;
+import io.ingot.qemu.QemuProcess;
+import io.ingot.util.Durations;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Runs the recipe's shutdown command and waits for QEMU to exit. A guest still up at the timeout gets
+ * an ACPI power-down; one that ignores that too is killed and the build fails saying so.
+ */
+public final class ShutdownStage implements Stage {
+    private static final Duration ACPI_GRACE = Duration.ofSeconds(30);
+
+    @Override
+    public String name() { return "shutdown"; }
+
+    @Override
+    public void run(BuildContext build) throws Exception {
+        QemuProcess vm = build.vm();
+        var shutdown = build.recipe().recipe().shutdown();
+        Duration timeout = Durations.parse(shutdown.timeout());
+        if (build.ssh() != null) {
+            build.log().info("running '" + shutdown.command() + "'");
+            try {
+                build.ssh().exec(shutdown.command(), Map.of(), Duration.ofSeconds(30), line -> build.log().output("shutdown", line));
+            } catch (Disconnected expected) {
+                // the guest went down under us
+            }
+            build.ssh().close();
+            build.ssh(null);
+        } else {
+            vm.qmp().systemPowerdown();
+        }
+        if (vm.waitForExit(timeout)) {
+            build.log().info("the guest powered off");
+            return;
+        }
+        build.log().info("still running after " + Durations.format(timeout) + "; sending ACPI power-down");
+        try {
+            vm.qmp().systemPowerdown();
+        } catch (Exception e) {
+            build.log().info("ACPI power-down failed: " + e.getMessage());
+        }
+        if (vm.waitForExit(ACPI_GRACE)) {
+            // the disk is consistent: a clean ACPI shutdown is a warning, not a failure
+            build.log().info("WARNING: '" + shutdown.command() + "' did not power the guest off within "
+                    + Durations.format(timeout) + "; the ACPI power-down did");
+            return;
+        }
+        vm.stop(Duration.ofSeconds(5));
+        throw new IllegalStateException("the guest did not power off within " + Durations.format(timeout)
+                + " nor after an ACPI power-down; QEMU was killed");
+    }
+}
