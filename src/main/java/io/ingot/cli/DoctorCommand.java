@@ -1,13 +1,131 @@
 package io.ingot.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ingot.qemu.Accelerator;
+import io.ingot.qemu.AcceleratorProbe;
+import io.ingot.qemu.QemuInstallation;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true, description = "Report QEMU, its features, the accelerator that will be used and why, and the tools found or missing.")
 public class DoctorCommand implements Callable<Integer> {
+
+    /** A program ingot runs, the Debian package that provides it, and whether builds need it. */
+    record Tool(String program, String debianPackage, boolean required) { }
+
+    static final List<Tool> TOOLS = List.of(
+            new Tool("qemu-system-x86_64", "qemu-system-x86", true),
+            new Tool("qemu-img", "qemu-utils", true),
+            new Tool("xorriso", "xorriso", true),
+            new Tool("cpio", "cpio", true),
+            new Tool("dpkg-deb", "dpkg", true),
+            new Tool("apt-get", "apt", true),
+            new Tool("ssh-keygen", "openssh-client", false));
+
+    @Option(names = "--json", description = "Print the report as JSON.")
+    boolean json;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
-    public Integer call() {
-        return NotYet.fail("doctor");
+    public Integer call() throws Exception {
+        Map<String, String> env = System.getenv();
+        PrintWriter out = spec.commandLine().getOut();
+        ObjectNode report = new ObjectMapper().createObjectNode();
+        boolean ok = true;
+
+        QemuInstallation qemu = null;
+        String qemuProblem = null;
+        try {
+            qemu = QemuInstallation.detect(env);
+        } catch (UserError e) {
+            qemuProblem = e.getMessage();
+            ok = false;
+        }
+        Accelerator accel = null;
+        if (qemu != null) {
+            List<Path> kernels = AcceleratorProbe.cachedTestKernels(IngotPaths.fromEnvironment().cache());
+            accel = new AcceleratorProbe(qemu, kernels).auto();
+        }
+
+        ArrayNode tools = report.putArray("tools");
+        List<String> missing = new ArrayList<>();
+        for (Tool t : TOOLS) {
+            Optional<Path> found = switch (t.program()) {
+                case QemuInstallation.SYSTEM_BINARY -> safeFind(() -> QemuInstallation.findSystem(env));
+                case QemuInstallation.IMG_BINARY -> safeFind(() -> QemuInstallation.findImg(env));
+                default -> QemuInstallation.onPath(env, t.program());
+            };
+            ObjectNode n = tools.addObject().put("name", t.program()).put("package", t.debianPackage())
+                    .put("required", t.required()).put("found", found.isPresent());
+            found.ifPresent(p -> n.put("path", p.toString()));
+            if (found.isEmpty()) {
+                if (t.required()) ok = false;
+                missing.add(t.debianPackage());
+            }
+        }
+
+        if (qemu != null) {
+            report.putObject("qemu").put("path", qemu.system().toString()).put("version", qemu.version().toString());
+            report.putObject("qemuImg").put("path", qemu.img().toString()).put("version", qemu.imgVersion().toString());
+            report.putObject("features").put("memoryBackendRom", qemu.features().memoryBackendRom())
+                    .put("fileMigration", qemu.features().fileMigration()).put("mappedRam", qemu.features().mappedRam());
+            report.putObject("accelerator").put("name", accel.name()).put("reason", accel.reason());
+        } else {
+            report.put("qemuProblem", qemuProblem);
+        }
+        report.put("ok", ok);
+
+        if (json) {
+            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+        } else {
+            if (qemu != null) {
+                out.printf("QEMU        %s  %s%n", qemu.version(), qemu.system());
+                out.printf("qemu-img    %s  %s%n", qemu.imgVersion(), qemu.img());
+                out.printf("features    rom on memory-backend-file: %s, file: migration: %s, mapped-ram: %s%n",
+                        yesNo(qemu.features().memoryBackendRom()), yesNo(qemu.features().fileMigration()),
+                        yesNo(qemu.features().mappedRam()));
+                out.printf("accelerator %s (auto) - %s%n", accel.name(), accel.reason());
+            } else {
+                out.println("QEMU        " + qemuProblem);
+            }
+            out.println("tools:");
+            for (var n : tools) {
+                String status = n.get("found").asBoolean() ? "found    " + n.get("path").asText()
+                        : (n.get("required").asBoolean() ? "MISSING  " : "missing  (optional) ") + "install package " + n.get("package").asText();
+                out.printf("  %-20s %s%n", n.get("name").asText(), status);
+            }
+            if (!missing.isEmpty()) out.println("to install: apt-get install " + String.join(" ", missing));
+            out.println(ok ? "ok" : "something needed is missing");
+        }
+        out.flush();
+        return ok ? 0 : 2;
+    }
+
+    private static Optional<Path> safeFind(java.util.function.Supplier<Optional<Path>> finder) {
+        try {
+            return finder.get();
+        } catch (UserError e) {
+            return Optional.empty(); // a bad INGOT_QEMU override; detect() already reported it
+        }
+    }
+
+    private static String yesNo(boolean b) {
+        return b ? "yes" : "no";
     }
 }

@@ -1,0 +1,308 @@
+package io.ingot.qemu;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ingot.util.IngotPaths;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A QEMU running as an ordinary child process (never {@code -daemonize}: exec: migration fails under it),
+ * with its QMP connection. Each one is recorded under the run directory while it lives, and a JVM shutdown
+ * hook kills it if ingot is interrupted. {@link #close()} stops it.
+ */
+public final class QemuProcess implements AutoCloseable {
+    public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final QemuCommand command;
+    private final Process process;
+    private final Path log;
+    private final Path record;
+    private final Thread shutdownHook;
+    private QmpClient qmp;
+    private boolean stopped;
+
+    private QemuProcess(QemuCommand command, Process process, Path log, Path record) {
+        this.command = command;
+        this.process = process;
+        this.log = log;
+        this.record = record;
+        this.shutdownHook = new Thread(this::killOnExit, "qemu-kill-" + command.name());
+    }
+
+    /** Starts QEMU with the run registry under {@code IngotPaths.state()/run}. */
+    public static QemuProcess start(QemuCommand command, Path logDir) {
+        return start(command, logDir, IngotPaths.fromEnvironment().state().resolve("run"), DEFAULT_START_TIMEOUT);
+    }
+
+    /**
+     * Starts QEMU, writes {@code logDir/qemu-<name>.log} (its stdout and stderr) and {@code runDir/<name>.json},
+     * and waits until its QMP socket answers. If QEMU exits or does not answer within {@code startTimeout}, the
+     * {@link QemuException} quotes the last lines of its output.
+     */
+    public static QemuProcess start(QemuCommand command, Path logDir, Path runDir, Duration startTimeout) {
+        if (command.qmpSocket() == null) throw new IllegalArgumentException("QemuProcess needs a command with a QMP socket");
+        QemuProcess qp;
+        try {
+            Files.createDirectories(logDir);
+            Files.createDirectories(runDir);
+            Files.deleteIfExists(command.qmpSocket());
+            Path log = logDir.resolve("qemu-" + safe(command.name()) + ".log");
+            Process p = new ProcessBuilder(command.argv()).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            qp = new QemuProcess(command, p, log, runDir.resolve(safe(command.name()) + ".json"));
+        } catch (IOException e) {
+            throw new QemuException("cannot start " + command.argv().get(0) + ": " + e.getMessage(), e);
+        }
+        try {
+            Runtime.getRuntime().addShutdownHook(qp.shutdownHook);
+            qp.writeRecord();
+            qp.qmp = qp.connectQmp(startTimeout);
+            return qp;
+        } catch (RuntimeException | IOException e) {
+            qp.stop(Duration.ofSeconds(1));
+            if (e instanceof QemuException qe) throw qe;
+            throw new QemuException("QEMU " + command.name() + ": " + e.getMessage() + qp.tailForError(), e);
+        }
+    }
+
+    private QmpClient connectQmp(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        IOException last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new QemuException("QEMU " + command.name() + " exited with code " + process.exitValue()
+                        + " while starting" + tailForError());
+            }
+            if (Files.exists(command.qmpSocket())) {
+                try {
+                    return QmpClient.connect(command.qmpSocket());
+                } catch (IOException e) {
+                    last = e; // socket file exists but QEMU is not listening yet
+                }
+            }
+            sleep(20);
+        }
+        throw new QemuException("QEMU " + command.name() + " did not open its QMP socket within " + timeout.toSeconds() + "s"
+                + (last != null ? " (" + last.getMessage() + ")" : "") + tailForError());
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public QmpClient qmp() {
+        return qmp;
+    }
+
+    public QemuCommand command() {
+        return command;
+    }
+
+    /** QEMU's combined stdout and stderr. */
+    public Path log() {
+        return log;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Exit code once QEMU has exited. */
+    public Optional<Integer> exitCode() {
+        return process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
+    }
+
+    /** Waits for QEMU to exit on its own (guest powered off, {@code -no-reboot} reboot); true if it did. */
+    public boolean waitForExit(Duration timeout) {
+        try {
+            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The last {@code n} lines QEMU wrote to stdout/stderr. */
+    public List<String> logTail(int n) {
+        return tail(log, n);
+    }
+
+    /**
+     * Stops QEMU: QMP {@code quit}, then SIGTERM, then SIGKILL, each given {@code grace}; only this
+     * process's PID is signalled. Removes the registry record and the shutdown hook. Idempotent.
+     */
+    public synchronized void stop(Duration grace) {
+        if (stopped) return;
+        stopped = true;
+        try {
+            if (process.isAlive() && qmp != null && qmp.isConnected()) {
+                try {
+                    qmp.quit();
+                } catch (QemuException ignored) {
+                    // falls through to signals
+                }
+                waitForExit(grace);
+            }
+            if (process.isAlive()) {
+                process.destroy();
+                waitForExit(grace);
+            }
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                waitForExit(Duration.ofSeconds(10));
+            }
+        } finally {
+            if (qmp != null) qmp.close();
+            deleteQuietly(record);
+            deleteQuietly(command.qmpSocket());
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException ignored) {
+                // the JVM is already shutting down; the hook is running or will run
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(5));
+    }
+
+    /** Ctrl-C or JVM exit: no time for QMP; signal the child and forget it. */
+    private void killOnExit() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(2, TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+            }
+        }
+        deleteQuietly(record);
+    }
+
+    private void writeRecord() throws IOException {
+        ProcessHandle self = ProcessHandle.current();
+        RunRecord r = new RunRecord(command.name(), process.pid(), startOf(process.toHandle()).orElse(null),
+                command.argv().get(0), self.pid(), startOf(self).orElse(null));
+        Path tmp = record.resolveSibling(record.getFileName() + ".tmp");
+        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), r);
+        Files.move(tmp, record, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Kills QEMU processes recorded in {@code runDir} whose owner JVM is gone, and removes stale records.
+     * A PID is killed only if its start time still matches the record (never a recycled PID).
+     *
+     * @return one line per record handled, for the log
+     */
+    public static List<String> reapStale(Path runDir) {
+        List<String> done = new ArrayList<>();
+        if (!Files.isDirectory(runDir)) return done;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(runDir, "*.json")) {
+            for (Path file : files) {
+                RunRecord r;
+                try {
+                    r = JSON.readValue(file.toFile(), RunRecord.class);
+                } catch (IOException e) {
+                    deleteQuietly(file);
+                    done.add("removed unreadable record " + file.getFileName());
+                    continue;
+                }
+                if (isSameProcess(r.ownerPid(), r.ownerStart())) continue; // its owner still runs it
+                Optional<ProcessHandle> qemu = ProcessHandle.of(r.pid()).filter(ProcessHandle::isAlive);
+                if (qemu.isPresent() && isSameProcess(r.pid(), r.start()) && commandMatches(qemu.get(), r.command())) {
+                    ProcessHandle h = qemu.get();
+                    h.destroy();
+                    if (!waitGone(h, Duration.ofSeconds(3))) {
+                        h.destroyForcibly();
+                        waitGone(h, Duration.ofSeconds(5));
+                    }
+                    done.add("killed stale QEMU " + r.name() + " (pid " + r.pid() + ", owner pid " + r.ownerPid() + " is gone)");
+                } else {
+                    done.add("removed stale record " + r.name() + " (pid " + r.pid() + " no longer runs that QEMU)");
+                }
+                deleteQuietly(file);
+            }
+        } catch (IOException e) {
+            throw new QemuException("cannot read the QEMU run registry " + runDir + ": " + e.getMessage(), e);
+        }
+        return done;
+    }
+
+    private static boolean isSameProcess(long pid, String start) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (h.isEmpty()) return false;
+        if (start == null) return false; // cannot verify: treat as a different process
+        return startOf(h.get()).map(start::equals).orElse(false);
+    }
+
+    private static boolean commandMatches(ProcessHandle h, String command) {
+        Optional<String> actual = h.info().command();
+        if (actual.isEmpty() || command == null) return true; // start time already matched
+        return Path.of(actual.get()).getFileName().equals(Path.of(command).getFileName());
+    }
+
+    private static Optional<String> startOf(ProcessHandle h) {
+        return h.info().startInstant().map(Instant::toString);
+    }
+
+    private static boolean waitGone(ProcessHandle h, Duration timeout) {
+        try {
+            h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (Exception e) {
+            return !h.isAlive();
+        }
+    }
+
+    private String tailForError() {
+        List<String> lines = tail(log, 10);
+        return lines.isEmpty() ? "" : "; QEMU said:\n  " + String.join("\n  ", lines);
+    }
+
+    static List<String> tail(Path file, int n) {
+        try {
+            if (file == null || !Files.exists(file)) return List.of();
+            List<String> all = Files.readAllLines(file, StandardCharsets.ISO_8859_1).stream().filter(l -> !l.isBlank()).toList();
+            return all.subList(Math.max(0, all.size() - n), all.size());
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private static void deleteQuietly(Path p) {
+        if (p == null) return;
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort; a leftover record is reaped later
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QemuException("interrupted while starting QEMU");
+        }
+    }
+}
