@@ -40,7 +40,7 @@ public final class BootCommandStage implements Stage {
             Thread.sleep(wait.toMillis());
         }
         Keyboard keyboard = new Keyboard(build.vm().qmp(), Durations.parse(boot.keyInterval()), build.serialLog(),
-                line -> build.log().output("keys", line));
-        keyboard.type(actions, Durations.parse(boot.timeout()));
+                Durations.parse(boot.timeout()), line -> build.log().output("keys", line));
+        keyboard.type(actions);
     }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 
 /** The parts of a build VM's command line that come from the recipe's {@code machine} section. */
 final class GuestVm {
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private GuestVm() { }
 
     /** A command with machine, accelerator, CPU, memory, the build disk, firmware and extra args; {@code role} names its files. */
@@ -36,7 +37,7 @@ final class GuestVm {
     /** Starts the VM as a child process and makes it the build's current guest. */
     static QemuProcess start(BuildContext build, QemuCommand cmd, String role) throws Exception {
         build.log().info("starting QEMU (" + build.accelerator().name() + "): " + cmd.display());
-        QemuProcess vm = QemuProcess.start(cmd, build.buildDir(), build.paths().state().resolve("run"));
+        QemuProcess vm = QemuProcess.start(cmd, build.buildDir(), build.paths().state().resolve("run"), START_TIMEOUT);
         build.vm(vm);
         build.serialLog(cmd.serialLog());
         build.log().info("QEMU pid " + vm.pid() + ", serial console in " + build.buildDir().relativize(cmd.serialLog()));

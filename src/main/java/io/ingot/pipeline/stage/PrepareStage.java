@@ -1,7 +1,6 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.guest.BuildKey;
-import io.ingot.media.TinyInstallMedia;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.AcceleratorProbe;
@@ -34,7 +33,7 @@ public final class PrepareStage implements Stage {
         QemuInstallation qemu = QemuInstallation.detect();
         build.qemu(qemu);
         build.log().info("QEMU " + qemu.version() + " (" + qemu.system() + ")");
-        build.accelerator(probe.choose(build.recipe().recipe().machine().accel()));
+        build.accelerator(probe.resolve(build.recipe().recipe().machine().accel()));
         build.log().info("accelerator: " + build.accelerator().reason());
         build.runtimeDir(Files.createTempDirectory("ingot-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------"))));
@@ -57,6 +56,6 @@ public final class PrepareStage implements Stage {
 
     /** Kernels the accelerator probe may boot: the cached test media's kernel first. */
     public static List<Path> probeKernels(Path cache) {
-        return new TinyInstallMedia(cache, line -> { }).kernel().map(List::of).orElse(List.of());
+        return AcceleratorProbe.cachedTestKernels(cache);
     }
 }
