@@ -1,13 +1,42 @@
 package io.ingot.cli;
 
+import io.ingot.catalog.ImageStore;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove a clone or a template version.")
+@Command(name = "rm", mixinStandardHelpOptions = true,
+        description = {"Remove a clone (NAME) or a template version (NAME:VERSION).",
+                "A version is refused while linked clones use it; while a channel points at it, only with --force (the channel is dropped)."})
 public class RmCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME|NAME:VERSION") String target;
+    @Option(names = "--force", description = "Also remove a version a channel points at (drops the channel).") boolean force;
+    @Spec CommandSpec spec;
+
     @Override
-    public Integer call() {
-        return NotYet.fail("rm");
+    public Integer call() throws Exception {
+        ImageStore store = CatalogViews.open();
+        var out = spec.commandLine().getOut();
+        if (target.contains(":") || target.contains("@")) {
+            TemplateRef r = TemplateRef.parse(target);
+            if (r.version() == null) throw new UserError("rm takes NAME:VERSION for a template version, not '" + target + "'");
+            store.versions().remove(r.name(), r.version(), force);
+            out.println("removed template version " + r);
+        } else {
+            TemplateRef.checkName(target, "clone name");
+            if (store.catalog().clone(target).isEmpty() && !store.catalog().versions(target).isEmpty()) {
+                throw new UserError("'" + target + "' is a template; remove one version at a time with: ingot rm " + target + ":VERSION");
+            }
+            store.clones().remove(target);
+            out.println("removed clone " + target);
+        }
+        out.flush();
+        return 0;
     }
 }

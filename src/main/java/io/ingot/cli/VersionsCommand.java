@@ -1,13 +1,51 @@
 package io.ingot.cli;
 
+import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "versions", mixinStandardHelpOptions = true, description = "List the versions of a template and the channels pointing at them.")
 public class VersionsCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "NAME", description = "Template name.") String name;
+    @Option(names = "--json", description = "Print JSON.") boolean json;
+    @Spec CommandSpec spec;
+
+    public record Row(String name, int version, List<String> channels, Instant created, Long sizeBytes, boolean revoked,
+                      List<String> storages, String buildId) { }
+
     @Override
-    public Integer call() {
-        return NotYet.fail("versions");
+    public Integer call() throws Exception {
+        TemplateRef.checkName(name, "template name");
+        ImageStore store = CatalogViews.open();
+        List<TemplateVersion> vs = store.catalog().versions(name);
+        if (vs.isEmpty()) throw new UserError("no template '" + name + "' (see: ingot templates)");
+        Map<String, Integer> channels = store.catalog().channels(name);
+        List<Row> rows = new ArrayList<>();
+        for (TemplateVersion v : vs) {
+            List<String> ch = channels.entrySet().stream().filter(e -> e.getValue() == v.version()).map(Map.Entry::getKey).toList();
+            rows.add(new Row(v.name(), v.version(), ch, v.created(), v.manifest().disk() == null ? null : v.manifest().disk().actualSize(),
+                    v.revoked(), v.storages(), v.buildId()));
+        }
+        var out = spec.commandLine().getOut();
+        if (json) {
+            CatalogViews.json(out, rows);
+        } else {
+            CatalogViews.table(out, List.of("VERSION", "CHANNELS", "CREATED", "SIZE", "REVOKED"), rows.stream().map(r -> List.of(
+                    r.name() + ":" + r.version(), r.channels().isEmpty() ? "-" : String.join(",", r.channels()),
+                    r.created().toString(), CatalogViews.size(r.sizeBytes()), r.revoked() ? "yes" : "no")).toList());
+        }
+        return 0;
     }
 }

@@ -1,0 +1,43 @@
+package io.ingot.catalog;
+
+import io.ingot.clone.CloneService;
+import io.ingot.clone.MacAddresses;
+import io.ingot.clone.ManagedAccessKey;
+import io.ingot.clone.SeedBuilder;
+import io.ingot.storage.QemuImg;
+import io.ingot.storage.StorageBackend;
+import io.ingot.storage.StorageConfig;
+import io.ingot.storage.Storages;
+import io.ingot.util.IngotPaths;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+
+/**
+ * Everything about published images, wired once: storages from storage.yaml, the catalog, the publisher,
+ * version removal/retention/reindex and clones. Opening it removes leftovers of interrupted publishes.
+ */
+public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, Publisher publisher,
+                         TemplateVersions versions, CloneService clones, ManagedAccessKey accessKey) {
+    private static final Logger LOG = LoggerFactory.getLogger(ImageStore.class);
+
+    public static ImageStore open(IngotPaths paths) {
+        StorageConfig config = StorageConfig.load(paths.images());
+        QemuImg qemuImg = new QemuImg();
+        Storages storages = new Storages(config, qemuImg);
+        Catalog catalog = Catalog.open(paths.images().resolve(Catalog.FILE_NAME));
+        for (StorageBackend b : storages.all()) {
+            try {
+                b.cleanLeftovers();
+            } catch (IOException e) {
+                LOG.warn("cannot clean leftovers on storage '{}': {}", b.name(), e.getMessage());
+            }
+        }
+        TemplateVersions versions = new TemplateVersions(catalog, storages, config.keepVersions());
+        Publisher publisher = new Publisher(catalog, storages, qemuImg, versions, System.getenv(Publisher.PAUSE_ENV));
+        ManagedAccessKey key = new ManagedAccessKey(paths.state());
+        CloneService clones = new CloneService(catalog, storages, new SeedBuilder(), key, new MacAddresses(config.macPrefix()));
+        return new ImageStore(paths, storages, catalog, publisher, versions, clones, key);
+    }
+}

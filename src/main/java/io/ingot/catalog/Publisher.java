@@ -1,0 +1,143 @@
+package io.ingot.catalog;
+
+import io.ingot.storage.Feature;
+import io.ingot.storage.QemuImg;
+import io.ingot.storage.StagedVersion;
+import io.ingot.storage.StorageBackend;
+import io.ingot.storage.Storages;
+import io.ingot.storage.TemplateFiles;
+import io.ingot.template.Manifest;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Publishes a sealed disk as the next version of a template: files first (temporary name, renamed
+ * into place), catalog rows last, so a crash leaves either the old state or the new one.
+ */
+public final class Publisher {
+    /** Test hook: {@code before-rename} or {@code before-catalog} makes publish stop there until killed. */
+    public static final String PAUSE_ENV = "INGOT_TEST_PUBLISH_PAUSE";
+    private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+
+    private final Catalog catalog;
+    private final Storages storages;
+    private final QemuImg qemuImg;
+    private final TemplateVersions versions;
+    private final String pauseAt;
+
+    public Publisher(Catalog catalog, Storages storages, QemuImg qemuImg, TemplateVersions versions, String pauseAt) {
+        this.catalog = catalog;
+        this.storages = storages;
+        this.qemuImg = qemuImg;
+        this.versions = versions;
+        this.pauseAt = pauseAt;
+    }
+
+    public TemplateVersion publish(PublishRequest req) throws IOException {
+        String name = TemplateRef.checkName(req.template(), "template name");
+        if (req.channel() != null) TemplateRef.checkName(req.channel(), "channel name");
+        QemuImg.checkFormat(req.diskFormat());
+        if (!Files.isRegularFile(req.disk())) throw new UserError("no disk to publish at " + req.disk());
+        List<StorageBackend> targets = new ArrayList<>();
+        for (String s : req.storages()) {
+            StorageBackend b = storages.get(s);
+            b.require(Feature.TEMPLATE);
+            targets.add(b);
+        }
+        int version = catalog.reserveVersion(name);
+        Instant now = Instant.now();
+        Manifest base = req.manifest().withIdentity(name, version, now);
+        if (base.parent() != null && base.lineage().isEmpty()) {
+            // the parent's own lineage, then the parent: oldest ancestor first
+            List<String> lineage = new ArrayList<>();
+            try {
+                catalog.resolve(TemplateRef.parse(base.parent())).manifest().lineage().forEach(lineage::add);
+            } catch (UserError e) {
+                LOG.warn("parent {} of {}:{} is not in the catalog: {}", base.parent(), name, version, e.getMessage());
+            }
+            lineage.add(base.parent());
+            base = base.withLineage(base.parent(), lineage);
+        }
+
+        List<TemplateFiles> written = new ArrayList<>();
+        Manifest[] finalManifest = new Manifest[1];
+        try {
+            for (StorageBackend target : targets) {
+                Manifest m0 = base;
+                TemplateFiles first = written.isEmpty() ? null : written.get(0);
+                written.add(target.publishVersion(name, version, staged -> {
+                    if (first == null) {
+                        finalManifest[0] = writeBase(req, staged, m0);
+                    } else {
+                        Files.copy(first.baseImage(), staged.baseImage());
+                    }
+                    finalManifest[0].write(staged.manifest());
+                    pause("before-rename");
+                }));
+            }
+            pause("before-catalog");
+            TemplateVersion v = new TemplateVersion(name, version, finalManifest[0].buildId(), req.storages(), finalManifest[0], now, false);
+            catalog.addVersion(v, req.channel());
+            LOG.info("published {} to {}", v.ref(), String.join(", ", req.storages()));
+            try {
+                versions.prune(name);
+            } catch (RuntimeException | IOException e) {
+                LOG.warn("retention for {} failed: {}", name, e.getMessage());
+            }
+            return v;
+        } catch (IOException | RuntimeException e) {
+            for (TemplateFiles f : written) {
+                try {
+                    storages.get(f.storage()).deleteVersion(name, version);
+                } catch (IOException ex) {
+                    e.addSuppressed(ex);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Manifest writeBase(PublishRequest req, StagedVersion staged, Manifest m) throws IOException {
+        qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), "qcow2", req.compress());
+        qemuImg.check(staged.baseImage(), "qcow2");
+        QemuImg.Info info = qemuImg.info(staged.baseImage());
+        return m.withDisk(new Manifest.Disk(staged.baseImage().getFileName().toString(), "qcow2",
+                info.virtualSize(), Files.size(staged.baseImage()), sha256(staged.baseImage())));
+    }
+
+    private void pause(String point) {
+        if (!point.equals(pauseAt)) return;
+        System.err.println("INGOT-PUBLISH-PAUSED " + point);
+        System.err.flush();
+        try {
+            Thread.sleep(Long.MAX_VALUE);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("publish interrupted at " + point);
+        }
+    }
+
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest d = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) d.update(buf, 0, n);
+            return HexFormat.of().formatHex(d.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

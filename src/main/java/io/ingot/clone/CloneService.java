@@ -1,0 +1,134 @@
+package io.ingot.clone;
+
+import io.ingot.catalog.Catalog;
+import io.ingot.catalog.CloneKind;
+import io.ingot.catalog.CloneRecord;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.storage.CloneFiles;
+import io.ingot.storage.Feature;
+import io.ingot.storage.StorageBackend;
+import io.ingot.storage.Storages;
+import io.ingot.storage.TemplateFiles;
+import io.ingot.template.Manifest;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** Makes and removes clones of template versions: disk on the storage, vm.json, seed ISO, catalog row. */
+public final class CloneService {
+    private static final List<String> NIC_MODELS = List.of("virtio-net-pci", "e1000", "e1000e", "rtl8139", "vmxnet3");
+
+    private final Catalog catalog;
+    private final Storages storages;
+    private final SeedBuilder seeds;
+    private final ManagedAccessKey accessKey;
+    private final MacAddresses macs;
+
+    public CloneService(Catalog catalog, Storages storages, SeedBuilder seeds, ManagedAccessKey accessKey, MacAddresses macs) {
+        this.catalog = catalog;
+        this.storages = storages;
+        this.seeds = seeds;
+        this.accessKey = accessKey;
+        this.macs = macs;
+    }
+
+    /** A made clone: its row, its VM config and where that config is. */
+    public record Clone(CloneRecord record, VmConfig vm, Path vmConfigFile) { }
+
+    public Clone clone(String source, String cloneName, CloneOptions options) throws IOException {
+        TemplateRef.checkName(cloneName, "clone name");
+        if (catalog.clone(cloneName).isPresent()) throw new UserError("clone '" + cloneName + "' already exists");
+        TemplateVersion v = catalog.resolve(TemplateRef.parse(source));
+        List<String> keys = new ArrayList<>();
+        for (Path f : options.sshKeyFiles()) keys.addAll(readKeys(f));
+        keys.add(accessKey.publicKeyLine());
+
+        String storageName = options.storage() != null ? options.storage() : v.primaryStorage();
+        StorageBackend target = storages.get(storageName);
+        CloneFiles files;
+        CloneKind kind;
+        if (options.linked()) {
+            if (options.format() != null && !"qcow2".equals(options.format())) {
+                throw new UserError("a linked clone is always a qcow2 overlay; --format " + options.format() + " needs --full");
+            }
+            if (!v.storages().contains(storageName)) {
+                throw new UserError("a linked clone cannot change storage: " + v.ref() + " is on storage '"
+                        + String.join("', '", v.storages()) + "', not '" + storageName + "' (use --full to copy it there)");
+            }
+            target.require(Feature.LINKED_CLONE);
+            files = target.createLinkedClone(locate(target, v), cloneName);
+            kind = CloneKind.LINKED;
+        } else {
+            target.require(Feature.FULL_CLONE);
+            // copy from the target storage itself when it holds the version: that is where a reflink can work
+            StorageBackend from = v.storages().contains(storageName) ? target : storages.get(v.primaryStorage());
+            TemplateFiles base = locate(from, v);
+            files = target.createFullClone(base.baseImage(), base.format(), cloneName, options.format() == null ? "qcow2" : options.format());
+            kind = CloneKind.FULL;
+        }
+        try {
+            Manifest m = v.manifest();
+            String instanceId = UUID.randomUUID().toString();
+            Path seed = seeds.build(files.dir(), instanceId, cloneName, keys);
+            VmConfig vm = new VmConfig(cloneName, v.ref(), kind.label(), storageName, Instant.now(),
+                    new VmConfig.DiskRef(files.disk().toString(), files.format(),
+                            kind == CloneKind.LINKED ? locate(target, v).baseImage().toString() : null),
+                    seed.toString(),
+                    new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
+                    List.of(new VmConfig.NicConfig(nicModel(m), macs.next())),
+                    UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId);
+            vm.write(files.vmConfig());
+            CloneRecord record = new CloneRecord(cloneName, v.name(), v.version(), storageName, kind, vm.created(), vm.toJson());
+            catalog.addClone(record);
+            return new Clone(record, vm, files.vmConfig());
+        } catch (IOException | RuntimeException e) {
+            target.deleteClone(cloneName);
+            throw e;
+        }
+    }
+
+    private static TemplateFiles locate(StorageBackend b, TemplateVersion v) {
+        return b.locate(v.name(), v.version()).orElseThrow(() -> new UserError(
+                "template version " + v.ref() + " is in the catalog but its files are missing on storage '" + b.name() + "' (run: ingot catalog reindex)"));
+    }
+
+    private static String nicModel(Manifest m) {
+        return m.devices().stream().filter(NIC_MODELS::contains).findFirst().orElse("virtio-net-pci");
+    }
+
+    /** Public keys from a file in authorized_keys form; blank lines and comments are skipped. */
+    static List<String> readKeys(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new UserError("cannot read SSH key file " + file + ": " + e.getMessage());
+        }
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i).trim();
+            if (l.isEmpty() || l.startsWith("#")) continue;
+            if (l.contains("PRIVATE KEY")) throw new UserError(file + ": this is a private key; give the public key (.pub)");
+            if (!l.matches("(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp\\d+|sk-\\S+)\\s+[A-Za-z0-9+/=]+(\\s.*)?")) {
+                throw new UserError(file + ":" + (i + 1) + ": not an SSH public key line");
+            }
+            keys.add(l);
+        }
+        if (keys.isEmpty()) throw new UserError(file + ": no SSH public key in it");
+        return keys;
+    }
+
+    /** Removes a clone: its files, then its row. */
+    public void remove(String cloneName) throws IOException {
+        CloneRecord r = catalog.clone(cloneName).orElseThrow(() -> new UserError("no clone '" + cloneName + "' (see: ingot clones)"));
+        storages.get(r.storage()).deleteClone(cloneName);
+        catalog.deleteClone(cloneName);
+    }
+}

@@ -1,0 +1,46 @@
+package io.ingot.clone;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A clone's VM, written as {@code vm.json} in its directory; {@code ingot start} reads it.
+ * Paths are absolute. Identity (MACs, SMBIOS UUID, vmgenid) is new for every clone.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record VmConfig(String name, String template, String kind, String storage, Instant created,
+                       DiskRef disk, String seed, Machine machine, List<NicConfig> nics,
+                       String smbiosUuid, String vmgenid, String instanceId) {
+    public static final String FILE_NAME = "vm.json";
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** The clone's disk; {@code backing} is the base image for a linked clone (null otherwise). */
+    public record DiskRef(String path, String format, String backing) { }
+
+    public record Machine(String type, String cpu, Integer cpus, Integer memoryMiB, List<String> devices) { }
+
+    public record NicConfig(String model, String mac) { }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static VmConfig fromJson(String json) throws IOException { return JSON.readValue(json, VmConfig.class); }
+
+    public static VmConfig read(Path file) throws IOException { return fromJson(Files.readString(file)); }
+
+    public void write(Path file) throws IOException { Files.writeString(file, toJson() + "\n"); }
+}

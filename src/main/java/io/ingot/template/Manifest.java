@@ -1,0 +1,128 @@
+package io.ingot.template;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a template version is: written as {@code manifest.json} beside its base image, and kept
+ * in the catalog. The manifest on the storage is the truth; {@code ingot catalog reindex} rebuilds
+ * the catalog from it. The build pipeline fills in most fields; the {@code Publisher} adds
+ * name, version, createdAt, disk and lineage.
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Manifest(
+        String name,
+        Integer version,
+        String buildId,
+        Instant createdAt,
+        String recipeHash,
+        String mediaChecksum,
+        String qemuVersion,
+        String machineType,
+        String cpuModel,
+        Integer cpus,
+        Integer memoryMiB,
+        List<String> devices,
+        Disk disk,
+        Map<String, Long> stageTimings,
+        String parent,
+        List<String> lineage,
+        Ram ram) {
+
+    public static final String FILE_NAME = "manifest.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    public Manifest {
+        devices = devices == null ? List.of() : List.copyOf(devices);
+        stageTimings = stageTimings == null ? Map.of() : Map.copyOf(stageTimings);
+        lineage = lineage == null ? List.of() : List.copyOf(lineage);
+    }
+
+    /** The base image: file name relative to the version directory, sizes in bytes. */
+    public record Disk(String file, String format, Long virtualSize, Long actualSize, String sha256) { }
+
+    /** One file of a RAM template. */
+    public record RamFile(String file, String sha256, Long size) { }
+
+    /** A RAM template (filled in later by the RAM stage); compatibilityKey hashes QEMU version, machine, CPU, RAM size, devices. */
+    public record Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey) { }
+
+    /** A manifest with only build facts; the pipeline fills the rest with the {@code with*} methods or the canonical constructor. */
+    public static Manifest empty() {
+        return new Manifest(null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null);
+    }
+
+    public String ref() { return name + ":" + version; }
+
+    public Manifest withIdentity(String name, int version, Instant createdAt) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+    }
+
+    public Manifest withDisk(Disk disk) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+    }
+
+    public Manifest withLineage(String parent, List<String> lineage) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+    }
+
+    public Manifest withBuild(String buildId, String recipeHash, String mediaChecksum) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+    }
+
+    public Manifest withMachine(String qemuVersion, String machineType, String cpuModel, Integer cpus,
+                                Integer memoryMiB, List<String> devices) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+    }
+
+    public Manifest withStageTimings(Map<String, Long> stageTimings) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+    }
+
+    public Manifest withRam(Ram ram) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+    }
+
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (IOException e) {
+            throw new IllegalStateException("manifest not serialisable", e);
+        }
+    }
+
+    public static Manifest fromJson(String json) throws IOException {
+        return JSON.readValue(json, Manifest.class);
+    }
+
+    public void write(Path file) throws IOException {
+        Files.writeString(file, toJson() + "\n");
+    }
+
+    public static Manifest read(Path file) throws IOException {
+        return fromJson(Files.readString(file));
+    }
+}

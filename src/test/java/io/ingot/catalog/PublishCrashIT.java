@@ -1,0 +1,73 @@
+package io.ingot.catalog;
+
+import io.ingot.template.TemplateRef;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** A publish killed with SIGKILL half-way leaves the catalog as it was; the next open removes the leftovers. */
+class PublishCrashIT {
+    @TempDir Path tmp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"before-rename", "before-catalog"})
+    void killedPublishLeavesOldStateAndIsCleaned(String point) throws Exception {
+        ImageStore store = ImageStore.open(Disks.paths(tmp));
+        store.publisher().publish(Disks.request("t", Disks.disk(tmp, "a.qcow2", 1)));
+
+        Path disk = Disks.disk(tmp, "b.qcow2", 2);
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), PublishChild.class.getName(), tmp.toString(), "t", disk.toString());
+        pb.environment().put("INGOT_TEST_PUBLISH_PAUSE", point);
+        pb.redirectErrorStream(true);
+        Process child = pb.start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
+            String line;
+            boolean paused = false;
+            while ((line = r.readLine()) != null) {
+                if (line.contains("INGOT-PUBLISH-PAUSED " + point)) { paused = true; break; }
+            }
+            assertTrue(paused, "child never reached " + point);
+            long pid = child.pid();
+            // SIGKILL: no shutdown hooks, no finally blocks
+            new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        } finally {
+            child.destroyForcibly();
+        }
+
+        Path templateDir = tmp.resolve("images/templates/t");
+        if (point.equals("before-rename")) {
+            assertEquals(1, countTmp(templateDir), "the killed publish left its temporary dir");
+        }
+        ImageStore reopened = ImageStore.open(Disks.paths(tmp));
+        assertEquals(0, countTmp(templateDir), "leftovers removed on open");
+        assertEquals(1, reopened.catalog().resolve(TemplateRef.parse("t")).version());
+        assertEquals(1, reopened.catalog().resolve(TemplateRef.parse("t@latest")).version());
+        assertEquals(List.of(1), reopened.catalog().versions("t").stream().map(TemplateVersion::version).toList());
+        // the interrupted number is never handed out again
+        assertEquals(3, reopened.publisher().publish(Disks.request("t", Disks.disk(tmp, "c.qcow2", 3))).version());
+        if (point.equals("before-catalog")) {
+            // version 2's files were complete and renamed into place: reindex adopts them
+            assertTrue(Files.isRegularFile(templateDir.resolve("2/base.qcow2")));
+            reopened.versions().reindex();
+            assertEquals(List.of(1, 2, 3), reopened.catalog().versions("t").stream().map(TemplateVersion::version).toList());
+        }
+    }
+
+    private static long countTmp(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith(".tmp-")).count();
+        }
+    }
+}
