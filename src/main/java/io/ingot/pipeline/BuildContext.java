@@ -1,5 +1,6 @@
 package io.ingot.pipeline;
 
+import io.ingot.catalog.ImageStore;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.qemu.Accelerator;
@@ -33,6 +34,7 @@ public final class BuildContext {
     private final Map<String, Object> answerModel = new LinkedHashMap<>();
 
     private final java.util.List<AutoCloseable> leases = new java.util.ArrayList<>();
+    private ImageStore images;
     private QemuInstallation qemu;
     private Path runtimeDir;
     private boolean published;
@@ -88,6 +90,9 @@ public final class BuildContext {
         return m;
     }
 
+    /** Storages and catalog, opened by the prepare stage. */
+    public ImageStore images() { return images; }
+    public void images(ImageStore s) { this.images = s; }
     public QemuInstallation qemu() { return qemu; }
     public void qemu(QemuInstallation q) { this.qemu = q; }
     /** A short private directory for QMP sockets (unix socket paths are limited to 107 bytes). */

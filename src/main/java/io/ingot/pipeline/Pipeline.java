@@ -81,6 +81,10 @@ public final class Pipeline {
             build.log().info("cannot write timings.json: " + e.getMessage());
         }
         Duration total = Duration.between(build.started(), Instant.now());
+        if (build.images() != null) {
+            build.images().catalog().buildFinished(build.buildId(), failed ? "failed" : "succeeded",
+                    failed ? build.failure().getMessage() : build.result(), Instant.now());
+        }
         if (failed) {
             build.log().stage("build " + build.buildId() + " of " + build.name() + " FAILED after "
                     + Durations.format(total) + "; logs in " + build.buildDir());

@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.catalog.ImageStore;
 import io.ingot.guest.BuildKey;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
@@ -37,6 +38,8 @@ public final class PrepareStage implements Stage {
         build.log().info("accelerator: " + build.accelerator().reason());
         build.runtimeDir(Files.createTempDirectory("ingot-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------"))));
+        build.images(ImageStore.open(build.paths()));
+        build.images().catalog().buildStarted(build.buildId(), build.name(), build.started());
         build.buildKey(BuildKey.generate());
         build.log().info("build key " + build.buildKey().fingerprint());
     }
