@@ -257,7 +257,9 @@ public final class RecipeValidator {
             String value = raw;
             if (interpolated(schema)) {
                 value = interpolate(scalar, path, raw);
-                if (value == null) return; // reported, or depends on values known only at build time
+                // not known before the build: only boot commands can still be checked, ${...} being plain text to them
+                if (value == null && schema.equals("boot.command")) value = raw;
+                if (value == null) return;
             }
             String error = valueRule(schema, value);
             if (error != null) problem(scalar, path + ": " + error);
