@@ -134,14 +134,15 @@ public record Cron(String expression, BitSet minutes, BitSet hours, BitSet daysO
         if (dayOfMonthRestricted && dayOfWeekRestricted) {
             throw new IllegalArgumentException("cron '" + expression + "': restrict day-of-month or day-of-week, not both");
         }
-        String dom = dayOfMonthRestricted ? list(daysOfMonth) : (dayOfWeekRestricted ? "?" : "*");
+        String dom = dayOfMonthRestricted ? list(daysOfMonth, DAY_OF_MONTH) : (dayOfWeekRestricted ? "?" : "*");
         String dow = dayOfWeekRestricted
                 ? daysOfWeek.stream().mapToObj(DAY_NAMES::get).collect(Collectors.joining(","))
                 : "?";
-        return "0 " + list(minutes) + " " + list(hours) + " " + dom + " " + list(months) + " " + dow;
+        return "0 " + list(minutes, MINUTE) + " " + list(hours, HOUR) + " " + dom + " " + list(months, MONTH) + " " + dow;
     }
 
-    private static String list(BitSet values) {
+    private static String list(BitSet values, Field f) {
+        if (values.cardinality() == f.max - f.min + 1) return "*";
         return values.stream().mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
 }

@@ -3,8 +3,9 @@ package io.ingot.recipe;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +29,11 @@ public final class RecipeLoader {
 
     public RecipeLoader(RecipeValidator validator) {
         this.validator = validator;
-        this.yaml = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        // is-getters off: helpers such as Media.isIso() would clash with the record accessors
+        this.yaml = YAMLMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .disable(MapperFeature.AUTO_DETECT_IS_GETTERS)
+                .build();
     }
 
     /**

@@ -131,6 +131,7 @@ public final class RecipeValidator {
                 Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
                 String message = e.getProblem() == null ? e.getMessage() : e.getProblem();
                 if (e.getContext() != null) message = e.getContext() + ": " + message;
+                if (message.contains("<block end>")) message += " (check the indentation)";
                 problem(mark, "YAML syntax: " + message.trim());
                 return;
             } catch (YAMLException e) {
@@ -404,6 +405,7 @@ public final class RecipeValidator {
                 }
                 if (value == null) {
                     modelComplete = false;
+                    model.put(key, ""); // declared: its uses are fine, only the value is missing
                     problem(k, "variables." + key + ": has no default; give it with --var " + key + "=VALUE");
                 } else {
                     model.put(key, value);
