@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
         description = {
                 "Check recipes and report every problem as file:line:column: message.",
                 "Checks keys, types, allowed values, durations, sizes, checksums, boot commands, cron "
-                        + "schedules, referenced files, FreeMarker answer files (*.ftl) and ${...} variables, "
+                        + "schedules, referenced files, FreeMarker answer files (*.ftl) and $${...} variables, "
                         + "and the RAM-template rules. Prints 'RECIPE: ok' for each valid recipe.",
                 "Exit status: 0 when every recipe is valid, 2 otherwise."})
 public class ValidateCommand implements Callable<Integer> {

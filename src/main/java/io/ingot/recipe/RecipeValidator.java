@@ -90,6 +90,11 @@ public final class RecipeValidator {
         return sorted;
     }
 
+    /** Every key path of the recipe model ({@code machine.disk.interface}, ...), from the records. */
+    public static Set<String> keyPaths() {
+        return Collections.unmodifiableSet(ALL_PATHS.keySet());
+    }
+
     /** Every variable's value (override, else default); null when it has none. Only for valid recipes. */
     static Map<String, String> variableValues(Recipe recipe, Map<String, String> overrides) {
         Map<String, String> values = new LinkedHashMap<>();

@@ -124,6 +124,24 @@ class RecipeValidatorTest {
         }
     }
 
+    @Test
+    void theDocumentedExampleValidates() throws IOException {
+        String doc = Files.readString(Path.of("docs/recipes.md"));
+        int section = doc.indexOf("## A complete example");
+        int start = doc.indexOf("```yaml\n", section) + "```yaml\n".length();
+        String example = doc.substring(start, doc.indexOf("```", start));
+        assertEquals(List.of(), validator.validate(Path.of("recipes/example.yaml"), example, Map.of()));
+    }
+
+    @Test
+    void theReferenceDocumentsEveryKeyOfTheModel() throws IOException {
+        String doc = Files.readString(Path.of("docs/recipes.md"));
+        for (String path : RecipeValidator.keyPaths()) {
+            String key = path.substring(path.lastIndexOf('.') + 1);
+            assertTrue(doc.contains("`" + key + "`") || doc.contains("`" + key + ".") || doc.contains("." + key + "`"), "docs/recipes.md does not document " + path);
+        }
+    }
+
     /** A problem as the corpus writes it: "line:column: message" in the recipe, "relative/file:line:column: message" elsewhere. */
     private static String shown(Path recipe, Problem p) {
         String position = p.line() + ":" + p.column() + ": " + p.message();
