@@ -194,18 +194,19 @@ public final class RecipeValidator {
                     return;
                 }
                 leaf(scalar, path, schema);
-            } else if (raw == Integer.class) {
+            } else if (raw == Integer.class || raw == Long.class) {
                 if (!(node instanceof ScalarNode scalar) || !WHOLE_NUMBER.matcher(scalar.getValue().trim()).matches()) {
-                    problem(node, path + ": expected a whole number, got " + shown(node));
+                    problem(node, path + ": expected a whole number, got " + kind(node));
                     return;
                 }
                 leaf(scalar, path, schema);
             } else if (raw == Boolean.class) {
                 if (!(node instanceof ScalarNode scalar) || !Set.of("true", "false").contains(scalar.getValue().toLowerCase(Locale.ROOT))) {
-                    problem(node, path + ": expected true or false, got " + shown(node));
+                    problem(node, path + ": expected true or false, got " + kind(node));
                 }
-            } else {
-                throw new IllegalStateException("recipe model type not handled by the validator: " + type);
+            } else if (!(node instanceof ScalarNode)) {
+                // a model type without a rule of its own here: at least it must be a single value
+                problem(node, path + ": expected a single value, got " + kind(node));
             }
         }
 
@@ -710,10 +711,6 @@ public final class RecipeValidator {
         if (node instanceof MappingNode) return "a mapping";
         if (node instanceof SequenceNode) return "a list";
         return "'" + ((ScalarNode) node).getValue() + "'";
-    }
-
-    private static String shown(Node node) {
-        return kind(node);
     }
 
     private static int orZero(Integer n) {
