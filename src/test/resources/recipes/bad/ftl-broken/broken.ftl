@@ -1,0 +1,3 @@
+hostname ${name}
+<#if httpIp == "10.0.2.2">
+unclosed

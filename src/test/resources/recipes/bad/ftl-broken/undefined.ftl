@@ -1,0 +1,2 @@
+ok ${httpIp}
+key ${sshKey}
