@@ -23,7 +23,7 @@ import java.util.Map;
  */
 public final class BuildContext {
     private final String buildId;
-    private final LoadedRecipe recipe;
+    private LoadedRecipe recipe;
     private final BuildOptions options;
     private final IngotPaths paths;
     private final Path buildDir;
@@ -66,6 +66,8 @@ public final class BuildContext {
 
     public String buildId() { return buildId; }
     public LoadedRecipe recipe() { return recipe; }
+    /** Replaced once the recipe's strings are interpolated with the complete model. */
+    public void recipe(LoadedRecipe r) { this.recipe = r; }
     public String name() { return recipe.recipe().name(); }
     public BuildOptions options() { return options; }
     public IngotPaths paths() { return paths; }

@@ -25,17 +25,16 @@ public final class Stages {
     private Stages() { }
 
     public static Pipeline standard(IngotPaths paths) {
-        Renderer renderer = new Renderer();
         PortAllocator ports = new PortAllocator(paths.state().resolve("ports"));
         AcceleratorProbe probe = new AcceleratorProbe(PrepareStage.probeKernels(paths.cache()));
         return new Pipeline(List.of(
                 new PrepareStage(probe),
+                new AnswerServerStage(ports),
+                new AnswerFilesStage(),
                 new MediaStage(),
                 new CreateDiskStage(),
-                new AnswerServerStage(ports),
-                new AnswerFilesStage(renderer),
-                new InstallerVmStage(renderer),
-                new BootCommandStage(renderer),
+                new InstallerVmStage(),
+                new BootCommandStage(),
                 new WaitInstallStage(),
                 new InstalledVmStage(ports),
                 new WaitSshStage(),

@@ -1,10 +1,15 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
-import io.ingot.pipeline.Renderer;
+import freemarker.template.Configuration;
+import io.ingot.recipe.Interpolation;
+import io.ingot.recipe.LoadedRecipe;
+import io.ingot.recipe.RecipeInterpolator;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
 
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -12,19 +17,19 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Renders the recipe's answer files into the directory the answer server serves:
- * {@code *.ftl} through FreeMarker (without the suffix), everything else copied as is.
+ * Completes the recipe: interpolates its strings with the build's model (httpIp, httpPort,
+ * sshPublicKey, name, buildId, variables), then renders the answer files into the directory the
+ * answer server serves: {@code *.ftl} through FreeMarker (without the suffix), others copied as they are.
  */
 public final class AnswerFilesStage implements Stage {
-    private final Renderer renderer;
-
-    public AnswerFilesStage(Renderer renderer) { this.renderer = renderer; }
-
     @Override
     public String name() { return "answer-files"; }
 
     @Override
     public void run(BuildContext build) throws Exception {
+        LoadedRecipe r = build.recipe();
+        build.recipe(new LoadedRecipe(r.file(), r.dir(), RecipeInterpolator.interpolate(r.recipe(), build.model()),
+                r.variables(), r.sensitiveValues(), r.contentHash()));
         Path out = build.answerDir();
         Recipe.Http http = build.recipe().recipe().http();
         if (http == null || http.directory() == null) {
@@ -32,6 +37,7 @@ public final class AnswerFilesStage implements Stage {
             return;
         }
         Path src = build.recipe().resolve(http.directory());
+        Configuration freemarker = Interpolation.configuration(src);
         List<Path> files;
         try (Stream<Path> walk = Files.walk(src)) {
             files = walk.filter(Files::isRegularFile).sorted().toList();
@@ -43,7 +49,9 @@ public final class AnswerFilesStage implements Stage {
             if (f.getFileName().toString().endsWith(".ftl")) {
                 String plain = target.getFileName().toString();
                 target = target.resolveSibling(plain.substring(0, plain.length() - ".ftl".length()));
-                renderer.renderFile(f, target, build.model());
+                try (Writer w = Files.newBufferedWriter(target, StandardCharsets.UTF_8)) {
+                    freemarker.getTemplate(rel.toString()).process(build.model(), w);
+                }
                 build.log().info("rendered " + rel + " -> " + out.relativize(target));
             } else {
                 Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);

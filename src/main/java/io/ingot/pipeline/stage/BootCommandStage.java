@@ -1,7 +1,6 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
-import io.ingot.pipeline.Renderer;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.Keyboard;
 import io.ingot.recipe.BootAction;
@@ -14,10 +13,6 @@ import java.util.List;
 
 /** Types the recipe's boot command into the installer through QMP {@code send-key}. */
 public final class BootCommandStage implements Stage {
-    private final Renderer renderer;
-
-    public BootCommandStage(Renderer renderer) { this.renderer = renderer; }
-
     @Override
     public String name() { return "boot-command"; }
 
@@ -30,7 +25,7 @@ public final class BootCommandStage implements Stage {
         }
         List<BootAction> actions = new ArrayList<>();
         for (int i = 0; i < boot.command().size(); i++) {
-            String line = renderer.render("boot.command[" + i + "]", boot.command().get(i), build.model());
+            String line = boot.command().get(i);
             build.log().info("boot command: " + line);
             actions.addAll(BootCommand.parse(line));
         }

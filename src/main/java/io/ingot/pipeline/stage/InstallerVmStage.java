@@ -1,7 +1,6 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
-import io.ingot.pipeline.Renderer;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.recipe.Recipe;
@@ -12,10 +11,6 @@ import io.ingot.recipe.Recipe;
  * final power-off or reboot ends it.
  */
 public final class InstallerVmStage implements Stage {
-    private final Renderer renderer;
-
-    public InstallerVmStage(Renderer renderer) { this.renderer = renderer; }
-
     @Override
     public String name() { return "installer-vm"; }
 
@@ -29,8 +24,7 @@ public final class InstallerVmStage implements Stage {
         if (media.isIso()) {
             b.cdrom(build.installMedia()).bootOrder("dc");
         } else {
-            String append = media.append() == null ? null : renderer.render("media.append", media.append(), build.model());
-            b.kernel(build.kernel(), build.initrd(), append);
+            b.kernel(build.kernel(), build.initrd(), media.append());
         }
         GuestVm.start(build, b.build(), "install");
     }
