@@ -172,11 +172,14 @@ public final class SshCommunicator implements AutoCloseable {
      * @throws Disconnected   when the connection drops before an exit status arrives (e.g. {@code reboot})
      */
     public ExecResult exec(String command, Map<String, String> env, Duration timeout, Consumer<String> outputLines) {
-        LineOutputStream lines = new LineOutputStream(outputLines);
+        // one splitter per stream, so a stderr message cannot land in the middle of a stdout line
+        LineOutputStream out = new LineOutputStream(outputLines);
+        LineOutputStream err = new LineOutputStream(outputLines);
         try {
-            return execRaw(Shell.exports(env) + command, command, timeout, lines, lines, null);
+            return execRaw(Shell.exports(env) + command, command, timeout, out, err, null);
         } finally {
-            lines.close();
+            out.close();
+            err.close();
         }
     }
 
