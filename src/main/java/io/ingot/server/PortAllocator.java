@@ -57,7 +57,8 @@ public final class PortAllocator {
         }
     }
 
-    private PortLease tryReserve(int port) {
+    /** Locks {@code port} for the caller, or null when another lease (any process) holds it. */
+    PortLease tryReserve(int port) {
         Path file = lockDir.resolve(port + ".lock");
         FileChannel channel = null;
         try {
