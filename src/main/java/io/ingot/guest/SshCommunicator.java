@@ -54,6 +54,8 @@ public final class SshCommunicator implements AutoCloseable {
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
     private static final int STDERR_KEPT = 4096;
     private static final Pattern MODE = Pattern.compile("[0-7]{3,4}");
+    // QEMU's user-mode port forward accepts a TCP connection even when nothing listens in the guest yet
+    private static final String CLOSED_BEFORE_BANNER = "connection accepted but closed before the SSH banner (SSH server not running yet?)";
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     private final SshClient client;
@@ -364,6 +366,10 @@ public final class SshCommunicator implements AutoCloseable {
             if (t instanceof NoRouteToHostException) return "no route to host";
             if (t instanceof UnknownHostException) return "unknown host " + t.getMessage();
             if (t instanceof SocketTimeoutException || t instanceof InterruptedByTimeoutException) return "TCP connect timed out";
+            // the peer hung up right after accepting, before MINA could even attach a session
+            if (t.getClass().getSimpleName().equals("MissingAttachedSessionException") || isReset(String.valueOf(t.getMessage()))) {
+                return CLOSED_BEFORE_BANNER;
+            }
         }
         return "cannot connect: " + rootMessage(e);
     }
@@ -374,8 +380,7 @@ public final class SshCommunicator implements AutoCloseable {
         if (version == null) {
             return timedOut
                     ? "TCP connection accepted, but no SSH banner arrived within " + human(budget)
-                    // QEMU's user-mode port forward accepts the TCP connection even when nothing listens in the guest
-                    : "connection accepted but closed before the SSH banner (SSH server not running yet?)";
+                    : CLOSED_BEFORE_BANNER;
         }
         if (session.getServerKey() == null) {
             if (timedOut) return "key exchange with " + version + " did not finish within " + human(budget);
