@@ -1,0 +1,189 @@
+#!/bin/bash
+# Builds ingot's test installation media from Debian packages only.
+#   build.sh OUTDIR
+# Writes OUTDIR/tinyinstall.iso (isolinux, stops at "boot:"; type
+# "install url=http://HOST:PORT/answers.cfg"), OUTDIR/vmlinuz (Debian 12 cloud kernel) and
+# OUTDIR/initrd.img (a tiny probe initramfs: prints "ingot-probe: ok" and powers off).
+# Needs: apt-get, dpkg-deb, cpio, gzip, xorriso. Runs as any user that may use apt-get download.
+set -euo pipefail
+
+[ $# -eq 1 ] || { echo "usage: build.sh OUTDIR" >&2; exit 2; }
+OUT="$1"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# Fixed timestamps (cpio, gzip, xorriso honour SOURCE_DATE_EPOCH) so equal inputs give equal media.
+export SOURCE_DATE_EPOCH=1704067200
+export LC_ALL=C
+
+for tool in apt-get apt-cache dpkg-deb cpio gzip xorriso; do
+    command -v "$tool" >/dev/null || { echo "build.sh: missing host tool: $tool" >&2; exit 1; }
+done
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/tinyinstall.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+chmod 755 "$WORK"  # apt-get download drops privileges to _apt, which must reach debs/
+log() { echo "tinyinstall: $*"; }
+
+# --- ingredients -------------------------------------------------------------------------
+kernel_package() {
+    apt-cache depends linux-image-cloud-amd64 2>/dev/null \
+        | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+KPKG="$(kernel_package)"
+if [ -z "$KPKG" ]; then
+    log "package lists missing, running apt-get update"
+    apt-get update -qq
+    KPKG="$(kernel_package)"
+fi
+[ -n "$KPKG" ] || { echo "build.sh: cannot resolve linux-image-cloud-amd64" >&2; exit 1; }
+KVER="${KPKG#linux-image-}"
+
+PACKAGES=(busybox-static "$KPKG" isolinux syslinux-common extlinux dropbear-bin
+          libtomcrypt1 libtommath1 libgmp10 zlib1g libcrypt1 libc6)
+mkdir -p "$WORK/debs" "$WORK/pkgs"
+# apt drops privileges to _apt for downloads; let it write here (avoids a warning as root).
+if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$WORK/debs"; fi
+log "downloading ${PACKAGES[*]}"
+if ! (cd "$WORK/debs" && apt-get download -q "${PACKAGES[@]}" >/dev/null); then
+    log "download failed, running apt-get update and retrying"
+    apt-get update -qq
+    (cd "$WORK/debs" && apt-get download -q "${PACKAGES[@]}" >/dev/null)
+fi
+for deb in "$WORK"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$WORK/pkgs"
+done
+P="$WORK/pkgs"
+BUSYBOX="$P/bin/busybox"
+[ -x "$BUSYBOX" ] || { echo "build.sh: busybox-static has no /bin/busybox" >&2; exit 1; }
+log "kernel $KVER"
+
+# --- helpers -----------------------------------------------------------------------------
+# A root with busybox and its applet links (created here: an init script cannot create
+# /bin/sh for itself).
+busybox_root() {
+    local root="$1" applet
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run,tmp,mnt,etc}
+    cp "$BUSYBOX" "$root/bin/busybox"
+    for applet in $("$BUSYBOX" --list-full); do
+        [ "$applet" = bin/busybox ] && continue
+        [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+    done
+}
+
+# copy_modules ROOT NAME...: the named kernel modules plus modules.dep (busybox depmod).
+copy_modules() {
+    local root="$1" m f
+    shift
+    for m in "$@"; do
+        f="$(cd "$P" && find "lib/modules/$KVER/kernel" -name "$m.ko" | head -n 1)"
+        [ -n "$f" ] || { echo "build.sh: kernel $KVER has no module $m" >&2; exit 1; }
+        mkdir -p "$root/$(dirname "$f")"
+        cp "$P/$f" "$root/$f"
+    done
+    cp "$P/lib/modules/$KVER/modules.builtin" "$P/lib/modules/$KVER/modules.order" "$root/lib/modules/$KVER/"
+    "$BUSYBOX" depmod -b "$root" "$KVER"
+}
+
+# Reproducible gzip'ed newc cpio of a directory.
+make_cpio() {
+    local root="$1" out="$2"
+    find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+    (cd "$root" && find . | sort | cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -n -6 > "$out"
+}
+
+install_file() { # MODE SRC DEST
+    mkdir -p "$(dirname "$3")"
+    cp "$2" "$3"
+    chmod "$1" "$3"
+}
+
+VIRTIO_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+                virtio_blk failover net_failover virtio_net)
+SYSTEM_MODULES=("${VIRTIO_MODULES[@]}" virtio-rng cdrom isofs fat vfat nls_cp437 nls_iso8859-1
+                nls_utf8 button evdev)
+
+# --- the installed system's own initramfs ------------------------------------------------
+log "building the installed system"
+SI="$WORK/system-initrd"
+busybox_root "$SI"
+copy_modules "$SI" "${VIRTIO_MODULES[@]}"
+install_file 755 "$HERE/system/initramfs-init" "$SI/init"
+make_cpio "$SI" "$WORK/system-initrd.img"
+
+# --- the installed system (the installer copies this tree to the target disk) -------------
+S="$WORK/system"
+busybox_root "$S"
+mkdir -p "$S"/{boot,root,home,lib64,lib/x86_64-linux-gnu,var/lib/ingot,var/log,etc/dropbear,etc/ingot}
+chmod 700 "$S/root"
+chmod 1777 "$S/tmp"
+copy_modules "$S" "${SYSTEM_MODULES[@]}"
+install_file 755 "$P/usr/sbin/dropbear" "$S/usr/sbin/dropbear"
+install_file 755 "$P/usr/bin/dropbearkey" "$S/usr/bin/dropbearkey"
+install_file 755 "$P/usr/bin/extlinux" "$S/sbin/extlinux"
+install_file 644 "$P/usr/lib/syslinux/mbr/mbr.bin" "$S/usr/lib/syslinux/mbr.bin"
+for lib in libc.so.6 libcrypt.so.1 libz.so.1 libgmp.so.10 libtomcrypt.so.1 libtommath.so.1; do
+    f="$(find "$P/lib/x86_64-linux-gnu" "$P/usr/lib/x86_64-linux-gnu" -name "$lib" 2>/dev/null | head -n 1)"
+    [ -n "$f" ] || { echo "build.sh: library $lib not found in the packages" >&2; exit 1; }
+    cp -L "$f" "$S/lib/x86_64-linux-gnu/$lib"
+done
+cp -L "$P/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" "$S/lib64/ld-linux-x86-64.so.2"
+ln -s /lib64/ld-linux-x86-64.so.2 "$S/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+
+install_file 644 "$P/boot/vmlinuz-$KVER" "$S/boot/vmlinuz"
+install_file 644 "$WORK/system-initrd.img" "$S/boot/initrd.img"
+install_file 644 "$HERE/system/extlinux.conf" "$S/boot/extlinux.conf"
+install_file 644 "$HERE/system/inittab" "$S/etc/inittab"
+install_file 755 "$HERE/system/rcS" "$S/etc/init.d/rcS"
+install_file 755 "$HERE/system/rcK" "$S/etc/init.d/rcK"
+install_file 755 "$HERE/system/nocloud" "$S/etc/init.d/nocloud"
+install_file 755 "$HERE/system/hostkeys" "$S/etc/init.d/hostkeys"
+install_file 644 "$HERE/system/mdev.conf" "$S/etc/mdev.conf"
+install_file 755 "$HERE/system/net-hotplug" "$S/etc/mdev/net-hotplug"
+install_file 755 "$HERE/system/acpi-power" "$S/etc/acpi/PWRF/00000080"
+install_file 644 "$HERE/system/profile" "$S/etc/profile"
+install_file 755 "$HERE/common/udhcpc.script" "$S/etc/udhcpc.script"
+printf 'root:x:0:0:root:/root:/bin/sh\n' > "$S/etc/passwd"
+printf 'root:x:0:\ntty:x:5:\n' > "$S/etc/group"
+printf 'root:!:1::::::\n' > "$S/etc/shadow"
+chmod 600 "$S/etc/shadow"
+printf '/bin/sh\n/bin/ash\n' > "$S/etc/shells"
+echo ingot > "$S/etc/hostname"
+echo root > "$S/etc/ingot/ssh-user"
+: > "$S/etc/machine-id"
+
+# --- installer initramfs -----------------------------------------------------------------
+log "building the installer"
+I="$WORK/installer"
+busybox_root "$I"
+copy_modules "$I" "${VIRTIO_MODULES[@]}"
+install_file 755 "$HERE/installer/init" "$I/init"
+install_file 755 "$HERE/common/udhcpc.script" "$I/etc/udhcpc.script"
+cp -a "$S" "$I/payload"
+make_cpio "$I" "$WORK/installer-initrd.img"
+
+# --- probe initramfs ---------------------------------------------------------------------
+R="$WORK/probe"
+busybox_root "$R"
+install_file 755 "$HERE/probe-init" "$R/init"
+make_cpio "$R" "$WORK/probe-initrd.img"
+
+# --- ISO ---------------------------------------------------------------------------------
+log "writing tinyinstall.iso"
+ISO="$WORK/iso"
+install_file 644 "$P/usr/lib/ISOLINUX/isolinux.bin" "$ISO/isolinux/isolinux.bin"
+install_file 644 "$P/usr/lib/syslinux/modules/bios/ldlinux.c32" "$ISO/isolinux/ldlinux.c32"
+install_file 644 "$HERE/isolinux.cfg" "$ISO/isolinux/isolinux.cfg"
+install_file 644 "$P/boot/vmlinuz-$KVER" "$ISO/isolinux/vmlinuz"
+install_file 644 "$WORK/installer-initrd.img" "$ISO/isolinux/initrd.img"
+find "$ISO" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+mkdir -p "$OUT"
+xorriso -as mkisofs -quiet -o "$WORK/tinyinstall.iso" \
+    -isohybrid-mbr "$P/usr/lib/ISOLINUX/isohdpfx.bin" \
+    -c isolinux/boot.cat -b isolinux/isolinux.bin \
+    -no-emul-boot -boot-load-size 4 -boot-info-table \
+    -V INGOT_TINYINSTALL -J -r "$ISO"
+
+cp "$P/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
+cp "$WORK/probe-initrd.img" "$OUT/initrd.img"
+echo "$KVER" > "$OUT/kernel-version"
+cp "$WORK/tinyinstall.iso" "$OUT/tinyinstall.iso"
+log "done: $OUT/tinyinstall.iso ($(du -k "$OUT/tinyinstall.iso" | cut -f1) KiB, kernel $KVER)"
