@@ -51,6 +51,7 @@ public final class BuildContext {
     private Path serialLog;
     private int sshPort;
     private SshCommunicator ssh;
+    private String hostKeyFingerprint;
     private String result;
     private Throwable failure;
 
@@ -130,6 +131,9 @@ public final class BuildContext {
     public void sshPort(int p) { this.sshPort = p; }
     public SshCommunicator ssh() { return ssh; }
     public void ssh(SshCommunicator s) { this.ssh = s; }
+    /** The guest's SSH host key as the build saw it (sealing removes it; clones get new ones). */
+    public String hostKeyFingerprint() { return hostKeyFingerprint; }
+    public void hostKeyFingerprint(String f) { this.hostKeyFingerprint = f; }
     public String result() { return result; }
     public void result(String r) { this.result = r; }
     public Throwable failure() { return failure; }

@@ -21,7 +21,6 @@ public final class BuildEngine implements AutoCloseable {
         main.configure().withRoutesIncludePattern(routesPattern);
         main.configure().withName("ingot");
         main.configure().withJmxEnabled(false);
-        main.configure().withBanner(false);
         main.start();
     }
 

@@ -14,7 +14,6 @@ import io.ingot.pipeline.stage.ShutdownStage;
 import io.ingot.pipeline.stage.TemplateStage;
 import io.ingot.pipeline.stage.WaitInstallStage;
 import io.ingot.pipeline.stage.WaitSshStage;
-import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.server.PortAllocator;
 import io.ingot.util.IngotPaths;
 
@@ -26,9 +25,8 @@ public final class Stages {
 
     public static Pipeline standard(IngotPaths paths) {
         PortAllocator ports = new PortAllocator(paths.state().resolve("ports"));
-        AcceleratorProbe probe = new AcceleratorProbe(PrepareStage.probeKernels(paths.cache()));
         return new Pipeline(List.of(
-                new PrepareStage(probe),
+                new PrepareStage(),
                 new AnswerServerStage(ports),
                 new AnswerFilesStage(),
                 new MediaStage(),

@@ -17,9 +17,13 @@ final class GuestConnection {
         build.log().info("waiting up to " + Durations.format(timeout) + " for SSH on 127.0.0.1:" + build.sshPort()
                 + " as " + c.user());
         long t0 = System.nanoTime();
+        // a guest whose QEMU died will never answer: stop waiting at once and say why
         SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", build.sshPort(), c.user(),
-                build.buildKey().keyPair(), timeout);
+                build.buildKey().keyPair(), timeout, line -> build.log().info("ssh: " + line),
+                () -> build.vm() != null && !build.vm().isAlive()
+                        ? "QEMU exited with status " + build.vm().exitCode().orElse(-1) : null);
         build.ssh(ssh);
+        build.hostKeyFingerprint(ssh.hostKeyFingerprint());
         build.log().info(String.format("SSH answered after %.1fs, host key %s",
                 (System.nanoTime() - t0) / 1e9, ssh.hostKeyFingerprint()));
         return ssh;

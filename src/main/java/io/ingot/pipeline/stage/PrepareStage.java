@@ -21,9 +21,8 @@ import java.util.stream.Stream;
  * and its features, chooses the accelerator (and says why), makes the per-build SSH key.
  */
 public final class PrepareStage implements Stage {
-    private final AcceleratorProbe probe;
-
-    public PrepareStage(AcceleratorProbe probe) { this.probe = probe; }
+    // probed once per process: the KVM probe boots a guest, which takes seconds where KVM hangs
+    private AcceleratorProbe probe;
 
     @Override
     public String name() { return "prepare"; }
@@ -34,7 +33,7 @@ public final class PrepareStage implements Stage {
         QemuInstallation qemu = QemuInstallation.detect();
         build.qemu(qemu);
         build.log().info("QEMU " + qemu.version() + " (" + qemu.system() + ")");
-        build.accelerator(probe.resolve(build.recipe().recipe().machine().accel()));
+        build.accelerator(probe(qemu, build).resolve(build.recipe().recipe().machine().accel()));
         build.log().info("accelerator: " + build.accelerator().reason());
         build.runtimeDir(Files.createTempDirectory("ingot-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------"))));
@@ -57,8 +56,8 @@ public final class PrepareStage implements Stage {
         }
     }
 
-    /** Kernels the accelerator probe may boot: the cached test media's kernel first. */
-    public static List<Path> probeKernels(Path cache) {
-        return AcceleratorProbe.cachedTestKernels(cache);
+    private synchronized AcceleratorProbe probe(QemuInstallation qemu, BuildContext build) {
+        if (probe == null) probe = new AcceleratorProbe(qemu, AcceleratorProbe.cachedTestKernels(build.paths().cache()));
+        return probe;
     }
 }

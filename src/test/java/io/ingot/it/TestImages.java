@@ -1,0 +1,105 @@
+package io.ingot.it;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildEngine;
+import io.ingot.pipeline.BuildOptions;
+import io.ingot.pipeline.OnError;
+import io.ingot.pipeline.Stages;
+import io.ingot.recipe.LoadedRecipe;
+import io.ingot.recipe.RecipeLoader;
+import io.ingot.util.IngotPaths;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/**
+ * What the integration tests share in one run: the media cache, one images directory, and one
+ * tiny-linux template built the first time a test asks for it (the build takes a minute under TCG).
+ */
+public final class TestImages {
+    private static BuildContext tinyLinux;
+    private static BuildEngine engine;
+
+    private TestImages() { }
+
+    public static Path home() {
+        return Path.of(System.getProperty("ingot.home", ".")).toAbsolutePath().normalize();
+    }
+
+    public static IngotPaths paths() {
+        Path images = home().resolve("target/it-images");
+        Path cache = Path.of(System.getProperty("ingot.it.cache",
+                Path.of(System.getProperty("user.home"), ".cache", "ingot").toString()));
+        return new IngotPaths(home(), images, cache, images.resolve(".ingot"));
+    }
+
+    public static ImageStore store() {
+        return ImageStore.open(paths());
+    }
+
+    /**
+     * Runs a build in this JVM, through the same route and stages as {@code ingot build}; one Camel
+     * context serves every build of the run, as in the daemon (builds may run concurrently).
+     */
+    public static BuildContext build(Path recipe, OnError onError) throws Exception {
+        LoadedRecipe loaded = new RecipeLoader().load(recipe, Map.of());
+        return engine().runner(paths()).run(loaded, new BuildOptions(onError, Map.of(), true, System.out));
+    }
+
+    private static synchronized BuildEngine engine() throws Exception {
+        if (engine == null) {
+            engine = new BuildEngine(Stages.standard(paths()));
+            Runtime.getRuntime().addShutdownHook(new Thread(engine::close));
+        }
+        return engine;
+    }
+
+    /** The tiny-linux template of this run, built once. */
+    public static synchronized BuildContext tinyLinux() throws Exception {
+        if (tinyLinux == null) {
+            BuildContext b = build(home().resolve("recipes/tiny-linux.yaml"), OnError.CLEANUP);
+            assertNull(b.failure(), () -> "the shared tiny-linux build failed: " + b.failure().getMessage());
+            tinyLinux = b;
+        }
+        return tinyLinux;
+    }
+
+    /**
+     * A variant of recipes/tiny-linux.yaml, edited by {@code edit}, written with a copy of the recipe's
+     * files under target/it-recipes/NAME/ so its relative paths still resolve.
+     */
+    public static Path variant(String name, UnaryOperator<String> edit) throws IOException {
+        Path dir = home().resolve("target/it-recipes").resolve(name);
+        copyTree(home().resolve("recipes/tiny-linux"), dir.resolve("tiny-linux"));
+        Path recipe = dir.resolve("tiny-linux.yaml");
+        Files.writeString(recipe, edit.apply(Files.readString(home().resolve("recipes/tiny-linux.yaml"))));
+        return recipe;
+    }
+
+    /** QEMU processes still running whose command line mentions {@code marker} (a build id, a clone name). */
+    public static List<String> qemuProcessesMentioning(String marker) {
+        return ProcessHandle.allProcesses()
+                .filter(ProcessHandle::isAlive)
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+                .filter(c -> c.contains("qemu-system") && c.contains(marker))
+                .toList();
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}
