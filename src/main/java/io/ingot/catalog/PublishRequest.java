@@ -12,9 +12,24 @@ import java.util.List;
  * to (the first is the primary) and the channel to point at the new version (null: none).
  */
 public record PublishRequest(String template, Path disk, String diskFormat, boolean compress, Manifest manifest,
-                             List<String> storages, String channel) {
+                             List<String> storages, String channel, boolean baseReady) {
     public PublishRequest {
         manifest = manifest == null ? Manifest.empty() : manifest;
         storages = storages == null || storages.isEmpty() ? List.of("local") : List.copyOf(storages);
+    }
+
+    /** A sealed disk still to be converted into the base image. */
+    public PublishRequest(String template, Path disk, String diskFormat, boolean compress, Manifest manifest,
+                          List<String> storages, String channel) {
+        this(template, disk, diskFormat, compress, manifest, storages, channel, false);
+    }
+
+    /**
+     * A base image the template stage already converted and checked (qcow2, in the build directory):
+     * publishing moves it into place instead of converting it again.
+     */
+    public static PublishRequest ofBaseImage(String template, Path base, Manifest manifest, List<String> storages,
+                                             String channel) {
+        return new PublishRequest(template, base, "qcow2", false, manifest, storages, channel, true);
     }
 }

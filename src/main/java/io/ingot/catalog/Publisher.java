@@ -111,7 +111,16 @@ public final class Publisher {
     }
 
     private Manifest writeBase(PublishRequest req, StagedVersion staged, Manifest m) throws IOException {
-        qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), "qcow2", req.compress());
+        if (req.baseReady()) {
+            // converted and verified by the build: a rename on the same filesystem, else a copy
+            try {
+                Files.move(req.disk(), staged.baseImage(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
+                Files.copy(req.disk(), staged.baseImage());
+            }
+        } else {
+            qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), "qcow2", req.compress());
+        }
         qemuImg.check(staged.baseImage(), "qcow2");
         QemuImg.Info info = qemuImg.info(staged.baseImage());
         return m.withDisk(new Manifest.Disk(staged.baseImage().getFileName().toString(), "qcow2",

@@ -100,7 +100,8 @@ public final class CloneService {
     }
 
     private static String nicModel(Manifest m) {
-        return m.devices().stream().filter(NIC_MODELS::contains).findFirst().orElse("virtio-net-pci");
+        return m.devices().stream().map(d -> d.startsWith("nic:") ? d.substring(4) : d)
+                .filter(NIC_MODELS::contains).findFirst().orElse("virtio-net-pci");
     }
 
     /** Public keys from a file in authorized_keys form; blank lines and comments are skipped. */

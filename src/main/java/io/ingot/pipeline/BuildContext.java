@@ -38,6 +38,8 @@ public final class BuildContext {
     private QemuInstallation qemu;
     private Path runtimeDir;
     private boolean published;
+    private Path baseImage;
+    private io.ingot.template.Manifest manifest;
     private Accelerator accelerator;
     private Path installMedia;
     private Path kernel;
@@ -101,6 +103,12 @@ public final class BuildContext {
     /** A short private directory for QMP sockets (unix socket paths are limited to 107 bytes). */
     public Path runtimeDir() { return runtimeDir; }
     public void runtimeDir(Path p) { this.runtimeDir = p; }
+    /** The converted base image in the build directory, until publish moves it into storage. */
+    public Path baseImage() { return baseImage; }
+    public void baseImage(Path p) { this.baseImage = p; }
+    /** The template version's manifest as drafted by the template stage. */
+    public io.ingot.template.Manifest manifest() { return manifest; }
+    public void manifest(io.ingot.template.Manifest m) { this.manifest = m; }
     public boolean published() { return published; }
     public void published(boolean p) { this.published = p; }
     /** Ports and other leases held for the build's lifetime; released by the prepare stage's cleanup. */

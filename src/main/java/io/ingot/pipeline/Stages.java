@@ -11,7 +11,9 @@ import io.ingot.pipeline.stage.PrepareStage;
 import io.ingot.pipeline.stage.ProvisionStage;
 import io.ingot.pipeline.stage.SealStage;
 import io.ingot.pipeline.stage.ShutdownStage;
+import io.ingot.pipeline.stage.PublishStage;
 import io.ingot.pipeline.stage.TemplateStage;
+import io.ingot.pipeline.stage.VerifyStage;
 import io.ingot.pipeline.stage.WaitInstallStage;
 import io.ingot.pipeline.stage.WaitSshStage;
 import io.ingot.server.PortAllocator;
@@ -39,6 +41,8 @@ public final class Stages {
                 new ProvisionStage(),
                 new SealStage(),
                 new ShutdownStage(),
-                new TemplateStage()));
+                new TemplateStage(),
+                new VerifyStage(ports),
+                new PublishStage()));
     }
 }

@@ -1,22 +1,24 @@
 package io.ingot.pipeline.stage;
 
-import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.PublishRequest;
-import io.ingot.catalog.TemplateVersion;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
+import io.ingot.storage.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.util.Sizes;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Converts the sealed disk into a read-only base image with its manifest and publishes the template
- * version to the recipe's storages and channel: files first (atomic rename), catalog rows last.
+ * Converts the sealed disk into the base image ({@code qemu-img convert}: compacted, optionally
+ * compressed), checks it, and drafts the manifest. Nothing is published yet: verify comes first.
  */
 public final class TemplateStage implements Stage {
+    private final QemuImg qemuImg = new QemuImg();
+
     @Override
     public String name() { return "template"; }
 
@@ -24,24 +26,26 @@ public final class TemplateStage implements Stage {
     public void run(BuildContext build) throws Exception {
         Recipe recipe = build.recipe().recipe();
         Recipe.Machine m = recipe.machine();
-        Manifest manifest = Manifest.empty()
+        Path base = build.buildDir().resolve("base.qcow2");
+        Files.deleteIfExists(base);
+        build.log().info("converting " + build.disk().getFileName() + " into the base image"
+                + (recipe.template().compress() ? " (compressed)" : ""));
+        qemuImg.convert(build.disk(), m.disk().format(), base, "qcow2", recipe.template().compress());
+        qemuImg.check(base, "qcow2");
+        QemuImg.Info info = qemuImg.info(base);
+        build.log().info(String.format("base image: %d MiB virtual, %d MiB on disk (sealed disk was %d MiB)",
+                info.virtualSize() >> 20, Files.size(base) >> 20, Files.size(build.disk()) >> 20));
+        build.baseImage(base);
+        build.manifest(Manifest.empty()
                 .withBuild(build.buildId(), build.recipe().contentHash(), build.mediaChecksum())
                 .withMachine(build.qemu().version().toString(), m.type(), m.cpu(), m.cpus(),
                         (int) Sizes.parseMebibytes(m.memory()), devices(m))
-                .withStageTimings(build.timings().millisByStage())
-                .withLineage(null, List.of());
-        ImageStore store = build.images();
-        build.log().info("converting " + build.disk().getFileName() + " into the base image"
-                + (recipe.template().compress() ? " (compressed)" : ""));
-        TemplateVersion v = store.publisher().publish(new PublishRequest(recipe.name(), build.disk(),
-                m.disk().format(), recipe.template().compress(), manifest, recipe.publish().storage(),
-                recipe.publish().channel()));
-        build.published(true);
-        var disk = v.manifest().disk();
-        build.log().info("base image sha256 " + disk.sha256() + ", " + disk.actualSize() / (1 << 20) + " MiB on disk, "
-                + disk.virtualSize() / (1 << 20) + " MiB virtual");
-        build.result("published " + v.ref() + " on " + String.join(", ", v.storages())
-                + ", channel " + recipe.publish().channel());
+                .withLineage(null, List.of()));
+    }
+
+    @Override
+    public void cleanup(BuildContext build) throws Exception {
+        if (build.baseImage() != null && !build.published()) Files.deleteIfExists(build.baseImage());
     }
 
     /** The device list that, with QEMU version, machine, CPU and RAM, identifies the VM a template was made with. */

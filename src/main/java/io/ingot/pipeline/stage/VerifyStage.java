@@ -1,0 +1,87 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.clone.CloneRunner;
+import io.ingot.clone.VmConfig;
+import io.ingot.guest.BuildKey;
+import io.ingot.guest.ExecResult;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.Stage;
+import io.ingot.recipe.Recipe;
+import io.ingot.server.PortAllocator;
+import io.ingot.storage.QemuImg;
+import io.ingot.util.Durations;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Boots a linked clone of the base image in a scratch area (the build directory), with a seed like
+ * every clone's, waits for SSH with ingot's access key and runs the recipe's verify checks. A failing
+ * check fails the build before anything is published.
+ */
+public final class VerifyStage implements Stage {
+    private static final String DEFAULT_TIMEOUT = "5m";
+
+    private final PortAllocator ports;
+    private final QemuImg qemuImg = new QemuImg();
+
+    public VerifyStage(PortAllocator ports) { this.ports = ports; }
+
+    @Override
+    public String name() { return "verify"; }
+
+    @Override
+    public void run(BuildContext build) throws Exception {
+        Recipe recipe = build.recipe().recipe();
+        if (recipe.verify().isEmpty()) {
+            build.log().info("the recipe has no verify checks");
+            return;
+        }
+        if (!recipe.communicator().isSsh()) {
+            throw new IllegalStateException("verify checks run over SSH; communicator is none");
+        }
+        Path dir = build.buildDir().resolve("verify");
+        Files.createDirectories(dir);
+        Path overlay = dir.resolve("disk.qcow2");
+        Files.deleteIfExists(overlay);
+        qemuImg.createOverlay(overlay, dir.relativize(build.baseImage()).toString(), "qcow2");
+        String instanceId = UUID.randomUUID().toString();
+        var access = build.images().accessKey();
+        String hostname = recipe.name() + "-verify";
+        Path seed = new io.ingot.clone.SeedBuilder().build(dir, instanceId, hostname, List.of(access.publicKeyLine()));
+        var m = build.manifest();
+        VmConfig vm = new VmConfig(hostname, null, "linked", null, Instant.now(),
+                new VmConfig.DiskRef(overlay.toString(), "qcow2", build.baseImage().toString()), seed.toString(),
+                new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
+                List.of(new VmConfig.NicConfig(recipe.machine().nic().model(), null)),
+                UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId);
+        CloneRunner runner = new CloneRunner(build.qemu(), build.accelerator(), ports, build.paths().state().resolve("run"));
+        try (CloneRunner.Running running = runner.start(vm, dir, build.runtimeDir())) {
+            build.log().info("verify clone booting (QEMU pid " + running.process().pid() + ")");
+            BuildKey key = BuildKey.load(access.privateKeyPath());
+            try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", running.sshPort(),
+                    recipe.communicator().user(), key.keyPair(), GuestConnection.timeout(build),
+                    line -> build.log().info("ssh: " + line),
+                    () -> running.process().isAlive() ? null : "the verify clone's QEMU exited")) {
+                for (Recipe.VerifyCheck check : recipe.verify()) {
+                    String label = check.name() != null ? check.name() : check.run();
+                    ExecResult r = ssh.exec(check.run(), Map.of(),
+                            Durations.parse(check.timeout() != null ? check.timeout() : DEFAULT_TIMEOUT),
+                            line -> build.log().output("verify " + label, line));
+                    if (r.exitStatus() != 0) {
+                        throw new IllegalStateException("verify check '" + label + "' failed with exit status "
+                                + r.exitStatus() + "; nothing was published");
+                    }
+                    build.log().info("verify check '" + label + "' passed");
+                }
+            }
+        } finally {
+            Files.deleteIfExists(overlay);
+        }
+    }
+}
