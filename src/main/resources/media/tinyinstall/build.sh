@@ -15,7 +15,8 @@ export SOURCE_DATE_EPOCH=1704067200
 export LC_ALL=C
 
 for tool in apt-get apt-cache dpkg-deb cpio gzip xorriso; do
-    command -v "$tool" >/dev/null || { echo "build.sh: missing host tool: $tool" >&2; exit 1; }
+    # Exit code 3: the host lacks a tool (the caller reports it as a user-fixable problem).
+    command -v "$tool" >/dev/null || { echo "build.sh: missing host tool: $tool (install it with apt-get)" >&2; exit 3; }
 done
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tinyinstall.XXXXXX")"
