@@ -7,8 +7,6 @@ import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
 import io.ingot.util.UserError;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /** Resolves the installation media: downloads with progress, verifies checksums, caches. */
@@ -38,10 +36,6 @@ public final class MediaStage implements Stage {
 
     private static Path builtin(BuildContext build, String name) {
         if (!"tinyinstall".equals(name)) throw new UserError("unknown builtin media: " + name);
-        try {
-            return new TinyInstallMedia(build.paths().cache(), build.log()::info).ensureIso();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new TinyInstallMedia(build.paths().cache(), build.log()::info).ensureIso();
     }
 }
