@@ -13,7 +13,7 @@ public final class Command {
     private Command() { }
 
     public static Result run(List<String> argv, Duration timeout) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         // read both streams concurrently so neither pipe fills up
         var err = new java.util.concurrent.CompletableFuture<String>();
         Thread t = new Thread(() -> {
