@@ -59,8 +59,9 @@ public class DoctorCommand implements Callable<Integer> {
         }
         Accelerator accel = null;
         if (qemu != null) {
-            List<Path> kernels = AcceleratorProbe.cachedTestKernels(IngotPaths.fromEnvironment().cache());
-            accel = new AcceleratorProbe(qemu, kernels).auto();
+            IngotPaths paths = IngotPaths.fromEnvironment();
+            List<Path> kernels = AcceleratorProbe.cachedTestKernels(paths.cache());
+            accel = new AcceleratorProbe(qemu, kernels).rememberIn(paths.state().resolve("accelerator.json")).auto();
         }
 
         ArrayNode tools = report.putArray("tools");

@@ -37,9 +37,11 @@ public final class AcceleratorProbe {
     private final QemuInstallation qemu;
     private final List<Path> kernelCandidates;
     private final Path kvmDevice;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Path cpuinfo;
     private final Duration bound;
     private Accelerator auto;
+    private Path resultFile;
 
     /**
      * @param kernelCandidates kernels to try first (the project's cached test kernel); then
@@ -83,9 +85,46 @@ public final class AcceleratorProbe {
         }
     }
 
-    /** What {@code auto} uses here, probed once per instance. */
+    /**
+     * Remembers the outcome of {@code auto} in {@code file} for as long as the host stays up with the same
+     * QEMU, /dev/kvm and probe kernel: the probe boots a guest, which costs seconds where KVM hangs.
+     */
+    public AcceleratorProbe rememberIn(Path file) {
+        this.resultFile = file;
+        return this;
+    }
+
+    /** What {@code auto} uses here, probed once per instance (and per host boot with {@link #rememberIn}). */
     public synchronized Accelerator auto() {
-        if (auto == null) auto = decide();
+        if (auto != null) return auto;
+        String key = String.join("|", readQuietly(Path.of("/proc/sys/kernel/random/boot_id")).strip(),
+                String.valueOf(qemu.version()), deviceProblem().orElse("usable"),
+                findKernel().map(Path::toString).orElse("no kernel"));
+        if (resultFile != null) {
+            try {
+                var saved = JSON.readTree(resultFile.toFile());
+                if (key.equals(saved.path("key").asText())) {
+                    auto = new Accelerator(saved.path("name").asText(), saved.path("reason").asText()
+                            + " (probed " + saved.path("probedAt").asText() + ")");
+                    return auto;
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // no usable earlier result: probe
+            }
+        }
+        auto = decide();
+        if (resultFile != null) {
+            try {
+                Files.createDirectories(resultFile.getParent());
+                Path tmp = resultFile.resolveSibling(resultFile.getFileName() + ".tmp");
+                JSON.writeValue(tmp.toFile(), java.util.Map.of("key", key, "name", auto.name(), "reason", auto.reason(),
+                        "probedAt", java.time.Instant.now().toString()));
+                Files.move(tmp, resultFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException ignored) {
+                // the next process probes again
+            }
+        }
         return auto;
     }
 

@@ -181,6 +181,26 @@ public final class QemuProcess implements AutoCloseable {
         stop(Duration.ofSeconds(5));
     }
 
+    /**
+     * Lets QEMU outlive this JVM ({@code ingot start}): no shutdown hook, no registry record (the reaper
+     * must not take it for a leftover), QMP connection closed. Whoever detaches records the PID.
+     */
+    public synchronized void detach() {
+        stopped = true;
+        if (qmp != null) qmp.close();
+        deleteQuietly(record);
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException ignored) {
+            // the JVM is shutting down
+        }
+    }
+
+    /** The start time of this QEMU process (ISO instant), to recognise its PID later. */
+    public Optional<String> startTime() {
+        return startOf(process.toHandle());
+    }
+
     /** Ctrl-C or JVM exit: no time for QMP; signal the child and forget it. */
     private void killOnExit() {
         if (process.isAlive()) {
