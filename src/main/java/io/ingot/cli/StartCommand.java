@@ -1,13 +1,39 @@
 package io.ingot.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ingot.catalog.ImageStore;
+import io.ingot.clone.CloneInstances;
+import io.ingot.clone.RunningClone;
+import io.ingot.util.IngotPaths;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "start", mixinStandardHelpOptions = true, description = "Start a clone.")
+@Command(name = "start", mixinStandardHelpOptions = true,
+        description = {"Start a clone in the background: QEMU with the clone's disk, its NoCloud seed (hostname,",
+                "SSH keys), its MAC, SMBIOS UUID and vmgenid, and a loopback port forwarded to its SSH.",
+                "Templates are never started."})
 public class StartCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "NAME", description = "The clone to start.")
+    String name;
+
+    @Option(names = "--json", description = "Print the clone's pid, SSH port, QMP socket and serial log as JSON.")
+    boolean json;
+
     @Override
-    public Integer call() {
-        return NotYet.fail("start");
+    public Integer call() throws Exception {
+        ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+        RunningClone r = new CloneInstances(store).start(name);
+        if (json) {
+            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+        } else {
+            System.out.println("started " + name + ": pid " + r.pid() + " (" + r.accelerator() + "), SSH on 127.0.0.1:" + r.sshPort());
+            System.out.println("  ssh -i " + store.accessKey().privateKeyPath() + " -p " + r.sshPort()
+                    + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1");
+            System.out.println("  serial console: " + r.serialLog());
+        }
+        return 0;
     }
 }

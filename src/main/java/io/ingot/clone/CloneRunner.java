@@ -9,6 +9,8 @@ import io.ingot.server.PortLease;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -46,9 +48,26 @@ public final class CloneRunner {
      * {@code socketDir} the QMP socket (keep it short: unix socket paths are limited to 107 bytes).
      */
     public Running start(VmConfig vm, Path logDir, Path socketDir) {
+        return start(vm, logDir, socketDir, false);
+    }
+
+    /**
+     * Starts the clone in a session of its own ({@code setsid}), so that it outlives this JVM and the
+     * terminal's signals once the caller {@link QemuProcess#detach() detaches} it.
+     */
+    public Running startDetached(VmConfig vm, Path logDir, Path socketDir) {
+        return start(vm, logDir, socketDir, true);
+    }
+
+    private Running start(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
         PortLease lease = ports.allocate();
         try {
             QemuCommand cmd = command(vm, lease.port(), logDir, socketDir);
+            if (ownSession) {
+                List<String> argv = new ArrayList<>(List.of("setsid"));
+                argv.addAll(cmd.argv());
+                cmd = new QemuCommand(cmd.name(), argv, cmd.qmpSocket(), cmd.serialLog(), cmd.pidFile());
+            }
             QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT);
             return new Running(vm, process, lease.port(), cmd.serialLog(), lease);
         } catch (RuntimeException e) {

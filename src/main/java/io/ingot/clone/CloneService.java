@@ -129,7 +129,16 @@ public final class CloneService {
     /** Removes a clone: its files, then its row. */
     public void remove(String cloneName) throws IOException {
         CloneRecord r = catalog.clone(cloneName).orElseThrow(() -> new UserError("no clone '" + cloneName + "' (see: ingot clones)"));
-        storages.get(r.storage()).deleteClone(cloneName);
+        StorageBackend storage = storages.get(r.storage());
+        var files = storage.locateClone(cloneName);
+        if (files.isPresent()) {
+            var running = RunningClone.read(files.get().dir());
+            if (running.isPresent()) {
+                throw new UserError("clone '" + cloneName + "' is running (pid " + running.get().pid()
+                        + "); stop it first: ingot stop " + cloneName);
+            }
+        }
+        storage.deleteClone(cloneName);
         catalog.deleteClone(cloneName);
     }
 }

@@ -1,6 +1,6 @@
 package io.ingot.clone;
 
-import io.ingot.storage.ExternalCommand;
+import io.ingot.util.Command;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +19,7 @@ public final class SeedBuilder {
         for (String k : authorizedKeys) user.append("  - \"").append(k.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
         Files.writeString(src.resolve("user-data"), user.toString());
         Path iso = cloneDir.resolve("seed.iso");
-        ExternalCommand.run(List.of("xorriso", "-as", "mkisofs", "-quiet", "-V", "cidata", "-J", "-r", "-o", iso.toString(), src.toString()));
+        Command.run(List.of("xorriso", "-as", "mkisofs", "-quiet", "-V", "cidata", "-J", "-r", "-o", iso.toString(), src.toString()));
         return iso;
     }
 

@@ -1,5 +1,6 @@
 package io.ingot.qemu;
 
+import io.ingot.util.Command;
 import io.ingot.util.UserError;
 
 import java.io.File;
@@ -35,8 +36,8 @@ public record QemuInstallation(Path system, Path img, QemuVersion version, QemuV
         Path img = findImg(env).orElseThrow(() -> new UserError(
                 IMG_BINARY + " not found on PATH (install qemu-utils, or set INGOT_QEMU_IMG)"));
         try {
-            QemuVersion version = QemuVersion.parse(Exec.run(List.of(system.toString(), "--version"), PROBE_TIMEOUT).output());
-            QemuVersion imgVersion = QemuVersion.parse(Exec.run(List.of(img.toString(), "--version"), PROBE_TIMEOUT).output());
+            QemuVersion version = QemuVersion.parse(Command.exec(List.of(system.toString(), "--version"), PROBE_TIMEOUT).output());
+            QemuVersion imgVersion = QemuVersion.parse(Command.exec(List.of(img.toString(), "--version"), PROBE_TIMEOUT).output());
             return new QemuInstallation(system, img, version, imgVersion, detectFeatures(system, version));
         } catch (IOException | IllegalArgumentException e) {
             throw new UserError("cannot ask " + system + " for its version: " + e.getMessage(), e);
@@ -77,7 +78,7 @@ public record QemuInstallation(Path system, Path img, QemuVersion version, QemuV
 
     /** One run of {@code -object memory-backend-file,help}; the migration features follow from the version. */
     static QemuFeatures detectFeatures(Path system, QemuVersion version) throws IOException {
-        Exec.Result help = Exec.run(List.of(system.toString(), "-object", "memory-backend-file,help"), PROBE_TIMEOUT);
+        Command.Result help = Command.exec(List.of(system.toString(), "-object", "memory-backend-file,help"), PROBE_TIMEOUT);
         boolean rom = help.exitCode() == 0 && ROM_OPTION.matcher(help.output()).find();
         return features(rom, version);
     }

@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.util.Command;
 import io.ingot.template.Manifest;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
@@ -155,7 +156,7 @@ public final class DirStorage implements StorageBackend {
 
     /** FICLONE through cp: works only within one filesystem that shares extents (XFS reflink=1, Btrfs); detected by trying. */
     private static boolean reflink(Path source, Path target) throws IOException {
-        ExternalCommand.Result r = ExternalCommand.exec(List.of("cp", "--reflink=always", source.toString(), target.toString()));
+        Command.Result r = Command.exec(List.of("cp", "--reflink=always", source.toString(), target.toString()));
         if (!r.ok()) {
             Files.deleteIfExists(target);
             LOG.debug("no reflink from {} to {}: {}", source, target, r.stderr().trim());

@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.util.Command;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -23,7 +24,7 @@ public final class QemuImg {
     public record Info(String format, long virtualSize, long actualSize, String backingFilename, String backingFormat) { }
 
     public Info info(Path image) throws IOException {
-        JsonNode n = JSON.readTree(ExternalCommand.run(List.of(binary, "info", "--output=json", image.toString())));
+        JsonNode n = JSON.readTree(Command.run(List.of(binary, "info", "--output=json", image.toString())));
         return new Info(n.path("format").asText(), n.path("virtual-size").asLong(), n.path("actual-size").asLong(),
                 n.hasNonNull("backing-filename") ? n.get("backing-filename").asText() : null,
                 n.hasNonNull("backing-filename-format") ? n.get("backing-filename-format").asText() : null);
@@ -38,12 +39,12 @@ public final class QemuImg {
         if (compress) cmd.add("-c");
         cmd.add(source.toString());
         cmd.add(target.toString());
-        ExternalCommand.run(cmd);
+        Command.run(cmd);
     }
 
     /** {@code qemu-img check}: fails when the image has errors (leaks are reported but tolerated by qemu-img's exit code 3). */
     public void check(Path image, String format) throws IOException {
-        ExternalCommand.Result r = ExternalCommand.exec(List.of(binary, "check", "-f", format, image.toString()));
+        Command.Result r = Command.exec(List.of(binary, "check", "-f", format, image.toString()));
         if (r.exitCode() != 0 && r.exitCode() != 3) {
             throw new IOException("qemu-img check " + image + " failed (exit " + r.exitCode() + "): " + (r.stdout() + r.stderr()).trim());
         }
@@ -51,7 +52,7 @@ public final class QemuImg {
 
     /** A qcow2 overlay on {@code backing}; the path is written as given, so pass it relative to the overlay's directory. */
     public void createOverlay(Path overlay, String relativeBacking, String backingFormat) throws IOException {
-        ExternalCommand.run(List.of(binary, "create", "-q", "-f", "qcow2", "-F", backingFormat, "-b", relativeBacking, overlay.toString()));
+        Command.run(List.of(binary, "create", "-q", "-f", "qcow2", "-F", backingFormat, "-b", relativeBacking, overlay.toString()));
     }
 
     public static String checkFormat(String format) {

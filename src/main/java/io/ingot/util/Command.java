@@ -1,44 +1,74 @@
 package io.ingot.util;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a short host command (qemu-img, xorriso) to completion; fails with its stderr when it exits non-zero. */
+/**
+ * Runs a host tool (qemu-img, xorriso, cp) to completion, with a time bound; stdin is /dev/null and
+ * both output streams are drained so neither pipe fills up.
+ */
 public final class Command {
-    public record Result(int exitCode, String stdout, String stderr) { }
+    /** Long enough for converting a large image; short tools pass their own bound. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofHours(6);
+
+    public record Result(int exitCode, String stdout, String stderr) {
+        public boolean ok() { return exitCode == 0; }
+
+        /** stdout followed by stderr, for tools that print their answer on either. */
+        public String output() { return stdout + stderr; }
+    }
 
     private Command() { }
 
-    public static Result run(List<String> argv, Duration timeout) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        // read both streams concurrently so neither pipe fills up
-        var err = new java.util.concurrent.CompletableFuture<String>();
-        Thread t = new Thread(() -> {
+    public static Result exec(List<String> argv) throws IOException {
+        return exec(argv, DEFAULT_TIMEOUT);
+    }
+
+    /** Runs and returns the result whatever the exit code. */
+    public static Result exec(List<String> argv, Duration timeout) throws IOException {
+        Process p;
+        try {
+            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        } catch (IOException e) {
+            throw new IOException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
+        }
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
             try {
-                err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
-                err.complete("");
+                return "";
             }
         });
-        t.setDaemon(true);
-        t.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
-            throw new IOException(String.join(" ", argv) + " did not finish within " + Durations.format(timeout));
+        try {
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IOException(String.join(" ", argv) + " did not finish within " + Durations.format(timeout));
+            }
+            return new Result(p.exitValue(), out, err.get(10, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + argv.get(0), e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return new Result(p.exitValue(), "", "");
+        } finally {
+            if (p.isAlive()) p.destroyForcibly();
         }
-        t.join(5000);
-        return new Result(p.exitValue(), out, err.getNow(""));
+    }
+
+    public static String run(List<String> argv) throws IOException {
+        return run(argv, DEFAULT_TIMEOUT);
     }
 
     /** Runs and returns stdout; a non-zero exit is an IOException quoting the command and its stderr. */
-    public static String check(List<String> argv, Duration timeout) throws IOException, InterruptedException {
-        Result r = run(argv, timeout);
-        if (r.exitCode() != 0) {
-            throw new IOException(argv.get(0) + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+    public static String run(List<String> argv, Duration timeout) throws IOException {
+        Result r = exec(argv, timeout);
+        if (!r.ok()) {
+            throw new IOException(String.join(" ", argv) + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
         }
         return r.stdout();
     }

@@ -1,9 +1,9 @@
 package io.ingot.catalog;
 
+import io.ingot.util.Command;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
 import io.ingot.clone.VmConfig;
-import io.ingot.storage.ExternalCommand;
 import io.ingot.storage.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
@@ -129,7 +129,7 @@ class CatalogIT {
             Path disk = Path.of(c.vm().disk().path());
             assertEquals(format, qemuImg.info(disk).format());
             assertNull(qemuImg.info(disk).backingFilename());
-            ExternalCommand.Result cmp = ExternalCommand.exec(List.of("qemu-img", "compare", "-f", "qcow2", "-F", format, base.toString(), disk.toString()));
+            Command.Result cmp = Command.exec(List.of("qemu-img", "compare", "-f", "qcow2", "-F", format, base.toString(), disk.toString()));
             assertEquals(0, cmp.exitCode(), cmp.stdout() + cmp.stderr());
             assertTrue(Files.isWritable(disk));
         }
@@ -174,25 +174,25 @@ class CatalogIT {
         Files.writeString(key, "# mine\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly0000000000000000000 me@host\n");
         CloneService.Clone c = store.clones().clone("tiny-linux", "web1", new CloneOptions(true, null, null, List.of(key)));
         Path seed = Path.of(c.vm().seed());
-        String listing = ExternalCommand.run(List.of("xorriso", "-indev", seed.toString(), "-ls", "/", "--"));
+        String listing = Command.run(List.of("xorriso", "-indev", seed.toString(), "-ls", "/", "--"));
         assertTrue(listing.contains("meta-data") && listing.contains("user-data"), listing);
-        String pvd = ExternalCommand.exec(List.of("xorriso", "-indev", seed.toString(), "-pvd_info")).stdout();
+        String pvd = Command.exec(List.of("xorriso", "-indev", seed.toString(), "-pvd_info")).stdout();
         assertTrue(pvd.contains("cidata"), pvd);
         Path out = tmp.resolve("user-data");
-        ExternalCommand.run(List.of("xorriso", "-osirrox", "on", "-indev", seed.toString(), "-extract", "/user-data", out.toString()));
+        Command.run(List.of("xorriso", "-osirrox", "on", "-indev", seed.toString(), "-extract", "/user-data", out.toString()));
         String userData = Files.readString(out);
         assertTrue(userData.startsWith("#cloud-config\nhostname: web1\n"), userData);
         assertTrue(userData.contains("me@host"), userData);
         assertTrue(userData.contains(store.accessKey().publicKeyLine()), userData);
         Path meta = tmp.resolve("meta-data");
-        ExternalCommand.run(List.of("xorriso", "-osirrox", "on", "-indev", seed.toString(), "-extract", "/meta-data", meta.toString()));
+        Command.run(List.of("xorriso", "-osirrox", "on", "-indev", seed.toString(), "-extract", "/meta-data", meta.toString()));
         assertEquals("instance-id: " + c.vm().instanceId() + "\nlocal-hostname: web1\n", Files.readString(meta));
 
         Path priv = store.accessKey().privateKeyPath();
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(priv)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(priv.getParent())));
         // ssh-keygen agrees the private key is a valid OpenSSH ed25519 key matching the public line
-        String derived = ExternalCommand.run(List.of("ssh-keygen", "-y", "-f", priv.toString())).trim();
+        String derived = Command.run(List.of("ssh-keygen", "-y", "-f", priv.toString())).trim();
         assertTrue(store.accessKey().publicKeyLine().startsWith(derived.split(" ")[0] + " " + derived.split(" ")[1]));
 
         Path bad = tmp.resolve("bad.pub");

@@ -1,6 +1,6 @@
 package io.ingot.catalog;
 
-import io.ingot.storage.ExternalCommand;
+import io.ingot.util.Command;
 import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;
 
@@ -15,13 +15,13 @@ final class Disks {
 
     static Path disk(Path dir, String name, int pattern) throws IOException {
         Path d = dir.resolve(name);
-        ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", d.toString(), "64M"));
+        Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", d.toString(), "64M"));
         io(d, "qcow2", String.format("write -P 0x%02x 0 1M", pattern));
         return d;
     }
 
     static String io(Path image, String format, String command) throws IOException {
-        return ExternalCommand.run(List.of("qemu-io", "-f", format, "-c", command, image.toString()));
+        return Command.run(List.of("qemu-io", "-f", format, "-c", command, image.toString()));
     }
 
     static IngotPaths paths(Path tmp) {

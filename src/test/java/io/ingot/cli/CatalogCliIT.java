@@ -1,8 +1,8 @@
 package io.ingot.cli;
 
+import io.ingot.util.Command;
 import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.PublishRequest;
-import io.ingot.storage.ExternalCommand;
 import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +39,7 @@ class CatalogCliIT {
     void listCloneRemove() throws Exception {
         System.setProperty("ingot.home", tmp.toString());
         Path disk = tmp.resolve("d.qcow2");
-        ExternalCommand.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "32M"));
+        Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "32M"));
         ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
         assertEquals(tmp.resolve("images"), store.paths().images());
         for (int i = 0; i < 2; i++) {

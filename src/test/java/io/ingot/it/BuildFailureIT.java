@@ -23,7 +23,7 @@ class BuildFailureIT {
         BuildContext build = TestImages.build(recipe, OnError.CLEANUP);
         assertNotNull(build.failure(), "the build must fail");
         String message = build.failure().getMessage();
-        assertTrue(message.startsWith("stage wait-install failed: the installer did not power off within 60.0s"), message);
+        assertTrue(message.startsWith("stage wait-install failed: the installer did not power off within 1m00s"), message);
         assertTrue(message.contains("last 20 lines of the serial console"), message);
         assertTrue(message.contains("ingot-install: ERROR: cannot fetch answer file"), message);
         String log = Files.readString(build.buildDir().resolve("build.log"));

@@ -20,7 +20,7 @@ public final class CreateDiskStage implements Stage {
     public void run(BuildContext build) throws Exception {
         Recipe.Disk disk = build.recipe().recipe().machine().disk();
         Path file = build.buildDir().resolve("disk." + disk.format());
-        Command.check(List.of("qemu-img", "create", "-q", "-f", disk.format(), file.toString(), disk.size()),
+        Command.run(List.of("qemu-img", "create", "-q", "-f", disk.format(), file.toString(), disk.size()),
                 Duration.ofMinutes(1));
         build.disk(file);
         build.log().info("created " + file.getFileName() + " (" + disk.format() + ", " + disk.size() + ")");

@@ -1,0 +1,107 @@
+package io.ingot.clone;
+
+import io.ingot.catalog.CloneRecord;
+import io.ingot.catalog.ImageStore;
+import io.ingot.qemu.AcceleratorProbe;
+import io.ingot.qemu.QemuInstallation;
+import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.QmpClient;
+import io.ingot.server.PortAllocator;
+import io.ingot.storage.CloneFiles;
+import io.ingot.util.UserError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts clones in the background ({@code ingot start}) and stops them ({@code ingot stop}). A started
+ * clone's QEMU outlives the CLI: it runs in its own session and is found again through {@code run.json}.
+ */
+public final class CloneInstances {
+    private final ImageStore store;
+
+    public CloneInstances(ImageStore store) { this.store = store; }
+
+    public RunningClone start(String name) throws IOException {
+        CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
+        Path dir = cloneDir(clone);
+        Optional<RunningClone> running = RunningClone.read(dir);
+        if (running.isPresent()) {
+            throw new UserError("clone '" + name + "' is already running (pid " + running.get().pid()
+                    + ", SSH on 127.0.0.1:" + running.get().sshPort() + ")");
+        }
+        VmConfig vm = VmConfig.read(dir.resolve(VmConfig.FILE_NAME));
+        QemuInstallation qemu = QemuInstallation.detect();
+        var accel = new AcceleratorProbe(qemu, AcceleratorProbe.cachedTestKernels(store.paths().cache()))
+                .rememberIn(store.paths().state().resolve("accelerator.json")).auto();
+        Path sockets = store.paths().state().resolve("qmp");
+        Files.createDirectories(sockets);
+        CloneRunner runner = new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")),
+                store.paths().state().resolve("run"));
+        CloneRunner.Running r = runner.startDetached(vm, dir, sockets);
+        QemuProcess p = r.process();
+        RunningClone record = new RunningClone(name, p.pid(), p.startTime().orElse(null), r.sshPort(),
+                p.command().qmpSocket().toString(), r.serialLog().toString(), accel.name());
+        record.write(dir);
+        p.detach();
+        r.lease().close(); // QEMU itself now holds the port
+        return record;
+    }
+
+    /** Stops a running clone: ACPI power-down first, then QMP quit, then signals to its PID. */
+    public boolean stop(String name, Duration grace) throws IOException {
+        CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
+        Path dir = cloneDir(clone);
+        Optional<RunningClone> running = RunningClone.read(dir);
+        if (running.isEmpty()) return false;
+        RunningClone r = running.get();
+        ProcessHandle h = r.process().orElseThrow();
+        try (QmpClient qmp = QmpClient.connect(Path.of(r.qmpSocket()))) {
+            qmp.systemPowerdown();
+            if (!waitGone(h, grace)) qmp.quit();
+        } catch (IOException | RuntimeException e) {
+            // no QMP: signals below
+        }
+        if (!waitGone(h, Duration.ofSeconds(5))) {
+            h.destroy();
+            if (!waitGone(h, Duration.ofSeconds(5))) h.destroyForcibly();
+        }
+        waitGone(h, Duration.ofSeconds(5));
+        Files.deleteIfExists(dir.resolve(RunningClone.FILE_NAME));
+        Files.deleteIfExists(Path.of(r.qmpSocket()));
+        return true;
+    }
+
+    public Optional<RunningClone> status(String name) throws IOException {
+        CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
+        return RunningClone.read(cloneDir(clone));
+    }
+
+    private Path cloneDir(CloneRecord clone) {
+        return store.storages().get(clone.storage()).locateClone(clone.name()).map(CloneFiles::dir)
+                .orElseThrow(() -> new UserError("clone '" + clone.name() + "' is in the catalog but its files are missing"
+                        + " on storage '" + clone.storage() + "'"));
+    }
+
+    private UserError notAClone(String name) {
+        boolean isTemplate = !store.catalog().versions(name).isEmpty();
+        if (isTemplate) {
+            return new UserError("'" + name + "' is a template; templates are never started (make a clone: ingot clone "
+                    + name + " NAME --linked)");
+        }
+        return new UserError("no clone named '" + name + "' (see: ingot clones)");
+    }
+
+    private static boolean waitGone(ProcessHandle h, Duration timeout) {
+        try {
+            h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (Exception e) {
+            return !h.isAlive();
+        }
+    }
+}

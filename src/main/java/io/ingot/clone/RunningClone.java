@@ -1,0 +1,44 @@
+package io.ingot.clone;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/**
+ * A clone started with {@code ingot start}: {@code run.json} in the clone's directory, enough to
+ * reach it (SSH port, QMP socket) and to stop it by PID once the starting CLI is gone.
+ *
+ * @param start the QEMU process's start time, so a recycled PID is never taken for the clone
+ */
+public record RunningClone(String name, long pid, String start, int sshPort, String qmpSocket, String serialLog,
+                           String accelerator) {
+    public static final String FILE_NAME = "run.json";
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public void write(Path cloneDir) throws IOException {
+        Path tmp = cloneDir.resolve(FILE_NAME + ".tmp");
+        JSON.writeValue(tmp.toFile(), this);
+        Files.move(tmp, cloneDir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The clone's run record if its QEMU still runs; a stale record is removed. */
+    public static Optional<RunningClone> read(Path cloneDir) throws IOException {
+        Path file = cloneDir.resolve(FILE_NAME);
+        if (!Files.exists(file)) return Optional.empty();
+        RunningClone r = JSON.readValue(file.toFile(), RunningClone.class);
+        if (r.process().isPresent()) return Optional.of(r);
+        Files.deleteIfExists(file);
+        return Optional.empty();
+    }
+
+    /** The live QEMU process of this record, if the PID still belongs to it. */
+    public Optional<ProcessHandle> process() {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false));
+    }
+}
