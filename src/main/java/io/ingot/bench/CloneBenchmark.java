@@ -102,7 +102,7 @@ public final class CloneBenchmark {
         t.append(String.format("template %s, base image %.1f MiB, %d linked clones%n", r.get("template"),
                 ((Long) r.get("baseImageBytes")) / (double) (1 << 20), (Integer) r.get("count")));
         t.append(String.format("%-38s %10s %9s %9s%n", "operation", "total", "p50", "p95"));
-        t.append(String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "ingot clone --linked (overlay+seed+row)", si.totalMs(), si.p50Ms(), si.p95Ms()));
+        t.append(String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "ingot clone --linked (overlay,seed,row)", si.totalMs(), si.p50Ms(), si.p95Ms()));
         t.append(String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "qemu-img create -b (overlay only)", sq.totalMs(), sq.p50Ms(), sq.p95Ms()));
         t.append(String.format("linked clone ratio ingot/qemu-img: %.2f%n", (Double) r.get("linkedRatio")));
         t.append(String.format("full clone: ingot %.0fms (%.0f MiB/s%s), cp --sparse=always %.0fms (%.0f MiB/s), ratio %.2f%n",

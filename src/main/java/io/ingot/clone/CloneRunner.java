@@ -60,6 +60,11 @@ public final class CloneRunner {
     }
 
     private Running start(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
+        try {
+            new SeedBuilder().ensureIso(Path.of(vm.seed()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
+        }
         PortLease lease = ports.allocate();
         try {
             QemuCommand cmd = command(vm, lease.port(), logDir, socketDir);

@@ -76,7 +76,7 @@ public final class CloneService {
         try {
             Manifest m = v.manifest();
             String instanceId = UUID.randomUUID().toString();
-            Path seed = seeds.build(files.dir(), instanceId, cloneName, keys);
+            Path seed = seeds.write(files.dir(), instanceId, cloneName, keys);
             VmConfig vm = new VmConfig(cloneName, v.ref(), kind.label(), storageName, Instant.now(),
                     new VmConfig.DiskRef(files.disk().toString(), files.format(),
                             kind == CloneKind.LINKED ? locate(target, v).baseImage().toString() : null),

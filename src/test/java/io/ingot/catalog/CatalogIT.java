@@ -157,7 +157,7 @@ class CatalogIT {
             macs.add(mac);
             uuids.add(vm.smbiosUuid());
             genids.add(vm.vmgenid());
-            assertTrue(Files.isRegularFile(Path.of(vm.seed())));
+            assertTrue(Files.isRegularFile(Path.of(vm.seed()).resolveSibling("seed").resolve("user-data")));
             assertEquals(vm, VmConfig.read(f.get().vmConfigFile()));
         }
         pool.shutdown();
@@ -173,7 +173,8 @@ class CatalogIT {
         Path key = tmp.resolve("me.pub");
         Files.writeString(key, "# mine\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly0000000000000000000 me@host\n");
         CloneService.Clone c = store.clones().clone("tiny-linux", "web1", new CloneOptions(true, null, null, List.of(key)));
-        Path seed = Path.of(c.vm().seed());
+        // the ISO is made at start, from the seed files the clone wrote
+        Path seed = new io.ingot.clone.SeedBuilder().ensureIso(Path.of(c.vm().seed()));
         String listing = Command.run(List.of("xorriso", "-indev", seed.toString(), "-ls", "/", "--"));
         assertTrue(listing.contains("meta-data") && listing.contains("user-data"), listing);
         String pvd = Command.exec(List.of("xorriso", "-indev", seed.toString(), "-pvd_info")).stdout();
