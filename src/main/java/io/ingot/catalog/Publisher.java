@@ -81,8 +81,18 @@ public final class Publisher {
                 written.add(target.publishVersion(name, version, staged -> {
                     if (first == null) {
                         finalManifest[0] = writeBase(req, staged, m0);
+                        for (var extra : req.extraFiles().entrySet()) {
+                            Path into = staged.dir().resolve(extra.getKey());
+                            Files.createDirectories(into.getParent());
+                            Files.move(extra.getValue(), into);
+                        }
                     } else {
                         Files.copy(first.baseImage(), staged.baseImage());
+                        for (String extra : req.extraFiles().keySet()) {
+                            Path into = staged.dir().resolve(extra);
+                            Files.createDirectories(into.getParent());
+                            Files.copy(first.dir().resolve(extra), into);
+                        }
                     }
                     finalManifest[0].write(staged.manifest());
                     pause("before-rename");

@@ -29,12 +29,14 @@ public class CloneCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FMT", description = "raw, qcow2 or vmdk (full clones; default qcow2).") String format;
     @Option(names = "--ssh-key", paramLabel = "FILE", description = "Public key file to authorise in the clone (repeatable).") List<Path> sshKeys = new ArrayList<>();
     @Option(names = "--json", description = "Print the clone's VM config as JSON.") boolean json;
+    @Option(names = "--ram", description = {"A memory clone (with --linked): 'ingot start' resumes it from the template's",
+            "RAM template in well under a second instead of booting it."}) boolean ram;
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         CloneService.Clone c = CatalogViews.open().clones().clone(source, name,
-                new CloneOptions(kind.linked, storage, format, sshKeys));
+                new CloneOptions(kind.linked, storage, format, sshKeys, ram));
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(c.vm().toJson());

@@ -22,14 +22,18 @@ public class StartCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the clone's pid, SSH port, QMP socket and serial log as JSON.")
     boolean json;
 
+    @Option(names = "--cold", description = "Boot a memory clone from its disk instead of resuming it from the RAM template.")
+    boolean cold;
+
     @Override
     public Integer call() throws Exception {
         ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
-        RunningClone r = new CloneInstances(store).start(name);
+        RunningClone r = new CloneInstances(store).start(name, cold);
         if (json) {
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
         } else {
-            System.out.println("started " + name + ": pid " + r.pid() + " (" + r.accelerator() + "), SSH on 127.0.0.1:" + r.sshPort());
+            System.out.println((r.resumedMillis() != null ? "resumed " + name + " from its RAM template in " + r.resumedMillis() + " ms"
+                    : "started " + name) + ": pid " + r.pid() + " (" + r.accelerator() + "), SSH on 127.0.0.1:" + r.sshPort());
             System.out.println("  ssh -i " + store.accessKey().privateKeyPath() + " -p " + r.sshPort()
                     + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1");
             System.out.println("  serial console: " + r.serialLog());

@@ -27,6 +27,14 @@ public final class CloneInstances {
     public CloneInstances(ImageStore store) { this.store = store; }
 
     public RunningClone start(String name) throws IOException {
+        return start(name, false);
+    }
+
+    /**
+     * Starts a clone in the background. A memory clone resumes from its RAM template and gets its own
+     * identity (onRestore) before this returns, unless {@code cold}, which boots it from its disk.
+     */
+    public RunningClone start(String name, boolean cold) throws IOException {
         CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
         Path dir = cloneDir(clone);
         Optional<RunningClone> running = RunningClone.read(dir);
@@ -42,10 +50,22 @@ public final class CloneInstances {
         Files.createDirectories(sockets);
         CloneRunner runner = new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")),
                 store.paths().state().resolve("run"));
-        CloneRunner.Running r = runner.startDetached(vm, dir, sockets);
+        boolean resume = vm.isMemoryClone() && !cold;
+        CloneRunner.Running r = resume ? runner.resume(vm, dir, sockets, true) : runner.startDetached(vm, dir, sockets);
         QemuProcess p = r.process();
+        String hostKey = null;
+        try {
+            if (resume) {
+                hostKey = IdentityRefresh.refresh(vm, r.sshPort(), io.ingot.guest.BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
+                        Duration.ofMinutes(2), line -> { });
+            }
+        } catch (IOException | RuntimeException e) {
+            r.close();
+            throw e;
+        }
         RunningClone record = new RunningClone(name, p.pid(), p.startTime().orElse(null), r.sshPort(),
-                p.command().qmpSocket().toString(), r.serialLog().toString(), accel.name());
+                p.command().qmpSocket().toString(), r.serialLog().toString(), accel.name(),
+                resume ? "resumed" : "booted", r.resumedAfter() == null ? null : r.resumedAfter().toMillis(), hostKey);
         record.write(dir);
         p.detach();
         r.lease().close(); // QEMU itself now holds the port

@@ -3,9 +3,19 @@ package io.ingot.clone;
 import java.nio.file.Path;
 import java.util.List;
 
-/** {@code linked}: qcow2 overlay on the template's storage; else full copy. storage/format null: the template's storage, qcow2. */
-public record CloneOptions(boolean linked, String storage, String format, List<Path> sshKeyFiles) {
+/**
+ * {@code linked}: qcow2 overlay on the template's storage; else full copy. storage/format null: the template's
+ * storage, qcow2. {@code ram}: a memory clone (linked, on the RAM template).
+ */
+public record CloneOptions(boolean linked, String storage, String format, List<Path> sshKeyFiles, boolean ram) {
     public CloneOptions { sshKeyFiles = sshKeyFiles == null ? List.of() : List.copyOf(sshKeyFiles); }
+
+    public CloneOptions(boolean linked, String storage, String format, List<Path> sshKeyFiles) {
+        this(linked, storage, format, sshKeyFiles, false);
+    }
+
+    /** A memory clone: a linked clone of the RAM template's capture overlay that resumes instead of booting. */
+    public static CloneOptions memoryClone(List<Path> sshKeyFiles) { return new CloneOptions(true, null, null, sshKeyFiles, true); }
     public static CloneOptions linkedClone() { return new CloneOptions(true, null, null, List.of()); }
     public static CloneOptions fullClone(String storage, String format) { return new CloneOptions(false, storage, format, List.of()); }
 }

@@ -6,11 +6,15 @@ import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
+import io.ingot.qemu.DeviceState;
+import io.ingot.template.RamCompatibility;
+import io.ingot.util.UserError;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -33,9 +37,12 @@ public final class CloneRunner {
         this.runDir = runDir;
     }
 
-    /** A running clone; closing it stops QEMU and releases the port. */
-    public record Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease)
-            implements AutoCloseable {
+    /**
+     * A running clone; closing it stops QEMU and releases the port. {@code resumedAfter}: for a memory
+     * clone, from spawning QEMU to {@code cont} returning (null for a booted clone).
+     */
+    public record Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease,
+                          Duration resumedAfter) implements AutoCloseable {
         @Override
         public void close() {
             process.stop(Duration.ofSeconds(5));
@@ -68,23 +75,90 @@ public final class CloneRunner {
         PortLease lease = ports.allocate();
         try {
             QemuCommand cmd = command(vm, lease.port(), logDir, socketDir);
-            if (ownSession) {
-                List<String> argv = new ArrayList<>(List.of("setsid"));
-                argv.addAll(cmd.argv());
-                cmd = new QemuCommand(cmd.name(), argv, cmd.qmpSocket(), cmd.serialLog(), cmd.pidFile());
-            }
+            if (ownSession) cmd = inOwnSession(cmd);
             QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT);
-            return new Running(vm, process, lease.port(), cmd.serialLog(), lease);
+            return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null);
         } catch (RuntimeException e) {
             lease.close();
             throw e;
         }
     }
 
+    /**
+     * Resumes a memory clone from its RAM template: the memory file mapped privately ({@code share=off},
+     * read-only where QEMU has {@code rom=}), its own overlay on the capture overlay, {@code -incoming defer},
+     * then {@code x-ignore-shared}, the device state, {@code cont}; then its own NIC is hot-plugged with its
+     * MAC (the template's NIC was unplugged before capture). Refused when the RAM template was captured
+     * for another QEMU, machine, CPU, RAM size or device list, saying what differs.
+     */
+    public Running resume(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
+        VmConfig.Ram ram = vm.ram();
+        VmConfig.Machine m = vm.machine();
+        RamCompatibility wanted = new RamCompatibility(qemu.version().toString(), m.type(), m.cpu(), m.memoryMiB(),
+                RamCompatibility.ramDevices(m.devices()));
+        List<String> differences = ram.compatibility().differences(wanted);
+        if (!differences.isEmpty()) {
+            throw new UserError("cannot resume " + vm.name() + " from the RAM template of " + vm.template()
+                    + ": it was captured with " + String.join("; ", differences) + " (ingot start --cold boots it instead)");
+        }
+        try {
+            new SeedBuilder().ensureIso(Path.of(vm.seed()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
+        }
+        PortLease lease = ports.allocate();
+        try {
+            QemuCommand cmd = qemu.command("ingot-clone-" + vm.name())
+                    .machine(m.type()).accel(accelerator.name()).cpu(m.cpu()).smp(m.cpus())
+                    .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", Path.of(ram.memoryFile()), m.memoryMiB(),
+                            false, qemu.features().memoryBackendRom()))
+                    .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
+                    .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
+                    .vmgenid(UUID.fromString(vm.vmgenid()))
+                    .serialLog(logDir.resolve("serial.log"))
+                    .qmp(socketDir.resolve(vm.name() + ".qmp"))
+                    .pidFile(logDir.resolve("qemu.pid"))
+                    .paused(true)
+                    .incomingDefer(true)
+                    .build();
+            if (ownSession) cmd = inOwnSession(cmd);
+            long spawned = System.nanoTime();
+            QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT);
+            try {
+                DeviceState.load(process.qmp(), qemu.features(), Path.of(ram.stateFile()), START_TIMEOUT);
+                process.qmp().cont();
+                Duration resumedAfter = Duration.ofNanos(System.nanoTime() - spawned);
+                VmConfig.NicConfig nic = vm.nics().get(0);
+                process.qmp().execute("netdev_add", Map.of("type", "user", "id", "net0",
+                        "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22"))));
+                process.qmp().execute("device_add", Map.of("driver", ram.nicModel() == null ? nic.model() : ram.nicModel(),
+                        "netdev", "net0", "id", "nic0", "mac", nic.mac()));
+                return new Running(vm, process, lease.port(), cmd.serialLog(), lease, resumedAfter);
+            } catch (RuntimeException e) {
+                process.stop(Duration.ofSeconds(2));
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    private static QemuCommand inOwnSession(QemuCommand cmd) {
+        List<String> argv = new ArrayList<>(List.of("setsid"));
+        argv.addAll(cmd.argv());
+        return new QemuCommand(cmd.name(), argv, cmd.qmpSocket(), cmd.serialLog(), cmd.pidFile());
+    }
+
+    private static String diskInterface(VmConfig vm) {
+        List<String> devices = vm.machine().devices();
+        return devices == null ? "virtio" : devices.stream()
+                .filter(d -> d.startsWith("disk:")).map(d -> d.substring(5)).findFirst().orElse("virtio");
+    }
+
     QemuCommand command(VmConfig vm, int sshPort, Path logDir, Path socketDir) {
         VmConfig.Machine m = vm.machine();
-        String iface = m.devices() == null ? "virtio" : m.devices().stream()
-                .filter(d -> d.startsWith("disk:")).map(d -> d.substring(5)).findFirst().orElse("virtio");
+        String iface = diskInterface(vm);
         VmConfig.NicConfig nic = vm.nics().get(0);
         return qemu.command("ingot-clone-" + vm.name())
                 .machine(m.type())

@@ -54,6 +54,15 @@ public final class CloneService {
         StorageBackend target = storages.get(storageName);
         CloneFiles files;
         CloneKind kind;
+        String backing = null;
+        Manifest.Ram ram = v.manifest().ram();
+        if (options.ram()) {
+            if (!options.linked()) throw new UserError("a memory clone (--ram) is a linked clone: use --linked --ram");
+            if (ram == null) {
+                throw new UserError(v.ref() + " has no RAM template (build it with template.ram: true); "
+                        + "make a linked clone without --ram");
+            }
+        }
         if (options.linked()) {
             if (options.format() != null && !"qcow2".equals(options.format())) {
                 throw new UserError("a linked clone is always a qcow2 overlay; --format " + options.format() + " needs --full");
@@ -63,8 +72,19 @@ public final class CloneService {
                         + String.join("', '", v.storages()) + "', not '" + storageName + "' (use --full to copy it there)");
             }
             target.require(Feature.LINKED_CLONE);
-            files = target.createLinkedClone(locate(target, v), cloneName);
-            kind = CloneKind.LINKED;
+            TemplateFiles base = locate(target, v);
+            if (options.ram()) {
+                // the memory clone's disk continues from the disk state the RAM was captured with
+                Path capture = base.dir().resolve(ram.captureOverlay().file());
+                files = target.createLinkedClone(new TemplateFiles(base.storage(), base.template(), base.version(),
+                        base.dir(), capture, "qcow2", base.manifest()), cloneName);
+                kind = CloneKind.MEMORY;
+                backing = capture.toString();
+            } else {
+                files = target.createLinkedClone(base, cloneName);
+                kind = CloneKind.LINKED;
+                backing = base.baseImage().toString();
+            }
         } else {
             target.require(Feature.FULL_CLONE);
             // copy from the target storage itself when it holds the version: that is where a reflink can work
@@ -79,11 +99,12 @@ public final class CloneService {
             Path seed = seeds.write(files.dir(), instanceId, cloneName, keys);
             VmConfig vm = new VmConfig(cloneName, v.ref(), kind.label(), storageName, Instant.now(),
                     new VmConfig.DiskRef(files.disk().toString(), files.format(),
-                            kind == CloneKind.LINKED ? locate(target, v).baseImage().toString() : null),
+                            backing),
                     seed.toString(),
                     new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                     List.of(new VmConfig.NicConfig(nicModel(m), macs.next())),
-                    UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId);
+                    UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId,
+                    kind == CloneKind.MEMORY ? memory(locate(target, v), ram) : null);
             vm.write(files.vmConfig());
             CloneRecord record = new CloneRecord(cloneName, v.name(), v.version(), storageName, kind, vm.created(), vm.toJson());
             catalog.addClone(record);
@@ -92,6 +113,11 @@ public final class CloneService {
             target.deleteClone(cloneName);
             throw e;
         }
+    }
+
+    private static VmConfig.Ram memory(TemplateFiles base, Manifest.Ram ram) {
+        return new VmConfig.Ram(base.dir().resolve(ram.memoryFile().file()).toString(),
+                base.dir().resolve(ram.stateFile().file()).toString(), ram.compatibility(), ram.nicModel(), ram.onRestore());
     }
 
     private static TemplateFiles locate(StorageBackend b, TemplateVersion v) {

@@ -13,10 +13,13 @@ import java.util.Optional;
  * A clone started with {@code ingot start}: {@code run.json} in the clone's directory, enough to
  * reach it (SSH port, QMP socket) and to stop it by PID once the starting CLI is gone.
  *
- * @param start the QEMU process's start time, so a recycled PID is never taken for the clone
+ * @param start         the QEMU process's start time, so a recycled PID is never taken for the clone
+ * @param how           {@code booted} or {@code resumed} (a memory clone from its RAM template)
+ * @param resumedMillis for a resumed clone: from spawning QEMU to {@code cont} returning
+ * @param hostKey       for a resumed clone: its SSH host key after onRestore
  */
 public record RunningClone(String name, long pid, String start, int sshPort, String qmpSocket, String serialLog,
-                           String accelerator) {
+                           String accelerator, String how, Long resumedMillis, String hostKey) {
     public static final String FILE_NAME = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -18,7 +18,22 @@ import java.util.List;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record VmConfig(String name, String template, String kind, String storage, Instant created,
                        DiskRef disk, String seed, Machine machine, List<NicConfig> nics,
-                       String smbiosUuid, String vmgenid, String instanceId) {
+                       String smbiosUuid, String vmgenid, String instanceId, Ram ram) {
+
+    public VmConfig(String name, String template, String kind, String storage, Instant created, DiskRef disk,
+                    String seed, Machine machine, List<NicConfig> nics, String smbiosUuid, String vmgenid,
+                    String instanceId) {
+        this(name, template, kind, storage, created, disk, seed, machine, nics, smbiosUuid, vmgenid, instanceId, null);
+    }
+
+    /**
+     * A memory clone's RAM template (absolute paths): it resumes from these instead of booting.
+     * {@code onRestore} runs in the guest after the restore; {@code nicModel} is hot-plugged with the clone's MAC.
+     */
+    public record Ram(String memoryFile, String stateFile, io.ingot.template.RamCompatibility compatibility,
+                      String nicModel, List<String> onRestore) { }
+
+    public boolean isMemoryClone() { return ram != null; }
     public static final String FILE_NAME = "vm.json";
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);

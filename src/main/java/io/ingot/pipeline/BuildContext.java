@@ -39,6 +39,7 @@ public final class BuildContext {
     private Path runtimeDir;
     private boolean published;
     private Path baseImage;
+    private final Map<String, Path> extraFiles = new LinkedHashMap<>();
     private io.ingot.template.Manifest manifest;
     private Accelerator accelerator;
     private Path installMedia;
@@ -109,6 +110,8 @@ public final class BuildContext {
     /** The template version's manifest as drafted by the template stage. */
     public io.ingot.template.Manifest manifest() { return manifest; }
     public void manifest(io.ingot.template.Manifest m) { this.manifest = m; }
+    /** Files the version gets besides its base image (the RAM template), by their name in the version directory. */
+    public Map<String, Path> extraFiles() { return extraFiles; }
     public boolean published() { return published; }
     public void published(boolean p) { this.published = p; }
     /** Ports and other leases held for the build's lifetime; released by the prepare stage's cleanup. */

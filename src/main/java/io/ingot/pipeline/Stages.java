@@ -12,6 +12,7 @@ import io.ingot.pipeline.stage.ProvisionStage;
 import io.ingot.pipeline.stage.SealStage;
 import io.ingot.pipeline.stage.ShutdownStage;
 import io.ingot.pipeline.stage.PublishStage;
+import io.ingot.pipeline.stage.RamTemplateStage;
 import io.ingot.pipeline.stage.TemplateStage;
 import io.ingot.pipeline.stage.VerifyStage;
 import io.ingot.pipeline.stage.WaitInstallStage;
@@ -42,6 +43,7 @@ public final class Stages {
                 new SealStage(),
                 new ShutdownStage(),
                 new TemplateStage(),
+                new RamTemplateStage(ports),
                 new VerifyStage(ports),
                 new PublishStage()));
     }

@@ -86,11 +86,17 @@ public final class DirStorage implements StorageBackend {
             if (!Files.isRegularFile(staged.baseImage()) || !Files.isRegularFile(staged.manifest())) {
                 throw new IOException("publish of " + template + ":" + version + " wrote no " + BASE_IMAGE + " or " + Manifest.FILE_NAME);
             }
-            // a base image is never written again: clones read it, so make that visible in its mode
-            Files.setPosixFilePermissions(staged.baseImage(), PosixFilePermissions.fromString("r--r--r--"));
-            Files.setPosixFilePermissions(staged.manifest(), PosixFilePermissions.fromString("r--r--r--"));
-            fsync(staged.baseImage());
-            fsync(staged.manifest());
+            // a template version is never written again: clones read it, so make that visible in its modes
+            try (var walk = Files.walk(tmp)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    if (Files.isDirectory(p)) {
+                        if (!p.equals(tmp)) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r-xr-xr-x"));
+                    } else {
+                        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r--r--r--"));
+                        fsync(p);
+                    }
+                }
+            }
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-xr-xr-x"));
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);

@@ -60,7 +60,17 @@ public record Manifest(
     public record RamFile(String file, String sha256, Long size) { }
 
     /** A RAM template (filled in later by the RAM stage); compatibilityKey hashes QEMU version, machine, CPU, RAM size, devices. */
-    public record Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey) { }
+    /**
+     * @param compatibility what the device state is valid for (its {@code key()} is compatibilityKey)
+     * @param nicModel      the NIC model memory clones hot-plug after the restore (the template has none)
+     * @param onRestore     the recipe's steps, run in each memory clone after it resumes
+     */
+    public record Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey,
+                      RamCompatibility compatibility, String nicModel, List<String> onRestore) {
+        public Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey) {
+            this(memoryFile, stateFile, captureOverlay, compatibilityKey, null, null, List.of());
+        }
+    }
 
     /** A manifest with only build facts; the pipeline fills the rest with the {@code with*} methods or the canonical constructor. */
     public static Manifest empty() {

@@ -19,10 +19,10 @@ public final class PublishStage implements Stage {
         Recipe recipe = build.recipe().recipe();
         var manifest = build.manifest().withStageTimings(build.timings().millisByStage());
         TemplateVersion v = build.images().publisher().publish(PublishRequest.ofBaseImage(recipe.name(),
-                build.baseImage(), manifest, recipe.publish().storage(), recipe.publish().channel()));
+                build.baseImage(), manifest, recipe.publish().storage(), recipe.publish().channel(), build.extraFiles()));
         build.published(true);
         var disk = v.manifest().disk();
-        build.log().info("base image sha256 " + disk.sha256());
+        build.log().info("base image sha256 " + disk.sha256() + (v.manifest().ram() != null ? ", with a RAM template" : ""));
         build.result("published " + v.ref() + " on " + String.join(", ", v.storages())
                 + ", channel " + recipe.publish().channel());
     }

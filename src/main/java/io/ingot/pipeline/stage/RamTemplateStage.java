@@ -1,0 +1,133 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.guest.BuildKey;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.Stage;
+import io.ingot.qemu.DeviceState;
+import io.ingot.qemu.QemuCommand;
+import io.ingot.qemu.QemuProcess;
+import io.ingot.recipe.RamTemplateRules;
+import io.ingot.recipe.Recipe;
+import io.ingot.server.PortAllocator;
+import io.ingot.server.PortLease;
+import io.ingot.storage.QemuImg;
+import io.ingot.template.Manifest;
+import io.ingot.template.RamCompatibility;
+import io.ingot.util.Sizes;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Captures the RAM template ({@code template.ram: true}): boots the base image through a capture
+ * overlay with its RAM in a shared memory-backend-file, waits for SSH, syncs the guest, unplugs its
+ * NIC (memory clones plug in their own, with their own MAC), stops it and saves the device state with
+ * {@code x-ignore-shared}. Overlay, memory file and state file join the template version.
+ */
+public final class RamTemplateStage implements Stage {
+    static final String DIR = "ram";
+    private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(20);
+    /** PCI slot of the capture VM's NIC, clear of the slots the drives take (from 0x3 on). */
+    static final String NIC_SLOT = "0x10";
+
+    private final PortAllocator ports;
+    private final QemuImg qemuImg = new QemuImg();
+    private final RamTemplateRules rules = new RamTemplateRules();
+
+    public RamTemplateStage(PortAllocator ports) { this.ports = ports; }
+
+    @Override
+    public String name() { return "ram-template"; }
+
+    @Override
+    public void run(BuildContext build) throws Exception {
+        Recipe recipe = build.recipe().recipe();
+        if (!recipe.template().ram()) {
+            build.log().info("no RAM template requested (template.ram: false)");
+            return;
+        }
+        Recipe.Machine m = recipe.machine();
+        List<String> violations = rules.violations(m.qemuArgs());
+        if (!violations.isEmpty()) {
+            throw new IllegalStateException("these QEMU arguments cannot work with a RAM template: " + String.join("; ", violations));
+        }
+        Path dir = build.buildDir().resolve(DIR);
+        Files.createDirectories(dir);
+        Path overlay = dir.resolve("overlay.qcow2");
+        Path memory = dir.resolve("memory");
+        Path state = dir.resolve("state");
+        for (Path p : List.of(overlay, memory, state)) Files.deleteIfExists(p);
+        qemuImg.createOverlay(overlay, "../" + build.baseImage().getFileName(), "qcow2");
+        var access = build.images().accessKey();
+        Path seed = new io.ingot.clone.SeedBuilder().build(dir.resolve("capture"), UUID.randomUUID().toString(),
+                recipe.name(), List.of(access.publicKeyLine()));
+        long memoryMiB = Sizes.parseMebibytes(m.memory());
+        PortLease lease = ports.allocate();
+        build.leases().add(lease);
+        QemuCommand cmd = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
+                .machine(m.type()).accel(build.accelerator().name()).cpu(m.cpu()).smp(m.cpus())
+                .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", memory, memoryMiB, true, false))
+                .disk(overlay, "qcow2", m.disk().iface())
+                .drive(new QemuCommand.Drive(seed, "raw", "virtio", true, false))
+                .vmgenid(UUID.randomUUID())
+                .serialLog(build.buildDir().resolve("serial-ram.log"))
+                .qmp(build.runtimeDir().resolve("ram.qmp"))
+                .pidFile(build.buildDir().resolve("qemu-ram.pid"))
+                .extraArgs(m.qemuArgs())
+                // a slot of its own: -device is placed before the if=virtio drives, and the migration stream
+                // names devices by slot, so the drives must sit where the clones (without a NIC) have them
+                .extraArgs(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + lease.port() + "-:" + recipe.communicator().port(),
+                        "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT))
+                .build();
+        QemuProcess vm = GuestVm.start(build, cmd, "ram");
+        try {
+            BuildKey key = BuildKey.load(access.privateKeyPath());
+            try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", lease.port(), recipe.communicator().user(),
+                    key.keyPair(), GuestConnection.timeout(build), line -> build.log().info("ssh: " + line),
+                    () -> vm.isAlive() ? null : "the capture VM's QEMU exited")) {
+                build.log().info("capture VM answered SSH; syncing its disks");
+                ssh.run("sync");
+            }
+            vm.qmp().execute("device_del", Map.of("id", "nic0"));
+            if (vm.qmp().awaitEvent("DEVICE_DELETED", UNPLUG_TIMEOUT).isEmpty()) {
+                throw new IllegalStateException("the guest did not release its NIC within " + UNPLUG_TIMEOUT.toSeconds()
+                        + "s; a RAM template needs ACPI PCI hot-plug in the guest");
+            }
+            vm.qmp().execute("netdev_del", Map.of("id", "net0"));
+            long t0 = System.nanoTime();
+            vm.qmp().stop();
+            DeviceState.save(vm.qmp(), build.qemu().features(), state, Duration.ofMinutes(2));
+            build.log().info(String.format("device state saved in %d ms (%d KiB)", (System.nanoTime() - t0) / 1_000_000,
+                    Files.size(state) >> 10));
+        } finally {
+            vm.stop(Duration.ofSeconds(5));
+            build.vm(null);
+        }
+        RamCompatibility compat = new RamCompatibility(build.qemu().version().toString(), m.type(), m.cpu(),
+                (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()));
+        Manifest.Ram ram = new Manifest.Ram(ramFile(memory), ramFile(state), ramFile(overlay), compat.key(), compat,
+                m.nic().model(), recipe.onRestore());
+        build.manifest(build.manifest().withRam(ram));
+        build.extraFiles().put(DIR + "/overlay.qcow2", overlay);
+        build.extraFiles().put(DIR + "/memory", memory);
+        build.extraFiles().put(DIR + "/state", state);
+        build.log().info(String.format("RAM template: %d MiB memory file, capture overlay %d KiB",
+                Files.size(memory) >> 20, Files.size(overlay) >> 10));
+    }
+
+    @Override
+    public void cleanup(BuildContext build) throws Exception {
+        if (build.published()) return;
+        Path dir = build.buildDir().resolve(DIR);
+        for (String f : List.of("overlay.qcow2", "memory", "state")) Files.deleteIfExists(dir.resolve(f));
+    }
+
+    private static Manifest.RamFile ramFile(Path file) throws java.io.IOException {
+        return new Manifest.RamFile(DIR + "/" + file.getFileName(), io.ingot.catalog.Publisher.sha256(file), Files.size(file));
+    }
+}
