@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run benchmarks; each compares ingot with a baseline in the same run and reports the ratio.",
-        subcommands = {BenchCommand.Clones.class})
+        subcommands = {BenchCommand.Clones.class, BenchCommand.Ram.class})
 public class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -26,6 +26,49 @@ public class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "ram", mixinStandardHelpOptions = true,
+            description = {"Cold boots of linked clones against memory clones resumed from the RAM template (spawn",
+                    "to cont, spawn to SSH with identity refreshed; p50/p95 and the ratio), and the total PSS of",
+                    "1, 5 and 10 concurrent clones of each kind. Writes JSON and a PNG plot to images/.bench/."})
+    static class Ram implements Callable<Integer> {
+        @Option(names = "--template", paramLabel = "SOURCE", defaultValue = "tiny-linux",
+                description = "A template with a RAM template (default: ${DEFAULT-VALUE}).")
+        String template;
+
+        @Option(names = "--count", defaultValue = "10", description = "Starts of each kind (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--concurrent", split = ",", defaultValue = "1,5,10",
+                description = "Clone counts for the memory comparison (default: ${DEFAULT-VALUE}).")
+        java.util.List<Integer> concurrent;
+
+        @Option(names = "--json", description = "Print the JSON report instead of the table.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (count < 1) throw new UserError("--count must be at least 1");
+            IngotPaths paths = IngotPaths.fromEnvironment();
+            ImageStore store = ImageStore.open(paths);
+            var qemu = io.ingot.qemu.QemuInstallation.detect();
+            var accel = new io.ingot.qemu.AcceleratorProbe(qemu, io.ingot.qemu.AcceleratorProbe.cachedTestKernels(paths.cache()))
+                    .rememberIn(paths.state().resolve("accelerator.json")).auto();
+            Map<String, Object> result = new io.ingot.bench.RamBenchmark(store, accel, line -> System.err.println("bench: " + line))
+                    .run(template, count, concurrent);
+            Path dir = paths.images().resolve(".bench");
+            Files.createDirectories(dir);
+            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            Path file = dir.resolve("ram-" + stamp + ".json");
+            Path png = dir.resolve("ram-" + stamp + ".png");
+            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+            mapper.writeValue(file.toFile(), result);
+            io.ingot.bench.RamBenchmark.plot(result, png);
+            System.out.print(json ? mapper.writeValueAsString(result) + "\n" : io.ingot.bench.RamBenchmark.table(result));
+            if (!json) System.out.println("report: " + file + "\nplot: " + png);
+            return 0;
+        }
     }
 
     @Command(name = "clones", mixinStandardHelpOptions = true,

@@ -27,17 +27,22 @@ public final class IdentityRefresh {
 
     /** Runs onRestore and returns once a fresh SSH connection answers (with the clone's new host key, if it made one). */
     public static String refresh(VmConfig vm, int sshPort, KeyPair access, Duration timeout, Consumer<String> log) throws IOException {
-        List<String> steps = vm.ram().onRestore();
         try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
-            if (steps.isEmpty()) return ssh.hostKeyFingerprint();
-            ExecResult r = ssh.exec("set -e\n" + String.join("\n", steps) + "\n", environment(vm), STEP_TIMEOUT,
-                    line -> log.accept("onRestore: " + line));
-            if (r.exitStatus() != 0) {
-                throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitStatus());
-            }
+            if (vm.ram().onRestore().isEmpty()) return ssh.hostKeyFingerprint();
+            runOnRestore(ssh, vm, log);
         }
         try (SshCommunicator fresh = SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
             return fresh.hostKeyFingerprint();
+        }
+    }
+
+    /** Runs the clone's onRestore steps as one {@code set -e} script over an open connection. */
+    public static void runOnRestore(SshCommunicator ssh, VmConfig vm, Consumer<String> log) throws IOException {
+        List<String> steps = vm.ram().onRestore();
+        ExecResult r = ssh.exec("set -e\n" + String.join("\n", steps) + "\n", environment(vm), STEP_TIMEOUT,
+                line -> log.accept("onRestore: " + line));
+        if (r.exitStatus() != 0) {
+            throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitStatus());
         }
     }
 

@@ -49,7 +49,13 @@ public final class SshCommunicator implements AutoCloseable {
     // a single attempt may not take longer than these, so a stuck attempt cannot eat the whole wait
     private static final Duration MAX_TCP_CONNECT = Duration.ofSeconds(10);
     private static final Duration MAX_HANDSHAKE = Duration.ofSeconds(60);
-    private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(200);
+    /**
+     * The first attempts give the handshake little time, doubling each attempt up to MAX_HANDSHAKE: QEMU's
+     * user network accepts a forwarded connection at once, and if the guest had no address yet its SYN is
+     * only resent on TCP backoff (seconds); a fresh connection reaches a guest that just came up at once.
+     */
+    private static final Duration FIRST_HANDSHAKE = Duration.ofMillis(250);
+    private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
     private static final int STDERR_KEPT = 4096;
@@ -95,7 +101,8 @@ public final class SshCommunicator implements AutoCloseable {
             while (true) {
                 attempts++;
                 try {
-                    ClientSession session = attempt(client, host, port, user, key, remaining(deadline));
+                    Duration handshake = min(FIRST_HANDSHAKE.multipliedBy(1L << Math.min(attempts - 1, 10)), MAX_HANDSHAKE);
+                    ClientSession session = attempt(client, host, port, user, key, remaining(deadline), handshake);
                     ok = true;
                     return new SshCommunicator(client, session, target);
                 } catch (AttemptFailed e) {
@@ -126,7 +133,7 @@ public final class SshCommunicator implements AutoCloseable {
     public static boolean probe(String host, int port, String user, KeyPair key, Duration timeout) {
         SshClient client = newClient();
         try {
-            ClientSession session = attempt(client, host, port, user, key, timeout);
+            ClientSession session = attempt(client, host, port, user, key, timeout, MAX_HANDSHAKE);
             session.close(true);
             return true;
         } catch (AttemptFailed e) {
@@ -328,8 +335,8 @@ public final class SshCommunicator implements AutoCloseable {
         }
     }
 
-    private static ClientSession attempt(SshClient client, String host, int port, String user, KeyPair key, Duration budget)
-            throws AttemptFailed {
+    private static ClientSession attempt(SshClient client, String host, int port, String user, KeyPair key, Duration budget,
+                                         Duration maxHandshake) throws AttemptFailed {
         long started = System.nanoTime();
         Duration connectBudget = min(budget, MAX_TCP_CONNECT);
         ClientSession session;
@@ -344,7 +351,7 @@ public final class SshCommunicator implements AutoCloseable {
         } catch (IOException e) {
             throw new AttemptFailed(connectProblem(e));
         }
-        Duration handshakeBudget = min(budget.minusNanos(System.nanoTime() - started), MAX_HANDSHAKE);
+        Duration handshakeBudget = min(budget.minusNanos(System.nanoTime() - started), maxHandshake);
         if (handshakeBudget.toMillis() < 100) handshakeBudget = Duration.ofMillis(100);
         try {
             session.addPublicKeyIdentity(key);

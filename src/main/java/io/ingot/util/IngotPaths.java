@@ -16,7 +16,8 @@ public record IngotPaths(Path home, Path images, Path cache, Path state) {
 
     static IngotPaths from(Map<String, String> env, java.util.Properties props) {
         Path home = Path.of(firstNonNull(env.get("INGOT_HOME"), props.getProperty("ingot.home"), ".")).toAbsolutePath().normalize();
-        Path images = Path.of(firstNonNull(env.get("INGOT_IMAGES"), home.resolve("images").toString())).toAbsolutePath();
+        Path images = Path.of(firstNonNull(env.get("INGOT_IMAGES"), props.getProperty("ingot.images"),
+                home.resolve("images").toString())).toAbsolutePath();
         Path cache = Path.of(firstNonNull(env.get("INGOT_CACHE"), props.getProperty("ingot.cache"),
                 Path.of(System.getProperty("user.home"), ".cache", "ingot").toString())).toAbsolutePath();
         Path state = images.resolve(".ingot");

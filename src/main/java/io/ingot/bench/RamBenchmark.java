@@ -1,0 +1,200 @@
+package io.ingot.bench;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.clone.CloneOptions;
+import io.ingot.clone.CloneRunner;
+import io.ingot.clone.IdentityRefresh;
+import io.ingot.clone.VmConfig;
+import io.ingot.guest.BuildKey;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.qemu.Accelerator;
+import io.ingot.qemu.QemuInstallation;
+import io.ingot.server.PortAllocator;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code ingot bench ram}: on one template, cold boots of linked clones against memory clones, and the
+ * memory of several running at once. Timers start just before QEMU is spawned; "to cont" stops when
+ * QMP {@code cont} returns; "to SSH" stops when an SSH login answers (for memory clones: after onRestore
+ * gave the clone its identity, on a fresh connection). PSS is summed from /proc/PID/smaps_rollup.
+ */
+public final class RamBenchmark {
+    private static final Duration SSH_TIMEOUT = Duration.ofMinutes(3);
+
+    private final ImageStore store;
+    private final Accelerator accelerator;
+    private final Consumer<String> progress;
+
+    public RamBenchmark(ImageStore store, Accelerator accelerator, Consumer<String> progress) {
+        this.store = store;
+        this.accelerator = accelerator;
+        this.progress = progress;
+    }
+
+    public Map<String, Object> run(String source, int count, List<Integer> concurrency) throws Exception {
+        TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
+        if (v.manifest().ram() == null) throw new UserError(v.ref() + " has no RAM template (template.ram: true)");
+        QemuInstallation qemu = QemuInstallation.detect();
+        CloneRunner runner = new CloneRunner(qemu, accelerator, new PortAllocator(store.paths().state().resolve("ports")),
+                store.paths().state().resolve("run"));
+        KeyPair access = BuildKey.load(store.accessKey().privateKeyPath()).keyPair();
+        Path sockets = Files.createTempDirectory("ingot-bench-");
+        String prefix = "benchram-" + ProcessHandle.current().pid() + "-";
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("template", v.ref());
+        result.put("accelerator", accelerator.name());
+        result.put("qemu", qemu.version().toString());
+        result.put("count", count);
+        List<String> made = new ArrayList<>();
+        try {
+            List<Double> coldSsh = new ArrayList<>();
+            List<Double> memCont = new ArrayList<>(), memFirstSsh = new ArrayList<>(), memSsh = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                progress.accept("cold boot " + (i + 1) + "/" + count);
+                VmConfig cold = clone(v, prefix + "cold-" + i, false, made);
+                long t0 = System.nanoTime();
+                try (CloneRunner.Running r = runner.start(cold, dirOf(cold), sockets);
+                     SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                    coldSsh.add(ms(t0));
+                }
+                progress.accept("memory clone " + (i + 1) + "/" + count);
+                VmConfig mem = clone(v, prefix + "mem-" + i, true, made);
+                t0 = System.nanoTime();
+                try (CloneRunner.Running r = runner.resume(mem, dirOf(mem), sockets, false)) {
+                    memCont.add(r.resumedAfter().toNanos() / 1e6);
+                    try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                        memFirstSsh.add(ms(t0));
+                        IdentityRefresh.runOnRestore(ssh, mem, line -> { });
+                    }
+                    try (SshCommunicator fresh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                        memSsh.add(ms(t0));
+                    }
+                }
+            }
+            Stats cold = Stats.of(coldSsh), cont = Stats.of(memCont), first = Stats.of(memFirstSsh), ssh = Stats.of(memSsh);
+            result.put("coldBootToSsh", cold);
+            result.put("memoryToCont", cont);
+            result.put("memoryToFirstSsh", first);
+            result.put("memoryToSshWithIdentity", ssh);
+            result.put("sshRatio", cold.p50Ms() / ssh.p50Ms());
+
+            List<Map<String, Object>> pss = new ArrayList<>();
+            for (int n : concurrency) {
+                progress.accept("PSS of " + n + " memory clones and of " + n + " cold-booted clones");
+                long memPss = concurrentPss(v, runner, access, sockets, prefix + "pm" + n + "-", n, true, made);
+                long coldPss = concurrentPss(v, runner, access, sockets, prefix + "pc" + n + "-", n, false, made);
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("clones", n);
+                row.put("memoryClonesPssMiB", memPss / 1024.0);
+                row.put("coldClonesPssMiB", coldPss / 1024.0);
+                row.put("ratio", memPss / (double) coldPss);
+                pss.add(row);
+            }
+            result.put("pss", pss);
+        } finally {
+            for (String name : made) {
+                try {
+                    store.clones().remove(name);
+                } catch (RuntimeException | IOException e) {
+                    progress.accept("cannot remove " + name + ": " + e.getMessage());
+                }
+            }
+        }
+        return result;
+    }
+
+    /** Starts n clones at once, waits until each answers SSH, settles, and sums their PSS (KiB). */
+    private long concurrentPss(TemplateVersion v, CloneRunner runner, KeyPair access, Path sockets, String prefix, int n,
+                               boolean memory, List<String> made) throws Exception {
+        List<CloneRunner.Running> running = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                VmConfig vm = clone(v, prefix + i, memory, made);
+                running.add(memory ? runner.resume(vm, dirOf(vm), sockets, false) : runner.start(vm, dirOf(vm), sockets));
+            }
+            for (CloneRunner.Running r : running) {
+                try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                    if (memory) IdentityRefresh.runOnRestore(ssh, r.vm(), line -> { });
+                }
+            }
+            Thread.sleep(2000);
+            long total = 0;
+            for (CloneRunner.Running r : running) total += pssKiB(r.process().pid());
+            return total;
+        } finally {
+            for (CloneRunner.Running r : running) r.close();
+        }
+    }
+
+    static long pssKiB(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "smaps_rollup"))) {
+            if (line.startsWith("Pss:")) return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        throw new IOException("no Pss line in /proc/" + pid + "/smaps_rollup");
+    }
+
+    private VmConfig clone(TemplateVersion v, String name, boolean memory, List<String> made) throws IOException {
+        var c = store.clones().clone(v.ref(), name, memory ? CloneOptions.memoryClone(List.of()) : CloneOptions.linkedClone());
+        made.add(name);
+        return c.vm();
+    }
+
+    private static Path dirOf(VmConfig vm) {
+        return Path.of(vm.disk().path()).getParent();
+    }
+
+    private static double ms(long t0) {
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    @SuppressWarnings("unchecked")
+    public static String table(Map<String, Object> r) {
+        StringBuilder t = new StringBuilder();
+        t.append(String.format("template %s, %s, QEMU %s, N=%d each%n", r.get("template"), r.get("accelerator"), r.get("qemu"), (Integer) r.get("count")));
+        t.append(String.format("%-46s %9s %9s%n", "from spawning QEMU to", "p50", "p95"));
+        row(t, "cold boot (linked clone): first SSH answer", (Stats) r.get("coldBootToSsh"));
+        row(t, "memory clone: cont returned", (Stats) r.get("memoryToCont"));
+        row(t, "memory clone: first SSH answer", (Stats) r.get("memoryToFirstSsh"));
+        row(t, "memory clone: SSH answer, identity refreshed", (Stats) r.get("memoryToSshWithIdentity"));
+        t.append(String.format("cold boot / memory clone (to SSH with identity, p50): %.1fx%n", (Double) r.get("sshRatio")));
+        t.append(String.format("%-8s %18s %18s %8s%n", "clones", "memory clones PSS", "cold clones PSS", "ratio"));
+        for (Map<String, Object> p : (List<Map<String, Object>>) r.get("pss")) {
+            t.append(String.format("%-8d %14.0f MiB %14.0f MiB %8.2f%n", (Integer) p.get("clones"),
+                    (Double) p.get("memoryClonesPssMiB"), (Double) p.get("coldClonesPssMiB"), (Double) p.get("ratio")));
+        }
+        return t.toString();
+    }
+
+    private static void row(StringBuilder t, String label, Stats s) {
+        t.append(String.format("%-46s %7.0fms %7.0fms%n", label, s.p50Ms(), s.p95Ms()));
+    }
+
+    @SuppressWarnings("unchecked")
+    public static void plot(Map<String, Object> r, Path png) throws IOException {
+        Stats cold = (Stats) r.get("coldBootToSsh"), cont = (Stats) r.get("memoryToCont"), ssh = (Stats) r.get("memoryToSshWithIdentity");
+        List<BarChart.Group> times = List.of(
+                new BarChart.Group("p50", List.of(cold.p50Ms(), cont.p50Ms(), ssh.p50Ms())),
+                new BarChart.Group("p95", List.of(cold.p95Ms(), cont.p95Ms(), ssh.p95Ms())));
+        List<BarChart.Group> pss = new ArrayList<>();
+        for (Map<String, Object> p : (List<Map<String, Object>>) r.get("pss")) {
+            pss.add(new BarChart.Group(p.get("clones") + " clones",
+                    List.of((Double) p.get("coldClonesPssMiB"), (Double) p.get("memoryClonesPssMiB"))));
+        }
+        BarChart.write(png, "ingot bench ram: " + r.get("template") + " (" + r.get("accelerator") + ")",
+                List.of("cold boot", "memory clone: cont", "memory clone: SSH + identity"),
+                List.of(new BarChart.Panel("start", "ms", times), new BarChart.Panel("total PSS", "MiB", pss)));
+    }
+}

@@ -1,0 +1,117 @@
+package io.ingot.it;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Publisher;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.cli.Main;
+import io.ingot.clone.CloneInstances;
+import io.ingot.clone.CloneOptions;
+import io.ingot.clone.RunningClone;
+import io.ingot.clone.VmConfig;
+import io.ingot.guest.BuildKey;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.template.Manifest;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Memory clones of the shared tiny-linux template (recipes/tiny-linux.yaml sets template.ram: true). */
+class RamTemplateIT {
+
+    @Test
+    void twoMemoryClonesResumeWithTheirOwnIdentityAndLeaveTheTemplateUntouched() throws Exception {
+        TestImages.tinyLinux();
+        ImageStore store = TestImages.store();
+        TemplateVersion v = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        Manifest.Ram ram = v.manifest().ram();
+        assertNotNull(ram, "the tiny-linux template has a RAM template");
+        assertTrue(templatesListing().lines().anyMatch(l -> l.startsWith("tiny-linux") && l.strip().endsWith("yes")),
+                "ingot templates shows the RAM template");
+        Path versionDir = store.storages().get("local").locate(v.name(), v.version()).orElseThrow().dir();
+        Path memory = versionDir.resolve(ram.memoryFile().file());
+        assertEquals(ram.memoryFile().sha256(), Publisher.sha256(memory), "the manifest records the memory file's sha256");
+
+        var a = store.clones().clone(v.ref(), "ram-a", CloneOptions.memoryClone(List.of()));
+        var b = store.clones().clone(v.ref(), "ram-b", CloneOptions.memoryClone(List.of()));
+        CloneInstances instances = new CloneInstances(store);
+        BuildKey access = BuildKey.load(store.accessKey().privateKeyPath());
+        try {
+            RunningClone ra = instances.start("ram-a");
+            RunningClone rb = instances.start("ram-b");
+            assertEquals("resumed", ra.how());
+            assertNotNull(ra.resumedMillis());
+            assertNotEquals(ra.hostKey(), rb.hostKey(), "each memory clone makes its own host keys");
+            try (SshCommunicator sa = ssh(ra, access); SshCommunicator sb = ssh(rb, access)) {
+                assertEquals("ram-a", sa.run("hostname").strip());
+                assertEquals("ram-b", sb.run("hostname").strip());
+                assertEquals(a.vm().nics().get(0).mac(), sa.run("cat /sys/class/net/eth0/address").strip());
+                assertEquals(b.vm().nics().get(0).mac(), sb.run("cat /sys/class/net/eth0/address").strip());
+                assertNotEquals(sa.run("cat /etc/machine-id"), sb.run("cat /etc/machine-id"));
+                assertEquals(ra.hostKey(), sa.hostKeyFingerprint());
+                // write files and dirty memory in both
+                sa.run("echo only-in-a > /root/mark && dd if=/dev/urandom of=/dev/shm/fill bs=1M count=16 2>/dev/null; sync");
+                sb.run("dd if=/dev/urandom of=/dev/shm/fill bs=1M count=16 2>/dev/null; true");
+                assertEquals("only-in-a", sa.run("cat /root/mark").strip());
+                assertTrue(sb.exec("test -e /root/mark", Map.of(), Duration.ofSeconds(10), l -> { }).exitStatus() != 0,
+                        "a file written in one memory clone is not in the other");
+            }
+        } finally {
+            instances.stop("ram-a", Duration.ofSeconds(10));
+            instances.stop("ram-b", Duration.ofSeconds(10));
+            store.clones().remove("ram-a");
+            store.clones().remove("ram-b");
+        }
+        assertEquals(ram.memoryFile().sha256(), Publisher.sha256(memory), "the template's memory file is unchanged");
+        assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-ram-"));
+    }
+
+    @Test
+    void aStartWithAnotherRamSizeIsRefusedNamingTheDifference() throws Exception {
+        TestImages.tinyLinux();
+        ImageStore store = TestImages.store();
+        var c = store.clones().clone("tiny-linux", "ram-bigger", CloneOptions.memoryClone(List.of()));
+        try {
+            VmConfig vm = c.vm();
+            VmConfig.Machine m = vm.machine();
+            VmConfig bigger = new VmConfig(vm.name(), vm.template(), vm.kind(), vm.storage(), vm.created(), vm.disk(), vm.seed(),
+                    new VmConfig.Machine(m.type(), m.cpu(), m.cpus(), m.memoryMiB() * 2, m.devices()), vm.nics(),
+                    vm.smbiosUuid(), vm.vmgenid(), vm.instanceId(), vm.ram());
+            bigger.write(c.vmConfigFile());
+            UserError e = assertThrows(UserError.class, () -> new CloneInstances(store).start("ram-bigger"));
+            assertTrue(e.getMessage().contains("RAM size " + m.memoryMiB() + " MiB, asked " + (m.memoryMiB() * 2) + " MiB"),
+                    e.getMessage());
+            assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-ram-bigger"));
+        } finally {
+            store.clones().remove("ram-bigger");
+        }
+    }
+
+    private static String templatesListing() {
+        String saved = System.getProperty("ingot.images");
+        System.setProperty("ingot.images", TestImages.paths().images().toString());
+        try {
+            StringWriter out = new StringWriter();
+            assertEquals(0, Main.run(new String[]{"templates"}, new PrintWriter(out), new PrintWriter(new StringWriter())));
+            return out.toString();
+        } finally {
+            if (saved == null) System.clearProperty("ingot.images"); else System.setProperty("ingot.images", saved);
+        }
+    }
+
+    private static SshCommunicator ssh(RunningClone r, BuildKey key) {
+        return SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", key.keyPair(), Duration.ofMinutes(2));
+    }
+}
