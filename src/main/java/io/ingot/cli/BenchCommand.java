@@ -28,6 +28,18 @@ public class BenchCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** Writes the JSON report to images/.bench/NAME-TIMESTAMP.json and prints the table (or the JSON). */
+    static Path report(IngotPaths paths, String name, Map<String, Object> result, boolean json, String table) throws java.io.IOException {
+        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        Path dir = paths.images().resolve(".bench");
+        Files.createDirectories(dir);
+        Path file = dir.resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
+        mapper.writeValue(file.toFile(), result);
+        System.out.print(json ? mapper.writeValueAsString(result) + "\n" : table);
+        if (!json) System.out.println("report: " + file);
+        return file;
+    }
+
     @Command(name = "ram", mixinStandardHelpOptions = true,
             description = {"Cold boots of linked clones against memory clones resumed from the RAM template (spawn",
                     "to cont, spawn to SSH with identity refreshed; p50/p95 and the ratio), and the total PSS of",
@@ -57,16 +69,10 @@ public class BenchCommand implements Runnable {
                     .rememberIn(paths.state().resolve("accelerator.json")).auto();
             Map<String, Object> result = new io.ingot.bench.RamBenchmark(store, accel, line -> System.err.println("bench: " + line))
                     .run(template, count, concurrent);
-            Path dir = paths.images().resolve(".bench");
-            Files.createDirectories(dir);
-            String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-            Path file = dir.resolve("ram-" + stamp + ".json");
-            Path png = dir.resolve("ram-" + stamp + ".png");
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            mapper.writeValue(file.toFile(), result);
+            Path file = report(paths, "ram", result, json, io.ingot.bench.RamBenchmark.table(result));
+            Path png = file.resolveSibling(file.getFileName().toString().replace(".json", ".png"));
             io.ingot.bench.RamBenchmark.plot(result, png);
-            System.out.print(json ? mapper.writeValueAsString(result) + "\n" : io.ingot.bench.RamBenchmark.table(result));
-            if (!json) System.out.println("report: " + file + "\nplot: " + png);
+            if (!json) System.out.println("plot: " + png);
             return 0;
         }
     }
@@ -93,13 +99,7 @@ public class BenchCommand implements Runnable {
             ImageStore store = ImageStore.open(paths);
             Map<String, Object> result = new CloneBenchmark(store, line -> System.err.println("bench: " + line))
                     .run(template, count);
-            ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            Path dir = paths.images().resolve(".bench");
-            Files.createDirectories(dir);
-            Path file = dir.resolve("clones-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
-            mapper.writeValue(file.toFile(), result);
-            System.out.print(json ? mapper.writeValueAsString(result) + "\n" : CloneBenchmark.table(result));
-            if (!json) System.out.println("report: " + file);
+            report(paths, "clones", result, json, CloneBenchmark.table(result));
             return 0;
         }
     }

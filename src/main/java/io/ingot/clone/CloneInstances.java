@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Starts clones in the background ({@code ingot start}) and stops them ({@code ingot stop}). A started
@@ -82,15 +81,15 @@ public final class CloneInstances {
         ProcessHandle h = r.process().orElseThrow();
         try (QmpClient qmp = QmpClient.connect(Path.of(r.qmpSocket()))) {
             qmp.systemPowerdown();
-            if (!waitGone(h, grace)) qmp.quit();
+            if (!QemuProcess.waitGone(h, grace)) qmp.quit();
         } catch (IOException | RuntimeException e) {
             // no QMP: signals below
         }
-        if (!waitGone(h, Duration.ofSeconds(5))) {
+        if (!QemuProcess.waitGone(h, Duration.ofSeconds(5))) {
             h.destroy();
-            if (!waitGone(h, Duration.ofSeconds(5))) h.destroyForcibly();
+            if (!QemuProcess.waitGone(h, Duration.ofSeconds(5))) h.destroyForcibly();
         }
-        waitGone(h, Duration.ofSeconds(5));
+        QemuProcess.waitGone(h, Duration.ofSeconds(5));
         Files.deleteIfExists(dir.resolve(RunningClone.FILE_NAME));
         Files.deleteIfExists(Path.of(r.qmpSocket()));
         return true;
@@ -114,14 +113,5 @@ public final class CloneInstances {
                     + name + " NAME --linked)");
         }
         return new UserError("no clone named '" + name + "' (see: ingot clones)");
-    }
-
-    private static boolean waitGone(ProcessHandle h, Duration timeout) {
-        try {
-            h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (Exception e) {
-            return !h.isAlive();
-        }
     }
 }

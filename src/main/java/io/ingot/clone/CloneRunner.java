@@ -67,11 +67,7 @@ public final class CloneRunner {
     }
 
     private Running start(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
-        try {
-            new SeedBuilder().ensureIso(Path.of(vm.seed()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
-        }
+        ensureSeed(vm);
         PortLease lease = ports.allocate();
         try {
             QemuCommand cmd = command(vm, lease.port(), logDir, socketDir);
@@ -101,11 +97,7 @@ public final class CloneRunner {
             throw new UserError("cannot resume " + vm.name() + " from the RAM template of " + vm.template()
                     + ": it was captured with " + String.join("; ", differences) + " (ingot start --cold boots it instead)");
         }
-        try {
-            new SeedBuilder().ensureIso(Path.of(vm.seed()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
-        }
+        ensureSeed(vm);
         PortLease lease = ports.allocate();
         try {
             QemuCommand cmd = qemu.command("ingot-clone-" + vm.name())
@@ -141,6 +133,15 @@ public final class CloneRunner {
         } catch (RuntimeException e) {
             lease.close();
             throw e;
+        }
+    }
+
+    /** The seed ISO is made at start (see SeedBuilder): from the clone's seed files, when missing or stale. */
+    private static void ensureSeed(VmConfig vm) {
+        try {
+            new SeedBuilder().ensureIso(Path.of(vm.seed()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
         }
     }
 

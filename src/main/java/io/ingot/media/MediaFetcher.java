@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -149,6 +148,4 @@ public final class MediaFetcher {
         int filled = percent / 5;
         return "[" + "#".repeat(filled) + ".".repeat(20 - filled) + "]";
     }
-
-    static String hex(byte[] b) { return HexFormat.of().formatHex(b); }
 }

@@ -280,7 +280,8 @@ public final class QemuProcess implements AutoCloseable {
         return h.info().startInstant().map(Instant::toString);
     }
 
-    private static boolean waitGone(ProcessHandle h, Duration timeout) {
+    /** Waits for a process to end; true if it did within {@code timeout}. */
+    public static boolean waitGone(ProcessHandle h, Duration timeout) {
         try {
             h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return true;
