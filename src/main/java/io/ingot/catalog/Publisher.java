@@ -81,8 +81,11 @@ public final class Publisher {
                 written.add(target.publishVersion(name, version, staged -> {
                     if (first == null) {
                         finalManifest[0] = writeBase(req, staged, m0);
-                    } else {
+                    } else if ("qcow2".equals(staged.format()) && "qcow2".equals(first.format())) {
                         Files.copy(first.baseImage(), staged.baseImage());
+                    } else {
+                        // another kind of storage (rbd: a raw image in the cluster): convert, never copy bytes
+                        qemuImg.convert(first.baseImage(), first.format(), staged.baseImage(), staged.format(), false);
                     }
                     finalManifest[0].write(staged.manifest());
                     pause("before-rename");
@@ -111,6 +114,12 @@ public final class Publisher {
     }
 
     private Manifest writeBase(PublishRequest req, StagedVersion staged, Manifest m) throws IOException {
+        if (!"qcow2".equals(staged.format())) {
+            // not a file (rbd): converted straight into the storage; its sha256 would mean reading it all back
+            qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), staged.format(), false);
+            return m.withDisk(new Manifest.Disk("base-" + m.name() + "-" + m.version(), staged.format(),
+                    qemuImg.info(req.disk()).virtualSize(), null, null));
+        }
         if (req.baseReady()) {
             // converted and verified by the build: a rename on the same filesystem, else a copy
             try {
