@@ -40,6 +40,9 @@ public class BenchCommand implements Runnable {
         @Option(names = "--count", defaultValue = "100", description = "Linked clones per side (default: ${DEFAULT-VALUE}).")
         int count;
 
+        @Option(names = "--storage", description = "Clone on this storage (default: the template's); on an rbd storage the baseline is 'rbd clone'.")
+        String storage;
+
         @Option(names = "--json", description = "Print the JSON report instead of the table.")
         boolean json;
 
@@ -49,7 +52,7 @@ public class BenchCommand implements Runnable {
             IngotPaths paths = IngotPaths.fromEnvironment();
             ImageStore store = ImageStore.open(paths);
             Map<String, Object> result = new CloneBenchmark(store, line -> System.err.println("bench: " + line))
-                    .run(template, count);
+                    .run(template, count, storage);
             ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
             Path dir = paths.images().resolve(".bench");
             Files.createDirectories(dir);

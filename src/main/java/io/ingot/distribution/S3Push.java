@@ -68,7 +68,7 @@ public final class S3Push {
             String sha = Publisher.sha256(disk);
             long size = Files.size(disk);
             String diskKey = to.versionKey(v.name(), v.version(), "disk.qcow2");
-            progress.accept(String.format("uploading %s (%.1f MiB) to %s/%s", diskKey, size / 1048576.0, to, diskKey));
+            progress.accept(String.format("uploading %s (%.1f MiB) to s3://%s/%s", v.ref(), size / 1048576.0, to.bucket(), diskKey));
             upload(to.bucket(), diskKey, disk, sha);
 
             Manifest m = v.manifest();

@@ -1,5 +1,6 @@
 package io.ingot.it;
 
+import io.ingot.bench.CloneBenchmark;
 import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -152,6 +154,11 @@ class RbdStorageIT {
         assertTrue(info.contains("\"format\": \"raw\""), "converted into a raw RBD image, not byte-copied: " + info);
         assertEquals(Command.run(List.of("qemu-img", "compare", "-q", local.baseImage().toString(), onCeph.baseImage().toString())), "",
                 "the same disk on both storages");
+        Map<String, Object> bench = new CloneBenchmark(store, System.out::println).run(v.ref(), 5, "ceph");
+        System.out.print(CloneBenchmark.table(bench));
+        assertTrue((Double) bench.get("linkedRatio") > 0, "ingot's RBD linked clones timed against rbd clone: " + bench);
+        assertTrue(store.catalog().clones().isEmpty() && ((RbdStorage) store.storages().get("ceph")).children("multi", v.version()).isEmpty(),
+                "the benchmark removes its clones");
         store.versions().remove("multi", v.version(), true);
         assertTrue(store.storages().get("ceph").locate("multi", v.version()).isEmpty());
     }
