@@ -151,7 +151,7 @@ public final class CloneBenchmark {
             Stats sr = (Stats) r.get("linkedRbd");
             return String.format("template %s on storage '%s' (rbd), %d linked clones%n", r.get("template"), r.get("storage"), (Integer) r.get("count"))
                     + String.format("%-38s %10s %9s %9s%n", "operation", "total", "p50", "p95")
-                    + String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "ingot clone --linked (rbd clone,seed,row)", si.totalMs(), si.p50Ms(), si.p95Ms())
+                    + String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "ingot clone --linked (rbd,seed,row)", si.totalMs(), si.p50Ms(), si.p95Ms())
                     + String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "rbd clone (CLI only)", sr.totalMs(), sr.p50Ms(), sr.p95Ms())
                     + String.format("linked clone ratio ingot/rbd clone: %.2f%n", (Double) r.get("linkedRatio"));
         }
