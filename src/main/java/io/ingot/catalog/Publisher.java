@@ -117,8 +117,10 @@ public final class Publisher {
         if (!"qcow2".equals(staged.format())) {
             // not a file (rbd): converted straight into the storage; its sha256 would mean reading it all back
             qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), staged.format(), false);
+            long virtualSize = qemuImg.info(req.disk()).virtualSize();
+            if (req.baseReady()) Files.deleteIfExists(req.disk()); // consumed, as the rename below consumes it
             return m.withDisk(new Manifest.Disk("base-" + m.name() + "-" + m.version(), staged.format(),
-                    qemuImg.info(req.disk()).virtualSize(), null, null));
+                    virtualSize, null, null));
         }
         if (req.baseReady()) {
             // converted and verified by the build: a rename on the same filesystem, else a copy
