@@ -4,6 +4,7 @@ import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
+import io.ingot.storage.RbdStorage;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
@@ -35,7 +36,13 @@ public final class CloneBenchmark {
     }
 
     public Map<String, Object> run(String source, int count) throws Exception {
+        return run(source, count, null);
+    }
+
+    /** {@code storage}: where to clone (null: the template's primary storage); on rbd the baseline is {@code rbd clone}. */
+    public Map<String, Object> run(String source, int count, String storage) throws Exception {
         TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
+        if (storage != null && store.storages().get(storage) instanceof RbdStorage rbd) return runRbd(v, rbd, count);
         TemplateFiles files = store.storages().get(v.primaryStorage()).locate(v.name(), v.version()).orElseThrow();
         Path base = files.baseImage();
         String prefix = "bench-" + ProcessHandle.current().pid() + "-";
@@ -95,7 +102,59 @@ public final class CloneBenchmark {
         return result;
     }
 
+    /** Linked clones on RBD through ingot's clone path against bare {@code rbd clone} of the same snapshot. */
+    private Map<String, Object> runRbd(TemplateVersion v, RbdStorage rbd, int count) throws Exception {
+        if (!v.storages().contains(rbd.name())) {
+            throw new io.ingot.util.UserError(v.ref() + " is not on storage '" + rbd.name() + "' (it is on " + String.join(", ", v.storages()) + ")");
+        }
+        String prefix = "bench-" + ProcessHandle.current().pid() + "-";
+        String snap = rbd.cluster().pool() + "/" + RbdStorage.baseImageName(v.name(), v.version()) + "@" + RbdStorage.SNAPSHOT;
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("template", v.ref());
+        result.put("storage", rbd.name());
+        result.put("count", count);
+        CloneService clones = store.clones();
+        List<String> cliImages = new ArrayList<>();
+        try {
+            progress.accept("linked clones on RBD: " + count + " through ingot's clone path");
+            List<Double> ingot = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                long t0 = System.nanoTime();
+                clones.clone(v.ref(), prefix + i, new CloneOptions(true, rbd.name(), null, List.of()));
+                ingot.add((System.nanoTime() - t0) / 1e6);
+            }
+            progress.accept("linked clones on RBD: " + count + " bare rbd clone");
+            List<Double> cli = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String image = rbd.cluster().pool() + "/" + prefix + "cli-" + i;
+                long t0 = System.nanoTime();
+                Command.run(rbd.cluster().rbd("clone", snap, image), Duration.ofMinutes(1));
+                cli.add((System.nanoTime() - t0) / 1e6);
+                cliImages.add(image);
+            }
+            Stats si = Stats.of(ingot);
+            Stats sr = Stats.of(cli);
+            result.put("linkedIngot", si);
+            result.put("linkedRbd", sr);
+            result.put("linkedRatio", si.totalMs() / sr.totalMs());
+        } finally {
+            progress.accept("removing the benchmark's clones");
+            for (var c : store.catalog().clones()) if (c.name().startsWith(prefix)) clones.remove(c.name());
+            for (String image : cliImages) Command.run(rbd.cluster().rbd("rm", "--no-progress", image), Duration.ofMinutes(1));
+        }
+        return result;
+    }
+
     public static String table(Map<String, Object> r) {
+        if (r.containsKey("linkedRbd")) {
+            Stats si = (Stats) r.get("linkedIngot");
+            Stats sr = (Stats) r.get("linkedRbd");
+            return String.format("template %s on storage '%s' (rbd), %d linked clones%n", r.get("template"), r.get("storage"), (Integer) r.get("count"))
+                    + String.format("%-38s %10s %9s %9s%n", "operation", "total", "p50", "p95")
+                    + String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "ingot clone --linked (rbd,seed,row)", si.totalMs(), si.p50Ms(), si.p95Ms())
+                    + String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "rbd clone (CLI only)", sr.totalMs(), sr.p50Ms(), sr.p95Ms())
+                    + String.format("linked clone ratio ingot/rbd clone: %.2f%n", (Double) r.get("linkedRatio"));
+        }
         Stats si = (Stats) r.get("linkedIngot");
         Stats sq = (Stats) r.get("linkedQemuImg");
         StringBuilder t = new StringBuilder();

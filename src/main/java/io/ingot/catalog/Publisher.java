@@ -83,7 +83,12 @@ public final class Publisher {
                             Files.move(extra.getValue(), into);
                         }
                     } else {
-                        Files.copy(first.baseImage(), staged.baseImage());
+                        if ("qcow2".equals(staged.format()) && "qcow2".equals(first.format())) {
+                            Files.copy(first.baseImage(), staged.baseImage());
+                        } else {
+                            // another kind of storage (rbd: a raw image in the cluster): convert, never copy bytes
+                            qemuImg.convert(first.baseImage(), first.format(), staged.baseImage(), staged.format(), false);
+                        }
                         for (String extra : req.extraFiles().keySet()) {
                             Path into = staged.dir().resolve(extra);
                             Files.createDirectories(into.getParent());
@@ -117,6 +122,14 @@ public final class Publisher {
     }
 
     private Manifest writeBase(PublishRequest req, StagedVersion staged, Manifest m) throws IOException {
+        if (!"qcow2".equals(staged.format())) {
+            // not a file (rbd): converted straight into the storage; its sha256 would mean reading it all back
+            qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), staged.format(), false);
+            long virtualSize = qemuImg.info(req.disk()).virtualSize();
+            if (req.baseReady()) Files.deleteIfExists(req.disk()); // consumed, as the rename below consumes it
+            return m.withDisk(new Manifest.Disk("base-" + m.name() + "-" + m.version(), staged.format(),
+                    virtualSize, null, null));
+        }
         if (req.baseReady()) {
             // converted and verified by the build: a rename on the same filesystem, else a copy
             try {

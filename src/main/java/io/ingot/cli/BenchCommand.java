@@ -89,6 +89,9 @@ public class BenchCommand implements Runnable {
         @Option(names = "--count", defaultValue = "100", description = "Linked clones per side (default: ${DEFAULT-VALUE}).")
         int count;
 
+        @Option(names = "--storage", description = "Clone on this storage (default: the template's); on an rbd storage the baseline is 'rbd clone'.")
+        String storage;
+
         @Option(names = "--json", description = "Print the JSON report instead of the table.")
         boolean json;
 
@@ -98,7 +101,7 @@ public class BenchCommand implements Runnable {
             IngotPaths paths = IngotPaths.fromEnvironment();
             ImageStore store = ImageStore.open(paths);
             Map<String, Object> result = new CloneBenchmark(store, line -> System.err.println("bench: " + line))
-                    .run(template, count);
+                    .run(template, count, storage);
             report(paths, "clones", result, json, CloneBenchmark.table(result));
             return 0;
         }

@@ -13,7 +13,7 @@ import java.io.PrintWriter;
                 BuildCommand.class, ValidateCommand.class, DoctorCommand.class,
                 TemplatesCommand.class, VersionsCommand.class, PromoteCommand.class,
                 CloneCommand.class, StartCommand.class, StopCommand.class, ClonesCommand.class,
-                RmCommand.class, CatalogCommand.class, BenchCommand.class, ServeCommand.class,
+                RmCommand.class, CatalogCommand.class, BenchCommand.class, ServeCommand.class, S3Command.class,
                 CommandLine.HelpCommand.class })
 public class Main implements Runnable {
 

@@ -90,7 +90,7 @@ public final class CloneService {
             // copy from the target storage itself when it holds the version: that is where a reflink can work
             StorageBackend from = v.storages().contains(storageName) ? target : storages.get(v.primaryStorage());
             TemplateFiles base = locate(from, v);
-            files = target.createFullClone(base.baseImage(), base.format(), cloneName, options.format() == null ? "qcow2" : options.format());
+            files = target.createFullClone(base.baseImage(), base.format(), cloneName, options.format() != null ? options.format() : "rbd".equals(target.type()) ? "raw" : "qcow2");
             kind = CloneKind.FULL;
         }
         try {

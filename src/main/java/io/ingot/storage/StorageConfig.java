@@ -27,6 +27,12 @@ import java.util.TreeSet;
  *     options:
  *       linked-clones: false   # dir: refuse linked clones here
  *       reflink: false         # dir: never try FICLONE
+ *   ceph:
+ *     type: rbd             # Ceph RBD through the rbd/ceph CLI and QEMU's rbd driver (docs/storage.md)
+ *     pool: rbd
+ *     conf: /etc/ceph/ceph.conf
+ *     client: ingot         # cephx user client.ingot (also accepted as "id")
+ *     keyring: /etc/ceph/ceph.client.ingot.keyring   # optional: else the conf's keyring setting
  * retention:
  *   keep: 5               # versions kept per template (never one with clones or a channel)
  * clones:
@@ -41,12 +47,14 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
     /** "IN" in ASCII after 0x0a: the 0x02 bit of the first octet marks it locally administered, 0x01 clear = unicast. */
     public static final String DEFAULT_MAC_PREFIX = "0a:49:4e";
 
-    public record Entry(String type, Path path, Map<String, String> options) {
+    public record Entry(String type, Path path, Map<String, String> options, RbdStorage.Cluster rbd) {
         public Entry { options = options == null ? Map.of() : Map.copyOf(options); }
+        public Entry(String type, Path path, Map<String, String> options) { this(type, path, options, null); }
     }
 
     record StorageYaml(Map<String, EntryYaml> storages, RetentionYaml retention, ClonesYaml clones) { }
-    record EntryYaml(String type, String path, Map<String, String> options) { }
+    record EntryYaml(String type, String path, Map<String, String> options,
+                     String pool, String conf, String client, String id, String keyring) { }
     record RetentionYaml(Integer keep) { }
     record ClonesYaml(String macPrefix) { }
 
@@ -76,8 +84,12 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
             if (yaml != null && yaml.storages() != null) {
                 yaml.storages().forEach((name, e) -> {
                     TemplateRef.checkName(name, "storage name in " + file);
-                    if (e == null || e.type() == null) throw new UserError(file + ": storages." + name + ".type is missing (known types: dir)");
-                    if (!DirStorage.TYPE.equals(e.type())) throw new UserError(file + ": storages." + name + ".type '" + e.type() + "' is unknown (known types: dir)");
+                    if (e == null || e.type() == null) throw new UserError(file + ": storages." + name + ".type is missing (known types: dir, rbd)");
+                    if (RbdStorage.TYPE.equals(e.type())) {
+                        storages.put(name, new Entry(e.type(), images.resolve("rbd").resolve(name), e.options(), rbd(file, name, e, images)));
+                        return;
+                    }
+                    if (!DirStorage.TYPE.equals(e.type())) throw new UserError(file + ": storages." + name + ".type '" + e.type() + "' is unknown (known types: dir, rbd)");
                     if (e.path() == null || e.path().isBlank()) throw new UserError(file + ": storages." + name + ".path is missing");
                     storages.put(name, new Entry(e.type(), images.resolve(e.path()).normalize(), e.options()));
                 });
@@ -91,6 +103,19 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
             }
         }
         return new StorageConfig(file, storages, keep, macPrefix);
+    }
+
+    private static RbdStorage.Cluster rbd(Path file, String name, EntryYaml e, Path images) {
+        String where = file + ": storages." + name;
+        if (e.pool() == null || e.pool().isBlank()) throw new UserError(where + ".pool is missing (type rbd)");
+        if (e.client() != null && e.id() != null && !e.client().equals(e.id())) {
+            throw new UserError(where + ": client '" + e.client() + "' and id '" + e.id() + "' differ; give one");
+        }
+        String client = e.client() != null ? e.client() : e.id() != null ? e.id() : "admin";
+        if (client.startsWith("client.")) client = client.substring("client.".length());
+        Path conf = images.resolve(e.conf() == null ? "/etc/ceph/ceph.conf" : e.conf()).normalize();
+        Path keyring = e.keyring() == null ? null : images.resolve(e.keyring()).normalize();
+        return new RbdStorage.Cluster(e.pool(), conf, client, keyring);
     }
 
     private static String path(JsonMappingException e) {
@@ -115,6 +140,7 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
     /** Opens a backend for a named storage. */
     public StorageBackend open(String name, QemuImg qemuImg) {
         Entry e = entry(name);
+        if (RbdStorage.TYPE.equals(e.type())) return new RbdStorage(name, e.rbd(), e.path(), qemuImg);
         Set<Feature> features = EnumSet.allOf(Feature.class);
         if ("false".equals(e.options().get("linked-clones"))) features.remove(Feature.LINKED_CLONE);
         if ("false".equals(e.options().get("reflink"))) features.remove(Feature.REFLINK);

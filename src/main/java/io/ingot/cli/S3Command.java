@@ -1,0 +1,86 @@
+package io.ingot.cli;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.distribution.S3Clients;
+import io.ingot.distribution.S3Location;
+import io.ingot.distribution.S3Pull;
+import io.ingot.distribution.S3Push;
+import io.ingot.storage.QemuImg;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "s3", mixinStandardHelpOptions = true,
+        description = {"Distribute template versions through an S3-compatible bucket. Credentials and endpoint come",
+                "from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL (path-style) or a",
+                "profile in ~/.aws/credentials (AWS_PROFILE). See docs/storage.md."},
+        subcommands = {S3Command.Push.class, S3Command.Pull.class})
+public class S3Command implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** SDK failures (no credentials, access denied, no such bucket, endpoint down) are one line for the user. */
+    static UserError s3Error(SdkException e) {
+        return new UserError("S3: " + e.getMessage().lines().findFirst().orElse(e.getClass().getSimpleName()));
+    }
+
+    @Command(name = "push", mixinStandardHelpOptions = true,
+            description = "Upload a template version (compressed disk, RAM template files, manifest, its channels).")
+    static class Push implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "SOURCE", description = "NAME, NAME:VERSION or NAME@CHANNEL.")
+        String source;
+
+        @Parameters(index = "1", paramLabel = "URL", description = "s3://BUCKET[/PREFIX]")
+        String url;
+
+        @Override
+        public Integer call() throws Exception {
+            S3Location to = S3Location.parse(url);
+            ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+            try (S3Client s3 = S3Clients.fromEnvironment().create()) {
+                S3Push.Pushed p = new S3Push(store, s3, new QemuImg(), line -> System.err.println("s3: " + line)).push(source, to);
+                System.out.printf("pushed %s to %s (disk %.1f MiB, sha256 %s%s)%n", p.ref(), p.to(), p.diskBytes() / 1048576.0,
+                        p.diskSha256(), p.channels().isEmpty() ? "" : ", channels " + String.join(", ", p.channels()));
+            } catch (SdkException e) {
+                throw s3Error(e);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "pull", mixinStandardHelpOptions = true,
+            description = {"Download a template version, resuming a partial download, verify its sha256 and",
+                    "register it in the catalog under its own version number."})
+    static class Pull implements Callable<Integer> {
+        @Parameters(paramLabel = "URL", description = "s3://BUCKET[/PREFIX]/NAME[:VERSION|@CHANNEL] (no version: the newest).")
+        String url;
+
+        @Option(names = "--storage", description = "Storage to put it on (default: local).")
+        String storage;
+
+        @Override
+        public Integer call() throws Exception {
+            ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+            try (S3Client s3 = S3Clients.fromEnvironment().create()) {
+                S3Pull.Pulled p = new S3Pull(store, s3, new QemuImg(), line -> System.err.println("s3: " + line), n -> { })
+                        .pull(url, storage);
+                System.out.println("pulled " + p.version().ref() + " onto storage '" + p.storage() + "'"
+                        + (p.resumedFrom() > 0 ? " (resumed at " + p.resumedFrom() + " bytes)" : ""));
+            } catch (SdkException e) {
+                throw s3Error(e);
+            }
+            return 0;
+        }
+    }
+}

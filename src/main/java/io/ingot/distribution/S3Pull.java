@@ -1,0 +1,218 @@
+package io.ingot.distribution;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Publisher;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.storage.QemuImg;
+import io.ingot.storage.StorageBackend;
+import io.ingot.template.Manifest;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
+
+/**
+ * {@code ingot s3 pull s3://bucket[/prefix]/NAME[:VERSION|@CHANNEL]}: downloads a pushed version into
+ * {@code images/.s3-pull/} (a partial download is resumed with a range request while the object's ETag is
+ * unchanged), verifies every file's sha256 against its object metadata and the manifest, then publishes it
+ * on a storage under its own version number and adds it to the catalog (with the channel it was pulled by).
+ */
+public final class S3Pull {
+    private final ImageStore store;
+    private final S3Client s3;
+    private final QemuImg qemuImg;
+    private final Consumer<String> progress;
+    private final LongConsumer diskBytes;
+
+    /** {@code diskBytes} hears the disk's downloaded byte count as it grows (progress display). */
+    public S3Pull(ImageStore store, S3Client s3, QemuImg qemuImg, Consumer<String> progress, LongConsumer diskBytes) {
+        this.store = store;
+        this.s3 = s3;
+        this.qemuImg = qemuImg;
+        this.progress = progress;
+        this.diskBytes = diskBytes;
+    }
+
+    /** What a pull did: the version, where it landed, and how many disk bytes a resumed download skipped. */
+    public record Pulled(TemplateVersion version, String storage, long resumedFrom, long diskBytes) { }
+
+    public Pulled pull(String url, String storage) throws IOException {
+        S3Location.Source src = S3Location.parseSource(url);
+        S3Location at = src.location();
+        TemplateRef ref = src.ref();
+        String name = ref.name();
+        int version = ref.version() != null ? ref.version() : ref.channel() != null ? channel(at, name, ref.channel()) : latest(at, name);
+
+        byte[] manifestBytes = get(at, at.versionKey(name, version, "manifest.json"), url);
+        String manifestSha = head(at, at.versionKey(name, version, "manifest.json")).metadata().get(S3Push.SHA256_META);
+        if (manifestSha != null && !manifestSha.equals(S3Push.sha256(manifestBytes))) {
+            throw new IOException("sha256 mismatch for " + at.versionKey(name, version, "manifest.json"));
+        }
+        Manifest m = Manifest.fromJson(new String(manifestBytes, StandardCharsets.UTF_8));
+        if (!name.equals(m.name()) || m.version() == null || m.version() != version || m.disk() == null) {
+            throw new IOException(at + ": the manifest at " + name + "/" + version + " says " + m.ref() + " (or has no disk)");
+        }
+        var existing = store.catalog().version(name, version);
+        if (existing.isPresent()) {
+            throw new UserError(name + ":" + version + " is already in the catalog" + (java.util.Objects.equals(existing.get().buildId(), m.buildId())
+                    ? " (the same build)" : " and is another build (" + existing.get().buildId() + "); remove it first"));
+        }
+        String target = storage == null ? "local" : storage;
+        StorageBackend backend = store.storages().get(target);
+        backend.require(io.ingot.storage.Feature.TEMPLATE);
+
+        Path work = store.paths().images().resolve(".s3-pull").resolve(at.bucket() + "-" + name + "-" + version);
+        Files.createDirectories(work);
+        Path part = work.resolve("disk.qcow2.part");
+        long resumedFrom = Files.isRegularFile(part) ? Files.size(part) : 0;
+        Path disk = download(at, at.versionKey(name, version, "disk.qcow2"), part, m.disk().sha256(), diskBytes);
+        List<Manifest.RamFile> ram = m.ram() == null ? List.of() : S3Push.ramFiles(m.ram());
+        for (Manifest.RamFile f : ram) {
+            download(at, at.versionKey(name, version, "ram/" + f.file()), work.resolve(f.file() + ".part"), f.sha256(), n -> { });
+        }
+        long bytes = Files.size(disk);
+        backend.publishVersion(name, version, staged -> {
+            if ("qcow2".equals(staged.format())) {
+                Files.move(disk, staged.baseImage(), StandardCopyOption.ATOMIC_MOVE);
+            } else {
+                qemuImg.convert(disk, "qcow2", staged.baseImage(), staged.format(), false);
+            }
+            for (Manifest.RamFile f : ram) Files.move(work.resolve(f.file()), staged.dir().resolve(f.file()));
+            m.withDisk(new Manifest.Disk(staged.baseImage().getFileName().toString().startsWith("rbd:")
+                    ? "base-" + name + "-" + version : staged.baseImage().getFileName().toString(),
+                    staged.format(), m.disk().virtualSize(), "qcow2".equals(staged.format()) ? bytes : null,
+                    "qcow2".equals(staged.format()) ? m.disk().sha256() : null)).write(staged.manifest());
+        });
+        TemplateVersion v = new TemplateVersion(name, version, m.buildId(), List.of(target),
+                Manifest.read(backend.locate(name, version).orElseThrow().manifest()), Instant.now(), false);
+        try {
+            store.catalog().addVersion(v, ref.channel());
+        } catch (RuntimeException e) {
+            backend.deleteVersion(name, version);
+            throw e;
+        }
+        deleteTree(work);
+        progress.accept("pulled " + v.ref() + " from " + url + " onto storage '" + target + "'"
+                + (resumedFrom > 0 ? " (resumed at " + resumedFrom + " bytes)" : ""));
+        return new Pulled(v, target, resumedFrom, bytes);
+    }
+
+    private int channel(S3Location at, String name, String channel) throws IOException {
+        String text = new String(get(at, at.channelKey(name, channel), at + "/" + name + "@" + channel), StandardCharsets.UTF_8).strip();
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new IOException(at.channelKey(name, channel) + " does not hold a version number: '" + text + "'");
+        }
+    }
+
+    /** The highest version whose manifest is there (a version without one was not pushed completely). */
+    private int latest(S3Location at, String name) {
+        String prefix = at.key(name) + "/";
+        List<Integer> versions = s3.listObjectsV2Paginator(b -> b.bucket(at.bucket()).prefix(prefix).delimiter("/"))
+                .commonPrefixes().stream().map(CommonPrefix::prefix)
+                .map(p -> p.substring(prefix.length()).replace("/", ""))
+                .filter(s -> s.matches("[1-9]\\d{0,8}")).map(Integer::valueOf)
+                .sorted(Comparator.reverseOrder()).toList();
+        for (int v : versions) {
+            try {
+                head(at, at.versionKey(name, v, "manifest.json"));
+                return v;
+            } catch (NoSuchKeyException e) {
+                // incomplete push
+            }
+        }
+        throw new UserError("no version of '" + name + "' in " + at);
+    }
+
+    private HeadObjectResponse head(S3Location at, String key) {
+        try {
+            return s3.headObject(b -> b.bucket(at.bucket()).key(key));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) throw NoSuchKeyException.builder().message(key).build();
+            throw e;
+        }
+    }
+
+    private byte[] get(S3Location at, String key, String what) {
+        try {
+            return s3.getObjectAsBytes(b -> b.bucket(at.bucket()).key(key)).asByteArray();
+        } catch (NoSuchKeyException e) {
+            throw new UserError("not found in S3: " + what + " (no object " + key + " in bucket " + at.bucket() + ")");
+        }
+    }
+
+    /**
+     * Downloads into {@code part}, resuming from its length when the object's ETag is the one the partial
+     * download began with; verifies sha256 (the object's metadata and the manifest's) and renames it to its final name.
+     */
+    private Path download(S3Location at, String key, Path part, String expectedSha, LongConsumer bytes) throws IOException {
+        HeadObjectResponse h = head(at, key);
+        String metaSha = h.metadata().get(S3Push.SHA256_META);
+        if (metaSha != null && expectedSha != null && !metaSha.equals(expectedSha)) {
+            throw new IOException(key + ": sha256 in its metadata (" + metaSha + ") differs from the manifest's (" + expectedSha + ")");
+        }
+        Path etagFile = part.resolveSibling(part.getFileName() + ".etag");
+        if (Files.isRegularFile(part) && (!Files.isRegularFile(etagFile) || !Files.readString(etagFile).equals(h.eTag())
+                || Files.size(part) > h.contentLength())) {
+            Files.delete(part); // another object now, or garbage: start over
+        }
+        Files.writeString(etagFile, h.eTag());
+        long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+        if (have < h.contentLength()) {
+            if (have > 0) progress.accept("resuming " + key + " at " + have + " of " + h.contentLength() + " bytes");
+            try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(at.bucket()).key(key)
+                    .ifMatch(h.eTag()).range(have > 0 ? "bytes=" + have + "-" : null));
+                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+                copy(in, out, have, bytes);
+            }
+        }
+        String sha = Publisher.sha256(part);
+        String want = expectedSha != null ? expectedSha : metaSha;
+        if (want == null || !want.equals(sha)) {
+            Files.delete(part);
+            throw new IOException("sha256 mismatch for " + key + ": got " + sha + ", expected " + want + " (the partial download was removed)");
+        }
+        Path done = part.resolveSibling(part.getFileName().toString().replaceFirst("\\.part$", ""));
+        Files.move(part, done, StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(etagFile);
+        return done;
+    }
+
+    private static void copy(InputStream in, OutputStream out, long have, LongConsumer bytes) throws IOException {
+        byte[] buf = new byte[1 << 20];
+        long total = have;
+        for (int n; (n = in.read(buf)) > 0; ) {
+            out.write(buf, 0, n);
+            total += n;
+            out.flush();
+            bytes.accept(total);
+        }
+    }
+
+    private static void deleteTree(Path top) throws IOException {
+        if (!Files.exists(top)) return;
+        try (var walk = Files.walk(top)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

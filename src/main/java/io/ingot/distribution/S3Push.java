@@ -1,0 +1,147 @@
+package io.ingot.distribution;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Publisher;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.storage.QemuImg;
+import io.ingot.storage.StorageBackend;
+import io.ingot.storage.TemplateFiles;
+import io.ingot.template.Manifest;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * {@code ingot s3 push NAME:VERSION s3://bucket[/prefix]}: the base image as compressed qcow2 (multipart upload),
+ * the RAM template files when the version has them, then the manifest (last: it marks the version complete)
+ * and the channels that point at the version. Every object carries its sha256 in its metadata.
+ */
+public final class S3Push {
+    public static final String SHA256_META = "sha256";
+    public static final long PART_SIZE = 8L << 20;
+
+    private final ImageStore store;
+    private final S3Client s3;
+    private final QemuImg qemuImg;
+    private final Consumer<String> progress;
+
+    public S3Push(ImageStore store, S3Client s3, QemuImg qemuImg, Consumer<String> progress) {
+        this.store = store;
+        this.s3 = s3;
+        this.qemuImg = qemuImg;
+        this.progress = progress;
+    }
+
+    /** What was pushed: the version, its disk's key, size and sha256. */
+    public record Pushed(String ref, S3Location to, String diskKey, long diskBytes, String diskSha256, List<String> channels) { }
+
+    public Pushed push(String source, S3Location to) throws IOException {
+        TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
+        TemplateFiles files = null;
+        for (String s : v.storages()) {
+            StorageBackend b = store.storages().get(s);
+            files = b.locate(v.name(), v.version()).orElse(null);
+            if (files != null) break;
+        }
+        if (files == null) throw new UserError(v.ref() + " is in the catalog but its files are on none of " + v.storages() + " (run: ingot catalog reindex)");
+        Path work = Files.createTempDirectory(store.paths().images(), ".s3-push-");
+        try {
+            Path disk = work.resolve("disk.qcow2");
+            progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
+            qemuImg.convert(files.baseImage(), files.format(), disk, "qcow2", true);
+            String sha = Publisher.sha256(disk);
+            long size = Files.size(disk);
+            String diskKey = to.versionKey(v.name(), v.version(), "disk.qcow2");
+            progress.accept(String.format("uploading %s (%.1f MiB) to s3://%s/%s", v.ref(), size / 1048576.0, to.bucket(), diskKey));
+            upload(to.bucket(), diskKey, disk, sha);
+
+            Manifest m = v.manifest();
+            if (m.ram() != null) {
+                // RAM template files live beside the version on a filesystem the node maps (docs/storage.md)
+                for (Manifest.RamFile f : ramFiles(m.ram())) {
+                    Path file = files.dir().resolve(f.file());
+                    if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": RAM template file " + file + " is missing");
+                    upload(to.bucket(), to.versionKey(v.name(), v.version(), "ram/" + f.file()), file, Publisher.sha256(file));
+                }
+            }
+            QemuImg.Info info = qemuImg.info(disk);
+            byte[] manifest = m.withDisk(new Manifest.Disk("disk.qcow2", "qcow2", info.virtualSize(), size, sha)).toJson()
+                    .getBytes(StandardCharsets.UTF_8);
+            s3.putObject(PutObjectRequest.builder().bucket(to.bucket()).key(to.versionKey(v.name(), v.version(), "manifest.json"))
+                    .metadata(Map.of(SHA256_META, sha256(manifest))).contentType("application/json").build(),
+                    RequestBody.fromBytes(manifest));
+            List<String> channels = new ArrayList<>();
+            for (var c : store.catalog().channels(v.name()).entrySet()) {
+                if (c.getValue() != v.version()) continue;
+                s3.putObject(PutObjectRequest.builder().bucket(to.bucket()).key(to.channelKey(v.name(), c.getKey())).build(),
+                        RequestBody.fromString(Integer.toString(v.version())));
+                channels.add(c.getKey());
+            }
+            return new Pushed(v.ref(), to, diskKey, size, sha, channels);
+        } finally {
+            try (var walk = Files.walk(work)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<Manifest.RamFile> ramFiles(Manifest.Ram ram) {
+        List<Manifest.RamFile> out = new ArrayList<>();
+        for (Manifest.RamFile f : new Manifest.RamFile[]{ram.memoryFile(), ram.stateFile(), ram.captureOverlay()}) {
+            if (f != null && f.file() != null) out.add(f);
+        }
+        return out;
+    }
+
+    /** Multipart upload in {@link #PART_SIZE} parts; aborted on failure so no parts linger in the bucket. */
+    private void upload(String bucket, String key, Path file, String sha) throws IOException {
+        String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(Map.of(SHA256_META, sha))).uploadId();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            List<CompletedPart> parts = new ArrayList<>();
+            long size = ch.size();
+            int n = 1;
+            for (long pos = 0; pos < size || n == 1; pos += PART_SIZE, n++) {
+                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(PART_SIZE, size - pos));
+                while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) > 0) { }
+                buf.flip();
+                int part = n;
+                String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(part), RequestBody.fromByteBuffer(buf)).eTag();
+                parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
+                if (size == 0) break;
+            }
+            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
+        } catch (IOException | RuntimeException e) {
+            try {
+                s3.abortMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id));
+            } catch (RuntimeException ex) {
+                e.addSuppressed(ex);
+            }
+            throw e;
+        }
+    }
+}

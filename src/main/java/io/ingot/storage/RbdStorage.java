@@ -1,0 +1,342 @@
+package io.ingot.storage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ingot.template.Manifest;
+import io.ingot.util.Command;
+import io.ingot.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Storage type {@code rbd}: Ceph RBD images, driven through the {@code rbd} CLI (cephx user {@code client})
+ * and opened by QEMU's rbd driver through {@code rbd:POOL/IMAGE:conf=...:id=...} URIs, always raw.
+ * <pre>
+ * POOL/base-NAME-VERSION@base      a template version: raw image, snapshot "base", protected;
+ *                                  its manifest also in the image's metadata (key ingot.manifest)
+ * POOL/vm-CLONE-disk-0             a linked clone (an RBD child of the snapshot) or a full clone
+ * POOL/tmp-base-NAME-VERSION-PID   a publish in progress (removed on open when PID is dead)
+ * LOCAL/templates/NAME/VERSION/manifest.json   a local copy of the manifest
+ * LOCAL/clones/CLONE/{vm.json, seed.iso, run.json}   what QEMU needs on the node besides the disk
+ * </pre>
+ * LOCAL is {@code <images>/rbd/<storage name>/}. Ceph refuses to unprotect a snapshot with children;
+ * ingot checks {@code rbd children} first to say which. RAM templates (memory and state files) are not
+ * kept in RBD: they stay on a filesystem the node maps, under LOCAL/templates/NAME/VERSION/ (see docs/storage.md).
+ */
+public final class RbdStorage implements StorageBackend {
+    public static final String TYPE = "rbd";
+    public static final String SNAPSHOT = "base";
+    private static final String MANIFEST_KEY = "ingot.manifest";
+    private static final Duration TIMEOUT = Duration.ofMinutes(30);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Logger LOG = LoggerFactory.getLogger(RbdStorage.class);
+    private static final Pattern BASE = Pattern.compile("base-(.+)-([1-9]\\d{0,8})");
+    private static final Pattern TMP = Pattern.compile("tmp-base-.+-(\\d+)");
+    private static final Pattern CREATING = Pattern.compile("\\.creating-(\\d+)");
+
+    /** Where and as whom: pool, ceph.conf, cephx user (without "client."), keyring (null: the conf's). */
+    public record Cluster(String pool, Path conf, String client, Path keyring) {
+        /** A QEMU block URI for an image (or IMAGE@SNAP) in the pool. */
+        public String uri(String image) {
+            return "rbd:" + pool + "/" + image + ":conf=" + conf + ":id=" + client + (keyring == null ? "" : ":keyring=" + keyring);
+        }
+
+        /** {@code rbd} with the connection arguments; a missing cluster fails within the mount timeout. */
+        public List<String> rbd(String... args) {
+            List<String> argv = new ArrayList<>(List.of("rbd", "-c", conf.toString(), "--id", client));
+            if (keyring != null) argv.addAll(List.of("--keyring", keyring.toString()));
+            argv.addAll(List.of("--client_mount_timeout", "20"));
+            argv.addAll(List.of(args));
+            return argv;
+        }
+    }
+
+    private final String name;
+    private final Cluster cluster;
+    private final Path local;
+    private final QemuImg qemuImg;
+
+    public RbdStorage(String name, Cluster cluster, Path local, QemuImg qemuImg) {
+        this.name = name;
+        this.cluster = cluster;
+        this.local = local.toAbsolutePath().normalize();
+        this.qemuImg = qemuImg;
+    }
+
+    @Override public String name() { return name; }
+    @Override public String type() { return TYPE; }
+    @Override public Set<Feature> features() { return EnumSet.of(Feature.TEMPLATE, Feature.LINKED_CLONE, Feature.FULL_CLONE, Feature.COPY); }
+    public Cluster cluster() { return cluster; }
+
+    public static String baseImageName(String template, int version) { return "base-" + template + "-" + version; }
+    public static String cloneImageName(String clone) { return "vm-" + clone + "-disk-0"; }
+    private String spec(String image) { return cluster.pool() + "/" + image; }
+    private Path versionDir(String template, int version) { return local.resolve("templates").resolve(template).resolve(Integer.toString(version)); }
+    private Path cloneDir(String clone) { return local.resolve("clones").resolve(clone); }
+
+    /** Runs rbd; a failure is an IOException quoting its stderr. */
+    private String rbd(String... args) throws IOException { return Command.run(cluster.rbd(args), TIMEOUT); }
+
+    private Command.Result rbdExec(String... args) throws IOException { return Command.exec(cluster.rbd(args), TIMEOUT); }
+
+    private boolean exists(String image) throws IOException {
+        Command.Result r = rbdExec("info", spec(image));
+        if (r.ok()) return true;
+        if (r.stderr().contains("No such file")) return false;
+        throw new IOException("rbd info " + spec(image) + " failed (exit " + r.exitCode() + "): " + r.stderr().strip());
+    }
+
+    @Override
+    public TemplateFiles publishVersion(String template, int version, StagedVersion.Writer writer) throws IOException {
+        require(Feature.TEMPLATE);
+        String finalName = baseImageName(template, version);
+        if (exists(finalName)) throw new IOException("template version " + template + ":" + version + " already exists on storage '" + name + "': " + spec(finalName));
+        String tmpName = "tmp-" + finalName + "-" + ProcessHandle.current().pid();
+        Path target = versionDir(template, version);
+        Path tmpDir = target.resolveSibling(".tmp-" + version + "-" + ProcessHandle.current().pid());
+        DirStorage.deleteTree(tmpDir);
+        Files.createDirectories(tmpDir);
+        removeImage(tmpName);
+        try {
+            StagedVersion staged = new StagedVersion(tmpDir, Path.of(cluster.uri(tmpName)), tmpDir.resolve(Manifest.FILE_NAME), "raw");
+            writer.write(staged);
+            if (!exists(tmpName) || !Files.isRegularFile(staged.manifest())) {
+                throw new IOException("publish of " + template + ":" + version + " wrote no image " + spec(tmpName) + " or " + Manifest.FILE_NAME);
+            }
+            rbd("image-meta", "set", spec(tmpName), MANIFEST_KEY, Files.readString(staged.manifest()));
+            rbd("snap", "create", spec(tmpName) + "@" + SNAPSHOT);
+            rbd("snap", "protect", spec(tmpName) + "@" + SNAPSHOT);
+            // the rename is the atomic step: before it the version does not exist under its name
+            rbd("rename", spec(tmpName), spec(finalName));
+        } catch (IOException | RuntimeException e) {
+            try {
+                removeImage(tmpName);
+            } catch (IOException ex) {
+                e.addSuppressed(ex);
+            }
+            DirStorage.deleteTree(tmpDir);
+            throw e;
+        }
+        DirStorage.deleteTree(target);
+        Files.move(tmpDir, target, StandardCopyOption.ATOMIC_MOVE);
+        return files(template, version);
+    }
+
+    private TemplateFiles files(String template, int version) {
+        Path dir = versionDir(template, version);
+        return new TemplateFiles(name, template, version, dir,
+                Path.of(cluster.uri(baseImageName(template, version) + "@" + SNAPSHOT)), "raw", dir.resolve(Manifest.FILE_NAME));
+    }
+
+    @Override
+    public Optional<TemplateFiles> locate(String template, int version) {
+        String image = baseImageName(template, version);
+        try {
+            JsonNode snaps = JSON.readTree(rbd("snap", "ls", "--format", "json", spec(image)));
+            boolean hasBase = false;
+            for (JsonNode s : snaps) hasBase |= SNAPSHOT.equals(s.path("name").asText());
+            if (!hasBase) return Optional.empty();
+            TemplateFiles f = files(template, version);
+            if (!Files.isRegularFile(f.manifest())) {
+                // published from another node: the manifest travels in the image's metadata
+                Files.createDirectories(f.dir());
+                Files.writeString(f.manifest(), rbd("image-meta", "get", spec(image), MANIFEST_KEY));
+            }
+            return Optional.of(f);
+        } catch (IOException e) {
+            LOG.debug("{} not on storage '{}': {}", spec(image), name, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** The clone images made from a template version's snapshot, as Ceph knows them. */
+    public List<String> children(String template, int version) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (JsonNode c : JSON.readTree(rbd("children", "--format", "json", spec(baseImageName(template, version)) + "@" + SNAPSHOT))) {
+            String pool = c.path("pool").asText();
+            out.add((pool.equals(cluster.pool()) ? "" : pool + "/") + c.path("image").asText());
+        }
+        return out;
+    }
+
+    @Override
+    public CloneFiles createLinkedClone(TemplateFiles base, String clone) throws IOException {
+        require(Feature.LINKED_CLONE);
+        if (!base.storage().equals(name)) {
+            throw new UserError("a linked clone cannot change storage: " + base.template() + ":" + base.version()
+                    + " is on storage '" + base.storage() + "', not '" + name + "'");
+        }
+        Path dir = startClone(clone);
+        String image = cloneImageName(clone);
+        try {
+            rbd("clone", spec(baseImageName(base.template(), base.version())) + "@" + SNAPSHOT, spec(image));
+            return finishClone(clone, dir);
+        } catch (IOException | RuntimeException e) {
+            deleteClone(clone);
+            throw e;
+        }
+    }
+
+    @Override
+    public CloneFiles createFullClone(Path sourceDisk, String sourceFormat, String clone, String format) throws IOException {
+        require(Feature.FULL_CLONE);
+        if (!"raw".equals(format)) throw new UserError("storage '" + name + "' (rbd) holds raw images only; use --format raw");
+        Path dir = startClone(clone);
+        String image = cloneImageName(clone);
+        try {
+            String source = sourceDisk.toString();
+            Matcher m = BASE.matcher(source.startsWith("rbd:" + cluster.pool() + "/") ? imageOf(source) : "");
+            if (m.matches() && source.equals(cluster.uri(m.group() + "@" + SNAPSHOT))) {
+                // same pool: Ceph copies the data itself (clone, then flatten cuts the parent link)
+                rbd("clone", spec(m.group()) + "@" + SNAPSHOT, spec(image));
+                rbd("flatten", "--no-progress", spec(image));
+            } else {
+                qemuImg.convert(sourceDisk, sourceFormat, Path.of(cluster.uri(image)), "raw", false);
+            }
+            return finishClone(clone, dir);
+        } catch (IOException | RuntimeException e) {
+            deleteClone(clone);
+            throw e;
+        }
+    }
+
+    /** "rbd:pool/base-x-1@base:conf=..." -> "base-x-1" */
+    private static String imageOf(String uri) {
+        String rest = uri.substring(uri.indexOf('/') + 1);
+        int end = rest.indexOf(':');
+        String image = end < 0 ? rest : rest.substring(0, end);
+        int at = image.indexOf('@');
+        return at < 0 ? image : image.substring(0, at);
+    }
+
+    private Path startClone(String clone) throws IOException {
+        Path dir = cloneDir(clone);
+        Files.createDirectories(dir.getParent());
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new UserError("clone '" + clone + "' already exists on storage '" + name + "' (" + dir + ")");
+        }
+        Files.createFile(dir.resolve(".creating-" + ProcessHandle.current().pid()));
+        return dir;
+    }
+
+    private CloneFiles finishClone(String clone, Path dir) throws IOException {
+        Files.delete(dir.resolve(".creating-" + ProcessHandle.current().pid()));
+        return new CloneFiles(name, clone, dir, Path.of(cluster.uri(cloneImageName(clone))), "raw", false);
+    }
+
+    @Override
+    public Optional<CloneFiles> locateClone(String clone) {
+        Path dir = cloneDir(clone);
+        if (!Files.isDirectory(dir)) return Optional.empty();
+        return Optional.of(new CloneFiles(name, clone, dir, Path.of(cluster.uri(cloneImageName(clone))), "raw", false));
+    }
+
+    @Override
+    public void deleteClone(String clone) throws IOException {
+        String image = cloneImageName(clone);
+        if (exists(image)) rbd("rm", "--no-progress", spec(image));
+        DirStorage.deleteTree(cloneDir(clone));
+    }
+
+    /** Refused while the snapshot has RBD children, naming them; else unprotect, purge snapshots, remove. */
+    @Override
+    public void deleteVersion(String template, int version) throws IOException {
+        String image = baseImageName(template, version);
+        if (exists(image)) {
+            List<String> children = children(template, version);
+            if (!children.isEmpty()) {
+                throw new UserError(template + ":" + version + " on storage '" + name + "' has RBD clones: "
+                        + String.join(", ", children) + " (remove them first with: ingot rm CLONE)");
+            }
+            removeImage(image);
+        }
+        DirStorage.deleteTree(versionDir(template, version));
+        Path t = local.resolve("templates").resolve(template);
+        try (Stream<Path> rest = Files.exists(t) ? Files.list(t) : Stream.empty()) {
+            if (Files.exists(t) && rest.findAny().isEmpty()) Files.deleteIfExists(t);
+        }
+    }
+
+    private void removeImage(String image) throws IOException {
+        if (!exists(image)) return;
+        for (JsonNode s : JSON.readTree(rbd("snap", "ls", "--format", "json", spec(image)))) {
+            if (s.path("protected").asText().equals("true")) rbd("snap", "unprotect", spec(image) + "@" + s.path("name").asText());
+        }
+        rbd("snap", "purge", "--no-progress", spec(image));
+        rbd("rm", "--no-progress", spec(image));
+    }
+
+    @Override
+    public List<Manifest> listVersions() throws IOException {
+        List<Manifest> out = new ArrayList<>();
+        for (JsonNode n : JSON.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
+            Matcher m = BASE.matcher(n.asText());
+            if (!m.matches()) continue;
+            Command.Result meta = rbdExec("image-meta", "get", spec(n.asText()), MANIFEST_KEY);
+            if (!meta.ok()) {
+                LOG.warn("skipping {}: no {} metadata", spec(n.asText()), MANIFEST_KEY);
+                continue;
+            }
+            Manifest manifest = Manifest.fromJson(meta.stdout());
+            if (!n.asText().equals(baseImageName(manifest.name(), manifest.version()))) {
+                LOG.warn("skipping {}: its manifest says {}", spec(n.asText()), manifest.ref());
+                continue;
+            }
+            out.add(manifest);
+        }
+        out.sort(Comparator.comparing(Manifest::name).thenComparing(Manifest::version));
+        return out;
+    }
+
+    @Override
+    public int cleanLeftovers() throws IOException {
+        int removed = 0;
+        for (JsonNode n : JSON.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
+            Matcher m = TMP.matcher(n.asText());
+            if (m.matches() && !alive(Long.parseLong(m.group(1)))) {
+                LOG.info("removing leftover of an interrupted publish: {}", spec(n.asText()));
+                removeImage(n.asText());
+                removed++;
+            }
+        }
+        Path clones = local.resolve("clones");
+        if (Files.isDirectory(clones)) {
+            try (Stream<Path> dirs = Files.list(clones)) {
+                for (Path d : dirs.filter(Files::isDirectory).toList()) {
+                    try (Stream<Path> entries = Files.list(d)) {
+                        boolean orphan = entries.map(p -> CREATING.matcher(p.getFileName().toString()))
+                                .anyMatch(x -> x.matches() && !alive(Long.parseLong(x.group(1))));
+                        if (orphan) {
+                            LOG.info("removing leftover of an interrupted clone: {}", d);
+                            deleteClone(d.getFileName().toString());
+                            removed++;
+                        }
+                    }
+                }
+            }
+        }
+        return removed;
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+}

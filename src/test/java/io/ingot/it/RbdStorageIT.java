@@ -1,0 +1,187 @@
+package io.ingot.it;
+
+import io.ingot.bench.CloneBenchmark;
+import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.PublishRequest;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.clone.CloneInstances;
+import io.ingot.clone.CloneOptions;
+import io.ingot.clone.CloneService;
+import io.ingot.clone.RunningClone;
+import io.ingot.clone.VmConfig;
+import io.ingot.guest.BuildKey;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.storage.RbdStorage;
+import io.ingot.storage.StorageBackend;
+import io.ingot.storage.TemplateFiles;
+import io.ingot.template.Manifest;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.Command;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The rbd storage on a real one-node Ceph cluster: the shared tiny-linux base image published to it,
+ * 20 linked clones as RBD children, one booted from RBD, deletion refused while children exist,
+ * a full clone from RBD to local qcow2, and one publish to both storages.
+ */
+class RbdStorageIT {
+
+    /** An images directory of its own whose storage.yaml adds the test cluster as storage 'ceph'. */
+    static IngotPaths cephImages(CephCluster ceph, String name) throws Exception {
+        IngotPaths shared = TestImages.paths();
+        Path images = TestImages.home().resolve("target").resolve(name);
+        deleteTree(images);
+        Files.createDirectories(images);
+        Files.writeString(images.resolve("storage.yaml"), "storages:\n" + ceph.storageYaml("ceph"));
+        return new IngotPaths(shared.home(), images, shared.cache(), images.resolve(".ingot"));
+    }
+
+    static Manifest machineOf(TemplateVersion shared) {
+        Manifest m = shared.manifest();
+        return Manifest.empty().withMachine(m.qemuVersion(), m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices());
+    }
+
+    static Path sharedBase(TemplateVersion shared) {
+        return TestImages.store().storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage();
+    }
+
+    @Test
+    void templatesAndClonesOnRbd() throws Exception {
+        CephCluster ceph = CephCluster.shared();
+        TestImages.tinyLinux();
+        TemplateVersion shared = TestImages.store().catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        ImageStore store = ImageStore.open(cephImages(ceph, "it-ceph-images"));
+        StorageBackend rbd = store.storages().get("ceph");
+        assertEquals("rbd", rbd.type());
+
+        TemplateVersion v = store.publisher().publish(new PublishRequest("tiny-linux", sharedBase(shared), "qcow2", false,
+                machineOf(shared), List.of("ceph"), "latest"));
+        String baseImage = RbdStorage.baseImageName("tiny-linux", v.version());
+        assertTrue(ceph.rbd("ls", "rbd").lines().anyMatch(baseImage::equals), "the base image is in the pool");
+        assertTrue(ceph.rbd("snap", "ls", "rbd/" + baseImage).contains("base"), "with its snapshot");
+        assertEquals(List.of(v.ref()), store.storages().get("ceph").listVersions().stream().map(Manifest::ref).toList(),
+                "the manifest travels with the image");
+        String parentBefore = exportSha(ceph, "rbd/" + baseImage + "@base");
+
+        CloneService clones = store.clones();
+        List<String> names = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            names.add("rc-" + i);
+            clones.clone("tiny-linux", "rc-" + i, CloneOptions.linkedClone());
+        }
+        System.out.printf("20 linked clones on RBD in %.0f ms%n", (System.nanoTime() - t0) / 1e6);
+        List<String> children = ((RbdStorage) rbd).children("tiny-linux", v.version());
+        assertEquals(names.stream().map(RbdStorage::cloneImageName).sorted().toList(), children.stream().sorted().toList(),
+                "every linked clone is an RBD child of the template's snapshot");
+        assertEquals(20, store.catalog().clones().stream().filter(c -> c.storage().equals("ceph")).count(), "and in the catalog");
+
+        VmConfig vm = VmConfig.read(rbd.locateClone("rc-0").orElseThrow().vmConfig());
+        assertTrue(vm.disk().path().startsWith("rbd:rbd/vm-rc-0-disk-0:conf="), vm.disk().path());
+        assertTrue(vm.disk().path().contains(":id=ingot"), "cephx user in the URI: " + vm.disk().path());
+        assertEquals("raw", vm.disk().format());
+
+        CloneInstances instances = new CloneInstances(store);
+        BuildKey access = BuildKey.load(store.accessKey().privateKeyPath());
+        RunningClone r = instances.start("rc-0");
+        try (SshCommunicator ssh = ssh(r, access)) {
+            assertEquals("rc-0", ssh.run("hostname").strip());
+            ssh.run("dd if=/dev/urandom of=/root/data bs=1M count=8 2>/dev/null && echo on-rbd > /root/mark && sync");
+            assertEquals("on-rbd", ssh.run("cat /root/mark").strip());
+        } finally {
+            instances.stop("rc-0", Duration.ofSeconds(20));
+        }
+        assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-rc-"), "stop leaves no QEMU");
+        assertNotEquals("", ceph.rbd("diff", "rbd/vm-rc-0-disk-0").strip(), "the guest's writes went to its clone image");
+        assertEquals(parentBefore, exportSha(ceph, "rbd/" + baseImage + "@base"), "the parent's data is unchanged");
+
+        // full clone from RBD into local qcow2, before the template goes
+        CloneService.Clone full = clones.clone("tiny-linux", "rc-full", CloneOptions.fullClone("local", "qcow2"));
+        assertTrue(Files.isRegularFile(Path.of(full.vm().disk().path())), "a file on local: " + full.vm().disk().path());
+        assertEquals("qcow2", full.vm().disk().format());
+
+        UserError refused = assertThrows(UserError.class, () -> store.versions().remove("tiny-linux", v.version(), true));
+        assertTrue(refused.getMessage().contains("rc-0") && refused.getMessage().contains("rc-19"), refused.getMessage());
+        UserError cephRefused = assertThrows(UserError.class, () -> rbd.deleteVersion("tiny-linux", v.version()));
+        assertTrue(cephRefused.getMessage().contains("vm-rc-7-disk-0"), "Ceph's children are named: " + cephRefused.getMessage());
+        Command.Result unprotect = Command.exec(ceph.client().rbd("snap", "unprotect", "rbd/" + baseImage + "@base"));
+        assertFalse(unprotect.ok(), "Ceph itself refuses to unprotect a parent with children");
+
+        for (String n : names) clones.remove(n);
+        assertEquals(List.of(), ((RbdStorage) rbd).children("tiny-linux", v.version()));
+        store.versions().remove("tiny-linux", v.version(), true);
+        assertFalse(ceph.rbd("ls", "rbd").lines().anyMatch(baseImage::equals), "the base image is gone from the pool");
+
+        RunningClone rf = instances.start("rc-full");
+        try (SshCommunicator ssh = ssh(rf, access)) {
+            assertEquals("rc-full", ssh.run("hostname").strip(), "the full clone from RBD boots from local qcow2");
+        } finally {
+            instances.stop("rc-full", Duration.ofSeconds(20));
+            clones.remove("rc-full");
+        }
+    }
+
+    @Test
+    void oneBuildPublishedToLocalAndCeph() throws Exception {
+        CephCluster ceph = CephCluster.shared();
+        TestImages.tinyLinux();
+        TemplateVersion shared = TestImages.store().catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        ImageStore store = ImageStore.open(cephImages(ceph, "it-ceph-multi"));
+        TemplateVersion v = store.publisher().publish(new PublishRequest("multi", sharedBase(shared), "qcow2", false,
+                machineOf(shared), List.of("local", "ceph"), null));
+        assertEquals(List.of("local", "ceph"), store.catalog().resolve(TemplateRef.parse(v.ref())).storages(),
+                "the catalog records every location");
+        TemplateFiles local = store.storages().get("local").locate("multi", v.version()).orElseThrow();
+        TemplateFiles onCeph = store.storages().get("ceph").locate("multi", v.version()).orElseThrow();
+        assertEquals("qcow2", local.format());
+        assertEquals("raw", onCeph.format());
+        String info = Command.run(List.of("qemu-img", "info", "--output=json", onCeph.baseImage().toString()));
+        assertTrue(info.contains("\"format\": \"raw\""), "converted into a raw RBD image, not byte-copied: " + info);
+        assertEquals(Command.run(List.of("qemu-img", "compare", "-q", local.baseImage().toString(), onCeph.baseImage().toString())), "",
+                "the same disk on both storages");
+        Map<String, Object> bench = new CloneBenchmark(store, System.out::println).run(v.ref(), 5, "ceph");
+        System.out.print(CloneBenchmark.table(bench));
+        assertTrue((Double) bench.get("linkedRatio") > 0, "ingot's RBD linked clones timed against rbd clone: " + bench);
+        assertTrue(store.catalog().clones().isEmpty() && ((RbdStorage) store.storages().get("ceph")).children("multi", v.version()).isEmpty(),
+                "the benchmark removes its clones");
+        store.versions().remove("multi", v.version(), true);
+        assertTrue(store.storages().get("ceph").locate("multi", v.version()).isEmpty());
+    }
+
+    private static String exportSha(CephCluster ceph, String spec) throws Exception {
+        Path out = ceph.dir().resolve("export-" + ProcessHandle.current().pid() + ".raw");
+        Files.deleteIfExists(out);
+        try {
+            ceph.rbd("export", "--no-progress", spec, out.toString());
+            return io.ingot.catalog.Publisher.sha256(out);
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /** Removes a previous run's images directory; base images sit in read-only directories. */
+    static void deleteTree(Path top) throws Exception {
+        if (!Files.exists(top)) return;
+        Command.run(List.of("chmod", "-R", "u+w", top.toString()));
+        Command.run(List.of("rm", "-rf", top.toString()));
+    }
+
+    private static SshCommunicator ssh(RunningClone r, BuildKey key) {
+        return SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", key.keyPair(), Duration.ofMinutes(2));
+    }
+}

@@ -1,0 +1,125 @@
+package io.ingot.it;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Publisher;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.clone.CloneInstances;
+import io.ingot.clone.CloneOptions;
+import io.ingot.clone.RunningClone;
+import io.ingot.distribution.S3Clients;
+import io.ingot.distribution.S3Location;
+import io.ingot.distribution.S3Pull;
+import io.ingot.distribution.S3Push;
+import io.ingot.guest.BuildKey;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.storage.QemuImg;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.IngotPaths;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Push to and pull from a real S3-compatible server (s3proxy, in-process, in-memory blob store) through the
+ * AWS SDK with the usual environment variables: multipart upload with sha256 metadata, a pull into a second,
+ * empty images directory that is interrupted and resumed, and a linked clone of the pulled template booted.
+ */
+class S3DistributionIT {
+    private static final String KEY_ID = "ingot-it-access";
+    private static final String SECRET = "ingot-it-secret-never-logged";
+    private static S3Proxy proxy;
+    private static BlobStoreContext blobs;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        blobs = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
+        proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET).build();
+        proxy.start();
+        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        if (proxy != null) proxy.stop();
+        if (blobs != null) blobs.close();
+    }
+
+    private static Map<String, String> env() {
+        return Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET, "AWS_REGION", "us-east-1",
+                "AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.getPort());
+    }
+
+    @Test
+    void pushPullResumeAndBoot() throws Exception {
+        TestImages.tinyLinux();
+        ImageStore source = TestImages.store();
+        TemplateVersion shared = source.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        try (S3Client s3 = new S3Clients(env()).create()) {
+            s3.createBucket(b -> b.bucket("ingot-it"));
+            S3Push.Pushed pushed = new S3Push(source, s3, new QemuImg(), System.out::println)
+                    .push("tiny-linux@latest", S3Location.parse("s3://ingot-it/site-a"));
+            String diskKey = "site-a/tiny-linux/" + shared.version() + "/disk.qcow2";
+            assertEquals(diskKey, pushed.diskKey());
+            assertEquals(pushed.diskSha256(), s3.headObject(b -> b.bucket("ingot-it").key(diskKey)).metadata().get("sha256"),
+                    "the disk's sha256 is in its object metadata");
+            assertTrue(pushed.channels().contains("latest"), "the channel travels: " + pushed.channels());
+            assertTrue(pushed.diskBytes() > 2 * S3Push.PART_SIZE / 4, "big enough to take the interruption below");
+
+            IngotPaths shared0 = TestImages.paths();
+            Path images = TestImages.home().resolve("target/it-s3-pulled");
+            RbdStorageIT.deleteTree(images);
+            ImageStore target = ImageStore.open(new IngotPaths(shared0.home(), images, shared0.cache(), images.resolve(".ingot")));
+            String url = "s3://ingot-it/site-a/tiny-linux@latest";
+
+            // the first pull is cut off after 1 MiB, as a dropped connection would
+            AtomicBoolean cut = new AtomicBoolean();
+            RuntimeException interrupted = assertThrows(RuntimeException.class, () -> new S3Pull(target, s3, new QemuImg(),
+                    System.out::println, n -> {
+                        if (n >= (1 << 20)) {
+                            cut.set(true);
+                            throw new IllegalStateException("connection dropped (test)");
+                        }
+                    }).pull(url, null));
+            assertTrue(cut.get(), interrupted.toString());
+            assertTrue(target.catalog().versions("tiny-linux").isEmpty(), "nothing registered from a cut-off pull");
+
+            S3Pull.Pulled pulled = new S3Pull(target, s3, new QemuImg(), System.out::println, n -> { }).pull(url, null);
+            assertTrue(pulled.resumedFrom() >= (1 << 20) && pulled.resumedFrom() < pushed.diskBytes(),
+                    "resumed where it stopped: " + pulled.resumedFrom());
+            assertEquals(shared.version(), pulled.version().version(), "the version keeps its number");
+            Path base = target.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage();
+            assertEquals(pushed.diskSha256(), Publisher.sha256(base), "the pulled disk is the pushed one");
+            assertEquals(shared.version(), target.catalog().resolve(TemplateRef.parse("tiny-linux@latest")).version(),
+                    "pulled by channel, registered with it");
+
+            target.clones().clone("tiny-linux", "s3-clone", CloneOptions.linkedClone());
+            CloneInstances instances = new CloneInstances(target);
+            RunningClone r = instances.start("s3-clone");
+            try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root",
+                    BuildKey.load(target.accessKey().privateKeyPath()).keyPair(), Duration.ofMinutes(2))) {
+                assertEquals("s3-clone", ssh.run("hostname").strip(), "a linked clone of the pulled template boots");
+            } finally {
+                instances.stop("s3-clone", Duration.ofSeconds(20));
+                target.clones().remove("s3-clone");
+            }
+            assertTrue(Files.notExists(images.resolve(".s3-pull/ingot-it-tiny-linux-" + shared.version())), "the download area is cleaned");
+        }
+    }
+}
