@@ -171,6 +171,7 @@ public final class S3Pull {
         if (metaSha != null && expectedSha != null && !metaSha.equals(expectedSha)) {
             throw new IOException(key + ": sha256 in its metadata (" + metaSha + ") differs from the manifest's (" + expectedSha + ")");
         }
+        Files.createDirectories(part.getParent()); // RAM template files live in ram/
         Path etagFile = part.resolveSibling(part.getFileName() + ".etag");
         if (Files.isRegularFile(part) && (!Files.isRegularFile(etagFile) || !Files.readString(etagFile).equals(h.eTag())
                 || Files.size(part) > h.contentLength())) {
