@@ -37,6 +37,7 @@ public class PullCommand implements Callable<Integer> {
             throw new UserError("bad URL '" + url + "'");
         }
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) throw new UserError("URL must start with http:// or https://: " + url);
+        io.ingot.template.TemplateRef.parse(ref); // a bad name is refused before anything else
         ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
         String t = token != null ? token : System.getenv("INGOT_TOKEN");
         System.out.println("pulling " + ref + " from " + uri);

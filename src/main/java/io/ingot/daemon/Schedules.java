@@ -64,7 +64,7 @@ public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
     public void fire(String recipe) throws IOException {
         ScheduleState state = states.get(recipe);
         if (state.paused()) {
-            LOG.warn("schedule of {} is paused: {}", recipe, state.pausedReason());
+            LOG.debug("schedule of {} is paused: {}", recipe, state.pausedReason());
             return;
         }
         if (queue.pending(recipe)) return;
