@@ -169,7 +169,11 @@ public final class ApiServer implements AutoCloseable {
                     if (v.revoked()) throw new ApiError(409, v.ref() + " is revoked; a channel never points at a revoked version");
                     store.catalog().promote(name, version, channel);
                     LOG.info("promoted {}@{} to {}", name, channel, version);
-                    json(ex, 200, Map.of("template", name, "channel", channel, "version", version));
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("template", name);
+                    m.put("channel", channel);
+                    m.put("version", version);
+                    json(ex, 200, m);
                 } else {
                     throw new ApiError(404, "no such resource: " + path);
                 }
