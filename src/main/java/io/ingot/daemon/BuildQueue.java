@@ -61,6 +61,7 @@ public final class BuildQueue {
     private Gate gate = (j, r) -> null;
     private ProducerTemplate producer;
     private BuildRunner runner;
+    private volatile boolean stopping;
 
     public BuildQueue(Path stateDir, Recipes recipes) {
         this.dir = stateDir.resolve("queue");
@@ -83,8 +84,12 @@ public final class BuildQueue {
                 for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
                     BuildJob j = JSON.readValue(f.toFile(), BuildJob.class).with("queued", null);
                     if (d.equals(runningDir)) {
-                        Files.move(f, dir.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                        LOG.info("build {} of {} was interrupted by a restart: queued again", j.id(), j.recipe());
+                        // it started under its id (a build record exists): the retry is a new build
+                        BuildJob retry = new BuildJob(runner.newId(), j.recipe(), j.source(), j.submitted(), "queued", null);
+                        write(dir.resolve(f.getFileName()), retry);
+                        Files.delete(f);
+                        LOG.info("build {} of {} was interrupted by a restart: queued again as {}", j.id(), j.recipe(), retry.id());
+                        j = retry;
                     }
                     left.add(j);
                 }
@@ -123,18 +128,28 @@ public final class BuildQueue {
     /** What {@link #submit} did: the job, and whether it was queued now (false: one was already queued). */
     public record Submitted(BuildJob job, boolean queuedNow) { }
 
+    /**
+     * Stops taking builds (the daemon is shutting down): queued builds stay queued for the next start,
+     * and a build that fails while the daemon stops is queued again then rather than counted as failed.
+     */
+    public void stop() {
+        stopping = true;
+    }
+
     /** Runs one queued build; called by the route's consumers. One build per recipe at a time. */
     public void run(String id) {
         BuildJob job = jobs.get(id);
-        if (job == null) return;
+        if (job == null || stopping) return;
         ReentrantLock lock = recipeLocks.computeIfAbsent(job.recipe(), r -> new ReentrantLock());
         lock.lock();
         try {
             Path queued = dir.resolve(job.recipe() + ".json");
             Path running = runningDir.resolve(job.recipe() + ".json");
             synchronized (this) {
+                if (stopping) return;
                 Files.move(queued, running, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
+            boolean interrupted = false;
             try {
                 LoadedRecipe recipe = recipes.get(job.recipe());
                 String skip = job.fromSchedule() ? gate.skipReason(job, recipe) : null;
@@ -149,6 +164,12 @@ public final class BuildQueue {
                         new PrintStream(OutputStream.nullOutputStream())), id);
                 boolean ok = build.failure() == null;
                 String message = ok ? build.result() : build.failure().getMessage();
+                if (!ok && stopping) {
+                    interrupted = true;
+                    jobs.put(id, job.with("interrupted", message));
+                    LOG.info("build {} of {} interrupted by the daemon stopping; it runs again on the next start", id, job.recipe());
+                    return;
+                }
                 jobs.put(id, job.with(ok ? "succeeded" : "failed", message));
                 LOG.info("build {} of {} {}: {}", id, job.recipe(), ok ? "succeeded" : "FAILED", message);
                 for (Listener l : listeners) l.finished(job, recipe, build);
@@ -157,7 +178,7 @@ public final class BuildQueue {
                 LOG.warn("build {} of {} could not start: {}", id, job.recipe(), e.getMessage());
                 for (Listener l : listeners) l.finished(job, null, null);
             } finally {
-                Files.deleteIfExists(running);
+                if (!interrupted) Files.deleteIfExists(running);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

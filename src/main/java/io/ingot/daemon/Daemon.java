@@ -76,6 +76,7 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void close() {
+        queue.stop();
         api.close();
         engine.close();
     }

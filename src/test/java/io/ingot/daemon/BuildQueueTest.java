@@ -53,6 +53,16 @@ class BuildQueueTest {
             assertEquals("queued", restarted.job(first.job().id()).state());
             assertEquals("cli", restarted.job(first.job().id()).source());
             assertTrue(restarted.pending("tiny-linux"));
+
+            // a build that was running when the daemon died runs again, as a new build
+            Files.move(state.resolve("queue/tiny-linux.json"), state.resolve("queue/running/tiny-linux.json"));
+            BuildQueue third = new BuildQueue(state, recipes);
+            third.start(producer, runner);
+            String retry = consumer.receiveBody(BuildQueue.ENDPOINT, 5000, String.class);
+            assertTrue(retry != null && !retry.equals(first.job().id()), "a new build id for the retry: " + retry);
+            assertEquals("queued", third.job(retry).state());
+            assertTrue(Files.isRegularFile(state.resolve("queue/tiny-linux.json")));
+            assertFalse(Files.exists(state.resolve("queue/running/tiny-linux.json")));
         }
     }
 }
