@@ -79,20 +79,25 @@ public final class BuildQueue {
         this.runner = runner;
         Files.createDirectories(runningDir);
         List<BuildJob> left = new ArrayList<>();
-        for (Path d : List.of(runningDir, dir)) {
-            try (Stream<Path> files = Files.list(d)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-                    BuildJob j = JSON.readValue(f.toFile(), BuildJob.class).with("queued", null);
-                    if (d.equals(runningDir)) {
-                        // it started under its id (a build record exists): the retry is a new build
-                        BuildJob retry = new BuildJob(runner.newId(), j.recipe(), j.source(), j.submitted(), "queued", null);
-                        write(dir.resolve(f.getFileName()), retry);
-                        Files.delete(f);
-                        LOG.info("build {} of {} was interrupted by a restart: queued again as {}", j.id(), j.recipe(), retry.id());
-                        j = retry;
-                    }
-                    left.add(j);
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                left.add(JSON.readValue(f.toFile(), BuildJob.class).with("queued", null));
+            }
+        }
+        try (Stream<Path> files = Files.list(runningDir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                BuildJob j = JSON.readValue(f.toFile(), BuildJob.class);
+                Path queued = dir.resolve(f.getFileName());
+                if (Files.exists(queued)) {
+                    LOG.info("build {} of {} was interrupted by a restart; a build of it is queued already", j.id(), j.recipe());
+                } else {
+                    // it started under its id (a build record exists): the retry is a new build
+                    BuildJob retry = new BuildJob(runner.newId(), j.recipe(), j.source(), j.submitted(), "queued", null);
+                    write(queued, retry);
+                    LOG.info("build {} of {} was interrupted by a restart: queued again as {}", j.id(), j.recipe(), retry.id());
+                    left.add(retry);
                 }
+                Files.delete(f);
             }
         }
         left.sort(Comparator.comparing(BuildJob::submitted));
@@ -146,7 +151,7 @@ public final class BuildQueue {
             Path queued = dir.resolve(job.recipe() + ".json");
             Path running = runningDir.resolve(job.recipe() + ".json");
             synchronized (this) {
-                if (stopping) return;
+                if (stopping || !Files.exists(queued)) return;
                 Files.move(queued, running, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             boolean interrupted = false;

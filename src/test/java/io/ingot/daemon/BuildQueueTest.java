@@ -63,6 +63,14 @@ class BuildQueueTest {
             assertEquals("queued", third.job(retry).state());
             assertTrue(Files.isRegularFile(state.resolve("queue/tiny-linux.json")));
             assertFalse(Files.exists(state.resolve("queue/running/tiny-linux.json")));
+
+            // interrupted while another build of the same recipe was queued: that one is enough
+            Files.copy(state.resolve("queue/tiny-linux.json"), state.resolve("queue/running/tiny-linux.json"));
+            BuildQueue fourth = new BuildQueue(state, recipes);
+            fourth.start(producer, runner);
+            assertEquals(retry, consumer.receiveBody(BuildQueue.ENDPOINT, 5000, String.class));
+            assertNull(consumer.receiveBody(BuildQueue.ENDPOINT, 200, String.class), "the recipe is queued once");
+            assertFalse(Files.exists(state.resolve("queue/running/tiny-linux.json")));
         }
     }
 }
