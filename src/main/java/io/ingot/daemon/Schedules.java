@@ -68,7 +68,15 @@ public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
             return;
         }
         if (queue.pending(recipe)) return;
-        LoadedRecipe loaded = recipes.get(recipe);
+        LoadedRecipe loaded;
+        try {
+            loaded = recipes.get(recipe);
+        } catch (io.ingot.util.UserError e) {
+            // an edit broke the recipe, or it was removed: say so on every firing, build nothing
+            states.update(recipe, s -> s.ran("not built: " + e.getMessage()));
+            LOG.warn("schedule of {}: {}", recipe, e.getMessage());
+            return;
+        }
         String skip = skipReason(null, loaded);
         if (skip != null) {
             states.update(recipe, s -> s.ran(skip));
