@@ -121,6 +121,42 @@ public final class Publisher {
         }
     }
 
+    /**
+     * Registers a version fetched complete from elsewhere ({@code ingot pull}) under its own name and version,
+     * manifest and lineage kept: {@code files} (name in the version directory -> downloaded, verified file) are
+     * moved into place under a temporary name and renamed, the catalog row is written last.
+     */
+    public TemplateVersion register(Manifest manifest, java.util.Map<String, Path> files, String storage, String channel)
+            throws IOException {
+        String name = TemplateRef.checkName(manifest.name(), "template name");
+        if (manifest.version() == null || manifest.disk() == null) throw new UserError("manifest of " + name + " has no version or disk");
+        int version = manifest.version();
+        if (catalog.version(name, version).isPresent()) throw new UserError("template version " + name + ":" + version + " is already in the local catalog");
+        StorageBackend target = storages.get(storage);
+        target.require(Feature.TEMPLATE);
+        target.publishVersion(name, version, staged -> {
+            for (java.util.Map.Entry<String, Path> e : files.entrySet()) {
+                if (e.getKey().equals(Manifest.FILE_NAME)) continue;
+                Path to = e.getKey().equals(manifest.disk().file()) ? staged.baseImage() : staged.dir().resolve(TemplateRef.checkVersionFile(e.getKey()));
+                Files.createDirectories(to.getParent());
+                Files.move(e.getValue(), to);
+            }
+            // the manifest as it came (its sha256 was checked), else as parsed
+            if (files.containsKey(Manifest.FILE_NAME)) Files.move(files.get(Manifest.FILE_NAME), staged.manifest());
+            else manifest.write(staged.manifest());
+        });
+        TemplateVersion v = new TemplateVersion(name, version, manifest.buildId(), List.of(storage), manifest,
+                manifest.createdAt() == null ? Instant.now() : manifest.createdAt(), false);
+        try {
+            catalog.addVersion(v, channel);
+        } catch (RuntimeException e) {
+            target.deleteVersion(name, version);
+            throw e;
+        }
+        LOG.info("registered {} on {}", v.ref(), storage);
+        return v;
+    }
+
     private Manifest writeBase(PublishRequest req, StagedVersion staged, Manifest m) throws IOException {
         if (!"qcow2".equals(staged.format())) {
             // not a file (rbd): converted straight into the storage; its sha256 would mean reading it all back

@@ -14,6 +14,7 @@ import java.io.PrintWriter;
                 TemplatesCommand.class, VersionsCommand.class, PromoteCommand.class,
                 CloneCommand.class, StartCommand.class, StopCommand.class, ClonesCommand.class,
                 RmCommand.class, CatalogCommand.class, BenchCommand.class, ServeCommand.class, S3Command.class,
+                ScheduleCommand.class, PullCommand.class, SubmitCommand.class,
                 CommandLine.HelpCommand.class })
 public class Main implements Runnable {
 

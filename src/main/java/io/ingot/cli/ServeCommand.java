@@ -1,13 +1,42 @@
 package io.ingot.cli;
 
+import io.ingot.daemon.Daemon;
+import io.ingot.daemon.DaemonConfig;
+import io.ingot.util.IngotPaths;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the daemon: nightly rebuilds, build queue, REST API and web page.")
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Run the daemon: nightly rebuilds of scheduled recipes, the build queue, the REST API",
+                "(docs/api.md), the web page and /metrics. Settings in images/daemon.yaml; the API token",
+                "is made on first start, printed once and kept in images/.ingot/api-token."})
 public class ServeCommand implements Callable<Integer> {
+
+    @Option(names = "--port", paramLabel = "P", description = "TCP port (default: daemon.yaml's port, else 8470; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on (default 127.0.0.1).")
+    String bind;
+
     @Override
-    public Integer call() {
-        return NotYet.fail("serve");
+    public Integer call() throws Exception {
+        IngotPaths paths = IngotPaths.fromEnvironment();
+        DaemonConfig config = DaemonConfig.load(paths).withListen(bind, port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Daemon daemon = Daemon.start(paths, config);
+        if (daemon.token().created()) {
+            System.out.println("API token (printed once; kept in " + paths.state().resolve("api-token") + "):");
+            System.out.println("  " + daemon.token().value());
+        }
+        System.out.println("ingot serving on http://" + config.bind() + ":" + daemon.port() + "/  (Ctrl-C stops)");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            daemon.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
     }
 }

@@ -87,7 +87,7 @@ public final class S3Pull {
         Path disk = download(at, at.versionKey(name, version, "disk.qcow2"), part, m.disk().sha256(), diskBytes);
         List<Manifest.RamFile> ram = m.ram() == null ? List.of() : S3Push.ramFiles(m.ram());
         for (Manifest.RamFile f : ram) {
-            download(at, at.versionKey(name, version, "ram/" + f.file()), work.resolve(f.file() + ".part"), f.sha256(), n -> { });
+            download(at, at.versionKey(name, version, f.file()), work.resolve(f.file() + ".part"), f.sha256(), n -> { });
         }
         long bytes = Files.size(disk);
         backend.publishVersion(name, version, staged -> {
@@ -96,7 +96,11 @@ public final class S3Pull {
             } else {
                 qemuImg.convert(disk, "qcow2", staged.baseImage(), staged.format(), false);
             }
-            for (Manifest.RamFile f : ram) Files.move(work.resolve(f.file()), staged.dir().resolve(f.file()));
+            for (Manifest.RamFile f : ram) {
+                Path into = staged.dir().resolve(io.ingot.template.TemplateRef.checkVersionFile(f.file()));
+                Files.createDirectories(into.getParent());
+                Files.move(work.resolve(f.file()), into);
+            }
             m.withDisk(new Manifest.Disk(staged.baseImage().getFileName().toString().startsWith("rbd:")
                     ? "base-" + name + "-" + version : staged.baseImage().getFileName().toString(),
                     staged.format(), m.disk().virtualSize(), "qcow2".equals(staged.format()) ? bytes : null,

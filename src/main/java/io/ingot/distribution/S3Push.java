@@ -77,7 +77,7 @@ public final class S3Push {
                 for (Manifest.RamFile f : ramFiles(m.ram())) {
                     Path file = files.dir().resolve(f.file());
                     if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": RAM template file " + file + " is missing");
-                    upload(to.bucket(), to.versionKey(v.name(), v.version(), "ram/" + f.file()), file, Publisher.sha256(file));
+                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, Publisher.sha256(file));
                 }
             }
             QemuImg.Info info = qemuImg.info(disk);

@@ -17,7 +17,15 @@ public final class BuildEngine implements AutoCloseable {
     }
 
     public BuildEngine(Pipeline pipeline, String routesPattern) throws Exception {
+        this(pipeline, routesPattern, java.util.Map.of(), new java.util.Properties());
+    }
+
+    /** With more beans and properties for the routes (the daemon's queue and schedules). */
+    public BuildEngine(Pipeline pipeline, String routesPattern, java.util.Map<String, Object> beans,
+                       java.util.Properties properties) throws Exception {
         main.bind("pipeline", pipeline);
+        beans.forEach(main::bind);
+        main.setInitialProperties(properties);
         main.configure().withRoutesIncludePattern(routesPattern);
         main.configure().withName("ingot");
         main.configure().withJmxEnabled(false);
@@ -26,6 +34,10 @@ public final class BuildEngine implements AutoCloseable {
 
     public BuildRunner runner(IngotPaths paths) throws Exception {
         return new BuildRunner(paths, main.getCamelTemplate());
+    }
+
+    public org.apache.camel.CamelContext camelContext() {
+        return main.getCamelContext();
     }
 
     @Override

@@ -26,7 +26,16 @@ public final class BuildRunner {
     }
 
     public BuildContext run(LoadedRecipe recipe, BuildOptions options) throws IOException {
-        String id = LocalDateTime.now().format(ID_TIME) + "-" + HexFormat.of().formatHex(random.generateSeed(3));
+        return run(recipe, options, newId());
+    }
+
+    /** A fresh build id: time of day plus random hex. */
+    public String newId() {
+        return LocalDateTime.now().format(ID_TIME) + "-" + HexFormat.of().formatHex(random.generateSeed(3));
+    }
+
+    /** Runs a build under an id chosen beforehand (the daemon's queue hands out ids when a build is submitted). */
+    public BuildContext run(LoadedRecipe recipe, BuildOptions options, String id) throws IOException {
         Path dir = paths.builds().resolve(recipe.recipe().name()).resolve(id);
         Files.createDirectories(dir);
         try (BuildLog log = new BuildLog(dir.resolve("build.log"), options.console(), recipe::mask)) {

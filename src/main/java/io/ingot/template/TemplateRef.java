@@ -37,6 +37,17 @@ public record TemplateRef(String name, Integer version, String channel) {
     public static TemplateRef of(String name, int version) { return new TemplateRef(name, version, null); }
 
     /** Checks a template, channel or clone name: lowercase letters, digits, '-', '_', '.'; no '/', no '..'. */
+    /**
+     * A file of a template version, relative to its directory: a name, or one folder and a name
+     * ({@code ram/memory}), each part a valid name; never absolute, never {@code ..}.
+     */
+    public static String checkVersionFile(String value) {
+        String[] parts = value == null ? new String[0] : value.split("/", -1);
+        if (parts.length < 1 || parts.length > 2) throw new io.ingot.util.UserError("not a template file name: '" + value + "'");
+        for (String part : parts) checkName(part, "file name");
+        return value;
+    }
+
     public static String checkName(String value, String what) {
         if (value == null || value.isEmpty()) throw new UserError("empty " + what);
         if (value.length() > 64) throw new UserError(what + " too long (max 64): '" + value + "'");

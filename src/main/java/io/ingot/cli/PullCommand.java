@@ -1,0 +1,50 @@
+package io.ingot.cli;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.daemon.Puller;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.URI;
+import java.util.concurrent.Callable;
+
+@Command(name = "pull", mixinStandardHelpOptions = true,
+        description = {"Download a template version from another ingot daemon (base image, manifest, RAM template",
+                "files), resuming an interrupted download, verify every sha256 and register it in the local",
+                "catalog with its lineage; then clone it as usual."})
+public class PullCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "URL", description = "The daemon, e.g. http://templates.example:8470")
+    String url;
+
+    @Parameters(index = "1", paramLabel = "NAME[:VERSION|@CHANNEL]", description = "What to pull.")
+    String ref;
+
+    @Option(names = "--storage", paramLabel = "S", defaultValue = "local", description = "Local storage to put it on (default local).")
+    String storage;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token, if the daemon does not open reads to this host (or INGOT_TOKEN).")
+    String token;
+
+    @Override
+    public Integer call() throws Exception {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("bad URL '" + url + "'");
+        }
+        if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) throw new UserError("URL must start with http:// or https://: " + url);
+        io.ingot.template.TemplateRef.parse(ref); // a bad name is refused before anything else
+        ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+        String t = token != null ? token : System.getenv("INGOT_TOKEN");
+        System.out.println("pulling " + ref + " from " + uri);
+        Puller.Result r = new Puller(store, t, System.out, -1).pull(uri, ref, storage);
+        System.out.println("pulled " + r.version().ref() + " into storage " + storage
+                + (r.resumedFrom() > 0 ? " (resumed; " + r.resumedFrom() + " bytes were already here)" : "")
+                + (r.version().manifest().lineage().isEmpty() ? "" : ", lineage " + String.join(" <- ", r.version().manifest().lineage())));
+        return 0;
+    }
+}

@@ -1,0 +1,67 @@
+package io.ingot.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ingot.daemon.ApiToken;
+import io.ingot.daemon.DaemonConfig;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.Callable;
+
+@Command(name = "submit", mixinStandardHelpOptions = true,
+        description = {"Queue a build of recipe NAME on the running daemon (the queue it shares with scheduled and",
+                "API builds); with --follow, print its log until it ends. Exit 1 if that build failed."})
+public class SubmitCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "NAME", description = "The recipe's name (from the daemon's recipes directory).")
+    String name;
+
+    @Option(names = "--url", paramLabel = "URL", description = "The daemon (default http://127.0.0.1:PORT, PORT from images/daemon.yaml, else 8470).")
+    String url;
+
+    @Option(names = "--follow", description = "Stream the build's log until it has finished.")
+    boolean follow;
+
+    @Override
+    public Integer call() throws Exception {
+        TemplateRef.checkName(name, "recipe name");
+        IngotPaths paths = IngotPaths.fromEnvironment();
+        String base = url != null ? url.replaceAll("/+$", "") : "http://127.0.0.1:" + DaemonConfig.load(paths).port();
+        String token = System.getenv("INGOT_TOKEN") != null ? System.getenv("INGOT_TOKEN") : ApiToken.read(paths.state());
+        if (token == null) throw new UserError("no API token: set INGOT_TOKEN or run this where the daemon keeps images/.ingot/api-token");
+        HttpClient http = HttpClient.newHttpClient();
+        ObjectMapper json = new ObjectMapper();
+        String body = json.writeValueAsString(java.util.Map.of("recipe", name, "source", "cli"));
+        HttpResponse<String> rs;
+        try {
+            rs = http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds")).header("Authorization", "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new UserError("cannot connect to " + base + " (is ingot serve running?)");
+        }
+        JsonNode answer = json.readTree(rs.body());
+        if (rs.statusCode() != 202) throw new UserError(base + ": HTTP " + rs.statusCode() + ": " + answer.path("error").asText(rs.body()));
+        String id = answer.path("id").asText();
+        System.out.println((answer.path("queuedNow").asBoolean() ? "queued build " : "already queued: build ") + id + " of " + name);
+        if (!follow) return 0;
+        HttpResponse<InputStream> log = http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds/" + id + "/log?follow=1")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream in = log.body()) {
+            in.transferTo(System.out);
+        }
+        JsonNode status = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds/" + id)).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        if (!"succeeded".equals(status.path("state").asText())) throw new BuildFailed("build " + id + " " + status.path("state").asText() + ": " + status.path("message").asText());
+        return 0;
+    }
+}

@@ -1,0 +1,73 @@
+package io.ingot.daemon;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The daemon's settings, from {@code <images>/daemon.yaml} (all optional), overridden by the command line.
+ * {@code scheduleOverride} (a Quartz cron with seconds) replaces every recipe's cron: for tests only.
+ */
+@JsonIgnoreProperties(ignoreUnknown = false)
+public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuilds, Integer pauseAfterFailures,
+                           Boolean openReads, String recipes, String scheduleOverride) {
+    public static final String FILE_NAME = "daemon.yaml";
+    public static final int DEFAULT_PORT = 8470;
+
+    public DaemonConfig {
+        bind = bind == null ? "127.0.0.1" : bind;
+        port = port == null ? DEFAULT_PORT : port;
+        maxConcurrentBuilds = maxConcurrentBuilds == null ? 1 : maxConcurrentBuilds;
+        pauseAfterFailures = pauseAfterFailures == null ? 3 : pauseAfterFailures;
+        openReads = openReads != null && openReads;
+        recipes = recipes == null ? "recipes" : recipes;
+        if (port < 0 || port > 65535) throw new UserError(FILE_NAME + ": port must be 0..65535, got " + port);
+        if (maxConcurrentBuilds < 1) throw new UserError(FILE_NAME + ": maxConcurrentBuilds must be >= 1, got " + maxConcurrentBuilds);
+        if (pauseAfterFailures < 1) throw new UserError(FILE_NAME + ": pauseAfterFailures must be >= 1, got " + pauseAfterFailures);
+    }
+
+    public static DaemonConfig defaults() {
+        return new DaemonConfig(null, null, null, null, null, null, null);
+    }
+
+    public static DaemonConfig load(IngotPaths paths) {
+        Path file = paths.images().resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) return defaults();
+        try {
+            DaemonConfig c = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), DaemonConfig.class);
+            return c == null ? defaults() : c;
+        } catch (IOException e) {
+            throw new UserError(file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
+        }
+    }
+
+    public DaemonConfig withListen(String bind, Integer port) {
+        return new DaemonConfig(bind == null ? this.bind : bind, port == null ? this.port : port, maxConcurrentBuilds,
+                pauseAfterFailures, openReads, recipes, scheduleOverride);
+    }
+
+    public DaemonConfig withRecipes(String recipes, String scheduleOverride, int pauseAfterFailures) {
+        return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride);
+    }
+
+    /** The recipes directory, relative to ingot's home unless absolute. */
+    public Path recipesDir(IngotPaths paths) {
+        return paths.home().resolve(recipes);
+    }
+
+    public InetAddress bindAddress() {
+        try {
+            return InetAddress.getByName(bind);
+        } catch (UnknownHostException e) {
+            throw new UserError("--bind: unknown address '" + bind + "'");
+        }
+    }
+}

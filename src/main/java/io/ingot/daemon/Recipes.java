@@ -1,0 +1,51 @@
+package io.ingot.daemon;
+
+import io.ingot.recipe.LoadedRecipe;
+import io.ingot.recipe.RecipeLoader;
+import io.ingot.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** The recipes the daemon serves: every {@code *.yaml} of one directory, read afresh each time (edits count). */
+public final class Recipes {
+    private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
+    private final Path dir;
+    private final RecipeLoader loader = new RecipeLoader();
+
+    public Recipes(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path dir() { return dir; }
+
+    /** Every valid recipe; invalid ones are logged and left out. */
+    public List<LoadedRecipe> all() {
+        List<LoadedRecipe> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return out;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList()) {
+                try {
+                    out.add(loader.load(f, java.util.Map.of()));
+                } catch (UserError e) {
+                    LOG.warn("recipe {} skipped: {}", f, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot list recipes in {}: {}", dir, e.getMessage());
+        }
+        return out;
+    }
+
+    /** The recipe named {@code name}, loaded now. */
+    public LoadedRecipe get(String name) {
+        for (LoadedRecipe r : all()) if (r.recipe().name().equals(name)) return r;
+        throw new UserError("no recipe named '" + name + "' in " + dir);
+    }
+}

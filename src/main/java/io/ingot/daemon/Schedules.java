@@ -1,0 +1,139 @@
+package io.ingot.daemon;
+
+import io.ingot.pipeline.BuildContext;
+import io.ingot.recipe.Cron;
+import io.ingot.recipe.LoadedRecipe;
+import io.ingot.recipe.Recipe;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.TemplatedRouteBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The nightly rebuilds: one Quartz route per recipe with a {@code schedule} (from the {@code schedule}
+ * route template in routes/nightly.camel.yaml) calls {@link #fire}. {@code when: changed} builds only
+ * when the {@link InputHash} differs from the last successful build's; N consecutive failures pause the
+ * schedule until {@code ingot schedule resume NAME}.
+ */
+public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
+    private static final Logger LOG = LoggerFactory.getLogger(Schedules.class);
+
+    private final Recipes recipes;
+    private final BuildQueue queue;
+    private final ScheduleStates states;
+    private final Metrics metrics;
+    private final int pauseAfter;
+    private final String cronOverride;
+    private final Map<String, String> crons = new LinkedHashMap<>();
+
+    public Schedules(Recipes recipes, BuildQueue queue, ScheduleStates states, Metrics metrics, int pauseAfter,
+                     String cronOverride) {
+        this.recipes = recipes;
+        this.queue = queue;
+        this.states = states;
+        this.metrics = metrics;
+        this.pauseAfter = pauseAfter;
+        this.cronOverride = cronOverride;
+    }
+
+    /** Adds a Quartz route for every scheduled recipe. */
+    public void register(CamelContext camel) throws Exception {
+        for (LoadedRecipe r : recipes.all()) {
+            Recipe.Schedule s = r.recipe().schedule();
+            if (s == null || s.cron() == null) continue;
+            String name = r.recipe().name();
+            String quartz = cronOverride != null ? cronOverride : Cron.parse(s.cron()).toQuartz();
+            TemplatedRouteBuilder.builder(camel, "schedule")
+                    .routeId("schedule-" + name)
+                    .parameter("recipe", name)
+                    .parameter("cron", quartz.replace(' ', '+'))
+                    .add();
+            crons.put(name, s.cron());
+            LOG.info("schedule of {}: '{}' ({}), when {}{}", name, s.cron(), quartz, s.when(),
+                    states.get(name).paused() ? "; PAUSED: " + states.get(name).pausedReason() : "");
+        }
+    }
+
+    /** A schedule fired: queue a build unless paused, already pending, or (when: changed) nothing changed. */
+    public void fire(String recipe) throws IOException {
+        ScheduleState state = states.get(recipe);
+        if (state.paused()) {
+            LOG.debug("schedule of {} is paused: {}", recipe, state.pausedReason());
+            return;
+        }
+        if (queue.pending(recipe)) return;
+        LoadedRecipe loaded;
+        try {
+            loaded = recipes.get(recipe);
+        } catch (io.ingot.util.UserError e) {
+            // an edit broke the recipe, or it was removed: say so on every firing, build nothing
+            states.update(recipe, s -> s.ran("not built: " + e.getMessage()));
+            LOG.warn("schedule of {}: {}", recipe, e.getMessage());
+            return;
+        }
+        String skip = skipReason(null, loaded);
+        if (skip != null) {
+            states.update(recipe, s -> s.ran(skip));
+            metrics.skipped(recipe);
+            LOG.info("schedule of {}: {}", recipe, skip);
+            return;
+        }
+        queue.submit(recipe, "schedule");
+    }
+
+    @Override
+    public String skipReason(BuildJob job, LoadedRecipe recipe) throws IOException {
+        Recipe.Schedule s = recipe.recipe().schedule();
+        if (s != null && "always".equals(s.when())) return null;
+        String hash = InputHash.of(recipe);
+        return hash.equals(states.get(recipe.recipe().name()).lastBuiltHash()) ? "unchanged since the last build, skipped" : null;
+    }
+
+    @Override
+    public void finished(BuildJob job, LoadedRecipe recipe, BuildContext build) {
+        boolean ok = build != null && build.failure() == null;
+        String result = ok ? "built: " + build.result()
+                : "failed: " + (build == null ? "could not start" : build.failure().getMessage());
+        try {
+            if (ok) {
+                String hash = InputHash.of(recipe);
+                states.update(job.recipe(), s -> s.succeeded(hash, result));
+            } else if (job.fromSchedule()) {
+                ScheduleState after = states.update(job.recipe(), s -> s.failed(result, pauseAfter));
+                if (after.paused()) LOG.warn("schedule of {} PAUSED: {}", job.recipe(), after.pausedReason());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot record the schedule state of {}: {}", job.recipe(), e.getMessage());
+        }
+    }
+
+    /** The scheduled recipes with their state, for the API and the page. */
+    public List<Map<String, Object>> list() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        crons.forEach((name, cron) -> {
+            ScheduleState s = states.get(name);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("recipe", name);
+            m.put("cron", cron);
+            m.put("paused", s.paused());
+            m.put("pausedReason", s.pausedReason());
+            m.put("consecutiveFailures", s.consecutiveFailures());
+            m.put("lastRun", s.lastRun() == null ? null : s.lastRun().toString());
+            m.put("lastResult", s.lastResult());
+            out.add(m);
+        });
+        return out;
+    }
+
+    public ScheduleState resume(String recipe) {
+        ScheduleState s = states.resume(recipe);
+        LOG.info("schedule of {} resumed", recipe);
+        return s;
+    }
+}
