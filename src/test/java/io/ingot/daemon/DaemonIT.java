@@ -175,11 +175,18 @@ class DaemonIT {
 
             Puller.Result r = new Puller(storeB, null, quiet(), -1).pull(URI.create(base), "tiny-linux:" + v, "local");
             assertTrue(r.resumedFrom() >= half, "resumed at " + r.resumedFrom());
-            assertTrue(r.downloaded() < shared.manifest().disk().actualSize(), "fetched only the rest: " + r.downloaded());
+            long total = shared.manifest().disk().actualSize();
+            var ram = shared.manifest().ram();
+            if (ram != null) total += ram.memoryFile().size() + ram.stateFile().size() + ram.captureOverlay().size();
+            assertTrue(r.downloaded() < total, "fetched only the rest: " + r.downloaded() + " of " + total);
             TemplateVersion pulled = storeB.catalog().resolve(TemplateRef.parse("tiny-linux"));
             assertEquals(v, pulled.version());
             assertEquals(shared.manifest().disk().sha256(), pulled.manifest().disk().sha256());
             assertEquals(shared.manifest().lineage(), pulled.manifest().lineage());
+            if (ram != null) {
+                Path memory = storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().dir().resolve(ram.memoryFile().file());
+                assertEquals(ram.memoryFile().sha256(), io.ingot.catalog.Publisher.sha256(memory), "the RAM template came along");
+            }
             assertEquals(shared.manifest().disk().sha256(), io.ingot.catalog.Publisher.sha256(
                     storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().baseImage()));
             JsonNode listedByB = json(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/api/templates")).build(),
