@@ -93,6 +93,7 @@ class AnswerFileServerTest {
         assertEquals("41", head.headers().firstValue("Content-Length").orElse(""));
         assertEquals("", head.body());
 
+        assertTrue(logged("GET /nocloud/user-data 200 14 bytes"), log.toString());
         assertTrue(log.get(0).matches("answer files: GET /preseed\\.cfg 200 41 bytes \\(client 127\\.0\\.0\\.1:\\d+\\)"), log.get(0));
         assertTrue(log.get(1).contains("GET /nocloud/user-data 200 14 bytes"), log.get(1));
     }
@@ -103,7 +104,16 @@ class AnswerFileServerTest {
         assertEquals(404, request("GET", "/nocloud").statusCode());
         assertEquals(404, request("GET", "/").statusCode());
         assertEquals(404, request("GET", "/.hidden").statusCode());
-        assertTrue(log.stream().anyMatch(l -> l.contains("GET /no-such-file 404 0 bytes (no such file)")), log.toString());
+        assertTrue(logged("GET /no-such-file 404 0 bytes (no such file)"), log.toString());
+    }
+
+    /** The server logs a request once it has answered it: wait (bounded) for the line. */
+    private boolean logged(String text) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            if (log.stream().anyMatch(l -> l.contains(text))) return true;
+            Thread.sleep(20);
+        }
+        return false;
     }
 
     @Test
@@ -113,7 +123,7 @@ class AnswerFileServerTest {
         assertTrue(rawStatusLine("/%2e%2e/outside.txt").contains(" 404 "));
         assertTrue(rawStatusLine("/%2e%2e%2foutside.txt").contains(" 404 "));
         assertTrue(rawStatusLine("/escape").contains(" 404 "));
-        assertTrue(log.stream().anyMatch(l -> l.contains("GET /escape 404 0 bytes (symlink leads outside")), log.toString());
+        assertTrue(logged("GET /escape 404 0 bytes (symlink leads outside"), log.toString());
     }
 
     @Test
