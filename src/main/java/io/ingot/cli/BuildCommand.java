@@ -40,7 +40,7 @@ public class BuildCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         IngotPaths paths = IngotPaths.fromEnvironment();
         LoadedRecipe loaded = new RecipeLoader().load(recipe, variables);
-        BuildOptions options = new BuildOptions(onError, variables, true, System.out);
+        BuildOptions options = new BuildOptions(onError, System.out);
         try (BuildEngine engine = new BuildEngine(Stages.standard(paths))) {
             BuildContext build = engine.runner(paths).run(loaded, options);
             if (build.failure() != null) throw new BuildFailed(build.failure().getMessage());

@@ -165,7 +165,7 @@ public final class BuildQueue {
                 }
                 jobs.put(id, job.with("running", null));
                 LOG.info("build {} of {} started ({})", id, job.recipe(), job.source());
-                BuildContext build = runner.run(recipe, new BuildOptions(OnError.CLEANUP, Map.of(), true,
+                BuildContext build = runner.run(recipe, new BuildOptions(OnError.CLEANUP,
                         new PrintStream(OutputStream.nullOutputStream())), id);
                 boolean ok = build.failure() == null;
                 String message = ok ? build.result() : build.failure().getMessage();

@@ -51,7 +51,7 @@ public final class TestImages {
      */
     public static BuildContext build(Path recipe, OnError onError) throws Exception {
         LoadedRecipe loaded = new RecipeLoader().load(recipe, Map.of());
-        return engine().runner(paths()).run(loaded, new BuildOptions(onError, Map.of(), true, System.out));
+        return engine().runner(paths()).run(loaded, new BuildOptions(onError, System.out));
     }
 
     private static synchronized BuildEngine engine() throws Exception {
