@@ -18,9 +18,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "build", mixinStandardHelpOptions = true,
-        description = {"Build a template from a recipe: boot the installation media, type the boot command,",
-                "serve the answer files, wait for the install, provision over SSH, seal, shut down,",
-                "convert and publish. Progress and each stage's duration go to the console and to",
+        description = {"Build a template from a recipe.",
+                "Boots the installation media, types the boot command, serves the answer files, waits for",
+                "the install, provisions over SSH, seals, shuts down, converts, verifies and publishes.",
+                "Progress and each stage's duration go to the console and to",
                 "images/.builds/<recipe>/<build-id>/build.log."})
 public class BuildCommand implements Callable<Integer> {
 

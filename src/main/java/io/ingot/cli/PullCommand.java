@@ -12,9 +12,9 @@ import java.net.URI;
 import java.util.concurrent.Callable;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
-        description = {"Download a template version from another ingot daemon (base image, manifest, RAM template",
-                "files), resuming an interrupted download, verify every sha256 and register it in the local",
-                "catalog with its lineage; then clone it as usual."})
+        description = {"Download a template version from another ingot daemon.",
+                "Fetches the base image, manifest and RAM template files, resuming an interrupted download,",
+                "verifies every sha256 and registers the version in the local catalog with its lineage."})
 public class PullCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URL", description = "The daemon, e.g. http://templates.example:8470")
     String url;

@@ -17,8 +17,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.util.concurrent.Callable;
 
 @Command(name = "s3", mixinStandardHelpOptions = true,
-        description = {"Distribute template versions through an S3-compatible bucket. Credentials and endpoint come",
-                "from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL (path-style) or a",
+        description = {"Distribute template versions through an S3-compatible bucket.",
+                "Credentials and endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL (path-style) or a",
                 "profile in ~/.aws/credentials (AWS_PROFILE). See docs/storage.md."},
         subcommands = {S3Command.Push.class, S3Command.Pull.class})
 public class S3Command implements Runnable {

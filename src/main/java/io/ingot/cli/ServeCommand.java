@@ -10,8 +10,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Run the daemon: nightly rebuilds of scheduled recipes, the build queue, the REST API",
-                "(docs/api.md), the web page and /metrics. Settings in images/daemon.yaml; the API token",
+        description = {"Run the daemon: scheduled rebuilds, build queue, REST API, web page, metrics.",
+                "The REST API is described in docs/api.md; metrics are at /metrics. Settings in images/daemon.yaml; the API token",
                 "is made on first start, printed once and kept in images/.ingot/api-token."})
 public class ServeCommand implements Callable<Integer> {
 

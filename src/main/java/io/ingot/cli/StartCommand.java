@@ -12,9 +12,9 @@ import picocli.CommandLine.Parameters;
 import java.util.concurrent.Callable;
 
 @Command(name = "start", mixinStandardHelpOptions = true,
-        description = {"Start a clone in the background: QEMU with the clone's disk, its NoCloud seed (hostname,",
-                "SSH keys), its MAC, SMBIOS UUID and vmgenid, and a loopback port forwarded to its SSH.",
-                "Templates are never started."})
+        description = {"Start a clone in the background; a memory clone resumes from its RAM template.",
+                "QEMU gets the clone's disk, its NoCloud seed (hostname, SSH keys), its MAC, SMBIOS UUID and",
+                "vmgenid, and a loopback port forwarded to its SSH. Templates are never started."})
 public class StartCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The clone to start.")
     String name;

@@ -20,8 +20,9 @@ import java.net.http.HttpResponse;
 import java.util.concurrent.Callable;
 
 @Command(name = "submit", mixinStandardHelpOptions = true,
-        description = {"Queue a build of recipe NAME on the running daemon (the queue it shares with scheduled and",
-                "API builds); with --follow, print its log until it ends. Exit 1 if that build failed."})
+        description = {"Queue a build of recipe NAME on the running daemon.",
+                "The daemon has one queue for scheduled, API and CLI builds; with --follow, print the build's",
+                "log until it ends. Exit 1 if that build failed."})
 public class SubmitCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The recipe's name (from the daemon's recipes directory).")
     String name;
