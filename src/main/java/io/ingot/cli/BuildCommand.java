@@ -19,10 +19,10 @@ import java.util.concurrent.Callable;
 
 @Command(name = "build", mixinStandardHelpOptions = true,
         description = {"Build a template from a recipe.",
-                "Boots the installation media, types the boot command, serves the answer files, waits for",
-                "the install, provisions over SSH, seals, shuts down, converts, verifies and publishes.",
-                "Progress and each stage's duration go to the console and to",
-                "images/.builds/<recipe>/<build-id>/build.log."})
+                "Boots the installation media, types the boot command, serves the answer",
+                "files, waits for the install, provisions over SSH, seals, shuts down,",
+                "converts, verifies and publishes. Progress and each stage's duration go",
+                "to the console and to images/.builds/<recipe>/<build-id>/build.log."})
 public class BuildCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "RECIPE", description = "The recipe file, e.g. recipes/tiny-linux.yaml.")
