@@ -131,11 +131,11 @@ class S3DistributionIT {
         TemplateVersion shared = source.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
         io.ingot.template.Manifest.Ram ram = shared.manifest().ram();
         try (S3Client s3 = new S3Clients(env()).create()) {
-            if (!s3.listBuckets().buckets().stream().anyMatch(b -> b.name().equals("ingot-it"))) s3.createBucket(b -> b.bucket("ingot-it"));
-            new S3Push(source, s3, new QemuImg(), System.out::println).push(shared.ref(), S3Location.parse("s3://ingot-it/site-ceph"));
+            s3.createBucket(b -> b.bucket("ingot-it-ceph"));
+            new S3Push(source, s3, new QemuImg(), System.out::println).push(shared.ref(), S3Location.parse("s3://ingot-it-ceph/site-ceph"));
             ImageStore target = ImageStore.open(RbdStorageIT.cephImages(ceph, "it-s3-pulled-ceph"));
             S3Pull.Pulled pulled = new S3Pull(target, s3, new QemuImg(), System.out::println, n -> { })
-                    .pull("s3://ingot-it/site-ceph/tiny-linux:" + shared.version(), "ceph");
+                    .pull("s3://ingot-it-ceph/site-ceph/tiny-linux:" + shared.version(), "ceph");
             var onCeph = target.storages().get("ceph").locate("tiny-linux", pulled.version().version()).orElseThrow();
             Path sharedOverlay = source.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
                     .orElseThrow().dir().resolve(ram.captureOverlay().file());
