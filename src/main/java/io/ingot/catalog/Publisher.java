@@ -78,10 +78,18 @@ public final class Publisher {
                     if (first == null) {
                         finalManifest[0] = writeBase(req, staged, m0);
                         for (var extra : req.extraFiles().entrySet()) {
+                            if (extra.getKey().equals(captureFile(m0)) && staged.captureDisk() != null) {
+                                // follows the overlay's backing file (the build's base image): the full disk state
+                                qemuImg.convert(extra.getValue(), "qcow2", staged.captureDisk(), staged.format(), false);
+                                Files.delete(extra.getValue());
+                                continue;
+                            }
                             Path into = staged.dir().resolve(extra.getKey());
                             Files.createDirectories(into.getParent());
                             Files.move(extra.getValue(), into);
                         }
+                        // the capture overlay, converted above, was backed by it
+                        if (req.baseReady() && !"qcow2".equals(staged.format())) Files.deleteIfExists(req.disk());
                     } else {
                         if ("qcow2".equals(staged.format()) && "qcow2".equals(first.format())) {
                             Files.copy(first.baseImage(), staged.baseImage());
@@ -89,10 +97,15 @@ public final class Publisher {
                             // another kind of storage (rbd: a raw image in the cluster): convert, never copy bytes
                             qemuImg.convert(first.baseImage(), first.format(), staged.baseImage(), staged.format(), false);
                         }
+                        StorageBackend firstStorage = storages.get(first.storage());
                         for (String extra : req.extraFiles().keySet()) {
                             Path into = staged.dir().resolve(extra);
                             Files.createDirectories(into.getParent());
-                            Files.copy(first.dir().resolve(extra), into);
+                            if (extra.equals(captureFile(m0))) {
+                                copyCaptureDisk(firstStorage.captureDisk(first, m0.ram()), staged, into);
+                            } else {
+                                Files.copy(first.dir().resolve(extra), into);
+                            }
                         }
                     }
                     finalManifest[0].write(staged.manifest());
@@ -162,7 +175,7 @@ public final class Publisher {
             // not a file (rbd): converted straight into the storage; its sha256 would mean reading it all back
             qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), staged.format(), false);
             long virtualSize = qemuImg.info(req.disk()).virtualSize();
-            if (req.baseReady()) Files.deleteIfExists(req.disk()); // consumed, as the rename below consumes it
+            // a ready base image is consumed, as the rename below consumes it: after the RAM template's capture overlay
             return m.withDisk(new Manifest.Disk("base-" + m.name() + "-" + m.version(), staged.format(),
                     virtualSize, null, null));
         }
@@ -180,6 +193,28 @@ public final class Publisher {
         QemuImg.Info info = qemuImg.info(staged.baseImage());
         return m.withDisk(new Manifest.Disk(staged.baseImage().getFileName().toString(), "qcow2",
                 info.virtualSize(), Files.size(staged.baseImage()), sha256(staged.baseImage())));
+    }
+
+    /** The capture overlay's name among the extra files (null: no RAM template). */
+    private static String captureFile(Manifest m) {
+        return m.ram() == null ? null : m.ram().captureOverlay().file();
+    }
+
+    /**
+     * The RAM template's capture disk from the first storage to another: where the backend keeps it as an image
+     * of its own, converted (the full disk state); where it keeps a qcow2 overlay on the base image, a plain copy
+     * when the source is that overlay too (its relative backing path fits the same layout), else converted onto
+     * the base image just written.
+     */
+    private void copyCaptureDisk(TemplateFiles from, StagedVersion staged, Path overlayInto) throws IOException {
+        if (staged.captureDisk() != null) {
+            qemuImg.convert(from.baseImage(), from.format(), staged.captureDisk(), staged.format(), false);
+        } else if ("qcow2".equals(from.format())) {
+            Files.copy(from.baseImage(), overlayInto);
+        } else {
+            qemuImg.convertOnto(from.baseImage(), from.format(), overlayInto,
+                    overlayInto.getParent().relativize(staged.baseImage()).toString(), staged.format());
+        }
     }
 
     private void pause(String point) {

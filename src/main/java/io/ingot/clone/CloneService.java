@@ -75,11 +75,10 @@ public final class CloneService {
             TemplateFiles base = locate(target, v);
             if (options.ram()) {
                 // the memory clone's disk continues from the disk state the RAM was captured with
-                Path capture = base.dir().resolve(ram.captureOverlay().file());
-                files = target.createLinkedClone(new TemplateFiles(base.storage(), base.template(), base.version(),
-                        base.dir(), capture, "qcow2", base.manifest()), cloneName);
+                TemplateFiles capture = target.captureDisk(base, ram);
+                files = target.createLinkedClone(capture, cloneName);
                 kind = CloneKind.MEMORY;
-                backing = capture.toString();
+                backing = capture.baseImage().toString();
             } else {
                 files = target.createLinkedClone(base, cloneName);
                 kind = CloneKind.LINKED;

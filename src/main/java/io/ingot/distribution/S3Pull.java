@@ -97,6 +97,24 @@ public final class S3Pull {
                 qemuImg.convert(disk, "qcow2", staged.baseImage(), staged.format(), false);
             }
             for (Manifest.RamFile f : ram) {
+                if (staged.captureDisk() != null && f.equals(m.ram().captureOverlay())) {
+                    // the storage keeps the capture disk as an image of its own (rbd): the overlay converted with its
+                    // backing file, ../base.qcow2 in the version's layout, which is the downloaded disk here
+                    Path overlay = work.resolve(f.file()).toAbsolutePath().normalize();
+                    String backingName = qemuImg.info(overlay).backingFilename();
+                    if (backingName != null) {
+                        Path backing = overlay.resolveSibling(backingName).normalize();
+                        if (!backing.startsWith(work.toAbsolutePath().normalize()) || backing.equals(overlay)) {
+                            throw new IOException(f.file() + " of " + name + ":" + version + " names a backing file outside the version: " + backing);
+                        }
+                        if (!backing.equals(disk.toAbsolutePath().normalize())) {
+                            Files.deleteIfExists(backing);
+                            Files.createSymbolicLink(backing, disk.toAbsolutePath());
+                        }
+                    }
+                    qemuImg.convert(overlay, "qcow2", staged.captureDisk(), staged.format(), false);
+                    continue;
+                }
                 Path into = staged.dir().resolve(io.ingot.template.TemplateRef.checkVersionFile(f.file()));
                 Files.createDirectories(into.getParent());
                 Files.move(work.resolve(f.file()), into);

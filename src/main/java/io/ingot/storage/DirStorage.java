@@ -121,6 +121,13 @@ public final class DirStorage implements StorageBackend {
         return Files.isRegularFile(dir.resolve(BASE_IMAGE)) ? Optional.of(files(template, version, dir)) : Optional.empty();
     }
 
+    /** The capture overlay in the version directory (qcow2, backed by the base image). */
+    @Override
+    public TemplateFiles captureDisk(TemplateFiles version, Manifest.Ram ram) {
+        return new TemplateFiles(version.storage(), version.template(), version.version(), version.dir(),
+                version.dir().resolve(ram.captureOverlay().file()), "qcow2", version.manifest());
+    }
+
     @Override
     public CloneFiles createLinkedClone(TemplateFiles base, String clone) throws IOException {
         require(Feature.LINKED_CLONE);

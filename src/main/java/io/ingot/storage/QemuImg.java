@@ -42,6 +42,15 @@ public final class QemuImg {
         Command.run(cmd);
     }
 
+    /**
+     * Converts into a new qcow2 overlay on {@code relativeBacking} (relative to the target's directory, as for
+     * {@link #createOverlay}): the source's full disk state, stored as differences from the backing image.
+     */
+    public void convertOnto(Path source, String sourceFormat, Path target, String relativeBacking, String backingFormat) throws IOException {
+        Command.run(List.of(binary, "convert", "-f", sourceFormat, "-O", "qcow2", "-B", relativeBacking, "-F", backingFormat,
+                source.toString(), target.toString()));
+    }
+
     /** {@code qemu-img check}: fails when the image has errors (leaks are reported but tolerated by qemu-img's exit code 3). */
     public void check(Path image, String format) throws IOException {
         Command.Result r = Command.exec(List.of(binary, "check", "-f", format, image.toString()));

@@ -30,9 +30,12 @@ import java.util.stream.Stream;
  * <pre>
  * POOL/base-NAME-VERSION@base      a template version: raw image, snapshot "base", protected;
  *                                  its manifest also in the image's metadata (key ingot.manifest)
+ * POOL/ram-NAME-VERSION@base       a version's RAM template disk: the full disk state at capture time, raw,
+ *                                  snapshot "base", protected; memory clones are its RBD children
  * POOL/vm-CLONE-disk-0             a linked clone (an RBD child of the snapshot) or a full clone
- * POOL/tmp-base-NAME-VERSION-PID   a publish in progress (removed on open when PID is dead)
+ * POOL/tmp-base-NAME-VERSION-PID   a publish in progress (removed on open when PID is dead); tmp-ram-... likewise
  * LOCAL/templates/NAME/VERSION/manifest.json   a local copy of the manifest
+ * LOCAL/templates/NAME/VERSION/ram/{memory,state}   a RAM template's memory and device state, read-only
  * LOCAL/clones/CLONE/{vm.json, seed.iso, run.json}   what QEMU needs on the node besides the disk
  * </pre>
  * LOCAL is {@code <images>/rbd/<storage name>/}. Ceph refuses to unprotect a snapshot with children;
@@ -47,7 +50,7 @@ public final class RbdStorage implements StorageBackend {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(RbdStorage.class);
     private static final Pattern BASE = Pattern.compile("base-(.+)-([1-9]\\d{0,8})");
-    private static final Pattern TMP = Pattern.compile("tmp-base-.+-(\\d+)");
+    private static final Pattern TMP = Pattern.compile("tmp-(?:base|ram)-.+-(\\d+)");
     private static final Pattern CREATING = Pattern.compile("\\.creating-(\\d+)");
 
     /** Where and as whom: pool, ceph.conf, cephx user (without "client."), keyring (null: the conf's). */
@@ -85,6 +88,7 @@ public final class RbdStorage implements StorageBackend {
     public Cluster cluster() { return cluster; }
 
     public static String baseImageName(String template, int version) { return "base-" + template + "-" + version; }
+    public static String ramImageName(String template, int version) { return "ram-" + template + "-" + version; }
     public static String cloneImageName(String clone) { return "vm-" + clone + "-disk-0"; }
     private String spec(String image) { return cluster.pool() + "/" + image; }
     private Path versionDir(String template, int version) { return local.resolve("templates").resolve(template).resolve(Integer.toString(version)); }
@@ -108,13 +112,20 @@ public final class RbdStorage implements StorageBackend {
         String finalName = baseImageName(template, version);
         if (exists(finalName)) throw new IOException("template version " + template + ":" + version + " already exists on storage '" + name + "': " + spec(finalName));
         String tmpName = "tmp-" + finalName + "-" + ProcessHandle.current().pid();
+        String ramName = ramImageName(template, version);
+        String tmpRam = "tmp-" + ramName + "-" + ProcessHandle.current().pid();
+        // without its base image a RAM image is what a publish interrupted between the two renames left
+        removeImage(ramName);
         Path target = versionDir(template, version);
         Path tmpDir = target.resolveSibling(".tmp-" + version + "-" + ProcessHandle.current().pid());
         DirStorage.deleteTree(tmpDir);
         Files.createDirectories(tmpDir);
         removeImage(tmpName);
+        removeImage(tmpRam);
+        boolean ramRenamed = false;
         try {
-            StagedVersion staged = new StagedVersion(tmpDir, Path.of(cluster.uri(tmpName)), tmpDir.resolve(Manifest.FILE_NAME), "raw");
+            StagedVersion staged = new StagedVersion(tmpDir, Path.of(cluster.uri(tmpName)), tmpDir.resolve(Manifest.FILE_NAME), "raw",
+                    Path.of(cluster.uri(tmpRam)));
             writer.write(staged);
             if (!exists(tmpName) || !Files.isRegularFile(staged.manifest())) {
                 throw new IOException("publish of " + template + ":" + version + " wrote no image " + spec(tmpName) + " or " + Manifest.FILE_NAME);
@@ -122,13 +133,22 @@ public final class RbdStorage implements StorageBackend {
             rbd("image-meta", "set", spec(tmpName), MANIFEST_KEY, Files.readString(staged.manifest()));
             rbd("snap", "create", spec(tmpName) + "@" + SNAPSHOT);
             rbd("snap", "protect", spec(tmpName) + "@" + SNAPSHOT);
-            // the rename is the atomic step: before it the version does not exist under its name
+            makeReadOnly(tmpDir);
+            if (exists(tmpRam)) {
+                rbd("snap", "create", spec(tmpRam) + "@" + SNAPSHOT);
+                rbd("snap", "protect", spec(tmpRam) + "@" + SNAPSHOT);
+                rbd("rename", spec(tmpRam), spec(ramName));
+                ramRenamed = true;
+            }
+            // the base image's rename is the atomic step: before it the version does not exist under its name
             rbd("rename", spec(tmpName), spec(finalName));
         } catch (IOException | RuntimeException e) {
-            try {
-                removeImage(tmpName);
-            } catch (IOException ex) {
-                e.addSuppressed(ex);
+            for (String image : ramRenamed ? List.of(tmpName, ramName) : List.of(tmpName, tmpRam)) {
+                try {
+                    removeImage(image);
+                } catch (IOException ex) {
+                    e.addSuppressed(ex);
+                }
             }
             DirStorage.deleteTree(tmpDir);
             throw e;
@@ -136,6 +156,15 @@ public final class RbdStorage implements StorageBackend {
         DirStorage.deleteTree(target);
         Files.move(tmpDir, target, StandardCopyOption.ATOMIC_MOVE);
         return files(template, version);
+    }
+
+    /** A version's files are never written again: memory clones map the memory file privately and read the state. */
+    private static void makeReadOnly(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.filter(Files::isRegularFile).toList()) {
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+            }
+        }
     }
 
     private TemplateFiles files(String template, int version) {
@@ -167,12 +196,29 @@ public final class RbdStorage implements StorageBackend {
 
     /** The clone images made from a template version's snapshot, as Ceph knows them. */
     public List<String> children(String template, int version) throws IOException {
+        return children(baseImageName(template, version));
+    }
+
+    /** The memory clones' images made from a version's RAM template disk, as Ceph knows them (none without one). */
+    public List<String> ramChildren(String template, int version) throws IOException {
+        String image = ramImageName(template, version);
+        return exists(image) ? children(image) : List.of();
+    }
+
+    private List<String> children(String image) throws IOException {
         List<String> out = new ArrayList<>();
-        for (JsonNode c : JSON.readTree(rbd("children", "--format", "json", spec(baseImageName(template, version)) + "@" + SNAPSHOT))) {
+        for (JsonNode c : JSON.readTree(rbd("children", "--format", "json", spec(image) + "@" + SNAPSHOT))) {
             String pool = c.path("pool").asText();
             out.add((pool.equals(cluster.pool()) ? "" : pool + "/") + c.path("image").asText());
         }
         return out;
+    }
+
+    /** The RAM image's snapshot: the capture overlay converted to the full disk state when it was published. */
+    @Override
+    public TemplateFiles captureDisk(TemplateFiles version, Manifest.Ram ram) {
+        return new TemplateFiles(version.storage(), version.template(), version.version(), version.dir(),
+                Path.of(cluster.uri(ramImageName(version.template(), version.version()) + "@" + SNAPSHOT)), "raw", version.manifest());
     }
 
     @Override
@@ -182,10 +228,15 @@ public final class RbdStorage implements StorageBackend {
             throw new UserError("a linked clone cannot change storage: " + base.template() + ":" + base.version()
                     + " is on storage '" + base.storage() + "', not '" + name + "'");
         }
+        // the version's base image, or its RAM image for a memory clone (see captureDisk)
+        String parent = imageOf(base.baseImage().toString());
+        if (!parent.equals(baseImageName(base.template(), base.version())) && !parent.equals(ramImageName(base.template(), base.version()))) {
+            throw new IllegalArgumentException("not an image of " + base.template() + ":" + base.version() + ": " + base.baseImage());
+        }
         Path dir = startClone(clone);
         String image = cloneImageName(clone);
         try {
-            rbd("clone", spec(baseImageName(base.template(), base.version())) + "@" + SNAPSHOT, spec(image));
+            rbd("clone", spec(parent) + "@" + SNAPSHOT, spec(image));
             return finishClone(clone, dir);
         } catch (IOException | RuntimeException e) {
             deleteClone(clone);
@@ -261,13 +312,15 @@ public final class RbdStorage implements StorageBackend {
     public void deleteVersion(String template, int version) throws IOException {
         String image = baseImageName(template, version);
         if (exists(image)) {
-            List<String> children = children(template, version);
+            List<String> children = new ArrayList<>(children(template, version));
+            children.addAll(ramChildren(template, version));
             if (!children.isEmpty()) {
                 throw new UserError(template + ":" + version + " on storage '" + name + "' has RBD clones: "
                         + String.join(", ", children) + " (remove them first with: ingot rm CLONE)");
             }
             removeImage(image);
         }
+        removeImage(ramImageName(template, version));
         DirStorage.deleteTree(versionDir(template, version));
         Path t = local.resolve("templates").resolve(template);
         try (Stream<Path> rest = Files.exists(t) ? Files.list(t) : Stream.empty()) {

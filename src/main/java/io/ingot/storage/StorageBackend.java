@@ -38,7 +38,13 @@ public interface StorageBackend {
 
     Optional<TemplateFiles> locate(String template, int version);
 
-    /** A writable copy-on-write clone of a base image on this storage. */
+    /**
+     * The disk state a version's RAM template was captured with, as the base of memory clones
+     * ({@link #createLinkedClone}): {@code baseImage} and {@code format} name the capture disk.
+     */
+    TemplateFiles captureDisk(TemplateFiles version, Manifest.Ram ram);
+
+    /** A writable copy-on-write clone of a base image (or of a {@link #captureDisk}) on this storage. */
     CloneFiles createLinkedClone(TemplateFiles base, String clone) throws IOException;
 
     /** An independent copy of {@code sourceDisk} (which may be on another storage) in {@code format}. */

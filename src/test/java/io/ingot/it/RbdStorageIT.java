@@ -37,7 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The rbd storage on a real one-node Ceph cluster: the shared tiny-linux base image published to it,
  * 20 linked clones as RBD children, one booted from RBD, deletion refused while children exist,
- * a full clone from RBD to local qcow2, and one publish to both storages.
+ * a full clone from RBD to local qcow2, one publish to both storages, and a memory clone whose disk
+ * is an RBD child of the RAM template's capture disk.
  */
 class RbdStorageIT {
 
@@ -141,9 +142,9 @@ class RbdStorageIT {
         CephCluster ceph = CephCluster.shared();
         TestImages.tinyLinux();
         TemplateVersion shared = TestImages.store().catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
-        ImageStore store = ImageStore.open(cephImages(ceph, "it-ceph-multi"));
-        TemplateVersion v = store.publisher().publish(new PublishRequest("multi", sharedBase(shared), "qcow2", false,
-                machineOf(shared), List.of("local", "ceph"), null));
+        IngotPaths paths = cephImages(ceph, "it-ceph-multi");
+        ImageStore store = ImageStore.open(paths);
+        TemplateVersion v = store.publisher().publish(ramRequest("multi", shared, paths, List.of("local", "ceph")));
         assertEquals(List.of("local", "ceph"), store.catalog().resolve(TemplateRef.parse(v.ref())).storages(),
                 "the catalog records every location");
         TemplateFiles local = store.storages().get("local").locate("multi", v.version()).orElseThrow();
@@ -154,6 +155,12 @@ class RbdStorageIT {
         assertTrue(info.contains("\"format\": \"raw\""), "converted into a raw RBD image, not byte-copied: " + info);
         assertEquals(Command.run(List.of("qemu-img", "compare", "-q", local.baseImage().toString(), onCeph.baseImage().toString())), "",
                 "the same disk on both storages");
+        Manifest.Ram ram = v.manifest().ram();
+        assertEquals("", Command.run(List.of("qemu-img", "compare", "-q", local.dir().resolve(ram.captureOverlay().file()).toString(),
+                store.storages().get("ceph").captureDisk(onCeph, ram).baseImage().toString())),
+                "the RAM template's capture disk, converted from the local overlay into its own RBD image");
+        assertEquals(Files.readAllBytes(local.dir().resolve(ram.stateFile().file())).length,
+                Files.readAllBytes(onCeph.dir().resolve(ram.stateFile().file())).length, "the state file copied to the node's dir");
         Map<String, Object> bench = new CloneBenchmark(store, System.out::println).run(v.ref(), 5, "ceph");
         System.out.print(CloneBenchmark.table(bench));
         assertTrue((Double) bench.get("linkedRatio") > 0, "ingot's RBD linked clones timed against rbd clone: " + bench);
@@ -161,6 +168,93 @@ class RbdStorageIT {
                 "the benchmark removes its clones");
         store.versions().remove("multi", v.version(), true);
         assertTrue(store.storages().get("ceph").locate("multi", v.version()).isEmpty());
+        assertFalse(ceph.rbd("ls", "rbd").lines().anyMatch(RbdStorage.ramImageName("multi", v.version())::equals), "the RAM image is gone too");
+    }
+
+    @Test
+    void memoryCloneOnRbdResumesAndAnswersSsh() throws Exception {
+        CephCluster ceph = CephCluster.shared();
+        TestImages.tinyLinux();
+        TemplateVersion shared = TestImages.store().catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        Manifest.Ram ram = shared.manifest().ram();
+        IngotPaths paths = cephImages(ceph, "it-ceph-ram");
+        // the RAM template's guest trusts the access key it was captured with: this node's, the shared store's
+        Path key = TestImages.store().accessKey().privateKeyPath();
+        Files.createDirectories(paths.state().resolve("access"));
+        for (Path f : List.of(key, key.resolveSibling(key.getFileName() + ".pub"))) {
+            Files.copy(f, paths.state().resolve("access").resolve(f.getFileName()));
+        }
+        ImageStore store = ImageStore.open(paths);
+        RbdStorage rbd = (RbdStorage) store.storages().get("ceph");
+
+        TemplateVersion v = store.publisher().publish(ramRequest("tiny-ram", shared, paths, List.of("ceph")));
+        String ramImage = RbdStorage.ramImageName("tiny-ram", v.version());
+        assertTrue(ceph.rbd("snap", "ls", "rbd/" + ramImage).contains("base"), "the capture disk is an RBD image with its snapshot");
+        TemplateFiles files = rbd.locate("tiny-ram", v.version()).orElseThrow();
+        Path memory = files.dir().resolve(ram.memoryFile().file());
+        assertTrue(Files.isRegularFile(memory) && Files.isRegularFile(files.dir().resolve(ram.stateFile().file())),
+                "memory and state files on the node: " + files.dir());
+        assertFalse(Files.exists(files.dir().resolve(ram.captureOverlay().file())), "the capture overlay is not left as a file");
+        assertEquals("r--r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(memory)));
+        Path sharedOverlay = TestImages.store().storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
+                .orElseThrow().dir().resolve(ram.captureOverlay().file());
+        assertEquals("", Command.run(List.of("qemu-img", "compare", "-q", sharedOverlay.toString(),
+                rbd.captureDisk(files, ram).baseImage().toString())), "the RBD image holds the disk state at capture time");
+
+        CloneService.Clone c = store.clones().clone(v.ref(), "rr-mem", CloneOptions.memoryClone(List.of()));
+        assertTrue(c.vm().disk().path().startsWith("rbd:rbd/vm-rr-mem-disk-0:conf="), c.vm().disk().path());
+        assertEquals("raw", c.vm().disk().format());
+        assertEquals(memory.toString(), c.vm().ram().memoryFile());
+        assertEquals(List.of("vm-rr-mem-disk-0"), rbd.ramChildren("tiny-ram", v.version()), "an RBD child of the RAM snapshot");
+        assertEquals(List.of(), rbd.children("tiny-ram", v.version()), "not of the base image's");
+
+        CloneInstances instances = new CloneInstances(store);
+        try {
+            RunningClone r = instances.start("rr-mem");
+            assertEquals("resumed", r.how());
+            try (SshCommunicator ssh = ssh(r, BuildKey.load(store.accessKey().privateKeyPath()))) {
+                assertEquals("rr-mem", ssh.run("hostname").strip());
+                ssh.run("echo on-rbd > /root/mark && sync");
+            }
+        } finally {
+            instances.stop("rr-mem", Duration.ofSeconds(10));
+        }
+        assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-rr-mem"), "stop leaves no QEMU");
+        assertNotEquals("", ceph.rbd("diff", "rbd/vm-rr-mem-disk-0").strip(), "the guest's writes went to its clone image");
+        assertEquals(ram.memoryFile().sha256(), io.ingot.catalog.Publisher.sha256(memory), "the memory file is unchanged");
+
+        UserError refused = assertThrows(UserError.class, () -> store.versions().remove("tiny-ram", v.version(), true));
+        assertTrue(refused.getMessage().contains("rr-mem"), refused.getMessage());
+        UserError cephRefused = assertThrows(UserError.class, () -> rbd.deleteVersion("tiny-ram", v.version()));
+        assertTrue(cephRefused.getMessage().contains("vm-rr-mem-disk-0"), "Ceph's children are named: " + cephRefused.getMessage());
+
+        store.clones().remove("rr-mem");
+        store.versions().remove("tiny-ram", v.version(), true);
+        List<String> pool = ceph.rbd("ls", "rbd").lines().toList();
+        assertFalse(pool.contains(ramImage) || pool.contains(RbdStorage.baseImageName("tiny-ram", v.version())),
+                "base and RAM images are gone from the pool: " + pool);
+        assertFalse(Files.exists(files.dir()), "and the memory and state files from the node");
+    }
+
+    /**
+     * The shared version's base image and RAM template files as a build hands them over: base.qcow2 and
+     * ram/{overlay.qcow2 (backed by ../base.qcow2), memory, state} in a build directory, moved by the publish.
+     */
+    static PublishRequest ramRequest(String name, TemplateVersion shared, IngotPaths paths, List<String> storages) throws Exception {
+        Path build = paths.images().resolve("build-" + name);
+        Files.createDirectories(build.resolve("ram"));
+        Files.createSymbolicLink(build.resolve("base.qcow2"), sharedBase(shared));
+        Path sharedDir = sharedBase(shared).getParent();
+        Manifest.Ram ram = shared.manifest().ram();
+        Map<String, Path> extra = new java.util.HashMap<>();
+        for (Manifest.RamFile f : List.of(ram.captureOverlay(), ram.memoryFile(), ram.stateFile())) {
+            Path copy = build.resolve(f.file());
+            Files.copy(sharedDir.resolve(f.file()), copy);
+            copy.toFile().setWritable(true);
+            extra.put(f.file(), copy);
+        }
+        return new PublishRequest(name, build.resolve("base.qcow2"), "qcow2", false, machineOf(shared).withRam(ram),
+                storages, null, false, extra);
     }
 
     private static String exportSha(CephCluster ceph, String spec) throws Exception {

@@ -122,4 +122,33 @@ class S3DistributionIT {
             assertTrue(Files.notExists(images.resolve(".s3-pull/ingot-it-tiny-linux-" + shared.version())), "the download area is cleaned");
         }
     }
+
+    @Test
+    void aRamTemplatePulledOntoCephKeepsItsCaptureDiskInRbd() throws Exception {
+        CephCluster ceph = CephCluster.shared();
+        TestImages.tinyLinux();
+        ImageStore source = TestImages.store();
+        TemplateVersion shared = source.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        io.ingot.template.Manifest.Ram ram = shared.manifest().ram();
+        try (S3Client s3 = new S3Clients(env()).create()) {
+            s3.createBucket(b -> b.bucket("ingot-it-ceph"));
+            new S3Push(source, s3, new QemuImg(), System.out::println).push(shared.ref(), S3Location.parse("s3://ingot-it-ceph/site-ceph"));
+            ImageStore target = ImageStore.open(RbdStorageIT.cephImages(ceph, "it-s3-pulled-ceph"));
+            S3Pull.Pulled pulled = new S3Pull(target, s3, new QemuImg(), System.out::println, n -> { })
+                    .pull("s3://ingot-it-ceph/site-ceph/tiny-linux:" + shared.version(), "ceph");
+            var onCeph = target.storages().get("ceph").locate("tiny-linux", pulled.version().version()).orElseThrow();
+            Path sharedOverlay = source.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
+                    .orElseThrow().dir().resolve(ram.captureOverlay().file());
+            try {
+                assertEquals("", io.ingot.util.Command.run(java.util.List.of("qemu-img", "compare", "-q", sharedOverlay.toString(),
+                        target.storages().get("ceph").captureDisk(onCeph, ram).baseImage().toString())),
+                        "the capture disk went into its own RBD image, the full disk state at capture time");
+                assertEquals(ram.memoryFile().sha256(), Publisher.sha256(onCeph.dir().resolve(ram.memoryFile().file())),
+                        "the memory file is on the node");
+                assertTrue(Files.notExists(onCeph.dir().resolve(ram.captureOverlay().file())), "no overlay file without its base");
+            } finally {
+                target.versions().remove("tiny-linux", pulled.version().version(), true);
+            }
+        }
+    }
 }
