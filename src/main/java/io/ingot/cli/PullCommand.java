@@ -12,14 +12,15 @@ import java.net.URI;
 import java.util.concurrent.Callable;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
-        description = {"Download a template version from another ingot daemon.",
+        description = {"Download a template version from another ingot daemon or an S3 bucket.",
                 "Fetches the base image, manifest and RAM template files, resuming an interrupted download,",
-                "verifies every sha256 and registers the version in the local catalog with its lineage."})
+                "verifies every sha256 and registers the version in the local catalog with its lineage.",
+                "From S3: ingot pull s3://BUCKET[/PREFIX]/NAME[:VERSION|@CHANNEL] (as ingot s3 pull)."})
 public class PullCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "URL", description = "The daemon, e.g. http://templates.example:8470")
+    @Parameters(index = "0", paramLabel = "URL", description = "The daemon, e.g. http://templates.example:8470, or s3://BUCKET/NAME...")
     String url;
 
-    @Parameters(index = "1", paramLabel = "NAME[:VERSION|@CHANNEL]", description = "What to pull.")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "NAME[:VERSION|@CHANNEL]", description = "What to pull (from a daemon).")
     String ref;
 
     @Option(names = "--storage", paramLabel = "S", defaultValue = "local", description = "Local storage to put it on (default local).")
@@ -30,6 +31,12 @@ public class PullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (url.startsWith("s3://")) {
+            if (ref != null) throw new UserError("with an s3:// URL the template is part of it: s3://BUCKET/" + ref);
+            S3Command.Pull.pull(url, storage);
+            return 0;
+        }
+        if (ref == null) throw new UserError("missing NAME[:VERSION|@CHANNEL] to pull from " + url);
         URI uri;
         try {
             uri = URI.create(url);

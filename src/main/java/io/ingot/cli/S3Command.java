@@ -71,6 +71,12 @@ public class S3Command implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            pull(url, storage);
+            return 0;
+        }
+
+        /** {@code ingot s3 pull} and {@code ingot pull s3://...}. */
+        static void pull(String url, String storage) throws Exception {
             ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
             try (S3Client s3 = S3Clients.fromEnvironment().create()) {
                 S3Pull.Pulled p = new S3Pull(store, s3, new QemuImg(), line -> System.err.println("s3: " + line), n -> { })
@@ -80,7 +86,6 @@ public class S3Command implements Runnable {
             } catch (SdkException e) {
                 throw s3Error(e);
             }
-            return 0;
         }
     }
 }

@@ -269,23 +269,32 @@ public final class DirStorage implements StorageBackend {
                 }
             }
         }
-        Path clones = root.resolve("clones");
-        if (Files.isDirectory(clones)) {
-            try (Stream<Path> dirs = Files.list(clones)) {
-                for (Path d : dirs.filter(Files::isDirectory).toList()) {
-                    try (Stream<Path> entries = Files.list(d)) {
-                        boolean orphan = entries.map(p -> CREATING.matcher(p.getFileName().toString()))
-                                .anyMatch(m -> m.matches() && !alive(Long.parseLong(m.group(1))));
-                        if (orphan) {
-                            LOG.info("removing leftover of an interrupted clone: {}", d);
-                            deleteTree(d);
-                            removed++;
-                        }
+        for (Path d : interruptedClones(root.resolve("clones"))) {
+            LOG.info("removing leftover of an interrupted clone: {}", d);
+            deleteTree(d);
+            removed++;
+        }
+        return removed;
+    }
+
+    /**
+     * Clone directories whose creation was interrupted: they still hold the {@code .creating-<pid>} marker of a
+     * process that is gone. Both backends keep clone directories this way.
+     */
+    static List<Path> interruptedClones(Path clones) throws IOException {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(clones)) return out;
+        try (Stream<Path> dirs = Files.list(clones)) {
+            for (Path d : dirs.filter(Files::isDirectory).toList()) {
+                try (Stream<Path> entries = Files.list(d)) {
+                    if (entries.map(p -> CREATING.matcher(p.getFileName().toString()))
+                            .anyMatch(m -> m.matches() && !alive(Long.parseLong(m.group(1))))) {
+                        out.add(d);
                     }
                 }
             }
         }
-        return removed;
+        return out;
     }
 
     private static boolean alive(long pid) {

@@ -51,7 +51,6 @@ public final class RbdStorage implements StorageBackend {
     private static final Logger LOG = LoggerFactory.getLogger(RbdStorage.class);
     private static final Pattern BASE = Pattern.compile("base-(.+)-([1-9]\\d{0,8})");
     private static final Pattern TMP = Pattern.compile("tmp-(?:base|ram)-.+-(\\d+)");
-    private static final Pattern CREATING = Pattern.compile("\\.creating-(\\d+)");
 
     /** Where and as whom: pool, ceph.conf, cephx user (without "client."), keyring (null: the conf's). */
     public record Cluster(String pool, Path conf, String client, Path keyring) {
@@ -370,21 +369,10 @@ public final class RbdStorage implements StorageBackend {
                 removed++;
             }
         }
-        Path clones = local.resolve("clones");
-        if (Files.isDirectory(clones)) {
-            try (Stream<Path> dirs = Files.list(clones)) {
-                for (Path d : dirs.filter(Files::isDirectory).toList()) {
-                    try (Stream<Path> entries = Files.list(d)) {
-                        boolean orphan = entries.map(p -> CREATING.matcher(p.getFileName().toString()))
-                                .anyMatch(x -> x.matches() && !alive(Long.parseLong(x.group(1))));
-                        if (orphan) {
-                            LOG.info("removing leftover of an interrupted clone: {}", d);
-                            deleteClone(d.getFileName().toString());
-                            removed++;
-                        }
-                    }
-                }
-            }
+        for (Path d : DirStorage.interruptedClones(local.resolve("clones"))) {
+            LOG.info("removing leftover of an interrupted clone: {}", d);
+            deleteClone(d.getFileName().toString());
+            removed++;
         }
         return removed;
     }
