@@ -65,8 +65,7 @@ public class BenchCommand implements Runnable {
             IngotPaths paths = IngotPaths.fromEnvironment();
             ImageStore store = ImageStore.open(paths);
             var qemu = io.ingot.qemu.QemuInstallation.detect();
-            var accel = new io.ingot.qemu.AcceleratorProbe(qemu, io.ingot.qemu.AcceleratorProbe.cachedTestKernels(paths.cache()))
-                    .rememberIn(paths.state().resolve("accelerator.json")).auto();
+            var accel = io.ingot.qemu.AcceleratorProbe.forIngot(qemu, paths).auto();
             Map<String, Object> result = new io.ingot.bench.RamBenchmark(store, accel, line -> System.err.println("bench: " + line))
                     .run(template, count, concurrent);
             Path file = report(paths, "ram", result, json, io.ingot.bench.RamBenchmark.table(result));

@@ -59,9 +59,7 @@ public class DoctorCommand implements Callable<Integer> {
         }
         Accelerator accel = null;
         if (qemu != null) {
-            IngotPaths paths = IngotPaths.fromEnvironment();
-            List<Path> kernels = AcceleratorProbe.cachedTestKernels(paths.cache());
-            accel = new AcceleratorProbe(qemu, kernels).rememberIn(paths.state().resolve("accelerator.json")).auto();
+            accel = AcceleratorProbe.forIngot(qemu, IngotPaths.fromEnvironment()).auto();
         }
 
         ArrayNode tools = report.putArray("tools");

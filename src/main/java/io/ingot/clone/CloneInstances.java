@@ -43,8 +43,7 @@ public final class CloneInstances {
         }
         VmConfig vm = VmConfig.read(dir.resolve(VmConfig.FILE_NAME));
         QemuInstallation qemu = QemuInstallation.detect();
-        var accel = new AcceleratorProbe(qemu, AcceleratorProbe.cachedTestKernels(store.paths().cache()))
-                .rememberIn(store.paths().state().resolve("accelerator.json")).auto();
+        var accel = AcceleratorProbe.forIngot(qemu, store.paths()).auto();
         Path sockets = store.paths().state().resolve("qmp");
         Files.createDirectories(sockets);
         CloneRunner runner = new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")),

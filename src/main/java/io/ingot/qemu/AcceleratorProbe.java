@@ -59,6 +59,14 @@ public final class AcceleratorProbe {
         this.bound = bound;
     }
 
+    /**
+     * The probe ingot uses everywhere (builds, doctor, start, bench): it boots the cached test kernel and
+     * remembers its outcome in the private state, so only the first command after a host boot pays for it.
+     */
+    public static AcceleratorProbe forIngot(QemuInstallation qemu, io.ingot.util.IngotPaths paths) {
+        return new AcceleratorProbe(qemu, cachedTestKernels(paths.cache())).rememberIn(paths.state().resolve("accelerator.json"));
+    }
+
     /** The kernels of the project's cached tiny install media: {@code <cache>/media/tinyinstall-* /vmlinuz}. */
     public static List<Path> cachedTestKernels(Path cache) {
         return glob(cache.resolve("media"), "tinyinstall-*").stream().map(d -> d.resolve("vmlinuz")).filter(Files::isRegularFile).toList();

@@ -58,8 +58,7 @@ public final class PrepareStage implements Stage {
 
     private synchronized AcceleratorProbe probe(QemuInstallation qemu, BuildContext build) {
         if (probe == null) {
-            probe = new AcceleratorProbe(qemu, AcceleratorProbe.cachedTestKernels(build.paths().cache()))
-                    .rememberIn(build.paths().state().resolve("accelerator.json"));
+            probe = AcceleratorProbe.forIngot(qemu, build.paths());
         }
         return probe;
     }
