@@ -16,7 +16,7 @@ public final class BarChart {
     /** One group of bars, e.g. "spawn to SSH" with a value per series. */
     public record Group(String label, List<Double> values) { }
 
-    private static final Color[] SERIES = {new Color(0x9e, 0x9e, 0x9e), new Color(0x1f, 0x77, 0xb4), new Color(0xff, 0x7f, 0x0e)};
+    private static final Color[] SERIES = {new Color(0x9e, 0x9e, 0x9e), new Color(0x1f, 0x77, 0xb4), new Color(0xff, 0x7f, 0x0e), new Color(0x2c, 0xa0, 0x2c)};
 
     private BarChart() { }
 
@@ -33,11 +33,13 @@ public final class BarChart {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         g.drawString(title, 20, 24);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int x = 20;
         for (int s = 0; s < series.size(); s++) {
             g.setColor(SERIES[s % SERIES.length]);
-            g.fillRect(20 + s * 170, 36, 12, 12);
+            g.fillRect(x, 36, 12, 12);
             g.setColor(Color.BLACK);
-            g.drawString(series.get(s), 36 + s * 170, 47);
+            g.drawString(series.get(s), x + 16, 47);
+            x += 16 + g.getFontMetrics().stringWidth(series.get(s)) + 24; // legend entries as wide as their text
         }
         for (int p = 0; p < panels.size(); p++) drawPanel(g, panels.get(p), 20 + p * panelW, 70, panelW - 20, h - 110);
         g.dispose();

@@ -6,6 +6,7 @@ import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneRunner;
 import io.ingot.clone.IdentityRefresh;
 import io.ingot.clone.VmConfig;
+import io.ingot.clone.WarmPool;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.qemu.Accelerator;
@@ -33,6 +34,7 @@ import java.util.function.Consumer;
  */
 public final class RamBenchmark {
     private static final Duration SSH_TIMEOUT = Duration.ofMinutes(3);
+    private static final Duration POOL_SETTLE = Duration.ofMillis(300);
 
     private final ImageStore store;
     private final Accelerator accelerator;
@@ -52,6 +54,10 @@ public final class RamBenchmark {
                 store.paths().state().resolve("run"));
         KeyPair access = BuildKey.load(store.accessKey().privateKeyPath()).keyPair();
         Path sockets = Files.createTempDirectory("ingot-bench-");
+        Path runDir = store.paths().state().resolve("run");
+        // a pool of its own: the benchmark neither takes nor drains the processes a user keeps waiting
+        Path poolDir = store.paths().state().resolve("pool-bench-" + ProcessHandle.current().pid());
+        WarmPool pool = new WarmPool(poolDir, sockets);
         String prefix = "benchram-" + ProcessHandle.current().pid() + "-";
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("template", v.ref());
@@ -84,12 +90,33 @@ public final class RamBenchmark {
                     }
                 }
             }
+            List<Double> poolCont = new ArrayList<>(), poolSsh = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                progress.accept("memory clone from the warm pool " + (i + 1) + "/" + count);
+                VmConfig mem = clone(v, prefix + "pool-" + i, true, made);
+                pool.fill(runner, mem, 1, runDir);
+                Thread.sleep(POOL_SETTLE.toMillis()); // a pool process waits idle until a start claims it
+                long t0 = System.nanoTime();
+                WarmPool.Claimed claimed = pool.claim(mem, accelerator.name())
+                        .orElseThrow(() -> new IllegalStateException("the warm pool process just started is gone"));
+                try (CloneRunner.Running r = runner.resumeClaimed(mem, claimed, dirOf(mem))) {
+                    poolCont.add(r.resumedAfter().toNanos() / 1e6);
+                    try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                        IdentityRefresh.runOnRestore(ssh, r.vm(), line -> { });
+                    }
+                    try (SshCommunicator fresh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                        poolSsh.add(ms(t0));
+                    }
+                }
+            }
             Stats cold = Stats.of(coldSsh), cont = Stats.of(memCont), first = Stats.of(memFirstSsh), ssh = Stats.of(memSsh);
             result.put("coldBootToSsh", cold);
             result.put("memoryToCont", cont);
             result.put("memoryToFirstSsh", first);
             result.put("memoryToSshWithIdentity", ssh);
             result.put("sshRatio", cold.p50Ms() / ssh.p50Ms());
+            result.put("poolToCont", Stats.of(poolCont));
+            result.put("poolToSshWithIdentity", Stats.of(poolSsh));
 
             List<Map<String, Object>> pss = new ArrayList<>();
             for (int n : concurrency) {
@@ -105,6 +132,8 @@ public final class RamBenchmark {
             }
             result.put("pss", pss);
         } finally {
+            pool.drain(slot -> true);
+            Files.deleteIfExists(poolDir);
             for (String name : made) {
                 try {
                     store.clones().remove(name);
@@ -139,7 +168,7 @@ public final class RamBenchmark {
         }
     }
 
-    static long pssKiB(long pid) throws IOException {
+    public static long pssKiB(long pid) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "smaps_rollup"))) {
             if (line.startsWith("Pss:")) return Long.parseLong(line.replaceAll("\\D", ""));
         }
@@ -169,6 +198,8 @@ public final class RamBenchmark {
         row(t, "memory clone: cont returned", (Stats) r.get("memoryToCont"));
         row(t, "memory clone: first SSH answer", (Stats) r.get("memoryToFirstSsh"));
         row(t, "memory clone: SSH answer, identity refreshed", (Stats) r.get("memoryToSshWithIdentity"));
+        row(t, "from the warm pool (from claim): cont returned", (Stats) r.get("poolToCont"));
+        row(t, "from the warm pool: SSH answer, identity", (Stats) r.get("poolToSshWithIdentity"));
         t.append(String.format("cold boot / memory clone (to SSH with identity, p50): %.1fx%n", (Double) r.get("sshRatio")));
         t.append(String.format("%-8s %18s %18s %8s%n", "clones", "memory clones PSS", "cold clones PSS", "ratio"));
         for (Map<String, Object> p : (List<Map<String, Object>>) r.get("pss")) {
@@ -185,16 +216,17 @@ public final class RamBenchmark {
     @SuppressWarnings("unchecked")
     public static void plot(Map<String, Object> r, Path png) throws IOException {
         Stats cold = (Stats) r.get("coldBootToSsh"), cont = (Stats) r.get("memoryToCont"), ssh = (Stats) r.get("memoryToSshWithIdentity");
+        Stats pool = (Stats) r.get("poolToCont");
         List<BarChart.Group> times = List.of(
-                new BarChart.Group("p50", List.of(cold.p50Ms(), cont.p50Ms(), ssh.p50Ms())),
-                new BarChart.Group("p95", List.of(cold.p95Ms(), cont.p95Ms(), ssh.p95Ms())));
+                new BarChart.Group("p50", List.of(cold.p50Ms(), cont.p50Ms(), ssh.p50Ms(), pool.p50Ms())),
+                new BarChart.Group("p95", List.of(cold.p95Ms(), cont.p95Ms(), ssh.p95Ms(), pool.p95Ms())));
         List<BarChart.Group> pss = new ArrayList<>();
         for (Map<String, Object> p : (List<Map<String, Object>>) r.get("pss")) {
             pss.add(new BarChart.Group(p.get("clones") + " clones",
                     List.of((Double) p.get("coldClonesPssMiB"), (Double) p.get("memoryClonesPssMiB"))));
         }
         BarChart.write(png, "ingot bench ram: " + r.get("template") + " (" + r.get("accelerator") + ")",
-                List.of("cold boot", "memory clone: cont", "memory clone: SSH + identity"),
+                List.of("cold boot", "memory clone: cont", "memory clone: SSH + identity", "warm pool: cont"),
                 List.of(new BarChart.Panel("start", "ms", times), new BarChart.Panel("total PSS", "MiB", pss)));
     }
 }

@@ -4,6 +4,7 @@ import io.ingot.clone.CloneService;
 import io.ingot.clone.MacAddresses;
 import io.ingot.clone.ManagedAccessKey;
 import io.ingot.clone.SeedBuilder;
+import io.ingot.clone.WarmPool;
 import io.ingot.storage.QemuImg;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.StorageConfig;
@@ -34,7 +35,9 @@ public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, P
                 LOG.warn("cannot clean leftovers on storage '{}': {}", b.name(), e.getMessage());
             }
         }
-        TemplateVersions versions = new TemplateVersions(catalog, storages, config.keepVersions());
+        WarmPool pool = WarmPool.of(paths);
+        TemplateVersions versions = new TemplateVersions(catalog, storages, config.keepVersions(),
+                ref -> pool.drain(slot -> slot.template().equals(ref)));
         Publisher publisher = new Publisher(catalog, storages, qemuImg, versions, System.getenv(Publisher.PAUSE_ENV));
         ManagedAccessKey key = new ManagedAccessKey(paths.state());
         CloneService clones = new CloneService(catalog, storages, new SeedBuilder(), key, new MacAddresses(config.macPrefix()));

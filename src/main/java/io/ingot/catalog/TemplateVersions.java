@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /** Removing template versions (by hand or by retention) and rebuilding the catalog from the storages. */
@@ -22,11 +23,18 @@ public final class TemplateVersions {
     private final Catalog catalog;
     private final Storages storages;
     private final int keep;
+    private final Consumer<String> beforeFilesGo;
 
     public TemplateVersions(Catalog catalog, Storages storages, int keep) {
+        this(catalog, storages, keep, ref -> { });
+    }
+
+    /** {@code beforeFilesGo} gets NAME:VERSION before a version's files are deleted (the warm pool lets go of them). */
+    public TemplateVersions(Catalog catalog, Storages storages, int keep, Consumer<String> beforeFilesGo) {
         this.catalog = catalog;
         this.storages = storages;
         this.keep = keep;
+        this.beforeFilesGo = beforeFilesGo;
     }
 
     /**
@@ -36,6 +44,7 @@ public final class TemplateVersions {
      */
     public void remove(String name, int version, boolean force) throws IOException {
         TemplateVersion v = catalog.deleteVersion(name, version, force);
+        beforeFilesGo.accept(v.ref());
         for (String s : v.storages()) storages.get(s).deleteVersion(name, version);
     }
 

@@ -12,7 +12,7 @@ import java.io.PrintWriter;
         subcommands = {
                 BuildCommand.class, ValidateCommand.class, DoctorCommand.class,
                 TemplatesCommand.class, VersionsCommand.class, PromoteCommand.class,
-                CloneCommand.class, StartCommand.class, StopCommand.class, ClonesCommand.class,
+                CloneCommand.class, StartCommand.class, StopCommand.class, PoolCommand.class, ClonesCommand.class,
                 RmCommand.class, CatalogCommand.class, BenchCommand.class, ServeCommand.class, S3Command.class,
                 ScheduleCommand.class, PullCommand.class, SubmitCommand.class,
                 CommandLine.HelpCommand.class })

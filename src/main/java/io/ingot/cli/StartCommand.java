@@ -5,6 +5,7 @@ import io.ingot.catalog.ImageStore;
 import io.ingot.clone.CloneInstances;
 import io.ingot.clone.RunningClone;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -25,18 +26,28 @@ public class StartCommand implements Callable<Integer> {
     @Option(names = "--cold", description = "Boot a memory clone from its disk instead of resuming it from the RAM template.")
     boolean cold;
 
+    @Option(names = "--pool", paramLabel = "N", defaultValue = "0",
+            description = {"Memory clones: afterwards keep N QEMU processes waiting for this RAM template (the warm",
+                    "pool), so the next starts only load the device state. See: ingot pool."})
+    int pool;
+
     @Override
     public Integer call() throws Exception {
+        if (pool < 0) throw new UserError("--pool must be 0 or more, not " + pool);
+        if (pool > 0 && cold) throw new UserError("--pool is for resuming memory clones; it cannot go with --cold");
         ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
-        RunningClone r = new CloneInstances(store).start(name, cold);
+        CloneInstances instances = new CloneInstances(store);
+        RunningClone r = instances.start(name, cold, pool);
         if (json) {
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
         } else {
-            System.out.println((r.resumedMillis() != null ? "resumed " + name + " from its RAM template in " + r.resumedMillis() + " ms"
+            String from = "pool".equals(r.how()) ? " from the warm pool in " : " from its RAM template in ";
+            System.out.println((r.resumedMillis() != null ? "resumed " + name + from + r.resumedMillis() + " ms"
                     : "started " + name) + ": pid " + r.pid() + " (" + r.accelerator() + "), SSH on 127.0.0.1:" + r.sshPort());
             System.out.println("  ssh -i " + store.accessKey().privateKeyPath() + " -p " + r.sshPort()
                     + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1");
             System.out.println("  serial console: " + r.serialLog());
+            if (pool > 0) System.out.println("  warm pool: " + pool + " QEMU processes wait for the next memory clones of this template (ingot pool)");
         }
         return 0;
     }

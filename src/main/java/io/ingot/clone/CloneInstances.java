@@ -9,6 +9,8 @@ import io.ingot.qemu.QmpClient;
 import io.ingot.server.PortAllocator;
 import io.ingot.storage.CloneFiles;
 import io.ingot.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import java.util.Optional;
  * clone's QEMU outlives the CLI: it runs in its own session and is found again through {@code run.json}.
  */
 public final class CloneInstances {
+    private static final Logger LOG = LoggerFactory.getLogger(CloneInstances.class);
     private final ImageStore store;
 
     public CloneInstances(ImageStore store) { this.store = store; }
@@ -34,6 +37,15 @@ public final class CloneInstances {
      * identity (onRestore) before this returns, unless {@code cold}, which boots it from its disk.
      */
     public RunningClone start(String name, boolean cold) throws IOException {
+        return start(name, cold, 0);
+    }
+
+    /**
+     * As {@link #start(String, boolean)}; a memory clone takes a waiting process from the warm pool when
+     * one fits, and afterwards, with {@code poolSize > 0}, the pool is topped up to that many waiting
+     * processes for its RAM template.
+     */
+    public RunningClone start(String name, boolean cold, int poolSize) throws IOException {
         CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
         Path dir = cloneDir(clone);
         Optional<RunningClone> running = RunningClone.read(dir);
@@ -49,7 +61,25 @@ public final class CloneInstances {
         CloneRunner runner = new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")),
                 store.paths().state().resolve("run"));
         boolean resume = vm.isMemoryClone() && !cold;
-        CloneRunner.Running r = resume ? runner.resume(vm, dir, sockets, true) : runner.startDetached(vm, dir, sockets);
+        if (poolSize > 0 && !resume) throw new UserError("--pool is for memory clones resumed from a RAM template");
+        WarmPool pool = pool();
+        CloneRunner.Running r = null;
+        boolean pooled = false;
+        if (resume) {
+            Optional<WarmPool.Claimed> claimed = pool.claim(vm, accel.name());
+            if (claimed.isPresent()) {
+                try {
+                    r = runner.resumeClaimed(vm, claimed.get(), dir);
+                    pooled = true;
+                } catch (RuntimeException e) {
+                    // that process did not fit after all (it is stopped): resume the usual way
+                    LOG.warn("warm pool process {} could not resume {}: {}", claimed.get().slot().id(), name, e.getMessage());
+                }
+            }
+            if (r == null) r = runner.resume(vm, dir, sockets, true);
+        } else {
+            r = runner.startDetached(vm, dir, sockets);
+        }
         QemuProcess p = r.process();
         String hostKey = null;
         try {
@@ -63,11 +93,18 @@ public final class CloneInstances {
         }
         RunningClone record = new RunningClone(name, p.pid(), p.startTime().orElse(null), r.sshPort(),
                 p.command().qmpSocket().toString(), r.serialLog().toString(), accel.name(),
-                resume ? "resumed" : "booted", r.resumedAfter() == null ? null : r.resumedAfter().toMillis(), hostKey);
+                pooled ? "pool" : resume ? "resumed" : "booted", r.resumedAfter() == null ? null : r.resumedAfter().toMillis(), hostKey);
+        if (pooled) r.vm().write(dir.resolve(VmConfig.FILE_NAME)); // it runs with the pool process's vmgenid
         record.write(dir);
         p.detach();
         r.lease().close(); // QEMU itself now holds the port
+        if (poolSize > 0) pool.fill(runner, vm, poolSize, store.paths().state().resolve("run"));
         return record;
+    }
+
+    /** The warm pool of this image store: images/.ingot/pool. */
+    public WarmPool pool() {
+        return WarmPool.of(store.paths());
     }
 
     /** Stops a running clone: ACPI power-down first, then QMP quit, then signals to its PID. */

@@ -4,12 +4,14 @@ import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.QmpClient;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
 import io.ingot.qemu.DeviceState;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.UserError;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +38,10 @@ public final class CloneRunner {
         this.ports = ports;
         this.runDir = runDir;
     }
+
+    String acceleratorName() { return accelerator.name(); }
+
+    String qemuBinary() { return qemu.system().toString(); }
 
     /**
      * A running clone; closing it stops QEMU and releases the port. {@code resumedAfter}: for a memory
@@ -83,11 +89,90 @@ public final class CloneRunner {
     /**
      * Resumes a memory clone from its RAM template: the memory file mapped privately ({@code share=off},
      * read-only where QEMU has {@code rom=}), its own overlay on the capture overlay, {@code -incoming defer},
-     * then {@code x-ignore-shared}, the device state, {@code cont}; then its own NIC is hot-plugged with its
-     * MAC (the template's NIC was unplugged before capture). Refused when the RAM template was captured
-     * for another QEMU, machine, CPU, RAM size or device list, saying what differs.
+     * then {@code x-ignore-shared}, the device state, its own NIC hot-plugged with its MAC (the template's
+     * NIC was unplugged before capture), {@code cont}. Refused when the RAM template was captured for
+     * another QEMU, machine, CPU, RAM size or device list, saying what differs.
      */
     public Running resume(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
+        checkCompatible(vm);
+        ensureSeed(vm);
+        PortLease lease = ports.allocate();
+        try {
+            QemuCommand cmd = incoming("ingot-clone-" + vm.name(), vm)
+                    .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
+                    .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
+                    .vmgenid(UUID.fromString(vm.vmgenid()))
+                    .serialLog(logDir.resolve("serial.log"))
+                    .qmp(socketDir.resolve(vm.name() + ".qmp"))
+                    .pidFile(logDir.resolve("qemu.pid"))
+                    .build();
+            if (ownSession) cmd = inOwnSession(cmd);
+            long spawned = System.nanoTime();
+            QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT);
+            try {
+                DeviceState.load(process.qmp(), qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
+                plugNicAndContinue(process, vm, lease);
+                return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned));
+            } catch (RuntimeException e) {
+                process.stop(Duration.ofSeconds(2));
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Resumes a memory clone in a process claimed from the warm pool, which already maps the RAM template
+     * and waits for its device state: the clone's disk and seed are plugged in at the PCI slots the
+     * template had them in, then the state is loaded as in {@link #resume}. The clone takes the waiting
+     * process's vmgenid GUID, new like any other (a realized vmgenid cannot change it). Fails, stopping
+     * that process, when it does not fit; the caller then resumes the usual way.
+     */
+    public Running resumeClaimed(VmConfig vm, WarmPool.Claimed claimed, Path logDir) {
+        checkCompatible(vm);
+        if (!"virtio".equals(diskInterface(vm)) || !Files.isRegularFile(Path.of(vm.disk().path()))) {
+            claimed.release();
+            throw new IllegalStateException("a warm pool process takes only virtio disks in files");
+        }
+        ensureSeed(vm);
+        PortLease lease = ports.allocate();
+        QemuProcess process = null;
+        try {
+            process = claimed.adopt(qemu, runDir, START_TIMEOUT);
+            QmpClient qmp = process.qmp();
+            qmp.execute("blockdev-add", Map.of("driver", vm.disk().format(), "node-name", "disk0",
+                    "file", Map.of("driver", "file", "filename", vm.disk().path())));
+            qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "disk0", "id", "disk0", "addr", WarmPool.DISK_SLOT));
+            qmp.execute("blockdev-add", Map.of("driver", "raw", "node-name", "seed0", "read-only", true,
+                    "file", Map.of("driver", "file", "filename", vm.seed(), "read-only", true)));
+            qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "seed0", "id", "seed0", "addr", WarmPool.SEED_SLOT));
+            DeviceState.load(qmp, qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
+            plugNicAndContinue(process, vm, lease);
+            Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
+            Path serialLog = claimed.moveLogsTo(logDir);
+            return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter);
+        } catch (RuntimeException e) {
+            if (process != null) process.stop(Duration.ofSeconds(2));
+            claimed.release();
+            lease.close();
+            throw e;
+        }
+    }
+
+    /** QEMU for a memory clone, up to the drives: the RAM template's memory mapped privately, waiting for its state. */
+    QemuCommand.Builder incoming(String name, VmConfig vm) {
+        VmConfig.Machine m = vm.machine();
+        return qemu.command(name)
+                .machine(m.type()).accel(accelerator.name()).cpu(m.cpu()).smp(m.cpus())
+                .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", Path.of(vm.ram().memoryFile()), m.memoryMiB(),
+                        false, qemu.features().memoryBackendRom()))
+                .paused(true)
+                .incomingDefer(true);
+    }
+
+    private void checkCompatible(VmConfig vm) {
         VmConfig.Ram ram = vm.ram();
         VmConfig.Machine m = vm.machine();
         RamCompatibility wanted = new RamCompatibility(qemu.version().toString(), m.type(), m.cpu(), m.memoryMiB(),
@@ -97,43 +182,19 @@ public final class CloneRunner {
             throw new UserError("cannot resume " + vm.name() + " from the RAM template of " + vm.template()
                     + ": it was captured with " + String.join("; ", differences) + " (ingot start --cold boots it instead)");
         }
-        ensureSeed(vm);
-        PortLease lease = ports.allocate();
-        try {
-            QemuCommand cmd = qemu.command("ingot-clone-" + vm.name())
-                    .machine(m.type()).accel(accelerator.name()).cpu(m.cpu()).smp(m.cpus())
-                    .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", Path.of(ram.memoryFile()), m.memoryMiB(),
-                            false, qemu.features().memoryBackendRom()))
-                    .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
-                    .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
-                    .vmgenid(UUID.fromString(vm.vmgenid()))
-                    .serialLog(logDir.resolve("serial.log"))
-                    .qmp(socketDir.resolve(vm.name() + ".qmp"))
-                    .pidFile(logDir.resolve("qemu.pid"))
-                    .paused(true)
-                    .incomingDefer(true)
-                    .build();
-            if (ownSession) cmd = inOwnSession(cmd);
-            long spawned = System.nanoTime();
-            QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT);
-            try {
-                DeviceState.load(process.qmp(), qemu.features(), Path.of(ram.stateFile()), START_TIMEOUT);
-                process.qmp().cont();
-                Duration resumedAfter = Duration.ofNanos(System.nanoTime() - spawned);
-                VmConfig.NicConfig nic = vm.nics().get(0);
-                process.qmp().execute("netdev_add", Map.of("type", "user", "id", "net0",
-                        "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22"))));
-                process.qmp().execute("device_add", Map.of("driver", ram.nicModel() == null ? nic.model() : ram.nicModel(),
-                        "netdev", "net0", "id", "nic0", "mac", nic.mac()));
-                return new Running(vm, process, lease.port(), cmd.serialLog(), lease, resumedAfter);
-            } catch (RuntimeException e) {
-                process.stop(Duration.ofSeconds(2));
-                throw e;
-            }
-        } catch (RuntimeException e) {
-            lease.close();
-            throw e;
-        }
+    }
+
+    /**
+     * Plugs the clone's own NIC while the guest is still paused (its hot-plug event waits for it at cont,
+     * and QMP does not have to compete with a vCPU busy translating the guest's code afresh), then continues.
+     */
+    private void plugNicAndContinue(QemuProcess process, VmConfig vm, PortLease lease) {
+        VmConfig.NicConfig nic = vm.nics().get(0);
+        process.qmp().execute("netdev_add", Map.of("type", "user", "id", "net0",
+                "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22"))));
+        process.qmp().execute("device_add", Map.of("driver", vm.ram().nicModel() == null ? nic.model() : vm.ram().nicModel(),
+                "netdev", "net0", "id", "nic0", "mac", nic.mac()));
+        process.qmp().cont();
     }
 
     /** The seed ISO is made at start (see SeedBuilder): from the clone's seed files, when missing or stale. */
@@ -145,7 +206,7 @@ public final class CloneRunner {
         }
     }
 
-    private static QemuCommand inOwnSession(QemuCommand cmd) {
+    static QemuCommand inOwnSession(QemuCommand cmd) {
         List<String> argv = new ArrayList<>(List.of("setsid"));
         argv.addAll(cmd.argv());
         return new QemuCommand(cmd.name(), argv, cmd.qmpSocket(), cmd.serialLog(), cmd.pidFile());

@@ -96,6 +96,8 @@ public final class CloneService {
             Manifest m = v.manifest();
             String instanceId = UUID.randomUUID().toString();
             Path seed = seeds.write(files.dir(), instanceId, cloneName, keys);
+            // a memory clone is made to start fast: it pays for the ISO now rather than at every first start
+            if (kind == CloneKind.MEMORY) seeds.ensureIso(seed);
             VmConfig vm = new VmConfig(cloneName, v.ref(), kind.label(), storageName, Instant.now(),
                     new VmConfig.DiskRef(files.disk().toString(), files.format(),
                             backing),

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * A clone's NoCloud seed: a {@code cidata} ISO with meta-data and user-data, as cloud-init reads it.
  * Like Proxmox's cloud-init drive, the ISO is made when the clone starts ({@link #ensureIso}), not when
- * it is created: xorriso costs far more than the rest of a linked clone.
+ * it is created: xorriso costs far more than the rest of a linked clone. Memory clones, whose point is a
+ * fast start, make it when they are created.
  */
 public final class SeedBuilder {
 

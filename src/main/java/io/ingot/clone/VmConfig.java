@@ -34,6 +34,10 @@ public record VmConfig(String name, String template, String kind, String storage
                       String nicModel, List<String> onRestore) { }
 
     public boolean isMemoryClone() { return ram != null; }
+
+    public VmConfig withVmgenid(String guid) {
+        return new VmConfig(name, template, kind, storage, created, disk, seed, machine, nics, smbiosUuid, guid, instanceId, ram);
+    }
     public static final String FILE_NAME = "vm.json";
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);

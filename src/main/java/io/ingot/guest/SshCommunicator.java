@@ -16,6 +16,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -55,6 +57,17 @@ public final class SshCommunicator implements AutoCloseable {
      * only resent on TCP backoff (seconds); a fresh connection reaches a guest that just came up at once.
      */
     private static final Duration FIRST_HANDSHAKE = Duration.ofMillis(250);
+    /**
+     * Before each SSH attempt a bare TCP connection waits this long for the server's banner: it costs
+     * the guest nothing until the network is up, so during the first seconds it is repeated often (a
+     * memory clone's SSH is found within a few tens of milliseconds of its NIC getting an address);
+     * after that waits and pauses grow, so a long boot is not polled fifty times a second.
+     */
+    private static final Duration FIRST_BANNER_WAIT = Duration.ofMillis(150);
+    private static final Duration MAX_BANNER_WAIT = Duration.ofSeconds(3);
+    private static final Duration FIRST_BANNER_RETRY_DELAY = Duration.ofMillis(20);
+    private static final Duration MAX_BANNER_RETRY_DELAY = Duration.ofMillis(500);
+    private static final Duration FAST_POLLING = Duration.ofSeconds(3);
     private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
@@ -98,10 +111,18 @@ public final class SshCommunicator implements AutoCloseable {
             LocalTime lastAt = LocalTime.now();
             int attempts = 0;
             Duration delay = FIRST_RETRY_DELAY;
+            Duration bannerWait = FIRST_BANNER_WAIT;
+            Duration bannerDelay = FIRST_BANNER_RETRY_DELAY;
+            long slowDownAt = System.nanoTime() + FAST_POLLING.toNanos();
+            int sshAttempts = 0;
             while (true) {
                 attempts++;
+                boolean bannerSeen = false;
                 try {
-                    Duration handshake = min(FIRST_HANDSHAKE.multipliedBy(1L << Math.min(attempts - 1, 10)), MAX_HANDSHAKE);
+                    awaitBanner(host, port, min(bannerWait, remaining(deadline)));
+                    bannerSeen = true;
+                    sshAttempts++;
+                    Duration handshake = min(FIRST_HANDSHAKE.multipliedBy(1L << Math.min(sshAttempts - 1, 10)), MAX_HANDSHAKE);
                     ClientSession session = attempt(client, host, port, user, key, remaining(deadline), handshake);
                     ok = true;
                     return new SshCommunicator(client, session, target);
@@ -121,8 +142,16 @@ public final class SshCommunicator implements AutoCloseable {
                             + human(timeout) + ": " + lastProblem
                             + " (last at " + CLOCK.format(lastAt) + ", " + attempts + " attempts)", lastProblem);
                 }
-                sleep(delay);
-                delay = min(delay.multipliedBy(3).dividedBy(2), MAX_RETRY_DELAY);
+                if (bannerSeen) {
+                    sleep(delay);
+                    delay = min(delay.multipliedBy(3).dividedBy(2), MAX_RETRY_DELAY);
+                } else {
+                    sleep(bannerDelay);
+                    if (System.nanoTime() > slowDownAt) {
+                        bannerWait = min(bannerWait.multipliedBy(3).dividedBy(2), MAX_BANNER_WAIT);
+                        bannerDelay = min(bannerDelay.multipliedBy(3).dividedBy(2), MAX_BANNER_RETRY_DELAY);
+                    }
+                }
             }
         } finally {
             if (!ok) stopQuietly(client);
@@ -332,6 +361,27 @@ public final class SshCommunicator implements AutoCloseable {
         AttemptFailed(String problem) {
             super(problem, null, false, false);
             this.problem = problem;
+        }
+    }
+
+    /**
+     * Returns once a bare TCP connection to host:port receives the first bytes of an SSH banner within
+     * {@code wait}. QEMU's user network accepts a forwarded connection before the guest can take it, and
+     * a SYN it sent into a guest without an address is only resent a second or more later: a new
+     * connection is the quicker way to find out.
+     */
+    private static void awaitBanner(String host, int port, Duration wait) throws AttemptFailed {
+        long waitMs = Math.max(wait.toMillis(), 1);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), (int) Math.min(waitMs, MAX_TCP_CONNECT.toMillis()));
+            socket.setSoTimeout((int) waitMs);
+            byte[] prefix = new byte[4];
+            int n = socket.getInputStream().readNBytes(prefix, 0, prefix.length);
+            if (n == 0) throw new AttemptFailed(CLOSED_BEFORE_BANNER);
+        } catch (SocketTimeoutException e) {
+            throw new AttemptFailed("TCP connection accepted, but no SSH banner arrived within " + human(Duration.ofMillis(waitMs)));
+        } catch (IOException e) {
+            throw new AttemptFailed(isReset(String.valueOf(e.getMessage())) ? CLOSED_BEFORE_BANNER : connectProblem(e));
         }
     }
 

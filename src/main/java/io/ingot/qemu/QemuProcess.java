@@ -19,24 +19,28 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A QEMU running as an ordinary child process (never {@code -daemonize}: exec: migration fails under it),
- * with its QMP connection. Each one is recorded under the run directory while it lives, and a JVM shutdown
- * hook kills it if ingot is interrupted. {@link #close()} stops it.
+ * with its QMP connection, or one {@link #adopt adopted} from the warm pool. Each one is recorded under
+ * the run directory while it lives, and a JVM shutdown hook kills it if ingot is interrupted.
+ * {@link #close()} stops it.
  */
 public final class QemuProcess implements AutoCloseable {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final QemuCommand command;
-    private final Process process;
+    private final ProcessHandle handle;
+    /** Null for an adopted process: it is not this JVM's child, so it has no exit code for us. */
+    private final Process child;
     private final Path log;
     private final Path record;
     private final Thread shutdownHook;
     private QmpClient qmp;
     private boolean stopped;
 
-    private QemuProcess(QemuCommand command, Process process, Path log, Path record) {
+    private QemuProcess(QemuCommand command, ProcessHandle handle, Process child, Path log, Path record) {
         this.command = command;
-        this.process = process;
+        this.handle = handle;
+        this.child = child;
         this.log = log;
         this.record = record;
         this.shutdownHook = new Thread(this::killOnExit, "qemu-kill-" + command.name());
@@ -62,28 +66,46 @@ public final class QemuProcess implements AutoCloseable {
             Path log = logDir.resolve("qemu-" + safe(command.name()) + ".log");
             Process p = new ProcessBuilder(command.argv()).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            qp = new QemuProcess(command, p, log, runDir.resolve(safe(command.name()) + ".json"));
+            qp = new QemuProcess(command, p.toHandle(), p, log, runDir.resolve(safe(command.name()) + ".json"));
         } catch (IOException e) {
             throw new QemuException("cannot start " + command.argv().get(0) + ": " + e.getMessage(), e);
         }
+        return qp.watch(startTimeout);
+    }
+
+    /** Records the process, kills it on JVM exit, connects QMP; stops it if any of that fails. */
+    private QemuProcess watch(Duration timeout) {
         try {
-            Runtime.getRuntime().addShutdownHook(qp.shutdownHook);
-            qp.writeRecord();
-            qp.qmp = qp.connectQmp(startTimeout);
-            return qp;
+            Runtime.getRuntime().addShutdownHook(shutdownHook);
+            writeRecord();
+            qmp = connectQmp(timeout);
+            return this;
         } catch (RuntimeException | IOException e) {
-            qp.stop(Duration.ofSeconds(1));
+            stop(Duration.ofSeconds(1));
             if (e instanceof QemuException qe) throw qe;
-            throw new QemuException("QEMU " + command.name() + ": " + e.getMessage() + qp.tailForError(), e);
+            throw new QemuException("QEMU " + command.name() + ": " + e.getMessage() + tailForError(), e);
         }
+    }
+
+    /**
+     * Takes charge of a QEMU that another ingot process spawned and detached (a warm pool's waiting
+     * process): recorded in {@code runDir} and killed on JVM exit like a child, until {@link #detach()}.
+     */
+    public static QemuProcess adopt(ProcessHandle handle, QemuCommand command, Path log, Path runDir, Duration timeout) {
+        try {
+            Files.createDirectories(runDir);
+        } catch (IOException e) {
+            throw new QemuException("cannot create the QEMU run registry " + runDir + ": " + e.getMessage(), e);
+        }
+        return new QemuProcess(command, handle, null, log, runDir.resolve(safe(command.name()) + ".json")).watch(timeout);
     }
 
     private QmpClient connectQmp(Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         IOException last = null;
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new QemuException("QEMU " + command.name() + " exited with code " + process.exitValue()
+            if (!handle.isAlive()) {
+                throw new QemuException("QEMU " + command.name() + " exited" + exitCode().map(c -> " with code " + c).orElse("")
                         + " while starting" + tailForError());
             }
             if (Files.exists(command.qmpSocket())) {
@@ -100,7 +122,7 @@ public final class QemuProcess implements AutoCloseable {
     }
 
     public long pid() {
-        return process.pid();
+        return handle.pid();
     }
 
     public QmpClient qmp() {
@@ -117,18 +139,19 @@ public final class QemuProcess implements AutoCloseable {
     }
 
     public boolean isAlive() {
-        return process.isAlive();
+        return handle.isAlive();
     }
 
-    /** Exit code once QEMU has exited. */
+    /** Exit code once QEMU has exited (unknown for an adopted process). */
     public Optional<Integer> exitCode() {
-        return process.isAlive() ? Optional.empty() : Optional.of(process.exitValue());
+        return child == null || child.isAlive() ? Optional.empty() : Optional.of(child.exitValue());
     }
 
     /** Waits for QEMU to exit on its own (guest powered off, {@code -no-reboot} reboot); true if it did. */
     public boolean waitForExit(Duration timeout) {
+        if (child == null) return waitGone(handle, timeout);
         try {
-            return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return child.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -148,7 +171,7 @@ public final class QemuProcess implements AutoCloseable {
         if (stopped) return;
         stopped = true;
         try {
-            if (process.isAlive() && qmp != null && qmp.isConnected()) {
+            if (handle.isAlive() && qmp != null && qmp.isConnected()) {
                 try {
                     qmp.quit();
                 } catch (QemuException ignored) {
@@ -156,12 +179,12 @@ public final class QemuProcess implements AutoCloseable {
                 }
                 waitForExit(grace);
             }
-            if (process.isAlive()) {
-                process.destroy();
+            if (handle.isAlive()) {
+                handle.destroy();
                 waitForExit(grace);
             }
-            if (process.isAlive()) {
-                process.destroyForcibly();
+            if (handle.isAlive()) {
+                handle.destroyForcibly();
                 waitForExit(Duration.ofSeconds(10));
             }
         } finally {
@@ -198,25 +221,21 @@ public final class QemuProcess implements AutoCloseable {
 
     /** The start time of this QEMU process (ISO instant), to recognise its PID later. */
     public Optional<String> startTime() {
-        return startOf(process.toHandle());
+        return startOf(handle);
     }
 
     /** Ctrl-C or JVM exit: no time for QMP; signal the child and forget it. */
     private void killOnExit() {
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(2, TimeUnit.SECONDS)) process.destroyForcibly();
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-            }
+        if (handle.isAlive()) {
+            handle.destroy();
+            if (!waitGone(handle, Duration.ofSeconds(2))) handle.destroyForcibly();
         }
         deleteQuietly(record);
     }
 
     private void writeRecord() throws IOException {
         ProcessHandle self = ProcessHandle.current();
-        RunRecord r = new RunRecord(command.name(), process.pid(), startOf(process.toHandle()).orElse(null),
+        RunRecord r = new RunRecord(command.name(), handle.pid(), startOf(handle).orElse(null),
                 command.argv().get(0), self.pid(), startOf(self).orElse(null));
         Path tmp = record.resolveSibling(record.getFileName() + ".tmp");
         JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), r);

@@ -8,6 +8,7 @@ import io.ingot.clone.CloneInstances;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.RunningClone;
 import io.ingot.clone.VmConfig;
+import io.ingot.clone.WarmPool;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.template.Manifest;
@@ -79,6 +80,53 @@ class RamTemplateIT {
     }
 
     @Test
+    void aStartWithAWarmPoolLeavesAProcessWaitingThatTheNextMemoryCloneResumesIn() throws Exception {
+        TestImages.tinyLinux();
+        ImageStore store = TestImages.store();
+        var first = store.clones().clone("tiny-linux", "pool-a", CloneOptions.memoryClone(List.of()));
+        var second = store.clones().clone("tiny-linux", "pool-b", CloneOptions.memoryClone(List.of()));
+        CloneInstances instances = new CloneInstances(store);
+        WarmPool pool = instances.pool();
+        BuildKey access = BuildKey.load(store.accessKey().privateKeyPath());
+        long waitingPid = -1;
+        try {
+            RunningClone ra = instances.start("pool-a", false, 1);
+            List<WarmPool.Slot> waiting = pool.waiting(first.vm(), ra.accelerator());
+            assertEquals(1, waiting.size(), "--pool 1 leaves one process waiting for this RAM template");
+            waitingPid = waiting.get(0).pid();
+            assertTrue(poolListing().contains(String.valueOf(waitingPid)), "ingot pool lists the waiting process");
+
+            RunningClone rb = instances.start("pool-b");
+            assertEquals("pool", rb.how(), "the next memory clone takes the waiting process");
+            assertEquals(waitingPid, rb.pid());
+            assertEquals(List.of(), pool.waiting(second.vm(), rb.accelerator()), "without --pool nothing is refilled");
+            VmConfig vmb = VmConfig.read(second.vmConfigFile());
+            assertNotEquals(second.vm().vmgenid(), vmb.vmgenid(), "vm.json records the vmgenid the clone runs with");
+            try (var qmp = io.ingot.qemu.QmpClient.connect(Path.of(rb.qmpSocket()))) {
+                assertEquals(vmb.vmgenid(), qmp.execute("query-vm-generation-id").path("guid").asText());
+            }
+            long diskBefore = java.nio.file.Files.size(Path.of(vmb.disk().path()));
+            try (SshCommunicator sb = ssh(rb, access)) {
+                assertEquals("pool-b", sb.run("hostname").strip());
+                assertEquals(second.vm().nics().get(0).mac(), sb.run("cat /sys/class/net/eth0/address").strip());
+                assertEquals(rb.hostKey(), sb.hostKeyFingerprint());
+                sb.run("dd if=/dev/urandom of=/root/written bs=1M count=4 2>/dev/null && sync");
+            }
+            assertTrue(java.nio.file.Files.size(Path.of(vmb.disk().path())) >= diskBefore + (4L << 20),
+                    "what the pooled clone writes lands in its own overlay");
+        } finally {
+            instances.stop("pool-a", Duration.ofSeconds(10));
+            instances.stop("pool-b", Duration.ofSeconds(10));
+            pool.drain(slot -> true);
+            store.clones().remove("pool-a");
+            store.clones().remove("pool-b");
+        }
+        assertEquals(List.of(), pool.list());
+        assertTrue(waitingPid < 0 || ProcessHandle.of(waitingPid).map(h -> !h.isAlive()).orElse(true), "no pool process is left");
+        assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-pool-"));
+    }
+
+    @Test
     void aStartWithAnotherRamSizeIsRefusedNamingTheDifference() throws Exception {
         TestImages.tinyLinux();
         ImageStore store = TestImages.store();
@@ -100,11 +148,20 @@ class RamTemplateIT {
     }
 
     private static String templatesListing() {
+        return cli("templates");
+    }
+
+    private static String poolListing() {
+        return cli("pool");
+    }
+
+    /** What {@code ingot ARGS} prints against the test images. */
+    private static String cli(String... args) {
         String saved = System.getProperty("ingot.images");
         System.setProperty("ingot.images", TestImages.paths().images().toString());
         try {
             StringWriter out = new StringWriter();
-            assertEquals(0, Main.run(new String[]{"templates"}, new PrintWriter(out), new PrintWriter(new StringWriter())));
+            assertEquals(0, Main.run(args, new PrintWriter(out), new PrintWriter(new StringWriter())));
             return out.toString();
         } finally {
             if (saved == null) System.clearProperty("ingot.images"); else System.setProperty("ingot.images", saved);

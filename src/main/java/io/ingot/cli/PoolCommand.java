@@ -1,0 +1,74 @@
+package io.ingot.cli;
+
+import io.ingot.bench.RamBenchmark;
+import io.ingot.clone.WarmPool;
+import io.ingot.util.IngotPaths;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "pool", mixinStandardHelpOptions = true,
+        description = {"The warm pool: QEMU processes waiting (-incoming defer) for a RAM template, so that a memory",
+                "clone's start only loads its device state. 'ingot start NAME --pool N' fills it; without a",
+                "subcommand this lists the waiting processes."},
+        subcommands = PoolCommand.Drain.class)
+public class PoolCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        var out = spec.commandLine().getOut();
+        List<WarmPool.Slot> slots = pool().list();
+        if (slots.isEmpty()) {
+            out.println("no QEMU processes wait in the warm pool (fill it with: ingot start NAME --pool N)");
+            return 0;
+        }
+        out.printf("%-9s %-20s %-8s %-5s %8s %9s%n", "ID", "TEMPLATE", "PID", "ACCEL", "WAITING", "PSS");
+        for (WarmPool.Slot s : slots) {
+            out.printf("%-9s %-20s %-8d %-5s %8s %6.1f MiB%n", s.id(), s.template(), s.pid(), s.accelerator(),
+                    age(s.created()), pss(s.pid()) / 1024.0);
+        }
+        out.flush();
+        return 0;
+    }
+
+    @Command(name = "drain", mixinStandardHelpOptions = true,
+            description = "Stop the waiting processes (all, or those of one template: NAME or NAME:VERSION).")
+    static class Drain implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Parameters(paramLabel = "TEMPLATE", arity = "0..1", description = "Only this template's processes.")
+        String template;
+
+        @Override
+        public Integer call() {
+            int n = pool().drain(s -> template == null || s.template().equals(template) || s.template().startsWith(template + ":"));
+            spec.commandLine().getOut().println("stopped " + n + " waiting QEMU process" + (n == 1 ? "" : "es"));
+            return 0;
+        }
+    }
+
+    private static WarmPool pool() {
+        return WarmPool.of(IngotPaths.fromEnvironment());
+    }
+
+    private static String age(Instant created) {
+        long s = Duration.between(created, Instant.now()).toSeconds();
+        return s < 120 ? s + "s" : s < 7200 ? s / 60 + "m" : s / 3600 + "h";
+    }
+
+    private static long pss(long pid) {
+        try {
+            return RamBenchmark.pssKiB(pid);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}

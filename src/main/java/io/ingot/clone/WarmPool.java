@@ -1,0 +1,270 @@
+package io.ingot.clone;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ingot.qemu.QemuCommand;
+import io.ingot.qemu.QemuInstallation;
+import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.QmpClient;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * The warm pool of memory clones ({@code ingot start NAME --pool N}): QEMU processes spawned ahead of
+ * time for one RAM template, already mapping its memory file and waiting with {@code -incoming defer}.
+ * A memory clone that claims one only plugs in its disk and seed, loads the device state and continues.
+ * Each waiting process is a directory {@code images/.ingot/pool/ID/} holding {@code slot.json}; a claim
+ * renames that directory first, so two starts can never take the same process.
+ */
+public final class WarmPool {
+    /** The PCI slots {@code -drive if=virtio} gives a memory clone's disk and seed (QEMU runs with -nodefaults). */
+    static final String DISK_SLOT = "0x2";
+    static final String SEED_SLOT = "0x3";
+    private static final String SLOT_FILE = "slot.json";
+    private static final String CLAIMED = ".claimed";
+    private static final Duration STOP_GRACE = Duration.ofSeconds(3);
+    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
+
+    /**
+     * One waiting process and what it can resume: the memory file, the RAM template's compatibility key
+     * and the accelerator it was started with.
+     */
+    public record Slot(String id, String template, String memoryFile, String compatibility, String accelerator,
+                       long pid, String start, String qemu, String qmpSocket, String vmgenid, Instant created) {
+        /** The live QEMU of this slot, if the PID still belongs to it. */
+        public Optional<ProcessHandle> process() {
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false));
+        }
+
+        boolean fits(VmConfig vm, String accel) {
+            return memoryFile.equals(vm.ram().memoryFile()) && compatibility.equals(vm.ram().compatibility().key())
+                    && accelerator.equals(accel);
+        }
+    }
+
+    /** A process taken out of the pool: its directory has been renamed, nobody else will claim it. */
+    public static final class Claimed {
+        private final Slot slot;
+        private final Path dir;
+        private final long claimedAt;
+
+        private Claimed(Slot slot, Path dir, long claimedAt) {
+            this.slot = slot;
+            this.dir = dir;
+            this.claimedAt = claimedAt;
+        }
+
+        public Slot slot() { return slot; }
+
+        /** {@link System#nanoTime()} when the claim began: a pooled clone's start is timed from here. */
+        public long claimedAt() { return claimedAt; }
+
+        /** Takes charge of the waiting QEMU: QMP connected, killed if this JVM dies before detaching it. */
+        QemuProcess adopt(QemuInstallation qemu, Path runDir, Duration timeout) {
+            ProcessHandle h = slot.process().orElseThrow(() -> new IllegalStateException("warm pool process " + slot.id() + " is gone"));
+            QemuCommand cmd = new QemuCommand("ingot-pool-" + slot.id(), List.of(slot.qemu()), Path.of(slot.qmpSocket()),
+                    dir.resolve("serial.log"), dir.resolve("qemu.pid"));
+            return QemuProcess.adopt(h, cmd, dir.resolve("qemu-ingot-pool-" + slot.id() + ".log"), runDir, timeout);
+        }
+
+        /** Moves the process's serial console and QEMU log into the clone's directory (QEMU keeps writing to them). */
+        Path moveLogsTo(Path logDir) {
+            try {
+                Path serial = logDir.resolve("serial.log");
+                Files.move(dir.resolve("serial.log"), serial, StandardCopyOption.REPLACE_EXISTING);
+                Path log = dir.resolve("qemu-ingot-pool-" + slot.id() + ".log");
+                if (Files.exists(log)) Files.move(log, logDir.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                deleteTree(dir);
+                return serial;
+            } catch (IOException e) {
+                return dir.resolve("serial.log"); // still readable where it is
+            }
+        }
+
+        /** Forgets the claimed directory (its process has been stopped by the caller). */
+        void release() {
+            deleteTree(dir);
+        }
+    }
+
+    private final Path dir;
+    private final Path sockets;
+
+    /** The pool of an image store: images/.ingot/pool, QMP sockets beside the clones' in images/.ingot/qmp. */
+    public static WarmPool of(io.ingot.util.IngotPaths paths) {
+        return new WarmPool(paths.state().resolve("pool"), paths.state().resolve("qmp"));
+    }
+
+    /** {@code dir}: the pool's directory (images/.ingot/pool); {@code sockets}: where QMP sockets go (short paths). */
+    public WarmPool(Path dir, Path sockets) {
+        this.dir = dir;
+        this.sockets = sockets;
+    }
+
+    /** The waiting processes, oldest first; slots whose process is gone are removed on the way. */
+    public List<Slot> list() {
+        List<Slot> slots = new ArrayList<>();
+        if (!Files.isDirectory(dir)) return slots;
+        try (Stream<Path> dirs = Files.list(dir)) {
+            for (Path d : dirs.toList()) {
+                String name = d.getFileName().toString();
+                Optional<Slot> slot = read(d);
+                if (name.endsWith(CLAIMED)) {
+                    // a claim in progress, or one whose claimer died: only the latter is ours to clear
+                    if (slot.isEmpty() || slot.get().process().isEmpty()) deleteTree(d);
+                    continue;
+                }
+                if (slot.isPresent() && slot.get().process().isPresent()) {
+                    slots.add(slot.get());
+                } else if (slot.isPresent() || olderThan(d, Duration.ofMinutes(1))) {
+                    // dead process, or a slot whose filler died before writing slot.json
+                    slot.ifPresent(s -> deleteQuietly(Path.of(s.qmpSocket())));
+                    deleteTree(d);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the warm pool " + dir + ": " + e.getMessage(), e);
+        }
+        slots.sort(Comparator.comparing(Slot::created));
+        return slots;
+    }
+
+    /** The waiting processes that can resume {@code vm}. */
+    public List<Slot> waiting(VmConfig vm, String accelerator) {
+        return list().stream().filter(s -> s.fits(vm, accelerator)).toList();
+    }
+
+    /** Takes a waiting process that can resume {@code vm}, if there is one. */
+    public Optional<Claimed> claim(VmConfig vm, String accelerator) {
+        long t0 = System.nanoTime();
+        for (Slot s : waiting(vm, accelerator)) {
+            Path claimed = dir.resolve(s.id() + CLAIMED);
+            try {
+                Files.move(dir.resolve(s.id()), claimed, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                continue; // another start took it first
+            }
+            return Optional.of(new Claimed(s, claimed, t0));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Spawns waiting processes for {@code vm}'s RAM template until {@code size} wait; each runs in a session
+     * of its own and outlives this JVM. Returns how many were started.
+     */
+    public int fill(CloneRunner runner, VmConfig vm, int size, Path runDir) throws IOException {
+        int started = 0;
+        for (int n = waiting(vm, runner.acceleratorName()).size(); n < size; n++) {
+            String id = UUID.randomUUID().toString().substring(0, 8);
+            Path slotDir = dir.resolve(id);
+            Files.createDirectories(slotDir);
+            Files.createDirectories(sockets);
+            UUID vmgenid = UUID.randomUUID();
+            QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming("ingot-pool-" + id, vm)
+                    .vmgenid(vmgenid)
+                    .serialLog(slotDir.resolve("serial.log"))
+                    .qmp(sockets.resolve("pool-" + id + ".qmp"))
+                    .pidFile(slotDir.resolve("qemu.pid"))
+                    .build());
+            QemuProcess p = QemuProcess.start(cmd, slotDir, runDir, Duration.ofSeconds(30));
+            try {
+                Slot slot = new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
+                        runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
+                        cmd.qmpSocket().toString(), vmgenid.toString(), Instant.now());
+                Path tmp = slotDir.resolve(SLOT_FILE + ".tmp");
+                JSON.writeValue(tmp.toFile(), slot);
+                Files.move(tmp, slotDir.resolve(SLOT_FILE), StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                p.stop(Duration.ofSeconds(2));
+                deleteTree(slotDir);
+                throw e;
+            }
+            p.detach();
+            started++;
+        }
+        return started;
+    }
+
+    /** Stops the waiting processes that {@code which} selects (by PID, after QMP quit); returns how many. */
+    public int drain(Predicate<Slot> which) {
+        int stopped = 0;
+        for (Slot s : list()) {
+            if (!which.test(s)) continue;
+            Path claimed = dir.resolve(s.id() + CLAIMED);
+            try {
+                Files.move(dir.resolve(s.id()), claimed, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                continue; // claimed meanwhile: it is a clone now
+            }
+            s.process().ifPresent(h -> {
+                boolean quit = false;
+                try (QmpClient qmp = QmpClient.connect(Path.of(s.qmpSocket()))) {
+                    qmp.quit();
+                    quit = true;
+                } catch (IOException | RuntimeException e) {
+                    // no QMP: the signal below
+                }
+                if (!quit || !QemuProcess.waitGone(h, STOP_GRACE)) {
+                    h.destroy();
+                    if (!QemuProcess.waitGone(h, STOP_GRACE)) h.destroyForcibly();
+                }
+                QemuProcess.waitGone(h, STOP_GRACE);
+            });
+            deleteQuietly(Path.of(s.qmpSocket()));
+            deleteTree(claimed);
+            stopped++;
+        }
+        return stopped;
+    }
+
+    private static Optional<Slot> read(Path slotDir) {
+        Path f = slotDir.resolve(SLOT_FILE);
+        try {
+            return Files.exists(f) ? Optional.of(JSON.readValue(f.toFile(), Slot.class)) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean olderThan(Path p, Duration age) {
+        try {
+            return Files.getLastModifiedTime(p).toInstant().isBefore(Instant.now().minus(age));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    private static void deleteTree(Path d) {
+        if (!Files.exists(d)) return;
+        try (Stream<Path> files = Files.walk(d)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) deleteQuietly(p);
+        } catch (IOException ignored) {
+            // best effort: list() clears what is left
+        }
+    }
+}
