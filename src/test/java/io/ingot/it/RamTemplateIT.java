@@ -111,6 +111,13 @@ class RamTemplateIT {
                 assertEquals(second.vm().nics().get(0).mac(), sb.run("cat /sys/class/net/eth0/address").strip());
                 assertEquals(rb.hostKey(), sb.hostKeyFingerprint());
                 sb.run("dd if=/dev/urandom of=/root/written bs=1M count=4 2>/dev/null && sync");
+                // the NIC took the template's lease at once; DHCP confirms it later without cutting the network
+                sb.run("n=0; until [ -s /run/udhcpc.eth0.pid ] && kill -0 $(cat /run/udhcpc.eth0.pid); do"
+                        + " [ $n -lt 100 ] || exit 1; n=$((n+1)); usleep 100000; done; sleep 1");
+                assertEquals("1", sb.run("ip -4 -o addr show dev eth0 | grep -c ' inet '").strip());
+            }
+            try (SshCommunicator again = ssh(rb, access)) {
+                assertEquals("pool-b", again.run("hostname").strip(), "a new connection after DHCP ran");
             }
             assertTrue(java.nio.file.Files.size(Path.of(vmb.disk().path())) >= diskBefore + (4L << 20),
                     "what the pooled clone writes lands in its own overlay");
