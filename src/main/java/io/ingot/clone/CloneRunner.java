@@ -131,15 +131,15 @@ public final class CloneRunner {
      * that process, when it does not fit; the caller then resumes the usual way.
      */
     public Running resumeClaimed(VmConfig vm, WarmPool.Claimed claimed, Path logDir) {
-        checkCompatible(vm);
-        if (!"virtio".equals(diskInterface(vm)) || !Files.isRegularFile(Path.of(vm.disk().path()))) {
-            claimed.release();
-            throw new IllegalStateException("a warm pool process takes only virtio disks in files");
-        }
-        ensureSeed(vm);
-        PortLease lease = ports.allocate();
+        PortLease lease = null;
         QemuProcess process = null;
         try {
+            checkCompatible(vm);
+            if (!"virtio".equals(diskInterface(vm)) || !Files.isRegularFile(Path.of(vm.disk().path()))) {
+                throw new IllegalStateException("a warm pool process takes only virtio disks in files");
+            }
+            ensureSeed(vm);
+            lease = ports.allocate();
             process = claimed.adopt(qemu, runDir, START_TIMEOUT);
             QmpClient qmp = process.qmp();
             qmp.execute("blockdev-add", Map.of("driver", vm.disk().format(), "node-name", "disk0",
@@ -154,9 +154,13 @@ public final class CloneRunner {
             Path serialLog = claimed.moveLogsTo(logDir);
             return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter);
         } catch (RuntimeException e) {
-            if (process != null) process.stop(Duration.ofSeconds(2));
-            claimed.release();
-            lease.close();
+            if (process != null) {
+                process.stop(Duration.ofSeconds(2));
+                claimed.release();
+            } else {
+                claimed.discard();
+            }
+            if (lease != null) lease.close();
             throw e;
         }
     }

@@ -101,6 +101,12 @@ public final class WarmPool {
         void release() {
             deleteTree(dir);
         }
+
+        /** Stops the claimed process by its PID (it was never adopted) and forgets it. */
+        void discard() {
+            stopWaiting(slot);
+            deleteTree(dir);
+        }
     }
 
     private final Path dir;
@@ -213,25 +219,30 @@ public final class WarmPool {
             } catch (IOException e) {
                 continue; // claimed meanwhile: it is a clone now
             }
-            s.process().ifPresent(h -> {
-                boolean quit = false;
-                try (QmpClient qmp = QmpClient.connect(Path.of(s.qmpSocket()))) {
-                    qmp.quit();
-                    quit = true;
-                } catch (IOException | RuntimeException e) {
-                    // no QMP: the signal below
-                }
-                if (!quit || !QemuProcess.waitGone(h, STOP_GRACE)) {
-                    h.destroy();
-                    if (!QemuProcess.waitGone(h, STOP_GRACE)) h.destroyForcibly();
-                }
-                QemuProcess.waitGone(h, STOP_GRACE);
-            });
-            deleteQuietly(Path.of(s.qmpSocket()));
+            stopWaiting(s);
             deleteTree(claimed);
             stopped++;
         }
         return stopped;
+    }
+
+    /** QMP quit, then signals to the slot's PID (only while it is still the same process). */
+    private static void stopWaiting(Slot s) {
+        s.process().ifPresent(h -> {
+            boolean quit = false;
+            try (QmpClient qmp = QmpClient.connect(Path.of(s.qmpSocket()))) {
+                qmp.quit();
+                quit = true;
+            } catch (IOException | RuntimeException e) {
+                // no QMP: the signal below
+            }
+            if (!quit || !QemuProcess.waitGone(h, STOP_GRACE)) {
+                h.destroy();
+                if (!QemuProcess.waitGone(h, STOP_GRACE)) h.destroyForcibly();
+            }
+            QemuProcess.waitGone(h, STOP_GRACE);
+        });
+        deleteQuietly(Path.of(s.qmpSocket()));
     }
 
     private static Optional<Slot> read(Path slotDir) {

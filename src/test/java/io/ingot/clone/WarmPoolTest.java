@@ -65,6 +65,19 @@ class WarmPoolTest {
     }
 
     @Test
+    void aClaimedProcessThatCannotServeIsStoppedNotLeft() throws Exception {
+        WarmPool pool = pool();
+        Process p = standIn();
+        slot("e1", p.toHandle(), "/t/1/ram/memory", "tcg");
+        WarmPool.Claimed claimed = pool.claim(memoryClone("/t/1/ram/memory"), "tcg").orElseThrow();
+        claimed.discard();
+        assertTrue(p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS), "the claimed process ended");
+        try (var left = Files.list(tmp.resolve("pool"))) {
+            assertEquals(List.of(), left.toList());
+        }
+    }
+
+    @Test
     void drainStopsTheWaitingProcessesItSelects() throws Exception {
         WarmPool pool = pool();
         Process keep = standIn(), stop = standIn();
