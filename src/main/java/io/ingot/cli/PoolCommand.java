@@ -1,10 +1,14 @@
 package io.ingot.cli;
 
 import io.ingot.bench.RamBenchmark;
+import io.ingot.catalog.ImageStore;
+import io.ingot.clone.CloneInstances;
 import io.ingot.clone.WarmPool;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -18,7 +22,7 @@ import java.util.concurrent.Callable;
         description = {"The warm pool: QEMU processes waiting (-incoming defer) for a RAM template, so that a memory",
                 "clone's start only loads its device state. 'ingot start NAME --pool N' fills it; without a",
                 "subcommand this lists the waiting processes."},
-        subcommands = PoolCommand.Drain.class)
+        subcommands = {PoolCommand.Fill.class, PoolCommand.Drain.class})
 public class PoolCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -37,6 +41,30 @@ public class PoolCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    @Command(name = "fill", mixinStandardHelpOptions = true,
+            description = "Keep N QEMU processes waiting for a template's RAM template, without starting a clone.")
+    static class Fill implements Callable<Integer> {
+        @Spec CommandSpec spec;
+
+        @Parameters(paramLabel = "SOURCE", description = "NAME, NAME:VERSION or NAME@CHANNEL (a version with a RAM template).")
+        String source;
+
+        @Option(names = "--size", paramLabel = "N", defaultValue = "1", description = "How many wait (default: ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--storage", paramLabel = "S", description = "For memory clones on this storage (default: the version's first).")
+        String storage;
+
+        @Override
+        public Integer call() throws Exception {
+            if (size < 1) throw new UserError("--size must be at least 1, not " + size);
+            int started = new CloneInstances(ImageStore.open(IngotPaths.fromEnvironment())).fillPool(source, storage, size);
+            spec.commandLine().getOut().println("started " + started + " waiting QEMU process" + (started == 1 ? "" : "es")
+                    + "; " + size + " wait for " + source);
+            return 0;
+        }
     }
 
     @Command(name = "drain", mixinStandardHelpOptions = true,

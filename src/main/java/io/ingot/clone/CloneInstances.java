@@ -58,8 +58,7 @@ public final class CloneInstances {
         var accel = AcceleratorProbe.forIngot(qemu, store.paths()).auto();
         Path sockets = store.paths().state().resolve("qmp");
         Files.createDirectories(sockets);
-        CloneRunner runner = new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")),
-                store.paths().state().resolve("run"));
+        CloneRunner runner = runner(qemu, accel);
         boolean resume = vm.isMemoryClone() && !cold;
         if (poolSize > 0 && !resume) throw new UserError("--pool is for memory clones resumed from a RAM template");
         WarmPool pool = pool();
@@ -100,6 +99,23 @@ public final class CloneInstances {
         r.lease().close(); // QEMU itself now holds the port
         if (poolSize > 0) pool.fill(runner, vm, poolSize, store.paths().state().resolve("run"));
         return record;
+    }
+
+    /**
+     * Tops the warm pool up to {@code size} processes waiting for the RAM template of {@code source}
+     * (NAME, NAME:VERSION or NAME@CHANNEL) on {@code storage} (null: where the version lives first),
+     * without starting a clone. Returns how many it started.
+     */
+    public int fillPool(String source, String storage, int size) throws IOException {
+        VmConfig prototype = store.clones().memoryClonePrototype(source, storage);
+        QemuInstallation qemu = QemuInstallation.detect();
+        var accel = AcceleratorProbe.forIngot(qemu, store.paths()).auto();
+        return pool().fill(runner(qemu, accel), prototype, size, store.paths().state().resolve("run"));
+    }
+
+    private CloneRunner runner(QemuInstallation qemu, io.ingot.qemu.Accelerator accel) {
+        return new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")),
+                store.paths().state().resolve("run"));
     }
 
     /** The warm pool of this image store: images/.ingot/pool. */

@@ -116,6 +116,24 @@ public final class CloneService {
         }
     }
 
+    /**
+     * What a memory clone of {@code source} on {@code storage} (null: the version's first storage) would
+     * resume from, without making one: template, machine and RAM template files. The warm pool fills
+     * itself from it; it has no disk, seed, NIC or identity.
+     */
+    public VmConfig memoryClonePrototype(String source, String storage) {
+        TemplateVersion v = catalog.resolve(TemplateRef.parse(source));
+        Manifest m = v.manifest();
+        if (m.ram() == null) throw new UserError(v.ref() + " has no RAM template (build it with template.ram: true)");
+        String storageName = storage != null ? storage : v.primaryStorage();
+        if (!v.storages().contains(storageName)) {
+            throw new UserError(v.ref() + " is on storage '" + String.join("', '", v.storages()) + "', not '" + storageName + "'");
+        }
+        return new VmConfig("(warm pool)", v.ref(), CloneKind.MEMORY.label(), storageName, Instant.now(), null, null,
+                new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()), List.of(),
+                null, null, null, memory(locate(storages.get(storageName), v), m.ram()));
+    }
+
     private static VmConfig.Ram memory(TemplateFiles base, Manifest.Ram ram) {
         return new VmConfig.Ram(base.dir().resolve(ram.memoryFile().file()).toString(),
                 base.dir().resolve(ram.stateFile().file()).toString(), ram.compatibility(), ram.nicModel(), ram.onRestore());

@@ -80,7 +80,7 @@ class RamTemplateIT {
     }
 
     @Test
-    void aStartWithAWarmPoolLeavesAProcessWaitingThatTheNextMemoryCloneResumesIn() throws Exception {
+    void warmPoolProcessesFilledByHandOrByStartServeTheNextMemoryClones() throws Exception {
         TestImages.tinyLinux();
         ImageStore store = TestImages.store();
         var first = store.clones().clone("tiny-linux", "pool-a", CloneOptions.memoryClone(List.of()));
@@ -90,7 +90,11 @@ class RamTemplateIT {
         BuildKey access = BuildKey.load(store.accessKey().privateKeyPath());
         long waitingPid = -1;
         try {
+            assertTrue(cli("pool", "fill", "tiny-linux", "--size", "1").startsWith("started 1 waiting QEMU process"));
+            long filledPid = pool.list().get(0).pid();
             RunningClone ra = instances.start("pool-a", false, 1);
+            assertEquals("pool", ra.how(), "a process filled with 'ingot pool fill' serves a memory clone");
+            assertEquals(filledPid, ra.pid());
             List<WarmPool.Slot> waiting = pool.waiting(first.vm(), ra.accelerator());
             assertEquals(1, waiting.size(), "--pool 1 leaves one process waiting for this RAM template");
             waitingPid = waiting.get(0).pid();
