@@ -31,7 +31,7 @@ public class PoolCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         List<WarmPool.Slot> slots = pool().list();
         if (slots.isEmpty()) {
-            out.println("no QEMU processes wait in the warm pool (fill it with: ingot start NAME --pool N)");
+            out.println("no QEMU processes wait in the warm pool (fill it: ingot pool fill TEMPLATE --size N, or ingot start NAME --pool N)");
             return 0;
         }
         out.printf("%-9s %-20s %-8s %-5s %8s %9s%n", "ID", "TEMPLATE", "PID", "ACCEL", "WAITING", "PSS");
