@@ -137,11 +137,7 @@ public final class CloneInstances {
         } catch (IOException | RuntimeException e) {
             // no QMP: signals below
         }
-        if (!QemuProcess.waitGone(h, Duration.ofSeconds(5))) {
-            h.destroy();
-            if (!QemuProcess.waitGone(h, Duration.ofSeconds(5))) h.destroyForcibly();
-        }
-        QemuProcess.waitGone(h, Duration.ofSeconds(5));
+        if (!QemuProcess.waitGone(h, Duration.ofSeconds(5))) QemuProcess.terminate(h, Duration.ofSeconds(5), Duration.ofSeconds(5));
         Files.deleteIfExists(dir.resolve(RunningClone.FILE_NAME));
         Files.deleteIfExists(Path.of(r.qmpSocket()));
         return true;

@@ -2,6 +2,7 @@ package io.ingot.clone;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.ingot.qemu.QemuProcess;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,7 +42,6 @@ public record RunningClone(String name, long pid, String start, int sshPort, Str
 
     /** The live QEMU process of this record, if the PID still belongs to it. */
     public Optional<ProcessHandle> process() {
-        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false));
+        return QemuProcess.running(pid, start);
     }
 }

@@ -48,8 +48,7 @@ public final class WarmPool {
                        long pid, String start, String qemu, String qmpSocket, String vmgenid, Instant created) {
         /** The live QEMU of this slot, if the PID still belongs to it. */
         public Optional<ProcessHandle> process() {
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(h -> h.info().startInstant().map(i -> i.toString().equals(start)).orElse(false));
+            return QemuProcess.running(pid, start);
         }
 
         boolean fits(VmConfig vm, String accel) {
@@ -78,9 +77,9 @@ public final class WarmPool {
         /** Takes charge of the waiting QEMU: QMP connected, killed if this JVM dies before detaching it. */
         QemuProcess adopt(QemuInstallation qemu, Path runDir, Duration timeout) {
             ProcessHandle h = slot.process().orElseThrow(() -> new IllegalStateException("warm pool process " + slot.id() + " is gone"));
-            QemuCommand cmd = new QemuCommand("ingot-pool-" + slot.id(), List.of(slot.qemu()), Path.of(slot.qmpSocket()),
+            QemuCommand cmd = new QemuCommand(processName(slot.id()), List.of(slot.qemu()), Path.of(slot.qmpSocket()),
                     dir.resolve("serial.log"), dir.resolve("qemu.pid"));
-            return QemuProcess.adopt(h, cmd, dir.resolve("qemu-ingot-pool-" + slot.id() + ".log"), runDir, timeout);
+            return QemuProcess.adopt(h, cmd, QemuProcess.logFile(dir, cmd.name()), runDir, timeout);
         }
 
         /** Moves the process's serial console and QEMU log into the clone's directory (QEMU keeps writing to them). */
@@ -88,7 +87,7 @@ public final class WarmPool {
             try {
                 Path serial = logDir.resolve("serial.log");
                 Files.move(dir.resolve("serial.log"), serial, StandardCopyOption.REPLACE_EXISTING);
-                Path log = dir.resolve("qemu-ingot-pool-" + slot.id() + ".log");
+                Path log = QemuProcess.logFile(dir, processName(slot.id()));
                 if (Files.exists(log)) Files.move(log, logDir.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
                 deleteTree(dir);
                 return serial;
@@ -183,7 +182,7 @@ public final class WarmPool {
             Files.createDirectories(slotDir);
             Files.createDirectories(sockets);
             UUID vmgenid = UUID.randomUUID();
-            QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming("ingot-pool-" + id, vm)
+            QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming(processName(id), vm)
                     .vmgenid(vmgenid)
                     .serialLog(slotDir.resolve("serial.log"))
                     .qmp(sockets.resolve("pool-" + id + ".qmp"))
@@ -236,13 +235,13 @@ public final class WarmPool {
             } catch (IOException | RuntimeException e) {
                 // no QMP: the signal below
             }
-            if (!quit || !QemuProcess.waitGone(h, STOP_GRACE)) {
-                h.destroy();
-                if (!QemuProcess.waitGone(h, STOP_GRACE)) h.destroyForcibly();
-            }
-            QemuProcess.waitGone(h, STOP_GRACE);
+            if (!quit || !QemuProcess.waitGone(h, STOP_GRACE)) QemuProcess.terminate(h, STOP_GRACE, STOP_GRACE);
         });
         deleteQuietly(Path.of(s.qmpSocket()));
+    }
+
+    private static String processName(String slotId) {
+        return "ingot-pool-" + slotId;
     }
 
     private static Optional<Slot> read(Path slotDir) {

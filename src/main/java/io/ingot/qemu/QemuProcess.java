@@ -63,7 +63,7 @@ public final class QemuProcess implements AutoCloseable {
             Files.createDirectories(logDir);
             Files.createDirectories(runDir);
             Files.deleteIfExists(command.qmpSocket());
-            Path log = logDir.resolve("qemu-" + safe(command.name()) + ".log");
+            Path log = logFile(logDir, command.name());
             Process p = new ProcessBuilder(command.argv()).redirectErrorStream(true).redirectOutput(log.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             qp = new QemuProcess(command, p.toHandle(), p, log, runDir.resolve(safe(command.name()) + ".json"));
@@ -264,12 +264,7 @@ public final class QemuProcess implements AutoCloseable {
                 if (isSameProcess(r.ownerPid(), r.ownerStart())) continue; // its owner still runs it
                 Optional<ProcessHandle> qemu = ProcessHandle.of(r.pid()).filter(ProcessHandle::isAlive);
                 if (qemu.isPresent() && isSameProcess(r.pid(), r.start()) && commandMatches(qemu.get(), r.command())) {
-                    ProcessHandle h = qemu.get();
-                    h.destroy();
-                    if (!waitGone(h, Duration.ofSeconds(3))) {
-                        h.destroyForcibly();
-                        waitGone(h, Duration.ofSeconds(5));
-                    }
+                    terminate(qemu.get(), Duration.ofSeconds(3), Duration.ofSeconds(5));
                     done.add("killed stale QEMU " + r.name() + " (pid " + r.pid() + ", owner pid " + r.ownerPid() + " is gone)");
                 } else {
                     done.add("removed stale record " + r.name() + " (pid " + r.pid() + " no longer runs that QEMU)");
@@ -283,10 +278,25 @@ public final class QemuProcess implements AutoCloseable {
     }
 
     private static boolean isSameProcess(long pid, String start) {
-        Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        if (h.isEmpty()) return false;
-        if (start == null) return false; // cannot verify: treat as a different process
-        return startOf(h.get()).map(start::equals).orElse(false);
+        return running(pid, start).isPresent();
+    }
+
+    /**
+     * The live process with this PID if it started at {@code start} (an ISO instant, as recorded): never a
+     * recycled PID. Without a recorded start it cannot be verified and counts as another process.
+     */
+    public static Optional<ProcessHandle> running(long pid, String start) {
+        if (start == null) return Optional.empty();
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> startOf(h).map(start::equals).orElse(false));
+    }
+
+    /** SIGTERM to this one PID, then SIGKILL if it is still there after {@code termGrace}. */
+    public static void terminate(ProcessHandle h, Duration termGrace, Duration killGrace) {
+        h.destroy();
+        if (!waitGone(h, termGrace)) {
+            h.destroyForcibly();
+            waitGone(h, killGrace);
+        }
     }
 
     private static boolean commandMatches(ProcessHandle h, String command) {
@@ -297,6 +307,11 @@ public final class QemuProcess implements AutoCloseable {
 
     private static Optional<String> startOf(ProcessHandle h) {
         return h.info().startInstant().map(Instant::toString);
+    }
+
+    /** Where {@link #start} puts the output of the QEMU named {@code name}. */
+    public static Path logFile(Path logDir, String name) {
+        return logDir.resolve("qemu-" + safe(name) + ".log");
     }
 
     /** Waits for a process to end; true if it did within {@code timeout}. */
