@@ -5,12 +5,10 @@ import io.ingot.guest.SshCommunicator;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,27 +48,9 @@ public final class IdentityRefresh {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("INGOT_HOSTNAME", vm.name());
         env.put("INGOT_INSTANCE_ID", vm.instanceId());
-        env.put("INGOT_AUTHORIZED_KEYS", String.join("\n", seedKeys(Path.of(vm.seed()).resolveSibling("seed").resolve("user-data"))));
+        env.put("INGOT_AUTHORIZED_KEYS", String.join("\n", SeedBuilder.authorizedKeys(Path.of(vm.seed()).resolveSibling("seed").resolve("user-data"))));
         env.put("INGOT_EPOCH", String.valueOf(Instant.now().getEpochSecond()));
         return env;
-    }
-
-    /** The ssh_authorized_keys list of the clone's seed user-data (as SeedBuilder writes it). */
-    static List<String> seedKeys(Path userData) throws IOException {
-        List<String> keys = new ArrayList<>();
-        boolean inList = false;
-        for (String line : Files.readAllLines(userData)) {
-            if (line.startsWith("ssh_authorized_keys:")) {
-                inList = true;
-            } else if (inList && line.startsWith("  - ")) {
-                String k = line.substring(4).strip();
-                if (k.startsWith("\"") && k.endsWith("\"")) k = k.substring(1, k.length() - 1).replace("\\\"", "\"").replace("\\\\", "\\");
-                keys.add(k);
-            } else if (inList && !line.isBlank()) {
-                inList = false;
-            }
-        }
-        return keys;
     }
 
     private IdentityRefresh() { }

@@ -1,29 +1,71 @@
 package io.ingot.clone;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import io.ingot.util.Command;
+import io.ingot.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * A clone's NoCloud seed: a {@code cidata} ISO with meta-data and user-data, as cloud-init reads it.
- * Like Proxmox's cloud-init drive, the ISO is made when the clone starts ({@link #ensureIso}), not when
+ * A clone's NoCloud seed: a {@code cidata} ISO with meta-data and user-data, as stock cloud-init reads it
+ * (and tiny-linux's own NoCloud script). The user-data is written with a YAML library: keys are opaque
+ * text and must survive any character. {@code disable_root: false} lets root log in with the seed's keys
+ * (stock cloud-init on Debian and Ubuntu would otherwise turn root's key into "Please login as ..."),
+ * which the verify stage and ingot's own access need; the keys also go to the image's default user.
+ *
+ * <p>Like Proxmox's cloud-init drive, the ISO is made when the clone starts ({@link #ensureIso}), not when
  * it is created: xorriso costs far more than the rest of a linked clone. Memory clones, whose point is a
  * fast start, make it when they are created.
  */
 public final class SeedBuilder {
 
+    /** What a seed says: the clone's instance id (new id = new instance: host keys, machine-id), host name and keys. */
+    public record Seed(String instanceId, String hostname, List<String> authorizedKeys) {
+        public Seed {
+            authorizedKeys = List.copyOf(authorizedKeys);
+        }
+    }
+
     /** Writes {@code seed/} (meta-data, user-data) into {@code cloneDir}; returns where the ISO goes. */
     public Path write(Path cloneDir, String instanceId, String hostname, List<String> authorizedKeys) throws IOException {
+        Seed seed = new Seed(instanceId, hostname, authorizedKeys);
         Path src = cloneDir.resolve("seed");
         Files.createDirectories(src);
-        Files.writeString(src.resolve("meta-data"), "instance-id: " + instanceId + "\nlocal-hostname: " + hostname + "\n");
-        StringBuilder user = new StringBuilder("#cloud-config\nhostname: ").append(hostname).append("\nssh_authorized_keys:\n");
-        for (String k : authorizedKeys) user.append("  - \"").append(k.replace("\\", "\\\\").replace("\"", "\\\"")).append("\"\n");
-        Files.writeString(src.resolve("user-data"), user.toString());
+        Files.writeString(src.resolve("meta-data"), metaData(seed));
+        Files.writeString(src.resolve("user-data"), userData(seed));
         return cloneDir.resolve("seed.iso");
+    }
+
+    static String metaData(Seed seed) throws IOException {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("instance-id", seed.instanceId());
+        meta.put("local-hostname", seed.hostname());
+        return Json.YAML.writeValueAsString(meta);
+    }
+
+    static String userData(Seed seed) throws IOException {
+        Map<String, Object> user = new LinkedHashMap<>();
+        user.put("hostname", seed.hostname());
+        // cloud-init's default (false) keeps an old /etc/hosts line for the template's name
+        user.put("manage_etc_hosts", true);
+        user.put("disable_root", false);
+        user.put("ssh_pwauth", false);
+        user.put("ssh_authorized_keys", seed.authorizedKeys());
+        return "#cloud-config\n" + Json.YAML.writeValueAsString(user);
+    }
+
+    /** The ssh_authorized_keys of a seed's user-data, as {@link #write} wrote them. */
+    public static List<String> authorizedKeys(Path userData) throws IOException {
+        Map<String, Object> user = Json.YAML.readValue(userData.toFile(), new TypeReference<Map<String, Object>>() { });
+        Object keys = user == null ? null : user.get("ssh_authorized_keys");
+        if (!(keys instanceof List<?> list)) return List.of();
+        return list.stream().map(String::valueOf).toList();
     }
 
     /** Writes the seed files and makes the ISO at once (the verify clone starts right away). */
@@ -45,8 +87,7 @@ public final class SeedBuilder {
         Path tmp = iso.resolveSibling(iso.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         Command.run(List.of("xorriso", "-as", "mkisofs", "-quiet", "-V", "cidata", "-J", "-r", "-o", tmp.toString(), src.toString()));
-        Files.move(tmp, iso, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, iso, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return iso;
     }
-
 }
