@@ -19,10 +19,11 @@ for tool in apt-get apt-cache dpkg-deb cpio gzip xorriso; do
     command -v "$tool" >/dev/null || { echo "build.sh: missing host tool: $tool (install it with apt-get)" >&2; exit 3; }
 done
 
+MEDIA_NAME=tinyinstall
+. "$HERE/../common/lib.sh"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tinyinstall.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 chmod 755 "$WORK"  # apt-get download drops privileges to _apt, which must reach debs/
-log() { echo "tinyinstall: $*"; }
 
 # --- ingredients -------------------------------------------------------------------------
 kernel_package() {
@@ -40,15 +41,8 @@ KVER="${KPKG#linux-image-}"
 
 PACKAGES=(busybox-static "$KPKG" isolinux syslinux-common extlinux dropbear-bin
           libtomcrypt1 libtommath1 libgmp10 zlib1g libcrypt1 libc6)
-mkdir -p "$WORK/debs" "$WORK/pkgs"
-# apt drops privileges to _apt for downloads; let it write here (avoids a warning as root).
-if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$WORK/debs"; fi
-log "downloading ${PACKAGES[*]}"
-if ! (cd "$WORK/debs" && apt-get download -q "${PACKAGES[@]}" >/dev/null); then
-    log "download failed, running apt-get update and retrying"
-    apt-get update -qq
-    (cd "$WORK/debs" && apt-get download -q "${PACKAGES[@]}" >/dev/null)
-fi
+mkdir -p "$WORK/pkgs"
+download_debs "$WORK/debs" "${PACKAGES[@]}"
 for deb in "$WORK"/debs/*.deb; do
     dpkg-deb -x "$deb" "$WORK/pkgs"
 done
@@ -56,46 +50,6 @@ P="$WORK/pkgs"
 BUSYBOX="$P/bin/busybox"
 [ -x "$BUSYBOX" ] || { echo "build.sh: busybox-static has no /bin/busybox" >&2; exit 1; }
 log "kernel $KVER"
-
-# --- helpers -----------------------------------------------------------------------------
-# A root with busybox and its applet links (created here: an init script cannot create
-# /bin/sh for itself).
-busybox_root() {
-    local root="$1" applet
-    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run,tmp,mnt,etc}
-    cp "$BUSYBOX" "$root/bin/busybox"
-    for applet in $("$BUSYBOX" --list-full); do
-        [ "$applet" = bin/busybox ] && continue
-        [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
-    done
-}
-
-# copy_modules ROOT NAME...: the named kernel modules plus modules.dep (busybox depmod).
-copy_modules() {
-    local root="$1" m f
-    shift
-    for m in "$@"; do
-        f="$(cd "$P" && find "lib/modules/$KVER/kernel" -name "$m.ko" | head -n 1)"
-        [ -n "$f" ] || { echo "build.sh: kernel $KVER has no module $m" >&2; exit 1; }
-        mkdir -p "$root/$(dirname "$f")"
-        cp "$P/$f" "$root/$f"
-    done
-    cp "$P/lib/modules/$KVER/modules.builtin" "$P/lib/modules/$KVER/modules.order" "$root/lib/modules/$KVER/"
-    "$BUSYBOX" depmod -b "$root" "$KVER"
-}
-
-# Reproducible gzip'ed newc cpio of a directory.
-make_cpio() {
-    local root="$1" out="$2"
-    find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-    (cd "$root" && find . | sort | cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -n -6 > "$out"
-}
-
-install_file() { # MODE SRC DEST
-    mkdir -p "$(dirname "$3")"
-    cp "$2" "$3"
-    chmod "$1" "$3"
-}
 
 VIRTIO_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
                 virtio_blk failover net_failover virtio_net)
@@ -106,7 +60,7 @@ SYSTEM_MODULES=("${VIRTIO_MODULES[@]}" virtio-rng cdrom isofs fat vfat nls_cp437
 log "building the installed system"
 SI="$WORK/system-initrd"
 busybox_root "$SI"
-copy_modules "$SI" "${VIRTIO_MODULES[@]}"
+copy_modules "$SI" "$P" "$KVER" "${VIRTIO_MODULES[@]}"
 install_file 755 "$HERE/system/initramfs-init" "$SI/init"
 make_cpio "$SI" "$WORK/system-initrd.img"
 
@@ -116,7 +70,7 @@ busybox_root "$S"
 mkdir -p "$S"/{boot,root,home,lib64,lib/x86_64-linux-gnu,var/lib/ingot,var/log,etc/dropbear,etc/ingot}
 chmod 700 "$S/root"
 chmod 1777 "$S/tmp"
-copy_modules "$S" "${SYSTEM_MODULES[@]}"
+copy_modules "$S" "$P" "$KVER" "${SYSTEM_MODULES[@]}"
 install_file 755 "$P/usr/sbin/dropbear" "$S/usr/sbin/dropbear"
 install_file 755 "$P/usr/bin/dropbearkey" "$S/usr/bin/dropbearkey"
 install_file 755 "$P/usr/bin/extlinux" "$S/sbin/extlinux"
@@ -142,7 +96,7 @@ install_file 644 "$HERE/system/mdev.conf" "$S/etc/mdev.conf"
 install_file 755 "$HERE/system/net-hotplug" "$S/etc/mdev/net-hotplug"
 install_file 755 "$HERE/system/acpi-power" "$S/etc/acpi/PWRF/00000080"
 install_file 644 "$HERE/system/profile" "$S/etc/profile"
-install_file 755 "$HERE/common/udhcpc.script" "$S/etc/udhcpc.script"
+install_file 755 "$HERE/../common/udhcpc.script" "$S/etc/udhcpc.script"
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$S/etc/passwd"
 printf 'root:x:0:\ntty:x:5:\n' > "$S/etc/group"
 printf 'root:!:1::::::\n' > "$S/etc/shadow"
@@ -156,9 +110,9 @@ echo root > "$S/etc/ingot/ssh-user"
 log "building the installer"
 I="$WORK/installer"
 busybox_root "$I"
-copy_modules "$I" "${VIRTIO_MODULES[@]}"
+copy_modules "$I" "$P" "$KVER" "${VIRTIO_MODULES[@]}"
 install_file 755 "$HERE/installer/init" "$I/init"
-install_file 755 "$HERE/common/udhcpc.script" "$I/etc/udhcpc.script"
+install_file 755 "$HERE/../common/udhcpc.script" "$I/etc/udhcpc.script"
 cp -a "$S" "$I/payload"
 make_cpio "$I" "$WORK/installer-initrd.img"
 
@@ -171,18 +125,11 @@ make_cpio "$R" "$WORK/probe-initrd.img"
 # --- ISO ---------------------------------------------------------------------------------
 log "writing tinyinstall.iso"
 ISO="$WORK/iso"
-install_file 644 "$P/usr/lib/ISOLINUX/isolinux.bin" "$ISO/isolinux/isolinux.bin"
-install_file 644 "$P/usr/lib/syslinux/modules/bios/ldlinux.c32" "$ISO/isolinux/ldlinux.c32"
 install_file 644 "$HERE/isolinux.cfg" "$ISO/isolinux/isolinux.cfg"
 install_file 644 "$P/boot/vmlinuz-$KVER" "$ISO/isolinux/vmlinuz"
 install_file 644 "$WORK/installer-initrd.img" "$ISO/isolinux/initrd.img"
-find "$ISO" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 mkdir -p "$OUT"
-xorriso -as mkisofs -quiet -o "$WORK/tinyinstall.iso" \
-    -isohybrid-mbr "$P/usr/lib/ISOLINUX/isohdpfx.bin" \
-    -c isolinux/boot.cat -b isolinux/isolinux.bin \
-    -no-emul-boot -boot-load-size 4 -boot-info-table \
-    -V INGOT_TINYINSTALL -J -r "$ISO"
+iso_write "$ISO" "$P" "$WORK/tinyinstall.iso" INGOT_TINYINSTALL
 
 cp "$P/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 cp "$WORK/probe-initrd.img" "$OUT/initrd.img"

@@ -37,11 +37,15 @@ public class BuildCommand implements Callable<Integer> {
                     "keep (stop QEMU, keep the VM disk and logs)."})
     OnError onError;
 
+    @Option(names = "--vnc", description = {"Give the build VMs a VNC display on 127.0.0.1 and print its",
+            "address (watch the installer; the screen is also saved as screen.png)."})
+    boolean vnc;
+
     @Override
     public Integer call() throws Exception {
         IngotPaths paths = IngotPaths.fromEnvironment();
         LoadedRecipe loaded = new RecipeLoader().load(recipe, variables);
-        BuildOptions options = new BuildOptions(onError, System.out);
+        BuildOptions options = new BuildOptions(onError, System.out, vnc);
         try (BuildEngine engine = new BuildEngine(Stages.standard(paths))) {
             BuildContext build = engine.runner(paths).run(loaded, options);
             if (build.failure() != null) throw new BuildFailed(build.failure().getMessage());

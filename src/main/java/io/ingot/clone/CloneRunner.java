@@ -8,6 +8,9 @@ import io.ingot.qemu.QmpClient;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
 import io.ingot.qemu.DeviceState;
+import io.ingot.qemu.GuestAgent;
+import io.ingot.qemu.Ovmf;
+import io.ingot.template.Devices;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.UserError;
 
@@ -26,6 +29,7 @@ import java.util.UUID;
  */
 public final class CloneRunner {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration THAW_TIMEOUT = Duration.ofSeconds(20);
 
     private final QemuInstallation qemu;
     private final Accelerator accelerator;
@@ -98,7 +102,7 @@ public final class CloneRunner {
         ensureSeed(vm);
         PortLease lease = ports.allocate();
         try {
-            QemuCommand cmd = incoming("ingot-clone-" + vm.name(), vm)
+            QemuCommand cmd = incoming("ingot-clone-" + vm.name(), vm, logDir, agentSocket(socketDir, vm.name()))
                     .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
                     .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
                     .vmgenid(UUID.fromString(vm.vmgenid()))
@@ -111,7 +115,7 @@ public final class CloneRunner {
             QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT);
             try {
                 DeviceState.load(process.qmp(), qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
-                plugNicAndContinue(process, vm, lease);
+                plugNicAndContinue(process, vm, lease, agentSocket(socketDir, vm.name()));
                 return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned));
             } catch (RuntimeException e) {
                 process.stop(Duration.ofSeconds(2));
@@ -149,7 +153,7 @@ public final class CloneRunner {
                     "file", Map.of("driver", "file", "filename", vm.seed(), "read-only", true)));
             qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "seed0", "id", "seed0", "addr", WarmPool.SEED_SLOT));
             DeviceState.load(qmp, qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
-            plugNicAndContinue(process, vm, lease);
+            plugNicAndContinue(process, vm, lease, Path.of(claimed.slot().qmpSocket().replaceFirst("\\.qmp$", ".qga")));
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
             return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter);
@@ -165,15 +169,31 @@ public final class CloneRunner {
         }
     }
 
-    /** QEMU for a memory clone, up to the drives: the RAM template's memory mapped privately, waiting for its state. */
-    QemuCommand.Builder incoming(String name, VmConfig vm) {
+    /**
+     * QEMU for a memory clone, up to the drives: the RAM template's memory mapped privately, waiting for its
+     * state; the template's firmware (its variable store in {@code dir}) and guest agent channel, if it had them.
+     */
+    QemuCommand.Builder incoming(String name, VmConfig vm, Path dir, Path agentSocket) {
         VmConfig.Machine m = vm.machine();
-        return qemu.command(name)
+        QemuCommand.Builder b = qemu.command(name)
                 .machine(m.type()).accel(accelerator.name()).cpu(m.cpu()).smp(m.cpus())
                 .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", Path.of(vm.ram().memoryFile()), m.memoryMiB(),
                         false, qemu.features().memoryBackendRom()))
                 .paused(true)
                 .incomingDefer(true);
+        return withTemplateDevices(b, m, dir, agentSocket);
+    }
+
+    /** Firmware and guest agent channel as the template had them (its device list says). */
+    private static QemuCommand.Builder withTemplateDevices(QemuCommand.Builder b, VmConfig.Machine m, Path dir, Path agentSocket) {
+        if (Devices.uefi(m.devices())) Ovmf.apply(b, dir);
+        if (Devices.agent(m.devices())) b.guestAgent(agentSocket);
+        return b;
+    }
+
+    /** Where a clone's guest agent channel ends on the host: beside its QMP socket. */
+    static Path agentSocket(Path socketDir, String cloneName) {
+        return socketDir.resolve(cloneName + ".qga");
     }
 
     private void checkCompatible(VmConfig vm) {
@@ -192,13 +212,23 @@ public final class CloneRunner {
      * Plugs the clone's own NIC while the guest is still paused (its hot-plug event waits for it at cont,
      * and QMP does not have to compete with a vCPU busy translating the guest's code afresh), then continues.
      */
-    private void plugNicAndContinue(QemuProcess process, VmConfig vm, PortLease lease) {
+    private void plugNicAndContinue(QemuProcess process, VmConfig vm, PortLease lease, Path agentSocket) {
         VmConfig.NicConfig nic = vm.nics().get(0);
         process.qmp().execute("netdev_add", Map.of("type", "user", "id", "net0",
                 "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22"))));
         process.qmp().execute("device_add", Map.of("driver", vm.ram().nicModel() == null ? nic.model() : vm.ram().nicModel(),
                 "netdev", "net0", "id", "nic0", "mac", nic.mac()));
         process.qmp().cont();
+        if (Devices.agent(vm.machine().devices())) thaw(vm, agentSocket);
+    }
+
+    /** A template with a guest agent was captured with its file systems frozen: they thaw in each memory clone. */
+    private static void thaw(VmConfig vm, Path agentSocket) {
+        try (GuestAgent agent = GuestAgent.connect(agentSocket, THAW_TIMEOUT)) {
+            agent.thaw(THAW_TIMEOUT);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the guest agent of " + vm.name() + " did not thaw its file systems: " + e.getMessage(), e);
+        }
     }
 
     /** The seed ISO is made at start (see SeedBuilder): from the clone's seed files, when missing or stale. */
@@ -226,7 +256,7 @@ public final class CloneRunner {
         VmConfig.Machine m = vm.machine();
         String iface = diskInterface(vm);
         VmConfig.NicConfig nic = vm.nics().get(0);
-        return qemu.command("ingot-clone-" + vm.name())
+        QemuCommand.Builder b = qemu.command("ingot-clone-" + vm.name())
                 .machine(m.type())
                 .accel(accelerator.name())
                 .cpu(m.cpu())
@@ -240,7 +270,7 @@ public final class CloneRunner {
                 .vmgenid(UUID.fromString(vm.vmgenid()))
                 .serialLog(logDir.resolve("serial.log"))
                 .qmp(socketDir.resolve(vm.name() + ".qmp"))
-                .pidFile(logDir.resolve("qemu.pid"))
-                .build();
+                .pidFile(logDir.resolve("qemu.pid"));
+        return withTemplateDevices(b, m, logDir, agentSocket(socketDir, vm.name())).build();
     }
 }

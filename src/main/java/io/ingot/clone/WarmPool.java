@@ -182,7 +182,7 @@ public final class WarmPool {
             Files.createDirectories(slotDir);
             Files.createDirectories(sockets);
             UUID vmgenid = UUID.randomUUID();
-            QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming(processName(id), vm)
+            QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming(processName(id), vm, slotDir, sockets.resolve("pool-" + id + ".qga"))
                     .vmgenid(vmgenid)
                     .serialLog(slotDir.resolve("serial.log"))
                     .qmp(sockets.resolve("pool-" + id + ".qmp"))

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -30,9 +31,9 @@ public final class MediaFetcher {
     private final Path cache;
     private final HttpClient http;
     private final Consumer<String> progress;
-    private final Function<String, Path> builtins;
+    private final Function<Recipe.Source, Path> builtins;
 
-    public MediaFetcher(Path cache, Consumer<String> progress, Function<String, Path> builtins) {
+    public MediaFetcher(Path cache, Consumer<String> progress, Function<Recipe.Source, Path> builtins) {
         this.cache = cache;
         this.progress = progress;
         this.builtins = builtins;
@@ -42,21 +43,21 @@ public final class MediaFetcher {
 
     public Fetched fetch(Recipe.Source source, Path recipeDir) throws IOException, InterruptedException {
         if (source.builtin() != null) {
-            Path built = builtins.apply(source.builtin());
+            Path built = builtins.apply(source);
             return new Fetched(built, Checksum.sha256(built).toString());
         }
         if (source.path() != null) {
             Path file = recipeDir.resolve(source.path()).normalize();
             if (!Files.isRegularFile(file)) throw new UserError("media file not found: " + file);
-            return new Fetched(file, verify(file, source.checksum(), file.getFileName().toString()).toString());
+            return new Fetched(file, verify(file, source.checksum(), file.getFileName().toString(), null).toString());
         }
         URI uri = URI.create(source.url());
         String fileName = Path.of(uri.getPath()).getFileName().toString();
         if ("file".equals(uri.getScheme())) {
             Path file = Path.of(uri);
-            return new Fetched(file, verify(file, source.checksum(), fileName).toString());
+            return new Fetched(file, verify(file, source.checksum(), fileName, uri).toString());
         }
-        Checksum expected = expected(source.checksum(), fileName);
+        Checksum expected = expected(source.checksum(), fileName, uri);
         Path dir = cache.resolve("downloads").resolve(expected.hex().substring(0, 16));
         Path target = dir.resolve(fileName);
         if (Files.isRegularFile(target) && expected.matches(target)) {
@@ -75,8 +76,8 @@ public final class MediaFetcher {
         return new Fetched(target, expected.toString());
     }
 
-    private Checksum verify(Path file, String checksum, String fileName) throws IOException, InterruptedException {
-        Checksum expected = expected(checksum, fileName);
+    private Checksum verify(Path file, String checksum, String fileName, URI media) throws IOException, InterruptedException {
+        Checksum expected = expected(checksum, fileName, media);
         if (!expected.matches(file)) throw new UserError("checksum mismatch for " + file + ": expected " + expected);
         progress.accept("verified " + expected.algorithm() + " of " + file);
         return expected;
@@ -84,18 +85,28 @@ public final class MediaFetcher {
 
     /** {@code sha256:<hex>}, {@code sha512:<hex>}, or {@code file:<url>} of a SHA256SUMS / SHA512SUMS list. */
     Checksum expected(String checksum, String fileName) throws IOException, InterruptedException {
+        return expected(checksum, fileName, null);
+    }
+
+    /**
+     * As above; {@code media} (the file's URL, when it has one) finds its line in a checksum list by its
+     * path relative to the list's folder, as the list writes it ({@code ./netboot/.../initrd.gz}).
+     */
+    Checksum expected(String checksum, String fileName, URI media) throws IOException, InterruptedException {
         if (checksum == null) throw new UserError("media " + fileName + " has no checksum");
         if (!checksum.startsWith("file:")) return Checksum.parse(checksum);
         String listUrl = checksum.substring("file:".length());
         String algo = listUrl.toUpperCase().contains("SHA512") ? "sha512" : "sha256";
         String list = fetchText(URI.create(listUrl));
-        for (String line : list.split("\n")) {
-            String[] parts = line.trim().split("\\s+");
-            if (parts.length == 2 && parts[1].replaceFirst("^[*]", "").replaceFirst("^\\./", "").endsWith(fileName)) {
-                return new Checksum(algo, parts[0].toLowerCase());
-            }
-        }
-        throw new UserError("checksum list " + listUrl + " has no entry for " + fileName);
+        return new Checksum(algo, ChecksumList.parse(list, listUrl).find(relativePath(URI.create(listUrl), media), fileName));
+    }
+
+    /** The media URL's path below the checksum list's folder, or null when it is not below it. */
+    static String relativePath(URI list, URI media) {
+        if (media == null || list.getPath() == null || media.getPath() == null) return null;
+        String listDir = list.getPath().substring(0, list.getPath().lastIndexOf('/') + 1);
+        boolean sameServer = Objects.equals(list.getHost(), media.getHost());
+        return sameServer && media.getPath().startsWith(listDir) ? media.getPath().substring(listDir.length()) : null;
     }
 
     private String fetchText(URI uri) throws IOException, InterruptedException {

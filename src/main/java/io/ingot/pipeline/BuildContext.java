@@ -51,6 +51,7 @@ public final class BuildContext {
     private int httpPort;
     private BuildKey buildKey;
     private QemuProcess vm;
+    private io.ingot.qemu.ScreenRecorder screen;
     private Path serialLog;
     private int sshPort;
     private SshCommunicator ssh;
@@ -136,6 +137,12 @@ public final class BuildContext {
     public void buildKey(BuildKey k) { this.buildKey = k; }
     public QemuProcess vm() { return vm; }
     public void vm(QemuProcess p) { this.vm = p; }
+    /** Saves the current build VM's screen every few seconds; replacing it stops the previous one. */
+    public io.ingot.qemu.ScreenRecorder screen() { return screen; }
+    public void screen(io.ingot.qemu.ScreenRecorder s) {
+        if (screen != null && screen != s) screen.close();
+        this.screen = s;
+    }
     public Path serialLog() { return serialLog; }
     public void serialLog(Path p) { this.serialLog = p; }
     public int sshPort() { return sshPort; }

@@ -75,6 +75,7 @@ public final class Pipeline {
                 }
             }
         }
+        if (build.options().onError() != OnError.ABORT || !failed) build.screen(null);
         try {
             build.timings().write(build.buildDir().resolve("timings.json"));
         } catch (IOException e) {
@@ -98,6 +99,15 @@ public final class Pipeline {
         if (cause instanceof StageFailure sf) return sf;
         String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         StringBuilder msg = new StringBuilder("stage " + stageName + " failed: " + why);
+        if (build.screen() != null) {
+            try {
+                // the screen at the moment of failure; the recorder's last one if the VM is gone
+                build.screen().capture();
+            } catch (Exception e) {
+                build.log().info("cannot save the screen: " + e.getMessage());
+            }
+            if (Files.isRegularFile(build.screen().target())) msg.append("\nlast screen: ").append(build.screen().target());
+        }
         if (build.vm() != null && build.serialLog() != null) {
             msg.append("\n--- last 20 lines of the serial console (").append(build.serialLog()).append(") ---");
             for (String line : tail(build.serialLog(), 20)) msg.append('\n').append(line);

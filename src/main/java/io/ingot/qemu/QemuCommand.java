@@ -97,6 +97,11 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         }
     }
 
+    /** PCI slot of the guest agent's virtio-serial controller: the same in build VMs, RAM template and clones. */
+    public static final String AGENT_SLOT = "0x11";
+    /** The virtio-serial port name qemu-guest-agent opens in the guest. */
+    public static final String AGENT_PORT = "org.qemu.guest_agent.0";
+
     public static final class Builder {
         private final Path binary;
         private final String name;
@@ -121,6 +126,11 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         private MemoryBackend memoryBackend;
         private boolean incomingDefer;
         private boolean paused;
+        private String vga;
+        private String vnc;
+        private Path agentSocket;
+        private Path firmwareCode;
+        private Path firmwareVars;
         private final List<String> extra = new ArrayList<>();
 
         private Builder(Path binary, String name) {
@@ -155,6 +165,14 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         /** {@code -S}: do not start the CPUs until QMP {@code cont}. */
         public Builder paused(boolean on) { this.paused = on; return this; }
         public Builder extraArgs(List<String> args) { extra.addAll(args); return this; }
+        /** A display adapter ({@code std}, {@code virtio} ...): installers draw on it and screendumps read it. */
+        public Builder vga(String model) { this.vga = model; return this; }
+        /** A VNC server, e.g. {@code 127.0.0.1:0,to=99} (the first free display from 0 to 99). */
+        public Builder vnc(String spec) { this.vnc = spec; return this; }
+        /** A virtio-serial channel for qemu-guest-agent, its host end a unix socket QEMU listens on. */
+        public Builder guestAgent(Path socket) { this.agentSocket = socket; return this; }
+        /** UEFI firmware: the code read-only, the variable store writable (a private copy). */
+        public Builder firmware(Path code, Path vars) { this.firmwareCode = code; this.firmwareVars = vars; return this; }
 
         public QemuCommand build() {
             List<String> a = new ArrayList<>();
@@ -169,6 +187,10 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
             add(a, "-smp", Integer.toString(smp));
             add(a, "-m", (memoryBackend != null ? memoryBackend.sizeMiB() : memoryMiB) + "M");
             if (memoryBackend != null) add(a, "-object", memoryBackend.option());
+            if (firmwareCode != null) {
+                add(a, "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + esc(firmwareCode));
+                add(a, "-drive", "if=pflash,format=raw,unit=1,file=" + esc(firmwareVars));
+            }
             for (Drive d : drives) add(a, "-drive", d.option());
             if (bootOrder != null) add(a, "-boot", "order=" + bootOrder);
             if (kernel != null) {
@@ -185,7 +207,14 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
             if (serialLog != null) add(a, "-serial", "file:" + serialLog);
             if (qmpSocket != null) add(a, "-qmp", "unix:" + esc(qmpSocket) + ",server=on,wait=off");
             if (pidFile != null) add(a, "-pidfile", pidFile.toString());
+            if (vga != null) add(a, "-vga", vga);
             add(a, "-display", "none");
+            if (vnc != null) add(a, "-vnc", vnc);
+            if (agentSocket != null) {
+                add(a, "-chardev", "socket,id=qga0,path=" + esc(agentSocket) + ",server=on,wait=off");
+                add(a, "-device", "virtio-serial-pci,id=vser0,addr=" + AGENT_SLOT);
+                add(a, "-device", "virtserialport,bus=vser0.0,chardev=qga0,name=" + AGENT_PORT);
+            }
             if (noReboot) a.add("-no-reboot");
             if (smbiosUuid != null) add(a, "-smbios", "type=1,uuid=" + smbiosUuid);
             if (vmgenid != null) add(a, "-device", "vmgenid,guid=" + vmgenid);

@@ -52,13 +52,24 @@ public record Recipe(
 
     /**
      * Where one media file comes from: {@code url} (http, https, file), {@code path}
-     * (relative to the recipe), or {@code builtin} (media ingot builds itself, e.g. tinyinstall).
+     * (relative to the recipe), or {@code builtin} (media ingot builds itself: tinyinstall, debianinstall).
+     * {@code suite}, {@code mirror} and {@code packages} tune the debianinstall media.
      */
-    public record Source(String url, String path, String builtin, String checksum) { }
+    public record Source(String url, String path, String builtin, String checksum,
+                         String suite, String mirror, List<String> packages) {
+        public Source(String url, String path, String builtin, String checksum) {
+            this(url, path, builtin, checksum, null, null, null);
+        }
+    }
 
+    /** {@code guestAgent}: a virtio-serial channel for qemu-guest-agent in build VMs, RAM template and clones. */
     public record Machine(String accel, Integer cpus, String memory, String type, String firmware,
-                          String cpu, Disk disk, Nic nic, List<String> qemuArgs) {
-        public static final Machine DEFAULT = new Machine(null, null, null, null, null, null, null, null, null);
+                          String cpu, Disk disk, Nic nic, List<String> qemuArgs, Boolean guestAgent) {
+        public static final Machine DEFAULT = new Machine(null, null, null, null, null, null, null, null, null, null);
+        public Machine(String accel, Integer cpus, String memory, String type, String firmware,
+                       String cpu, Disk disk, Nic nic, List<String> qemuArgs) {
+            this(accel, cpus, memory, type, firmware, cpu, disk, nic, qemuArgs, null);
+        }
         public Machine {
             accel = accel == null ? "auto" : accel;
             cpus = cpus == null ? 1 : cpus;
@@ -69,7 +80,11 @@ public record Recipe(
             disk = disk == null ? Disk.DEFAULT : disk;
             nic = nic == null ? Nic.DEFAULT : nic;
             qemuArgs = qemuArgs == null ? List.of() : List.copyOf(qemuArgs);
+            guestAgent = guestAgent != null && guestAgent;
         }
+
+        public boolean hasGuestAgent() { return Boolean.TRUE.equals(guestAgent); }
+        public boolean isUefi() { return "uefi".equals(firmware); }
     }
 
     public record Disk(String size, String format, @JsonProperty("interface") String iface) {
@@ -86,14 +101,22 @@ public record Recipe(
         public Nic { model = model == null ? "virtio-net-pci" : model; }
     }
 
-    /** The boot command typed at the installer's prompt, Packer-style tokens included. */
-    public record Boot(@JsonProperty("wait") String initialWait, List<String> command, String keyInterval, String timeout) {
-        public static final Boot DEFAULT = new Boot(null, null, null, null);
+    /**
+     * The boot command typed at the installer's prompt, Packer-style tokens included. {@code timeout} bounds
+     * the whole install; {@code stallTimeout} fails it sooner when neither the disk nor the console changed.
+     */
+    public record Boot(@JsonProperty("wait") String initialWait, List<String> command, String keyInterval, String timeout,
+                       String stallTimeout) {
+        public static final Boot DEFAULT = new Boot(null, null, null, null, null);
         public Boot {
             initialWait = initialWait == null ? "0s" : initialWait;
             command = command == null ? List.of() : List.copyOf(command);
             keyInterval = keyInterval == null ? "20ms" : keyInterval;
             timeout = timeout == null ? "30m" : timeout;
+            stallTimeout = stallTimeout == null ? "10m" : stallTimeout;
+        }
+        public Boot(String initialWait, List<String> command, String keyInterval, String timeout) {
+            this(initialWait, command, keyInterval, timeout, null);
         }
     }
 

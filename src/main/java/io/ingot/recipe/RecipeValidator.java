@@ -58,7 +58,7 @@ public final class RecipeValidator {
     private static final Pattern WHOLE_NUMBER = Pattern.compile("[-+]?\\d+");
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]*");
     private static final Set<String> URL_SCHEMES = Set.of("http", "https", "file");
-    private static final Set<String> BUILTIN_MEDIA = Set.of("tinyinstall");
+    private static final List<String> BUILTIN_MEDIA = List.of("tinyinstall", "debianinstall");
     private static final List<String> SOURCE_KINDS = List.of("iso", "kernel", "initrd");
     private static final Map<String, Class<?>> ALL_PATHS = new LinkedHashMap<>();
 
@@ -496,6 +496,12 @@ public final class RecipeValidator {
             if (!given.get(0).equals("builtin") && isNull(get(source, "checksum"))) {
                 problem(at, path + ": a checksum is required for " + given.get(0) + " media (sha256:<hex>, sha512:<hex> or file:<url of SHA256SUMS>)");
             }
+            boolean debian = get(source, "builtin") instanceof ScalarNode b && b.getValue().equals("debianinstall");
+            for (String option : List.of("suite", "mirror", "packages")) {
+                if (!debian && !isNull(get(source, option))) {
+                    problem(keyNode(source, option), path + "." + option + ": only for builtin: debianinstall");
+                }
+            }
         }
 
         void provisionerRules(MappingNode p, String path) {
@@ -561,7 +567,7 @@ public final class RecipeValidator {
         oneOf("template.format", "qcow2", "raw");
         oneOf("schedule.when", "changed", "always");
         oneOf("seal.operations", SealOperation.defaults().toArray(String[]::new));
-        for (String p : List.of("boot.wait", "boot.keyInterval", "boot.timeout", "communicator.timeout",
+        for (String p : List.of("boot.wait", "boot.keyInterval", "boot.timeout", "boot.stallTimeout", "communicator.timeout",
                 "provisioners.timeout", "shutdown.timeout", "verify.timeout")) {
             RULES.put(p, v -> Durations.isValid(v) ? null : "expected a duration such as 500ms, 30s, 5m or 1h30m, got '" + v + "'");
         }
@@ -577,6 +583,9 @@ public final class RecipeValidator {
             RULES.put("media." + kind + ".builtin", v -> BUILTIN_MEDIA.contains(v) ? null
                     : "unknown builtin media '" + v + "' (ingot builds: " + String.join(", ", BUILTIN_MEDIA) + ")");
         }
+        RULES.put("media.iso.suite", v -> v.matches("[a-z][a-z0-9-]*") ? null : "'" + v + "' is not a Debian suite name (bookworm, trixie ...)");
+        RULES.put("media.iso.mirror", v -> v.matches("https?://[^\\s]+") ? null : "expected an http or https URL of a Debian archive, got '" + v + "'");
+        RULES.put("media.iso.packages", v -> v.matches("[a-z0-9][a-z0-9+.-]+") ? null : "'" + v + "' is not a Debian package name");
         RULES.put("boot.command", v -> {
             try {
                 BootCommand.parse(v);

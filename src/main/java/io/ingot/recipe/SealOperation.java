@@ -9,6 +9,7 @@ public enum SealOperation {
     AUTHORIZED_KEYS("authorized-keys"),
     HOST_KEYS("host-keys"),
     MACHINE_ID("machine-id"),
+    CLOUD_INIT("cloud-init"),
     LOGS("logs"),
     SHELL_HISTORY("shell-history"),
     DHCP_LEASES("dhcp-leases"),

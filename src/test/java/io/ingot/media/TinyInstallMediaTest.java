@@ -1,6 +1,8 @@
 package io.ingot.media;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,37 +19,40 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TinyInstallMediaTest {
 
-    private static final Path SOURCE = Path.of("src/main/resources/media/tinyinstall");
+    private static final Path SOURCE = Path.of("src/main/resources/media");
 
-    @Test
-    void indexListsEveryFileOfTheFolder() throws IOException {
+    @ParameterizedTest
+    @ValueSource(strings = {"tinyinstall", "debianinstall"})
+    void indexListsEveryFileOfTheFolder(String medium) throws IOException {
         // A script missing from FILES would be absent when ingot runs from its jar.
         List<String> onDisk;
-        try (Stream<Path> files = Files.walk(SOURCE)) {
+        try (Stream<Path> files = Files.walk(SOURCE.resolve(medium))) {
             onDisk = files.filter(Files::isRegularFile)
                     .map(p -> SOURCE.relativize(p).toString().replace('\\', '/'))
-                    .filter(name -> !name.equals("FILES"))
+                    .filter(name -> !name.endsWith("/FILES"))
                     .sorted().toList();
         }
-        List<String> indexed = TinyInstallMedia.readScripts(getClass().getClassLoader()).keySet().stream()
-                .filter(name -> !name.equals("FILES"))
+        List<String> indexed = ScriptedMedia.readScripts(getClass().getClassLoader(), medium).keySet().stream()
+                .filter(name -> name.startsWith(medium + "/") && !name.endsWith("/FILES"))
                 .sorted().toList();
         assertEquals(onDisk, indexed);
+        assertTrue(ScriptedMedia.readScripts(getClass().getClassLoader(), medium).containsKey("common/lib.sh"));
     }
 
     @Test
-    void changedScriptGivesAnotherCacheDirectory() {
-        Map<String, byte[]> scripts = new LinkedHashMap<>(TinyInstallMedia.readScripts(getClass().getClassLoader()));
-        String before = TinyInstallMedia.hash(scripts);
-        scripts.put("build.sh", (new String(scripts.get("build.sh"), StandardCharsets.UTF_8) + "\n# changed\n")
+    void changedScriptOrKeyGivesAnotherCacheDirectory() {
+        Map<String, byte[]> scripts = new LinkedHashMap<>(ScriptedMedia.readScripts(getClass().getClassLoader(), "tinyinstall"));
+        String before = ScriptedMedia.hash(scripts, "");
+        assertNotEquals(before, ScriptedMedia.hash(scripts, "bookworm 2026-11-27"));
+        scripts.put("tinyinstall/build.sh", (new String(scripts.get("tinyinstall/build.sh"), StandardCharsets.UTF_8) + "\n# changed\n")
                 .getBytes(StandardCharsets.UTF_8));
-        assertNotEquals(before, TinyInstallMedia.hash(scripts));
+        assertNotEquals(before, ScriptedMedia.hash(scripts, ""));
     }
 
     @Test
     void outputDirIsNamedAfterTheScriptsHash(@org.junit.jupiter.api.io.TempDir Path cache) {
         TinyInstallMedia media = new TinyInstallMedia(cache, line -> { });
-        String expected = TinyInstallMedia.hash(TinyInstallMedia.readScripts(getClass().getClassLoader())).substring(0, 12);
+        String expected = ScriptedMedia.hash(ScriptedMedia.readScripts(getClass().getClassLoader(), "tinyinstall"), "").substring(0, 12);
         assertEquals(cache.resolve("media").resolve("tinyinstall-" + expected), media.outputDir());
         assertTrue(media.kernel().isEmpty(), "nothing built yet");
     }

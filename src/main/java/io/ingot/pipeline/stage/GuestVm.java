@@ -1,21 +1,29 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.ScreenRecorder;
 import io.ingot.recipe.Recipe;
 import io.ingot.util.Sizes;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /** The parts of a build VM's command line that come from the recipe's {@code machine} section. */
 final class GuestVm {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+    /** How often a build VM's screen is saved into the build directory. */
+    static final Duration SCREEN_INTERVAL = Duration.ofSeconds(5);
+    static final String SCREEN_FILE = "screen.png";
     private GuestVm() { }
 
-    /** A command with machine, accelerator, CPU, memory, the build disk, firmware and extra args; {@code role} names its files. */
+    /**
+     * A command with machine, accelerator, CPU, memory, the build disk, firmware, a display adapter (its
+     * screen is saved as screen.png; {@code --vnc} shows it live), the guest agent channel and extra args;
+     * {@code role} names its files.
+     */
     static QemuCommand.Builder command(BuildContext build, String role) throws Exception {
         Recipe.Machine m = build.recipe().recipe().machine();
         Path dir = build.buildDir();
@@ -28,19 +36,36 @@ final class GuestVm {
                 .disk(build.disk(), m.disk().format(), m.disk().iface())
                 .serialLog(dir.resolve("serial-" + role + ".log"))
                 .qmp(build.runtimeDir().resolve(role + ".qmp"))
-                .pidFile(dir.resolve("qemu-" + role + ".pid"));
-        if ("uefi".equals(m.firmware())) b.extraArgs(Firmware.uefi(build));
+                .pidFile(dir.resolve("qemu-" + role + ".pid"))
+                .vga("std");
+        if (build.options().vnc()) b.vnc("127.0.0.1:0,to=99");
+        if (m.hasGuestAgent()) b.guestAgent(agentSocket(build));
+        // one variable store for the build's VMs: what the installer wrote to NVRAM, the installed system finds
+        if (m.isUefi()) Ovmf.apply(b, dir);
         b.extraArgs(m.qemuArgs());
         return b;
     }
 
-    /** Starts the VM as a child process and makes it the build's current guest. */
+    /** The host end of the build VMs' guest agent channel. */
+    static Path agentSocket(BuildContext build) {
+        return build.runtimeDir().resolve("qga.sock");
+    }
+
+    /** Starts the VM as a child process and makes it the build's current guest; its screen is recorded. */
     static QemuProcess start(BuildContext build, QemuCommand cmd, String role) throws Exception {
         build.log().info("starting QEMU (" + build.accelerator().name() + "): " + cmd.display());
         QemuProcess vm = QemuProcess.start(cmd, build.buildDir(), build.paths().state().resolve("run"), START_TIMEOUT);
         build.vm(vm);
         build.serialLog(cmd.serialLog());
         build.log().info("QEMU pid " + vm.pid() + ", serial console in " + build.buildDir().relativize(cmd.serialLog()));
+        if (cmd.argv().contains("-vga")) {
+            build.screen(ScreenRecorder.start(vm, build.buildDir().resolve(SCREEN_FILE), SCREEN_INTERVAL));
+            if (build.options().vnc()) {
+                var vnc = vm.qmp().execute("query-vnc");
+                build.log().stage("VNC: vnc://" + vnc.path("host").asText("127.0.0.1") + ":" + vnc.path("service").asText()
+                        + " (the " + role + " VM's screen; loopback only)");
+            }
+        }
         return vm;
     }
 
@@ -51,22 +76,6 @@ final class GuestVm {
             build.log().info("stopping QEMU pid " + vm.pid());
             vm.stop(Duration.ofSeconds(5));
         }
-    }
-
-    /** UEFI firmware from Debian's ovmf package, with a private copy of the variable store. */
-    static final class Firmware {
-        private static final Path CODE = Path.of("/usr/share/OVMF/OVMF_CODE.fd");
-        private static final Path VARS = Path.of("/usr/share/OVMF/OVMF_VARS.fd");
-
-        static java.util.List<String> uefi(BuildContext build) throws Exception {
-            if (!Files.isRegularFile(CODE) || !Files.isRegularFile(VARS)) {
-                throw new io.ingot.util.UserError("machine.firmware uefi needs OVMF: apt-get install ovmf");
-            }
-            Path vars = build.buildDir().resolve("OVMF_VARS.fd");
-            if (!Files.exists(vars)) Files.copy(VARS, vars);
-            return java.util.List.of(
-                    "-drive", "if=pflash,format=raw,readonly=on,file=" + CODE,
-                    "-drive", "if=pflash,format=raw,file=" + vars);
-        }
+        build.screen(null);
     }
 }

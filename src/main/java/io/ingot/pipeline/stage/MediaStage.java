@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.media.DebianInstallMedia;
 import io.ingot.media.MediaFetcher;
 import io.ingot.media.TinyInstallMedia;
 import io.ingot.pipeline.BuildContext;
@@ -17,7 +18,7 @@ public final class MediaStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe.Media media = build.recipe().recipe().media();
-        MediaFetcher fetcher = new MediaFetcher(build.paths().cache(), build.log()::info, builtin -> builtin(build, builtin));
+        MediaFetcher fetcher = new MediaFetcher(build.paths().cache(), build.log()::info, source -> builtin(build, source));
         Path dir = build.recipe().dir();
         if (media.isIso()) {
             MediaFetcher.Fetched iso = fetcher.fetch(media.iso(), dir);
@@ -34,8 +35,12 @@ public final class MediaStage implements Stage {
         }
     }
 
-    private static Path builtin(BuildContext build, String name) {
-        if (!"tinyinstall".equals(name)) throw new UserError("unknown builtin media: " + name);
-        return new TinyInstallMedia(build.paths().cache(), build.log()::info).ensureIso();
+    private static Path builtin(BuildContext build, Recipe.Source source) {
+        return switch (source.builtin()) {
+            case TinyInstallMedia.NAME -> new TinyInstallMedia(build.paths().cache(), build.log()::info).ensureIso();
+            case DebianInstallMedia.NAME -> new DebianInstallMedia(build.paths().cache(), build.log()::info,
+                    new DebianInstallMedia.Options(source.suite(), source.mirror(), source.packages())).ensureIso();
+            default -> throw new UserError("unknown builtin media: " + source.builtin());
+        };
     }
 }

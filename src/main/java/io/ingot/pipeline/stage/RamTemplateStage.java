@@ -5,6 +5,8 @@ import io.ingot.guest.SshCommunicator;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.DeviceState;
+import io.ingot.qemu.GuestAgent;
+import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.recipe.RamTemplateRules;
@@ -32,6 +34,7 @@ import java.util.UUID;
 public final class RamTemplateStage implements Stage {
     static final String DIR = "ram";
     private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(30);
     /** PCI slot of the capture VM's NIC, clear of the slots the drives take (from 0x3 on). */
     static final String NIC_SLOT = "0x10";
 
@@ -69,7 +72,8 @@ public final class RamTemplateStage implements Stage {
         long memoryMiB = Sizes.parseMebibytes(m.memory());
         PortLease lease = ports.allocate();
         build.leases().add(lease);
-        QemuCommand cmd = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
+        Path agentSocket = build.runtimeDir().resolve("ram.qga");
+        QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
                 .machine(m.type()).accel(build.accelerator().name()).cpu(m.cpu()).smp(m.cpus())
                 .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", memory, memoryMiB, true, false))
                 .disk(overlay, "qcow2", m.disk().iface())
@@ -82,8 +86,10 @@ public final class RamTemplateStage implements Stage {
                 // a slot of its own: -device is placed before the if=virtio drives, and the migration stream
                 // names devices by slot, so the drives must sit where the clones (without a NIC) have them
                 .extraArgs(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + lease.port() + "-:" + recipe.communicator().port(),
-                        "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT))
-                .build();
+                        "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT));
+        if (m.isUefi()) Ovmf.apply(b, dir);
+        if (m.hasGuestAgent()) b.guestAgent(agentSocket);
+        QemuCommand cmd = b.build();
         QemuProcess vm = GuestVm.start(build, cmd, "ram");
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
@@ -99,6 +105,7 @@ public final class RamTemplateStage implements Stage {
                         + "s; a RAM template needs ACPI PCI hot-plug in the guest");
             }
             vm.qmp().execute("netdev_del", Map.of("id", "net0"));
+            if (m.hasGuestAgent()) freeze(build, agentSocket);
             long t0 = System.nanoTime();
             vm.qmp().stop();
             DeviceState.save(vm.qmp(), build.qemu().features(), state, Duration.ofMinutes(2));
@@ -118,6 +125,21 @@ public final class RamTemplateStage implements Stage {
         build.extraFiles().put(DIR + "/state", state);
         build.log().info(String.format("RAM template: %d MiB memory file, capture overlay %d KiB",
                 Files.size(memory) >> 20, Files.size(overlay) >> 10));
+    }
+
+    /**
+     * Freezes the capture VM's file systems through its guest agent, so the captured disk is clean: a memory
+     * clone started {@code --cold} boots from it without a journal replay. Each memory clone thaws them
+     * right after its restore.
+     */
+    private static void freeze(BuildContext build, Path agentSocket) {
+        try (GuestAgent agent = GuestAgent.connect(agentSocket, AGENT_TIMEOUT)) {
+            int frozen = agent.freeze(AGENT_TIMEOUT);
+            build.log().info("froze " + frozen + " file systems through the guest agent");
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("machine.guestAgent is true, but the capture VM's qemu-guest-agent did not freeze"
+                    + " its file systems: " + e.getMessage() + " (is qemu-guest-agent installed and enabled in the image?)");
+        }
     }
 
     @Override

@@ -31,17 +31,43 @@ public final class SealStage implements Stage {
         Recipe.Seal seal = build.recipe().recipe().seal();
         String buildKeyBody = build.buildKey().publicKeyLine("x").split(" ")[1];
         String script = script(seal, buildKeyBody);
-        ExecResult r = build.ssh().exec(script, Map.of(), Duration.ofMinutes(5), line -> build.log().output("seal", line));
-        if (r.exitStatus() != 0) throw new IllegalStateException("sealing exited with status " + r.exitStatus());
+        List<String> output = new ArrayList<>();
+        ExecResult r = build.ssh().exec(script, Map.of(), Duration.ofMinutes(5), line -> {
+            output.add(line);
+            build.log().output("seal", line);
+        });
+        if (r.exitStatus() != 0) throw new IllegalStateException(failure(output, r.exitStatus()));
         build.log().info("sealed: " + String.join(", ", seal.operations())
                 + (seal.extra().isEmpty() ? "" : " + " + seal.extra().size() + " extra commands"));
     }
 
-    /** The shell script for the chosen operations; POSIX sh so busybox and full distributions both run it. */
+    /** Which step failed, from the line the script's exit trap prints. */
+    static String failure(List<String> output, int status) {
+        for (int i = output.size() - 1; i >= 0; i--) {
+            String line = output.get(i);
+            int at = line.indexOf(FAILED_MARK);
+            if (at >= 0) {
+                return "sealing failed at step '" + line.substring(at + FAILED_MARK.length()).trim()
+                        + "' (exit status " + status + "); the template would not be clean, so nothing was published";
+            }
+        }
+        return "sealing exited with status " + status + "; nothing was published";
+    }
+
+    private static final String FAILED_MARK = "ingot-seal: failed at ";
+
+    /**
+     * The shell script for the chosen operations; POSIX sh so busybox and full distributions both run it.
+     * It stops at the first failing command ({@code set -e}, also in {@code extra} lines), and its exit
+     * trap names the step that failed.
+     */
     static String script(Recipe.Seal seal, String buildKeyBody) {
         List<String> lines = new ArrayList<>();
-        lines.add("set -u");
+        lines.add("set -eu");
+        lines.add("step=start");
+        lines.add("trap 'rc=$?; [ \"$rc\" -eq 0 ] || echo \"" + FAILED_MARK + "$step\" >&2' EXIT");
         for (String key : seal.operations()) {
+            lines.add("step=" + key);
             switch (SealOperation.of(key)) {
                 case BUILD_KEY -> lines.add("for f in " + AUTHORIZED_KEYS + "; do [ -f \"$f\" ] || continue; "
                         + "grep -vF '" + buildKeyBody + "' \"$f\" > \"$f.ingot\" || true; cat \"$f.ingot\" > \"$f\"; rm -f \"$f.ingot\"; done");
@@ -52,19 +78,29 @@ public final class SealStage implements Stage {
                             + keep + "' > \"$f\"; done");
                 }
                 case HOST_KEYS -> lines.add("rm -f /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub /etc/dropbear/dropbear_*_host_key");
-                case MACHINE_ID -> lines.add("[ -f /etc/machine-id ] && : > /etc/machine-id; rm -f /var/lib/dbus/machine-id");
+                // systemd makes a new machine-id at the first boot of an empty file; each clone seeds its own RNG
+                case MACHINE_ID -> lines.add("if [ -f /etc/machine-id ]; then : > /etc/machine-id; fi; "
+                        + "rm -f /var/lib/dbus/machine-id /var/lib/systemd/random-seed");
+                // the next boot is a first boot for cloud-init: it applies the clone's seed (keys, host name, host keys)
+                // (after this boot's cloud-init has finished: cleaning under a running one leaves half a state)
+                case CLOUD_INIT -> lines.add("if command -v cloud-init > /dev/null 2>&1; then "
+                        + "cloud-init status --wait > /dev/null || echo 'cloud-init reported errors in this boot (cloud-init status --long)'; "
+                        + "cloud-init clean --logs; rm -rf /var/lib/cloud/seed/nocloud-net /var/lib/cloud/seed/nocloud; fi");
                 case LOGS -> lines.add("find /var/log -type f 2>/dev/null | while read -r f; do : > \"$f\"; done; "
-                        + "rm -rf /var/log/journal/* 2>/dev/null");
+                        + "rm -rf /var/log/journal/*");
                 case SHELL_HISTORY -> lines.add("rm -f /root/.ash_history /root/.bash_history /root/.sh_history "
                         + "/home/*/.ash_history /home/*/.bash_history; unset HISTFILE");
                 case DHCP_LEASES -> lines.add("rm -f /var/lib/dhcp/*.lease* /var/lib/dhcp/dhclient* /var/lib/dhclient/* "
-                        + "/var/lib/NetworkManager/*.lease /var/lib/systemd/network/*.lease /var/lib/udhcpc/* 2>/dev/null");
-                case TMP -> lines.add("rm -rf /tmp/* /var/tmp/* 2>/dev/null");
+                        + "/var/lib/NetworkManager/*.lease /var/lib/systemd/network/*.lease /var/lib/udhcpc/* /run/systemd/netif/leases/*");
+                case TMP -> lines.add("rm -rf /tmp/* /var/tmp/*");
             }
         }
-        lines.addAll(seal.extra());
+        for (int i = 0; i < seal.extra().size(); i++) {
+            lines.add("step='extra[" + i + "]'");
+            lines.add(seal.extra().get(i));
+        }
+        lines.add("step=sync");
         lines.add("sync");
-        lines.add("true");
-        return String.join("\n", lines);
+        return String.join("\n", lines) + "\n";
     }
 }

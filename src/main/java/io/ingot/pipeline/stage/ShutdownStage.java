@@ -3,6 +3,7 @@ package io.ingot.pipeline.stage;
 import io.ingot.guest.Disconnected;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
+import io.ingot.qemu.GuestAgent;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.util.Durations;
 
@@ -15,6 +16,7 @@ import java.util.Map;
  */
 public final class ShutdownStage implements Stage {
     private static final Duration ACPI_GRACE = Duration.ofSeconds(30);
+    private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(10);
 
     @Override
     public String name() { return "shutdown"; }
@@ -24,7 +26,12 @@ public final class ShutdownStage implements Stage {
         QemuProcess vm = build.vm();
         var shutdown = build.recipe().recipe().shutdown();
         Duration timeout = Durations.parse(shutdown.timeout());
-        if (build.ssh() != null) {
+        if (build.recipe().recipe().machine().hasGuestAgent() && byGuestAgent(build)) {
+            if (build.ssh() != null) {
+                build.ssh().close();
+                build.ssh(null);
+            }
+        } else if (build.ssh() != null) {
             build.log().info("running '" + shutdown.command() + "'");
             try {
                 build.ssh().exec(shutdown.command(), Map.of(), Duration.ofSeconds(30), line -> build.log().output("shutdown", line));
@@ -38,6 +45,7 @@ public final class ShutdownStage implements Stage {
         }
         if (vm.waitForExit(timeout)) {
             build.log().info("the guest powered off");
+            build.screen(null);
             return;
         }
         build.log().info("still running after " + Durations.format(timeout) + "; sending ACPI power-down");
@@ -55,5 +63,18 @@ public final class ShutdownStage implements Stage {
         vm.stop(Duration.ofSeconds(5));
         throw new IllegalStateException("the guest did not power off within " + Durations.format(timeout)
                 + " nor after an ACPI power-down; QEMU was killed");
+    }
+
+    /** A clean power-off through qemu-guest-agent (machine.guestAgent); false when the agent does not answer. */
+    private static boolean byGuestAgent(BuildContext build) {
+        try (GuestAgent agent = GuestAgent.connect(GuestVm.agentSocket(build), AGENT_TIMEOUT)) {
+            agent.shutdown();
+            build.log().info("asked the guest agent to power the guest off");
+            return true;
+        } catch (java.io.IOException e) {
+            build.log().info("the guest agent did not answer (" + e.getMessage() + "); running '"
+                    + build.recipe().recipe().shutdown().command() + "' over SSH instead");
+            return false;
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
 import io.ingot.storage.QemuImg;
+import io.ingot.template.Devices;
 import io.ingot.template.Manifest;
 import io.ingot.util.Sizes;
 
@@ -53,6 +54,8 @@ public final class TemplateStage implements Stage {
         List<String> devices = new ArrayList<>();
         devices.add("disk:" + m.disk().iface());
         devices.add("nic:" + m.nic().model());
+        if (m.isUefi()) devices.add(Devices.UEFI);
+        if (m.hasGuestAgent()) devices.add(Devices.AGENT);
         List<String> args = m.qemuArgs();
         for (int i = 0; i + 1 < args.size(); i++) {
             if (args.get(i).equals("-device")) devices.add(args.get(i + 1).split(",")[0]);

@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.QemuProcess;
@@ -14,7 +15,9 @@ import java.util.regex.Pattern;
 
 /**
  * Waits for the unattended install to power the VM off, within {@code boot.timeout}, echoing the
- * installer's progress and error lines from the serial console into the build log.
+ * installer's progress and error lines from the serial console into the build log. An installer that
+ * stops making progress (no disk writes and no console output for {@code boot.stallTimeout}: it waits
+ * at a question, or hangs) fails the build then, with its last screen, instead of at the timeout.
  */
 public final class WaitInstallStage implements Stage {
     private static final Pattern WORTH_SHOWING = Pattern.compile("(?i)ingot-install|error|fail|panic");
@@ -27,22 +30,37 @@ public final class WaitInstallStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         QemuProcess vm = build.vm();
-        Duration timeout = Durations.parse(build.recipe().recipe().boot().timeout());
+        var boot = build.recipe().recipe().boot();
+        Duration timeout = Durations.parse(boot.timeout());
+        Duration stallTimeout = Durations.parse(boot.stallTimeout());
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long nextBeat = start + HEARTBEAT.toNanos();
         SerialFollower serial = new SerialFollower(build.serialLog());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        Progress progress = new Progress(stallTimeout.toNanos(), start);
         while (!vm.waitForExit(POLL)) {
+            // only a line not seen before is progress: an installer repeating its error is stuck
+            boolean[] printed = {false};
             serial.newLines(line -> {
                 if (WORTH_SHOWING.matcher(line).find()) build.log().output("console", line);
+                if (seen.size() > 100_000) seen.clear();
+                printed[0] |= seen.add(line);
             });
             long now = System.nanoTime();
+            long written = diskBytesWritten(vm);
+            if (progress.stalled(now, written, printed[0])) {
+                throw new IllegalStateException("the installer made no progress for " + Durations.format(stallTimeout)
+                        + " (no disk writes, no console output; boot.stallTimeout): it may wait at a question"
+                        + " or have hung; see its screen");
+            }
             if (now > deadline) {
                 throw new IllegalStateException("the installer did not power off within " + Durations.format(timeout)
                         + " (boot.timeout)");
             }
             if (now > nextBeat) {
-                build.log().info("still installing (" + Durations.format(Duration.ofNanos(now - start)) + ")");
+                build.log().info("still installing (" + Durations.format(Duration.ofNanos(now - start))
+                        + ", " + (written >> 20) + " MiB written to the disk)");
                 nextBeat = now + HEARTBEAT.toNanos();
             }
         }
@@ -51,6 +69,39 @@ public final class WaitInstallStage implements Stage {
         });
         build.log().info("the installer powered off after " + Durations.format(Duration.ofNanos(System.nanoTime() - start)));
         build.vm(null);
+        build.screen(null);
+    }
+
+    /** Bytes the guest wrote to its disks so far (QMP query-blockstats), or -1 when QEMU does not say. */
+    static long diskBytesWritten(QemuProcess vm) {
+        try {
+            long sum = 0;
+            for (JsonNode dev : vm.qmp().execute("query-blockstats")) sum += dev.path("stats").path("wr_bytes").asLong();
+            return sum;
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** When the installer last did something: wrote to a disk or printed on the console. */
+    static final class Progress {
+        private final long stallNanos;
+        private long lastChange;
+        private long lastWritten = Long.MIN_VALUE;
+
+        Progress(long stallNanos, long now) {
+            this.stallNanos = stallNanos;
+            this.lastChange = now;
+        }
+
+        /** Records one observation; true once nothing changed for the stall time. */
+        boolean stalled(long now, long written, boolean printed) {
+            if (printed || written != lastWritten) {
+                lastChange = now;
+                lastWritten = written;
+            }
+            return now - lastChange > stallNanos;
+        }
     }
 
     /** Reads the lines a growing serial log gained since the last call. */
@@ -61,6 +112,7 @@ public final class WaitInstallStage implements Stage {
 
         SerialFollower(Path file) { this.file = file; }
 
+        /** Hands each new complete line to {@code sink}. */
         void newLines(java.util.function.Consumer<String> sink) throws IOException {
             if (!file.toFile().exists()) return;
             try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {

@@ -1,0 +1,154 @@
+package io.ingot.media;
+
+import io.ingot.util.UserError;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+
+/**
+ * Real Debian installation media built from Debian's package archive: {@code debianinstall.iso}, a Debian
+ * system made with mmdebstrap (squashfs) and a small installer that copies it onto the disk and installs
+ * GRUB (see {@code media/debianinstall/build.sh}). Cached by the scripts, the suite, the mirrors, the
+ * package list and the archive's Release dates: a new point release or security update gives new media.
+ * When the archive cannot be reached, the newest media built earlier with the same suite, mirrors and
+ * packages are used, saying so.
+ */
+public final class DebianInstallMedia {
+    public static final String NAME = "debianinstall";
+    public static final String ISO_NAME = "debianinstall.iso";
+    static final String KEY_FILE = "media-key.txt";
+    private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(40);
+
+    /** What the recipe asks for; null fields take the defaults. */
+    public record Options(String suite, String mirror, List<String> packages) {
+        public Options {
+            suite = suite == null ? "bookworm" : suite;
+            mirror = mirror == null ? "http://deb.debian.org/debian" : stripSlash(mirror);
+            packages = packages == null ? List.of() : List.copyOf(new TreeSet<>(packages));
+        }
+
+        String securityMirror() {
+            // deb.debian.org serves both; another mirror is assumed to carry debian-security beside debian
+            return mirror.endsWith("/debian") ? mirror + "-security" : mirror.replaceFirst("/[^/]*$", "/debian-security");
+        }
+
+        /** The cache key without the archive dates (to find earlier media of the same system). */
+        String identity() {
+            return "suite=" + suite + "\nmirror=" + mirror + "\nsecurity=" + securityMirror()
+                    + "\npackages=" + String.join(" ", packages) + "\n";
+        }
+
+        private static String stripSlash(String s) { return s.endsWith("/") ? s.substring(0, s.length() - 1) : s; }
+    }
+
+    private final Path cacheDir;
+    private final Consumer<String> progress;
+    private final Options options;
+    private final HttpClient http;
+
+    public DebianInstallMedia(Path cacheDir, Consumer<String> progress, Options options) {
+        this.cacheDir = cacheDir;
+        this.progress = progress;
+        this.options = options;
+        this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(15)).build();
+    }
+
+    /** Returns {@code debianinstall.iso}, building it when the cache has none for today's archive. */
+    public Path ensureIso() {
+        Optional<String> dates = releaseDates();
+        if (dates.isEmpty()) {
+            Path earlier = earlierBuild().orElseThrow(() -> new UserError("cannot reach the Debian archive "
+                    + options.mirror() + " to build " + ISO_NAME + " for " + options.suite() + ", and none was built before"));
+            progress.accept("the Debian archive is unreachable; using " + earlier + " built before");
+            return earlier.resolve(ISO_NAME);
+        }
+        String key = options.identity() + dates.get();
+        ScriptedMedia media = new ScriptedMedia(NAME, ISO_NAME, cacheDir, progress, key, environment(), BUILD_TIMEOUT);
+        Path iso = media.ensureIso();
+        Path keyFile = media.outputDir().resolve(KEY_FILE);
+        try {
+            if (!Files.exists(keyFile)) Files.writeString(keyFile, key);
+        } catch (IOException e) {
+            progress.accept("cannot record the media key in " + keyFile + ": " + e.getMessage());
+        }
+        return iso;
+    }
+
+    Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("INGOT_SUITE", options.suite());
+        env.put("INGOT_MIRROR", options.mirror());
+        env.put("INGOT_SECURITY_MIRROR", options.securityMirror());
+        env.put("INGOT_PACKAGES", String.join(" ", options.packages()));
+        return env;
+    }
+
+    /** The Date of each suite's InRelease (suite, -updates, -security), or empty when the archive cannot be reached. */
+    Optional<String> releaseDates() {
+        List<String> urls = List.of(
+                options.mirror() + "/dists/" + options.suite() + "/InRelease",
+                options.mirror() + "/dists/" + options.suite() + "-updates/InRelease",
+                options.securityMirror() + "/dists/" + options.suite() + "-security/InRelease");
+        StringBuilder dates = new StringBuilder();
+        for (String url : urls) {
+            try {
+                HttpResponse<java.util.stream.Stream<String>> r = http.send(
+                        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+                        HttpResponse.BodyHandlers.ofLines());
+                if (r.statusCode() != 200) {
+                    r.body().close();
+                    if (url.contains("-updates") || url.contains("-security")) continue; // not every suite has them
+                    progress.accept("cannot read " + url + ": HTTP " + r.statusCode());
+                    return Optional.empty();
+                }
+                try (var lines = r.body()) {
+                    String date = releaseDate(lines.limit(40).toList());
+                    dates.append(url).append(' ').append(date).append('\n');
+                }
+            } catch (IOException e) {
+                progress.accept("cannot read " + url + ": " + e.getMessage());
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+        return Optional.of(dates.toString());
+    }
+
+    /** The value of the Date: field of a Release file's header. */
+    static String releaseDate(List<String> lines) {
+        for (String line : lines) {
+            if (line.startsWith("Date:")) return line.substring(5).trim();
+        }
+        return "no-date";
+    }
+
+    /** The newest media built before for the same suite, mirrors and packages. */
+    Optional<Path> earlierBuild() {
+        try (var dirs = ScriptedMedia.builtBefore(cacheDir, NAME, ISO_NAME)) {
+            List<Path> all = new ArrayList<>(dirs.toList());
+            for (Path dir : all) {
+                Path keyFile = dir.resolve(KEY_FILE);
+                if (Files.isRegularFile(keyFile) && Files.readString(keyFile).startsWith(options.identity())) return Optional.of(dir);
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+}

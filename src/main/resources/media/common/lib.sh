@@ -1,0 +1,88 @@
+# Shell functions shared by the media build scripts (sourced; needs $BUSYBOX and $SOURCE_DATE_EPOCH).
+
+log() { echo "${MEDIA_NAME:-media}: $*"; }
+
+# A root with busybox and its applet links (created here: an init script cannot create
+# /bin/sh for itself).
+busybox_root() {
+    local root="$1" applet
+    mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,run,tmp,mnt,etc}
+    cp "$BUSYBOX" "$root/bin/busybox"
+    for applet in $("$BUSYBOX" --list-full); do
+        [ "$applet" = bin/busybox ] && continue
+        [ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
+    done
+}
+
+# copy_modules ROOT PKGROOT KVER NAME...: the named kernel modules (and, where PKGROOT has a
+# modules.dep, everything they depend on) plus a modules.dep made by busybox depmod.
+copy_modules() {
+    local root="$1" src="$2" kver="$3" m f dep
+    shift 3
+    local moddir="lib/modules/$kver"
+    [ -d "$src/$moddir" ] || moddir="usr/lib/modules/$kver"
+    local wanted=() seen=" "
+    for m in "$@"; do
+        f="$(cd "$src" && find "$moddir/kernel" -name "$m.ko" | head -n 1)"
+        [ -n "$f" ] || { echo "missing kernel module $m in $kver" >&2; exit 1; }
+        wanted+=("${f#"$moddir"/}")
+    done
+    while [ "${#wanted[@]}" -gt 0 ]; do
+        f="${wanted[0]}"
+        wanted=("${wanted[@]:1}")
+        case "$seen" in *" $f "*) continue ;; esac
+        seen="$seen$f "
+        mkdir -p "$root/lib/modules/$kver/$(dirname "$f")"
+        cp "$src/$moddir/$f" "$root/lib/modules/$kver/$f"
+        if [ -f "$src/$moddir/modules.dep" ]; then
+            for dep in $(awk -v m="$f:" '$1 == m { $1 = ""; print }' "$src/$moddir/modules.dep"); do
+                wanted+=("$dep")
+            done
+        fi
+    done
+    cp "$src/$moddir/modules.builtin" "$src/$moddir/modules.order" "$root/lib/modules/$kver/"
+    "$BUSYBOX" depmod -b "$root" "$kver"
+}
+
+# Reproducible gzip'ed newc cpio of a directory.
+make_cpio() {
+    local root="$1" out="$2"
+    find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+    (cd "$root" && find . | sort | cpio -o -H newc -R 0:0 --reproducible --quiet) | gzip -n -6 > "$out"
+}
+
+install_file() { # MODE SRC DEST
+    mkdir -p "$(dirname "$3")"
+    cp "$2" "$3"
+    chmod "$1" "$3"
+}
+
+# download_debs DIR PACKAGE...: apt-get download into DIR (as _apt when root), updating the package
+# lists once when they are missing or stale.
+download_debs() {
+    local dir="$1"
+    shift
+    mkdir -p "$dir"
+    # apt drops privileges to _apt for downloads; let it write here (avoids a warning as root).
+    chmod 755 "$dir"
+    if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$dir"; fi
+    log "downloading $*"
+    if ! (cd "$dir" && apt-get download -q "$@" >/dev/null); then
+        log "download failed, running apt-get update and retrying"
+        apt-get update -qq
+        (cd "$dir" && apt-get download -q "$@" >/dev/null)
+    fi
+}
+
+# An isolinux ISO that boots KERNEL + INITRD from isolinux.cfg: iso_write TREE ISOLINUX_PKGROOT OUT LABEL
+iso_write() {
+    local tree="$1" p="$2" out="$3" label="$4"
+    install_file 644 "$p/usr/lib/ISOLINUX/isolinux.bin" "$tree/isolinux/isolinux.bin"
+    install_file 644 "$p/usr/lib/syslinux/modules/bios/ldlinux.c32" "$tree/isolinux/ldlinux.c32"
+    find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+    xorriso -as mkisofs -quiet -o "$out" \
+        -isohybrid-mbr "$p/usr/lib/ISOLINUX/isohdpfx.bin" \
+        -c isolinux/boot.cat -b isolinux/isolinux.bin \
+        -no-emul-boot -boot-load-size 4 -boot-info-table \
+        -V "$label" -J -r "$tree"
+}

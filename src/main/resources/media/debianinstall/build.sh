@@ -1,0 +1,109 @@
+#!/bin/bash
+# Builds ingot's Debian installation media from Debian packages: a real Debian root file system
+# made with mmdebstrap, squashed, on an isolinux ISO with a small busybox installer that boots,
+# fetches its answer file over HTTP, partitions the disk, copies the system, installs GRUB and
+# powers off (the way live installers install from a squashfs).
+#   build.sh OUTDIR
+# Environment (ingot sets them from the recipe; they are part of the cache key):
+#   INGOT_SUITE            Debian suite (default bookworm)
+#   INGOT_MIRROR           archive URL (default http://deb.debian.org/debian)
+#   INGOT_SECURITY_MIRROR  security archive URL (default http://deb.debian.org/debian-security)
+#   INGOT_PACKAGES         packages to add to the base list below (space-separated)
+# Writes OUTDIR/debianinstall.iso (stops at "boot:"; type "install url=http://HOST:PORT/answers.cfg")
+# and OUTDIR/packages.txt (every package and version in the system).
+# Needs: mmdebstrap, tar2sqfs (squashfs-tools-ng), apt-get, dpkg-deb, cpio, gzip, xorriso; root,
+# or user namespaces for mmdebstrap's unshare mode.
+set -euo pipefail
+
+[ $# -eq 1 ] || { echo "usage: build.sh OUTDIR" >&2; exit 2; }
+OUT="$1"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+export SOURCE_DATE_EPOCH=1704067200
+export LC_ALL=C
+
+for tool in mmdebstrap tar2sqfs apt-get dpkg-deb cpio gzip xorriso; do
+    pkg="$tool"
+    case "$tool" in tar2sqfs) pkg=squashfs-tools-ng ;; apt-get) pkg=apt ;; dpkg-deb) pkg=dpkg ;; esac
+    command -v "$tool" >/dev/null || { echo "build.sh: missing host tool: $tool (apt-get install $pkg)" >&2; exit 3; }
+done
+
+MEDIA_NAME=debianinstall
+. "$HERE/../common/lib.sh"
+SUITE="${INGOT_SUITE:-bookworm}"
+MIRROR="${INGOT_MIRROR:-http://deb.debian.org/debian}"
+SECURITY="${INGOT_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+# A server system as Debian's cloud images have it: systemd, the cloud kernel, OpenSSH, cloud-init,
+# the QEMU guest agent; systemd-networkd brings up every NIC (also one plugged in later); GRUB for
+# BIOS (grub-pc) and UEFI (grub-efi-amd64-bin).
+BASE_PACKAGES="systemd-sysv udev dbus linux-image-cloud-amd64 initramfs-tools openssh-server cloud-init
+  qemu-guest-agent sudo grub-pc grub-efi-amd64-bin e2fsprogs dosfstools fdisk iproute2 iputils-ping
+  ca-certificates netbase less procps"
+PACKAGES="$(echo $BASE_PACKAGES ${INGOT_PACKAGES:-} | tr ' ' '\n' | sort -u | paste -sd, -)"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/debianinstall.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+chmod 755 "$WORK"
+
+# --- the system ---------------------------------------------------------------------------
+log "mmdebstrap $SUITE from $MIRROR ($(echo "$PACKAGES" | tr ',' ' ' | wc -w) packages asked)"
+mkdir -p "$WORK/out"
+# Documentation, manual pages and translations are left out (as in Debian's minimal images).
+# The customize hooks run in the finished system: it must not carry host keys, a machine-id or
+# package lists; the installer's kernel and modules are copied out for the ISO.
+mmdebstrap --variant=minbase --include="$PACKAGES" \
+    --dpkgopt='path-exclude=/usr/share/man/*' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' \
+    --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    --dpkgopt='path-exclude=/usr/share/info/*' \
+    --aptopt='Acquire::Retries "3"' \
+    --customize-hook='rm -f "$1"/etc/ssh/ssh_host_*' \
+    --customize-hook=': > "$1"/etc/machine-id; rm -f "$1"/var/lib/dbus/machine-id' \
+    --customize-hook='rm -f "$1"/etc/hostname "$1"/etc/resolv.conf' \
+    --customize-hook='chroot "$1" dpkg-query -W -f "\${Package} \${Version}\n" > "$1"/root/packages.txt' \
+    --customize-hook='copy-out /root/packages.txt '"$WORK/out" \
+    --customize-hook='rm -f "$1"/root/packages.txt' \
+    --customize-hook='copy-out /boot '"$WORK" \
+    --customize-hook='copy-out /usr/lib/modules '"$WORK" \
+    "$SUITE" "$WORK/rootfs.tar" \
+    "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY $SUITE-security main" \
+    2>&1 | sed -u 's/^/mmdebstrap: /'
+KERNEL="$(ls "$WORK"/boot/vmlinuz-* | sort -V | tail -n 1)"
+KVER="${KERNEL##*/vmlinuz-}"
+log "system: $(du -m "$WORK/rootfs.tar" | cut -f1) MiB, kernel $KVER"
+
+log "squashing the system (zstd)"
+mkdir -p "$WORK/iso/live"
+# ACLs (systemd-tmpfiles sets them again at boot) and other xattrs are not kept: squashfs has no
+# xattr prefix for ACLs, and nothing in this system needs file capabilities
+tar2sqfs --quiet --no-skip --no-xattr --force --compressor zstd --block-size 262144 \
+    "$WORK/iso/live/filesystem.squashfs" < "$WORK/rootfs.tar"
+rm -f "$WORK/rootfs.tar"
+
+# --- the installer (busybox initramfs with the system's own kernel) ---------------------------
+download_debs "$WORK/debs" busybox-static isolinux syslinux-common
+mkdir -p "$WORK/pkgs"
+for deb in "$WORK"/debs/*.deb; do dpkg-deb -x "$deb" "$WORK/pkgs"; done
+P="$WORK/pkgs"
+BUSYBOX="$P/bin/busybox"
+I="$WORK/installer"
+busybox_root "$I"
+mkdir -p "$WORK/kroot/lib"
+cp -a "$WORK/modules" "$WORK/kroot/lib/modules"
+# virtio disks and NIC, the CD drive (ata_piix + sr_mod), and the file systems the install reads
+copy_modules "$I" "$WORK/kroot" "$KVER" virtio_pci virtio_blk virtio_net virtio_scsi ata_piix sr_mod \
+    isofs squashfs loop vfat nls_cp437 nls_ascii nls_iso8859-1 efivarfs
+install_file 755 "$HERE/installer/init" "$I/init"
+install_file 755 "$HERE/../common/udhcpc.script" "$I/etc/udhcpc.script"
+make_cpio "$I" "$WORK/installer-initrd.img"
+
+log "writing debianinstall.iso"
+install_file 644 "$HERE/isolinux.cfg" "$WORK/iso/isolinux/isolinux.cfg"
+install_file 644 "$KERNEL" "$WORK/iso/isolinux/vmlinuz"
+install_file 644 "$WORK/installer-initrd.img" "$WORK/iso/isolinux/initrd.img"
+cp "$WORK/out/packages.txt" "$WORK/iso/live/packages.txt"
+iso_write "$WORK/iso" "$P" "$WORK/out/debianinstall.iso" INGOT_DEBIAN
+mkdir -p "$OUT"
+mv "$WORK/out/debianinstall.iso" "$WORK/out/packages.txt" "$OUT/"
+log "done: $OUT/debianinstall.iso ($(du -m "$OUT/debianinstall.iso" | cut -f1) MiB, $(wc -l < "$OUT/packages.txt") packages, kernel $KVER)"
