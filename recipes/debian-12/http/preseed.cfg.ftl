@@ -49,7 +49,7 @@ d-i apt-setup/non-free-firmware boolean true
 d-i apt-setup/services-select multiselect security, updates
 d-i base-installer/install-recommends boolean false
 tasksel tasksel/first multiselect standard, ssh-server
-d-i pkgsel/include string openssh-server sudo ca-certificates
+d-i pkgsel/include string openssh-server sudo ca-certificates cloud-init qemu-guest-agent
 d-i pkgsel/upgrade select full-upgrade
 popularity-contest popularity-contest/participate boolean false
 
@@ -58,12 +58,21 @@ d-i grub-installer/only_debian boolean true
 d-i grub-installer/with_other_os boolean false
 d-i grub-installer/bootdev string /dev/vda
 
-### The build's SSH key for root (sealing removes it from the template)
+### Boot messages and a login on the serial console too (ingot reads it)
+d-i debian-installer/add-kernel-opts string console=tty0 console=ttyS0,115200n8
+
+### The build's SSH key for root (sealing removes it from the template). Every NIC gets DHCP from
+### systemd-networkd whatever its name or MAC (clones have new MACs; a memory clone's NIC is plugged in
+### after its restore at another PCI slot), instead of ifupdown's one named interface.
 d-i preseed/late_command string \
     mkdir -p /target/root/.ssh; \
     echo '${sshPublicKey}' > /target/root/.ssh/authorized_keys; \
     in-target chmod 700 /root/.ssh; \
-    in-target chmod 600 /root/.ssh/authorized_keys
+    in-target chmod 600 /root/.ssh/authorized_keys; \
+    printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n' > /target/etc/systemd/network/80-ingot-dhcp.network; \
+    printf 'auto lo\niface lo inet loopback\n' > /target/etc/network/interfaces; \
+    in-target systemctl enable systemd-networkd.service; \
+    printf 'network: {config: disabled}\ndatasource_list: [NoCloud, None]\n' > /target/etc/cloud/cloud.cfg.d/90-ingot.cfg
 
 ### Finish: power off instead of rebooting, so ingot sees the install end
 d-i finish-install/reboot_in_progress note

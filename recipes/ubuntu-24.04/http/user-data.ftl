@@ -39,4 +39,11 @@ autoinstall:
     - echo '${sshPublicKey}' > /target/root/.ssh/authorized_keys
     - chmod 700 /target/root/.ssh
     - chmod 600 /target/root/.ssh/authorized_keys
+    # subiquity's own cloud-init settings would mask each clone's NoCloud seed (datasource_list: [None])
+    # and keep cloud-init away from the network: clones get identity and network from their seed
+    - rm -f /target/etc/cloud/cloud.cfg.d/99-installer.cfg /target/etc/cloud/cloud.cfg.d/subiquity-disable-cloudinit-networking.cfg /target/etc/cloud/ds-identify.cfg
+    # every NIC gets DHCP whatever its name or MAC (clones have new MACs; a memory clone's NIC is plugged in later)
+    - printf 'network:\n  version: 2\n  ethernets:\n    all:\n      match: {name: "en*"}\n      dhcp4: true\n' > /target/etc/netplan/90-ingot-dhcp.yaml
+    - chmod 600 /target/etc/netplan/90-ingot-dhcp.yaml
+    - curtin in-target -- cloud-init clean --logs
   shutdown: poweroff

@@ -35,6 +35,10 @@ public final class RamTemplateStage implements Stage {
     static final String DIR = "ram";
     private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(10);
+    /** Waits for systemd's start-up and cloud-init where the guest has them (a degraded system still counts as up). */
+    static final String SETTLE = "if [ -d /run/systemd/system ]; then systemctl is-system-running --wait > /dev/null || true; fi; "
+            + "if command -v cloud-init > /dev/null 2>&1; then cloud-init status --wait > /dev/null || true; fi; sync";
     /** PCI slot of the capture VM's NIC, clear of the slots the drives take (from 0x3 on). */
     static final String NIC_SLOT = "0x10";
 
@@ -96,8 +100,10 @@ public final class RamTemplateStage implements Stage {
             try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", lease.port(), recipe.communicator().user(),
                     key.keyPair(), GuestConnection.timeout(build), line -> build.log().info("ssh: " + line),
                     () -> vm.isAlive() ? null : "the capture VM's QEMU exited")) {
-                build.log().info("capture VM answered SSH; syncing its disks");
-                ssh.run("sync");
+                // an SSH answer comes before the end of the boot (cloud-init's last stages, other units): capture
+                // a settled guest, or every memory clone would run the rest of the boot again after its restore
+                build.log().info("capture VM answered SSH; waiting for its boot to finish, then syncing its disks");
+                ssh.run(SETTLE, SETTLE_TIMEOUT);
             }
             vm.qmp().execute("device_del", Map.of("id", "nic0"));
             if (vm.qmp().awaitEvent("DEVICE_DELETED", UNPLUG_TIMEOUT).isEmpty()) {

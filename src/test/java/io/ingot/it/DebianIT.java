@@ -1,0 +1,118 @@
+package io.ingot.it;
+
+import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.clone.CloneInstances;
+import io.ingot.clone.CloneOptions;
+import io.ingot.clone.CloneService;
+import io.ingot.clone.RunningClone;
+import io.ingot.guest.BuildKey;
+import io.ingot.guest.ExecResult;
+import io.ingot.guest.SshCommunicator;
+import io.ingot.template.Devices;
+import io.ingot.template.TemplateRef;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real distribution end to end: the debian-12-minimal template (Debian 12 from Debian's package archive,
+ * installed by ingot's debianinstall media, provisioned, sealed, verified) cloned three ways. Each clone gets
+ * its identity the way a user's would: stock cloud-init reads the clone's NoCloud seed (linked and full
+ * clones), or onRestore refreshes it (memory clone); root and the image's default user log in with the
+ * seed's keys.
+ */
+class DebianIT {
+    /** A Debian cold boot under TCG takes ~90 s; two at once on two cores take longer. */
+    private static final Duration BOOT = Duration.ofMinutes(8);
+
+    @Test
+    void linkedFullAndMemoryClonesOfARealDebianHaveTheirOwnIdentity(@TempDir Path tmp) throws Exception {
+        TestImages.debian();
+        ImageStore store = TestImages.store();
+        TemplateVersion v = store.catalog().resolve(TemplateRef.parse("debian-12-minimal@latest"));
+        assertNotNull(v.manifest().ram(), "debian-12-minimal has a RAM template");
+        assertTrue(Devices.agent(v.manifest().devices()), "the template records its guest agent channel");
+
+        BuildKey user = BuildKey.generate();
+        Path userKey = tmp.resolve("user.pub");
+        Files.writeString(userKey, user.publicKeyLine("someone@laptop") + "\n");
+        CloneService clones = store.clones();
+        CloneService.Clone linked = clones.clone(v.ref(), "deb-linked", new CloneOptions(true, null, null, List.of(userKey)));
+        CloneService.Clone full = clones.clone(v.ref(), "deb-full", new CloneOptions(false, null, null, List.of(userKey)));
+        CloneService.Clone memory = clones.clone(v.ref(), "deb-mem", CloneOptions.memoryClone(List.of(userKey)));
+        CloneInstances instances = new CloneInstances(store);
+        BuildKey access = BuildKey.load(store.accessKey().privateKeyPath());
+        Set<String> hostKeys = new HashSet<>();
+        Set<String> machineIds = new HashSet<>();
+        try {
+            RunningClone rl = instances.start("deb-linked");
+            RunningClone rf = instances.start("deb-full");
+            for (var pair : List.of(Map.entry(linked, rl), Map.entry(full, rf))) {
+                CloneService.Clone c = pair.getKey();
+                try (SshCommunicator root = ssh(pair.getValue(), "root", access)) {
+                    // cloud-init ran with this clone's seed: it is done, and this instance is the seed's
+                    assertEquals("status: done", root.run("cloud-init status --wait").strip(), c.vm().name());
+                    assertEquals(c.vm().instanceId(), root.run("cat /var/lib/cloud/data/instance-id").strip());
+                    assertIdentity(root, c, hostKeys, machineIds);
+                }
+                // the seed's keys also reach the image's default user, through stock cloud-init
+                try (SshCommunicator debian = ssh(pair.getValue(), "debian", user)) {
+                    assertEquals("debian", debian.run("id -un").strip());
+                }
+            }
+            assertTrue(instances.stop("deb-linked", Duration.ofSeconds(60)));
+            assertTrue(instances.stop("deb-full", Duration.ofSeconds(60)));
+
+            RunningClone rm = instances.start("deb-mem");
+            assertEquals("resumed", rm.how(), "a memory clone resumes from the RAM template");
+            try (SshCommunicator root = ssh(rm, "root", access)) {
+                assertEquals(rm.hostKey(), root.hostKeyFingerprint(), "the host key onRestore made is the one that answers");
+                assertIdentity(root, memory, hostKeys, machineIds);
+                assertEquals(memory.vm().instanceId().replace("-", ""), root.run("cat /etc/machine-id").strip());
+                // its file systems were frozen for the capture and thawed at the restore: writes go through
+                root.run("echo only-in-deb-mem > /root/mark && sync");
+                assertEquals("only-in-deb-mem", root.run("cat /root/mark").strip());
+                assertEquals("running", root.run("systemctl is-system-running --wait || true").strip());
+            }
+        } finally {
+            for (String name : List.of("deb-linked", "deb-full", "deb-mem")) {
+                instances.stop(name, Duration.ofSeconds(30));
+                clones.remove(name);
+            }
+        }
+        assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-deb-"));
+    }
+
+    /** Hostname and MAC from the clone's vm.json; host keys and machine-id its own (unlike every other clone's). */
+    private static void assertIdentity(SshCommunicator root, CloneService.Clone c, Set<String> hostKeys, Set<String> machineIds) {
+        String name = c.vm().name();
+        assertEquals(name, root.run("hostname").strip());
+        String mac = c.vm().nics().get(0).mac();
+        String macs = root.run("cat /sys/class/net/en*/address");
+        assertTrue(macs.lines().anyMatch(mac::equals), name + " has the MAC of its vm.json (" + mac + "): " + macs);
+        ExecResult route = root.exec("ip -4 route get 10.0.2.2", Map.of(), Duration.ofSeconds(30), l -> { });
+        assertEquals(0, route.exitStatus(), name + " has an IPv4 address on its NIC");
+        assertTrue(hostKeys.add(root.hostKeyFingerprint()), name + " has host keys of its own");
+        String machineId = root.run("cat /etc/machine-id").strip();
+        assertTrue(machineId.matches("[0-9a-f]{32}"), name + ": machine-id '" + machineId + "'");
+        assertTrue(machineIds.add(machineId), name + " has a machine-id of its own");
+        assertNotEquals("", root.run("ls /etc/ssh/ssh_host_ed25519_key.pub").strip());
+    }
+
+    private static SshCommunicator ssh(RunningClone r, String user, BuildKey key) {
+        return SshCommunicator.connect("127.0.0.1", r.sshPort(), user, key.keyPair(), BOOT);
+    }
+}
