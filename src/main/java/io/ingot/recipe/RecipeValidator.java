@@ -245,7 +245,7 @@ public final class RecipeValidator {
             }
             Node first = seen.putIfAbsent(k.getValue(), k);
             if (first != null) {
-                problem(k, "duplicate key '" + k.getValue() + "' (first on line " + (first.getStartMark().getLine() + 1) + ")");
+                problem(k, "duplicate key " + Problem.quote(k.getValue()) + " (first on line " + (first.getStartMark().getLine() + 1) + ")");
                 return null;
             }
             return k.getValue();
@@ -267,7 +267,7 @@ public final class RecipeValidator {
                 hint = elsewhere != null ? " (did you mean '" + elsewhere + "'?)"
                         : " (known keys: " + String.join(", ", new TreeSet<>(known)) + ")";
             }
-            problem(keyNode, "unknown key '" + key + "'" + where + hint);
+            problem(keyNode, "unknown key " + Problem.quote(key) + where + hint);
         }
 
         // ---- values ----
@@ -366,7 +366,10 @@ public final class RecipeValidator {
                 case "media.iso.path", "media.kernel.path", "media.initrd.path" ->
                         Files.isRegularFile(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
                 case "media.iso.url", "media.kernel.url", "media.initrd.url" -> url(v);
-                case "provisioners.script", "provisioners.source" ->
+                case "provisioners.script" -> Files.isDirectory(dir.resolve(v))
+                        ? "'" + v + "' is a folder; script names one file (a file provisioner uploads folders)"
+                        : Files.exists(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
+                case "provisioners.source" ->
                         Files.exists(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
                 case "http.directory" -> httpDirectory(v);
                 default -> null;
