@@ -7,6 +7,8 @@ import io.ingot.pipeline.OnError;
 import io.ingot.pipeline.Stages;
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeLoader;
+import io.ingot.recipe.RecipePaths;
+import io.ingot.recipe.RecipeValidator;
 import io.ingot.util.IngotPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,6 +16,7 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -41,10 +44,15 @@ public class BuildCommand implements Callable<Integer> {
             "address (watch the installer; the screen is also saved as screen.png)."})
     boolean vnc;
 
+    @Option(names = "--allow-path", paramLabel = "DIR",
+            description = "Let the files the recipe names (source, script, http.directory, media paths) be in DIR too "
+                    + "(repeatable); by default they must be inside the recipe's folder.")
+    List<Path> allowPaths = List.of();
+
     @Override
     public Integer call() throws Exception {
         IngotPaths paths = IngotPaths.fromEnvironment();
-        LoadedRecipe loaded = new RecipeLoader().load(recipe, variables);
+        LoadedRecipe loaded = new RecipeLoader(new RecipeValidator(new RecipePaths(allowPaths))).load(recipe, variables);
         BuildOptions options = new BuildOptions(onError, System.out, vnc);
         try (BuildEngine engine = new BuildEngine(Stages.standard(paths))) {
             BuildContext build = engine.runner(paths).run(loaded, options);

@@ -1,6 +1,7 @@
 package io.ingot.cli;
 
 import io.ingot.recipe.Problem;
+import io.ingot.recipe.RecipePaths;
 import io.ingot.recipe.RecipeValidator;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
@@ -33,6 +34,11 @@ public class ValidateCommand implements Callable<Integer> {
             description = "Give a recipe variable a value (repeatable); the recipe must declare it.")
     List<String> vars = List.of();
 
+    @Option(names = "--allow-path", paramLabel = "DIR",
+            description = "Let the files a recipe names (source, script, http.directory, media paths) be in DIR too "
+                    + "(repeatable); by default they must be inside the recipe's folder.")
+    List<Path> allowPaths = List.of();
+
     @Spec
     CommandSpec spec;
 
@@ -40,7 +46,7 @@ public class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         Map<String, String> overrides = parseVars(vars);
         PrintWriter out = spec.commandLine().getOut();
-        RecipeValidator validator = new RecipeValidator();
+        RecipeValidator validator = new RecipeValidator(new RecipePaths(allowPaths));
         boolean allValid = true;
         for (Path recipe : recipes) {
             List<Problem> problems = validator.validate(recipe, overrides);

@@ -35,7 +35,7 @@ public final class Daemon implements AutoCloseable {
 
     public static Daemon start(IngotPaths paths, DaemonConfig config) throws Exception {
         ImageStore store = ImageStore.open(paths);
-        Recipes recipes = new Recipes(config.recipesDir(paths));
+        Recipes recipes = new Recipes(config.recipesDir(paths), config.recipePaths(paths));
         Metrics metrics = new Metrics();
         BuildQueue queue = new BuildQueue(paths.state(), recipes);
         Schedules schedules = new Schedules(recipes, queue, new ScheduleStates(paths.state()), metrics,

@@ -3,6 +3,7 @@ package io.ingot.daemon;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.ingot.recipe.RecipePaths;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 
@@ -11,14 +12,16 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The daemon's settings, from {@code <images>/daemon.yaml} (all optional), overridden by the command line.
  * {@code scheduleOverride} (a Quartz cron with seconds) replaces every recipe's cron: for tests only.
+ * {@code allowPaths}: folders besides a recipe's own that the files it names may be in (relative to ingot's home).
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuilds, Integer pauseAfterFailures,
-                           Boolean openReads, String recipes, String scheduleOverride) {
+                           Boolean openReads, String recipes, String scheduleOverride, List<String> allowPaths) {
     public static final String FILE_NAME = "daemon.yaml";
     public static final int DEFAULT_PORT = 8470;
 
@@ -29,13 +32,14 @@ public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuild
         pauseAfterFailures = pauseAfterFailures == null ? 3 : pauseAfterFailures;
         openReads = openReads != null && openReads;
         recipes = recipes == null ? "recipes" : recipes;
+        allowPaths = allowPaths == null ? List.of() : List.copyOf(allowPaths);
         if (port < 0 || port > 65535) throw new UserError(FILE_NAME + ": port must be 0..65535, got " + port);
         if (maxConcurrentBuilds < 1) throw new UserError(FILE_NAME + ": maxConcurrentBuilds must be >= 1, got " + maxConcurrentBuilds);
         if (pauseAfterFailures < 1) throw new UserError(FILE_NAME + ": pauseAfterFailures must be >= 1, got " + pauseAfterFailures);
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null);
     }
 
     public static DaemonConfig load(IngotPaths paths) {
@@ -51,16 +55,21 @@ public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuild
 
     public DaemonConfig withListen(String bind, Integer port) {
         return new DaemonConfig(bind == null ? this.bind : bind, port == null ? this.port : port, maxConcurrentBuilds,
-                pauseAfterFailures, openReads, recipes, scheduleOverride);
+                pauseAfterFailures, openReads, recipes, scheduleOverride, allowPaths);
     }
 
     public DaemonConfig withRecipes(String recipes, String scheduleOverride, int pauseAfterFailures) {
-        return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride);
+        return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride, allowPaths);
     }
 
     /** The recipes directory, relative to ingot's home unless absolute. */
     public Path recipesDir(IngotPaths paths) {
         return paths.home().resolve(recipes);
+    }
+
+    /** Where the files a recipe names may be: its own folder and {@code allowPaths}. */
+    public RecipePaths recipePaths(IngotPaths paths) {
+        return new RecipePaths(allowPaths.stream().map(p -> paths.home().resolve(p)).toList());
     }
 
     public InetAddress bindAddress() {

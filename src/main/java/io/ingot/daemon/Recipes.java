@@ -2,6 +2,8 @@ package io.ingot.daemon;
 
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeLoader;
+import io.ingot.recipe.RecipePaths;
+import io.ingot.recipe.RecipeValidator;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,10 +19,16 @@ import java.util.stream.Stream;
 public final class Recipes {
     private static final Logger LOG = LoggerFactory.getLogger(Recipes.class);
     private final Path dir;
-    private final RecipeLoader loader = new RecipeLoader();
+    private final RecipeLoader loader;
 
     public Recipes(Path dir) {
+        this(dir, RecipePaths.recipeFolderOnly());
+    }
+
+    /** @param paths where the files a recipe names may be (daemon.yaml's allowPaths) */
+    public Recipes(Path dir, RecipePaths paths) {
         this.dir = dir;
+        this.loader = new RecipeLoader(new RecipeValidator(paths));
     }
 
     public Path dir() { return dir; }

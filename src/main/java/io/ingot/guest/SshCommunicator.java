@@ -24,12 +24,14 @@ import java.net.UnknownHostException;
 import java.nio.channels.InterruptedByTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Talks to one build guest over SSH with a key (MINA SSHD client). Commands run over exec
@@ -245,6 +248,44 @@ public final class SshCommunicator implements AutoCloseable {
     /** Writes {@code content} to {@code remotePath} with {@code mode}, creating parent directories. */
     public void upload(byte[] content, String remotePath, String mode) {
         upload(out -> out.write(content), content.length + " bytes", remotePath, mode);
+    }
+
+    /**
+     * Copies the folder {@code local} into {@code remoteDir} (created if missing): every sub-folder, and every
+     * file with mode 0755 when it is executable here, else 0644. One exec channel per file, like
+     * {@link #upload(Path, String, String)}: the tiny guests have neither sftp nor scp. Symbolic links and
+     * special files are refused before anything is copied.
+     *
+     * @return how many files were copied
+     */
+    public int uploadFolder(Path local, String remoteDir) {
+        if (!Files.isDirectory(local, LinkOption.NOFOLLOW_LINKS)) throw new GuestException("cannot upload " + local + ": not a folder");
+        if (remoteDir == null || remoteDir.isEmpty() || remoteDir.startsWith("-")) {
+            throw new GuestException("cannot upload a folder to '" + remoteDir + "': not a folder path");
+        }
+        String base = remoteDir.replaceAll("/+$", ""); // empty for "/"
+        List<Path> dirs = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(local)) {
+            for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
+                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) dirs.add(p);
+                else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) files.add(p);
+                else throw new GuestException("cannot upload " + local + ": " + local.relativize(p)
+                            + " is a symbolic link or special file; only files and folders are copied");
+            }
+        } catch (IOException e) {
+            throw new GuestException("cannot read " + local + ": " + e.getMessage(), e);
+        }
+        StringBuilder mkdir = new StringBuilder("umask 022 && mkdir -p");
+        for (Path d : dirs) mkdir.append(' ').append(Shell.quote(remote(base, local, d)));
+        run(mkdir.toString());
+        for (Path f : files) upload(f, remote(base, local, f), Files.isExecutable(f) ? "0755" : "0644");
+        return files.size();
+    }
+
+    private static String remote(String base, Path root, Path p) {
+        String rel = root.relativize(p).toString().replace('\\', '/');
+        return rel.isEmpty() ? (base.isEmpty() ? "/" : base) : base + "/" + rel;
     }
 
     private interface Content {

@@ -39,6 +39,8 @@ public final class AcceleratorProbe {
     private final Path kvmDevice;
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     private final Path cpuinfo;
+    private final Path sysModules;
+    private final Path procModules;
     private final Duration bound;
     private Accelerator auto;
     private Path resultFile;
@@ -52,10 +54,17 @@ public final class AcceleratorProbe {
     }
 
     AcceleratorProbe(QemuInstallation qemu, List<Path> kernelCandidates, Path kvmDevice, Path cpuinfo, Duration bound) {
+        this(qemu, kernelCandidates, kvmDevice, cpuinfo, Path.of("/sys/module"), Path.of("/proc/modules"), bound);
+    }
+
+    AcceleratorProbe(QemuInstallation qemu, List<Path> kernelCandidates, Path kvmDevice, Path cpuinfo,
+                     Path sysModules, Path procModules, Duration bound) {
         this.qemu = qemu;
         this.kernelCandidates = List.copyOf(kernelCandidates);
         this.kvmDevice = kvmDevice;
         this.cpuinfo = cpuinfo;
+        this.sysModules = sysModules;
+        this.procModules = procModules;
         this.bound = bound;
     }
 
@@ -105,8 +114,9 @@ public final class AcceleratorProbe {
     /** What {@code auto} uses here, probed once per instance (and per host boot with {@link #rememberIn}). */
     public synchronized Accelerator auto() {
         if (auto != null) return auto;
-        String key = String.join("|", readQuietly(Path.of("/proc/sys/kernel/random/boot_id")).strip(),
-                String.valueOf(qemu.version()), deviceProblem().orElse("usable"),
+        // v2: reasons name the host's KVM module; results remembered before that are probed again
+        String key = String.join("|", "v2", readQuietly(Path.of("/proc/sys/kernel/random/boot_id")).strip(),
+                String.valueOf(qemu.version()), deviceProblem().orElse("usable"), kvmModuleProblem().orElse("module ok"),
                 findKernel().map(Path::toString).orElse("no kernel"));
         if (resultFile != null) {
             try {
@@ -139,10 +149,12 @@ public final class AcceleratorProbe {
     private Accelerator decide() {
         Optional<String> problem = deviceProblem();
         if (problem.isPresent()) return new Accelerator("tcg", "tcg: " + problem.get());
+        Optional<String> module = kvmModuleProblem();
         Optional<Path> kernel = findKernel();
         ProbeOutcome outcome = kernel.isPresent() ? probeKernel("kvm", kernel.get()) : probeBootSector("kvm");
-        if (!outcome.passed()) return new Accelerator("tcg", "tcg: /dev/kvm present but " + outcome.detail());
+        if (!outcome.passed()) return tcg(module, "/dev/kvm present but " + outcome.detail());
         if (kernel.isPresent()) return new Accelerator("kvm", "kvm: " + outcome.detail());
+        if (module.isPresent()) return tcg(module, "/dev/kvm present and " + outcome.detail() + ", but no Linux kernel was found to probe");
         // A boot sector proves little: it also runs where kernels hang (measured on a nested host without vmx/svm).
         if (cpuHasVirtualization()) {
             return new Accelerator("kvm", "kvm: no Linux kernel found to probe; " + outcome.detail()
@@ -151,6 +163,23 @@ public final class AcceleratorProbe {
         return new Accelerator("tcg", "tcg: /dev/kvm present and " + outcome.detail()
                 + ", but only a boot sector was tested (no Linux kernel found) and the CPU shows no vmx/svm,"
                 + " where guest kernels have been seen to hang; set machine.accel: kvm to force it");
+    }
+
+    /** TCG, saying why KVM is unusable: the host's KVM module first where it explains it, then what the probe saw. */
+    static Accelerator tcg(Optional<String> module, String probed) {
+        return new Accelerator("tcg", module.map(m -> "tcg: KVM unusable: " + m + " (" + probed + "); using TCG")
+                .orElse("tcg: " + probed));
+    }
+
+    /**
+     * Why guest kernels cannot run on this host's KVM, when its module tells: {@code kvm_pvm} (PVM,
+     * virtualisation without VMX/SVM) runs only guest kernels built for PVM; stock kernels and SeaBIOS
+     * hang or fail on it ({@code failed to set MSR 0x10a}, {@code KVM internal error}).
+     */
+    Optional<String> kvmModuleProblem() {
+        boolean pvm = Files.isDirectory(sysModules.resolve("kvm_pvm"))
+                || readQuietly(procModules).lines().anyMatch(l -> l.startsWith("kvm_pvm "));
+        return pvm ? Optional.of("the host's KVM module is kvm_pvm, which runs only PVM guest kernels") : Optional.empty();
     }
 
     /** Why /dev/kvm cannot be used at all, if so. */

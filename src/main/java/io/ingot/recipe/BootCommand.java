@@ -89,7 +89,11 @@ public final class BootCommand {
                 return new BootAction.Wait(Duration.ofSeconds(1));
             }
             String unit = w.group(2) == null ? "s" : w.group(2).toLowerCase(Locale.ROOT);
-            return new BootAction.Wait(Durations.parse(w.group(1) + unit));
+            try {
+                return new BootAction.Wait(Durations.parse(w.group(1) + unit));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("token " + Problem.quote("<" + name + ">") + ": " + e.getMessage());
+            }
         }
         throw unknown(name);
     }

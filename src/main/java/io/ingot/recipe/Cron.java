@@ -1,6 +1,8 @@
 package io.ingot.recipe;
 
 import java.util.BitSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,7 +20,8 @@ import java.util.stream.Collectors;
 public record Cron(String expression, BitSet minutes, BitSet hours, BitSet daysOfMonth, BitSet months,
                    BitSet daysOfWeek, boolean dayOfMonthRestricted, boolean dayOfWeekRestricted) {
 
-    private static final Map<String, String> MACROS = Map.of(
+    /** Every macro accepted, in the order the hints and docs/recipes.md list them. */
+    static final Map<String, String> MACROS = macros(
             "@hourly", "0 * * * *",
             "@daily", "0 0 * * *",
             "@midnight", "0 0 * * *",
@@ -48,15 +51,17 @@ public record Cron(String expression, BitSet minutes, BitSet hours, BitSet daysO
             String expanded = MACROS.get(text.toLowerCase(Locale.ROOT));
             if (expanded == null) {
                 String near = Suggest.nearest(text, MACROS.keySet());
-                throw new IllegalArgumentException("unknown cron macro '" + text + "'"
-                        + (near == null ? " (use @hourly, @daily, @nightly, @weekly or @monthly)" : " (did you mean '" + near + "'?)"));
+                List<String> all = List.copyOf(MACROS.keySet());
+                throw new IllegalArgumentException("unknown cron macro " + Problem.quote(text)
+                        + (near != null ? " (did you mean '" + near + "'?)"
+                        : " (use " + String.join(", ", all.subList(0, all.size() - 1)) + " or " + all.get(all.size() - 1) + ")"));
             }
             text = expanded;
         }
         String[] parts = text.split("\\s+");
         if (parts.length != 5) {
             throw new IllegalArgumentException("cron needs 5 fields (minute hour day-of-month month day-of-week), got "
-                    + parts.length + " in '" + expression.trim() + "'");
+                    + parts.length + " in " + Problem.quote(expression.trim()));
         }
         BitSet dow = field(DAY_OF_WEEK, parts[4]);
         if (dow.get(7)) { // 7 is another name for Sunday
@@ -68,13 +73,19 @@ public record Cron(String expression, BitSet minutes, BitSet hours, BitSet daysO
                 !parts[2].equals("*"), !parts[4].equals("*"));
     }
 
+    private static Map<String, String> macros(String... pairs) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) m.put(pairs[i], pairs[i + 1]);
+        return Collections.unmodifiableMap(m);
+    }
+
     private static BitSet field(Field f, String text) {
         BitSet values = new BitSet();
         for (String item : text.split(",", -1)) {
             try {
                 item(f, item, values);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(f.name + " field '" + text + "': " + e.getMessage());
+                throw new IllegalArgumentException(f.name + " field " + Problem.quote(text) + ": " + e.getMessage());
             }
         }
         return values;
@@ -121,7 +132,7 @@ public record Cron(String expression, BitSet minutes, BitSet hours, BitSet daysO
 
     private static int number(String text, String what) {
         if (!text.matches("\\d{1,4}")) {
-            throw new IllegalArgumentException("'" + text + "' is not a number" + (what.equals("value") ? " or a name" : ""));
+            throw new IllegalArgumentException(Problem.quote(text) + " is not a number" + (what.equals("value") ? " or a name" : ""));
         }
         return Integer.parseInt(text);
     }

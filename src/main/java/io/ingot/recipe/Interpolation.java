@@ -37,6 +37,7 @@ public final class Interpolation {
         cfg.setWrapUncheckedExceptions(true);
         cfg.setLocalizedLookup(false);
         cfg.setNumberFormat("computer");
+        cfg.setTabSize(1); // error columns count characters, as the validator's other columns do
         if (templateDir != null) {
             try {
                 cfg.setTemplateLoader(new FileTemplateLoader(templateDir.toFile()));

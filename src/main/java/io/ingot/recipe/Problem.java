@@ -10,6 +10,18 @@ public record Problem(Path file, int line, int column, String message) implement
         return line > 0 ? file + ":" + line + ":" + column + ": " + message : file + ": " + message;
     }
 
+    /** Values longer than this are shown shortened in messages. */
+    static final int QUOTE_LIMIT = 40;
+
+    /**
+     * {@code 'value'} for a message; a longer value is cut, with its length, so that a problem about a
+     * megabyte-long number is still one readable line: {@code '999999…' (1048576 characters)}.
+     */
+    public static String quote(String value) {
+        if (value.length() <= QUOTE_LIMIT) return "'" + value + "'";
+        return "'" + value.substring(0, QUOTE_LIMIT) + "…' (" + value.length() + " characters)";
+    }
+
     @Override
     public int compareTo(Problem o) {
         int c = file.toString().compareTo(o.file.toString());

@@ -7,11 +7,7 @@ import freemarker.template.Template;
 import freemarker.template.TemplateException;
 import io.ingot.util.Durations;
 import io.ingot.util.Sizes;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -60,31 +56,54 @@ public final class RecipeValidator {
     private static final Set<String> URL_SCHEMES = Set.of("http", "https", "file");
     private static final List<String> BUILTIN_MEDIA = List.of("tinyinstall", "debianinstall");
     private static final List<String> SOURCE_KINDS = List.of("iso", "kernel", "initrd");
+    /** Fields that name a file or folder on this host: they must stay where {@link RecipePaths} allows. */
+    private static final Set<String> PATH_FIELDS = Set.of("media.iso.path", "media.kernel.path", "media.initrd.path",
+            "provisioners.script", "provisioners.source", "http.directory");
     private static final Map<String, Class<?>> ALL_PATHS = new LinkedHashMap<>();
+    /** Below this no kernel boots an installer (the accelerator probe's tiny guest already gets 128M). */
+    static final long MIN_MEMORY = 64L << 20;
+    static final long MAX_MEMORY = 16L << 40;
+    /** qemu-img refuses a qcow2 image somewhat above this; a template disk this large is a typo. */
+    static final long MAX_DISK = 64L << 40;
 
     static {
         collectPaths(Recipe.class, "");
     }
 
     private final RamTemplateRules ramRules = new RamTemplateRules();
+    private final RecipePaths paths;
+
+    /** A validator for which the files a recipe names must be inside the recipe's folder. */
+    public RecipeValidator() {
+        this(RecipePaths.recipeFolderOnly());
+    }
+
+    /** @param paths where the files a recipe names may be */
+    public RecipeValidator(RecipePaths paths) {
+        this.paths = paths;
+    }
 
     /** Validates a recipe file; {@code overrides} are the {@code --var} values. Never throws for a bad recipe. */
     public List<Problem> validate(Path file, Map<String, String> overrides) {
-        String text;
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             return List.of(new Problem(file, 0, 0, "no such file"));
         } catch (IOException e) {
             return List.of(new Problem(file, 0, 0, "cannot read: " + e.getMessage()));
         }
-        return validate(file, text, overrides);
+        return validate(file, RecipeYaml.read(file, bytes), overrides);
     }
 
     /** Validates recipe {@code text} as if read from {@code file} (relative paths resolve against its folder). */
     public List<Problem> validate(Path file, String text, Map<String, String> overrides) {
+        return validate(file, RecipeYaml.compose(file, text), overrides);
+    }
+
+    private List<Problem> validate(Path file, RecipeYaml.Read read, Map<String, String> overrides) {
         Run run = new Run(file, overrides);
-        run.check(text);
+        run.check(read);
         List<Problem> sorted = new ArrayList<>(run.problems);
         Collections.sort(sorted);
         return sorted;
@@ -110,6 +129,7 @@ public final class RecipeValidator {
         final List<Problem> problems = new ArrayList<>();
         final Map<String, Object> model = new HashMap<>();
         boolean modelComplete = true;
+        String text = "";
 
         Run(Path file, Map<String, String> overrides) {
             this.file = file;
@@ -126,23 +146,13 @@ public final class RecipeValidator {
             problem(node.getStartMark(), message);
         }
 
-        void check(String text) {
-            Node root;
-            try {
-                LoaderOptions options = new LoaderOptions();
-                options.setAllowDuplicateKeys(true); // reported below with both lines
-                root = new Yaml(options).compose(new StringReader(text));
-            } catch (MarkedYAMLException e) {
-                Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-                String message = e.getProblem() == null ? e.getMessage() : e.getProblem();
-                if (e.getContext() != null) message = e.getContext() + ": " + message;
-                if (message.contains("<block end>")) message += " (check the indentation)";
-                problem(mark, "YAML syntax: " + message.trim());
-                return;
-            } catch (YAMLException e) {
-                problem((Mark) null, "YAML syntax: " + e.getMessage());
+        void check(RecipeYaml.Read read) {
+            if (read.problem() != null) {
+                problems.add(read.problem());
                 return;
             }
+            text = read.text();
+            Node root = read.root();
             if (root == null) {
                 problems.add(new Problem(file, 1, 1, "the recipe is empty (it needs at least name and media)"));
                 return;
@@ -219,7 +229,7 @@ public final class RecipeValidator {
                 RecordComponent c = components.get(key);
                 String childPath = path.isEmpty() ? key : path + "." + key;
                 if (c == null) {
-                    unknownKey(t.getKeyNode(), key, path, components.keySet());
+                    unknownKey(t.getKeyNode(), key, path, schema, components.keySet());
                     continue;
                 }
                 walk(t.getValueNode(), c.getGenericType(), childPath, schema.isEmpty() ? key : schema + "." + key, t.getKeyNode());
@@ -234,26 +244,29 @@ public final class RecipeValidator {
             }
             Node first = seen.putIfAbsent(k.getValue(), k);
             if (first != null) {
-                problem(k, "duplicate key '" + k.getValue() + "' (first on line " + (first.getStartMark().getLine() + 1) + ")");
+                problem(k, "duplicate key " + Problem.quote(k.getValue()) + " (first on line " + (first.getStartMark().getLine() + 1) + ")");
                 return null;
             }
             return k.getValue();
         }
 
-        void unknownKey(Node keyNode, String key, String path, Set<String> known) {
+        /** Suggestions come from the same section: its own keys, a synonym, or a key further down in it. */
+        void unknownKey(Node keyNode, String key, String path, String schema, Set<String> known) {
             String where = path.isEmpty() ? "" : " in " + path;
-            String near = Suggest.nearest(key, known);
+            String near = SYNONYMS.get(schema.isEmpty() ? key : schema + "." + key);
+            if (near == null) near = Suggest.nearest(key, known);
             String hint;
             if (near != null) {
                 hint = " (did you mean '" + near + "'?)";
             } else {
+                String below = schema.isEmpty() ? "" : schema + ".";
                 String elsewhere = ALL_PATHS.keySet().stream()
-                        .filter(p -> p.substring(p.lastIndexOf('.') + 1).equalsIgnoreCase(key))
+                        .filter(p -> p.startsWith(below) && p.substring(p.lastIndexOf('.') + 1).equalsIgnoreCase(key))
                         .findFirst().orElse(null);
                 hint = elsewhere != null ? " (did you mean '" + elsewhere + "'?)"
                         : " (known keys: " + String.join(", ", new TreeSet<>(known)) + ")";
             }
-            problem(keyNode, "unknown key '" + key + "'" + where + hint);
+            problem(keyNode, "unknown key " + Problem.quote(key) + where + hint);
         }
 
         // ---- values ----
@@ -269,6 +282,8 @@ public final class RecipeValidator {
                 if (value == null) return;
             }
             String error = valueRule(schema, value);
+            // a value quoted in full could be a megabyte long: messages quote it shortened
+            if (error != null && value.length() > Problem.QUOTE_LIMIT) error = error.replace("'" + value + "'", Problem.quote(value));
             if (error != null) problem(scalar, path + ": " + error);
         }
 
@@ -284,16 +299,48 @@ public final class RecipeValidator {
                 Interpolation.Trial trial = Interpolation.trial(t, model);
                 for (TemplateException te : trial.undefined()) {
                     String name = te.getBlamedExpressionString();
-                    problem(scalar, path + ": '" + name + "' is not defined" + undefinedHint(name));
+                    problemIn(scalar, raw, orZero(te.getLineNumber()), orZero(te.getColumnNumber()),
+                            path + ": '" + name + "' is not defined" + undefinedHint(name));
                 }
                 return trial.output() != null && modelComplete ? trial.output() : null;
             } catch (ParseException e) {
-                problem(scalar, path + ": template syntax: " + e.getEditorMessage());
+                TemplateErrors.Located at = TemplateErrors.describe(e, raw);
+                problemIn(scalar, raw, at.line(), at.column(), path + ": " + at.message());
                 return null;
             } catch (IOException e) {
                 problem(scalar, path + ": " + e.getMessage());
                 return null;
             }
+        }
+
+        /**
+         * A problem at {@code line:column} of a scalar's value, placed in the recipe: the text from there
+         * to the end of its line is looked up between the scalar's start and end (so quotes, block scalars
+         * and folded lines do not shift it); where it cannot be found, at the scalar's start.
+         */
+        void problemIn(ScalarNode scalar, String value, int line, int column, String message) {
+            if (line <= 0) {
+                problem(scalar, message);
+                return;
+            }
+            int offset = TemplateErrors.offset(value, line, column);
+            int eol = value.indexOf('\n', offset);
+            String snippet = value.substring(offset, Math.min(eol < 0 ? value.length() : eol, offset + 20));
+            int from = text.offsetByCodePoints(0, Math.min(scalar.getStartMark().getIndex(), text.codePointCount(0, text.length())));
+            int to = text.offsetByCodePoints(0, Math.min(scalar.getEndMark().getIndex(), text.codePointCount(0, text.length())));
+            int found = -1;
+            if (!snippet.isEmpty()) {
+                int nth = 0; // the same text may come earlier in the value
+                for (int i = value.indexOf(snippet); i >= 0 && i < offset; i = value.indexOf(snippet, i + 1)) nth++;
+                found = text.indexOf(snippet, from);
+                for (int k = 0; k < nth && found >= 0; k++) found = text.indexOf(snippet, found + 1);
+            }
+            if (found < 0 || found >= to) {
+                problem(scalar, message);
+                return;
+            }
+            int[] p = RecipeYaml.position(text, found);
+            problems.add(new Problem(file, p[0], p[1], message));
         }
 
         String undefinedHint(String name) {
@@ -310,11 +357,18 @@ public final class RecipeValidator {
         String valueRule(String schema, String v) {
             Function<String, String> rule = RULES.get(schema);
             if (rule != null) return rule.apply(v);
+            if (PATH_FIELDS.contains(schema)) {
+                String refused = paths.refusal(dir, v);
+                if (refused != null) return refused;
+            }
             return switch (schema) {
                 case "media.iso.path", "media.kernel.path", "media.initrd.path" ->
                         Files.isRegularFile(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
                 case "media.iso.url", "media.kernel.url", "media.initrd.url" -> url(v);
-                case "provisioners.script", "provisioners.source" ->
+                case "provisioners.script" -> Files.isDirectory(dir.resolve(v))
+                        ? "'" + v + "' is a folder; script names one file (a file provisioner uploads folders)"
+                        : Files.exists(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
+                case "provisioners.source" ->
                         Files.exists(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
                 case "http.directory" -> httpDirectory(v);
                 default -> null;
@@ -365,7 +419,8 @@ public final class RecipeValidator {
                                 "'" + te.getBlamedExpressionString() + "' is not defined" + undefinedHint(te.getBlamedExpressionString())));
                     }
                 } catch (ParseException e) {
-                    problems.add(new Problem(ftl, e.getLineNumber(), e.getColumnNumber(), e.getEditorMessage()));
+                    TemplateErrors.Located at = TemplateErrors.describe(e, readQuietly(ftl));
+                    problems.add(new Problem(ftl, at.line(), at.column(), at.message()));
                 } catch (IOException e) {
                     problems.add(new Problem(ftl, 0, 0, "cannot read: " + e.getMessage()));
                 }
@@ -434,9 +489,15 @@ public final class RecipeValidator {
 
         void crossChecks(MappingNode root) {
             Node name = get(root, "name");
-            if (isNull(name)) problems.add(new Problem(file, 1, 1, "name: is required (the template's name, e.g. debian-12)"));
+            if (hasKey(root, "name") && isNull(name)) {
+                problem(keyNode(root, "name"), "name: has no value; give the template's name, e.g. debian-12");
+            } else if (isNull(name)) {
+                problems.add(new Problem(file, 1, 1, "name: is required (the template's name, e.g. debian-12)"));
+            }
             Node media = get(root, "media");
-            if (isNull(media)) {
+            if (hasKey(root, "media") && isNull(media)) {
+                problem(keyNode(root, "media"), "media: has no value; give an iso, or a kernel and an initrd");
+            } else if (isNull(media)) {
                 problems.add(new Problem(file, 1, 1, "media: is required (an iso, or a kernel and an initrd)"));
             } else if (media instanceof MappingNode m) {
                 mediaRules(m, keyNode(root, "media"));
@@ -469,6 +530,12 @@ public final class RecipeValidator {
         }
 
         void mediaRules(MappingNode media, Node at) {
+            for (String kind : SOURCE_KINDS) {
+                if (hasKey(media, kind) && isNull(get(media, kind))) {
+                    problem(keyNode(media, kind), "media." + kind + ": has no value; give url, path or builtin");
+                    return;
+                }
+            }
             boolean iso = !isNull(get(media, "iso"));
             boolean kernel = !isNull(get(media, "kernel"));
             boolean initrd = !isNull(get(media, "initrd"));
@@ -548,6 +615,13 @@ public final class RecipeValidator {
 
     // ---- rules by field path (list elements share their list's path) ----
 
+    /** Keys people write from other tools, by section, and the key ingot uses instead. */
+    private static final Map<String, String> SYNONYMS = Map.of(
+            "verify.command", "run",
+            "verify.cmd", "run",
+            "provisioners.command", "inline",
+            "provisioners.commands", "inline");
+
     private static final Map<String, Set<String>> PROVISIONER_FIELDS = Map.of(
             "shell", Set.of("type", "name", "inline", "script", "env", "timeout", "retries", "expectDisconnect"),
             "file", Set.of("type", "name", "source", "destination", "timeout", "retries"),
@@ -569,12 +643,10 @@ public final class RecipeValidator {
         oneOf("seal.operations", SealOperation.defaults().toArray(String[]::new));
         for (String p : List.of("boot.wait", "boot.keyInterval", "boot.timeout", "boot.stallTimeout", "communicator.timeout",
                 "provisioners.timeout", "shutdown.timeout", "verify.timeout")) {
-            RULES.put(p, v -> Durations.isValid(v) ? null : "expected a duration such as 500ms, 30s, 5m or 1h30m, got '" + v + "'");
+            RULES.put(p, RecipeValidator::duration);
         }
-        for (String p : List.of("machine.memory", "machine.disk.size")) {
-            RULES.put(p, v -> !Sizes.isValid(v) ? "expected a size such as 512M or 20G, got '" + v + "'"
-                    : Sizes.parseBytes(v) == 0 ? "must be more than 0" : null);
-        }
+        RULES.put("machine.memory", v -> size(v, MIN_MEMORY, MAX_MEMORY, "the guest's RAM"));
+        RULES.put("machine.disk.size", v -> size(v, 1, MAX_DISK, "the installation disk"));
         RULES.put("machine.cpus", v -> range(v, 1, 1024));
         RULES.put("communicator.port", v -> range(v, 1, 65535));
         RULES.put("provisioners.retries", v -> range(v, 0, 100));
@@ -621,13 +693,46 @@ public final class RecipeValidator {
     }
 
     private static String range(String v, int min, int max) {
-        long n;
+        String digits = v.trim().replace("+", "");
+        if (!WHOLE_NUMBER.matcher(digits).matches()) return "expected a whole number, got '" + v + "'";
+        String out = "must be between " + min + " and " + max + ", got ";
+        // too many digits for a long is out of range: parsed as a BigInteger, a megabyte of digits costs seconds
+        if (digits.replaceFirst("^-?0*", "").length() > 18) return out + Problem.quote(digits);
+        long n = Long.parseLong(digits);
+        return n < min || n > max ? out + n : null;
+    }
+
+    private static String duration(String v) {
+        if (!Durations.isValid(v)) return "expected a duration such as 500ms, 30s, 5m or 1h30m, got '" + v + "'";
         try {
-            n = Long.parseLong(v.trim().replace("+", ""));
-        } catch (NumberFormatException e) {
-            return "expected a whole number, got '" + v + "'";
+            Durations.parse(v);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "'" + v + "' is " + e.getMessage();
         }
-        return n < min || n > max ? "must be between " + min + " and " + max + ", got " + n : null;
+    }
+
+    /**
+     * A size between {@code min} and {@code max} bytes. A plain number is bytes, so {@code memory: 512} is
+     * 512 bytes: below 64 Ki that is surely meant as MiB, and the message says so.
+     */
+    private static String size(String v, long min, long max, String what) {
+        if (!Sizes.isValid(v)) return "expected a size such as 512M or 20G, got '" + v + "'";
+        long bytes;
+        try {
+            bytes = Sizes.parseBytes(v);
+        } catch (IllegalArgumentException e) {
+            return "'" + v + "' is " + e.getMessage() + "; at most " + Sizes.format(max);
+        }
+        if (bytes == 0) return "must be more than 0";
+        if (bytes < min) {
+            boolean plain = Sizes.isPlainNumber(v);
+            String meant = plain && bytes < 64 * 1024 ? " (did you mean " + v.trim() + "M?)" : "";
+            return "'" + v + "' is " + (plain ? bytes + " bytes, " : "") + "too little for " + what + " to boot; at least "
+                    + Sizes.format(min) + meant;
+        }
+        if (bytes > max) return "'" + v + "' is more than " + Sizes.format(max) + ", the most ingot gives " + what;
+        return null;
     }
 
     /** {@code sha256:<64 hex>}, {@code sha512:<128 hex>} or {@code file:<url of a SHA256SUMS/SHA512SUMS file>}. */
@@ -709,6 +814,10 @@ public final class RecipeValidator {
         return null;
     }
 
+    private static boolean hasKey(MappingNode mapping, String key) {
+        return keyNode(mapping, key) != mapping;
+    }
+
     private static Node keyNode(MappingNode mapping, String key) {
         for (NodeTuple t : mapping.getValue()) {
             if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) return k;
@@ -719,7 +828,15 @@ public final class RecipeValidator {
     private static String kind(Node node) {
         if (node instanceof MappingNode) return "a mapping";
         if (node instanceof SequenceNode) return "a list";
-        return "'" + ((ScalarNode) node).getValue() + "'";
+        return Problem.quote(((ScalarNode) node).getValue());
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return ""; // positions stay FreeMarker's own
+        }
     }
 
     private static int orZero(Integer n) {

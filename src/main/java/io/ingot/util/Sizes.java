@@ -9,24 +9,49 @@ public final class Sizes {
 
     private Sizes() { }
 
+    /** Whether {@code text} is written like a size; it may still be too large for {@link #parseBytes}. */
     public static boolean isValid(String text) {
         return text != null && SIZE.matcher(text.trim()).matches();
     }
 
+    /** Whether {@code text} is written without a unit (plain bytes). */
+    public static boolean isPlainNumber(String text) {
+        Matcher m = SIZE.matcher(text == null ? "" : text.trim());
+        return m.matches() && m.group(2).isEmpty() && m.group(3) == null;
+    }
+
+    /** @throws IllegalArgumentException when it is not a size or does not fit in a long (the value is not repeated) */
     public static long parseBytes(String text) {
         Matcher m = SIZE.matcher(text == null ? "" : text.trim());
-        if (!m.matches()) throw new IllegalArgumentException("not a size: '" + text + "' (use e.g. 512M, 2G)");
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2).toUpperCase()) {
-            case "K" -> n << 10;
-            case "M" -> n << 20;
-            case "G" -> n << 30;
-            case "T" -> n << 40;
-            default -> n;
+        if (!m.matches()) throw new IllegalArgumentException("not a size (use e.g. 512M, 2G)");
+        int shift = switch (m.group(2).toUpperCase()) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
         };
+        try {
+            long n = Long.parseLong(m.group(1));
+            if (n > Long.MAX_VALUE >> shift) throw new NumberFormatException();
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("too large a size (more than 8 EiB)");
+        }
     }
 
     public static long parseMebibytes(String text) {
         return parseBytes(text) >> 20;
+    }
+
+    /** Human form with the largest binary unit that divides it: {@code 64M}, {@code 16T}, {@code 1536K}. */
+    public static String format(long bytes) {
+        String[] units = {"", "K", "M", "G", "T"};
+        int u = 0;
+        while (u < units.length - 1 && bytes != 0 && bytes % 1024 == 0) {
+            bytes /= 1024;
+            u++;
+        }
+        return bytes + units[u];
     }
 }

@@ -2,8 +2,13 @@ package io.ingot.cli;
 
 import org.junit.jupiter.api.Test;
 
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,9 +50,24 @@ class ValidateCommandTest {
     }
 
     @Test
+    void allowPathLetsARecipesFilesBeOutsideItsFolder(@TempDir Path tmp) throws IOException {
+        Path recipe = Files.createDirectories(tmp.resolve("recipes")).resolve("demo.yaml");
+        Files.createDirectories(tmp.resolve("shared"));
+        Files.writeString(tmp.resolve("shared/setup.sh"), "true\n");
+        Files.writeString(recipe, "name: demo\nmedia:\n  iso: {builtin: tinyinstall}\nprovisioners:\n"
+                + "  - {type: shell, script: ../shared/setup.sh}\n");
+        assertEquals(2, run("validate", recipe.toString()));
+        assertTrue(out.toString().contains(recipe + ":5:27: provisioners[0].script: '../shared/setup.sh' leaves the recipe's folder"),
+                out.toString());
+        assertEquals(0, run("validate", "--allow-path", tmp.resolve("shared").toString(), recipe.toString()));
+        assertTrue(out.toString().endsWith(recipe + ": ok\n"), out.toString());
+    }
+
+    @Test
     void helpDescribesTheCommand() {
         assertEquals(0, run("validate", "--help"));
         assertTrue(out.toString().contains("file:line:column: message"));
         assertTrue(out.toString().contains("--var"));
+        assertTrue(out.toString().contains("--allow-path"));
     }
 }

@@ -205,6 +205,31 @@ class SshCommunicatorTest {
     }
 
     @Test
+    void uploadFolderCopiesTheTreeWithExecutableBitsAndEmptyFolders() throws IOException {
+        SshCommunicator ssh = connected();
+        Path local = Files.createDirectories(tmp.resolve("tree"));
+        Files.createDirectories(local.resolve("bin"));
+        Files.createDirectories(local.resolve("empty dir"));
+        Files.createDirectories(local.resolve("etc/deep"));
+        Files.writeString(local.resolve("bin/tool"), "#!/bin/sh\necho tool ran\n");
+        Files.setPosixFilePermissions(local.resolve("bin/tool"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(local.resolve("etc/deep/it's.conf"), "key=value\n");
+        Path remote = tmp.resolve("guest/opt/app");
+
+        assertEquals(2, ssh.uploadFolder(local, remote + "/"));
+        assertEquals("tool ran\n", ssh.run(remote.resolve("bin/tool").toString()));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(remote.resolve("bin/tool"))));
+        assertEquals("key=value\n", Files.readString(remote.resolve("etc/deep/it's.conf")));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(remote.resolve("etc/deep/it's.conf"))));
+        assertTrue(Files.isDirectory(remote.resolve("empty dir")));
+
+        Files.createSymbolicLink(local.resolve("etc/passwd"), Path.of("/etc/passwd"));
+        GuestException e = assertThrows(GuestException.class, () -> ssh.uploadFolder(local, tmp.resolve("guest/second").toString()));
+        assertTrue(e.getMessage().contains("etc/passwd is a symbolic link or special file"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("guest/second")), "nothing is copied when the folder holds a link");
+    }
+
+    @Test
     void uploadIntoAnUnwritablePlaceFailsWithTheGuestsError() throws IOException {
         SshCommunicator ssh = connected();
         Path file = tmp.resolve("a-file");

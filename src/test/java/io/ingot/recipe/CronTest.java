@@ -2,10 +2,18 @@ package io.ingot.recipe;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CronTest {
 
@@ -18,6 +26,24 @@ class CronTest {
         assertEquals("0 0,30 2 ? 1,2,3 MON,TUE,WED,THU,FRI", Cron.parse("*/30 2 * jan-MAR mon-fri").toQuartz());
         assertEquals("0 5 1 1,15 * ?", Cron.parse("5 1 1,15 * *").toQuartz());
         assertEquals("0 10,25,40,55 * * * ?", Cron.parse("10/15 * * * *").toQuartz());
+    }
+
+    /** The docs, the parser and the hint for a wrong macro name the same macros. */
+    @Test
+    void theMacroHintListsEveryMacroTheDocsAccept() throws IOException {
+        String doc = Files.readString(Path.of("docs/recipes.md"));
+        String cronRow = doc.lines().filter(l -> l.startsWith("| `cron` |")).findFirst().orElseThrow();
+        Set<String> documented = new TreeSet<>();
+        Matcher m = Pattern.compile("`(@[a-z]+)`").matcher(cronRow);
+        while (m.find()) documented.add(m.group(1));
+        assertEquals(new TreeSet<>(Cron.MACROS.keySet()), documented, "docs/recipes.md and Cron.MACROS differ");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Cron.parse("@sometimes"));
+        for (String macro : documented) {
+            Cron.parse(macro).toQuartz();
+            assertTrue(e.getMessage().contains(macro), macro + " missing from: " + e.getMessage());
+        }
+        assertEquals("unknown cron macro '@dayly' (did you mean '@daily'?)",
+                assertThrows(IllegalArgumentException.class, () -> Cron.parse("@dayly")).getMessage());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.guest.CommandFailed;
+import io.ingot.guest.CommandTimeout;
 import io.ingot.guest.Disconnected;
 import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
@@ -10,16 +12,19 @@ import io.ingot.util.Durations;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Runs the recipe's provisioners in order over SSH: {@code shell} (inline lines or a script, run with
- * {@code sh -e}), {@code file} (upload) and {@code reboot}; each with its timeout and retries.
+ * {@code sh -e}), {@code file} (upload of a file or a folder) and {@code reboot}; each with its timeout and
+ * retries (with a growing pause between attempts, see {@link ProvisionerRetries}).
  */
 public final class ProvisionStage implements Stage {
     private static final String BOOT_ID = "cat /proc/sys/kernel/random/boot_id";
+    private final ProvisionerRetries retries = new ProvisionerRetries();
 
     @Override
     public String name() { return "provision"; }
@@ -35,17 +40,8 @@ public final class ProvisionStage implements Stage {
         for (int i = 0; i < steps.size(); i++) {
             Provisioner p = steps.get(i);
             String label = p.name() != null ? p.name() : p.type() + "#" + (i + 1);
-            int attempts = 1 + p.retries();
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    build.log().info("provisioner " + label + (attempts > 1 ? " (attempt " + attempt + "/" + attempts + ")" : ""));
-                    runOne(build, p, label, i);
-                    break;
-                } catch (ProvisionerFailed e) {
-                    if (attempt >= attempts) throw e;
-                    build.log().info(e.getMessage() + "; retrying");
-                }
-            }
+            int index = i;
+            retries.run(label, p.retries(), build.log()::info, () -> runOne(build, p, label, index));
         }
     }
 
@@ -63,6 +59,8 @@ public final class ProvisionStage implements Stage {
                 try {
                     r = ssh.exec("sh -e " + remote + "; rc=$?; rm -f " + remote + "; exit $rc", p.env(), timeout,
                             line -> build.log().output(label, line));
+                } catch (CommandTimeout t) {
+                    throw new ProvisionerFailed("provisioner '" + label + "': " + t.getMessage()); // the timeout is per attempt
                 } catch (Disconnected d) {
                     if (!p.expectsDisconnect()) {
                         throw new ProvisionerFailed("provisioner '" + label + "' lost its SSH connection: " + d.getMessage()
@@ -77,9 +75,18 @@ public final class ProvisionStage implements Stage {
                 }
             }
             case "file" -> {
-                var source = build.recipe().resolve(p.source());
-                ssh.upload(Files.readAllBytes(source), p.destination(), "0644");
-                build.log().info("uploaded " + p.source() + " to " + p.destination());
+                Path source = build.recipe().resolve(p.source());
+                try {
+                    if (Files.isDirectory(source)) {
+                        int files = ssh.uploadFolder(source, p.destination());
+                        build.log().info("uploaded the folder " + p.source() + " (" + files + " files) to " + p.destination());
+                    } else {
+                        ssh.upload(source, p.destination(), Files.isExecutable(source) ? "0755" : "0644");
+                        build.log().info("uploaded " + p.source() + " to " + p.destination());
+                    }
+                } catch (CommandFailed | CommandTimeout e) {
+                    throw new ProvisionerFailed("provisioner '" + label + "': " + e.getMessage());
+                }
             }
             case "reboot" -> {
                 // boot_id changes with every boot: it tells the rebooted guest from the old one

@@ -1,0 +1,60 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.util.Durations;
+import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
+
+import java.time.Duration;
+import java.util.function.Consumer;
+
+/**
+ * A provisioner's attempts: the first, then up to {@code retries} more after a failure a retry may fix.
+ * Before each retry it waits, from {@link #FIRST_DELAY} doubling up to {@link #MAX_DELAY}, so a flaky
+ * mirror gets time to recover (Camel's redelivery policy computes the pauses).
+ */
+final class ProvisionerRetries {
+    static final Duration FIRST_DELAY = Duration.ofSeconds(5);
+    static final Duration MAX_DELAY = Duration.ofMinutes(1);
+
+    /** One attempt of the step. */
+    interface Attempt {
+        void run() throws Exception;
+    }
+
+    /** How to wait between attempts (a test passes one that only records). */
+    interface Sleeper {
+        void sleep(Duration pause) throws InterruptedException;
+    }
+
+    private final RedeliveryPolicy backoff = new RedeliveryPolicy().redeliveryDelay(FIRST_DELAY.toMillis())
+            .useExponentialBackOff().backOffMultiplier(2).maximumRedeliveryDelay(MAX_DELAY.toMillis());
+    private final Sleeper sleeper;
+
+    ProvisionerRetries() {
+        this(pause -> Thread.sleep(pause.toMillis()));
+    }
+
+    ProvisionerRetries(Sleeper sleeper) {
+        this.sleeper = sleeper;
+    }
+
+    /**
+     * Runs {@code attempt} until it succeeds or has failed {@code 1 + retries} times; only
+     * {@link ProvisionStage.ProvisionerFailed} is retried, anything else ends the step at once.
+     */
+    void run(String label, int retries, Consumer<String> log, Attempt attempt) throws Exception {
+        int attempts = 1 + retries;
+        long pause = 0;
+        for (int n = 1; ; n++) {
+            log.accept("provisioner " + label + (attempts > 1 ? " (attempt " + n + "/" + attempts + ")" : ""));
+            try {
+                attempt.run();
+                return;
+            } catch (ProvisionStage.ProvisionerFailed e) {
+                if (n >= attempts) throw e;
+                pause = backoff.calculateRedeliveryDelay(pause, n);
+                log.accept(e.getMessage() + "; retrying in " + Durations.format(Duration.ofMillis(pause)));
+                sleeper.sleep(Duration.ofMillis(pause));
+            }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+hostname ${name}
+url http://${httpIp:${httpPort}/

@@ -1,0 +1,2 @@
+a
+<#iff true>x</#iff>

@@ -1,0 +1,3 @@
+hostname ${name}
+url http://${httpIp
+next line
