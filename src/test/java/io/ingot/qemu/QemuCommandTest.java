@@ -65,4 +65,22 @@ class QemuCommandTest {
         QemuCommand cmd = QemuCommand.builder(Path.of("qemu"), "x").kernel(Path.of("/k"), null, "a b").build();
         assertTrue(cmd.display().contains("-append 'a b'"), cmd.display());
     }
+
+    @Test
+    void buildVmDevicesDisplayVncGuestAgentAndUefi() {
+        QemuCommand cmd = QemuCommand.builder(Path.of("qemu"), "b")
+                .vga("std").vnc("127.0.0.1:0,to=99")
+                .guestAgent(Path.of("/r/qga,sock"))
+                .firmware(Path.of("/usr/share/OVMF/OVMF_CODE.fd"), Path.of("/b/OVMF_VARS.fd"))
+                .disk(Path.of("/b/disk.qcow2"), "qcow2", "virtio")
+                .build();
+        String line = String.join(" ", cmd.argv());
+        assertTrue(line.contains("-vga std -display none -vnc 127.0.0.1:0,to=99"), line);
+        assertTrue(line.contains("-chardev socket,id=qga0,path=/r/qga,,sock,server=on,wait=off"
+                + " -device virtio-serial-pci,id=vser0,addr=" + QemuCommand.AGENT_SLOT
+                + " -device virtserialport,bus=vser0.0,chardev=qga0,name=org.qemu.guest_agent.0"), line);
+        // the firmware's flash comes before the disks, the code read-only, the variable store writable
+        assertTrue(line.contains("-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd"
+                + " -drive if=pflash,format=raw,unit=1,file=/b/OVMF_VARS.fd -drive file=/b/disk.qcow2"), line);
+    }
 }
