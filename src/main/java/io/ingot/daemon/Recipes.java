@@ -2,6 +2,7 @@ package io.ingot.daemon;
 
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeLoader;
+import io.ingot.util.NotFound;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,6 @@ public final class Recipes {
     /** The recipe named {@code name}, loaded now. */
     public LoadedRecipe get(String name) {
         for (LoadedRecipe r : all()) if (r.recipe().name().equals(name)) return r;
-        throw new UserError("no recipe named '" + name + "' in " + dir);
+        throw new NotFound("no recipe named '" + name + "' in " + dir);
     }
 }

@@ -83,7 +83,7 @@ public final class MediaFetcher {
     }
 
     /** {@code sha256:<hex>}, {@code sha512:<hex>}, or {@code file:<url>} of a SHA256SUMS / SHA512SUMS list. */
-    Checksum expected(String checksum, String fileName) throws IOException, InterruptedException {
+    public Checksum expected(String checksum, String fileName) throws IOException, InterruptedException {
         if (checksum == null) throw new UserError("media " + fileName + " has no checksum");
         if (!checksum.startsWith("file:")) return Checksum.parse(checksum);
         String listUrl = checksum.substring("file:".length());

@@ -249,7 +249,7 @@ class DaemonIT {
 
     private static JsonNode json(HttpResponse<String> r) throws IOException {
         assertEquals(200, r.statusCode(), r.uri() + ": " + r.body());
-        return ApiServer.JSON.readTree(r.body());
+        return io.ingot.util.Json.MAPPER.readTree(r.body());
     }
 
     private static PrintStream quiet() {

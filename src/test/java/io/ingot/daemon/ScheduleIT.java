@@ -60,7 +60,7 @@ class ScheduleIT {
             assertTrue(builds(store, "sched-linux").stream().allMatch(b -> b.status().equals("succeeded")));
 
             waitFor(Duration.ofMinutes(3), "the failing schedule to pause itself", () -> new ScheduleStates(paths.state()).get("sched-fail").paused());
-            JsonNode schedules = ApiServer.JSON.readTree(get(base + "/api/schedules"));
+            JsonNode schedules = io.ingot.util.Json.MAPPER.readTree(get(base + "/api/schedules"));
             JsonNode fail = find(schedules, "sched-fail");
             assertTrue(fail.path("paused").asBoolean(), schedules.toString());
             assertTrue(fail.path("pausedReason").asText().contains("2 consecutive failed builds"), fail.toString());
