@@ -1,6 +1,7 @@
 package io.ingot.daemon.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
@@ -61,6 +62,8 @@ public final class JsonBodies {
             String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
             throw new UserError("body must be " + shape + ": "
                     + (field != null ? "\"" + field + "\" has the wrong type" : "more after the JSON value"));
+        } catch (InputCoercionException e) {
+            throw new UserError("body must be " + shape + ": a number out of range");
         } catch (JsonProcessingException e) {
             throw new UserError("body must be " + shape + ": not JSON (" + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
         }
