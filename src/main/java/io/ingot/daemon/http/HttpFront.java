@@ -66,7 +66,9 @@ public final class HttpFront implements AutoCloseable {
         });
         router.route().order(-1000).failureHandler(this::failed);
         for (int status : new int[] {404, 405, 406, 415}) router.errorHandler(status, this::failed);
-        this.server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+        // HTTP/1.1 only: with h2c on, Vert.x knows a connection only once its first request head is complete,
+        // and the idle timer must run from the moment a client connects
+        this.server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false).setHttp2ClearTextEnabled(false))
                 .connectionHandler(idle::opened)
                 .requestHandler(request -> {
                     // bodies are JSON whatever the type says (curl -d sends a form type); set before the router reads it

@@ -1,6 +1,7 @@
 package io.ingot.daemon.http;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -16,8 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code GET /api/builds/ID/log?follow=1}: streams a build log as it grows, like {@code tail -f}, until the
- * build has finished. No thread waits for a client: a Vert.x timer looks for new bytes twice a second and a
- * worker thread reads them for a moment. A stream ends when the build ends or the client goes; at most
+ * build has finished. No thread waits for a client: a Vert.x timer looks for new bytes twice a second and one
+ * of two reader threads reads them for a moment. A stream ends when the build ends or the client goes; at most
  * {@code max} streams run at once (more get 503).
  */
 public final class LogFollower {
@@ -33,12 +34,15 @@ public final class LogFollower {
     private static final long POLL_MILLIS = 500;
 
     private final Vertx vertx;
+    /** Two threads read every stream's new bytes in turn: however many clients follow, no more threads. */
+    private final WorkerExecutor readers;
     private final Source source;
     private final int max;
     private final AtomicInteger active = new AtomicInteger();
 
     LogFollower(Vertx vertx, Source source, int max) {
         this.vertx = vertx;
+        this.readers = vertx.createSharedWorkerExecutor("ingot-log-follow", 2);
         this.source = source;
         this.max = max;
     }
@@ -48,7 +52,7 @@ public final class LogFollower {
 
     void handle(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        vertx.executeBlocking(() -> source.logFile(id), false).onComplete(ar -> {
+        readers.executeBlocking(() -> source.logFile(id), false).onComplete(ar -> {
             if (ar.failed()) {
                 ctx.fail(ar.cause());
                 return;
@@ -95,7 +99,7 @@ public final class LogFollower {
                 return;
             }
             // finished first: bytes written before the build ended are all read below
-            vertx.executeBlocking(() -> new Step(source.finished(id), read()), false).onComplete(ar -> {
+            readers.executeBlocking(() -> new Step(source.finished(id), read()), false).onComplete(ar -> {
                 if (over) return;
                 if (ar.failed()) {
                     stop();
