@@ -75,7 +75,7 @@ public final class Daemon implements AutoCloseable {
         TemplatesApi templates = new TemplatesApi(store);
         BuildsApi builds = new BuildsApi(store, queue);
         InetAddress bind = config.bindAddress();
-        HttpFront front = HttpFront.start(new HttpFront.Settings(bind, config.port(), config.idle(), MAX_LOG_FOLLOWERS),
+        HttpFront front = HttpFront.start(new HttpFront.Settings(bind, config.port(), config.idle(), config.requestTime(), MAX_LOG_FOLLOWERS),
                 new RequestGuard(HostAllowList.forDaemon(bind, config.hostNames()), token::accepts, config.openReads()), builds);
         BuildEngine engine = null;
         try {
@@ -98,7 +98,6 @@ public final class Daemon implements AutoCloseable {
             Properties props = new Properties();
             props.setProperty("ingot.maxConcurrentBuilds", Integer.toString(config.maxConcurrentBuilds()));
             props.setProperty("ingot.recipesDir", recipesDir.toAbsolutePath().toString());
-            props.setProperty("ingot.http.requestTimeoutMillis", Long.toString(config.requestTime().toMillis()));
             engine = new BuildEngine(Stages.standard(paths), ROUTES, beans, props);
 
             queue.start(engine.camelContext().createProducerTemplate(), engine.runner(paths));

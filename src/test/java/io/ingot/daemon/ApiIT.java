@@ -87,7 +87,7 @@ class ApiIT {
         Files.writeString(dir.resolve("build.log"), "00:00:00.000 ==> build " + BUILD + " of api-linux\n");
 
         daemon = Daemon.start(paths, DaemonConfig.defaults().withListen("127.0.0.1", 0).withRecipes(recipes.toString(), null, 3)
-                .withTimeouts("2s", "30s").withHostNames(List.of("templates.example")));
+                .withTimeouts("2s", "5s").withHostNames(List.of("templates.example")));
         base = "http://127.0.0.1:" + daemon.port();
     }
 
@@ -202,6 +202,19 @@ class ApiIT {
             }
         } finally {
             for (Socket s : slow) s.close();
+        }
+    }
+
+    @Test
+    void aRequestWhoseBodyNeverArrivesGets503AfterTheRequestTimeout() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", daemon.port())) {
+            s.setSoTimeout(20_000);
+            s.getOutputStream().write(("POST /api/builds HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + daemon.token().value()
+                    + "\r\nContent-Length: 100\r\n\r\n{\"rec").getBytes(StandardCharsets.US_ASCII));
+            long t0 = System.nanoTime();
+            String answer = readUntil(s.getInputStream(), "}");
+            assertTrue(answer.startsWith("HTTP/1.1 503") && answer.contains("request timeout"), answer);
+            assertTrue(System.nanoTime() - t0 >= 4_000_000_000L, "not before the 5s request timeout");
         }
     }
 

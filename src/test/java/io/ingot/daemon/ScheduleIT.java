@@ -53,7 +53,8 @@ class ScheduleIT {
                     () -> String.valueOf(new ScheduleStates(paths.state()).get("sched-linux").lastResult()).contains("unchanged"));
             assertEquals(1, store.catalog().versions("sched-linux").size(), "nothing changed: no second build");
             assertEquals(1, builds(store, "sched-linux").size());
-            assertTrue(get(base + "/metrics").contains("ingot_schedule_skipped_total{recipe=\"sched-linux\"}"));
+            String metrics = get(base + "/metrics");
+            assertTrue(metrics.contains("ingot_schedule_skipped_total{recipe=\"sched-linux\"}"), metrics);
 
             Files.writeString(recipe, Files.readString(recipe).replace("built by ingot", "built by ingot, again"));
             waitFor(Duration.ofMinutes(5), "a rebuild after the recipe changed", () -> store.catalog().versions("sched-linux").size() == 2);

@@ -39,8 +39,11 @@ public final class HttpFront implements AutoCloseable {
     private static final String SEEN = "ingot.seen";
     private static final String WAS_HEAD = "ingot.head";
 
-    /** Where to listen and how long to wait; {@code port} 0 picks a free port. */
-    public record Settings(InetAddress bind, int port, Duration idleTimeout, int maxLogFollowers) { }
+    /**
+     * Where to listen and how long to wait; {@code port} 0 picks a free port. {@code requestTimeout}: a request
+     * whose answer has not started by then gets 503 (an answer under way, a download or a log stream, runs on).
+     */
+    public record Settings(InetAddress bind, int port, Duration idleTimeout, Duration requestTimeout, int maxLogFollowers) { }
 
     private final Vertx vertx;
     private final Router router;
@@ -48,11 +51,13 @@ public final class HttpFront implements AutoCloseable {
     private final LogFollower follower;
     private final IdleConnections idle;
     private final RequestGuard guard;
+    private final long requestTimeoutMillis;
     private volatile boolean ready;
     private volatile Function<String, Set<String>> allowedMethods = p -> Set.of();
 
     private HttpFront(Settings settings, RequestGuard guard, LogFollower.Source logs) {
         this.guard = guard;
+        this.requestTimeoutMillis = Math.max(1, settings.requestTimeout().toMillis());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(16)
                 // no .vertx cache folder in the working directory: the daemon serves no classpath files through Vert.x
                 .setFileSystemOptions(new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false)));
@@ -134,7 +139,13 @@ public final class HttpFront implements AutoCloseable {
         if (ctx.get(SEEN) == null) {
             ctx.put(SEEN, true);
             idle.requestStarted(ctx.request().connection());
-            ctx.addEndHandler(v -> idle.requestEnded(ctx.request().connection()));
+            long timer = vertx.setTimer(requestTimeoutMillis, t -> {
+                if (!ctx.response().headWritten() && !ctx.response().ended()) ctx.fail(HttpError.unavailable("no answer within the request timeout; try again"));
+            });
+            ctx.addEndHandler(v -> {
+                vertx.cancelTimer(timer);
+                idle.requestEnded(ctx.request().connection());
+            });
             ctx.request().headers().remove(HEAD_HEADER);
             if (!ready) {
                 ctx.fail(HttpError.unavailable("the daemon is starting"));
