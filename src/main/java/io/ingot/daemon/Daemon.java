@@ -11,6 +11,7 @@ import io.ingot.media.MediaFetcher;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Stages;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.RestRegistry;
 import org.slf4j.Logger;
@@ -75,8 +76,14 @@ public final class Daemon implements AutoCloseable {
         TemplatesApi templates = new TemplatesApi(store);
         BuildsApi builds = new BuildsApi(store, queue);
         InetAddress bind = config.bindAddress();
-        HttpFront front = HttpFront.start(new HttpFront.Settings(bind, config.port(), config.idle(), config.requestTime(), MAX_LOG_FOLLOWERS),
-                new RequestGuard(HostAllowList.forDaemon(bind, config.hostNames()), token::accepts, config.openReads()), builds);
+        HttpFront front;
+        try {
+            front = HttpFront.start(new HttpFront.Settings(bind, config.port(), config.idle(), config.requestTime(), MAX_LOG_FOLLOWERS),
+                    new RequestGuard(HostAllowList.forDaemon(bind, config.hostNames()), token::accepts, config.openReads()), builds);
+        } catch (Exception e) {
+            metrics.close();
+            throw new UserError("cannot listen on " + config.bind() + ":" + config.port() + ": " + e.getMessage());
+        }
         BuildEngine engine = null;
         try {
             metrics.gauge("ingot.builds.queued", "Builds waiting in the queue.", () -> queue.counts().getOrDefault("queued", 0L));
