@@ -58,7 +58,10 @@ class ScheduleIT {
 
             Files.writeString(recipe, Files.readString(recipe).replace("built by ingot", "built by ingot, again"));
             waitFor(Duration.ofMinutes(5), "a rebuild after the recipe changed", () -> store.catalog().versions("sched-linux").size() == 2);
-            assertTrue(builds(store, "sched-linux").stream().allMatch(b -> b.status().equals("succeeded")));
+            // the version is registered a moment before the build's record is closed
+            waitFor(Duration.ofSeconds(30), "the rebuild's record to be closed",
+                    () -> builds(store, "sched-linux").stream().noneMatch(b -> b.status().equals("running")));
+            assertTrue(builds(store, "sched-linux").stream().allMatch(b -> b.status().equals("succeeded")), builds(store, "sched-linux").toString());
 
             waitFor(Duration.ofMinutes(3), "the failing schedule to pause itself", () -> new ScheduleStates(paths.state()).get("sched-fail").paused());
             JsonNode schedules = io.ingot.util.Json.MAPPER.readTree(get(base + "/api/schedules"));

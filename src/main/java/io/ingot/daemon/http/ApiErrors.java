@@ -5,12 +5,15 @@ import io.ingot.util.Json;
 import io.ingot.util.NotFound;
 import io.ingot.util.UserError;
 import org.apache.camel.Exchange;
+import org.apache.camel.RuntimeCamelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 /**
  * The one place where errors become HTTP answers: {@link NotFound} 404, {@link Conflict} 409, any other
@@ -69,8 +72,8 @@ public final class ApiErrors {
 
     private static Throwable unwrap(Throwable e) {
         Throwable t = e;
-        while ((t instanceof org.apache.camel.RuntimeCamelException || t instanceof java.util.concurrent.CompletionException
-                || t instanceof java.lang.reflect.InvocationTargetException) && t.getCause() != null) {
+        while ((t instanceof RuntimeCamelException || t instanceof CompletionException
+                || t instanceof InvocationTargetException) && t.getCause() != null) {
             t = t.getCause();
         }
         return t;

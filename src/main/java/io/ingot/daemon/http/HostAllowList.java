@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Locale;
@@ -115,8 +116,8 @@ public final class HostAllowList {
             i = j;
         }
         if (bestStart < 0) return String.join(":", g);
-        String left = String.join(":", java.util.Arrays.copyOfRange(g, 0, bestStart));
-        String right = String.join(":", java.util.Arrays.copyOfRange(g, bestStart + bestLen, 8));
+        String left = String.join(":", Arrays.copyOfRange(g, 0, bestStart));
+        String right = String.join(":", Arrays.copyOfRange(g, bestStart + bestLen, 8));
         return left + "::" + right;
     }
 }

@@ -3,6 +3,7 @@ package io.ingot.daemon.http;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -17,7 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -78,7 +81,7 @@ public final class HttpFront implements AutoCloseable {
                 .requestHandler(request -> {
                     // bodies are JSON whatever the type says (curl -d sends a form type); set before the router reads it
                     String type = request.getHeader("Content-Type");
-                    if (type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+                    if (type != null && type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
                         request.headers().set("Content-Type", "application/json");
                     }
                     router.handle(request);
@@ -196,7 +199,7 @@ public final class HttpFront implements AutoCloseable {
         response.putHeader("Content-Type", "application/json");
         byte[] body = r.body();
         response.putHeader("Content-Length", Integer.toString(body.length));
-        response.end(io.vertx.core.buffer.Buffer.buffer(body));
+        response.end(Buffer.buffer(body));
     }
 
     private static String method(RoutingContext ctx) {
@@ -206,7 +209,7 @@ public final class HttpFront implements AutoCloseable {
     private static InetAddress remote(RoutingContext ctx) {
         try {
             return ctx.request().remoteAddress() == null ? null : InetAddress.getByName(ctx.request().remoteAddress().hostAddress());
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return null;
         }
     }
