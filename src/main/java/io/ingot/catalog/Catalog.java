@@ -2,6 +2,8 @@ package io.ingot.catalog;
 
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Conflict;
+import io.ingot.util.NotFound;
 import io.ingot.util.UserError;
 import org.sqlite.SQLiteConfig;
 
@@ -287,7 +289,7 @@ public final class Catalog {
     public TemplateVersion resolve(TemplateRef ref) {
         if (ref.version() != null) {
             TemplateVersion v = version(ref.name(), ref.version())
-                    .orElseThrow(() -> new UserError("no template version " + ref + " (see: ingot versions " + ref.name() + ")"));
+                    .orElseThrow(() -> new NotFound("no template version " + ref + " (see: ingot versions " + ref.name() + ")"));
             if (v.revoked()) throw new UserError("template version " + ref + " is revoked");
             return v;
         }
@@ -295,7 +297,7 @@ public final class Catalog {
         if (ref.channel() != null) {
             Integer n = channels.get(ref.channel());
             if (n == null) {
-                throw new UserError("template " + ref.name() + " has no channel '" + ref.channel() + "'"
+                throw new NotFound("template " + ref.name() + " has no channel '" + ref.channel() + "'"
                         + (channels.isEmpty() ? "" : " (channels: " + String.join(", ", channels.keySet()) + ")"));
             }
             TemplateVersion v = version(ref.name(), n).orElseThrow(() -> new UserError(ref + " points at missing version " + n));
@@ -309,8 +311,8 @@ public final class Catalog {
         }
         List<TemplateVersion> all = versions(ref.name());
         for (int i = all.size() - 1; i >= 0; i--) if (!all.get(i).revoked()) return all.get(i);
-        throw new UserError(all.isEmpty() ? "no template '" + ref.name() + "' (see: ingot templates)"
-                : "template '" + ref.name() + "' has only revoked versions");
+        if (all.isEmpty()) throw new NotFound("no template '" + ref.name() + "' (see: ingot templates)");
+        throw new UserError("template '" + ref.name() + "' has only revoked versions");
     }
 
     public void revoke(String name, int version, boolean revoked) {
@@ -319,7 +321,7 @@ public final class Catalog {
                 p.setInt(1, revoked ? 1 : 0);
                 p.setString(2, name);
                 p.setInt(3, version);
-                if (p.executeUpdate() == 0) throw new UserError("no template version " + name + ":" + version);
+                if (p.executeUpdate() == 0) throw new NotFound("no template version " + name + ":" + version);
             }
             return null;
         });
@@ -403,8 +405,8 @@ public final class Catalog {
                 p.setString(1, template);
                 p.setInt(2, version);
                 try (ResultSet rs = p.executeQuery()) {
-                    if (!rs.next()) throw new UserError("no template version " + template + ":" + version);
-                    if (rs.getInt(1) != 0) throw new UserError("template version " + template + ":" + version + " is revoked; it cannot be promoted");
+                    if (!rs.next()) throw new NotFound("no template version " + template + ":" + version);
+                    if (rs.getInt(1) != 0) throw new Conflict("template version " + template + ":" + version + " is revoked; it cannot be promoted");
                 }
             }
             setChannel(c, template, channel, version);

@@ -32,9 +32,9 @@ public record ApiToken(String value, boolean created) {
         return Files.isRegularFile(file) ? Files.readString(file).strip() : null;
     }
 
-    /** Constant-time comparison of an {@code Authorization} header with the token. */
+    /** Constant-time comparison of an {@code Authorization} header with the token; the scheme is case-insensitive (RFC 7235). */
     public boolean accepts(String authorization) {
-        if (authorization == null || !authorization.startsWith("Bearer ")) return false;
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
         return MessageDigest.isEqual(authorization.substring(7).strip().getBytes(), value.getBytes());
     }
 

@@ -42,8 +42,11 @@ public final class BuildQueue {
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Told when a build ends (the schedules count failures, the metrics count builds). */
+    /** Told when a build starts and ends (the schedules count failures and hash inputs, the metrics count builds). */
     public interface Listener {
+        /** Right before the build runs, with the recipe it runs from. */
+        default void started(BuildJob job, LoadedRecipe recipe) { }
+
         void finished(BuildJob job, LoadedRecipe recipe, BuildContext build);
     }
 
@@ -165,10 +168,11 @@ public final class BuildQueue {
                 }
                 jobs.put(id, job.with("running", null));
                 LOG.info("build {} of {} started ({})", id, job.recipe(), job.source());
+                for (Listener l : listeners) l.started(job, recipe);
                 BuildContext build = runner.run(recipe, new BuildOptions(OnError.CLEANUP,
                         new PrintStream(OutputStream.nullOutputStream())), id);
                 boolean ok = build.failure() == null;
-                String message = ok ? build.result() : build.failure().getMessage();
+                String message = recipe.mask(ok ? build.result() : build.failure().getMessage());
                 if (!ok && stopping) {
                     interrupted = true;
                     jobs.put(id, job.with("interrupted", message));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.ingot.recipe.RecipePaths;
+import io.ingot.util.Durations;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 
@@ -12,16 +13,21 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * The daemon's settings, from {@code <images>/daemon.yaml} (all optional), overridden by the command line.
  * {@code scheduleOverride} (a Quartz cron with seconds) replaces every recipe's cron: for tests only.
  * {@code allowPaths}: folders besides a recipe's own that the files it names may be in (relative to ingot's home).
+ * {@code hostNames}: more names a request's Host header may carry (the daemon's own names and addresses always
+ * may); {@code idleTimeout}: a connection with no request in progress (or still sending its headers) is closed
+ * after it; {@code requestTimeout}: a request not answered by then gets 503.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuilds, Integer pauseAfterFailures,
-                           Boolean openReads, String recipes, String scheduleOverride, List<String> allowPaths) {
+                           Boolean openReads, String recipes, String scheduleOverride, List<String> allowPaths,
+                           List<String> hostNames, String idleTimeout, String requestTimeout) {
     public static final String FILE_NAME = "daemon.yaml";
     public static final int DEFAULT_PORT = 8470;
 
@@ -33,13 +39,18 @@ public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuild
         openReads = openReads != null && openReads;
         recipes = recipes == null ? "recipes" : recipes;
         allowPaths = allowPaths == null ? List.of() : List.copyOf(allowPaths);
+        hostNames = hostNames == null ? List.of() : List.copyOf(hostNames);
+        idleTimeout = idleTimeout == null ? "30s" : idleTimeout;
+        requestTimeout = requestTimeout == null ? "60s" : requestTimeout;
+        if (!Durations.isValid(idleTimeout)) throw new UserError(FILE_NAME + ": idleTimeout must be a duration such as 30s, got '" + idleTimeout + "'");
+        if (!Durations.isValid(requestTimeout)) throw new UserError(FILE_NAME + ": requestTimeout must be a duration such as 60s, got '" + requestTimeout + "'");
         if (port < 0 || port > 65535) throw new UserError(FILE_NAME + ": port must be 0..65535, got " + port);
         if (maxConcurrentBuilds < 1) throw new UserError(FILE_NAME + ": maxConcurrentBuilds must be >= 1, got " + maxConcurrentBuilds);
         if (pauseAfterFailures < 1) throw new UserError(FILE_NAME + ": pauseAfterFailures must be >= 1, got " + pauseAfterFailures);
     }
 
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public static DaemonConfig load(IngotPaths paths) {
@@ -55,21 +66,38 @@ public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuild
 
     public DaemonConfig withListen(String bind, Integer port) {
         return new DaemonConfig(bind == null ? this.bind : bind, port == null ? this.port : port, maxConcurrentBuilds,
-                pauseAfterFailures, openReads, recipes, scheduleOverride, allowPaths);
+                pauseAfterFailures, openReads, recipes, scheduleOverride, allowPaths, hostNames, idleTimeout, requestTimeout);
     }
 
     public DaemonConfig withRecipes(String recipes, String scheduleOverride, int pauseAfterFailures) {
-        return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride, allowPaths);
+        return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride,
+                allowPaths, hostNames, idleTimeout, requestTimeout);
+    }
+
+    /** The same settings with other HTTP timeouts (tests use short ones). */
+    public DaemonConfig withTimeouts(String idleTimeout, String requestTimeout) {
+        return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride,
+                allowPaths, hostNames, idleTimeout, requestTimeout);
+    }
+
+    /** The same settings with more names allowed in a request's Host header. */
+    public DaemonConfig withHostNames(List<String> hostNames) {
+        return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride,
+                allowPaths, hostNames, idleTimeout, requestTimeout);
+    }
+
+    public Duration idle() { return Durations.parse(idleTimeout); }
+
+    public Duration requestTime() { return Durations.parse(requestTimeout); }
+
+    /** Where the files a recipe names may be: its own folder and {@code allowPaths}. */
+    public RecipePaths recipePaths(IngotPaths paths) {
+        return new RecipePaths(allowPaths.stream().map(p -> paths.home().resolve(p)).toList());
     }
 
     /** The recipes directory, relative to ingot's home unless absolute. */
     public Path recipesDir(IngotPaths paths) {
         return paths.home().resolve(recipes);
-    }
-
-    /** Where the files a recipe names may be: its own folder and {@code allowPaths}. */
-    public RecipePaths recipePaths(IngotPaths paths) {
-        return new RecipePaths(allowPaths.stream().map(p -> paths.home().resolve(p)).toList());
     }
 
     public InetAddress bindAddress() {

@@ -1,56 +1,81 @@
 package io.ingot.daemon;
 
 import io.ingot.pipeline.Timings;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
+import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.function.Supplier;
 
-/** Build counters and stage durations, written in Prometheus' text exposition format on {@code /metrics}. */
-public final class Metrics {
-    private final Map<String, Long> builds = new TreeMap<>();          // recipe\0status -> count
-    private final Map<String, double[]> stages = new TreeMap<>();      // stage -> {sum seconds, count}
-    private final Map<String, Long> failures = new TreeMap<>();        // recipe -> failed builds
-    private final Map<String, Long> skips = new TreeMap<>();           // recipe -> unchanged scheduled runs
+/**
+ * The daemon's metrics on {@code /metrics} (Prometheus text), kept by Micrometer: builds by recipe and status,
+ * failures, skipped scheduled runs, time per stage, a histogram of build durations per recipe, the queue,
+ * and the JVM's own (memory, GC, threads, classes, CPU, uptime).
+ */
+public final class Metrics implements AutoCloseable {
+    /** Bucket bounds of ingot_build_duration_seconds: a tiny build takes a minute, an installer ISO an hour. */
+    private static final Duration[] BUILD_BUCKETS = {Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(2),
+            Duration.ofMinutes(5), Duration.ofMinutes(10), Duration.ofMinutes(20), Duration.ofMinutes(30), Duration.ofHours(1),
+            Duration.ofHours(2)};
 
-    public synchronized void build(String recipe, String status, List<Timings.Entry> timings) {
-        builds.merge(recipe + "\0" + status, 1L, Long::sum);
-        if ("failed".equals(status)) failures.merge(recipe, 1L, Long::sum);
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    public Metrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    /** A build ended: {@code duration} is from its start to its end, {@code timings} its stages. */
+    public void build(String recipe, String status, Duration duration, List<Timings.Entry> timings) {
+        Counter.builder("ingot.builds").description("Builds finished by the daemon, by recipe and status.")
+                .tags("recipe", recipe, "status", status).register(registry).increment();
+        if ("failed".equals(status)) {
+            Counter.builder("ingot.build.failures").description("Failed builds, by recipe.")
+                    .tag("recipe", recipe).register(registry).increment();
+        }
+        if (duration != null) {
+            Timer.builder("ingot.build.duration").description("Time from a build's start to its end, by recipe.")
+                    .tag("recipe", recipe).serviceLevelObjectives(BUILD_BUCKETS).register(registry).record(duration);
+        }
         for (Timings.Entry e : timings) {
-            double[] s = stages.computeIfAbsent(e.stage(), k -> new double[2]);
-            s[0] += e.durationMillis() / 1000.0;
-            s[1] += 1;
+            Timer.builder("ingot.build.stage").description("Time spent in each build stage.")
+                    .tag("stage", e.stage()).register(registry).record(Duration.ofMillis(e.durationMillis()));
         }
     }
 
-    public synchronized void skipped(String recipe) {
-        skips.merge(recipe, 1L, Long::sum);
+    public void skipped(String recipe) {
+        Counter.builder("ingot.schedule.skipped").description("Scheduled runs skipped because nothing changed.")
+                .tag("recipe", recipe).register(registry).increment();
     }
 
-    public synchronized String text(int queued, int running) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("# HELP ingot_builds_total Builds finished by the daemon, by recipe and status.\n");
-        sb.append("# TYPE ingot_builds_total counter\n");
-        builds.forEach((k, n) -> {
-            String[] p = k.split("\0");
-            sb.append("ingot_builds_total{recipe=\"").append(p[0]).append("\",status=\"").append(p[1]).append("\"} ").append(n).append('\n');
-        });
-        sb.append("# HELP ingot_build_failures_total Failed builds, by recipe.\n");
-        sb.append("# TYPE ingot_build_failures_total counter\n");
-        failures.forEach((r, n) -> sb.append("ingot_build_failures_total{recipe=\"").append(r).append("\"} ").append(n).append('\n'));
-        sb.append("# HELP ingot_schedule_skipped_total Scheduled runs skipped because nothing changed.\n");
-        sb.append("# TYPE ingot_schedule_skipped_total counter\n");
-        skips.forEach((r, n) -> sb.append("ingot_schedule_skipped_total{recipe=\"").append(r).append("\"} ").append(n).append('\n'));
-        sb.append("# HELP ingot_build_stage_seconds Time spent in each build stage.\n");
-        sb.append("# TYPE ingot_build_stage_seconds summary\n");
-        stages.forEach((st, s) -> {
-            sb.append("ingot_build_stage_seconds_sum{stage=\"").append(st).append("\"} ").append(s[0]).append('\n');
-            sb.append("ingot_build_stage_seconds_count{stage=\"").append(st).append("\"} ").append((long) s[1]).append('\n');
-        });
-        sb.append("# HELP ingot_builds_queued Builds waiting in the queue.\n# TYPE ingot_builds_queued gauge\n");
-        sb.append("ingot_builds_queued ").append(queued).append('\n');
-        sb.append("# HELP ingot_builds_running Builds running now.\n# TYPE ingot_builds_running gauge\n");
-        sb.append("ingot_builds_running ").append(running).append('\n');
-        return sb.toString();
+    /** A value read at each scrape, e.g. the builds queued now. */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /** The Prometheus text exposition. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
     }
 }

@@ -7,7 +7,10 @@ import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Json;
 import io.ingot.util.UserError;
+import org.apache.commons.io.FileUtils;
+import org.apache.commons.io.input.BoundedInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,18 +25,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code ingot pull}: fetches a template version (base image, RAM template files, manifest) from another
  * ingot daemon into {@code <state>/pull/NAME-VERSION/}, resuming each {@code .part} file with an HTTP Range
- * request, checks every sha256 against the manifest and the {@code X-Checksum-Sha256} header, then
- * registers the version in the local catalog with its lineage ({@link Publisher#register}).
+ * request, reading no more than the listed size, checks every sha256 against the list, the manifest and the
+ * {@code X-Checksum-Sha256} header, then registers the version in the local catalog with its lineage
+ * ({@link Publisher#register}). A file left by an earlier pull is used again only if its sha256 still matches;
+ * a pull refused for its content (a checksum, a manifest, a file name) leaves nothing behind, while one cut by
+ * the network keeps its partial files for the next try.
  */
 public final class Puller {
-    /** What a pull did: the registered version, bytes fetched now, and bytes that were already there (resumed). */
+    /** What a pull did: the registered version, bytes fetched now, and bytes that were already there (resumed or reused). */
     public record Result(TemplateVersion version, long downloaded, long resumedFrom) { }
 
     private final ImageStore store;
@@ -63,72 +71,150 @@ public final class Puller {
         if (store.catalog().version(name, version).isPresent()) {
             throw new UserError(name + ":" + version + " is already in the local catalog");
         }
-        List<VersionFiles.Entry> entries = ApiServer.JSON.convertValue(
-                getJson(base + "/api/templates/" + name + "/versions/" + version + "/files"), new TypeReference<>() { });
+        String filesUrl = base + "/api/templates/" + name + "/versions/" + version + "/files";
+        Map<String, VersionFiles.Entry> listed = checkList(Json.MAPPER.convertValue(getJson(filesUrl), new TypeReference<List<VersionFiles.Entry>>() { }),
+                daemon);
         Path dir = store.paths().state().resolve("pull").resolve(name + "-" + version);
-        Files.createDirectories(dir);
-        long downloaded = 0;
-        long resumed = 0;
-        Map<String, Path> files = new LinkedHashMap<>();
-        for (VersionFiles.Entry e : entries) {
-            String file = TemplateRef.checkVersionFile(e.file());
-            Path done = dir.resolve(file);
-            Path part = dir.resolve(file + ".part");
-            Files.createDirectories(part.getParent()); // RAM template files live in ram/
-            if (!Files.isRegularFile(done)) {
+        try {
+            Files.createDirectories(dir);
+            long downloaded = 0;
+            long resumed = 0;
+            Map<String, Path> files = new LinkedHashMap<>();
+            for (VersionFiles.Entry e : listed.values()) {
+                Path done = dir.resolve(e.file());
+                Path part = dir.resolve(e.file() + ".part");
+                Files.createDirectories(part.getParent()); // RAM template files live in ram/
+                if (Files.isRegularFile(done)) {
+                    // left by an earlier pull that failed later on: only what still matches the list is used
+                    if (Files.size(done) == e.size() && Publisher.sha256(done).equals(e.sha256())) {
+                        resumed += e.size();
+                        out.println("  " + e.file() + ": " + e.size() + " bytes from an earlier pull, sha256 ok");
+                        files.put(e.file(), done);
+                        continue;
+                    }
+                    Files.delete(done);
+                    out.println("  " + e.file() + ": the copy from an earlier pull differs; fetching it again");
+                }
                 long have = Files.isRegularFile(part) ? Files.size(part) : 0;
-                long got = fetch(URI.create(base + "/api/templates/" + name + "/versions/" + version + "/files/" + file),
-                        part, have, e, downloaded);
-                if (got < 0) { // server ignored the range: started over
-                    got = -got;
+                if (have > e.size()) {
+                    Files.delete(part);
                     have = 0;
                 }
-                downloaded += got;
+                if (have < e.size()) {
+                    long got = fetch(URI.create(filesUrl + "/" + e.file()), part, have, e, downloaded);
+                    if (got < 0) { // the server ignored the range: started over
+                        got = -got;
+                        have = 0;
+                    }
+                    downloaded += got;
+                } else {
+                    Files.write(part, new byte[0], StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
                 resumed += have;
+                long size = Files.size(part);
                 String sha = Publisher.sha256(part);
-                if (!sha.equals(e.sha256())) {
+                if (size != e.size() || !sha.equals(e.sha256())) {
                     Files.delete(part);
-                    throw new UserError(file + " of " + name + ":" + version + " from " + daemon + ": sha256 " + sha
-                            + " does not match " + e.sha256() + " (partial file removed; pull again)");
+                    throw new UserError(e.file() + " of " + name + ":" + version + " from " + daemon + ": " + size + " bytes with sha256 " + sha
+                            + ", listed as " + e.size() + " bytes with sha256 " + e.sha256() + " (nothing kept; pull again)");
                 }
                 Files.move(part, done);
-                out.println("  " + file + ": " + Files.size(done) + " bytes, sha256 ok" + (have > 0 ? " (resumed at " + have + ")" : ""));
+                out.println("  " + e.file() + ": " + size + " bytes, sha256 ok" + (have > 0 ? " (resumed at " + have + ")" : ""));
+                files.put(e.file(), done);
             }
-            files.put(file, done);
+            Manifest manifest = Manifest.read(files.get(Manifest.FILE_NAME));
+            checkManifest(manifest, name, version, listed, daemon);
+            TemplateVersion v = store.publisher().register(manifest, files, storage, ref.channel());
+            FileUtils.deleteDirectory(dir.toFile());
+            return new Result(v, downloaded, resumed);
+        } catch (UserError e) {
+            // refused for what it is, not cut by the network: nothing of it is worth resuming
+            FileUtils.deleteQuietly(dir.toFile());
+            throw e;
         }
-        Manifest manifest = Manifest.read(files.get(Manifest.FILE_NAME));
-        if (!name.equals(manifest.name()) || manifest.version() == null || manifest.version() != version) {
-            throw new UserError("manifest from " + daemon + " is for " + manifest.ref() + ", not " + name + ":" + version);
-        }
-        String diskSha = entries.stream().filter(x -> x.file().equals(manifest.disk().file())).map(VersionFiles.Entry::sha256)
-                .findFirst().orElseThrow(() -> new UserError("the daemon did not list the base image " + manifest.disk().file()));
-        if (!diskSha.equals(manifest.disk().sha256())) throw new UserError("base image sha256 differs from the manifest's");
-        TemplateVersion v = store.publisher().register(manifest, files, storage, ref.channel());
-        deleteTree(dir);
-        return new Result(v, downloaded, resumed);
     }
 
-    /** Appends the rest of one file to {@code part}; returns bytes fetched, negated if the server restarted at 0. */
+    /** The daemon's file list, by file: names a version folder can hold, each once, sizes, sha256s and manifest.json. */
+    static Map<String, VersionFiles.Entry> checkList(List<VersionFiles.Entry> entries, URI daemon) {
+        Map<String, VersionFiles.Entry> byFile = new LinkedHashMap<>();
+        for (VersionFiles.Entry e : entries) {
+            TemplateRef.checkVersionFile(e.file());
+            if (e.size() < 0) throw new UserError(daemon + " lists no size for " + e.file());
+            if (e.sha256() == null || !e.sha256().matches("[0-9a-f]{64}")) throw new UserError(daemon + " lists no sha256 for " + e.file());
+            if (byFile.put(e.file(), e) != null) throw new UserError(daemon + " lists " + e.file() + " twice");
+        }
+        if (!byFile.containsKey(Manifest.FILE_NAME)) {
+            throw new UserError(daemon + " lists no " + Manifest.FILE_NAME + " for this version (is it an ingot daemon?)");
+        }
+        return byFile;
+    }
+
+    /**
+     * The manifest names this version, and every file it names (base image, RAM template files) is a plain
+     * relative name in the list with the manifest's sha256; the list holds nothing else.
+     */
+    static void checkManifest(Manifest m, String name, int version, Map<String, VersionFiles.Entry> listed, URI daemon) {
+        if (!name.equals(m.name()) || m.version() == null || m.version() != version) {
+            throw new UserError("manifest from " + daemon + " is for " + m.ref() + ", not " + name + ":" + version);
+        }
+        if (m.disk() == null) throw new UserError("manifest from " + daemon + " names no base image");
+        Set<String> named = new HashSet<>(Set.of(Manifest.FILE_NAME));
+        named.add(checkNamed("base image", m.disk().file(), m.disk().sha256(), listed, daemon));
+        if (m.ram() != null) {
+            for (Manifest.RamFile f : new Manifest.RamFile[] {m.ram().memoryFile(), m.ram().stateFile(), m.ram().captureOverlay()}) {
+                if (f != null) named.add(checkNamed("RAM template file", f.file(), f.sha256(), listed, daemon));
+            }
+        }
+        for (String file : listed.keySet()) {
+            if (!named.contains(file)) throw new UserError(daemon + " lists " + file + ", which the manifest does not name");
+        }
+    }
+
+    private static String checkNamed(String what, String file, String sha256, Map<String, VersionFiles.Entry> listed, URI daemon) {
+        if (file == null || file.startsWith("/") || file.contains("..")) {
+            throw new UserError("manifest from " + daemon + " names " + what + " '" + file + "': not a file inside the version folder");
+        }
+        try {
+            TemplateRef.checkVersionFile(file);
+        } catch (UserError e) {
+            throw new UserError("manifest from " + daemon + " names " + what + " '" + file + "': " + e.getMessage());
+        }
+        VersionFiles.Entry e = listed.get(file);
+        if (e == null) throw new UserError("manifest from " + daemon + " names " + what + " " + file + ", which the daemon did not list");
+        if (!e.sha256().equals(sha256)) {
+            throw new UserError(what + " " + file + ": sha256 " + e.sha256() + " differs from the manifest's " + sha256);
+        }
+        return file;
+    }
+
+    /** Appends the rest of one file to {@code part}, never more than its listed size; returns bytes fetched, negated if the server restarted at 0. */
     private long fetch(URI uri, Path part, long have, VersionFiles.Entry e, long pulledBefore) throws IOException, InterruptedException {
         HttpRequest.Builder rq = request(uri);
         if (have > 0) rq.header("Range", "bytes=" + have + "-");
         HttpResponse<InputStream> rs = send(rq.build(), HttpResponse.BodyHandlers.ofInputStream());
         boolean partial = rs.statusCode() == 206;
-        if (rs.statusCode() == 416 && have == e.size()) {
-            rs.body().close();
-            return 0;
-        }
         if (rs.statusCode() != 200 && !partial) {
-            String body = new String(rs.body().readAllBytes());
+            String body;
+            try (InputStream in = rs.body()) {
+                body = new String(in.readNBytes(4096));
+            }
             throw new UserError("GET " + uri + ": HTTP " + rs.statusCode() + " " + body.strip());
         }
         String sha = rs.headers().firstValue("X-Checksum-Sha256").orElse(null);
         if (sha != null && !sha.equals(e.sha256())) {
+            rs.body().close();
             throw new UserError(uri + ": X-Checksum-Sha256 " + sha + " differs from the listed " + e.sha256());
         }
+        long start = partial ? have : 0;
+        if (partial && !rs.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + have + "-")) {
+            rs.body().close();
+            throw new UserError(uri + ": asked for bytes from " + have + ", got " + rs.headers().firstValue("Content-Range").orElse("no Content-Range"));
+        }
         long got = 0;
-        try (InputStream in = rs.body(); OutputStream o = Files.newOutputStream(part, StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, partial ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+        // a server that sends more than it listed (or never stops) is cut at the listed size; the sha256 decides
+        try (InputStream in = BoundedInputStream.builder().setInputStream(rs.body()).setMaxCount(e.size() - start).get();
+             OutputStream o = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     partial ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {
                 o.write(buf, 0, n);
@@ -146,13 +232,13 @@ public final class Puller {
         if (rs.statusCode() != 200) {
             String msg = rs.body();
             try {
-                msg = ApiServer.JSON.readTree(msg).path("error").asText(msg);
+                msg = Json.MAPPER.readTree(msg).path("error").asText(msg);
             } catch (IOException ignored) {
                 // not JSON: keep the body
             }
             throw new UserError("GET " + url + ": HTTP " + rs.statusCode() + ": " + msg.strip());
         }
-        return ApiServer.JSON.readTree(rs.body());
+        return Json.MAPPER.readTree(rs.body());
     }
 
     private HttpRequest.Builder request(URI uri) {
@@ -166,12 +252,6 @@ public final class Puller {
             return http.send(rq, handler);
         } catch (ConnectException e) {
             throw new UserError("cannot connect to " + rq.uri().getHost() + ":" + rq.uri().getPort() + " (is ingot serve running there?)");
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

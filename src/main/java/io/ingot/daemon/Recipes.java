@@ -4,6 +4,7 @@ import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeLoader;
 import io.ingot.recipe.RecipePaths;
 import io.ingot.recipe.RecipeValidator;
+import io.ingot.util.NotFound;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,6 @@ public final class Recipes {
     /** The recipe named {@code name}, loaded now. */
     public LoadedRecipe get(String name) {
         for (LoadedRecipe r : all()) if (r.recipe().name().equals(name)) return r;
-        throw new UserError("no recipe named '" + name + "' in " + dir);
+        throw new NotFound("no recipe named '" + name + "' in " + dir);
     }
 }

@@ -3,7 +3,7 @@ package io.ingot.daemon;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ingot.template.TemplateRef;
-import io.ingot.util.UserError;
+import io.ingot.util.NotFound;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,7 +52,7 @@ public final class ScheduleStates {
     /** Resumes a paused schedule; refuses a recipe the daemon never scheduled. */
     public ScheduleState resume(String recipe) {
         TemplateRef.checkName(recipe, "recipe name");
-        if (!Files.isRegularFile(file(recipe))) throw new UserError("no schedule state for recipe '" + recipe + "' (has the daemon scheduled it?)");
+        if (!Files.isRegularFile(file(recipe))) throw new NotFound("no schedule state for recipe '" + recipe + "' (has the daemon scheduled it?)");
         return update(recipe, ScheduleState::resumed);
     }
 

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The nightly rebuilds: one Quartz route per recipe with a {@code schedule} (from the {@code schedule}
@@ -30,16 +31,20 @@ public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
     private final Metrics metrics;
     private final int pauseAfter;
     private final String cronOverride;
+    private final InputHash.ChecksumLists lists;
     private final Map<String, String> crons = new LinkedHashMap<>();
+    /** The input hash of each running build, taken when it started: an edit made during a build is not built by it. */
+    private final Map<String, String> startHashes = new ConcurrentHashMap<>();
 
     public Schedules(Recipes recipes, BuildQueue queue, ScheduleStates states, Metrics metrics, int pauseAfter,
-                     String cronOverride) {
+                     String cronOverride, InputHash.ChecksumLists lists) {
         this.recipes = recipes;
         this.queue = queue;
         this.states = states;
         this.metrics = metrics;
         this.pauseAfter = pauseAfter;
         this.cronOverride = cronOverride;
+        this.lists = lists;
     }
 
     /** Adds a Quartz route for every scheduled recipe. */
@@ -91,24 +96,35 @@ public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
     public String skipReason(BuildJob job, LoadedRecipe recipe) throws IOException {
         Recipe.Schedule s = recipe.recipe().schedule();
         if (s != null && "always".equals(s.when())) return null;
-        String hash = InputHash.of(recipe);
+        String hash = InputHash.of(recipe, lists);
+        if (job != null) startHashes.put(job.id(), hash); // asked right before the build starts: its start hash
         return hash.equals(states.get(recipe.recipe().name()).lastBuiltHash()) ? "unchanged since the last build, skipped" : null;
+    }
+
+    @Override
+    public void started(BuildJob job, LoadedRecipe recipe) {
+        if (startHashes.containsKey(job.id())) return;
+        try {
+            startHashes.put(job.id(), InputHash.of(recipe, lists));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot hash the inputs of {}: {} (its next scheduled run builds again)", job.recipe(), e.getMessage());
+        }
     }
 
     @Override
     public void finished(BuildJob job, LoadedRecipe recipe, BuildContext build) {
         boolean ok = build != null && build.failure() == null;
+        String hash = startHashes.remove(job.id());
         String result = ok ? "built: " + build.result()
-                : "failed: " + (build == null ? "could not start" : build.failure().getMessage());
+                : "failed: " + (build == null ? "could not start" : recipe.mask(build.failure().getMessage()));
         try {
-            if (ok) {
-                String hash = InputHash.of(recipe);
+            if (ok) { // a null hash (inputs unreadable at the start) makes the next scheduled run build again
                 states.update(job.recipe(), s -> s.succeeded(hash, result));
             } else if (job.fromSchedule()) {
                 ScheduleState after = states.update(job.recipe(), s -> s.failed(result, pauseAfter));
                 if (after.paused()) LOG.warn("schedule of {} PAUSED: {}", job.recipe(), after.pausedReason());
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.warn("cannot record the schedule state of {}: {}", job.recipe(), e.getMessage());
         }
     }

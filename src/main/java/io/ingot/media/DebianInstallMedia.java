@@ -88,6 +88,11 @@ public final class DebianInstallMedia {
         return iso;
     }
 
+    /** The cache key the media would have now (scripts aside): the system asked for and the archive's dates. */
+    public Optional<String> currentKey() {
+        return releaseDates().map(dates -> options.identity() + dates);
+    }
+
     Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("INGOT_SUITE", options.suite());

@@ -84,7 +84,7 @@ public final class MediaFetcher {
     }
 
     /** {@code sha256:<hex>}, {@code sha512:<hex>}, or {@code file:<url>} of a SHA256SUMS / SHA512SUMS list. */
-    Checksum expected(String checksum, String fileName) throws IOException, InterruptedException {
+    public Checksum expected(String checksum, String fileName) throws IOException, InterruptedException {
         return expected(checksum, fileName, null);
     }
 
@@ -92,7 +92,7 @@ public final class MediaFetcher {
      * As above; {@code media} (the file's URL, when it has one) finds its line in a checksum list by its
      * path relative to the list's folder, as the list writes it ({@code ./netboot/.../initrd.gz}).
      */
-    Checksum expected(String checksum, String fileName, URI media) throws IOException, InterruptedException {
+    public Checksum expected(String checksum, String fileName, URI media) throws IOException, InterruptedException {
         if (checksum == null) throw new UserError("media " + fileName + " has no checksum");
         if (!checksum.startsWith("file:")) return Checksum.parse(checksum);
         String listUrl = checksum.substring("file:".length());

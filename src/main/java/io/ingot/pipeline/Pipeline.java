@@ -84,7 +84,7 @@ public final class Pipeline {
         Duration total = Duration.between(build.started(), Instant.now());
         if (build.images() != null) {
             build.images().catalog().buildFinished(build.buildId(), failed ? "failed" : "succeeded",
-                    failed ? build.failure().getMessage() : build.result(), Instant.now());
+                    build.recipe().mask(failed ? build.failure().getMessage() : build.result()), Instant.now());
         }
         if (failed) {
             build.log().stage("build " + build.buildId() + " of " + build.name() + " FAILED after "

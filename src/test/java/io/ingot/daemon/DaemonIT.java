@@ -95,7 +95,8 @@ class DaemonIT {
         assertTrue(bad.getMessage().contains("bad template name"), bad.getMessage());
 
         String metrics = get("/metrics").body();
-        assertTrue(metrics.contains("ingot_builds_queued 0") && metrics.contains("# TYPE ingot_build_stage_seconds summary"), metrics);
+        assertTrue(metrics.contains("ingot_builds_queued 0") && metrics.contains("# TYPE ingot_builds_running gauge")
+                && metrics.contains("jvm_threads_live_threads"), metrics);
 
         JsonNode info = json(get("/api/builds/" + build.buildId()));
         assertEquals("succeeded", info.path("state").asText(), info.toString());
@@ -173,8 +174,14 @@ class DaemonIT {
             assertTrue(Files.size(part) >= half, "half the base image is on disk");
             assertTrue(storeB.catalog().templateNames().isEmpty(), "nothing registered before the pull completes");
 
-            Puller.Result r = new Puller(storeB, null, quiet(), -1).pull(URI.create(base), "tiny-linux:" + v, "local");
+            // a file left complete by an earlier pull, but not what the daemon lists: checked, fetched again
+            Path leftover = pathsB.state().resolve("pull/tiny-linux-" + v + "/" + io.ingot.template.Manifest.FILE_NAME);
+            Files.writeString(leftover, "{\"name\": \"tiny-linux\", \"version\": " + v + ", \"disk\": {\"file\": \"/etc/passwd\"}}");
+            java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+            Puller.Result r = new Puller(storeB, null, new PrintStream(said, true), -1).pull(URI.create(base), "tiny-linux:" + v, "local");
+            assertTrue(said.toString().contains("manifest.json: the copy from an earlier pull differs; fetching it again"), said.toString());
             assertTrue(r.resumedFrom() >= half, "resumed at " + r.resumedFrom());
+            assertFalse(Files.exists(leftover.getParent()), "the pull folder is gone once the version is registered");
             long total = shared.manifest().disk().actualSize();
             var ram = shared.manifest().ram();
             if (ram != null) total += ram.memoryFile().size() + ram.stateFile().size() + ram.captureOverlay().size();
@@ -249,7 +256,7 @@ class DaemonIT {
 
     private static JsonNode json(HttpResponse<String> r) throws IOException {
         assertEquals(200, r.statusCode(), r.uri() + ": " + r.body());
-        return ApiServer.JSON.readTree(r.body());
+        return io.ingot.util.Json.MAPPER.readTree(r.body());
     }
 
     private static PrintStream quiet() {

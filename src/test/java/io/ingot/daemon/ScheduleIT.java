@@ -53,14 +53,18 @@ class ScheduleIT {
                     () -> String.valueOf(new ScheduleStates(paths.state()).get("sched-linux").lastResult()).contains("unchanged"));
             assertEquals(1, store.catalog().versions("sched-linux").size(), "nothing changed: no second build");
             assertEquals(1, builds(store, "sched-linux").size());
-            assertTrue(get(base + "/metrics").contains("ingot_schedule_skipped_total{recipe=\"sched-linux\"}"));
+            String metrics = get(base + "/metrics");
+            assertTrue(metrics.contains("ingot_schedule_skipped_total{recipe=\"sched-linux\"}"), metrics);
 
             Files.writeString(recipe, Files.readString(recipe).replace("built by ingot", "built by ingot, again"));
             waitFor(Duration.ofMinutes(5), "a rebuild after the recipe changed", () -> store.catalog().versions("sched-linux").size() == 2);
-            assertTrue(builds(store, "sched-linux").stream().allMatch(b -> b.status().equals("succeeded")));
+            // the version is registered a moment before the build's record is closed
+            waitFor(Duration.ofSeconds(30), "the rebuild's record to be closed",
+                    () -> builds(store, "sched-linux").stream().noneMatch(b -> b.status().equals("running")));
+            assertTrue(builds(store, "sched-linux").stream().allMatch(b -> b.status().equals("succeeded")), builds(store, "sched-linux").toString());
 
             waitFor(Duration.ofMinutes(3), "the failing schedule to pause itself", () -> new ScheduleStates(paths.state()).get("sched-fail").paused());
-            JsonNode schedules = ApiServer.JSON.readTree(get(base + "/api/schedules"));
+            JsonNode schedules = io.ingot.util.Json.MAPPER.readTree(get(base + "/api/schedules"));
             JsonNode fail = find(schedules, "sched-fail");
             assertTrue(fail.path("paused").asBoolean(), schedules.toString());
             assertTrue(fail.path("pausedReason").asText().contains("2 consecutive failed builds"), fail.toString());
