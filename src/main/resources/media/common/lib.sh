@@ -74,9 +74,12 @@ download_debs() {
     fi
 }
 
-# An isolinux ISO that boots KERNEL + INITRD from isolinux.cfg: iso_write TREE ISOLINUX_PKGROOT OUT LABEL
+# An isolinux ISO that boots KERNEL + INITRD from isolinux.cfg, and by UEFI too when EFI_IMAGE (a FAT
+# image inside TREE with EFI/BOOT/BOOTX64.EFI) is given: iso_write TREE ISOLINUX_PKGROOT OUT LABEL [EFI_IMAGE]
 iso_write() {
-    local tree="$1" p="$2" out="$3" label="$4"
+    local tree="$1" p="$2" out="$3" label="$4" efi="${5:-}"
+    local uefi=()
+    [ -n "$efi" ] && uefi=(-eltorito-alt-boot -e "$efi" -no-emul-boot -isohybrid-gpt-basdat)
     install_file 644 "$p/usr/lib/ISOLINUX/isolinux.bin" "$tree/isolinux/isolinux.bin"
     install_file 644 "$p/usr/lib/syslinux/modules/bios/ldlinux.c32" "$tree/isolinux/ldlinux.c32"
     find "$tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
@@ -84,5 +87,6 @@ iso_write() {
         -isohybrid-mbr "$p/usr/lib/ISOLINUX/isohdpfx.bin" \
         -c isolinux/boot.cat -b isolinux/isolinux.bin \
         -no-emul-boot -boot-load-size 4 -boot-info-table \
+        "${uefi[@]}" \
         -V "$label" -J -r "$tree"
 }

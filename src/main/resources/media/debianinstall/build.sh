@@ -11,8 +11,9 @@
 #   INGOT_PACKAGES         packages to add to the base list below (space-separated)
 # Writes OUTDIR/debianinstall.iso (stops at "boot:"; type "install url=http://HOST:PORT/answers.cfg")
 # and OUTDIR/packages.txt (every package and version in the system).
-# Needs: mmdebstrap, tar2sqfs (squashfs-tools-ng), apt-get, dpkg-deb, cpio, gzip, xorriso; root,
-# or user namespaces for mmdebstrap's unshare mode.
+# The ISO boots by BIOS (isolinux) and by UEFI (GRUB, with the same "boot:" prompt).
+# Needs: mmdebstrap, tar2sqfs (squashfs-tools-ng), mformat and mcopy (mtools), apt-get, dpkg-deb, cpio,
+# gzip, xorriso; root, or user namespaces for mmdebstrap's unshare mode.
 set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: build.sh OUTDIR" >&2; exit 2; }
@@ -21,9 +22,9 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 export SOURCE_DATE_EPOCH=1704067200
 export LC_ALL=C
 
-for tool in mmdebstrap tar2sqfs apt-get dpkg-deb cpio gzip xorriso; do
+for tool in mmdebstrap tar2sqfs mformat mcopy apt-get dpkg-deb cpio gzip xorriso; do
     pkg="$tool"
-    case "$tool" in tar2sqfs) pkg=squashfs-tools-ng ;; apt-get) pkg=apt ;; dpkg-deb) pkg=dpkg ;; esac
+    case "$tool" in tar2sqfs) pkg=squashfs-tools-ng ;; mformat|mcopy) pkg=mtools ;; apt-get) pkg=apt ;; dpkg-deb) pkg=dpkg ;; esac
     command -v "$tool" >/dev/null || { echo "build.sh: missing host tool: $tool (apt-get install $pkg)" >&2; exit 3; }
 done
 
@@ -65,6 +66,10 @@ mmdebstrap --variant=minbase --include="$PACKAGES" \
     --customize-hook='copy-out /root/packages.txt '"$WORK/out" \
     --customize-hook='rm -f "$1"/root/packages.txt' \
     --customize-hook='copy-out /boot '"$WORK" \
+    --customize-hook='upload '"$HERE/efi/embedded.cfg"' /root/embedded.cfg' \
+    --customize-hook='chroot "$1" grub-mkstandalone -O x86_64-efi -o /root/bootx64.efi --modules="part_gpt part_msdos iso9660 search search_label configfile echo read linux normal serial terminal test all_video" "boot/grub/grub.cfg=/root/embedded.cfg"' \
+    --customize-hook='copy-out /root/bootx64.efi '"$WORK" \
+    --customize-hook='rm -f "$1"/root/bootx64.efi "$1"/root/embedded.cfg' \
     --customize-hook='copy-out /usr/lib/modules '"$WORK" \
     "$SUITE" "$WORK/rootfs.tar" \
     "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY $SUITE-security main" \
@@ -99,11 +104,19 @@ install_file 755 "$HERE/../common/udhcpc.script" "$I/etc/udhcpc.script"
 make_cpio "$I" "$WORK/installer-initrd.img"
 
 log "writing debianinstall.iso"
+# the UEFI boot image: a small FAT file system with GRUB as the removable-media loader
+efi_kib=$(( $(stat -c %s "$WORK/bootx64.efi") / 1024 + 1024 ))
+dd if=/dev/zero of="$WORK/efiboot.img" bs=1K count="$efi_kib" status=none
+mformat -i "$WORK/efiboot.img" -T $((efi_kib * 2)) -h 2 -s 32 -N 0 ::
+mmd -i "$WORK/efiboot.img" ::/EFI ::/EFI/BOOT
+mcopy -i "$WORK/efiboot.img" "$WORK/bootx64.efi" ::/EFI/BOOT/BOOTX64.EFI
+install_file 644 "$WORK/efiboot.img" "$WORK/iso/boot/efiboot.img"
+install_file 644 "$HERE/efi/grub.cfg" "$WORK/iso/boot/grub/grub.cfg"
 install_file 644 "$HERE/isolinux.cfg" "$WORK/iso/isolinux/isolinux.cfg"
 install_file 644 "$KERNEL" "$WORK/iso/isolinux/vmlinuz"
 install_file 644 "$WORK/installer-initrd.img" "$WORK/iso/isolinux/initrd.img"
 cp "$WORK/out/packages.txt" "$WORK/iso/live/packages.txt"
-iso_write "$WORK/iso" "$P" "$WORK/out/debianinstall.iso" INGOT_DEBIAN
+iso_write "$WORK/iso" "$P" "$WORK/out/debianinstall.iso" INGOT_DEBIAN boot/efiboot.img
 mkdir -p "$OUT"
 mv "$WORK/out/debianinstall.iso" "$WORK/out/packages.txt" "$OUT/"
 log "done: $OUT/debianinstall.iso ($(du -m "$OUT/debianinstall.iso" | cut -f1) MiB, $(wc -l < "$OUT/packages.txt") packages, kernel $KVER)"
