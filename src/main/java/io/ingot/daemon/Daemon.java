@@ -2,6 +2,7 @@ package io.ingot.daemon;
 
 import io.ingot.catalog.ImageStore;
 import io.ingot.pipeline.BuildEngine;
+import io.ingot.pipeline.Recovery;
 import io.ingot.pipeline.Stages;
 import io.ingot.util.IngotPaths;
 import org.slf4j.Logger;
@@ -35,6 +36,7 @@ public final class Daemon implements AutoCloseable {
 
     public static Daemon start(IngotPaths paths, DaemonConfig config) throws Exception {
         ImageStore store = ImageStore.open(paths);
+        for (String line : new Recovery(paths).run(store, false)) LOG.info("recovery: {}", line);
         Recipes recipes = new Recipes(config.recipesDir(paths));
         Metrics metrics = new Metrics();
         BuildQueue queue = new BuildQueue(paths.state(), recipes);
