@@ -338,13 +338,12 @@ public final class Catalog {
      * the rename and the catalog row); channels are left where they were. False if it is there already.
      */
     public boolean adoptVersion(TemplateVersion v) {
-        boolean added = tx(c -> {
+        // no listener call: channels and revocations stay as the storages record them
+        return tx(c -> {
             if (versionRow(c, v.name(), v.version()).isPresent()) return false;
             insertVersion(c, v);
             return true;
         });
-        if (added) changed(v.name());
-        return added;
     }
 
     private static Optional<TemplateVersion> versionRow(Connection c, String name, int version) throws SQLException {
@@ -759,6 +758,7 @@ public final class Catalog {
     }
 
     /** A template's channels and revoked versions as recorded on a storage ({@code template.json}). */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
     public record TemplateRecord(Map<String, Integer> channels, List<Integer> revoked, Instant updated) {
         public TemplateRecord {
             channels = channels == null ? Map.of() : Map.copyOf(channels);

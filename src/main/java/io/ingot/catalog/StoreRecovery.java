@@ -96,6 +96,18 @@ public final class StoreRecovery {
             report.accept("cannot list the versions on the storages: " + e.getMessage());
             return;
         }
+        if (catalog.templateNames().isEmpty() && !found.isEmpty()) {
+            // a catalog that knows no version while the storages hold some was lost (deleted, set aside): rebuilt
+            // whole, channels, revocations and clones included, before anything writes over their records
+            try {
+                Catalog.ReindexResult r = versions.reindex();
+                report.accept("the catalog knew no template version: rebuilt it from the storages (" + r.versions() + " versions, "
+                        + r.restoredChannels().size() + " channels, " + r.restoredClones().size() + " clones)");
+            } catch (IOException | RuntimeException ex) {
+                report.accept("cannot rebuild the catalog from the storages: " + ex.getMessage());
+            }
+            return;
+        }
         for (Map.Entry<Manifest, List<String>> e : found.entrySet()) {
             Manifest m = e.getKey();
             if (catalog.version(m.name(), m.version()).isPresent()) continue;
