@@ -47,8 +47,12 @@ public final class TemplateVersions {
      * leaves a removal the next recovery step finishes, never a version that comes back without its files.
      */
     public void remove(String name, int version, boolean force) throws IOException {
-        TemplateVersion known = catalog.version(name, version).filter(x -> !x.deleting())
+        TemplateVersion known = catalog.version(name, version)
                 .orElseThrow(() -> new UserError("no template version " + name + ":" + version));
+        if (known.deleting()) {
+            finishRemoval(known); // a removal killed half-way: decided already, only finished here
+            return;
+        }
         List<String> making = clonesBeingMade(known);
         if (!making.isEmpty()) {
             throw new UserError(known.ref() + " has clones being made or left half-made by an interrupted 'ingot clone': "

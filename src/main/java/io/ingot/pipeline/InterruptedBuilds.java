@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -30,6 +32,7 @@ public final class InterruptedBuilds {
 
     public void run(Consumer<String> report) {
         Path builds = paths.builds();
+        Map<String, Long> owners = new HashMap<>();
         if (Files.isDirectory(builds)) {
             try (Stream<Path> recipes = Files.list(builds)) {
                 for (Path recipe : recipes.filter(Files::isDirectory).toList()) {
@@ -38,6 +41,7 @@ public final class InterruptedBuilds {
                             Optional<BuildOwner> owner = BuildOwner.read(dir);
                             if (owner.isEmpty() || owner.get().alive()) continue;
                             clean(dir, owner.get());
+                            owners.put(dir.getFileName().toString(), owner.get().pid());
                             report.accept("build " + dir.getFileName() + " of " + recipe.getFileName()
                                     + " was interrupted: removed its disks and runtime files, kept its logs");
                         }
@@ -52,8 +56,9 @@ public final class InterruptedBuilds {
             if (!"running".equals(b.status())) continue;
             Optional<BuildOwner> owner = BuildOwner.read(builds.resolve(b.recipe()).resolve(b.id()));
             if (owner.isPresent() && owner.get().alive()) continue;
+            Long pid = owner.map(BuildOwner::pid).orElse(owners.get(b.id()));
             catalog.buildFinished(b.id(), "failed", "interrupted: the ingot process that ran it"
-                    + owner.map(o -> " (pid " + o.pid() + ")").orElse("") + " is gone", Instant.now());
+                    + (pid != null && pid > 0 ? " (pid " + pid + ")" : "") + " is gone", Instant.now());
             report.accept("build " + b.id() + " of " + b.recipe() + " marked failed: its ingot process is gone");
         }
     }

@@ -30,8 +30,13 @@ public final class IngotChild {
         this.cache = cache;
     }
 
-    /** How a command ended: its exit code (137 when killed) and everything it printed, stdout and stderr. */
-    public record Result(int exitCode, String output, long pid) {
+    /**
+     * How a command ended: its exit code (137 when killed) and everything it printed, stdout and stderr; for a
+     * killed one, the QEMU processes it had started, as they were just before the kill.
+     */
+    public record Result(int exitCode, String output, long pid, List<ProcessHandle> qemus) {
+        public Result(int exitCode, String output, long pid) { this(exitCode, output, pid, List.of()); }
+
         @Override
         public String toString() { return "exit " + exitCode + ":\n" + output; }
     }
@@ -42,6 +47,17 @@ public final class IngotChild {
 
     /** Runs the command until it reaches {@code point}, then kills it with SIGKILL (no shutdown hook runs). */
     public Result killAt(String point, Duration timeout, String... args) throws Exception {
+        return killAt(point, timeout, () -> { }, args);
+    }
+
+    /** Something to check while the command waits at its pause point. */
+    @FunctionalInterface
+    public interface WhilePaused {
+        void check() throws Exception;
+    }
+
+    /** As {@link #killAt(String, Duration, String...)}, running {@code whilePaused} before the kill. */
+    public Result killAt(String point, Duration timeout, WhilePaused whilePaused, String... args) throws Exception {
         Running r = start(point, args);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!r.output().contains(PausePoint.MARK + point)) {
@@ -55,8 +71,17 @@ public final class IngotChild {
             }
             Thread.sleep(50);
         }
+        try {
+            whilePaused.check();
+        } catch (Exception | Error e) {
+            r.process.destroyForcibly();
+            throw e;
+        }
+        List<ProcessHandle> qemus = r.process.descendants()
+                .filter(h -> h.info().command().map(c -> c.contains("qemu-system")).orElse(false)).toList();
         new ProcessBuilder("kill", "-KILL", Long.toString(r.process.pid())).start().waitFor();
-        return r.finish(Duration.ofSeconds(30));
+        Result done = r.finish(Duration.ofSeconds(30));
+        return new Result(done.exitCode(), done.output(), done.pid(), qemus);
     }
 
     private Running start(String pausePoint, String... args) throws IOException {

@@ -35,9 +35,12 @@ public final class VerifyStage implements Stage {
     @Override
     public String name() { return "verify"; }
 
-    /** The verify clone's VM name: one per build. */
-    static String vmName(String recipe, String buildId) {
-        return recipe + "-" + buildId + "-verify";
+    /**
+     * The verify clone's VM name: one per build (build ids are unique across recipes). It also names the QMP socket
+     * in the build's runtime directory, whose path must stay within 107 bytes: hence no recipe name in it.
+     */
+    static String vmName(String buildId) {
+        return "verify-" + buildId;
     }
 
     @Override
@@ -61,7 +64,7 @@ public final class VerifyStage implements Stage {
         Path seed = new io.ingot.clone.SeedBuilder().build(dir, instanceId, hostname, List.of(access.publicKeyLine()));
         var m = build.manifest();
         // the build id in its name: two builds of one recipe never share a QEMU name or run record
-        VmConfig vm = new VmConfig(vmName(recipe.name(), build.buildId()), null, "linked", null, Instant.now(),
+        VmConfig vm = new VmConfig(vmName(build.buildId()), null, "linked", null, Instant.now(),
                 new VmConfig.DiskRef(overlay.toString(), "qcow2", build.baseImage().toString()), seed.toString(),
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                 List.of(new VmConfig.NicConfig(recipe.machine().nic().model(), null)),
