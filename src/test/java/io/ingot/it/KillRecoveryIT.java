@@ -173,6 +173,9 @@ class KillRecoveryIT {
         ingot.killAt("clone-rm:renamed", CMD, "rm", "m1");
         IngotChild.Result again = ingot.run(CMD, "clone", "tiny-linux", "m1", "--linked");
         assertEquals(2, again.exitCode(), "its row is still there: " + again);
+        IngotChild.Result start = ingot.run(CMD, "start", "m1");
+        assertEquals(2, start.exitCode(), start.toString());
+        assertTrue(start.output().contains("clone 'm1' is in the catalog but its files are missing"), "said, not crashed: " + start);
         IngotChild.Result rm = ok(ingot.run(CMD, "rm", "m1"));
         assertTrue(rm.output().contains("removed clone m1"), rm.toString());
         ok(ingot.run(CMD, "clone", "tiny-linux", "m1", "--linked"));
