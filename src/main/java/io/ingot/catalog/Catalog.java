@@ -5,6 +5,8 @@ import io.ingot.template.TemplateRef;
 import io.ingot.util.Conflict;
 import io.ingot.util.NotFound;
 import io.ingot.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
@@ -31,10 +33,14 @@ import java.util.TreeMap;
  * channels, clones and builds. WAL mode and a busy timeout let several CLI processes and the daemon
  * share it; every write is one {@code BEGIN IMMEDIATE} transaction, so writers queue instead of
  * failing on a lock upgrade. One connection per operation keeps it safe across threads.
+ * Everything in it can be rebuilt from the storages ({@link #reindex}): versions from their manifests,
+ * channels and revocations from each template's {@code template.json} (kept by a {@link TemplateListener}),
+ * clones from their {@code vm.json}. A damaged file is reported as {@link Damaged}, never as SQLite's error.
  */
 public final class Catalog {
     public static final String FILE_NAME = "catalog.db";
-    static final int SCHEMA_VERSION = 1;
+    static final int SCHEMA_VERSION = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
 
     private static final String[] SCHEMA_V1 = {
             """
@@ -80,12 +86,52 @@ public final class Catalog {
               message TEXT)"""
     };
 
+    /** Version states; clones that read a version's files reference it (full clones are independent copies). */
+    private static final String[] SCHEMA_V2 = {
+            "ALTER TABLE versions ADD COLUMN state TEXT NOT NULL DEFAULT 'ready' CHECK (state IN ('ready', 'broken', 'deleting'))",
+            "ALTER TABLE versions ADD COLUMN problem TEXT",
+            // linked clones of a version that is no longer listed (reindex used to drop such versions): the version
+            // comes back as broken, so that the reference below holds and its base cannot be removed under them
+            """
+            INSERT OR IGNORE INTO templates(name, next_version, created)
+              SELECT template, max(version) + 1, min(created) FROM clones GROUP BY template""",
+            """
+            INSERT INTO versions(name, version, build_id, storage, manifest, created, revoked, state, problem)
+              SELECT template, version, NULL, min(storage), json_object('name', template, 'version', version), min(created), 0,
+                     'broken', 'its files were not in the catalog when it was upgraded; clones use it'
+              FROM clones c WHERE kind != 'full'
+                AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.name = c.template AND v.version = c.version)
+              GROUP BY template, version""",
+            """
+            CREATE TABLE clones_v2 (
+              name TEXT PRIMARY KEY,
+              template TEXT NOT NULL,
+              version INTEGER NOT NULL,
+              storage TEXT NOT NULL,
+              kind TEXT NOT NULL CHECK (kind IN ('linked', 'full', 'memory')),
+              created TEXT NOT NULL,
+              vm_config TEXT NOT NULL,
+              base_template TEXT,              -- linked and memory clones: the version whose files they read
+              base_version INTEGER,
+              CHECK ((kind = 'full') = (base_template IS NULL)),
+              FOREIGN KEY (base_template, base_version) REFERENCES versions(name, version))""",
+            """
+            INSERT INTO clones_v2 SELECT name, template, version, storage, kind, created, vm_config,
+              CASE WHEN kind = 'full' THEN NULL ELSE template END, CASE WHEN kind = 'full' THEN NULL ELSE version END
+              FROM clones""",
+            "DROP TABLE clones",
+            "ALTER TABLE clones_v2 RENAME TO clones",
+            "CREATE INDEX clones_parent ON clones(template, version)"
+    };
+
     private final Path file;
     private final String url;
     private final java.util.Properties props;
+    private final TemplateListener listener;
 
-    private Catalog(Path file) {
+    private Catalog(Path file, TemplateListener listener) {
         this.file = file;
+        this.listener = listener;
         this.url = "jdbc:sqlite:" + file;
         SQLiteConfig config = new SQLiteConfig();
         config.setJournalMode(SQLiteConfig.JournalMode.WAL);
@@ -98,14 +144,47 @@ public final class Catalog {
 
     /** Opens (creating or migrating) the catalog database. */
     public static Catalog open(Path file) {
+        return open(file, TemplateListener.NONE);
+    }
+
+    /** Opens the catalog; {@code listener} hears of every change to a template's channels or revoked versions. */
+    public static Catalog open(Path file, TemplateListener listener) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Catalog c = new Catalog(file.toAbsolutePath());
+        Catalog c = new Catalog(file.toAbsolutePath(), listener);
         c.migrate();
         return c;
+    }
+
+    /**
+     * Whether SQLite finds the database file sound ({@code PRAGMA quick_check}); false also when it cannot
+     * read it at all.
+     */
+    public static boolean intact(Path file) {
+        if (!Files.exists(file)) return true;
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+             Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA quick_check")) {
+            return rs.next() && "ok".equals(rs.getString(1));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Renames a damaged catalog (with its WAL and shared-memory files) to {@code catalog.db.damaged-TIME}, never
+     * deleting it; returns the new name of the database file.
+     */
+    public static Path setAside(Path file) throws IOException {
+        String suffix = ".damaged-" + Instant.now().toString().replace(":", "");
+        Path aside = file.resolveSibling(file.getFileName() + suffix);
+        for (String part : List.of("", "-wal", "-shm")) {
+            Path f = file.resolveSibling(file.getFileName() + part);
+            if (Files.exists(f)) Files.move(f, f.resolveSibling(f.getFileName() + suffix));
+        }
+        return aside;
     }
 
     public Path file() { return file; }
@@ -130,7 +209,7 @@ public final class Catalog {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new CatalogException("catalog " + file + ": " + e.getMessage(), e);
+            throw failure(e);
         }
     }
 
@@ -138,13 +217,44 @@ public final class Catalog {
         try (Connection c = connect()) {
             return work.run(c);
         } catch (SQLException e) {
-            throw new CatalogException("catalog " + file + ": " + e.getMessage(), e);
+            throw failure(e);
         }
     }
+
+    /** SQLite's "malformed" and "not a database" become {@link Damaged}; anything else is ingot's or the system's. */
+    private RuntimeException failure(SQLException e) {
+        int code = e.getErrorCode() & 0xff;
+        if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+            String why = e.getMessage() == null ? "" : e.getMessage().replaceFirst("^\\[SQLITE_\\w+\\]\\s*", "");
+            return new Damaged(file, why);
+        }
+        return new CatalogException("catalog " + file + ": " + e.getMessage(), e);
+    }
+
+    private static final int SQLITE_CORRUPT = 11;
+    private static final int SQLITE_NOTADB = 26;
 
     /** A database failure (not the user's fault). */
     public static final class CatalogException extends RuntimeException {
         CatalogException(String message, Throwable cause) { super(message, cause); }
+    }
+
+    /** The catalog file is damaged: the user can have it set aside and rebuilt from the storages. */
+    public static final class Damaged extends UserError {
+        Damaged(Path file, String why) {
+            super("the catalog " + file + " is damaged (" + why.strip() + "); run: ingot catalog reindex"
+                    + " (it sets the damaged file aside and rebuilds the catalog from the storages)");
+        }
+    }
+
+    private void changed(String template) {
+        try {
+            listener.changed(this, template);
+        } catch (RuntimeException e) {
+            // the copy on the storages is a convenience for reindex: a failure to write it must not undo a change
+            LOG.warn("cannot record the channels of {} on its storages: {}",
+                    template, e.getMessage());
+        }
     }
 
     private void migrate() {
@@ -156,9 +266,10 @@ public final class Catalog {
             if (current > SCHEMA_VERSION) {
                 throw new UserError("catalog " + file + " has schema version " + current + ", newer than this ingot understands (" + SCHEMA_VERSION + ")");
             }
+            if (current == SCHEMA_VERSION) return null;
             try (Statement s = c.createStatement()) {
                 if (current < 1) for (String ddl : SCHEMA_V1) s.execute(ddl);
-                // later migrations: if (current < 2) { ... }
+                if (current < 2) for (String ddl : SCHEMA_V2) s.execute(ddl);
                 s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             return null;
@@ -198,13 +309,51 @@ public final class Catalog {
         });
     }
 
-    /** Records a published version and points the channel (if any) at it, in one transaction. */
+    /**
+     * Records a published version and points the channel (if any) at it, in one transaction. The same version
+     * adopted meanwhile by a recovery step (same build) is taken as recorded.
+     */
     public void addVersion(TemplateVersion v, String channel) {
         tx(c -> {
-            insertVersion(c, v);
+            Optional<TemplateVersion> present = versionRow(c, v.name(), v.version());
+            if (present.isPresent() && v.buildId() != null && v.buildId().equals(present.get().buildId())) {
+                LOG.info("{} was adopted by a recovery step while it was published", v.ref());
+                try (PreparedStatement p = c.prepareStatement(
+                        "UPDATE versions SET storage = ?, manifest = ?, state = 'ready', problem = NULL WHERE name = ? AND version = ?")) {
+                    p.setString(1, String.join(",", v.storages()));
+                    p.setString(2, v.manifest().toJson());
+                    p.setString(3, v.name());
+                    p.setInt(4, v.version());
+                    p.executeUpdate();
+                }
+            } else {
+                insertVersion(c, v);
+            }
             if (channel != null) setChannel(c, v.name(), channel, v.version());
             return null;
         });
+        changed(v.name());
+    }
+
+    /**
+     * Adds a version found complete on its storages but missing from the catalog (its publish was killed between
+     * the rename and the catalog row); channels are left where they were. False if it is there already.
+     */
+    public boolean adoptVersion(TemplateVersion v) {
+        // no listener call: channels and revocations stay as the storages record them
+        return tx(c -> {
+            if (versionRow(c, v.name(), v.version()).isPresent()) return false;
+            insertVersion(c, v);
+            return true;
+        });
+    }
+
+    private static Optional<TemplateVersion> versionRow(Connection c, String name, int version) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT * FROM versions WHERE name = ? AND version = ?")) {
+            p.setString(1, name);
+            p.setInt(2, version);
+            try (ResultSet rs = p.executeQuery()) { return rs.next() ? Optional.of(version(rs)) : Optional.empty(); }
+        }
     }
 
     private static void insertVersion(Connection c, TemplateVersion v) throws SQLException {
@@ -217,7 +366,7 @@ public final class Catalog {
             p.executeUpdate();
         }
         try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO versions(name, version, build_id, storage, manifest, created, revoked) VALUES (?,?,?,?,?,?,?)")) {
+                "INSERT INTO versions(name, version, build_id, storage, manifest, created, revoked, state, problem) VALUES (?,?,?,?,?,?,?,?,?)")) {
             p.setString(1, v.name());
             p.setInt(2, v.version());
             p.setString(3, v.buildId());
@@ -225,6 +374,8 @@ public final class Catalog {
             p.setString(5, v.manifest().toJson());
             p.setString(6, v.created().toString());
             p.setInt(7, v.revoked() ? 1 : 0);
+            p.setString(8, v.state());
+            p.setString(9, v.problem());
             p.executeUpdate();
         }
     }
@@ -233,20 +384,15 @@ public final class Catalog {
         try {
             return new TemplateVersion(rs.getString("name"), rs.getInt("version"), rs.getString("build_id"),
                     Arrays.asList(rs.getString("storage").split(",")), Manifest.fromJson(rs.getString("manifest")),
-                    Instant.parse(rs.getString("created")), rs.getInt("revoked") != 0);
+                    Instant.parse(rs.getString("created")), rs.getInt("revoked") != 0, rs.getString("state"),
+                    rs.getString("problem"));
         } catch (IOException e) {
             throw new SQLException("bad manifest json for " + rs.getString("name") + ":" + rs.getInt("version"), e);
         }
     }
 
     public Optional<TemplateVersion> version(String name, int version) {
-        return read(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT * FROM versions WHERE name = ? AND version = ?")) {
-                p.setString(1, name);
-                p.setInt(2, version);
-                try (ResultSet rs = p.executeQuery()) { return rs.next() ? Optional.of(version(rs)) : Optional.empty(); }
-            }
-        });
+        return read(c -> versionRow(c, name, version));
     }
 
     /** The versions of a template, oldest first. */
@@ -289,8 +435,10 @@ public final class Catalog {
     public TemplateVersion resolve(TemplateRef ref) {
         if (ref.version() != null) {
             TemplateVersion v = version(ref.name(), ref.version())
+                    .filter(x -> !x.deleting())
                     .orElseThrow(() -> new NotFound("no template version " + ref + " (see: ingot versions " + ref.name() + ")"));
             if (v.revoked()) throw new UserError("template version " + ref + " is revoked");
+            if (v.broken()) throw new UserError("template version " + ref + " is broken: " + v.problem());
             return v;
         }
         Map<String, Integer> channels = channels(ref.name());
@@ -302,17 +450,23 @@ public final class Catalog {
             }
             TemplateVersion v = version(ref.name(), n).orElseThrow(() -> new UserError(ref + " points at missing version " + n));
             if (v.revoked()) throw new UserError(ref + " points at " + v.ref() + ", which is revoked");
+            if (!TemplateVersion.READY.equals(v.state())) throw new UserError(ref + " points at " + v.ref() + ", which is " + v.state()
+                    + (v.problem() != null ? ": " + v.problem() : ""));
             return v;
         }
         Integer latest = channels.get("latest");
         if (latest != null) {
             Optional<TemplateVersion> v = version(ref.name(), latest);
-            if (v.isPresent() && !v.get().revoked()) return v.get();
+            if (v.isPresent() && usable(v.get())) return v.get();
         }
         List<TemplateVersion> all = versions(ref.name());
-        for (int i = all.size() - 1; i >= 0; i--) if (!all.get(i).revoked()) return all.get(i);
+        for (int i = all.size() - 1; i >= 0; i--) if (usable(all.get(i))) return all.get(i);
         if (all.isEmpty()) throw new NotFound("no template '" + ref.name() + "' (see: ingot templates)");
-        throw new UserError("template '" + ref.name() + "' has only revoked versions");
+        throw new UserError("template '" + ref.name() + "' has only revoked or broken versions (see: ingot versions " + ref.name() + ")");
+    }
+
+    private static boolean usable(TemplateVersion v) {
+        return !v.revoked() && TemplateVersion.READY.equals(v.state());
     }
 
     public void revoke(String name, int version, boolean revoked) {
@@ -325,14 +479,17 @@ public final class Catalog {
             }
             return null;
         });
+        changed(name);
     }
 
     /**
-     * Deletes a version's row after checking, in the same transaction, that no linked or memory clone
-     * depends on it and (unless {@code force}, which then drops them) that no channel points at it.
+     * Marks a version as being deleted after checking, in the same transaction, that no linked or memory clone
+     * depends on it and (unless {@code force}, which then drops them) that no channel points at it. From then on
+     * it resolves for nobody and no clone of it can be recorded; its row goes with {@link #dropVersion} once its
+     * files are gone (a recovery step finishes the job if this process dies first).
      */
-    public TemplateVersion deleteVersion(String name, int version, boolean force) {
-        return tx(c -> {
+    public TemplateVersion markDeleting(String name, int version, boolean force) {
+        TemplateVersion marked = tx(c -> {
             TemplateVersion v;
             try (PreparedStatement p = c.prepareStatement("SELECT * FROM versions WHERE name = ? AND version = ?")) {
                 p.setString(1, name);
@@ -374,12 +531,47 @@ public final class Catalog {
                 p.setInt(2, version);
                 p.executeUpdate();
             }
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM versions WHERE name = ? AND version = ?")) {
+            try (PreparedStatement p = c.prepareStatement("UPDATE versions SET state = 'deleting' WHERE name = ? AND version = ?")) {
                 p.setString(1, name);
                 p.setInt(2, version);
                 p.executeUpdate();
             }
             return v;
+        });
+        changed(name);
+        return marked;
+    }
+
+    /** Deletes the row of a version marked {@link #markDeleting deleting}, whose files are gone. */
+    public void dropVersion(String name, int version) {
+        tx(c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM versions WHERE name = ? AND version = ? AND state = 'deleting'")) {
+                p.setString(1, name);
+                p.setInt(2, version);
+                p.executeUpdate();
+            }
+            return null;
+        });
+        changed(name);
+    }
+
+    /** Versions in one state ({@link TemplateVersion#DELETING}, ...), all templates. */
+    public List<TemplateVersion> versionsIn(String state) {
+        return allVersions().stream().filter(v -> v.state().equals(state)).toList();
+    }
+
+    /** Marks a version broken ({@code problem} says why) or, with null, ready again; no effect on one being deleted. */
+    public void markProblem(String name, int version, String problem) {
+        tx(c -> {
+            try (PreparedStatement p = c.prepareStatement(
+                    "UPDATE versions SET state = ?, problem = ? WHERE name = ? AND version = ? AND state != 'deleting'")) {
+                p.setString(1, problem == null ? TemplateVersion.READY : TemplateVersion.BROKEN);
+                p.setString(2, problem);
+                p.setString(3, name);
+                p.setInt(4, version);
+                p.executeUpdate();
+            }
+            return null;
         });
     }
 
@@ -401,17 +593,21 @@ public final class Catalog {
     public void promote(String template, int version, String channel) {
         TemplateRef.checkName(channel, "channel name");
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("SELECT revoked FROM versions WHERE name = ? AND version = ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT revoked, state FROM versions WHERE name = ? AND version = ?")) {
                 p.setString(1, template);
                 p.setInt(2, version);
                 try (ResultSet rs = p.executeQuery()) {
-                    if (!rs.next()) throw new NotFound("no template version " + template + ":" + version);
+                    if (!rs.next() || TemplateVersion.DELETING.equals(rs.getString(2))) throw new NotFound("no template version " + template + ":" + version);
                     if (rs.getInt(1) != 0) throw new Conflict("template version " + template + ":" + version + " is revoked; it cannot be promoted");
+                    if (TemplateVersion.BROKEN.equals(rs.getString(2))) {
+                        throw new Conflict("template version " + template + ":" + version + " is broken; it cannot be promoted (see: ingot versions " + template + ")");
+                    }
                 }
             }
             setChannel(c, template, channel, version);
             return null;
         });
+        changed(template);
     }
 
     private static void setChannel(Connection c, String template, String channel, int version) throws SQLException {
@@ -438,26 +634,36 @@ public final class Catalog {
                 p.setString(1, r.name());
                 try (ResultSet rs = p.executeQuery()) { if (rs.next()) throw new UserError("clone '" + r.name() + "' already exists"); }
             }
-            try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM versions WHERE name = ? AND version = ?")) {
+            try (PreparedStatement p = c.prepareStatement("SELECT state FROM versions WHERE name = ? AND version = ?")) {
                 p.setString(1, r.template());
                 p.setInt(2, r.version());
                 try (ResultSet rs = p.executeQuery()) {
-                    if (!rs.next()) throw new UserError("template version " + r.parentRef() + " was removed while cloning");
+                    if (!rs.next() || TemplateVersion.DELETING.equals(rs.getString(1))) {
+                        throw new UserError("template version " + r.parentRef() + " was removed while cloning");
+                    }
                 }
             }
-            try (PreparedStatement p = c.prepareStatement(
-                    "INSERT INTO clones(name, template, version, storage, kind, created, vm_config) VALUES (?,?,?,?,?,?,?)")) {
-                p.setString(1, r.name());
-                p.setString(2, r.template());
-                p.setInt(3, r.version());
-                p.setString(4, r.storage());
-                p.setString(5, r.kind().label());
-                p.setString(6, r.created().toString());
-                p.setString(7, r.vmConfigJson());
-                p.executeUpdate();
-            }
+            insertClone(c, r);
             return null;
         });
+    }
+
+    private static void insertClone(Connection c, CloneRecord r) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(
+                "INSERT INTO clones(name, template, version, storage, kind, created, vm_config, base_template, base_version) "
+                        + "VALUES (?,?,?,?,?,?,?,?,?)")) {
+            p.setString(1, r.name());
+            p.setString(2, r.template());
+            p.setInt(3, r.version());
+            p.setString(4, r.storage());
+            p.setString(5, r.kind().label());
+            p.setString(6, r.created().toString());
+            p.setString(7, r.vmConfigJson());
+            boolean reads = r.kind().dependsOnTemplate();
+            p.setString(8, reads ? r.template() : null);
+            if (reads) p.setInt(9, r.version()); else p.setNull(9, java.sql.Types.INTEGER);
+            p.executeUpdate();
+        }
     }
 
     private static CloneRecord cloneRecord(ResultSet rs) throws SQLException {
@@ -540,40 +746,133 @@ public final class Catalog {
 
     // ---- reindex --------------------------------------------------------------------------
 
-    /** What reindex found: versions present, channels dropped because their version is gone. */
-    public record ReindexResult(int versions, List<String> droppedChannels) { }
+    /**
+     * What the storages hold: each version's manifest (-> the storages holding it), each template's recorded
+     * channels and revoked versions, and the whole clones (from their vm.json).
+     */
+    public record Inventory(Map<Manifest, List<String>> versions, Map<String, TemplateRecord> templates,
+                            List<CloneRecord> clones) {
+        public Inventory {
+            versions = Map.copyOf(versions);
+            templates = Map.copyOf(templates);
+            clones = List.copyOf(clones);
+        }
+    }
+
+    /** A template's channels and revoked versions as recorded on a storage ({@code template.json}). */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    public record TemplateRecord(Map<String, Integer> channels, List<Integer> revoked, Instant updated) {
+        public TemplateRecord {
+            channels = channels == null ? Map.of() : Map.copyOf(channels);
+            revoked = revoked == null ? List.of() : List.copyOf(revoked);
+        }
+    }
 
     /**
-     * Replaces the versions table with what the storages hold (manifest -> storages holding it), keeping
-     * revoked flags and the channels whose versions still exist. Version numbers stay monotonic.
+     * What reindex did: versions present, channels dropped because their version is gone, channels and clones
+     * brought back from the storages, versions kept although their files are gone (clones use them).
      */
+    public record ReindexResult(int versions, List<String> droppedChannels, List<String> restoredChannels,
+                                List<String> restoredClones, List<String> keptBroken) {
+        public ReindexResult(int versions, List<String> droppedChannels) {
+            this(versions, droppedChannels, List.of(), List.of(), List.of());
+        }
+    }
+
+    /** As {@link #reindex(Inventory)} with versions only. */
     public ReindexResult reindex(Map<Manifest, List<String>> found) {
-        return tx(c -> {
-            Map<String, Boolean> revoked = new LinkedHashMap<>();
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT name, version, revoked FROM versions")) {
-                while (rs.next()) revoked.put(rs.getString(1) + ":" + rs.getInt(2), rs.getInt(3) != 0);
+        return reindex(new Inventory(found, Map.of(), List.of()));
+    }
+
+    /**
+     * Replaces the versions table with what the storages hold, keeping revoked flags (else those recorded on the
+     * storage) and the channels whose versions still exist (a template without channels in the catalog gets
+     * those recorded on the storage). Clones on the storages missing here are added. A version whose files are
+     * gone stays, as broken, while clones read it; one being deleted stays being deleted. Version numbers stay
+     * monotonic.
+     */
+    public ReindexResult reindex(Inventory found) {
+        ReindexResult result = tx(c -> {
+            Map<String, TemplateVersion> old = new LinkedHashMap<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM versions")) {
+                while (rs.next()) {
+                    TemplateVersion v = version(rs);
+                    old.put(v.ref(), v);
+                }
+            }
+            Map<String, Map<String, Integer>> oldChannels = new LinkedHashMap<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT template, channel, version FROM channels")) {
+                while (rs.next()) oldChannels.computeIfAbsent(rs.getString(1), k -> new LinkedHashMap<>()).put(rs.getString(2), rs.getInt(3));
+            }
+            List<CloneRecord> clones = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM clones")) {
+                while (rs.next()) clones.add(cloneRecord(rs));
+            }
+            List<String> restoredClones = new ArrayList<>();
+            for (CloneRecord r : found.clones()) {
+                if (clones.stream().noneMatch(x -> x.name().equals(r.name()))) {
+                    clones.add(r);
+                    restoredClones.add(r.name() + " (" + r.kind().label() + " clone of " + r.parentRef() + ")");
+                }
             }
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA defer_foreign_keys = ON");
                 s.executeUpdate("DELETE FROM versions");
             }
-            for (Map.Entry<Manifest, List<String>> e : found.entrySet()) {
+            Map<String, TemplateVersion> present = new LinkedHashMap<>();
+            for (Map.Entry<Manifest, List<String>> e : found.versions().entrySet()) {
                 Manifest m = e.getKey();
+                TemplateVersion before = old.get(m.ref());
+                TemplateRecord recorded = found.templates().get(m.name());
+                boolean revoked = before != null ? before.revoked() : recorded != null && recorded.revoked().contains(m.version());
                 Instant created = m.createdAt() == null ? Instant.now() : m.createdAt();
-                insertVersion(c, new TemplateVersion(m.name(), m.version(), m.buildId(), e.getValue(), m, created,
-                        revoked.getOrDefault(m.ref(), false)));
+                TemplateVersion v = new TemplateVersion(m.name(), m.version(), m.buildId(), e.getValue(), m, created, revoked,
+                        before != null && before.deleting() ? TemplateVersion.DELETING : TemplateVersion.READY, null);
+                insertVersion(c, v);
+                present.put(v.ref(), v);
+            }
+            // versions gone from every storage that clones still read: kept, broken, so they are never removed under them
+            List<String> keptBroken = new ArrayList<>();
+            for (CloneRecord r : clones) {
+                if (!r.kind().dependsOnTemplate() || present.containsKey(r.parentRef())) continue;
+                TemplateVersion before = old.get(r.parentRef());
+                Manifest m = before != null ? before.manifest() : Manifest.empty().withIdentity(r.template(), r.version(), r.created());
+                TemplateVersion v = new TemplateVersion(r.template(), r.version(), m.buildId(),
+                        before != null ? before.storages() : List.of(r.storage()), m, before != null ? before.created() : r.created(),
+                        before != null && before.revoked(), TemplateVersion.BROKEN,
+                        "its files are on no storage, but clones use it: " + r.name());
+                insertVersion(c, v);
+                present.put(v.ref(), v);
+                keptBroken.add(v.ref());
+            }
+            try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM clones WHERE name = ?")) {
+                for (CloneRecord r : clones) {
+                    p.setString(1, r.name());
+                    boolean there;
+                    try (ResultSet rs = p.executeQuery()) { there = rs.next(); }
+                    if (!there) insertClone(c, r);
+                }
             }
             List<String> dropped = new ArrayList<>();
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT template, channel, version FROM channels c WHERE NOT EXISTS "
-                            + "(SELECT 1 FROM versions v WHERE v.name = c.template AND v.version = c.version)")) {
-                while (rs.next()) dropped.add(rs.getString(1) + "@" + rs.getString(2) + " -> " + rs.getInt(3));
-            }
+            oldChannels.forEach((t, chans) -> chans.forEach((ch, n) -> {
+                if (!present.containsKey(t + ":" + n)) dropped.add(t + "@" + ch + " -> " + n);
+            }));
             try (Statement s = c.createStatement()) {
                 s.executeUpdate("DELETE FROM channels WHERE NOT EXISTS "
                         + "(SELECT 1 FROM versions v WHERE v.name = channels.template AND v.version = channels.version)");
             }
-            return new ReindexResult(found.size(), dropped);
+            List<String> restored = new ArrayList<>();
+            for (Map.Entry<String, TemplateRecord> e : found.templates().entrySet()) {
+                if (oldChannels.containsKey(e.getKey())) continue; // the catalog's own channels win
+                for (Map.Entry<String, Integer> ch : e.getValue().channels().entrySet()) {
+                    if (!present.containsKey(e.getKey() + ":" + ch.getValue())) continue;
+                    setChannel(c, e.getKey(), ch.getKey(), ch.getValue());
+                    restored.add(e.getKey() + "@" + ch.getKey() + " -> " + ch.getValue());
+                }
+            }
+            return new ReindexResult(found.versions().size(), dropped, restored, restoredClones, keptBroken);
         });
+        for (String t : templateNames()) changed(t);
+        return result;
     }
 }

@@ -6,35 +6,23 @@ import io.ingot.clone.ManagedAccessKey;
 import io.ingot.clone.SeedBuilder;
 import io.ingot.clone.WarmPool;
 import io.ingot.storage.QemuImg;
-import io.ingot.storage.StorageBackend;
 import io.ingot.storage.StorageConfig;
 import io.ingot.storage.Storages;
 import io.ingot.util.IngotPaths;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.io.IOException;
 
 /**
  * Everything about published images, wired once: storages from storage.yaml, the catalog, the publisher,
- * version removal/retention/reindex and clones. Opening it removes leftovers of interrupted publishes.
+ * version removal/retention/reindex and clones. Opening it touches no storage: what interrupted commands left
+ * is the business of the recovery step ({@link #recovery()}), which builds, the daemon and
+ * {@code ingot catalog reindex} / {@code ingot doctor --repair} run.
  */
 public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, Publisher publisher,
                          TemplateVersions versions, CloneService clones, ManagedAccessKey accessKey) {
-    private static final Logger LOG = LoggerFactory.getLogger(ImageStore.class);
-
     public static ImageStore open(IngotPaths paths) {
         StorageConfig config = StorageConfig.load(paths.images());
         QemuImg qemuImg = new QemuImg();
         Storages storages = new Storages(config, qemuImg);
-        Catalog catalog = Catalog.open(paths.images().resolve(Catalog.FILE_NAME));
-        for (StorageBackend b : storages.all()) {
-            try {
-                b.cleanLeftovers();
-            } catch (IOException e) {
-                LOG.warn("cannot clean leftovers on storage '{}': {}", b.name(), e.getMessage());
-            }
-        }
+        Catalog catalog = Catalog.open(paths.images().resolve(Catalog.FILE_NAME), new StorageRecords(config));
         WarmPool pool = WarmPool.of(paths);
         TemplateVersions versions = new TemplateVersions(catalog, storages, config.keepVersions(),
                 ref -> pool.drain(slot -> slot.template().equals(ref)));
@@ -42,5 +30,10 @@ public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, P
         ManagedAccessKey key = new ManagedAccessKey(paths.state());
         CloneService clones = new CloneService(catalog, storages, new SeedBuilder(), key, new MacAddresses(config.macPrefix()));
         return new ImageStore(paths, storages, catalog, publisher, versions, clones, key);
+    }
+
+    /** The storages' and the catalog's part of the recovery step. */
+    public StoreRecovery recovery() {
+        return new StoreRecovery(catalog, storages, versions);
     }
 }

@@ -218,6 +218,7 @@ public final class Publisher {
     }
 
     private void pause(String point) {
+        io.ingot.util.PausePoint.at("publish:" + point);
         if (!point.equals(pauseAt)) return;
         System.err.println("INGOT-PUBLISH-PAUSED " + point);
         System.err.flush();

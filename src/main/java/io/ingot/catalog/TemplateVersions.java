@@ -1,8 +1,10 @@
 package io.ingot.catalog;
 
+import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.template.Manifest;
+import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,19 +40,50 @@ public final class TemplateVersions {
     }
 
     /**
-     * Removes a version: refused while linked/memory clones use it (naming them), and while a channel
-     * points at it unless {@code force} (which drops the channel). The row goes first, then the files:
-     * a crash in between leaves files that {@code catalog reindex} would bring back, never a row without files.
+     * Removes a version: refused while linked/memory clones use it, or clones of it are being made or were left
+     * half-made (naming them), and while a channel points at it unless {@code force} (which drops the channel).
+     * The row is marked {@code deleting} first (nothing resolves or clones it from then on), each storage renames
+     * the version's folder aside before deleting its files, and the row goes last: a process killed at any point
+     * leaves a removal the next recovery step finishes, never a version that comes back without its files.
      */
     public void remove(String name, int version, boolean force) throws IOException {
-        TemplateVersion v = catalog.deleteVersion(name, version, force);
+        TemplateVersion known = catalog.version(name, version)
+                .orElseThrow(() -> new UserError("no template version " + name + ":" + version));
+        if (known.deleting()) {
+            finishRemoval(known); // a removal killed half-way: decided already, only finished here
+            return;
+        }
+        List<String> making = clonesBeingMade(known);
+        if (!making.isEmpty()) {
+            throw new UserError(known.ref() + " has clones being made or left half-made by an interrupted 'ingot clone': "
+                    + String.join(", ", making) + " (remove them first with: ingot rm CLONE)");
+        }
+        TemplateVersion v = catalog.markDeleting(name, version, force);
+        PausePoint.at("version-rm:marked");
+        finishRemoval(v);
+    }
+
+    /** The files of a version marked deleting, then its row; also what the recovery step does for a killed removal. */
+    void finishRemoval(TemplateVersion v) throws IOException {
         beforeFilesGo.accept(v.ref());
-        for (String s : v.storages()) storages.get(s).deleteVersion(name, version);
+        for (String s : v.storages()) storages.get(s).deleteVersion(v.name(), v.version());
+        catalog.dropVersion(v.name(), v.version());
+    }
+
+    /** Clones of {@code v} that are still marked as being made on its storages (alive or interrupted). */
+    private List<String> clonesBeingMade(TemplateVersion v) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String s : v.storages()) {
+            for (CloneMarker.Found m : CloneMarker.scan(storages.config().entry(s).path().resolve("clones"))) {
+                if (m.reads(v.ref())) out.add(m.cloneName() + (m.ownerAlive() ? " (being made by process " + m.pid() + ")" : " (interrupted)"));
+            }
+        }
+        return out;
     }
 
     /** Retention: keeps the newest {@code keep} versions; older ones go unless they have clones or a channel. Returns the removed refs. */
     public List<String> prune(String name) throws IOException {
-        List<TemplateVersion> all = catalog.versions(name);
+        List<TemplateVersion> all = catalog.versions(name).stream().filter(v -> !v.deleting()).toList();
         if (all.size() <= keep) return List.of();
         Set<Integer> pinned = Set.copyOf(catalog.channels(name).values());
         Set<Integer> cloned = catalog.clones().stream().filter(c -> c.template().equals(name))
@@ -69,8 +102,17 @@ public final class TemplateVersions {
         return removed;
     }
 
-    /** Rebuilds the versions table from the manifests on every storage; keeps channels whose versions still exist. */
+    /**
+     * Rebuilds the catalog from the storages: versions from their manifests, channels and revoked versions from
+     * each template's {@code template.json}, clones from their {@code vm.json} (see {@link Catalog#reindex}).
+     */
     public Catalog.ReindexResult reindex() throws IOException {
+        StorageRecords records = new StorageRecords(storages.config());
+        return catalog.reindex(new Catalog.Inventory(found(), records.templates(), records.clones()));
+    }
+
+    /** The versions on every storage (manifest -> storages holding it). */
+    Map<Manifest, List<String>> found() throws IOException {
         Map<String, Manifest> byRef = new LinkedHashMap<>();
         Map<Manifest, List<String>> found = new LinkedHashMap<>();
         for (StorageBackend b : storages.all()) {
@@ -79,6 +121,6 @@ public final class TemplateVersions {
                 found.computeIfAbsent(known == null ? m : known, k -> new ArrayList<>()).add(b.name());
             }
         }
-        return catalog.reindex(found);
+        return found;
     }
 }

@@ -3,6 +3,8 @@ package io.ingot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ingot.catalog.ImageStore;
+import io.ingot.pipeline.Recovery;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
@@ -39,6 +41,10 @@ public class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
+    @Option(names = "--repair", description = {"Run the recovery step first (what killed ingot processes left: QEMU, builds,",
+            "publishes, removals, clones), also stopping QEMU left running by --on-error abort."})
+    boolean repair;
+
     @Spec
     CommandSpec spec;
 
@@ -48,6 +54,15 @@ public class DoctorCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         ObjectNode report = new ObjectMapper().createObjectNode();
         boolean ok = true;
+        if (repair) {
+            List<String> repaired = new Recovery(IngotPaths.fromEnvironment()).run(ImageStore.open(IngotPaths.fromEnvironment()), true);
+            ArrayNode lines = report.putArray("repaired");
+            repaired.forEach(lines::add);
+            if (!json) {
+                for (String line : repaired) out.println("repair: " + line);
+                if (repaired.isEmpty()) out.println("repair: nothing to put right");
+            }
+        }
 
         QemuInstallation qemu = null;
         String qemuProblem = null;

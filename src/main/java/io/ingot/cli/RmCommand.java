@@ -1,6 +1,7 @@
 package io.ingot.cli;
 
 import io.ingot.catalog.ImageStore;
+import io.ingot.clone.CloneInstances;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
@@ -13,7 +14,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = {"Remove a clone (NAME) or a template version (NAME:VERSION).",
-                "A version is refused while linked clones use it; while a channel points at it, only with --force (the channel is dropped)."})
+                "A version is refused while linked clones use it; while a channel points at it, only with --force (the channel is dropped).",
+                "A running clone is refused; the QEMU of an interrupted start, and a clone an interrupted 'ingot clone' left half-made, are removed."})
 public class RmCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME|NAME:VERSION") String target;
     @Option(names = "--force", description = "Also remove a version a channel points at (drops the channel).") boolean force;
@@ -33,8 +35,7 @@ public class RmCommand implements Callable<Integer> {
             if (store.catalog().clone(target).isEmpty() && !store.catalog().versions(target).isEmpty()) {
                 throw new UserError("'" + target + "' is a template; remove one version at a time with: ingot rm " + target + ":VERSION");
             }
-            store.clones().remove(target);
-            out.println("removed clone " + target);
+            out.println(new CloneInstances(store).remove(target));
         }
         out.flush();
         return 0;

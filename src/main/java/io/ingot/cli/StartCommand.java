@@ -37,6 +37,8 @@ public class StartCommand implements Callable<Integer> {
         if (pool > 0 && cold) throw new UserError("--pool is for resuming memory clones; it cannot go with --cold");
         ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
         CloneInstances instances = new CloneInstances(store);
+        instances.stopInterrupted(name).ifPresent(pid ->
+                System.out.println("stopped QEMU pid " + pid + ", left running by an interrupted start of " + name));
         RunningClone r = instances.start(name, cold, pool);
         if (json) {
             System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));

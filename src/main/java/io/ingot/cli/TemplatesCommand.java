@@ -18,8 +18,9 @@ public class TemplatesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.") boolean json;
     @Spec CommandSpec spec;
 
-    /** One template in the listing. */
-    public record Row(String name, List<Integer> versions, Map<String, Integer> channels, long sizeBytes, int clones, boolean ramTemplate) { }
+    /** One template in the listing; {@code broken}: versions whose files are missing or incomplete. */
+    public record Row(String name, List<Integer> versions, Map<String, Integer> channels, long sizeBytes, int clones, boolean ramTemplate,
+                      List<Integer> broken) { }
 
     @Override
     public Integer call() throws Exception {
@@ -31,14 +32,15 @@ public class TemplatesCommand implements Callable<Integer> {
             long size = vs.stream().mapToLong(v -> v.manifest().disk() == null || v.manifest().disk().actualSize() == null ? 0 : v.manifest().disk().actualSize()).sum();
             boolean ram = vs.stream().anyMatch(v -> v.manifest().ram() != null);
             int n = (int) clones.stream().filter(c -> c.template().equals(name)).count();
-            rows.add(new Row(name, vs.stream().map(TemplateVersion::version).toList(), store.catalog().channels(name), size, n, ram));
+            rows.add(new Row(name, vs.stream().map(TemplateVersion::version).toList(), store.catalog().channels(name), size, n, ram,
+                    vs.stream().filter(TemplateVersion::broken).map(TemplateVersion::version).toList()));
         }
         var out = spec.commandLine().getOut();
         if (json) {
             CatalogViews.json(out, rows);
         } else {
             List<List<String>> cells = rows.stream().map(r -> List.of(r.name(),
-                    String.join(",", r.versions().stream().map(String::valueOf).toList()),
+                    String.join(",", r.versions().stream().map(v -> v + (r.broken().contains(v) ? "(broken)" : "")).toList()),
                     r.channels().isEmpty() ? "-" : String.join(",", r.channels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
                     CatalogViews.size(r.sizeBytes()), String.valueOf(r.clones()), r.ramTemplate() ? "yes" : "no")).toList();
             CatalogViews.table(out, List.of("NAME", "VERSIONS", "CHANNELS", "SIZE", "CLONES", "RAM"), cells);

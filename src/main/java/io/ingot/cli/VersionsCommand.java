@@ -22,8 +22,9 @@ public class VersionsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.") boolean json;
     @Spec CommandSpec spec;
 
+    /** {@code state}: ready, broken ({@code problem} says how) or deleting. */
     public record Row(String name, int version, List<String> channels, Instant created, Long sizeBytes, boolean revoked,
-                      List<String> storages, String buildId) { }
+                      List<String> storages, String buildId, String state, String problem) { }
 
     @Override
     public Integer call() throws Exception {
@@ -36,15 +37,17 @@ public class VersionsCommand implements Callable<Integer> {
         for (TemplateVersion v : vs) {
             List<String> ch = channels.entrySet().stream().filter(e -> e.getValue() == v.version()).map(Map.Entry::getKey).toList();
             rows.add(new Row(v.name(), v.version(), ch, v.created(), v.manifest().disk() == null ? null : v.manifest().disk().actualSize(),
-                    v.revoked(), v.storages(), v.buildId()));
+                    v.revoked(), v.storages(), v.buildId(), v.state(), v.problem()));
         }
         var out = spec.commandLine().getOut();
         if (json) {
             CatalogViews.json(out, rows);
         } else {
-            CatalogViews.table(out, List.of("VERSION", "CHANNELS", "CREATED", "SIZE", "REVOKED"), rows.stream().map(r -> List.of(
+            CatalogViews.table(out, List.of("VERSION", "CHANNELS", "CREATED", "SIZE", "REVOKED", "STATE"), rows.stream().map(r -> List.of(
                     r.name() + ":" + r.version(), r.channels().isEmpty() ? "-" : String.join(",", r.channels()),
-                    r.created().toString(), CatalogViews.size(r.sizeBytes()), r.revoked() ? "yes" : "no")).toList());
+                    r.created().toString(), CatalogViews.size(r.sizeBytes()), r.revoked() ? "yes" : "no", r.state())).toList());
+            for (Row r : rows) if (r.problem() != null) out.println(r.name() + ":" + r.version() + " is " + r.state() + ": " + r.problem());
+            out.flush();
         }
         return 0;
     }

@@ -6,8 +6,11 @@ import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.QmpClient;
+import io.ingot.qemu.RunRecord;
+import io.ingot.qemu.RunRegistry;
 import io.ingot.server.PortAllocator;
 import io.ingot.storage.CloneFiles;
+import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +56,7 @@ public final class CloneInstances {
             throw new UserError("clone '" + name + "' is already running (pid " + running.get().pid()
                     + ", SSH on 127.0.0.1:" + running.get().sshPort() + ")");
         }
+        stopInterrupted(name).ifPresent(pid -> LOG.info("stopped QEMU pid {}, left by an interrupted start of {}", pid, name));
         VmConfig vm = VmConfig.read(dir.resolve(VmConfig.FILE_NAME));
         QemuInstallation qemu = QemuInstallation.detect();
         var accel = AcceleratorProbe.forIngot(qemu, store.paths()).auto();
@@ -94,6 +98,8 @@ public final class CloneInstances {
                 p.command().qmpSocket().toString(), r.serialLog().toString(), accel.name(),
                 pooled ? "pool" : resume ? "resumed" : "booted", r.resumedAfter() == null ? null : r.resumedAfter().toMillis(), hostKey);
         if (pooled) r.vm().write(dir.resolve(VmConfig.FILE_NAME)); // it runs with the pool process's vmgenid
+        PausePoint.at("start:before-record");
+        // run.json first, then the run registry's record goes: killed in between, both name the QEMU
         record.write(dir);
         p.detach();
         r.lease().close(); // QEMU itself now holds the port
@@ -114,8 +120,11 @@ public final class CloneInstances {
     }
 
     private CloneRunner runner(QemuInstallation qemu, io.ingot.qemu.Accelerator accel) {
-        return new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")),
-                store.paths().state().resolve("run"));
+        return new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")), runDir());
+    }
+
+    private Path runDir() {
+        return store.paths().state().resolve("run");
     }
 
     /** The warm pool of this image store: images/.ingot/pool. */
@@ -123,12 +132,40 @@ public final class CloneInstances {
         return WarmPool.of(store.paths());
     }
 
+    /**
+     * Stops the QEMU an interrupted {@code ingot start} (or {@code --pool} claim) of this clone left running: it is
+     * recorded in the run registry under the clone's name, and its ingot process is gone. Refused while that process
+     * still runs. Returns the PID stopped.
+     */
+    public Optional<Long> stopInterrupted(String name) {
+        RunRegistry registry = new RunRegistry(runDir());
+        Optional<RunRecord> rec = registry.find(CloneRunner.processName(name));
+        if (rec.isEmpty()) return Optional.empty();
+        if (RunRegistry.ownerAlive(rec.get())) {
+            throw new UserError("clone '" + name + "' is being started by process " + rec.get().ownerPid());
+        }
+        return registry.stop(rec.get()) ? Optional.of(rec.get().pid()) : Optional.empty();
+    }
+
+    /**
+     * Removes a clone: refused while it runs; the QEMU of an interrupted start is stopped first. A clone an
+     * interrupted {@code ingot clone} left half-made (never recorded) is removed too. Returns what was removed.
+     */
+    public String remove(String name) throws IOException {
+        if (store.catalog().clone(name).isEmpty() && store.clones().removeHalfMade(name)) {
+            return "removed " + name + ", a clone an interrupted 'ingot clone' left half-made";
+        }
+        Optional<Long> stopped = store.catalog().clone(name).isPresent() ? stopInterrupted(name) : Optional.empty();
+        store.clones().remove(name);
+        return "removed clone " + name + stopped.map(pid -> " (stopped QEMU pid " + pid + ", left by an interrupted start)").orElse("");
+    }
+
     /** Stops a running clone: ACPI power-down first, then QMP quit, then signals to its PID. */
     public boolean stop(String name, Duration grace) throws IOException {
         CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
         Path dir = cloneDir(clone);
         Optional<RunningClone> running = RunningClone.read(dir);
-        if (running.isEmpty()) return false;
+        if (running.isEmpty()) return stopInterrupted(name).isPresent();
         RunningClone r = running.get();
         ProcessHandle h = r.process().orElseThrow();
         try (QmpClient qmp = QmpClient.connect(Path.of(r.qmpSocket()))) {

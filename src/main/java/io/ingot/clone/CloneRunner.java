@@ -5,19 +5,20 @@ import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.QmpClient;
+import io.ingot.qemu.Tether;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
 import io.ingot.qemu.DeviceState;
 import io.ingot.qemu.GuestAgent;
 import io.ingot.qemu.Ovmf;
 import io.ingot.template.Devices;
+import io.ingot.qemu.HostCpu;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.UserError;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,6 +45,9 @@ public final class CloneRunner {
     }
 
     String acceleratorName() { return accelerator.name(); }
+
+    /** The QEMU (and run registry) name of a clone's VM, whichever way it was started. */
+    static String processName(String clone) { return "ingot-clone-" + clone; }
 
     String qemuBinary() { return qemu.system().toString(); }
 
@@ -82,7 +86,7 @@ public final class CloneRunner {
         try {
             QemuCommand cmd = command(vm, lease.port(), logDir, socketDir);
             if (ownSession) cmd = inOwnSession(cmd);
-            QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT);
+            QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT, tether(ownSession));
             return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null);
         } catch (RuntimeException e) {
             lease.close();
@@ -102,7 +106,7 @@ public final class CloneRunner {
         ensureSeed(vm);
         PortLease lease = ports.allocate();
         try {
-            QemuCommand cmd = incoming("ingot-clone-" + vm.name(), vm, logDir, agentSocket(socketDir, vm.name()))
+            QemuCommand cmd = incoming(processName(vm.name()), vm, logDir, agentSocket(socketDir, vm.name()))
                     .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
                     .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
                     .vmgenid(UUID.fromString(vm.vmgenid()))
@@ -112,7 +116,7 @@ public final class CloneRunner {
                     .build();
             if (ownSession) cmd = inOwnSession(cmd);
             long spawned = System.nanoTime();
-            QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT);
+            QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT, tether(ownSession));
             try {
                 DeviceState.load(process.qmp(), qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
                 plugNicAndContinue(process, vm, lease, agentSocket(socketDir, vm.name()));
@@ -144,7 +148,7 @@ public final class CloneRunner {
             }
             ensureSeed(vm);
             lease = ports.allocate();
-            process = claimed.adopt(qemu, runDir, START_TIMEOUT);
+            process = claimed.adopt(processName(vm.name()), runDir, START_TIMEOUT);
             QmpClient qmp = process.qmp();
             qmp.execute("blockdev-add", Map.of("driver", vm.disk().format(), "node-name", "disk0",
                     "file", Map.of("driver", "file", "filename", vm.disk().path())));
@@ -199,8 +203,8 @@ public final class CloneRunner {
     private void checkCompatible(VmConfig vm) {
         VmConfig.Ram ram = vm.ram();
         VmConfig.Machine m = vm.machine();
-        RamCompatibility wanted = new RamCompatibility(qemu.version().toString(), m.type(), m.cpu(), m.memoryMiB(),
-                RamCompatibility.ramDevices(m.devices()));
+        RamCompatibility wanted = RamCompatibility.of(qemu.version().toString(), m.type(), m.cpu(), m.memoryMiB(),
+                RamCompatibility.ramDevices(m.devices()), accelerator.name(), HostCpu.flags());
         List<String> differences = ram.compatibility().differences(wanted);
         if (!differences.isEmpty()) {
             throw new UserError("cannot resume " + vm.name() + " from the RAM template of " + vm.template()
@@ -240,10 +244,17 @@ public final class CloneRunner {
         }
     }
 
+    /** {@code setsid} execs QEMU in the same process (a child of the JVM is never a group leader, so it does not fork). */
     static QemuCommand inOwnSession(QemuCommand cmd) {
-        List<String> argv = new ArrayList<>(List.of("setsid"));
-        argv.addAll(cmd.argv());
-        return new QemuCommand(cmd.name(), argv, cmd.qmpSocket(), cmd.serialLog(), cmd.pidFile());
+        return cmd.wrappedIn(List.of("setsid"));
+    }
+
+    /**
+     * A clone started to be detached outlives ingot by design (it is recorded in run.json once it runs); one that
+     * is not (the build's verify VM, benchmarks) ends with ingot like any build VM.
+     */
+    private Tether tether(boolean detached) {
+        return detached ? Tether.NONE : Tether.forBuildVm(qemu.features(), false);
     }
 
     private static String diskInterface(VmConfig vm) {
@@ -256,7 +267,7 @@ public final class CloneRunner {
         VmConfig.Machine m = vm.machine();
         String iface = diskInterface(vm);
         VmConfig.NicConfig nic = vm.nics().get(0);
-        QemuCommand.Builder b = qemu.command("ingot-clone-" + vm.name())
+        QemuCommand.Builder b = qemu.command(processName(vm.name()))
                 .machine(m.type())
                 .accel(accelerator.name())
                 .cpu(m.cpu())

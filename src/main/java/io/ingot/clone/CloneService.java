@@ -5,12 +5,14 @@ import io.ingot.catalog.CloneKind;
 import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneFiles;
+import io.ingot.storage.CloneMarker;
 import io.ingot.storage.Feature;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Makes and removes clones of template versions: disk on the storage, vm.json, seed ISO, catalog row. */
@@ -108,10 +111,14 @@ public final class CloneService {
                     kind == CloneKind.MEMORY ? memory(locate(target, v), ram) : null);
             vm.write(files.vmConfig());
             CloneRecord record = new CloneRecord(cloneName, v.name(), v.version(), storageName, kind, vm.created(), vm.toJson());
+            PausePoint.at("clone:before-catalog");
             catalog.addClone(record);
+            // last: until now the directory is marked as a clone being made, which the recovery step and
+            // 'ingot clone'/'ingot rm' of the same name clear once this process is gone
+            CloneMarker.remove(files.dir());
             return new Clone(record, vm, files.vmConfig());
         } catch (IOException | RuntimeException e) {
-            target.deleteClone(cloneName);
+            if (catalog.clone(cloneName).isEmpty()) target.deleteClone(cloneName);
             throw e;
         }
     }
@@ -171,7 +178,26 @@ public final class CloneService {
         return keys;
     }
 
-    /** Removes a clone: its files, then its row. */
+    /**
+     * Removes what an interrupted {@code ingot clone} left of a clone that was never recorded; false when there is
+     * no such leftover. A clone still being made by a live process is refused.
+     */
+    public boolean removeHalfMade(String cloneName) throws IOException {
+        TemplateRef.checkName(cloneName, "clone name");
+        boolean removed = false;
+        for (String s : storages.config().storages().keySet()) {
+            Optional<CloneMarker.Found> m = CloneMarker.of(storages.config().entry(s).path().resolve("clones").resolve(cloneName));
+            if (m.isEmpty()) continue;
+            if (m.get().ownerAlive()) {
+                throw new UserError("clone '" + cloneName + "' is being made by process " + m.get().pid() + " on storage '" + s + "'");
+            }
+            storages.get(s).deleteClone(cloneName);
+            removed = true;
+        }
+        return removed;
+    }
+
+    /** Removes a clone: its files (renamed aside first), then its row. */
     public void remove(String cloneName) throws IOException {
         CloneRecord r = catalog.clone(cloneName).orElseThrow(() -> new UserError("no clone '" + cloneName + "' (see: ingot clones)"));
         StorageBackend storage = storages.get(r.storage());

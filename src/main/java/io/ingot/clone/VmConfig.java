@@ -61,5 +61,10 @@ public record VmConfig(String name, String template, String kind, String storage
 
     public static VmConfig read(Path file) throws IOException { return fromJson(Files.readString(file)); }
 
-    public void write(Path file) throws IOException { Files.writeString(file, toJson() + "\n"); }
+    /** Written under a temporary name and renamed: the catalog is rebuilt from vm.json files, never a torn one. */
+    public void write(Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, toJson() + "\n");
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
 }

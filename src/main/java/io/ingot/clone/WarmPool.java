@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.ingot.qemu.QemuCommand;
-import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.QmpClient;
+import io.ingot.qemu.RunRecord;
+import io.ingot.qemu.RunRegistry;
+import io.ingot.util.PausePoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,17 +44,19 @@ public final class WarmPool {
 
     /**
      * One waiting process and what it can resume: the memory file, the RAM template's compatibility key
-     * and the accelerator it was started with.
+     * and the accelerator it was started with. {@code orphaned}: its filler was killed before writing slot.json;
+     * known from the run registry, it is listed and drained but never claimed.
      */
     public record Slot(String id, String template, String memoryFile, String compatibility, String accelerator,
-                       long pid, String start, String qemu, String qmpSocket, String vmgenid, Instant created) {
+                       long pid, String start, String qemu, String qmpSocket, String vmgenid, Instant created,
+                       boolean orphaned) {
         /** The live QEMU of this slot, if the PID still belongs to it. */
         public Optional<ProcessHandle> process() {
             return QemuProcess.running(pid, start);
         }
 
         boolean fits(VmConfig vm, String accel) {
-            return memoryFile.equals(vm.ram().memoryFile()) && compatibility.equals(vm.ram().compatibility().key())
+            return !orphaned && memoryFile.equals(vm.ram().memoryFile()) && compatibility.equals(vm.ram().compatibility().key())
                     && accelerator.equals(accel);
         }
     }
@@ -74,12 +78,16 @@ public final class WarmPool {
         /** {@link System#nanoTime()} when the claim began: a pooled clone's start is timed from here. */
         public long claimedAt() { return claimedAt; }
 
-        /** Takes charge of the waiting QEMU: QMP connected, killed if this JVM dies before detaching it. */
-        QemuProcess adopt(QemuInstallation qemu, Path runDir, Duration timeout) {
+        /**
+         * Takes charge of the waiting QEMU under the clone's process name ({@code name}), so that it is found by the
+         * clone's name if this process is killed before the clone is recorded as running: QMP connected, killed if
+         * this JVM ends before detaching it.
+         */
+        QemuProcess adopt(String name, Path runDir, Duration timeout) {
             ProcessHandle h = slot.process().orElseThrow(() -> new IllegalStateException("warm pool process " + slot.id() + " is gone"));
-            QemuCommand cmd = new QemuCommand(processName(slot.id()), List.of(slot.qemu()), Path.of(slot.qmpSocket()),
+            QemuCommand cmd = new QemuCommand(name, List.of(slot.qemu()), Path.of(slot.qmpSocket()),
                     dir.resolve("serial.log"), dir.resolve("qemu.pid"));
-            return QemuProcess.adopt(h, cmd, QemuProcess.logFile(dir, cmd.name()), runDir, timeout);
+            return QemuProcess.adopt(h, cmd, QemuProcess.logFile(dir, processName(slot.id())), runDir, timeout);
         }
 
         /** Moves the process's serial console and QEMU log into the clone's directory (QEMU keeps writing to them). */
@@ -110,16 +118,23 @@ public final class WarmPool {
 
     private final Path dir;
     private final Path sockets;
+    private final RunRegistry registry;
 
     /** The pool of an image store: images/.ingot/pool, QMP sockets beside the clones' in images/.ingot/qmp. */
     public static WarmPool of(io.ingot.util.IngotPaths paths) {
-        return new WarmPool(paths.state().resolve("pool"), paths.state().resolve("qmp"));
+        return new WarmPool(paths.state().resolve("pool"), paths.state().resolve("qmp"), paths.state().resolve("run"));
     }
 
     /** {@code dir}: the pool's directory (images/.ingot/pool); {@code sockets}: where QMP sockets go (short paths). */
     public WarmPool(Path dir, Path sockets) {
+        this(dir, sockets, dir.resolveSibling("run"));
+    }
+
+    /** {@code runDir}: the QEMU run registry, where a process being filled is recorded before its slot.json exists. */
+    public WarmPool(Path dir, Path sockets, Path runDir) {
         this.dir = dir;
         this.sockets = sockets;
+        this.registry = new RunRegistry(runDir);
     }
 
     /** The waiting processes, oldest first; slots whose process is gone are removed on the way. */
@@ -137,9 +152,17 @@ public final class WarmPool {
                 }
                 if (slot.isPresent() && slot.get().process().isPresent()) {
                     slots.add(slot.get());
-                } else if (slot.isPresent() || olderThan(d, Duration.ofMinutes(1))) {
-                    // dead process, or a slot whose filler died before writing slot.json
+                    continue;
+                }
+                Optional<RunRecord> filling = slot.isPresent() ? Optional.empty() : registry.find(processName(name));
+                if (filling.isPresent() && RunRegistry.ownerAlive(filling.get())) continue; // being filled right now
+                Optional<Slot> orphan = filling.flatMap(r -> orphan(name, d, r));
+                if (orphan.isPresent()) {
+                    slots.add(orphan.get());
+                } else if (slot.isPresent() || filling.isPresent() || olderThan(d, Duration.ofMinutes(1))) {
+                    // dead process, or a slot whose filler died before starting QEMU
                     slot.ifPresent(s -> deleteQuietly(Path.of(s.qmpSocket())));
+                    filling.ifPresent(registry::stop);
                     deleteTree(d);
                 }
             }
@@ -148,6 +171,31 @@ public final class WarmPool {
         }
         slots.sort(Comparator.comparing(Slot::created));
         return slots;
+    }
+
+    /**
+     * A process whose filler was killed after starting it but before writing its slot.json: it runs on, recorded
+     * only in the run registry. Its template and accelerator are read back from its command line.
+     */
+    private static Optional<Slot> orphan(String id, Path slotDir, RunRecord r) {
+        return RunRegistry.qemuOf(r).map(h -> {
+            String memory = "", accel = "";
+            for (String arg : r.commandLine()) {
+                for (String part : arg.split(",")) {
+                    if (part.startsWith("mem-path=")) memory = part.substring("mem-path=".length());
+                    if (part.startsWith("accel=")) accel = part.substring("accel=".length());
+                }
+            }
+            Path version = memory.isEmpty() ? null : Path.of(memory).getParent().getParent();
+            String template = version == null ? "?" : version.getParent().getFileName() + ":" + version.getFileName();
+            Instant created;
+            try {
+                created = Files.getLastModifiedTime(slotDir).toInstant();
+            } catch (IOException e) {
+                created = Instant.now();
+            }
+            return new Slot(id, template, memory, "", accel, r.pid(), r.start(), r.command(), r.qmpSocket(), null, created, true);
+        });
     }
 
     /** The waiting processes that can resume {@code vm}. */
@@ -192,7 +240,8 @@ public final class WarmPool {
             try {
                 Slot slot = new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
                         runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
-                        cmd.qmpSocket().toString(), vmgenid.toString(), Instant.now());
+                        cmd.qmpSocket().toString(), vmgenid.toString(), Instant.now(), false);
+                PausePoint.at("pool:before-slot");
                 Path tmp = slotDir.resolve(SLOT_FILE + ".tmp");
                 JSON.writeValue(tmp.toFile(), slot);
                 Files.move(tmp, slotDir.resolve(SLOT_FILE), StandardCopyOption.ATOMIC_MOVE);
@@ -218,7 +267,8 @@ public final class WarmPool {
             } catch (IOException e) {
                 continue; // claimed meanwhile: it is a clone now
             }
-            stopWaiting(s);
+            if (s.orphaned()) registry.find(processName(s.id())).ifPresent(registry::stop);
+            else stopWaiting(s);
             deleteTree(claimed);
             stopped++;
         }

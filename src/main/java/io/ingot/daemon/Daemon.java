@@ -9,6 +9,7 @@ import io.ingot.daemon.http.RequestGuard;
 import io.ingot.daemon.http.ResponseHeaders;
 import io.ingot.media.MediaFetcher;
 import io.ingot.pipeline.BuildEngine;
+import io.ingot.pipeline.Recovery;
 import io.ingot.pipeline.Stages;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
@@ -60,6 +61,7 @@ public final class Daemon implements AutoCloseable {
 
     public static Daemon start(IngotPaths paths, DaemonConfig config) throws Exception {
         ImageStore store = ImageStore.open(paths);
+        for (String line : new Recovery(paths).run(store, false)) LOG.info("recovery: {}", line);
         Path recipesDir = config.recipesDir(paths);
         Recipes recipes = new Recipes(recipesDir, config.recipePaths(paths));
         Metrics metrics = new Metrics();

@@ -38,6 +38,8 @@ public final class BuildRunner {
     public BuildContext run(LoadedRecipe recipe, BuildOptions options, String id) throws IOException {
         Path dir = paths.builds().resolve(recipe.recipe().name()).resolve(id);
         Files.createDirectories(dir);
+        // first: a build directory without a live owner is one the recovery step cleans up
+        BuildOwner.current().write(dir);
         try (BuildLog log = new BuildLog(dir.resolve("build.log"), options.console(), recipe::mask)) {
             BuildContext build = new BuildContext(id, recipe, options, paths, dir, log);
             log.stage("build " + id + " of " + recipe.file() + " in " + dir);

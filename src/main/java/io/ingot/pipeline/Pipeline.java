@@ -1,6 +1,7 @@
 package io.ingot.pipeline;
 
 import io.ingot.util.Durations;
+import io.ingot.util.PausePoint;
 import org.apache.camel.Exchange;
 
 import java.io.IOException;
@@ -35,6 +36,7 @@ public final class Pipeline {
         String label = "[" + number + "/" + stages.size() + "] " + stageName;
         Instant start = Instant.now();
         build.log().stage(label + " (at " + Durations.format(Duration.between(build.started(), start)) + ")");
+        PausePoint.at("stage:" + stageName);
         build.ran().push(stage); // pushed before run: a stage that fails half-way still cleans up
         try {
             stage.run(build);
@@ -62,8 +64,12 @@ public final class Pipeline {
             build.log().stage("build failed; --on-error=abort left everything in place:");
             build.log().info("build directory: " + build.buildDir());
             if (build.vm() != null && build.vm().isAlive()) {
+                // recorded as left running: the reaper reports it and 'ingot doctor --repair' stops it
+                boolean left = build.vm().leaveRunning();
                 build.log().info("QEMU still running, pid " + build.vm().pid()
-                        + (build.sshPort() > 0 ? ", SSH on 127.0.0.1:" + build.sshPort() : ""));
+                        + (build.sshPort() > 0 ? ", SSH on 127.0.0.1:" + build.sshPort() : "")
+                        + (left ? "; stop it with: ingot doctor --repair (or kill " + build.vm().pid() + ")"
+                                : " until this process ends (QEMU's exit-with-parent)"));
             }
         } else {
             for (Iterator<Stage> it = build.ran().iterator(); it.hasNext(); ) {
@@ -82,6 +88,12 @@ public final class Pipeline {
             build.log().info("cannot write timings.json: " + e.getMessage());
         }
         Duration total = Duration.between(build.started(), Instant.now());
+        try {
+            // before the row: killed in between, the row is 'running' without a live owner, which recovery ends
+            BuildOwner.remove(build.buildDir());
+        } catch (IOException e) {
+            build.log().info("cannot remove " + BuildOwner.FILE_NAME + ": " + e.getMessage());
+        }
         if (build.images() != null) {
             build.images().catalog().buildFinished(build.buildId(), failed ? "failed" : "succeeded",
                     build.recipe().mask(failed ? build.failure().getMessage() : build.result()), Instant.now());

@@ -44,6 +44,7 @@ public final class AcceleratorProbe {
     private final Duration bound;
     private Accelerator auto;
     private Path resultFile;
+    private RunRegistry registry;
 
     /**
      * @param kernelCandidates kernels to try first (the project's cached test kernel); then
@@ -73,7 +74,8 @@ public final class AcceleratorProbe {
      * remembers its outcome in the private state, so only the first command after a host boot pays for it.
      */
     public static AcceleratorProbe forIngot(QemuInstallation qemu, io.ingot.util.IngotPaths paths) {
-        return new AcceleratorProbe(qemu, cachedTestKernels(paths.cache())).rememberIn(paths.state().resolve("accelerator.json"));
+        return new AcceleratorProbe(qemu, cachedTestKernels(paths.cache())).rememberIn(paths.state().resolve("accelerator.json"))
+                .recordIn(paths.state().resolve("run"));
     }
 
     /** The kernels of the project's cached tiny install media: {@code <cache>/media/tinyinstall-* /vmlinuz}. */
@@ -108,6 +110,15 @@ public final class AcceleratorProbe {
      */
     public AcceleratorProbe rememberIn(Path file) {
         this.resultFile = file;
+        return this;
+    }
+
+    /**
+     * Records each probe guest's QEMU in the run registry at {@code runDir} while it runs, so that the recovery step
+     * finds it if ingot is killed during the probe (it is also tethered to this JVM, like a build VM).
+     */
+    public AcceleratorProbe recordIn(Path runDir) {
+        this.registry = new RunRegistry(runDir);
         return this;
     }
 
@@ -241,6 +252,7 @@ public final class AcceleratorProbe {
     private ProbeOutcome runProbe(String accel, BootArgs bootArgs, String started, String done, String success) {
         Path dir = null;
         Process p = null;
+        String name = "ingot-accel-probe-" + ProcessHandle.current().pid();
         long t0 = System.nanoTime();
         try {
             dir = Files.createTempDirectory("ingot-accel-probe");
@@ -249,9 +261,18 @@ public final class AcceleratorProbe {
             List<String> argv = new ArrayList<>(List.of(qemu.system().toString(), "-accel", accel, "-machine", "pc",
                     "-nodefaults", "-display", "none", "-no-reboot", "-m", "128", "-serial", "file:" + QemuCommand.esc(serial)));
             argv.addAll(bootArgs.in(dir));
+            Tether tether = Tether.forBuildVm(qemu.features(), false);
             t0 = System.nanoTime();
-            p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(stderr.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            p = new ProcessBuilder(tether.apply(new QemuCommand(name, argv, null, serial, null)).argv())
+                    .redirectErrorStream(true).redirectOutput(stderr.toFile())
+                    .redirectInput(tether.needsPipe() ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            if (registry != null) {
+                ProcessHandle self = ProcessHandle.current();
+                registry.write(new RunRecord(name, p.pid(), QemuProcess.startOf(p.toHandle()).orElse(null), argv.get(0),
+                        self.pid(), QemuProcess.startOf(self).orElse(null), argv, false, null));
+            }
+            io.ingot.util.PausePoint.at("accel-probe");
             long deadline = t0 + bound.toNanos();
             String log = "";
             while (System.nanoTime() < deadline) {
@@ -279,12 +300,18 @@ public final class AcceleratorProbe {
             return new ProbeOutcome(false, Duration.ofNanos(System.nanoTime() - t0), "the probe was interrupted");
         } finally {
             if (p != null) killQuietly(p);
+            if (registry != null) registry.remove(name);
             if (dir != null) deleteQuietly(dir);
         }
     }
 
     private static void killQuietly(Process p) {
         p.destroyForcibly();
+        try {
+            p.getOutputStream().close(); // a watchdog's pipe: it finds QEMU gone and ends
+        } catch (IOException ignored) {
+            // none, or gone
+        }
         try {
             p.waitFor(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -9,20 +9,38 @@ import java.util.stream.Collectors;
 
 /**
  * One QEMU command line. {@link #argv()} is what gets executed; the paths ingot needs
- * afterwards (QMP socket, serial log, pid file) are kept beside it.
+ * afterwards (QMP socket, serial log, pid file) are kept beside it. {@code qemuAt}: where QEMU's own
+ * arguments start in {@code argv} when a wrapper that execs it comes first ({@code setsid}, a watchdog).
  */
-public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path serialLog, Path pidFile) {
+public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path serialLog, Path pidFile, int qemuAt) {
     public QemuCommand {
         argv = List.copyOf(argv);
+        if (qemuAt < 0 || qemuAt >= argv.size()) throw new IllegalArgumentException("no QEMU binary at " + qemuAt + " in " + argv);
+    }
+
+    public QemuCommand(String name, List<String> argv, Path qmpSocket, Path serialLog, Path pidFile) {
+        this(name, argv, qmpSocket, serialLog, pidFile, 0);
     }
 
     public static Builder builder(Path binary, String name) {
         return new Builder(binary, name);
     }
 
-    /** The command line as a shell would show it, for build logs. */
+    /** QEMU's own command line (its binary first), without a wrapper. */
+    public List<String> qemuArgv() {
+        return argv.subList(qemuAt, argv.size());
+    }
+
+    /** This command run through {@code prefix}, a program that ends by exec'ing QEMU (same PID). */
+    public QemuCommand wrappedIn(List<String> prefix) {
+        List<String> a = new java.util.ArrayList<>(prefix);
+        a.addAll(argv);
+        return new QemuCommand(name, a, qmpSocket, serialLog, pidFile, qemuAt + prefix.size());
+    }
+
+    /** QEMU's command line as a shell would show it, for build logs. */
     public String display() {
-        return argv.stream().map(QemuCommand::shellQuote).collect(Collectors.joining(" "));
+        return qemuArgv().stream().map(QemuCommand::shellQuote).collect(Collectors.joining(" "));
     }
 
     private static String shellQuote(String s) {

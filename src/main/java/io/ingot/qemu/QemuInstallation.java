@@ -84,8 +84,9 @@ public record QemuInstallation(Path system, Path img, QemuVersion version, QemuV
     }
 
     static QemuFeatures features(boolean romListed, QemuVersion version) {
-        // file: URI arrived in 8.2, mapped-ram in 9.0; neither has a cheap probe without starting a VM.
-        return new QemuFeatures(romListed, version.atLeast(8, 2), version.atLeast(9, 0));
+        // file: URI arrived in 8.2, mapped-ram in 9.0, -run-with exit-with-parent in 9.1; none has a cheap probe
+        // without starting a VM (-run-with help does not list its keys).
+        return new QemuFeatures(romListed, version.atLeast(8, 2), version.atLeast(9, 0), version.atLeast(9, 1));
     }
 
     /** A command builder for this QEMU binary. */

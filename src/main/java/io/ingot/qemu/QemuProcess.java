@@ -1,15 +1,13 @@
 package io.ingot.qemu;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingot.util.IngotPaths;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,30 +17,35 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A QEMU running as an ordinary child process (never {@code -daemonize}: exec: migration fails under it),
- * with its QMP connection, or one {@link #adopt adopted} from the warm pool. Each one is recorded under
- * the run directory while it lives, and a JVM shutdown hook kills it if ingot is interrupted.
- * {@link #close()} stops it.
+ * with its QMP connection, or one {@link #adopt adopted} from the warm pool. Each one is recorded in the
+ * {@link RunRegistry} while it lives, a JVM shutdown hook kills it if ingot is interrupted, and a {@link Tether}
+ * stops it when ingot is killed outright. {@link #close()} stops it.
  */
 public final class QemuProcess implements AutoCloseable {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final QemuCommand command;
     private final ProcessHandle handle;
     /** Null for an adopted process: it is not this JVM's child, so it has no exit code for us. */
     private final Process child;
     private final Path log;
-    private final Path record;
+    private final RunRegistry registry;
     private final Thread shutdownHook;
+    private final Tether tether;
+    /** The watchdog's pipe ({@link Tether#WATCHDOG}), else null. */
+    private final OutputStream tetherPipe;
     private QmpClient qmp;
     private boolean stopped;
 
-    private QemuProcess(QemuCommand command, ProcessHandle handle, Process child, Path log, Path record) {
+    private QemuProcess(QemuCommand command, ProcessHandle handle, Process child, Path log, RunRegistry registry,
+                        Tether tether, OutputStream tetherPipe) {
         this.command = command;
         this.handle = handle;
         this.child = child;
         this.log = log;
-        this.record = record;
+        this.registry = registry;
+        this.tether = tether;
+        this.tetherPipe = tetherPipe;
         this.shutdownHook = new Thread(this::killOnExit, "qemu-kill-" + command.name());
     }
 
@@ -57,6 +60,11 @@ public final class QemuProcess implements AutoCloseable {
      * {@link QemuException} quotes the last lines of its output.
      */
     public static QemuProcess start(QemuCommand command, Path logDir, Path runDir, Duration startTimeout) {
+        return start(command, logDir, runDir, startTimeout, Tether.NONE);
+    }
+
+    /** As {@link #start(QemuCommand, Path, Path, Duration)}, tied to this JVM as {@code tether} says. */
+    public static QemuProcess start(QemuCommand command, Path logDir, Path runDir, Duration startTimeout, Tether tether) {
         if (command.qmpSocket() == null) throw new IllegalArgumentException("QemuProcess needs a command with a QMP socket");
         QemuProcess qp;
         try {
@@ -64,11 +72,13 @@ public final class QemuProcess implements AutoCloseable {
             Files.createDirectories(runDir);
             Files.deleteIfExists(command.qmpSocket());
             Path log = logFile(logDir, command.name());
-            Process p = new ProcessBuilder(command.argv()).redirectErrorStream(true).redirectOutput(log.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            qp = new QemuProcess(command, p.toHandle(), p, log, runDir.resolve(safe(command.name()) + ".json"));
+            Process p = new ProcessBuilder(tether.apply(command).argv()).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(tether.needsPipe() ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
+            qp = new QemuProcess(command, p.toHandle(), p, log, new RunRegistry(runDir), tether,
+                    tether.needsPipe() ? p.getOutputStream() : null);
         } catch (IOException e) {
-            throw new QemuException("cannot start " + command.argv().get(0) + ": " + e.getMessage(), e);
+            throw new QemuException("cannot start " + command.qemuArgv().get(0) + ": " + e.getMessage(), e);
         }
         return qp.watch(startTimeout);
     }
@@ -97,7 +107,7 @@ public final class QemuProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new QemuException("cannot create the QEMU run registry " + runDir + ": " + e.getMessage(), e);
         }
-        return new QemuProcess(command, handle, null, log, runDir.resolve(safe(command.name()) + ".json")).watch(timeout);
+        return new QemuProcess(command, handle, null, log, new RunRegistry(runDir), Tether.NONE, null).watch(timeout);
     }
 
     private QmpClient connectQmp(Duration timeout) throws IOException {
@@ -147,8 +157,17 @@ public final class QemuProcess implements AutoCloseable {
         return child == null || child.isAlive() ? Optional.empty() : Optional.of(child.exitValue());
     }
 
-    /** Waits for QEMU to exit on its own (guest powered off, {@code -no-reboot} reboot); true if it did. */
+    /**
+     * Waits for QEMU to exit on its own (guest powered off, {@code -no-reboot} reboot); true if it did. A QEMU that
+     * has exited is forgotten at once (run record, QMP socket, watchdog, shutdown hook), as {@link #stop} would.
+     */
     public boolean waitForExit(Duration timeout) {
+        boolean exited = awaitExit(timeout);
+        if (exited) stop(Duration.ZERO);
+        return exited;
+    }
+
+    private boolean awaitExit(Duration timeout) {
         if (child == null) return waitGone(handle, timeout);
         try {
             return child.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -177,19 +196,20 @@ public final class QemuProcess implements AutoCloseable {
                 } catch (QemuException ignored) {
                     // falls through to signals
                 }
-                waitForExit(grace);
+                awaitExit(grace);
             }
             if (handle.isAlive()) {
                 handle.destroy();
-                waitForExit(grace);
+                awaitExit(grace);
             }
             if (handle.isAlive()) {
                 handle.destroyForcibly();
-                waitForExit(Duration.ofSeconds(10));
+                awaitExit(Duration.ofSeconds(10));
             }
         } finally {
             if (qmp != null) qmp.close();
-            deleteQuietly(record);
+            release();
+            registry.remove(command.name());
             deleteQuietly(command.qmpSocket());
             try {
                 Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -211,11 +231,55 @@ public final class QemuProcess implements AutoCloseable {
     public synchronized void detach() {
         stopped = true;
         if (qmp != null) qmp.close();
-        deleteQuietly(record);
+        release();
+        registry.remove(command.name());
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException ignored) {
             // the JVM is shutting down
+        }
+    }
+
+    /**
+     * Leaves QEMU running after this JVM ends ({@code --on-error abort}): no shutdown hook, the watchdog
+     * released, QMP closed, and its record kept, marked so the reaper reports it instead of killing it and
+     * {@code ingot doctor --repair} can stop it. False when its tether cannot be undone (QEMU's exit-with-parent):
+     * it then ends with this JVM.
+     */
+    public synchronized boolean leaveRunning() {
+        stopped = true;
+        if (qmp != null) qmp.close();
+        release();
+        if (tether != Tether.EXIT_WITH_PARENT) {
+            registry.find(command.name()).ifPresent(r -> {
+                try {
+                    registry.write(r.markedLeft());
+                } catch (IOException e) {
+                    // the reaper then treats it as stale: it is stopped at the next build instead of kept
+                }
+            });
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException ignored) {
+            // the JVM is shutting down
+        }
+        return tether != Tether.EXIT_WITH_PARENT;
+    }
+
+    /** Ends the watchdog without a signal to QEMU: {@code leave} comes before the close, which alone would mean this JVM died. */
+    private void release() {
+        if (tetherPipe == null) return;
+        try {
+            tetherPipe.write((Tether.LEAVE + "\n").getBytes(StandardCharsets.US_ASCII));
+            tetherPipe.flush();
+        } catch (IOException ignored) {
+            // the watchdog is gone already
+        }
+        try {
+            tetherPipe.close();
+        } catch (IOException ignored) {
+            // same
         }
     }
 
@@ -230,16 +294,16 @@ public final class QemuProcess implements AutoCloseable {
             handle.destroy();
             if (!waitGone(handle, Duration.ofSeconds(2))) handle.destroyForcibly();
         }
-        deleteQuietly(record);
+        registry.remove(command.name());
     }
 
+    /** QEMU's own binary and command line, never a wrapper's: the reaper checks the PID against them. */
     private void writeRecord() throws IOException {
         ProcessHandle self = ProcessHandle.current();
-        RunRecord r = new RunRecord(command.name(), handle.pid(), startOf(handle).orElse(null),
-                command.argv().get(0), self.pid(), startOf(self).orElse(null));
-        Path tmp = record.resolveSibling(record.getFileName() + ".tmp");
-        JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), r);
-        Files.move(tmp, record, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        List<String> qemuArgv = command.qemuArgv();
+        registry.write(new RunRecord(command.name(), handle.pid(), startOf(handle).orElse(null), qemuArgv.get(0),
+                self.pid(), startOf(self).orElse(null), qemuArgv, false,
+                command.qmpSocket() == null ? null : command.qmpSocket().toString()));
     }
 
     /**
@@ -249,36 +313,7 @@ public final class QemuProcess implements AutoCloseable {
      * @return one line per record handled, for the log
      */
     public static List<String> reapStale(Path runDir) {
-        List<String> done = new ArrayList<>();
-        if (!Files.isDirectory(runDir)) return done;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(runDir, "*.json")) {
-            for (Path file : files) {
-                RunRecord r;
-                try {
-                    r = JSON.readValue(file.toFile(), RunRecord.class);
-                } catch (IOException e) {
-                    deleteQuietly(file);
-                    done.add("removed unreadable record " + file.getFileName());
-                    continue;
-                }
-                if (isSameProcess(r.ownerPid(), r.ownerStart())) continue; // its owner still runs it
-                Optional<ProcessHandle> qemu = ProcessHandle.of(r.pid()).filter(ProcessHandle::isAlive);
-                if (qemu.isPresent() && isSameProcess(r.pid(), r.start()) && commandMatches(qemu.get(), r.command())) {
-                    terminate(qemu.get(), Duration.ofSeconds(3), Duration.ofSeconds(5));
-                    done.add("killed stale QEMU " + r.name() + " (pid " + r.pid() + ", owner pid " + r.ownerPid() + " is gone)");
-                } else {
-                    done.add("removed stale record " + r.name() + " (pid " + r.pid() + " no longer runs that QEMU)");
-                }
-                deleteQuietly(file);
-            }
-        } catch (IOException e) {
-            throw new QemuException("cannot read the QEMU run registry " + runDir + ": " + e.getMessage(), e);
-        }
-        return done;
-    }
-
-    private static boolean isSameProcess(long pid, String start) {
-        return running(pid, start).isPresent();
+        return new RunRegistry(runDir).reap(false);
     }
 
     /**
@@ -299,19 +334,13 @@ public final class QemuProcess implements AutoCloseable {
         }
     }
 
-    private static boolean commandMatches(ProcessHandle h, String command) {
-        Optional<String> actual = h.info().command();
-        if (actual.isEmpty() || command == null) return true; // start time already matched
-        return Path.of(actual.get()).getFileName().equals(Path.of(command).getFileName());
-    }
-
-    private static Optional<String> startOf(ProcessHandle h) {
+    static Optional<String> startOf(ProcessHandle h) {
         return h.info().startInstant().map(Instant::toString);
     }
 
     /** Where {@link #start} puts the output of the QEMU named {@code name}. */
     public static Path logFile(Path logDir, String name) {
-        return logDir.resolve("qemu-" + safe(name) + ".log");
+        return logDir.resolve("qemu-" + RunRegistry.safe(name) + ".log");
     }
 
     /** Waits for a process to end; true if it did within {@code timeout}. */
@@ -337,10 +366,6 @@ public final class QemuProcess implements AutoCloseable {
         } catch (IOException e) {
             return List.of();
         }
-    }
-
-    private static String safe(String name) {
-        return name.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 
     private static void deleteQuietly(Path p) {

@@ -1,6 +1,7 @@
 package io.ingot.storage;
 
 import io.ingot.util.Command;
+import io.ingot.util.PausePoint;
 import io.ingot.template.Manifest;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
@@ -28,11 +29,14 @@ import java.util.stream.Stream;
  * <pre>
  * ROOT/templates/NAME/VERSION/base.qcow2     base image, mode 0444 (directory 0555)
  * ROOT/templates/NAME/VERSION/manifest.json  the version's manifest, 0444
- * ROOT/templates/NAME/.tmp-VERSION-PID/      a publish in progress (removed on open when PID is dead)
+ * ROOT/templates/NAME/template.json          the template's channels and revoked versions (the catalog's, mirrored)
+ * ROOT/templates/NAME/.tmp-VERSION-PID/      a publish in progress (removed by the recovery step when PID is dead)
+ * ROOT/templates/NAME/.deleting-VERSION-PID/ a version being removed: renamed first, then its files go
  * ROOT/clones/CLONE/disk.qcow2               linked clone: overlay, backing path relative
  * ROOT/clones/CLONE/disk.{raw,qcow2,vmdk}    full clone
  * ROOT/clones/CLONE/vm.json, seed.iso        the clone's VM config and NoCloud seed
- * ROOT/clones/CLONE/.creating-PID            a clone in progress
+ * ROOT/clones/CLONE/.creating-PID            a clone in progress ({@link CloneMarker}), removed after its catalog row
+ * ROOT/clones/.deleting-CLONE-PID/           a clone being removed
  * </pre>
  * Relative backing paths keep the whole root movable.
  */
@@ -43,7 +47,7 @@ public final class DirStorage implements StorageBackend {
 
     private static final Logger LOG = LoggerFactory.getLogger(DirStorage.class);
     private static final Pattern TMP = Pattern.compile("\\.tmp-(\\d+)-(\\d+)");
-    private static final Pattern CREATING = Pattern.compile("\\.creating-(\\d+)");
+    private static final Pattern DELETING = Pattern.compile("\\.deleting-(.+)-(\\d+)");
     private static final Pattern VERSION_DIR = Pattern.compile("[1-9]\\d{0,8}");
 
     private final String name;
@@ -135,12 +139,12 @@ public final class DirStorage implements StorageBackend {
             throw new UserError("a linked clone cannot change storage: " + base.template() + ":" + base.version()
                     + " is on storage '" + base.storage() + "', not '" + name + "'");
         }
-        Path dir = startClone(clone);
+        Path dir = startClone(clone, base.template() + ":" + base.version());
         try {
             Path disk = dir.resolve("disk.qcow2");
             String relative = dir.relativize(base.baseImage()).toString();
             qemuImg.createOverlay(disk, relative, base.format());
-            return finishClone(clone, dir, disk, "qcow2", false);
+            return new CloneFiles(name, clone, dir, disk, "qcow2", false);
         } catch (IOException | RuntimeException e) {
             deleteTree(dir);
             throw e;
@@ -151,7 +155,7 @@ public final class DirStorage implements StorageBackend {
     public CloneFiles createFullClone(Path sourceDisk, String sourceFormat, String clone, String format) throws IOException {
         require(Feature.FULL_CLONE);
         QemuImg.checkFormat(format);
-        Path dir = startClone(clone);
+        Path dir = startClone(clone, null);
         try {
             Path disk = dir.resolve("disk." + format);
             boolean reflinked = format.equals(sourceFormat) && features.contains(Feature.REFLINK) && reflink(sourceDisk, disk);
@@ -160,7 +164,7 @@ public final class DirStorage implements StorageBackend {
             } else {
                 qemuImg.convert(sourceDisk, sourceFormat, disk, format, false);
             }
-            return finishClone(clone, dir, disk, format, reflinked);
+            return new CloneFiles(name, clone, dir, disk, format, reflinked);
         } catch (IOException | RuntimeException e) {
             deleteTree(dir);
             throw e;
@@ -177,22 +181,43 @@ public final class DirStorage implements StorageBackend {
         return r.ok();
     }
 
-    /** Claims the clone's directory; its creation is the atomic test that the name is free here. */
-    private Path startClone(String clone) throws IOException {
+    /**
+     * Claims the clone's directory, marked as being made ({@link CloneMarker}) until the caller has recorded it;
+     * its creation is the atomic test that the name is free here.
+     */
+    private Path startClone(String clone, String parentRef) throws IOException {
         Path dir = cloneDir(clone);
         Files.createDirectories(dir.getParent());
-        try {
-            Files.createDirectory(dir);
-        } catch (FileAlreadyExistsException e) {
-            throw new UserError("clone '" + clone + "' already exists on storage '" + name + "' (" + dir + ")");
-        }
-        Files.createFile(dir.resolve(".creating-" + ProcessHandle.current().pid()));
+        claimCloneDir(this, clone, dir);
+        CloneMarker.create(dir, parentRef);
         return dir;
     }
 
-    private CloneFiles finishClone(String clone, Path dir, Path disk, String format, boolean reflinked) throws IOException {
-        Files.delete(dir.resolve(".creating-" + ProcessHandle.current().pid()));
-        return new CloneFiles(name, clone, dir, disk, format, reflinked);
+    /**
+     * Creates a clone's directory. One a killed {@code ingot clone} left (its marker's process is gone) is removed
+     * first: the name is free again. Any other is refused: a clone of that name exists or is being made.
+     */
+    static void claimCloneDir(StorageBackend storage, String clone, Path dir) throws IOException {
+        try {
+            Files.createDirectory(dir);
+            return;
+        } catch (FileAlreadyExistsException e) {
+            Optional<CloneMarker.Found> marker = CloneMarker.of(dir);
+            if (marker.isEmpty()) {
+                throw new UserError("clone '" + clone + "' already exists on storage '" + storage.name() + "' (" + dir + ")");
+            }
+            if (marker.get().ownerAlive()) {
+                throw new UserError("clone '" + clone + "' is being made on storage '" + storage.name() + "' by process "
+                        + marker.get().pid());
+            }
+            LOG.info("removing what an interrupted clone left in {}", dir);
+            storage.deleteClone(clone);
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new UserError("clone '" + clone + "' is being made on storage '" + storage.name() + "' by another process");
+        }
     }
 
     @Override
@@ -206,17 +231,56 @@ public final class DirStorage implements StorageBackend {
         return Optional.of(new CloneFiles(name, clone, dir, null, null, false));
     }
 
+    /** Renamed out of the way first (the name is free at once), then deleted. */
     @Override
     public void deleteClone(String clone) throws IOException {
-        deleteTree(cloneDir(clone));
+        Path renamed = setAside(cloneDir(clone), clone);
+        if (renamed != null) {
+            PausePoint.at("clone-rm:renamed");
+            deleteTree(renamed);
+        }
     }
 
+    /**
+     * Renamed to {@code .deleting-VERSION-PID} first, so that nothing ever takes a half-deleted version for a whole
+     * one (the recovery step and reindex finish such folders), then deleted.
+     */
     @Override
     public void deleteVersion(String template, int version) throws IOException {
-        deleteTree(versionDir(template, version));
+        Path renamed = setAside(versionDir(template, version), Integer.toString(version));
+        if (renamed != null) PausePoint.at("version-rm:renamed");
+        finishDeleting(templateDir(template), Integer.toString(version));
         Path t = templateDir(template);
         try (Stream<Path> rest = Files.exists(t) ? Files.list(t) : Stream.empty()) {
             if (Files.exists(t) && rest.findAny().isEmpty()) Files.deleteIfExists(t);
+        }
+    }
+
+    /** Renames {@code dir} to {@code .deleting-WHAT-PID} beside it (durably); null when it is not there. */
+    static Path setAside(Path dir, String what) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return null;
+        Path to = dir.resolveSibling(".deleting-" + what + "-" + ProcessHandle.current().pid());
+        // a version directory is 0555: renaming it out of its (writable) parent needs write on itself for ".."
+        if (Files.isDirectory(dir) && !Files.isWritable(dir)) {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        try {
+            Files.move(dir, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null; // another process removed it first
+        }
+        fsyncDir(dir.getParent());
+        return to;
+    }
+
+    /** Deletes the {@code .deleting-WHAT-*} folders in {@code parent} (any process's: deleting twice is harmless). */
+    static void finishDeleting(Path parent, String what) throws IOException {
+        if (!Files.isDirectory(parent)) return;
+        try (Stream<Path> entries = Files.list(parent)) {
+            for (Path e : entries.toList()) {
+                Matcher m = DELETING.matcher(e.getFileName().toString());
+                if (m.matches() && m.group(1).equals(what)) deleteTree(e);
+            }
         }
     }
 
@@ -249,6 +313,7 @@ public final class DirStorage implements StorageBackend {
         return out;
     }
 
+    /** Interrupted publishes whose process is gone, and removals a killed process left half-done. */
     @Override
     public int cleanLeftovers() throws IOException {
         int removed = 0;
@@ -256,45 +321,48 @@ public final class DirStorage implements StorageBackend {
         if (Files.isDirectory(templates)) {
             try (Stream<Path> names = Files.list(templates)) {
                 for (Path t : names.filter(Files::isDirectory).toList()) {
-                    try (Stream<Path> entries = Files.list(t)) {
-                        for (Path e : entries.toList()) {
-                            Matcher m = TMP.matcher(e.getFileName().toString());
-                            if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
-                                LOG.info("removing leftover of an interrupted publish: {}", e);
-                                deleteTree(e);
-                                removed++;
-                            }
-                        }
-                    }
+                    removed += cleanTemplateDir(t);
                 }
             }
         }
-        for (Path d : interruptedClones(root.resolve("clones"))) {
-            LOG.info("removing leftover of an interrupted clone: {}", d);
-            deleteTree(d);
-            removed++;
-        }
+        removed += cleanDeleting(root.resolve("clones"));
         return removed;
     }
 
-    /**
-     * Clone directories whose creation was interrupted: they still hold the {@code .creating-<pid>} marker of a
-     * process that is gone. Both backends keep clone directories this way.
-     */
-    static List<Path> interruptedClones(Path clones) throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (!Files.isDirectory(clones)) return out;
-        try (Stream<Path> dirs = Files.list(clones)) {
-            for (Path d : dirs.filter(Files::isDirectory).toList()) {
-                try (Stream<Path> entries = Files.list(d)) {
-                    if (entries.map(p -> CREATING.matcher(p.getFileName().toString()))
-                            .anyMatch(m -> m.matches() && !alive(Long.parseLong(m.group(1))))) {
-                        out.add(d);
-                    }
+    /** In one template's directory (of either backend's layout): dead publishes' {@code .tmp-*}, any {@code .deleting-*}. */
+    static int cleanTemplateDir(Path t) throws IOException {
+        int removed = 0;
+        try (Stream<Path> entries = Files.list(t)) {
+            for (Path e : entries.toList()) {
+                Matcher m = TMP.matcher(e.getFileName().toString());
+                if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
+                    LOG.info("removing leftover of an interrupted publish: {}", e);
+                    deleteTree(e);
+                    removed++;
                 }
             }
         }
-        return out;
+        return removed + cleanDeleting(t);
+    }
+
+    /**
+     * Finishes removals that were interrupted: {@code .deleting-*} folders whose process is gone (a live one is
+     * still deleting). Both backends keep clone and version directories this way.
+     */
+    static int cleanDeleting(Path parent) throws IOException {
+        int removed = 0;
+        if (!Files.isDirectory(parent)) return removed;
+        try (Stream<Path> entries = Files.list(parent)) {
+            for (Path e : entries.toList()) {
+                Matcher m = DELETING.matcher(e.getFileName().toString());
+                if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
+                    LOG.info("finishing an interrupted removal: {}", e);
+                    deleteTree(e);
+                    removed++;
+                }
+            }
+        }
+        return removed;
     }
 
     private static boolean alive(long pid) {
@@ -304,13 +372,22 @@ public final class DirStorage implements StorageBackend {
     /** Deletes a tree, making read-only directories writable first (base images live in 0555 directories). */
     static void deleteTree(Path top) throws IOException {
         if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        List<Path> all;
         try (Stream<Path> walk = Files.walk(top)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Path parent = p.getParent();
-                if (parent != null && Files.isDirectory(parent) && !Files.isWritable(parent)) {
-                    Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxr-xr-x"));
-                }
+            all = walk.sorted(Comparator.reverseOrder()).toList();
+        } catch (java.io.UncheckedIOException e) {
+            if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) throw e.getCause();
+            return; // another process is deleting the same tree
+        }
+        for (Path p : all) {
+            Path parent = p.getParent();
+            if (parent != null && Files.isDirectory(parent) && !Files.isWritable(parent)) {
+                Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            try {
                 Files.deleteIfExists(p);
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                deleteTree(p); // something appeared meanwhile (another process's temporary file): once more
             }
         }
     }
@@ -321,7 +398,7 @@ public final class DirStorage implements StorageBackend {
         }
     }
 
-    private static void fsyncDir(Path dir) {
+    static void fsyncDir(Path dir) {
         try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {

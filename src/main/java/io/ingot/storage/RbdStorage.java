@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingot.template.Manifest;
 import io.ingot.util.Command;
+import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +34,10 @@ import java.util.stream.Stream;
  * POOL/ram-NAME-VERSION@base       a version's RAM template disk: the full disk state at capture time, raw,
  *                                  snapshot "base", protected; memory clones are its RBD children
  * POOL/vm-CLONE-disk-0             a linked clone (an RBD child of the snapshot) or a full clone
- * POOL/tmp-base-NAME-VERSION-PID   a publish in progress (removed on open when PID is dead); tmp-ram-... likewise
+ * POOL/tmp-base-NAME-VERSION-PID   a publish in progress (removed by the recovery step when PID is dead); tmp-ram-... likewise
+ * POOL/deleting-IMAGE-PID          an image being removed: renamed first, so a half-removed one is never taken for whole
  * LOCAL/templates/NAME/VERSION/manifest.json   a local copy of the manifest
+ * LOCAL/templates/NAME/template.json           the template's channels and revoked versions (the catalog's, mirrored)
  * LOCAL/templates/NAME/VERSION/ram/{memory,state}   a RAM template's memory and device state, read-only
  * LOCAL/clones/CLONE/{vm.json, seed.iso, run.json}   what QEMU needs on the node besides the disk
  * </pre>
@@ -51,6 +54,7 @@ public final class RbdStorage implements StorageBackend {
     private static final Logger LOG = LoggerFactory.getLogger(RbdStorage.class);
     private static final Pattern BASE = Pattern.compile("base-(.+)-([1-9]\\d{0,8})");
     private static final Pattern TMP = Pattern.compile("tmp-(?:base|ram)-.+-(\\d+)");
+    private static final Pattern DELETING = Pattern.compile("deleting-.+-(\\d+)");
 
     /** Where and as whom: pool, ceph.conf, cephx user (without "client."), keyring (null: the conf's). */
     public record Cluster(String pool, Path conf, String client, Path keyring) {
@@ -232,7 +236,7 @@ public final class RbdStorage implements StorageBackend {
         if (!parent.equals(baseImageName(base.template(), base.version())) && !parent.equals(ramImageName(base.template(), base.version()))) {
             throw new IllegalArgumentException("not an image of " + base.template() + ":" + base.version() + ": " + base.baseImage());
         }
-        Path dir = startClone(clone);
+        Path dir = startClone(clone, base.template() + ":" + base.version());
         String image = cloneImageName(clone);
         try {
             rbd("clone", spec(parent) + "@" + SNAPSHOT, spec(image));
@@ -247,7 +251,7 @@ public final class RbdStorage implements StorageBackend {
     public CloneFiles createFullClone(Path sourceDisk, String sourceFormat, String clone, String format) throws IOException {
         require(Feature.FULL_CLONE);
         if (!"raw".equals(format)) throw new UserError("storage '" + name + "' (rbd) holds raw images only; use --format raw");
-        Path dir = startClone(clone);
+        Path dir = startClone(clone, null);
         String image = cloneImageName(clone);
         try {
             String source = sourceDisk.toString();
@@ -275,20 +279,16 @@ public final class RbdStorage implements StorageBackend {
         return at < 0 ? image : image.substring(0, at);
     }
 
-    private Path startClone(String clone) throws IOException {
+    private Path startClone(String clone, String parentRef) throws IOException {
         Path dir = cloneDir(clone);
         Files.createDirectories(dir.getParent());
-        try {
-            Files.createDirectory(dir);
-        } catch (FileAlreadyExistsException e) {
-            throw new UserError("clone '" + clone + "' already exists on storage '" + name + "' (" + dir + ")");
-        }
-        Files.createFile(dir.resolve(".creating-" + ProcessHandle.current().pid()));
+        DirStorage.claimCloneDir(this, clone, dir);
+        CloneMarker.create(dir, parentRef);
         return dir;
     }
 
-    private CloneFiles finishClone(String clone, Path dir) throws IOException {
-        Files.delete(dir.resolve(".creating-" + ProcessHandle.current().pid()));
+    /** The clone's files; it stays marked as being made ({@link CloneMarker}) until the caller has recorded it. */
+    private CloneFiles finishClone(String clone, Path dir) {
         return new CloneFiles(name, clone, dir, Path.of(cluster.uri(cloneImageName(clone))), "raw", false);
     }
 
@@ -299,11 +299,17 @@ public final class RbdStorage implements StorageBackend {
         return Optional.of(new CloneFiles(name, clone, dir, Path.of(cluster.uri(cloneImageName(clone))), "raw", false));
     }
 
+    /** The image and the directory are renamed out of the way first (the name is free at once), then removed. */
     @Override
     public void deleteClone(String clone) throws IOException {
         String image = cloneImageName(clone);
-        if (exists(image)) rbd("rm", "--no-progress", spec(image));
-        DirStorage.deleteTree(cloneDir(clone));
+        String aside = "deleting-" + image + "-" + ProcessHandle.current().pid();
+        boolean renamed = exists(image) && rbdExec("rename", spec(image), spec(aside)).ok();
+        Path dir = DirStorage.setAside(cloneDir(clone), clone);
+        if (dir != null) PausePoint.at("clone-rm:renamed");
+        if (renamed) removeImage(aside);
+        else if (exists(image)) rbd("rm", "--no-progress", spec(image));
+        if (dir != null) DirStorage.deleteTree(dir);
     }
 
     /** Refused while the snapshot has RBD children, naming them; else unprotect, purge snapshots, remove. */
@@ -317,9 +323,15 @@ public final class RbdStorage implements StorageBackend {
                 throw new UserError(template + ":" + version + " on storage '" + name + "' has RBD clones: "
                         + String.join(", ", children) + " (remove them first with: ingot rm CLONE)");
             }
-            removeImage(image);
+            // renamed first: a version half-removed is never listed (or reindexed) as a whole one
+            String aside = "deleting-" + image + "-" + ProcessHandle.current().pid();
+            rbd("rename", spec(image), spec(aside));
+            Path dir = DirStorage.setAside(versionDir(template, version), Integer.toString(version));
+            if (dir != null) PausePoint.at("version-rm:renamed");
+            removeImage(aside);
         }
         removeImage(ramImageName(template, version));
+        DirStorage.finishDeleting(local.resolve("templates").resolve(template), Integer.toString(version));
         DirStorage.deleteTree(versionDir(template, version));
         Path t = local.resolve("templates").resolve(template);
         try (Stream<Path> rest = Files.exists(t) ? Files.list(t) : Stream.empty()) {
@@ -363,17 +375,24 @@ public final class RbdStorage implements StorageBackend {
         int removed = 0;
         for (JsonNode n : JSON.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
             Matcher m = TMP.matcher(n.asText());
+            Matcher d = DELETING.matcher(n.asText());
             if (m.matches() && !alive(Long.parseLong(m.group(1)))) {
                 LOG.info("removing leftover of an interrupted publish: {}", spec(n.asText()));
                 removeImage(n.asText());
                 removed++;
+            } else if (d.matches() && !alive(Long.parseLong(d.group(1)))) {
+                LOG.info("finishing an interrupted removal: {}", spec(n.asText()));
+                removeImage(n.asText());
+                removed++;
             }
         }
-        for (Path d : DirStorage.interruptedClones(local.resolve("clones"))) {
-            LOG.info("removing leftover of an interrupted clone: {}", d);
-            deleteClone(d.getFileName().toString());
-            removed++;
+        Path templates = local.resolve("templates");
+        if (Files.isDirectory(templates)) {
+            try (Stream<Path> names = Files.list(templates)) {
+                for (Path t : names.filter(Files::isDirectory).toList()) removed += DirStorage.cleanTemplateDir(t);
+            }
         }
+        removed += DirStorage.cleanDeleting(local.resolve("clones"));
         return removed;
     }
 

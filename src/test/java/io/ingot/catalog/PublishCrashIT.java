@@ -9,13 +9,17 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** A publish killed with SIGKILL half-way leaves the catalog as it was; the next open removes the leftovers. */
+/**
+ * A publish killed with SIGKILL half-way leaves the catalog as it was; the recovery step removes the leftovers and
+ * adopts a version whose files were complete.
+ */
 class PublishCrashIT {
     @TempDir Path tmp;
 
@@ -51,18 +55,24 @@ class PublishCrashIT {
             assertEquals(1, countTmp(templateDir), "the killed publish left its temporary dir");
         }
         ImageStore reopened = ImageStore.open(Disks.paths(tmp));
-        assertEquals(0, countTmp(templateDir), "leftovers removed on open");
-        assertEquals(1, reopened.catalog().resolve(TemplateRef.parse("t")).version());
-        assertEquals(1, reopened.catalog().resolve(TemplateRef.parse("t@latest")).version());
-        assertEquals(List.of(1), reopened.catalog().versions("t").stream().map(TemplateVersion::version).toList());
+        assertEquals(point.equals("before-rename") ? 1 : 0, countTmp(templateDir), "opening the store touches no storage");
+        List<String> report = new ArrayList<>();
+        reopened.recovery().run(report::add);
+        assertEquals(0, countTmp(templateDir), "the recovery step removed the leftovers: " + report);
+        assertEquals(1, reopened.catalog().resolve(TemplateRef.parse("t@latest")).version(), "the channel stays where it was");
+        if (point.equals("before-catalog")) {
+            // version 2's files were complete and renamed into place: the recovery step adopts them
+            assertTrue(Files.isRegularFile(templateDir.resolve("2/base.qcow2")));
+            assertTrue(report.contains("adopted t:2 (its publish was interrupted after its files were in place)"), report.toString());
+            assertEquals(List.of(1, 2), reopened.catalog().versions("t").stream().map(TemplateVersion::version).toList());
+        } else {
+            assertEquals(List.of(1), reopened.catalog().versions("t").stream().map(TemplateVersion::version).toList());
+        }
         // the interrupted number is never handed out again
         assertEquals(3, reopened.publisher().publish(Disks.request("t", Disks.disk(tmp, "c.qcow2", 3))).version());
-        if (point.equals("before-catalog")) {
-            // version 2's files were complete and renamed into place: reindex adopts them
-            assertTrue(Files.isRegularFile(templateDir.resolve("2/base.qcow2")));
-            reopened.versions().reindex();
-            assertEquals(List.of(1, 2, 3), reopened.catalog().versions("t").stream().map(TemplateVersion::version).toList());
-        }
+        reopened.versions().reindex();
+        assertEquals(point.equals("before-catalog") ? List.of(1, 2, 3) : List.of(1, 3),
+                reopened.catalog().versions("t").stream().map(TemplateVersion::version).toList());
     }
 
     private static long countTmp(Path dir) throws Exception {

@@ -89,8 +89,53 @@ class WarmPoolTest {
         assertEquals(List.of("d1"), pool.list().stream().map(WarmPool.Slot::id).toList());
     }
 
+    @Test
+    void aProcessWhoseFillerDiedBeforeItsSlotIsListedAndDrainedButNeverClaimed() throws Exception {
+        WarmPool pool = pool();
+        Process orphan = standIn();
+        Files.createDirectories(tmp.resolve("pool/o1"));
+        record("ingot-pool-o1", orphan.toHandle(), deadProcess());
+        // another one whose filler still runs: it is being filled, not orphaned
+        Process filling = standIn();
+        Files.createDirectories(tmp.resolve("pool/f1"));
+        record("ingot-pool-f1", filling.toHandle(), ProcessHandle.current());
+
+        List<WarmPool.Slot> listed = pool.list();
+        assertEquals(List.of("o1"), listed.stream().map(WarmPool.Slot::id).toList());
+        WarmPool.Slot o = listed.get(0);
+        assertTrue(o.orphaned());
+        assertEquals("t:3", o.template(), "read back from its memory file path");
+        assertEquals("tcg", o.accelerator());
+        assertTrue(pool.claim(memoryClone("/t/3/ram/memory"), "tcg").isEmpty(), "an orphan is never handed to a clone");
+
+        assertEquals(1, pool.drain(s -> s.template().equals("t:3")));
+        assertTrue(orphan.waitFor(5, java.util.concurrent.TimeUnit.SECONDS), "drain stopped the orphaned process");
+        assertFalse(Files.exists(tmp.resolve("run/ingot-pool-o1.json")), "its run record is gone");
+        assertFalse(Files.exists(tmp.resolve("pool/o1")));
+        assertTrue(filling.isAlive() && Files.isDirectory(tmp.resolve("pool/f1")), "a slot being filled is left alone");
+    }
+
+    /** A run record as QemuProcess writes it before the slot exists; the stand-in's own binary as QEMU's. */
+    private void record(String name, ProcessHandle qemu, ProcessHandle owner) throws Exception {
+        Files.createDirectories(tmp.resolve("run"));
+        io.ingot.qemu.RunRecord r = new io.ingot.qemu.RunRecord(name, qemu.pid(), qemu.info().startInstant().orElseThrow().toString(),
+                qemu.info().command().orElseThrow(), owner.pid(), owner.info().startInstant().map(Object::toString).orElse(null),
+                List.of("qemu-system-x86_64", "-machine", "pc,accel=tcg,memory-backend=pc.ram",
+                        "-object", "memory-backend-file,id=pc.ram,mem-path=/t/3/ram/memory,size=256M,share=off"),
+                false, tmp.resolve("qmp/" + name + ".qmp").toString());
+        io.ingot.util.Json.MAPPER.writeValue(tmp.resolve("run/" + name + ".json").toFile(), r);
+    }
+
+    private static ProcessHandle deadProcess() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        ProcessHandle h = p.toHandle();
+        h.info(); // its start time is read while it lives
+        p.waitFor();
+        return h;
+    }
+
     private WarmPool pool() {
-        return new WarmPool(tmp.resolve("pool"), tmp.resolve("qmp"));
+        return new WarmPool(tmp.resolve("pool"), tmp.resolve("qmp"), tmp.resolve("run"));
     }
 
     private Process standIn() throws Exception {

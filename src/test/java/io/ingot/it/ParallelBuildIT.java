@@ -23,6 +23,12 @@ class ParallelBuildIT {
         assertNull(second.failure(), () -> "second build: " + second.failure().getMessage());
         assertNotEquals(first.buildId(), second.buildId());
         assertNotEquals(first.result(), second.result(), "each build published its own version");
+        for (BuildContext built : java.util.List.of(first, second)) {
+            // a verify VM per build (its name, QEMU name and run record carry the build id), never one shared by the recipe
+            String log = java.nio.file.Files.readString(built.buildDir().resolve("build.log"));
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    log.contains("verify clone ingot-clone-verify-" + built.buildId() + " booting"), log);
+        }
     }
 
     private static BuildContext build(java.nio.file.Path recipe) {

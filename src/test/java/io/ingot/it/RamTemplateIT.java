@@ -158,6 +158,36 @@ class RamTemplateIT {
         }
     }
 
+    @Test
+    void aCaptureUnderAnotherAcceleratorOrOnAnotherCpuIsRefusedNamingTheDifference() throws Exception {
+        TestImages.tinyLinux();
+        ImageStore store = TestImages.store();
+        var c = store.clones().clone("tiny-linux", "ram-elsewhere", CloneOptions.memoryClone(List.of()));
+        try {
+            VmConfig vm = c.vm();
+            io.ingot.template.RamCompatibility captured = vm.ram().compatibility();
+            assertNotNull(captured.accelerator(), "the manifest records the accelerator");
+            assertTrue(captured.cpuFlags().size() > 5, "and, for cpu max, the host's CPU flags");
+            // as if captured under the other accelerator, on a host with one more CPU flag
+            String other = captured.accelerator().equals("tcg") ? "kvm" : "tcg";
+            List<String> flags = new java.util.ArrayList<>(captured.cpuFlags());
+            flags.add("ingot_test_flag");
+            io.ingot.template.RamCompatibility elsewhere = new io.ingot.template.RamCompatibility(captured.qemuVersion(),
+                    captured.machineType(), captured.cpuModel(), captured.memoryMiB(), captured.devices(), other, flags);
+            VmConfig.Ram ram = vm.ram();
+            new VmConfig(vm.name(), vm.template(), vm.kind(), vm.storage(), vm.created(), vm.disk(), vm.seed(), vm.machine(),
+                    vm.nics(), vm.smbiosUuid(), vm.vmgenid(), vm.instanceId(),
+                    new VmConfig.Ram(ram.memoryFile(), ram.stateFile(), elsewhere, ram.nicModel(), ram.onRestore()))
+                    .write(c.vmConfigFile());
+            UserError e = assertThrows(UserError.class, () -> new CloneInstances(store).start("ram-elsewhere"));
+            assertTrue(e.getMessage().contains("accelerator " + other + ", this start uses " + captured.accelerator()), e.getMessage());
+            assertTrue(e.getMessage().contains("another host CPU (this host lacks ingot_test_flag)"), e.getMessage());
+            assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-ram-elsewhere"));
+        } finally {
+            store.clones().remove("ram-elsewhere");
+        }
+    }
+
     private static String templatesListing() {
         return cli("templates");
     }

@@ -25,9 +25,11 @@ class QemuInstallationTest {
 
     @Test
     void migrationFeaturesFollowTheVersion() {
-        assertEquals(new QemuFeatures(false, false, false), QemuInstallation.features(false, new QemuVersion(7, 2, 22)));
-        assertEquals(new QemuFeatures(true, true, false), QemuInstallation.features(true, new QemuVersion(8, 2, 0)));
-        assertEquals(new QemuFeatures(true, true, true), QemuInstallation.features(true, new QemuVersion(10, 0, 2)));
+        assertEquals(new QemuFeatures(false, false, false, false), QemuInstallation.features(false, new QemuVersion(7, 2, 22)));
+        assertEquals(new QemuFeatures(true, true, false, false), QemuInstallation.features(true, new QemuVersion(8, 2, 0)));
+        assertEquals(new QemuFeatures(true, true, true, false), QemuInstallation.features(true, new QemuVersion(9, 0, 0)));
+        assertEquals(new QemuFeatures(true, true, true, true), QemuInstallation.features(true, new QemuVersion(9, 1, 0)));
+        assertEquals(new QemuFeatures(true, true, true, true), QemuInstallation.features(true, new QemuVersion(10, 0, 2)));
     }
 
     @Test

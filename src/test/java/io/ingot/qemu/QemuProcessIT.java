@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -81,6 +82,55 @@ class QemuProcessIT {
         QemuException e = assertThrows(QemuException.class, () -> QemuProcess.start(bad, dir, dir.resolve("run"), Duration.ofSeconds(10)));
         assertTrue(e.getMessage().contains("-no-such-option"), e.getMessage());
         assertFalse(Files.exists(dir.resolve("run").resolve("it-bad.json")));
+    }
+
+    @Test
+    void aBuildVmStopsOnItsOwnWhenItsIngotIsKilled() throws Exception {
+        Process child = child("it-tethered");
+        long qemu = qemuPid(child);
+        assertTrue(ProcessHandle.of(qemu).map(ProcessHandle::isAlive).orElse(false));
+        new ProcessBuilder("kill", "-KILL", Long.toString(child.pid())).start().waitFor();
+        ProcessHandle h = ProcessHandle.of(qemu).orElse(null);
+        assertTrue(h == null || QemuProcess.waitGone(h, Duration.ofSeconds(15)), "QEMU ended with the ingot that started it");
+        assertTrue(Files.readString(dir.resolve("qemu-it-tethered.log")).contains("terminating on signal 15"),
+                "the watchdog sent SIGTERM (QEMU < 9.1 has no exit-with-parent)");
+    }
+
+    @Test
+    void aVmLeftRunningOnPurposeOutlivesItsIngotAndIsStoppedOnlyWhenAsked() throws Exception {
+        Process child = child("it-left", "leave");
+        long qemu = qemuPid(child);
+        assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+        try {
+            Thread.sleep(2000);
+            assertTrue(gone(qemu) == false, "QEMU still runs after its ingot exited");
+            RunRegistry registry = new RunRegistry(dir.resolve("run"));
+            assertTrue(registry.find("it-left").orElseThrow().leftRunning(), "recorded as left running");
+            List<String> reported = registry.reap(false);
+            assertTrue(reported.get(0).contains("still runs, left by --on-error abort") && !gone(qemu), reported.toString());
+            List<String> stopped = registry.reap(true);
+            assertTrue(stopped.get(0).startsWith("stopped QEMU it-left"), stopped.toString());
+            assertTrue(gone(qemu));
+            assertTrue(registry.find("it-left").isEmpty());
+        } finally {
+            ProcessHandle.of(qemu).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private Process child(String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), TetheredChild.class.getName(), dir.toString()));
+        argv.addAll(List.of(args));
+        return new ProcessBuilder(argv).redirectErrorStream(true).start();
+    }
+
+    private static long qemuPid(Process child) throws Exception {
+        try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith("QEMU ")) return Long.parseLong(line.substring(5).strip());
+            }
+        }
+        throw new AssertionError("the child never started QEMU");
     }
 
     @Test

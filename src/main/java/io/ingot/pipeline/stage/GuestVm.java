@@ -1,10 +1,12 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.OnError;
 import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.ScreenRecorder;
+import io.ingot.qemu.Tether;
 import io.ingot.recipe.Recipe;
 import io.ingot.util.Sizes;
 
@@ -54,7 +56,8 @@ final class GuestVm {
     /** Starts the VM as a child process and makes it the build's current guest; its screen is recorded. */
     static QemuProcess start(BuildContext build, QemuCommand cmd, String role) throws Exception {
         build.log().info("starting QEMU (" + build.accelerator().name() + "): " + cmd.display());
-        QemuProcess vm = QemuProcess.start(cmd, build.buildDir(), build.paths().state().resolve("run"), START_TIMEOUT);
+        QemuProcess vm = QemuProcess.start(cmd, build.buildDir(), build.paths().state().resolve("run"), START_TIMEOUT,
+                tether(build));
         build.vm(vm);
         build.serialLog(cmd.serialLog());
         build.log().info("QEMU pid " + vm.pid() + ", serial console in " + build.buildDir().relativize(cmd.serialLog()));
@@ -67,6 +70,14 @@ final class GuestVm {
             }
         }
         return vm;
+    }
+
+    /**
+     * A build VM ends with its build's ingot process, even one killed outright; one that {@code --on-error abort}
+     * may leave running takes the watchdog, which can let go of it.
+     */
+    static Tether tether(BuildContext build) {
+        return Tether.forBuildVm(build.qemu().features(), build.options().onError() == OnError.ABORT);
     }
 
     /** Stops the build's current guest if it still runs (cleanup of the VM stages). */

@@ -3,10 +3,11 @@ package io.ingot.pipeline.stage;
 import io.ingot.catalog.ImageStore;
 import io.ingot.guest.BuildKey;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildOwner;
+import io.ingot.pipeline.Recovery;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
-import io.ingot.qemu.QemuProcess;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +18,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Gets a build ready: kills QEMU processes left by builds that died (stale pidfiles), detects QEMU
- * and its features, chooses the accelerator (and says why), makes the per-build SSH key.
+ * Gets a build ready: opens the catalog and runs the recovery step (QEMU left by builds that died,
+ * interrupted builds, publishes, removals and clones), records the build, detects QEMU and its features,
+ * chooses the accelerator (and says why), makes the per-build SSH key.
  */
 public final class PrepareStage implements Stage {
     // probed once per process: the KVM probe boots a guest, which takes seconds where KVM hangs
@@ -29,7 +31,9 @@ public final class PrepareStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        for (String line : QemuProcess.reapStale(build.paths().state().resolve("run"))) build.log().info(line);
+        build.images(ImageStore.open(build.paths()));
+        for (String line : new Recovery(build.paths()).run(build.images(), false)) build.log().info("recovery: " + line);
+        build.images().catalog().buildStarted(build.buildId(), build.name(), build.started());
         QemuInstallation qemu = QemuInstallation.detect();
         build.qemu(qemu);
         build.log().info("QEMU " + qemu.version() + " (" + qemu.system() + ")");
@@ -37,8 +41,7 @@ public final class PrepareStage implements Stage {
         build.log().info("accelerator: " + build.accelerator().reason());
         build.runtimeDir(Files.createTempDirectory("ingot-", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------"))));
-        build.images(ImageStore.open(build.paths()));
-        build.images().catalog().buildStarted(build.buildId(), build.name(), build.started());
+        BuildOwner.current().withRuntimeDir(build.runtimeDir()).write(build.buildDir());
         build.buildKey(BuildKey.generate());
         build.log().info("build key " + build.buildKey().fingerprint());
     }

@@ -7,6 +7,7 @@ import io.ingot.pipeline.Stage;
 import io.ingot.qemu.DeviceState;
 import io.ingot.qemu.GuestAgent;
 import io.ingot.qemu.Ovmf;
+import io.ingot.qemu.HostCpu;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.recipe.RamTemplateRules;
@@ -121,8 +122,9 @@ public final class RamTemplateStage implements Stage {
             vm.stop(Duration.ofSeconds(5));
             build.vm(null);
         }
-        RamCompatibility compat = new RamCompatibility(build.qemu().version().toString(), m.type(), m.cpu(),
-                (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()));
+        RamCompatibility compat = RamCompatibility.of(build.qemu().version().toString(), m.type(), m.cpu(),
+                (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()), build.accelerator().name(),
+                HostCpu.flags());
         Manifest.Ram ram = new Manifest.Ram(ramFile(memory), ramFile(state), ramFile(overlay), compat.key(), compat,
                 m.nic().model(), recipe.onRestore());
         build.manifest(build.manifest().withRam(ram));

@@ -35,6 +35,14 @@ public final class VerifyStage implements Stage {
     @Override
     public String name() { return "verify"; }
 
+    /**
+     * The verify clone's VM name: one per build (build ids are unique across recipes). It also names the QMP socket
+     * in the build's runtime directory, whose path must stay within 107 bytes: hence no recipe name in it.
+     */
+    static String vmName(String buildId) {
+        return "verify-" + buildId;
+    }
+
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe recipe = build.recipe().recipe();
@@ -55,14 +63,15 @@ public final class VerifyStage implements Stage {
         String hostname = recipe.name() + "-verify";
         Path seed = new io.ingot.clone.SeedBuilder().build(dir, instanceId, hostname, List.of(access.publicKeyLine()));
         var m = build.manifest();
-        VmConfig vm = new VmConfig(hostname, null, "linked", null, Instant.now(),
+        // the build id in its name: two builds of one recipe never share a QEMU name or run record
+        VmConfig vm = new VmConfig(vmName(build.buildId()), null, "linked", null, Instant.now(),
                 new VmConfig.DiskRef(overlay.toString(), "qcow2", build.baseImage().toString()), seed.toString(),
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                 List.of(new VmConfig.NicConfig(recipe.machine().nic().model(), null)),
                 UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId);
         CloneRunner runner = new CloneRunner(build.qemu(), build.accelerator(), ports, build.paths().state().resolve("run"));
         try (CloneRunner.Running running = runner.start(vm, dir, build.runtimeDir())) {
-            build.log().info("verify clone booting (QEMU pid " + running.process().pid() + ")");
+            build.log().info("verify clone " + running.process().command().name() + " booting (QEMU pid " + running.process().pid() + ")");
             BuildKey key = BuildKey.load(access.privateKeyPath());
             try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", running.sshPort(),
                     recipe.communicator().user(), key.keyPair(), GuestConnection.timeout(build),

@@ -1,0 +1,94 @@
+package io.ingot.pipeline;
+
+import io.ingot.catalog.Catalog;
+import io.ingot.catalog.ImageStore;
+import io.ingot.clone.WarmPool;
+import io.ingot.qemu.RunRegistry;
+import io.ingot.util.IngotPaths;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The recovery step: puts right what ingot processes killed at any point left behind, in this order: QEMU
+ * processes whose owner is gone (run registry), interrupted builds (rows, disks, runtime directories),
+ * interrupted publishes, removals and clones on the storages, versions the catalog lacks or whose files are
+ * broken, and the warm pool's dead or orphaned processes. It runs where time is not counted in milliseconds:
+ * at {@code ingot build} start, {@code ingot serve} start, and in {@code ingot catalog reindex} and
+ * {@code ingot doctor --repair}; never on read commands. One process at a time ({@code <state>/recovery.lock}).
+ */
+public final class Recovery {
+    private final IngotPaths paths;
+
+    public Recovery(IngotPaths paths) { this.paths = paths; }
+
+    /**
+     * Runs the step on {@code store}; a QEMU left running by {@code --on-error abort} is stopped only with
+     * {@code stopLeftVms} (doctor --repair). Returns one line per thing done or found.
+     */
+    public List<String> run(ImageStore store, boolean stopLeftVms) {
+        List<String> report = new ArrayList<>();
+        locked(() -> steps(store, stopLeftVms, report::add));
+        return report;
+    }
+
+    /**
+     * {@code ingot catalog reindex}: a damaged catalog file is set aside (renamed, never deleted) and rebuilt;
+     * the recovery step runs, then the catalog is rebuilt from the storages (versions, channels, revocations,
+     * clones) and every version's files are checked again.
+     */
+    public Reindexed reindex() throws IOException {
+        List<String> report = new ArrayList<>();
+        Path file = paths.images().resolve(Catalog.FILE_NAME);
+        Path[] aside = new Path[1];
+        Catalog.ReindexResult[] result = new Catalog.ReindexResult[1];
+        locked(() -> {
+            try {
+                if (!Catalog.intact(file)) {
+                    aside[0] = Catalog.setAside(file);
+                    report.add("the catalog was damaged: set aside as " + aside[0].getFileName() + "; rebuilding it from the storages");
+                }
+                ImageStore store = ImageStore.open(paths);
+                steps(store, false, report::add);
+                result[0] = store.versions().reindex();
+                store.recovery().checkVersions(report::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return new Reindexed(result[0], aside[0], report);
+    }
+
+    /** What reindex did; {@code setAside}: where the damaged catalog went (null when it was sound). */
+    public record Reindexed(Catalog.ReindexResult result, Path setAside, List<String> report) { }
+
+    private void steps(ImageStore store, boolean stopLeftVms, Consumer<String> report) {
+        new RunRegistry(paths.state().resolve("run")).reap(stopLeftVms).forEach(report);
+        new InterruptedBuilds(paths, store.catalog()).run(report);
+        store.recovery().run(report);
+        WarmPool.of(paths).list(); // clears slots whose process is gone
+    }
+
+    /** One recovery at a time: among processes by the lock file, among this JVM's threads (concurrent builds) by the class. */
+    private void locked(Runnable work) {
+        synchronized (Recovery.class) {
+            try {
+                Files.createDirectories(paths.state());
+                try (FileChannel ch = FileChannel.open(paths.state().resolve("recovery.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                     FileLock lock = ch.lock()) {
+                    work.run();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot lock " + paths.state().resolve("recovery.lock") + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}
