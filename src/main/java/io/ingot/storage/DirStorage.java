@@ -157,6 +157,8 @@ public final class DirStorage implements StorageBackend {
             boolean reflinked = format.equals(sourceFormat) && features.contains(Feature.REFLINK) && reflink(sourceDisk, disk);
             if (reflinked) {
                 Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-r--r--"));
+            } else if (format.equals(sourceFormat) && DiskCopy.standsAlone(sourceDisk, sourceFormat)) {
+                DiskCopy.copy(sourceDisk, disk);
             } else {
                 qemuImg.convert(sourceDisk, sourceFormat, disk, format, false);
             }
