@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run benchmarks; each compares ingot with a baseline in the same run and reports the ratio.",
-        subcommands = {BenchCommand.Clones.class, BenchCommand.Ram.class})
+        subcommands = {BenchCommand.Clones.class, BenchCommand.Ram.class, BenchCommand.Cli.class})
 public class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -72,6 +72,33 @@ public class BenchCommand implements Runnable {
             Path png = file.resolveSibling(file.getFileName().toString().replace(".json", ".png"));
             io.ingot.bench.RamBenchmark.plot(result, png);
             if (!json) System.out.println("plot: " + png);
+            return 0;
+        }
+    }
+
+    @Command(name = "cli", mixinStandardHelpOptions = true,
+            description = {"The launcher 'ingot' (as a user runs it) for each read command (templates, versions NAME,",
+                    "clones, pool, doctor --json) against 'java -version', in the same run: wall time p50/p95",
+                    "and the ratio. Writes a JSON report to images/.bench/."})
+    static class Cli implements Callable<Integer> {
+        @Option(names = "--count", defaultValue = "20", description = "Runs of each command (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--template", paramLabel = "NAME", description = "The template for 'versions NAME' (default: the first one listed).")
+        String template;
+
+        @Option(names = "--json", description = "Print the JSON report instead of the table.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (count < 1) throw new UserError("--count must be at least 1");
+            IngotPaths paths = IngotPaths.fromEnvironment();
+            String name = template != null ? template : io.ingot.catalog.Catalog.open(paths.images().resolve(io.ingot.catalog.Catalog.FILE_NAME))
+                    .templateNames().stream().findFirst().orElse(null);
+            Map<String, Object> result = new io.ingot.bench.CliBenchmark(paths.home().resolve("ingot"), line -> System.err.println("bench: " + line))
+                    .run(count, name);
+            report(paths, "cli", result, json, io.ingot.bench.CliBenchmark.table(result));
             return 0;
         }
     }

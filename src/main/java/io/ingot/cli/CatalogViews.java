@@ -3,6 +3,7 @@ package io.ingot.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ingot.catalog.Catalog;
 import io.ingot.catalog.ImageStore;
 import io.ingot.util.IngotPaths;
 
@@ -18,6 +19,9 @@ final class CatalogViews {
     private CatalogViews() { }
 
     static ImageStore open() { return ImageStore.open(IngotPaths.fromEnvironment()); }
+
+    /** The catalog alone, for the listing commands: no storages opened, nothing scanned or cleaned. */
+    static Catalog catalog() { return Catalog.open(IngotPaths.fromEnvironment().images().resolve(Catalog.FILE_NAME)); }
 
     static void json(PrintWriter out, Object value) throws IOException {
         out.println(JSON.writeValueAsString(value));

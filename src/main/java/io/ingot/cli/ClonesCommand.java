@@ -19,7 +19,7 @@ public class ClonesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<CloneRecord> clones = CatalogViews.open().catalog().clones();
+        List<CloneRecord> clones = CatalogViews.catalog().clones();
         var out = spec.commandLine().getOut();
         if (json) {
             CatalogViews.json(out, clones.stream().map(c -> new Row(c.name(), c.template(), c.version(), c.kind().label(), c.storage(), c.created())).toList());

@@ -5,6 +5,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /** The {@code ingot} command line. Read-only commands never start a Camel context. */
 @Command(name = "ingot", mixinStandardHelpOptions = true, version = "ingot 0.1.0",
@@ -30,9 +33,19 @@ public class Main implements Runnable {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
+    /**
+     * The read commands people run in loops, keyed by name: built alone, because picocli's model of every
+     * command and option costs more than such a command's own work. Named "ingot NAME" as under {@link Main}.
+     */
+    private static final Map<String, Supplier<Object>> READ_COMMANDS = Map.of(
+            "templates", TemplatesCommand::new, "versions", VersionsCommand::new, "clones", ClonesCommand::new,
+            "pool", PoolCommand::new, "doctor", DoctorCommand::new);
+
     /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad input or refused operation. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new Main());
+        Supplier<Object> read = args.length > 0 ? READ_COMMANDS.get(args[0]) : null;
+        CommandLine cli = read == null ? new CommandLine(new Main()) : new CommandLine(read.get()).setCommandName("ingot " + args[0]);
+        if (read != null) args = Arrays.copyOfRange(args, 1, args.length);
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);

@@ -1,7 +1,7 @@
 package io.ingot.cli;
 
 import io.ingot.catalog.CloneRecord;
-import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Catalog;
 import io.ingot.catalog.TemplateVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,15 +23,15 @@ public class TemplatesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ImageStore store = CatalogViews.open();
-        List<CloneRecord> clones = store.catalog().clones();
+        Catalog catalog = CatalogViews.catalog();
+        List<CloneRecord> clones = catalog.clones();
         List<Row> rows = new ArrayList<>();
-        for (String name : store.catalog().templateNames()) {
-            List<TemplateVersion> vs = store.catalog().versions(name);
+        for (String name : catalog.templateNames()) {
+            List<TemplateVersion> vs = catalog.versions(name);
             long size = vs.stream().mapToLong(v -> v.manifest().disk() == null || v.manifest().disk().actualSize() == null ? 0 : v.manifest().disk().actualSize()).sum();
             boolean ram = vs.stream().anyMatch(v -> v.manifest().ram() != null);
             int n = (int) clones.stream().filter(c -> c.template().equals(name)).count();
-            rows.add(new Row(name, vs.stream().map(TemplateVersion::version).toList(), store.catalog().channels(name), size, n, ram));
+            rows.add(new Row(name, vs.stream().map(TemplateVersion::version).toList(), catalog.channels(name), size, n, ram));
         }
         var out = spec.commandLine().getOut();
         if (json) {

@@ -1,6 +1,6 @@
 package io.ingot.cli;
 
-import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Catalog;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
@@ -28,10 +28,10 @@ public class VersionsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TemplateRef.checkName(name, "template name");
-        ImageStore store = CatalogViews.open();
-        List<TemplateVersion> vs = store.catalog().versions(name);
+        Catalog catalog = CatalogViews.catalog();
+        List<TemplateVersion> vs = catalog.versions(name);
         if (vs.isEmpty()) throw new UserError("no template '" + name + "' (see: ingot templates)");
-        Map<String, Integer> channels = store.catalog().channels(name);
+        Map<String, Integer> channels = catalog.channels(name);
         List<Row> rows = new ArrayList<>();
         for (TemplateVersion v : vs) {
             List<String> ch = channels.entrySet().stream().filter(e -> e.getValue() == v.version()).map(Map.Entry::getKey).toList();
