@@ -1,7 +1,6 @@
 package io.ingot.storage;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -10,9 +9,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A full clone in the base image's own format is a byte copy of it, when the image stands alone (raw, or qcow2
- * with no backing file and no external data file): copied here block by block, leaving all-zero blocks as
- * holes, as {@code cp --sparse=always} does. That runs at the speed of the disk, where {@code qemu-img convert}
- * re-maps every cluster.
+ * with no backing file and no external data file). That runs at the speed of the disk, where {@code qemu-img
+ * convert} re-maps every cluster. A qcow2 image holds no zero runs worth a hole (unallocated clusters are not in
+ * the file): the kernel copies it without it passing through this process. A raw image is copied block by block,
+ * all-zero blocks left as holes, as {@code cp --sparse=always} does.
  */
 public final class DiskCopy {
     private static final int BUFFER = 4 << 20;
@@ -36,34 +36,56 @@ public final class DiskCopy {
         return backingOffset == 0 && (incompatible & ~0x8L) == 0; // only the compression-type bit is fine
     }
 
-    /** Copies {@code source} into the new file {@code target}, sparse; removes {@code target} if it fails. */
-    public static void copy(Path source, Path target) throws IOException {
+    /** Copies {@code source}, an image in {@code format}, into the new file {@code target}; removes {@code target} if it fails. */
+    public static void copy(Path source, Path target, String format) throws IOException {
+        if ("qcow2".equals(format)) kernelCopy(source, target);
+        else sparseCopy(source, target);
+    }
+
+    /** The kernel copies page cache to page cache (sendfile): no pass through this process's memory. */
+    static void kernelCopy(Path source, Path target) throws IOException {
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-             RandomAccessFile file = new RandomAccessFile(createNew(target), "rw")) {
-            FileChannel out = file.getChannel();
-            long size = in.size();
-            ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
-            long pos = 0;
-            while (pos < size) {
-                buf.clear();
-                if (size - pos < BUFFER) buf.limit((int) (size - pos));
-                while (buf.hasRemaining()) {
-                    if (in.read(buf, pos + buf.position()) < 0) throw new IOException(source + " shrank while it was copied");
+             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try {
+                long size = in.size();
+                long done = 0;
+                while (done < size) {
+                    long n = in.transferTo(done, size - done, out);
+                    if (n <= 0 && in.size() < size) throw new IOException(source + " shrank while it was copied");
+                    done += n;
                 }
-                buf.flip();
-                writeNonZero(out, buf, pos);
-                pos += buf.limit();
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(target);
+                throw e;
             }
-            file.setLength(size); // a zero tail stays a hole but the length is the source's
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(target);
-            throw e;
         }
     }
 
-    private static java.io.File createNew(Path target) throws IOException {
-        Files.createFile(target);
-        return target.toFile();
+    /** Block by block through a buffer, all-zero blocks skipped (left as holes). */
+    static void sparseCopy(Path source, Path target) throws IOException {
+        try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+             FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try {
+                long size = in.size();
+                ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
+                long pos = 0;
+                while (pos < size) {
+                    buf.clear();
+                    if (size - pos < BUFFER) buf.limit((int) (size - pos));
+                    while (buf.hasRemaining()) {
+                        if (in.read(buf, pos + buf.position()) < 0) throw new IOException(source + " shrank while it was copied");
+                    }
+                    buf.flip();
+                    writeNonZero(out, buf, pos);
+                    pos += buf.limit();
+                }
+                // a zero tail stays a hole, but the length is the source's
+                if (out.size() < size) out.write(ByteBuffer.allocate(1), size - 1);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(target);
+                throw e;
+            }
+        }
     }
 
     /** Writes the buffer's non-zero blocks at {@code pos}, each run of them in one write. */
