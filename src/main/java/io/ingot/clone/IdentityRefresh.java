@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * Gives a resumed memory clone its own identity: every memory clone wakes up as the captured template
  * (hostname, host keys, machine-id, keys, clock), so the recipe's {@code onRestore} steps run over SSH
  * with ingot's access key and the clone's identity in the environment: INGOT_HOSTNAME,
- * INGOT_INSTANCE_ID, INGOT_AUTHORIZED_KEYS (one key a line, from its seed), INGOT_EPOCH, and the host keys
+ * INGOT_INSTANCE_ID, INGOT_MACHINE_ID, INGOT_AUTHORIZED_KEYS (one key a line, from its seed), INGOT_EPOCH, and the host keys
  * ingot made for the clone ({@link HostKeys#environment()}: INGOT_HOST_KEYS, INGOT_HOST_KEY_<TYPE>).
  */
 public final class IdentityRefresh {
@@ -72,6 +72,8 @@ public final class IdentityRefresh {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("INGOT_HOSTNAME", vm.name());
         env.put("INGOT_INSTANCE_ID", vm.instanceId());
+        // a random UUID from the host without its dashes: 32 hex digits, as /etc/machine-id wants them
+        env.put("INGOT_MACHINE_ID", vm.instanceId().replace("-", "").toLowerCase(java.util.Locale.ROOT));
         env.put("INGOT_AUTHORIZED_KEYS", String.join("\n", SeedBuilder.authorizedKeys(userData(vm))));
         env.put("INGOT_EPOCH", String.valueOf(Instant.now().getEpochSecond()));
         SeedBuilder.hostKeys(userData(vm)).ifPresent(keys -> env.putAll(keys.environment()));
