@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * Timers wrap each single clone.
  */
 public final class CloneBenchmark {
-    static final int FULL_ROUNDS = 3;
+    static final int FULL_ROUNDS = 5;
 
     private final ImageStore store;
     private final Consumer<String> progress;
