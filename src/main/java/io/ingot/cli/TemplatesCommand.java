@@ -23,6 +23,11 @@ public class TemplatesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return run(spec.commandLine().getOut());
+    }
+
+    /** The command itself, also run without picocli by {@link Main} for its plain forms. */
+    int run(java.io.PrintWriter out) throws Exception {
         Catalog catalog = CatalogViews.catalog();
         List<CloneRecord> clones = catalog.clones();
         List<Row> rows = new ArrayList<>();
@@ -33,7 +38,6 @@ public class TemplatesCommand implements Callable<Integer> {
             int n = (int) clones.stream().filter(c -> c.template().equals(name)).count();
             rows.add(new Row(name, vs.stream().map(TemplateVersion::version).toList(), catalog.channels(name), size, n, ram));
         }
-        var out = spec.commandLine().getOut();
         if (json) {
             CatalogViews.json(out, rows);
         } else {

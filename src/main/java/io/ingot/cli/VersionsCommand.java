@@ -27,6 +27,11 @@ public class VersionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return run(spec.commandLine().getOut());
+    }
+
+    /** The command itself, also run without picocli by {@link Main} for its plain forms. */
+    int run(java.io.PrintWriter out) throws Exception {
         TemplateRef.checkName(name, "template name");
         Catalog catalog = CatalogViews.catalog();
         List<TemplateVersion> vs = catalog.versions(name);
@@ -38,7 +43,6 @@ public class VersionsCommand implements Callable<Integer> {
             rows.add(new Row(v.name(), v.version(), ch, v.created(), v.manifest().disk() == null ? null : v.manifest().disk().actualSize(),
                     v.revoked(), v.storages(), v.buildId()));
         }
-        var out = spec.commandLine().getOut();
         if (json) {
             CatalogViews.json(out, rows);
         } else {
