@@ -26,10 +26,11 @@ import java.util.stream.Stream;
  * {@code ingot bench clones}: linked clones made through the same code path as {@code ingot clone}
  * (overlay, seed, vm.json, catalog row) against bare {@code qemu-img create -b} in the same run, and full
  * clones of a generated data disk against {@code cp --sparse=always} and {@code qemu-img convert} of it.
- * Timers wrap each single clone.
+ * Timers wrap each single clone, after a few untimed ones of each kind.
  */
 public final class CloneBenchmark {
     static final int FULL_ROUNDS = 5;
+    static final int WARM_UP = 5;
 
     private final ImageStore store;
     private final Consumer<String> progress;
@@ -64,7 +65,13 @@ public final class CloneBenchmark {
         result.put("count", count);
         CloneService clones = store.clones();
         try {
-            progress.accept("linked clones: " + count + " through ingot's clone path");
+            // a few untimed first: the JIT compiles ingot's path, qemu-img's binary and the base image get cached
+            progress.accept("linked clones: " + WARM_UP + " untimed of each, then " + count + " through ingot's clone path");
+            for (int i = 0; i < WARM_UP; i++) {
+                clones.clone(v.ref(), prefix + "warm-" + i, new CloneOptions(true, null, null, List.of()));
+                Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                        base.toString(), scratch.resolve("warm-" + i + ".qcow2").toString()), Duration.ofMinutes(1));
+            }
             List<Double> ingot = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 long t0 = System.nanoTime();
