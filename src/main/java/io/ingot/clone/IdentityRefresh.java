@@ -61,10 +61,20 @@ public final class IdentityRefresh {
     /** Runs the clone's onRestore steps as one {@code set -e} script over an open connection. */
     public static void runOnRestore(SshCommunicator ssh, VmConfig vm, Consumer<String> log) throws IOException {
         List<String> steps = vm.ram().onRestore();
-        ExecResult r = ssh.exec("set -e\n" + String.join("\n", steps) + "\n", environment(vm), STEP_TIMEOUT,
-                line -> log.accept("onRestore: " + line));
+        java.util.Deque<String> tail = new java.util.ArrayDeque<>();
+        ExecResult r = ssh.exec("set -e\n" + String.join("\n", steps) + "\n", environment(vm), STEP_TIMEOUT, line -> {
+            log.accept("onRestore: " + line);
+            synchronized (tail) {
+                tail.addLast(line);
+                if (tail.size() > 5) tail.removeFirst();
+            }
+        });
         if (r.exitStatus() != 0) {
-            throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitStatus());
+            String said;
+            synchronized (tail) {
+                said = tail.isEmpty() ? "" : ": " + String.join(" / ", tail);
+            }
+            throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitStatus() + said);
         }
     }
 
