@@ -158,7 +158,7 @@ public final class DirStorage implements StorageBackend {
             if (reflinked) {
                 Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-r--r--"));
             } else if (format.equals(sourceFormat) && DiskCopy.standsAlone(sourceDisk, sourceFormat)) {
-                DiskCopy.copy(sourceDisk, disk, sourceFormat);
+                DiskCopy.copy(sourceDisk, disk);
             } else {
                 qemuImg.convert(sourceDisk, sourceFormat, disk, format, false);
             }
