@@ -73,6 +73,8 @@ chmod 1777 "$S/tmp"
 copy_modules "$S" "$P" "$KVER" "${SYSTEM_MODULES[@]}"
 install_file 755 "$P/usr/sbin/dropbear" "$S/usr/sbin/dropbear"
 install_file 755 "$P/usr/bin/dropbearkey" "$S/usr/bin/dropbearkey"
+# host keys made by ingot arrive in OpenSSH format (cloud-init's ssh_keys); dropbear reads its own
+install_file 755 "$P/usr/lib/dropbear/dropbearconvert" "$S/usr/bin/dropbearconvert"
 install_file 755 "$P/usr/bin/extlinux" "$S/sbin/extlinux"
 install_file 644 "$P/usr/lib/syslinux/mbr/mbr.bin" "$S/usr/lib/syslinux/mbr.bin"
 for lib in libc.so.6 libcrypt.so.1 libz.so.1 libgmp.so.10 libtomcrypt.so.1 libtommath.so.1; do

@@ -5,6 +5,7 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
 import io.ingot.storage.RbdStorage;
+import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
@@ -23,16 +24,27 @@ import java.util.stream.Stream;
 
 /**
  * {@code ingot bench clones}: linked clones made through the same code path as {@code ingot clone}
- * (overlay, seed, vm.json, catalog row) against bare {@code qemu-img create -b} in the same run, and a
- * full clone against {@code cp --sparse=always} of the same base image. Timers wrap each single clone.
+ * (overlay, seed, vm.json, catalog row) against bare {@code qemu-img create -b} in the same run, and full
+ * clones of a generated data disk against {@code cp --sparse=always} and {@code qemu-img convert} of it.
+ * Timers wrap each single clone, after a few untimed ones of each kind.
  */
 public final class CloneBenchmark {
+    static final int FULL_ROUNDS = 5;
+    static final int WARM_UP = 5;
+
     private final ImageStore store;
     private final Consumer<String> progress;
+    private final long dataBytes;
 
     public CloneBenchmark(ImageStore store, Consumer<String> progress) {
+        this(store, progress, 1L << 30);
+    }
+
+    /** {@code dataBytes}: how much data the full clones' generated disk holds. */
+    public CloneBenchmark(ImageStore store, Consumer<String> progress, long dataBytes) {
         this.store = store;
         this.progress = progress;
+        this.dataBytes = dataBytes;
     }
 
     public Map<String, Object> run(String source, int count) throws Exception {
@@ -53,7 +65,13 @@ public final class CloneBenchmark {
         result.put("count", count);
         CloneService clones = store.clones();
         try {
-            progress.accept("linked clones: " + count + " through ingot's clone path");
+            // a few untimed first: the JIT compiles ingot's path, qemu-img's binary and the base image get cached
+            progress.accept("linked clones: " + WARM_UP + " untimed of each, then " + count + " through ingot's clone path");
+            for (int i = 0; i < WARM_UP; i++) {
+                clones.clone(v.ref(), prefix + "warm-" + i, new CloneOptions(true, null, null, List.of()));
+                Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
+                        base.toString(), scratch.resolve("warm-" + i + ".qcow2").toString()), Duration.ofMinutes(1));
+            }
             List<Double> ingot = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 long t0 = System.nanoTime();
@@ -75,23 +93,7 @@ public final class CloneBenchmark {
             result.put("linkedQemuImg", sq);
             result.put("linkedRatio", si.totalMs() / sq.totalMs());
 
-            progress.accept("full clone through ingot's clone path against cp --sparse=always");
-            long t0 = System.nanoTime();
-            var full = clones.clone(v.ref(), prefix + "full", new CloneOptions(false, null, "qcow2", List.of()));
-            double fullMs = (System.nanoTime() - t0) / 1e6;
-            t0 = System.nanoTime();
-            Command.run(List.of("cp", "--sparse=always", base.toString(), scratch.resolve("copy.qcow2").toString()),
-                    Duration.ofMinutes(30));
-            double cpMs = (System.nanoTime() - t0) / 1e6;
-            double mib = Files.size(base) / (double) (1 << 20);
-            boolean reflinked = store.storages().get(v.primaryStorage()).locateClone(full.record().name())
-                    .map(c -> c.reflinked()).orElse(false);
-            result.put("fullIngotMs", fullMs);
-            result.put("fullCpMs", cpMs);
-            result.put("fullIngotMiBps", mib / (fullMs / 1000));
-            result.put("fullCpMiBps", mib / (cpMs / 1000));
-            result.put("fullRatio", fullMs / cpMs);
-            result.put("fullReflinked", reflinked);
+            result.putAll(fullClones(store.storages().get(v.primaryStorage()), scratch, prefix));
         } finally {
             progress.accept("removing the benchmark's clones");
             for (var c : store.catalog().clones()) if (c.name().startsWith(prefix)) clones.remove(c.name());
@@ -100,6 +102,75 @@ public final class CloneBenchmark {
             }
         }
         return result;
+    }
+
+    /**
+     * Full clones of a generated data disk ({@link #dataBytes} of pseudo-random data, half of a qcow2 image of twice
+     * that size, the rest unallocated) by the storage's full-clone operation, the one {@code ingot clone --full}
+     * uses, against {@code cp --sparse=always} and {@code qemu-img convert} of the same file. Each round runs
+     * the three in a rotating order; every copy starts with the source in the page cache and no dirty pages
+     * (sync before, untimed), and is removed after.
+     */
+    private Map<String, Object> fullClones(StorageBackend storage, Path scratch, String prefix) throws IOException {
+        progress.accept("full clones: generating a data disk with " + (dataBytes >> 20) + " MiB of data");
+        Path data = dataDisk(scratch);
+        long bytes = Files.size(data);
+        Map<String, List<Double>> ms = new LinkedHashMap<>();
+        ms.put("ingot", new ArrayList<>());
+        ms.put("cp", new ArrayList<>());
+        ms.put("qemuImgConvert", new ArrayList<>());
+        boolean reflinked = false;
+        for (int round = 0; round < FULL_ROUNDS; round++) {
+            progress.accept("full clones: round " + (round + 1) + " of " + FULL_ROUNDS);
+            List<String> order = new ArrayList<>(ms.keySet());
+            java.util.Collections.rotate(order, round);
+            for (String what : order) {
+                Path target = scratch.resolve("full-" + what + ".qcow2");
+                Command.run(List.of("sync"));
+                long t0 = System.nanoTime();
+                switch (what) {
+                    case "ingot" -> reflinked |= storage.createFullClone(data, "qcow2", prefix + "full", "qcow2").reflinked();
+                    case "cp" -> Command.run(List.of("cp", "--sparse=always", data.toString(), target.toString()));
+                    default -> Command.run(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "qcow2", data.toString(), target.toString()));
+                }
+                ms.get(what).add((System.nanoTime() - t0) / 1e6);
+                if (what.equals("ingot")) storage.deleteClone(prefix + "full");
+                Files.deleteIfExists(target);
+            }
+        }
+        Command.run(List.of("sync"));
+        Map<String, Object> r = new LinkedHashMap<>();
+        double mib = bytes / (double) (1 << 20);
+        r.put("fullImageBytes", bytes);
+        r.put("fullDataBytes", dataBytes);
+        r.put("fullRounds", FULL_ROUNDS);
+        ms.forEach((k, v) -> {
+            Stats st = Stats.of(v);
+            r.put("full_" + k, st);
+            r.put("full_" + k + "_MiBps", mib / (st.p50Ms() / 1000));
+        });
+        r.put("fullThroughputRatio", (Double) r.get("full_ingot_MiBps") / (Double) r.get("full_cp_MiBps"));
+        r.put("fullReflinked", reflinked);
+        return r;
+    }
+
+    /** A qcow2 image: every other MiB of its virtual disk is pseudo-random data (incompressible, no zero blocks). */
+    private Path dataDisk(Path scratch) throws IOException {
+        Path raw = scratch.resolve("data.raw");
+        byte[] chunk = new byte[1 << 20];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(13);
+        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+            f.setLength(2 * dataBytes);
+            for (long off = 0; off < 2 * dataBytes; off += 2L << 20) {
+                random.nextBytes(chunk);
+                f.seek(off);
+                f.write(chunk);
+            }
+        }
+        Path qcow2 = scratch.resolve("data.qcow2");
+        Command.run(List.of("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString()));
+        Files.delete(raw);
+        return qcow2;
     }
 
     /** Linked clones on RBD through ingot's clone path against bare {@code rbd clone} of the same snapshot. */
@@ -164,10 +235,17 @@ public final class CloneBenchmark {
         t.append(String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "ingot clone --linked (overlay,seed,row)", si.totalMs(), si.p50Ms(), si.p95Ms()));
         t.append(String.format("%-38s %8.0fms %7.1fms %7.1fms%n", "qemu-img create -b (overlay only)", sq.totalMs(), sq.p50Ms(), sq.p95Ms()));
         t.append(String.format("linked clone ratio ingot/qemu-img: %.2f%n", (Double) r.get("linkedRatio")));
-        t.append(String.format("full clone: ingot %.0fms (%.0f MiB/s%s), cp --sparse=always %.0fms (%.0f MiB/s), ratio %.2f%n",
-                (Double) r.get("fullIngotMs"), (Double) r.get("fullIngotMiBps"),
-                Boolean.TRUE.equals(r.get("fullReflinked")) ? ", reflink" : ", no reflink on this filesystem",
-                (Double) r.get("fullCpMs"), (Double) r.get("fullCpMiBps"), (Double) r.get("fullRatio")));
+        Stats fi = (Stats) r.get("full_ingot");
+        Stats fc = (Stats) r.get("full_cp");
+        Stats fq = (Stats) r.get("full_qemuImgConvert");
+        t.append(String.format("full clones of a generated qcow2 disk (%.0f MiB of data, %.0f MiB file), %d rounds:%n",
+                ((Long) r.get("fullDataBytes")) / (double) (1 << 20), ((Long) r.get("fullImageBytes")) / (double) (1 << 20), (Integer) r.get("fullRounds")));
+        t.append(String.format("%-38s %10s %9s %11s%n", "operation", "p50", "p95", "MiB/s (p50)"));
+        t.append(String.format("%-38s %8.0fms %7.0fms %11.0f%n", "ingot full clone" + (Boolean.TRUE.equals(r.get("fullReflinked")) ? " (reflink)" : ""),
+                fi.p50Ms(), fi.p95Ms(), (Double) r.get("full_ingot_MiBps")));
+        t.append(String.format("%-38s %8.0fms %7.0fms %11.0f%n", "cp --sparse=always", fc.p50Ms(), fc.p95Ms(), (Double) r.get("full_cp_MiBps")));
+        t.append(String.format("%-38s %8.0fms %7.0fms %11.0f%n", "qemu-img convert -O qcow2", fq.p50Ms(), fq.p95Ms(), (Double) r.get("full_qemuImgConvert_MiBps")));
+        t.append(String.format("full clone throughput ingot/cp: %.2f%n", (Double) r.get("fullThroughputRatio")));
         return t.toString();
     }
 }

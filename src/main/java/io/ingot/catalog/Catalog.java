@@ -32,7 +32,7 @@ import java.util.TreeMap;
  * The catalog: an embedded SQLite database ({@code <images>/catalog.db}) of templates, versions,
  * channels, clones and builds. WAL mode and a busy timeout let several CLI processes and the daemon
  * share it; every write is one {@code BEGIN IMMEDIATE} transaction, so writers queue instead of
- * failing on a lock upgrade. One connection per operation keeps it safe across threads.
+ * failing on a lock upgrade. One kept connection, used by one thread at a time, serves the process.
  * Everything in it can be rebuilt from the storages ({@link #reindex}): versions from their manifests,
  * channels and revocations from each template's {@code template.json} (kept by a {@link TemplateListener}),
  * clones from their {@code vm.json}. A damaged file is reported as {@link Damaged}, never as SQLite's error.
@@ -128,6 +128,8 @@ public final class Catalog {
     private final String url;
     private final java.util.Properties props;
     private final TemplateListener listener;
+    private final Object lock = new Object();
+    private Connection connection;
 
     private Catalog(Path file, TemplateListener listener) {
         this.file = file;
@@ -192,33 +194,64 @@ public final class Catalog {
     @FunctionalInterface
     interface Work<T> { T run(Connection c) throws SQLException; }
 
-    private Connection connect() throws SQLException {
-        return DriverManager.getConnection(url, props);
+    /**
+     * The catalog's one connection, opened on first use and kept: opening one (and, closing the last one, the
+     * checkpoint and fsync SQLite does then) costs more than the statements of a clone. Calls are serialised on it.
+     */
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) connection = DriverManager.getConnection(url, props);
+        return connection;
     }
 
     /** Runs work in one immediate transaction. */
     <T> T tx(Work<T> work) {
-        try (Connection c = connect()) {
-            c.setAutoCommit(false);
+        synchronized (lock) {
             try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+                Connection c = connection();
+                // explicit statements: the JDBC driver's autocommit switch would open the next transaction at once
+                try (Statement s = c.createStatement()) { s.execute("BEGIN IMMEDIATE"); }
+                try {
+                    T result = work.run(c);
+                    try (Statement s = c.createStatement()) { s.execute("COMMIT"); }
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    rollback(c);
+                    throw e;
+                }
+            } catch (SQLException e) {
+                dropConnection();
+                throw failure(e);
             }
-        } catch (SQLException e) {
-            throw failure(e);
         }
     }
 
     <T> T read(Work<T> work) {
-        try (Connection c = connect()) {
-            return work.run(c);
-        } catch (SQLException e) {
-            throw failure(e);
+        synchronized (lock) {
+            try {
+                return work.run(connection());
+            } catch (SQLException e) {
+                dropConnection();
+                throw failure(e);
+            }
         }
+    }
+
+    private static void rollback(Connection c) {
+        try (Statement s = c.createStatement()) {
+            if (!c.isClosed()) s.execute("ROLLBACK");
+        } catch (SQLException ignored) {
+            // no transaction left to roll back (SQLite ends some on error by itself)
+        }
+    }
+
+    /** After a database error the next call starts from a new connection. */
+    private void dropConnection() {
+        try {
+            if (connection != null) connection.close();
+        } catch (SQLException ignored) {
+            // it is being dropped
+        }
+        connection = null;
     }
 
     /** SQLite's "malformed" and "not a database" become {@link Damaged}; anything else is ingot's or the system's. */
@@ -258,6 +291,8 @@ public final class Catalog {
     }
 
     private void migrate() {
+        // read commands open the catalog too: only take the write lock when there is something to do
+        if (schemaVersion() == SCHEMA_VERSION) return;
         tx(c -> {
             int current;
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA user_version")) {

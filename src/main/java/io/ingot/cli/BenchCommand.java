@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run benchmarks; each compares ingot with a baseline in the same run and reports the ratio.",
-        subcommands = {BenchCommand.Clones.class, BenchCommand.Ram.class})
+        subcommands = {BenchCommand.Clones.class, BenchCommand.Ram.class, BenchCommand.Cli.class})
 public class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -76,10 +76,37 @@ public class BenchCommand implements Runnable {
         }
     }
 
+    @Command(name = "cli", mixinStandardHelpOptions = true,
+            description = {"The launcher 'ingot' (as a user runs it) for each read command (templates, versions NAME,",
+                    "clones, pool, doctor --json) against 'java -version', in the same run: wall time p50/p95",
+                    "and the ratio. Writes a JSON report to images/.bench/."})
+    static class Cli implements Callable<Integer> {
+        @Option(names = "--count", defaultValue = "20", description = "Runs of each command (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--template", paramLabel = "NAME", description = "The template for 'versions NAME' (default: the first one listed).")
+        String template;
+
+        @Option(names = "--json", description = "Print the JSON report instead of the table.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (count < 1) throw new UserError("--count must be at least 1");
+            IngotPaths paths = IngotPaths.fromEnvironment();
+            String name = template != null ? template : io.ingot.catalog.Catalog.open(paths.images().resolve(io.ingot.catalog.Catalog.FILE_NAME))
+                    .templateNames().stream().findFirst().orElse(null);
+            Map<String, Object> result = new io.ingot.bench.CliBenchmark(paths.home().resolve("ingot"), line -> System.err.println("bench: " + line))
+                    .run(count, name);
+            report(paths, "cli", result, json, io.ingot.bench.CliBenchmark.table(result));
+            return 0;
+        }
+    }
+
     @Command(name = "clones", mixinStandardHelpOptions = true,
-            description = {"Linked clones through ingot's clone path against bare 'qemu-img create -b', and a full",
-                    "clone against 'cp --sparse=always' of the same base image. Writes a JSON report to",
-                    "images/.bench/ and prints a table (or the JSON with --json)."})
+            description = {"Linked clones through ingot's clone path against bare 'qemu-img create -b', and full",
+                    "clones of a generated data disk against 'cp --sparse=always' and 'qemu-img convert' of it.",
+                    "Writes a JSON report to images/.bench/ and prints a table (or the JSON with --json)."})
     static class Clones implements Callable<Integer> {
         @Option(names = "--template", paramLabel = "SOURCE", defaultValue = "tiny-linux",
                 description = "Template to clone: NAME, NAME:VERSION or NAME@CHANNEL (default: ${DEFAULT-VALUE}).")
@@ -91,15 +118,20 @@ public class BenchCommand implements Runnable {
         @Option(names = "--storage", description = "Clone on this storage (default: the template's); on an rbd storage the baseline is 'rbd clone'.")
         String storage;
 
+        @Option(names = "--full-data", paramLabel = "MiB", defaultValue = "1024",
+                description = "Data in the full clones' generated disk, in MiB (default: ${DEFAULT-VALUE}).")
+        long fullDataMiB;
+
         @Option(names = "--json", description = "Print the JSON report instead of the table.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
             if (count < 1) throw new UserError("--count must be at least 1");
+            if (fullDataMiB < 1) throw new UserError("--full-data must be at least 1 (MiB)");
             IngotPaths paths = IngotPaths.fromEnvironment();
             ImageStore store = ImageStore.open(paths);
-            Map<String, Object> result = new CloneBenchmark(store, line -> System.err.println("bench: " + line))
+            Map<String, Object> result = new CloneBenchmark(store, line -> System.err.println("bench: " + line), fullDataMiB << 20)
                     .run(template, count, storage);
             report(paths, "clones", result, json, CloneBenchmark.table(result));
             return 0;

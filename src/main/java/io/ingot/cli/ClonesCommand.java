@@ -19,8 +19,12 @@ public class ClonesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<CloneRecord> clones = CatalogViews.open().catalog().clones();
-        var out = spec.commandLine().getOut();
+        return run(spec.commandLine().getOut());
+    }
+
+    /** The command itself, also run without picocli by {@link Main} for its plain forms. */
+    int run(java.io.PrintWriter out) throws Exception {
+        List<CloneRecord> clones = CatalogViews.catalog().clones();
         if (json) {
             CatalogViews.json(out, clones.stream().map(c -> new Row(c.name(), c.template(), c.version(), c.kind().label(), c.storage(), c.created())).toList());
         } else {

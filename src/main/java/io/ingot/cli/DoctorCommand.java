@@ -50,8 +50,12 @@ public class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return run(spec.commandLine().getOut());
+    }
+
+    /** The command itself, also run without picocli by {@link Main} for its plain forms. */
+    int run(PrintWriter out) throws Exception {
         Map<String, String> env = System.getenv();
-        PrintWriter out = spec.commandLine().getOut();
         ObjectNode report = new ObjectMapper().createObjectNode();
         boolean ok = true;
         if (repair) {

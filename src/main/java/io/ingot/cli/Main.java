@@ -5,6 +5,10 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /** The {@code ingot} command line. Read-only commands never start a Camel context. */
 @Command(name = "ingot", mixinStandardHelpOptions = true, version = "ingot 0.1.0",
@@ -26,13 +30,72 @@ public class Main implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /**
+     * The listings in their plain forms ({@code templates}, {@code clones}, {@code versions NAME}, each with or
+     * without {@code --json}; {@code pool}; {@code doctor [--json]}), run without picocli: loading it costs
+     * more than such a command's own work. Null for anything else (help, other options, mistakes): picocli's job.
+     */
+    static Integer plain(String[] args, PrintWriter out) throws Exception {
+        List<String> words = Arrays.stream(args).filter(a -> !a.equals("--json")).toList();
+        int jsonFlags = args.length - words.size();
+        if (words.isEmpty() || jsonFlags > 1 || words.stream().skip(1).anyMatch(w -> w.startsWith("-"))) return null;
+        boolean json = jsonFlags == 1;
+        switch (words.get(0)) {
+            case "templates":
+                if (words.size() != 1) return null;
+                TemplatesCommand templates = new TemplatesCommand();
+                templates.json = json;
+                return templates.run(out);
+            case "clones":
+                if (words.size() != 1) return null;
+                ClonesCommand clones = new ClonesCommand();
+                clones.json = json;
+                return clones.run(out);
+            case "versions":
+                if (words.size() != 2) return null;
+                VersionsCommand versions = new VersionsCommand();
+                versions.name = words.get(1);
+                versions.json = json;
+                return versions.run(out);
+            case "pool":
+                return words.size() == 1 && !json ? new PoolCommand().run(out) : null;
+            case "doctor":
+                if (words.size() != 1) return null;
+                DoctorCommand doctor = new DoctorCommand();
+                doctor.json = json;
+                return doctor.run(out);
+            default:
+                return null;
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
+    /**
+     * The read commands people run in loops, keyed by name: built alone, because picocli's model of every
+     * command and option costs more than such a command's own work. Named "ingot NAME" as under {@link Main}.
+     */
+    private static final Map<String, Supplier<Object>> READ_COMMANDS = Map.of(
+            "templates", TemplatesCommand::new, "versions", VersionsCommand::new, "clones", ClonesCommand::new,
+            "pool", PoolCommand::new, "doctor", DoctorCommand::new);
+
     /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad input or refused operation. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cli = new CommandLine(new Main());
+        try {
+            Integer plain = plain(args, out);
+            if (plain != null) return plain;
+        } catch (UserError e) {
+            err.println("ingot: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println("ingot: internal error: " + e);
+            return 1;
+        }
+        Supplier<Object> read = args.length > 0 ? READ_COMMANDS.get(args[0]) : null;
+        CommandLine cli = read == null ? new CommandLine(new Main()) : new CommandLine(read.get()).setCommandName("ingot " + args[0]);
+        if (read != null) args = Arrays.copyOfRange(args, 1, args.length);
         cli.setOut(out);
         cli.setErr(err);
         cli.setCaseInsensitiveEnumValuesAllowed(true);

@@ -28,7 +28,11 @@ public class PoolCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        var out = spec.commandLine().getOut();
+        return run(spec.commandLine().getOut());
+    }
+
+    /** The listing itself, also run without picocli by {@link Main}. */
+    int run(java.io.PrintWriter out) throws Exception {
         List<WarmPool.Slot> slots = pool().list();
         if (slots.isEmpty()) {
             out.println("no QEMU processes wait in the warm pool (fill it: ingot pool fill TEMPLATE --size N, or ingot start NAME --pool N)");

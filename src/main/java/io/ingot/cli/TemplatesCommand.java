@@ -1,7 +1,7 @@
 package io.ingot.cli;
 
 import io.ingot.catalog.CloneRecord;
-import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Catalog;
 import io.ingot.catalog.TemplateVersion;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -24,18 +24,22 @@ public class TemplatesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ImageStore store = CatalogViews.open();
-        List<CloneRecord> clones = store.catalog().clones();
+        return run(spec.commandLine().getOut());
+    }
+
+    /** The command itself, also run without picocli by {@link Main} for its plain forms. */
+    int run(java.io.PrintWriter out) throws Exception {
+        Catalog catalog = CatalogViews.catalog();
+        List<CloneRecord> clones = catalog.clones();
         List<Row> rows = new ArrayList<>();
-        for (String name : store.catalog().templateNames()) {
-            List<TemplateVersion> vs = store.catalog().versions(name);
+        for (String name : catalog.templateNames()) {
+            List<TemplateVersion> vs = catalog.versions(name);
             long size = vs.stream().mapToLong(v -> v.manifest().disk() == null || v.manifest().disk().actualSize() == null ? 0 : v.manifest().disk().actualSize()).sum();
             boolean ram = vs.stream().anyMatch(v -> v.manifest().ram() != null);
             int n = (int) clones.stream().filter(c -> c.template().equals(name)).count();
-            rows.add(new Row(name, vs.stream().map(TemplateVersion::version).toList(), store.catalog().channels(name), size, n, ram,
+            rows.add(new Row(name, vs.stream().map(TemplateVersion::version).toList(), catalog.channels(name), size, n, ram,
                     vs.stream().filter(TemplateVersion::broken).map(TemplateVersion::version).toList()));
         }
-        var out = spec.commandLine().getOut();
         if (json) {
             CatalogViews.json(out, rows);
         } else {

@@ -1,6 +1,6 @@
 package io.ingot.cli;
 
-import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Catalog;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
@@ -28,18 +28,22 @@ public class VersionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return run(spec.commandLine().getOut());
+    }
+
+    /** The command itself, also run without picocli by {@link Main} for its plain forms. */
+    int run(java.io.PrintWriter out) throws Exception {
         TemplateRef.checkName(name, "template name");
-        ImageStore store = CatalogViews.open();
-        List<TemplateVersion> vs = store.catalog().versions(name);
+        Catalog catalog = CatalogViews.catalog();
+        List<TemplateVersion> vs = catalog.versions(name);
         if (vs.isEmpty()) throw new UserError("no template '" + name + "' (see: ingot templates)");
-        Map<String, Integer> channels = store.catalog().channels(name);
+        Map<String, Integer> channels = catalog.channels(name);
         List<Row> rows = new ArrayList<>();
         for (TemplateVersion v : vs) {
             List<String> ch = channels.entrySet().stream().filter(e -> e.getValue() == v.version()).map(Map.Entry::getKey).toList();
             rows.add(new Row(v.name(), v.version(), ch, v.created(), v.manifest().disk() == null ? null : v.manifest().disk().actualSize(),
                     v.revoked(), v.storages(), v.buildId(), v.state(), v.problem()));
         }
-        var out = spec.commandLine().getOut();
         if (json) {
             CatalogViews.json(out, rows);
         } else {

@@ -98,7 +98,8 @@ public final class CloneService {
         try {
             Manifest m = v.manifest();
             String instanceId = UUID.randomUUID().toString();
-            Path seed = seeds.write(files.dir(), instanceId, cloneName, keys);
+            // host keys made here, at native speed: the guest installs them instead of making its own
+            Path seed = seeds.write(files.dir(), instanceId, cloneName, keys, HostKeys.generate("root@" + cloneName));
             // a memory clone is made to start fast: it pays for the ISO now rather than at every first start
             if (kind == CloneKind.MEMORY) seeds.ensureIso(seed);
             VmConfig vm = new VmConfig(cloneName, v.ref(), kind.label(), storageName, Instant.now(),

@@ -12,35 +12,69 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Gives a resumed memory clone its own identity: every memory clone wakes up as the captured template
  * (hostname, host keys, machine-id, keys, clock), so the recipe's {@code onRestore} steps run over SSH
  * with ingot's access key and the clone's identity in the environment: INGOT_HOSTNAME,
- * INGOT_INSTANCE_ID, INGOT_AUTHORIZED_KEYS (one key a line, from its seed) and INGOT_EPOCH.
+ * INGOT_INSTANCE_ID, INGOT_MACHINE_ID, INGOT_AUTHORIZED_KEYS (one key a line, from its seed), INGOT_EPOCH, and the host keys
+ * ingot made for the clone ({@link HostKeys#environment()}: INGOT_HOST_KEYS, INGOT_HOST_KEY_<TYPE>).
  */
 public final class IdentityRefresh {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
 
-    /** Runs onRestore and returns once a fresh SSH connection answers (with the clone's new host key, if it made one). */
+    /**
+     * Runs onRestore and returns the fingerprint of the clone's host key. When onRestore installs the host keys
+     * ingot made ({@link #knownHostKeys}), that key is known and trusted as it is: no second connection. Else
+     * (a recipe whose onRestore makes its own keys) a fresh connection shows the new key.
+     */
     public static String refresh(VmConfig vm, int sshPort, KeyPair access, Duration timeout, Consumer<String> log) throws IOException {
+        Optional<HostKeys> known = knownHostKeys(vm);
         try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
             if (vm.ram().onRestore().isEmpty()) return ssh.hostKeyFingerprint();
             runOnRestore(ssh, vm, log);
+            if (known.isPresent()) {
+                // the type the client and the guest agreed on: the same as they will agree on next time
+                return known.get().sameTypeAs(ssh.hostKey()).orElse(known.get().keys().get(0)).fingerprint();
+            }
         }
         try (SshCommunicator fresh = SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
             return fresh.hostKeyFingerprint();
         }
     }
 
+    /**
+     * The host keys a memory clone has once its onRestore ran: those in its seed, when the recipe's onRestore
+     * installs them (it names INGOT_HOST_KEY); empty for a recipe that makes its own keys or a seed without keys.
+     */
+    public static Optional<HostKeys> knownHostKeys(VmConfig vm) throws IOException {
+        if (vm.ram() == null || vm.ram().onRestore().stream().noneMatch(s -> s.contains("INGOT_HOST_KEY"))) return Optional.empty();
+        return SeedBuilder.hostKeys(userData(vm));
+    }
+
+    private static Path userData(VmConfig vm) {
+        return Path.of(vm.seed()).resolveSibling("seed").resolve("user-data");
+    }
+
     /** Runs the clone's onRestore steps as one {@code set -e} script over an open connection. */
     public static void runOnRestore(SshCommunicator ssh, VmConfig vm, Consumer<String> log) throws IOException {
         List<String> steps = vm.ram().onRestore();
-        ExecResult r = ssh.exec("set -e\n" + String.join("\n", steps) + "\n", environment(vm), STEP_TIMEOUT,
-                line -> log.accept("onRestore: " + line));
+        java.util.Deque<String> tail = new java.util.ArrayDeque<>();
+        ExecResult r = ssh.exec("set -e\n" + String.join("\n", steps) + "\n", environment(vm), STEP_TIMEOUT, line -> {
+            log.accept("onRestore: " + line);
+            synchronized (tail) {
+                tail.addLast(line);
+                if (tail.size() > 5) tail.removeFirst();
+            }
+        });
         if (r.exitStatus() != 0) {
-            throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitStatus());
+            String said;
+            synchronized (tail) {
+                said = tail.isEmpty() ? "" : ": " + String.join(" / ", tail);
+            }
+            throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitStatus() + said);
         }
     }
 
@@ -48,8 +82,11 @@ public final class IdentityRefresh {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("INGOT_HOSTNAME", vm.name());
         env.put("INGOT_INSTANCE_ID", vm.instanceId());
-        env.put("INGOT_AUTHORIZED_KEYS", String.join("\n", SeedBuilder.authorizedKeys(Path.of(vm.seed()).resolveSibling("seed").resolve("user-data"))));
+        // a random UUID from the host without its dashes: 32 hex digits, as /etc/machine-id wants them
+        env.put("INGOT_MACHINE_ID", vm.instanceId().replace("-", "").toLowerCase(java.util.Locale.ROOT));
+        env.put("INGOT_AUTHORIZED_KEYS", String.join("\n", SeedBuilder.authorizedKeys(userData(vm))));
         env.put("INGOT_EPOCH", String.valueOf(Instant.now().getEpochSecond()));
+        SeedBuilder.hostKeys(userData(vm)).ifPresent(keys -> env.putAll(keys.environment()));
         return env;
     }
 

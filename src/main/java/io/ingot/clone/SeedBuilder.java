@@ -1,6 +1,7 @@
 package io.ingot.clone;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.ingot.util.Command;
 import io.ingot.util.Json;
 
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +27,11 @@ import java.util.Map;
  */
 public final class SeedBuilder {
 
-    /** What a seed says: the clone's instance id (new id = new instance: host keys, machine-id), host name and keys. */
-    public record Seed(String instanceId, String hostname, List<String> authorizedKeys) {
+    /**
+     * What a seed says: the clone's instance id (new id = new instance: host keys, machine-id), host name, keys,
+     * and the host keys ingot made for it (null: the guest makes its own).
+     */
+    public record Seed(String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys) {
         public Seed {
             authorizedKeys = List.copyOf(authorizedKeys);
         }
@@ -34,11 +39,22 @@ public final class SeedBuilder {
 
     /** Writes {@code seed/} (meta-data, user-data) into {@code cloneDir}; returns where the ISO goes. */
     public Path write(Path cloneDir, String instanceId, String hostname, List<String> authorizedKeys) throws IOException {
-        Seed seed = new Seed(instanceId, hostname, authorizedKeys);
+        return write(cloneDir, instanceId, hostname, authorizedKeys, null);
+    }
+
+    /** As {@link #write(Path, String, String, List)}, with the clone's host keys in the user-data. */
+    public Path write(Path cloneDir, String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys) throws IOException {
+        Seed seed = new Seed(instanceId, hostname, authorizedKeys, hostKeys);
         Path src = cloneDir.resolve("seed");
         Files.createDirectories(src);
         Files.writeString(src.resolve("meta-data"), metaData(seed));
-        Files.writeString(src.resolve("user-data"), userData(seed));
+        Path userData = src.resolve("user-data");
+        if (hostKeys != null) {
+            // private host keys: readable by root alone, like /etc/ssh/ssh_host_*_key
+            Files.deleteIfExists(userData);
+            Files.createFile(userData, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        Files.writeString(userData, userData(seed));
         return cloneDir.resolve("seed.iso");
     }
 
@@ -57,7 +73,18 @@ public final class SeedBuilder {
         user.put("disable_root", false);
         user.put("ssh_pwauth", false);
         user.put("ssh_authorized_keys", seed.authorizedKeys());
-        return "#cloud-config\n" + Json.YAML.writeValueAsString(user);
+        if (seed.hostKeys() != null) user.put("ssh_keys", seed.hostKeys().cloudInit());
+        // multi-line values (the private keys) as literal blocks, line for line as in a key file
+        return "#cloud-config\n" + Json.YAML.writer().with(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE).writeValueAsString(user);
+    }
+
+    /** The host keys of a seed's user-data, as {@link #write} wrote them; empty when the seed has none. */
+    public static java.util.Optional<HostKeys> hostKeys(Path userData) throws IOException {
+        Map<String, Object> user = Json.YAML.readValue(userData.toFile(), new TypeReference<Map<String, Object>>() { });
+        Object keys = user == null ? null : user.get("ssh_keys");
+        if (!(keys instanceof Map<?, ?> map)) return java.util.Optional.empty();
+        HostKeys hostKeys = HostKeys.fromCloudInit(map);
+        return hostKeys.keys().isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(hostKeys);
     }
 
     /** The ssh_authorized_keys of a seed's user-data, as {@link #write} wrote them. */

@@ -161,6 +161,8 @@ public final class DirStorage implements StorageBackend {
             boolean reflinked = format.equals(sourceFormat) && features.contains(Feature.REFLINK) && reflink(sourceDisk, disk);
             if (reflinked) {
                 Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-r--r--"));
+            } else if (format.equals(sourceFormat) && DiskCopy.standsAlone(sourceDisk, sourceFormat)) {
+                DiskCopy.copy(sourceDisk, disk);
             } else {
                 qemuImg.convert(sourceDisk, sourceFormat, disk, format, false);
             }
@@ -171,8 +173,12 @@ public final class DirStorage implements StorageBackend {
         }
     }
 
+    /** File systems that never share extents: no reflink is tried there (trying costs a process start). */
+    private static final Set<String> NO_REFLINK = Set.of("ext2", "ext3", "ext4", "tmpfs", "vfat", "msdos", "exfat", "ntfs", "ntfs3");
+
     /** FICLONE through cp: works only within one filesystem that shares extents (XFS reflink=1, Btrfs); detected by trying. */
     private static boolean reflink(Path source, Path target) throws IOException {
+        if (NO_REFLINK.contains(Files.getFileStore(target.getParent()).type())) return false;
         Command.Result r = Command.exec(List.of("cp", "--reflink=always", source.toString(), target.toString()));
         if (!r.ok()) {
             Files.deleteIfExists(target);

@@ -23,7 +23,7 @@ class LauncherTest {
     @Test
     void missingToolsAreInstalledWithoutRecommends(@TempDir Path tmp) throws Exception {
         Path bin = Files.createDirectories(tmp.resolve("bin"));
-        for (String tool : List.of("dirname", "readlink", "id", "find")) {
+        for (String tool : List.of("dirname", "readlink", "id", "find", "uname", "mktemp", "ls", "head", "mkdir", "touch", "mv", "rm", "grep")) {
             Path real = List.of(Path.of("/usr/bin", tool), Path.of("/bin", tool)).stream().filter(Files::isExecutable).findFirst()
                     .orElseThrow(() -> new IllegalStateException("no " + tool + " on this machine"));
             Files.createSymbolicLink(bin.resolve(tool), real);
@@ -32,6 +32,7 @@ class LauncherTest {
         stub(bin.resolve("apt-get"), "echo \"$*\" >> '" + aptArgs + "'");
         stub(bin.resolve("mvn"), "exit 0");
         stub(bin.resolve("java"), "exit 0");
+        stub(bin.resolve("jar"), "exit 0");
 
         Path home = Path.of(System.getProperty("ingot.home", ".")).toAbsolutePath();
         ProcessBuilder launcher = new ProcessBuilder("/bin/bash", home.resolve("ingot").toString(), "doctor")

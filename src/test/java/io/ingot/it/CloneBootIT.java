@@ -7,6 +7,9 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.clone.CloneInstances;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
+import io.ingot.clone.HostKeys;
+import io.ingot.clone.SeedBuilder;
+import org.apache.sshd.common.config.keys.KeyUtils;
 import io.ingot.clone.RunningClone;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
@@ -63,6 +66,13 @@ class CloneBootIT {
             assertEquals("cit-a", sa.run("hostname").strip());
             assertEquals("cit-b", sb.run("hostname").strip());
             assertNotEquals(sa.hostKeyFingerprint(), sb.hostKeyFingerprint(), "each clone has its own host keys");
+            HostKeys made = SeedBuilder.hostKeys(Path.of(a.vm().seed()).resolveSibling("seed").resolve("user-data")).orElseThrow();
+            assertTrue(made.publicKeys().stream().anyMatch(k -> KeyUtils.compareKeys(k, sa.hostKey())),
+                    "the clone answers with a host key ingot made for it, from its seed");
+            for (HostKeys.HostKey k : made.keys()) {
+                String guest = sa.run("dropbearkey -y -f /etc/dropbear/dropbear_" + k.type() + "_host_key");
+                assertTrue(guest.contains(k.publicKey().split(" ")[1]), "the guest installed the seed's " + k.type() + " key: " + guest);
+            }
             assertEquals(a.vm().nics().get(0).mac(), sa.run("cat /sys/class/net/eth0/address").strip());
             assertEquals(b.vm().nics().get(0).mac(), sb.run("cat /sys/class/net/eth0/address").strip());
             sa.run("dd if=/dev/urandom of=/root/data bs=1M count=8 2>/dev/null && echo only-in-a > /root/mark && sync");

@@ -5,6 +5,8 @@ import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.cli.Main;
 import io.ingot.clone.CloneInstances;
+import io.ingot.clone.HostKeys;
+import io.ingot.clone.SeedBuilder;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.RunningClone;
 import io.ingot.clone.VmConfig;
@@ -62,6 +64,21 @@ class RamTemplateIT {
                 assertEquals(b.vm().nics().get(0).mac(), sb.run("cat /sys/class/net/eth0/address").strip());
                 assertNotEquals(sa.run("cat /etc/machine-id"), sb.run("cat /etc/machine-id"));
                 assertEquals(ra.hostKey(), sa.hostKeyFingerprint());
+                // the keys are the ones ingot made and handed to onRestore: a client that trusts only them gets in
+                HostKeys made = SeedBuilder.hostKeys(Path.of(a.vm().seed()).resolveSibling("seed").resolve("user-data")).orElseThrow();
+                assertTrue(made.keys().stream().anyMatch(k -> k.fingerprint().equals(ra.hostKey())), "ingot recorded a key it made");
+                try (SshCommunicator pinned = SshCommunicator.connect("127.0.0.1", ra.sshPort(), "root", access.keyPair(),
+                        Duration.ofSeconds(30), made.publicKeys())) {
+                    assertEquals("ram-a", pinned.run("hostname").strip());
+                }
+                // every host key the clone has is one ingot made (none of the template's is left)
+                List<String> files = sa.run("ls /etc/dropbear/").lines().filter(f -> f.endsWith("_host_key")).toList();
+                assertTrue(files.contains("dropbear_ed25519_host_key"), files.toString());
+                for (String f : files) {
+                    String pub = sa.run("dropbearkey -y -f /etc/dropbear/" + f).lines().filter(l -> l.contains(" AAAA")).findFirst().orElseThrow();
+                    assertTrue(made.keys().stream().anyMatch(k -> k.publicKey().split(" ")[1].equals(pub.split(" ")[1])),
+                            f + " is not a key ingot made: " + pub);
+                }
                 // write files and dirty memory in both
                 sa.run("echo only-in-a > /root/mark && dd if=/dev/urandom of=/dev/shm/fill bs=1M count=16 2>/dev/null; sync");
                 sb.run("dd if=/dev/urandom of=/dev/shm/fill bs=1M count=16 2>/dev/null; true");

@@ -1,0 +1,61 @@
+package io.ingot.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The listings' plain forms run without picocli and answer as they do through it. */
+class PlainCommandsTest {
+    @TempDir Path tmp;
+    String savedHome = System.getProperty("ingot.home");
+    String out, err;
+
+    @AfterEach
+    void restore() {
+        if (savedHome == null) System.clearProperty("ingot.home"); else System.setProperty("ingot.home", savedHome);
+    }
+
+    int ingot(String... args) {
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
+        out = o.toString();
+        err = e.toString();
+        return code;
+    }
+
+    @Test
+    void onlyThePlainFormsSkipPicocli() throws Exception {
+        PrintWriter none = new PrintWriter(java.io.Writer.nullWriter());
+        for (String[] args : new String[][] {{}, {"templates", "x"}, {"templates", "--json", "--json"}, {"versions"},
+                {"versions", "a", "b"}, {"versions", "-h"}, {"pool", "--json"}, {"pool", "fill", "t"}, {"clones", "--help"},
+                {"doctor", "--verbose"}, {"--help"}, {"build", "r.yaml"}}) {
+            assertNull(Main.plain(args, none), String.join(" ", args));
+        }
+    }
+
+    @Test
+    void answersAndMistakesAsThroughPicocli() {
+        System.setProperty("ingot.home", tmp.toString());
+        assertEquals(0, ingot("templates"), err);
+        assertEquals("NAME  VERSIONS  CHANNELS  SIZE  CLONES  RAM\n", out);
+        assertEquals(0, ingot("--json", "clones"), err);
+        assertEquals("[ ]\n", out);
+        assertEquals(2, ingot("versions", "nosuch", "--json"));
+        assertEquals("ingot: no template 'nosuch' (see: ingot templates)\n", err);
+        assertEquals(2, ingot("versions", "../x"));
+        assertTrue(err.startsWith("ingot: ") && !err.contains("Exception"), err);
+        // picocli still answers everything else, naming the command as before
+        assertEquals(2, ingot("templates", "--bogus"));
+        assertEquals("ingot: Unknown option: '--bogus'\nTry 'ingot templates --help'.\n", err);
+        assertEquals(0, ingot("versions", "--help"));
+        assertTrue(out.startsWith("Usage: ingot versions [-hV] [--json] NAME"), out);
+    }
+}
