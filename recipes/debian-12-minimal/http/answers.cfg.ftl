@@ -45,13 +45,5 @@ datasource_list: [NoCloud, None]
 locale: C.UTF-8
 ssh_genkeytypes: [ed25519, ecdsa, rsa]
 CFG
-    # A boot without a seed still gets SSH host keys (cloud-init makes them when it has a seed).
-    mkdir -p /mnt/etc/systemd/system/ssh.service.d
-    cat > /mnt/etc/systemd/system/ssh.service.d/ingot-host-keys.conf <<'UNIT'
-[Service]
-ExecStartPre=
-ExecStartPre=/usr/bin/ssh-keygen -A
-ExecStartPre=/usr/sbin/sshd -t
-UNIT
 }
 </#noparse>
