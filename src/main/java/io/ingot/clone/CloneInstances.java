@@ -26,6 +26,8 @@ import java.util.Optional;
  * clone's QEMU outlives the CLI: it runs in its own session and is found again through {@code run.json}.
  */
 public final class CloneInstances {
+    /** In a memory clone's directory once it was resumed: later starts boot it from its disk. */
+    static final String RESUMED_MARK = "resumed";
     private static final Logger LOG = LoggerFactory.getLogger(CloneInstances.class);
     private final ImageStore store;
 
@@ -63,12 +65,23 @@ public final class CloneInstances {
         Path sockets = store.paths().state().resolve("qmp");
         Files.createDirectories(sockets);
         CloneRunner runner = runner(qemu, accel);
-        boolean resume = vm.isMemoryClone() && !cold;
-        if (poolSize > 0 && !resume) throw new UserError("--pool is for memory clones resumed from a RAM template");
+        // a memory clone resumes from its RAM template once: after it ran, its disk has moved on from the
+        // disk state the RAM was captured with, and resuming that memory over it would corrupt its file systems
+        boolean ranBefore = Files.exists(dir.resolve(RESUMED_MARK));
+        boolean resume = vm.isMemoryClone() && !cold && !ranBefore;
+        if (vm.isMemoryClone() && !cold && ranBefore) {
+            LOG.info("{} ran before: its disk has moved on from its RAM template, so it boots from its disk", name);
+        }
+        if (poolSize > 0 && !resume) {
+            throw new UserError(ranBefore ? "--pool is for memory clones resumed from a RAM template; " + name
+                    + " ran before and now boots from its disk (make a new memory clone to resume one)"
+                    : "--pool is for memory clones resumed from a RAM template");
+        }
         WarmPool pool = pool();
         CloneRunner.Running r = null;
         boolean pooled = false;
         if (resume) {
+            Files.writeString(dir.resolve(RESUMED_MARK), java.time.Instant.now() + "\n");
             Optional<WarmPool.Claimed> claimed = pool.claim(vm, accel.name());
             if (claimed.isPresent()) {
                 try {
@@ -87,7 +100,7 @@ public final class CloneInstances {
         String hostKey = null;
         try {
             if (resume) {
-                hostKey = IdentityRefresh.refresh(vm, r.sshPort(), io.ingot.guest.BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
+                hostKey = IdentityRefresh.refresh(r.vm(), r.sshPort(), r.agentSocket(), io.ingot.guest.BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
                         Duration.ofMinutes(2), line -> { });
             }
         } catch (IOException | RuntimeException e) {

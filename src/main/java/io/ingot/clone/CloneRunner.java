@@ -53,10 +53,11 @@ public final class CloneRunner {
 
     /**
      * A running clone; closing it stops QEMU and releases the port. {@code resumedAfter}: for a memory
-     * clone, from spawning QEMU to {@code cont} returning (null for a booted clone).
+     * clone, from spawning QEMU to {@code cont} returning (null for a booted clone); {@code agentSocket}: the
+     * host end of its guest agent channel (null when its template has none).
      */
     public record Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease,
-                          Duration resumedAfter) implements AutoCloseable {
+                          Duration resumedAfter, Path agentSocket) implements AutoCloseable {
         @Override
         public void close() {
             process.stop(Duration.ofSeconds(5));
@@ -87,7 +88,7 @@ public final class CloneRunner {
             QemuCommand cmd = command(vm, lease.port(), logDir, socketDir);
             if (ownSession) cmd = inOwnSession(cmd);
             QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT, tether(ownSession));
-            return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null);
+            return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null, agentOf(vm, agentSocket(socketDir, vm.name())));
         } catch (RuntimeException e) {
             lease.close();
             throw e;
@@ -120,7 +121,8 @@ public final class CloneRunner {
             try {
                 DeviceState.load(process.qmp(), qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
                 plugNicAndContinue(process, vm, lease, agentSocket(socketDir, vm.name()));
-                return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned));
+                return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned),
+                        agentOf(vm, agentSocket(socketDir, vm.name())));
             } catch (RuntimeException e) {
                 process.stop(Duration.ofSeconds(2));
                 throw e;
@@ -157,10 +159,12 @@ public final class CloneRunner {
                     "file", Map.of("driver", "file", "filename", vm.seed(), "read-only", true)));
             qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "seed0", "id", "seed0", "addr", WarmPool.SEED_SLOT));
             DeviceState.load(qmp, qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
-            plugNicAndContinue(process, vm, lease, Path.of(claimed.slot().qmpSocket().replaceFirst("\\.qmp$", ".qga")));
+            Path agent = Path.of(claimed.slot().qmpSocket().replaceFirst("\\.qmp$", ".qga"));
+            plugNicAndContinue(process, vm, lease, agent);
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
-            return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter);
+            return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter,
+                    agentOf(vm, agent));
         } catch (RuntimeException e) {
             if (process != null) {
                 process.stop(Duration.ofSeconds(2));
@@ -193,6 +197,10 @@ public final class CloneRunner {
         if (Devices.uefi(m.devices())) Ovmf.apply(b, dir);
         if (Devices.agent(m.devices())) b.guestAgent(agentSocket);
         return b;
+    }
+
+    private static Path agentOf(VmConfig vm, Path socket) {
+        return Devices.agent(vm.machine().devices()) ? socket : null;
     }
 
     /** Where a clone's guest agent channel ends on the host: beside its QMP socket. */

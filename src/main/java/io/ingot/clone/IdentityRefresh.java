@@ -2,11 +2,14 @@ package io.ingot.clone;
 
 import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.qemu.GuestAgent;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.security.PublicKey;
+import java.util.Collection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -17,13 +20,16 @@ import java.util.function.Consumer;
 
 /**
  * Gives a resumed memory clone its own identity: every memory clone wakes up as the captured template
- * (hostname, host keys, machine-id, keys, clock), so the recipe's {@code onRestore} steps run over SSH
- * with ingot's access key and the clone's identity in the environment: INGOT_HOSTNAME,
+ * (hostname, host keys, machine-id, keys, clock), so the recipe's {@code onRestore} steps run, through the
+ * guest agent where the template has one (no login, no network: it answers as soon as the guest runs, while
+ * the clone's NIC is still getting its address), else over SSH with ingot's access key, with the clone's
+ * identity in the environment: INGOT_HOSTNAME,
  * INGOT_INSTANCE_ID, INGOT_MACHINE_ID, INGOT_AUTHORIZED_KEYS (one key a line, from its seed), INGOT_EPOCH, and the host keys
  * ingot made for the clone ({@link HostKeys#environment()}: INGOT_HOST_KEYS, INGOT_HOST_KEY_<TYPE>).
  */
 public final class IdentityRefresh {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration AGENT_CONNECT = Duration.ofSeconds(30);
 
     /**
      * Runs onRestore and returns the fingerprint of the clone's host key. When onRestore installs the host keys
@@ -31,7 +37,29 @@ public final class IdentityRefresh {
      * (a recipe whose onRestore makes its own keys) a fresh connection shows the new key.
      */
     public static String refresh(VmConfig vm, int sshPort, KeyPair access, Duration timeout, Consumer<String> log) throws IOException {
+        return refresh(vm, sshPort, null, access, timeout, log);
+    }
+
+    /**
+     * As above; with {@code agentSocket} (the clone's guest agent channel), onRestore runs through the agent
+     * first, and the one SSH login that follows already meets the clone's new identity (and, when onRestore
+     * installed the keys ingot made, trusts only those).
+     */
+    public static String refresh(VmConfig vm, int sshPort, Path agentSocket, KeyPair access, Duration timeout,
+                                 Consumer<String> log) throws IOException {
         Optional<HostKeys> known = knownHostKeys(vm);
+        if (agentSocket != null && !vm.ram().onRestore().isEmpty()) {
+            runOnRestore(agentSocket, vm, log);
+            // the agent also says when the NIC plugged in at the restore has its address: one login, no probes
+            boolean reachable = awaitAddress(agentSocket, timeout);
+            Collection<PublicKey> trusted = known.map(HostKeys::publicKeys).orElse(null);
+            try (SshCommunicator ssh = reachable && trusted != null
+                    ? SshCommunicator.connectReachable("127.0.0.1", sshPort, "root", access, timeout, trusted)
+                    : trusted != null ? SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout, trusted)
+                    : SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
+                return ssh.hostKeyFingerprint();
+            }
+        }
         try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
             if (vm.ram().onRestore().isEmpty()) return ssh.hostKeyFingerprint();
             runOnRestore(ssh, vm, log);
@@ -75,6 +103,39 @@ public final class IdentityRefresh {
                 said = tail.isEmpty() ? "" : ": " + String.join(" / ", tail);
             }
             throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitStatus() + said);
+        }
+    }
+
+    /** Waits (asking the guest agent every 50 ms) until the guest has an IPv4 address; false when it cannot tell. */
+    static boolean awaitAddress(Path agentSocket, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (GuestAgent agent = GuestAgent.connect(agentSocket, AGENT_CONNECT)) {
+            while (System.nanoTime() < deadline) {
+                if (!agent.ipv4Addresses(AGENT_CONNECT).isEmpty()) return true;
+                Thread.sleep(50);
+            }
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    /** Runs the clone's onRestore steps as one {@code set -e} script through its guest agent. */
+    public static void runOnRestore(Path agentSocket, VmConfig vm, Consumer<String> log) throws IOException {
+        String script = "set -e\n" + String.join("\n", vm.ram().onRestore()) + "\n";
+        List<String> env = new java.util.ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
+        environment(vm).forEach((k, v) -> env.add(k + "=" + v));
+        GuestAgent.Exec r;
+        try (GuestAgent agent = GuestAgent.connect(agentSocket, AGENT_CONNECT)) {
+            r = agent.exec("/bin/sh", List.of("-c", script), env, STEP_TIMEOUT);
+        }
+        List<String> lines = (r.stdout() + r.stderr()).lines().filter(l -> !l.isBlank()).toList();
+        lines.forEach(l -> log.accept("onRestore: " + l));
+        if (r.exitCode() != 0) {
+            String said = lines.isEmpty() ? "" : ": " + String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+            throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitCode() + said);
         }
     }
 

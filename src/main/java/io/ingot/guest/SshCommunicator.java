@@ -124,8 +124,25 @@ public final class SshCommunicator implements AutoCloseable {
         return connect(host, port, user, key, timeout, line -> { }, () -> null, knownHostKeys);
     }
 
+    /**
+     * As {@link #connect(String, int, String, KeyPair, Duration, Collection)} for a guest known to be on the
+     * network with its SSH server listening (its guest agent said so): the first attempt logs in at once, with
+     * no banner probe before it. Each probe costs a guest whose OpenSSH forks and re-executes itself per
+     * connection a process start, which under emulation takes longer than a probe waits.
+     */
+    public static SshCommunicator connectReachable(String host, int port, String user, KeyPair key, Duration timeout,
+                                                   Collection<PublicKey> knownHostKeys) {
+        return connect(host, port, user, key, timeout, line -> { }, () -> null, knownHostKeys, false);
+    }
+
     private static SshCommunicator connect(String host, int port, String user, KeyPair key, Duration timeout,
                                            Consumer<String> progress, Supplier<String> giveUp, Collection<PublicKey> knownHostKeys) {
+        return connect(host, port, user, key, timeout, progress, giveUp, knownHostKeys, true);
+    }
+
+    private static SshCommunicator connect(String host, int port, String user, KeyPair key, Duration timeout,
+                                           Consumer<String> progress, Supplier<String> giveUp, Collection<PublicKey> knownHostKeys,
+                                           boolean probeFirst) {
         String target = user + "@" + host + ":" + port;
         long deadline = System.nanoTime() + timeout.toNanos();
         SshClient client = newClient();
@@ -135,7 +152,6 @@ public final class SshCommunicator implements AutoCloseable {
                     known.stream().anyMatch(k -> KeyUtils.compareKeys(k, serverKey)));
         }
         boolean ok = false;
-        BannerProbes probes = null;
         try {
             String lastProblem = "no attempt was made";
             LocalTime lastAt = LocalTime.now();
@@ -149,13 +165,12 @@ public final class SshCommunicator implements AutoCloseable {
                 attempts++;
                 boolean bannerSeen = false;
                 try {
-                    if (probes == null) probes = BannerProbes.open(host, port);
-                    awaitBanner(probes, min(bannerWait, remaining(deadline)));
-                    probes.close(); // a fresh set after an SSH attempt that fails
-                    probes = null;
+                    boolean direct = !probeFirst && attempts == 1;
+                    if (!direct) awaitBanner(host, port, min(bannerWait, remaining(deadline)));
                     bannerSeen = true;
                     sshAttempts++;
-                    Duration handshake = min(FIRST_HANDSHAKE.multipliedBy(1L << Math.min(sshAttempts - 1, 10)), MAX_HANDSHAKE);
+                    Duration handshake = direct ? MAX_HANDSHAKE
+                            : min(FIRST_HANDSHAKE.multipliedBy(1L << Math.min(sshAttempts - 1, 10)), MAX_HANDSHAKE);
                     ClientSession session = attempt(client, host, port, user, key, remaining(deadline), handshake);
                     ok = true;
                     return new SshCommunicator(client, session, target);
@@ -187,7 +202,6 @@ public final class SshCommunicator implements AutoCloseable {
                 }
             }
         } finally {
-            if (probes != null) probes.close();
             if (!ok) stopQuietly(client);
         }
     }
@@ -441,16 +455,21 @@ public final class SshCommunicator implements AutoCloseable {
     }
 
     /**
-     * Returns once one of the overlapping probes (see {@link BannerProbes}) receives the first bytes of an SSH
-     * banner within {@code wait}.
+     * Returns once a bare TCP connection to host:port receives the first bytes of an SSH banner within
+     * {@code wait}. QEMU's user network accepts a forwarded connection before the guest can take it, and
+     * a SYN it sent into a guest without an address is only resent a second or more later: a new
+     * connection is the quicker way to find out.
      */
-    private static void awaitBanner(BannerProbes probes, Duration wait) throws AttemptFailed {
-        try {
-            BannerProbes.Outcome outcome = probes.await(Duration.ofMillis(Math.max(wait.toMillis(), 1)));
-            if (outcome == BannerProbes.Outcome.BANNER) return;
-            if (outcome == BannerProbes.Outcome.REFUSED) throw new AttemptFailed(connectProblem(probes.connectError()));
-            throw new AttemptFailed(outcome == BannerProbes.Outcome.CLOSED ? CLOSED_BEFORE_BANNER
-                    : "TCP connection accepted, but no SSH banner arrived within " + human(wait));
+    private static void awaitBanner(String host, int port, Duration wait) throws AttemptFailed {
+        long waitMs = Math.max(wait.toMillis(), 1);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), (int) Math.min(waitMs, MAX_TCP_CONNECT.toMillis()));
+            socket.setSoTimeout((int) waitMs);
+            byte[] prefix = new byte[4];
+            int n = socket.getInputStream().readNBytes(prefix, 0, prefix.length);
+            if (n == 0) throw new AttemptFailed(CLOSED_BEFORE_BANNER);
+        } catch (SocketTimeoutException e) {
+            throw new AttemptFailed("TCP connection accepted, but no SSH banner arrived within " + human(Duration.ofMillis(waitMs)));
         } catch (IOException e) {
             throw new AttemptFailed(isReset(String.valueOf(e.getMessage())) ? CLOSED_BEFORE_BANNER : connectProblem(e));
         }

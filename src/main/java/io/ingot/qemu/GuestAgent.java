@@ -15,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -100,6 +101,57 @@ public final class GuestAgent implements AutoCloseable {
     /** Thaws frozen file systems; returns how many were thawed. */
     public int thaw(Duration timeout) throws IOException {
         return execute("guest-fsfreeze-thaw", Map.of(), timeout).asInt();
+    }
+
+    /** What a command run through the agent did. */
+    public record Exec(int exitCode, String stdout, String stderr) { }
+
+    /**
+     * Runs {@code path args...} in the guest with {@code env} ("NAME=value" entries) and waits for it
+     * ({@code guest-exec}, then {@code guest-exec-status} until it exited): no login, no network needed.
+     */
+    public Exec exec(String path, List<String> args, List<String> env, Duration timeout) throws IOException {
+        Map<String, Object> a = new java.util.LinkedHashMap<>();
+        a.put("path", path);
+        a.put("arg", args);
+        a.put("env", env);
+        a.put("capture-output", true);
+        long pid = execute("guest-exec", a, timeout).path("pid").asLong();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long pause = 5;
+        while (true) {
+            JsonNode st = execute("guest-exec-status", Map.of("pid", pid), timeout);
+            if (st.path("exited").asBoolean()) {
+                return new Exec(st.path("exitcode").asInt(st.has("signal") ? 128 + st.path("signal").asInt() : -1),
+                        decode(st.path("out-data").asText("")), decode(st.path("err-data").asText("")));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the command run through the guest agent did not finish within " + timeout.toSeconds() + "s");
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the guest agent");
+            }
+            pause = Math.min(pause * 2, 100);
+        }
+    }
+
+    private static String decode(String base64) {
+        return new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+
+    /** The guest's IPv4 addresses other than loopback ({@code guest-network-get-interfaces}). */
+    public List<String> ipv4Addresses(Duration timeout) throws IOException {
+        List<String> found = new java.util.ArrayList<>();
+        for (JsonNode nic : execute("guest-network-get-interfaces", Map.of(), timeout)) {
+            for (JsonNode ip : nic.path("ip-addresses")) {
+                String a = ip.path("ip-address").asText();
+                if ("ipv4".equals(ip.path("ip-address-type").asText()) && !a.startsWith("127.")) found.add(a);
+            }
+        }
+        return found;
     }
 
     /** Asks the guest to power itself off (its init shuts down cleanly). */

@@ -155,6 +155,33 @@ class RamTemplateIT {
     }
 
     @Test
+    void aMemoryCloneStartedAgainBootsFromItsDiskAndKeepsWhatItWrote() throws Exception {
+        TestImages.tinyLinux();
+        ImageStore store = TestImages.store();
+        store.clones().clone("tiny-linux", "ram-again", CloneOptions.memoryClone(List.of()));
+        CloneInstances instances = new CloneInstances(store);
+        BuildKey access = BuildKey.load(store.accessKey().privateKeyPath());
+        try {
+            RunningClone first = instances.start("ram-again");
+            assertEquals("resumed", first.how());
+            try (SshCommunicator ssh = ssh(first, access)) {
+                ssh.run("echo written-while-resumed > /root/kept && sync");
+            }
+            assertTrue(instances.stop("ram-again", Duration.ofSeconds(10)));
+            // its disk has moved on from the RAM template: resuming that memory over it would corrupt it
+            RunningClone second = instances.start("ram-again");
+            assertEquals("booted", second.how());
+            try (SshCommunicator ssh = ssh(second, access)) {
+                assertEquals("written-while-resumed", ssh.run("cat /root/kept").strip());
+                assertEquals("ram-again", ssh.run("hostname").strip());
+            }
+        } finally {
+            instances.stop("ram-again", Duration.ofSeconds(10));
+            store.clones().remove("ram-again");
+        }
+    }
+
+    @Test
     void aStartWithAnotherRamSizeIsRefusedNamingTheDifference() throws Exception {
         TestImages.tinyLinux();
         ImageStore store = TestImages.store();
