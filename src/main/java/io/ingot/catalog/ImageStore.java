@@ -5,7 +5,7 @@ import io.ingot.clone.MacAddresses;
 import io.ingot.clone.ManagedAccessKey;
 import io.ingot.clone.SeedBuilder;
 import io.ingot.clone.WarmPool;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageConfig;
 import io.ingot.storage.Storages;
 import io.ingot.util.IngotPaths;

@@ -1,7 +1,7 @@
 package io.ingot.catalog;
 
 import io.ingot.storage.Feature;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StagedVersion;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;

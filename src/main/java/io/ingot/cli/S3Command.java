@@ -5,7 +5,7 @@ import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;

@@ -3,7 +3,7 @@ package io.ingot.distribution;
 import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageBackend;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;

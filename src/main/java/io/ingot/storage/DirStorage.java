@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.Command;
 import io.ingot.util.PausePoint;
 import io.ingot.template.Manifest;

@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingot.template.Manifest;

@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -4,7 +4,7 @@ import io.ingot.util.Command;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
 import io.ingot.clone.VmConfig;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;

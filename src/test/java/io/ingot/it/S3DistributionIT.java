@@ -12,7 +12,7 @@ import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import org.gaul.s3proxy.AuthenticationType;

@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

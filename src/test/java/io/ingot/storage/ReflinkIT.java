@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.Command;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;

@@ -14,7 +14,7 @@ import io.ingot.recipe.RamTemplateRules;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sizes;

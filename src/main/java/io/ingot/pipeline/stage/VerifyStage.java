@@ -9,7 +9,7 @@ import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.Durations;
 
 import java.nio.file.Files;

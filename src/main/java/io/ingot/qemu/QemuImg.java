@@ -1,4 +1,4 @@
-package io.ingot.storage;
+package io.ingot.qemu;
 
 import io.ingot.util.Command;
 import com.fasterxml.jackson.databind.JsonNode;
