@@ -9,18 +9,17 @@ import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
+import io.ingot.util.Trees;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * {@code ingot bench clones}: linked clones made through the same code path as {@code ingot clone}
@@ -97,9 +96,7 @@ public final class CloneBenchmark {
         } finally {
             progress.accept("removing the benchmark's clones");
             for (var c : store.catalog().clones()) if (c.name().startsWith(prefix)) clones.remove(c.name());
-            try (Stream<Path> walk = Files.walk(scratch)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            Trees.delete(scratch);
         }
         return result;
     }

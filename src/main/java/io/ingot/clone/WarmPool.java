@@ -9,6 +9,7 @@ import io.ingot.qemu.QmpClient;
 import io.ingot.qemu.RunRecord;
 import io.ingot.qemu.RunRegistry;
 import io.ingot.util.PausePoint;
+import io.ingot.util.Trees;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -97,7 +98,7 @@ public final class WarmPool {
                 Files.move(dir.resolve("serial.log"), serial, StandardCopyOption.REPLACE_EXISTING);
                 Path log = QemuProcess.logFile(dir, processName(slot.id()));
                 if (Files.exists(log)) Files.move(log, logDir.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                deleteTree(dir);
+                Trees.deleteQuietly(dir);
                 return serial;
             } catch (IOException e) {
                 return dir.resolve("serial.log"); // still readable where it is
@@ -106,13 +107,13 @@ public final class WarmPool {
 
         /** Forgets the claimed directory (its process has been stopped by the caller). */
         void release() {
-            deleteTree(dir);
+            Trees.deleteQuietly(dir);
         }
 
         /** Stops the claimed process by its PID (it was never adopted) and forgets it. */
         void discard() {
             stopWaiting(slot);
-            deleteTree(dir);
+            Trees.deleteQuietly(dir);
         }
     }
 
@@ -147,7 +148,7 @@ public final class WarmPool {
                 Optional<Slot> slot = read(d);
                 if (name.endsWith(CLAIMED)) {
                     // a claim in progress, or one whose claimer died: only the latter is ours to clear
-                    if (slot.isEmpty() || slot.get().process().isEmpty()) deleteTree(d);
+                    if (slot.isEmpty() || slot.get().process().isEmpty()) Trees.deleteQuietly(d);
                     continue;
                 }
                 if (slot.isPresent() && slot.get().process().isPresent()) {
@@ -163,7 +164,7 @@ public final class WarmPool {
                     // dead process, or a slot whose filler died before starting QEMU
                     slot.ifPresent(s -> deleteQuietly(Path.of(s.qmpSocket())));
                     filling.ifPresent(registry::stop);
-                    deleteTree(d);
+                    Trees.deleteQuietly(d);
                 }
             }
         } catch (IOException e) {
@@ -247,7 +248,7 @@ public final class WarmPool {
                 Files.move(tmp, slotDir.resolve(SLOT_FILE), StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException e) {
                 p.stop(Duration.ofSeconds(2));
-                deleteTree(slotDir);
+                Trees.deleteQuietly(slotDir);
                 throw e;
             }
             p.detach();
@@ -269,7 +270,7 @@ public final class WarmPool {
             }
             if (s.orphaned()) registry.find(processName(s.id())).ifPresent(registry::stop);
             else stopWaiting(s);
-            deleteTree(claimed);
+            Trees.deleteQuietly(claimed);
             stopped++;
         }
         return stopped;
@@ -319,12 +320,4 @@ public final class WarmPool {
         }
     }
 
-    private static void deleteTree(Path d) {
-        if (!Files.exists(d)) return;
-        try (Stream<Path> files = Files.walk(d)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) deleteQuietly(p);
-        } catch (IOException ignored) {
-            // best effort: list() clears what is left
-        }
-    }
 }

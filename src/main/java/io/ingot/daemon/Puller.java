@@ -9,7 +9,7 @@ import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
 import io.ingot.util.UserError;
-import org.apache.commons.io.FileUtils;
+import io.ingot.util.Trees;
 import org.apache.commons.io.input.BoundedInputStream;
 
 import java.io.IOException;
@@ -125,11 +125,11 @@ public final class Puller {
             Manifest manifest = Manifest.read(files.get(Manifest.FILE_NAME));
             checkManifest(manifest, name, version, listed, daemon);
             TemplateVersion v = store.publisher().register(manifest, files, storage, ref.channel());
-            FileUtils.deleteDirectory(dir.toFile());
+            Trees.delete(dir);
             return new Result(v, downloaded, resumed);
         } catch (UserError e) {
             // refused for what it is, not cut by the network: nothing of it is worth resuming
-            FileUtils.deleteQuietly(dir.toFile());
+            Trees.deleteQuietly(dir);
             throw e;
         }
     }

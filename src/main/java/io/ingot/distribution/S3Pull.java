@@ -8,6 +8,7 @@ import io.ingot.storage.StorageBackend;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
+import io.ingot.util.Trees;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
@@ -132,7 +133,7 @@ public final class S3Pull {
             backend.deleteVersion(name, version);
             throw e;
         }
-        deleteTree(work);
+        Trees.delete(work);
         progress.accept("pulled " + v.ref() + " from " + url + " onto storage '" + target + "'"
                 + (resumedFrom > 0 ? " (resumed at " + resumedFrom + " bytes)" : ""));
         return new Pulled(v, target, resumedFrom, bytes);
@@ -232,10 +233,4 @@ public final class S3Pull {
         }
     }
 
-    private static void deleteTree(Path top) throws IOException {
-        if (!Files.exists(top)) return;
-        try (var walk = Files.walk(top)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-    }
 }

@@ -9,6 +9,8 @@ import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
+import io.ingot.util.Sha256;
+import io.ingot.util.Trees;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
@@ -95,18 +97,12 @@ public final class S3Push {
             }
             return new Pushed(v.ref(), to, diskKey, size, sha, channels);
         } finally {
-            try (var walk = Files.walk(work)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            Trees.delete(work);
         }
     }
 
     static String sha256(byte[] data) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Sha256.of(data);
     }
 
     static List<Manifest.RamFile> ramFiles(Manifest.Ram ram) {

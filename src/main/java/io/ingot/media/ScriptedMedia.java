@@ -1,6 +1,7 @@
 package io.ingot.media;
 
 import io.ingot.util.UserError;
+import io.ingot.util.Trees;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -119,7 +120,7 @@ public final class ScriptedMedia {
         // Left over by a build that was killed; safe to remove while we hold the lock.
         try (Stream<Path> stale = Files.list(mediaDir)) {
             for (Path p : stale.filter(p -> p.getFileName().toString().startsWith(name + "-" + hash + ".tmp-")).toList()) {
-                deleteTree(p);
+                Trees.delete(p);
             }
         }
         Path work = Files.createTempDirectory(mediaDir, name + "-" + hash + ".tmp-");
@@ -145,7 +146,7 @@ public final class ScriptedMedia {
             }
             progress.accept(String.format("built %s in %.0fs", isoName, (System.nanoTime() - started) / 1e9));
         } finally {
-            deleteTree(work);
+            Trees.delete(work);
         }
     }
 
@@ -231,13 +232,6 @@ public final class ScriptedMedia {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("reading resource " + name, e);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 

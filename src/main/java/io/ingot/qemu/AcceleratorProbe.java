@@ -1,6 +1,7 @@
 package io.ingot.qemu;
 
 import io.ingot.util.UserError;
+import io.ingot.util.Trees;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -349,10 +350,6 @@ public final class AcceleratorProbe {
     }
 
     private static void deleteQuietly(Path dir) {
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // temp directory; nothing depends on it
-        }
+        Trees.deleteQuietly(dir); // temp directory; nothing depends on it
     }
 }

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A QMP connection over QEMU's unix socket. One command at a time (calls are serialised);
  * asynchronous events are kept until {@link #awaitEvent} takes them.
  */
-public final class QmpClient implements AutoCloseable {
+public final class QmpClient implements Qmp, AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final int MAX_EVENTS = 1000;
     private static final JsonNode DISCONNECTED = new ObjectMapper().createObjectNode().put("disconnected", true);

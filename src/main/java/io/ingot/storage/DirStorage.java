@@ -5,6 +5,7 @@ import io.ingot.util.Command;
 import io.ingot.util.PausePoint;
 import io.ingot.template.Manifest;
 import io.ingot.util.UserError;
+import io.ingot.util.Trees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,7 +84,7 @@ public final class DirStorage implements StorageBackend {
         if (Files.exists(target)) throw new IOException("template version " + template + ":" + version + " already exists on storage '" + name + "': " + target);
         Path tmp = templateDir(template).resolve(".tmp-" + version + "-" + ProcessHandle.current().pid());
         Files.createDirectories(tmp.getParent());
-        deleteTree(tmp);
+        Trees.delete(tmp);
         Files.createDirectory(tmp);
         try {
             StagedVersion staged = new StagedVersion(tmp, tmp.resolve(BASE_IMAGE), tmp.resolve(Manifest.FILE_NAME));
@@ -111,7 +112,7 @@ public final class DirStorage implements StorageBackend {
             fsyncDir(target.getParent());
             return files(template, version, target);
         } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
+            Trees.delete(tmp);
             throw e;
         }
     }
@@ -147,7 +148,7 @@ public final class DirStorage implements StorageBackend {
             qemuImg.createOverlay(disk, relative, base.format());
             return new CloneFiles(name, clone, dir, disk, "qcow2", false);
         } catch (IOException | RuntimeException e) {
-            deleteTree(dir);
+            Trees.delete(dir);
             throw e;
         }
     }
@@ -169,7 +170,7 @@ public final class DirStorage implements StorageBackend {
             }
             return new CloneFiles(name, clone, dir, disk, format, reflinked);
         } catch (IOException | RuntimeException e) {
-            deleteTree(dir);
+            Trees.delete(dir);
             throw e;
         }
     }
@@ -244,7 +245,7 @@ public final class DirStorage implements StorageBackend {
         Path renamed = setAside(cloneDir(clone), clone);
         if (renamed != null) {
             PausePoint.at("clone-rm:renamed");
-            deleteTree(renamed);
+            Trees.delete(renamed);
         }
     }
 
@@ -286,7 +287,7 @@ public final class DirStorage implements StorageBackend {
         try (Stream<Path> entries = Files.list(parent)) {
             for (Path e : entries.toList()) {
                 Matcher m = DELETING.matcher(e.getFileName().toString());
-                if (m.matches() && m.group(1).equals(what)) deleteTree(e);
+                if (m.matches() && m.group(1).equals(what)) Trees.delete(e);
             }
         }
     }
@@ -344,7 +345,7 @@ public final class DirStorage implements StorageBackend {
                 Matcher m = TMP.matcher(e.getFileName().toString());
                 if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
                     LOG.info("removing leftover of an interrupted publish: {}", e);
-                    deleteTree(e);
+                    Trees.delete(e);
                     removed++;
                 }
             }
@@ -364,7 +365,7 @@ public final class DirStorage implements StorageBackend {
                 Matcher m = DELETING.matcher(e.getFileName().toString());
                 if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
                     LOG.info("finishing an interrupted removal: {}", e);
-                    deleteTree(e);
+                    Trees.delete(e);
                     removed++;
                 }
             }
@@ -374,29 +375,6 @@ public final class DirStorage implements StorageBackend {
 
     private static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
-
-    /** Deletes a tree, making read-only directories writable first (base images live in 0555 directories). */
-    static void deleteTree(Path top) throws IOException {
-        if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        List<Path> all;
-        try (Stream<Path> walk = Files.walk(top)) {
-            all = walk.sorted(Comparator.reverseOrder()).toList();
-        } catch (java.io.UncheckedIOException e) {
-            if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) throw e.getCause();
-            return; // another process is deleting the same tree
-        }
-        for (Path p : all) {
-            Path parent = p.getParent();
-            if (parent != null && Files.isDirectory(parent) && !Files.isWritable(parent)) {
-                Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxr-xr-x"));
-            }
-            try {
-                Files.deleteIfExists(p);
-            } catch (java.nio.file.DirectoryNotEmptyException e) {
-                deleteTree(p); // something appeared meanwhile (another process's temporary file): once more
-            }
-        }
     }
 
     private static void fsync(Path file) throws IOException {

@@ -7,11 +7,11 @@ import io.ingot.template.Manifest;
 import io.ingot.util.Command;
 import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
+import io.ingot.util.Trees;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -122,7 +122,7 @@ public final class RbdStorage implements StorageBackend {
         removeImage(ramName);
         Path target = versionDir(template, version);
         Path tmpDir = target.resolveSibling(".tmp-" + version + "-" + ProcessHandle.current().pid());
-        DirStorage.deleteTree(tmpDir);
+        Trees.delete(tmpDir);
         Files.createDirectories(tmpDir);
         removeImage(tmpName);
         removeImage(tmpRam);
@@ -154,10 +154,10 @@ public final class RbdStorage implements StorageBackend {
                     e.addSuppressed(ex);
                 }
             }
-            DirStorage.deleteTree(tmpDir);
+            Trees.delete(tmpDir);
             throw e;
         }
-        DirStorage.deleteTree(target);
+        Trees.delete(target);
         Files.move(tmpDir, target, StandardCopyOption.ATOMIC_MOVE);
         return files(template, version);
     }
@@ -310,7 +310,7 @@ public final class RbdStorage implements StorageBackend {
         if (dir != null) PausePoint.at("clone-rm:renamed");
         if (renamed) removeImage(aside);
         else if (exists(image)) rbd("rm", "--no-progress", spec(image));
-        if (dir != null) DirStorage.deleteTree(dir);
+        if (dir != null) Trees.delete(dir);
     }
 
     /** Refused while the snapshot has RBD children, naming them; else unprotect, purge snapshots, remove. */
@@ -333,7 +333,7 @@ public final class RbdStorage implements StorageBackend {
         }
         removeImage(ramImageName(template, version));
         DirStorage.finishDeleting(local.resolve("templates").resolve(template), Integer.toString(version));
-        DirStorage.deleteTree(versionDir(template, version));
+        Trees.delete(versionDir(template, version));
         Path t = local.resolve("templates").resolve(template);
         try (Stream<Path> rest = Files.exists(t) ? Files.list(t) : Stream.empty()) {
             if (Files.exists(t) && rest.findAny().isEmpty()) Files.deleteIfExists(t);

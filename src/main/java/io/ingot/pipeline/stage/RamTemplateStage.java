@@ -9,7 +9,8 @@ import io.ingot.qemu.GuestAgent;
 import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.HostCpu;
 import io.ingot.qemu.QemuCommand;
-import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.Vm;
+import io.ingot.qemu.VmDriver;
 import io.ingot.recipe.RamTemplateRules;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
@@ -44,10 +45,14 @@ public final class RamTemplateStage implements Stage {
     static final String NIC_SLOT = "0x10";
 
     private final PortAllocator ports;
+    private final VmDriver driver;
     private final QemuImg qemuImg = new QemuImg();
     private final RamTemplateRules rules = new RamTemplateRules();
 
-    public RamTemplateStage(PortAllocator ports) { this.ports = ports; }
+    public RamTemplateStage(PortAllocator ports, VmDriver driver) {
+        this.ports = ports;
+        this.driver = driver;
+    }
 
     @Override
     public String name() { return "ram-template"; }
@@ -55,10 +60,6 @@ public final class RamTemplateStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe recipe = build.recipe().recipe();
-        if (!recipe.template().ram()) {
-            build.log().info("no RAM template requested (template.ram: false)");
-            return;
-        }
         Recipe.Machine m = recipe.machine();
         List<String> violations = rules.violations(m.qemuArgs());
         if (!violations.isEmpty()) {
@@ -75,8 +76,7 @@ public final class RamTemplateStage implements Stage {
         Path seed = new io.ingot.clone.SeedBuilder().build(dir.resolve("capture"), UUID.randomUUID().toString(),
                 recipe.name(), List.of(access.publicKeyLine()));
         long memoryMiB = Sizes.parseMebibytes(m.memory());
-        PortLease lease = ports.allocate();
-        build.leases().add(lease);
+        PortLease lease = build.held(this).add(ports.allocate());
         Path agentSocket = build.runtimeDir().resolve("ram.qga");
         QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
                 .machine(m.type()).accel(build.accelerator().name()).cpu(m.cpu()).smp(m.cpus())
@@ -95,7 +95,7 @@ public final class RamTemplateStage implements Stage {
         if (m.isUefi()) Ovmf.apply(b, dir);
         if (m.hasGuestAgent()) b.guestAgent(agentSocket);
         QemuCommand cmd = b.build();
-        QemuProcess vm = GuestVm.start(build, cmd, "ram");
+        Vm vm = GuestVm.start(build, driver, cmd, "ram");
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
             try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", lease.port(), recipe.communicator().user(),
@@ -152,6 +152,7 @@ public final class RamTemplateStage implements Stage {
 
     @Override
     public void cleanup(BuildContext build) throws Exception {
+        build.held(this).close();
         if (build.published()) return;
         Path dir = build.buildDir().resolve(DIR);
         for (String f : List.of("overlay.qcow2", "memory", "state")) Files.deleteIfExists(dir.resolve(f));

@@ -4,7 +4,7 @@ import io.ingot.guest.Disconnected;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.GuestAgent;
-import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.Vm;
 import io.ingot.util.Durations;
 
 import java.time.Duration;
@@ -23,7 +23,7 @@ public final class ShutdownStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        QemuProcess vm = build.vm();
+        Vm vm = build.vm();
         var shutdown = build.recipe().recipe().shutdown();
         Duration timeout = Durations.parse(shutdown.timeout());
         if (build.recipe().recipe().machine().hasGuestAgent() && byGuestAgent(build)) {

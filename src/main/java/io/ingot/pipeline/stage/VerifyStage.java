@@ -46,10 +46,6 @@ public final class VerifyStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe recipe = build.recipe().recipe();
-        if (recipe.verify().isEmpty()) {
-            build.log().info("the recipe has no verify checks");
-            return;
-        }
         if (!recipe.communicator().isSsh()) {
             throw new IllegalStateException("verify checks run over SSH; communicator is none");
         }

@@ -3,7 +3,7 @@ package io.ingot.pipeline.stage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
-import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.Vm;
 import io.ingot.util.Durations;
 
 import java.io.IOException;
@@ -29,7 +29,7 @@ public final class WaitInstallStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        QemuProcess vm = build.vm();
+        Vm vm = build.vm();
         var boot = build.recipe().recipe().boot();
         Duration timeout = Durations.parse(boot.timeout());
         Duration stallTimeout = Durations.parse(boot.stallTimeout());
@@ -73,7 +73,7 @@ public final class WaitInstallStage implements Stage {
     }
 
     /** Bytes the guest wrote to its disks so far (QMP query-blockstats), or -1 when QEMU does not say. */
-    static long diskBytesWritten(QemuProcess vm) {
+    static long diskBytesWritten(Vm vm) {
         try {
             long sum = 0;
             for (JsonNode dev : vm.qmp().execute("query-blockstats")) sum += dev.path("stats").path("wr_bytes").asLong();
