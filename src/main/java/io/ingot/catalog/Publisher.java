@@ -9,6 +9,7 @@ import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
+import io.ingot.util.Sha256;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -192,7 +193,7 @@ public final class Publisher {
         qemuImg.check(staged.baseImage(), "qcow2");
         QemuImg.Info info = qemuImg.info(staged.baseImage());
         return m.withDisk(new Manifest.Disk(staged.baseImage().getFileName().toString(), "qcow2",
-                info.virtualSize(), Files.size(staged.baseImage()), sha256(staged.baseImage())));
+                info.virtualSize(), Files.size(staged.baseImage()), Sha256.of(staged.baseImage())));
     }
 
     /** The capture overlay's name among the extra files (null: no RAM template). */
@@ -228,9 +229,5 @@ public final class Publisher {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("publish interrupted at " + point);
         }
-    }
-
-    public static String sha256(Path file) throws IOException {
-        return io.ingot.media.Checksum.sha256(file).hex();
     }
 }

@@ -1,11 +1,11 @@
 package io.ingot.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ingot.bench.CloneBenchmark;
 import io.ingot.catalog.ImageStore;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
+import io.ingot.util.Json;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -30,7 +30,7 @@ public class BenchCommand implements Runnable {
 
     /** Writes the JSON report to images/.bench/NAME-TIMESTAMP.json and prints the table (or the JSON). */
     static Path report(IngotPaths paths, String name, Map<String, Object> result, boolean json, String table) throws java.io.IOException {
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectWriter mapper = Json.PRETTY;
         Path dir = paths.images().resolve(".bench");
         Files.createDirectories(dir);
         Path file = dir.resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");

@@ -1,6 +1,5 @@
 package io.ingot.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingot.catalog.ImageStore;
@@ -10,6 +9,7 @@ import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
+import io.ingot.util.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -56,7 +56,7 @@ public class DoctorCommand implements Callable<Integer> {
     /** The command itself, also run without picocli by {@link Main} for its plain forms. */
     int run(PrintWriter out) throws Exception {
         Map<String, String> env = System.getenv();
-        ObjectNode report = new ObjectMapper().createObjectNode();
+        ObjectNode report = Json.MAPPER.createObjectNode();
         boolean ok = true;
         if (repair) {
             List<String> repaired = new Recovery(IngotPaths.fromEnvironment()).run(ImageStore.open(IngotPaths.fromEnvironment()), true);
@@ -110,7 +110,7 @@ public class DoctorCommand implements Callable<Integer> {
         report.put("ok", ok);
 
         if (json) {
-            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            out.println(Json.PRETTY.writeValueAsString(report));
         } else {
             if (qemu != null) {
                 out.printf("QEMU        %s  %s%n", qemu.version(), qemu.system());

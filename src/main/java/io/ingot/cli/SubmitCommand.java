@@ -7,6 +7,7 @@ import io.ingot.daemon.DaemonConfig;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
+import io.ingot.util.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -41,7 +42,7 @@ public class SubmitCommand implements Callable<Integer> {
         String token = System.getenv("INGOT_TOKEN") != null ? System.getenv("INGOT_TOKEN") : ApiToken.read(paths.state());
         if (token == null) throw new UserError("no API token: set INGOT_TOKEN or run this where the daemon keeps images/.ingot/api-token");
         HttpClient http = HttpClient.newHttpClient();
-        ObjectMapper json = new ObjectMapper();
+        ObjectMapper json = Json.MAPPER;
         String body = json.writeValueAsString(java.util.Map.of("recipe", name, "source", "cli"));
         HttpResponse<String> rs;
         try {

@@ -1,9 +1,7 @@
 package io.ingot.clone;
 
+import io.ingot.util.Json;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,8 +37,6 @@ public record VmConfig(String name, String template, String kind, String storage
         return new VmConfig(name, template, kind, storage, created, disk, seed, machine, nics, smbiosUuid, guid, instanceId, ram);
     }
     public static final String FILE_NAME = "vm.json";
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
     /** The clone's disk; {@code backing} is the base image for a linked clone (null otherwise). */
     public record DiskRef(String path, String format, String backing) { }
@@ -51,13 +47,13 @@ public record VmConfig(String name, String template, String kind, String storage
 
     public String toJson() {
         try {
-            return JSON.writeValueAsString(this);
+            return Json.PRETTY.writeValueAsString(this);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    public static VmConfig fromJson(String json) throws IOException { return JSON.readValue(json, VmConfig.class); }
+    public static VmConfig fromJson(String json) throws IOException { return Json.MAPPER.readValue(json, VmConfig.class); }
 
     public static VmConfig read(Path file) throws IOException { return fromJson(Files.readString(file)); }
 

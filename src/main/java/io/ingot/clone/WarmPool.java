@@ -1,8 +1,5 @@
 package io.ingot.clone;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.QmpClient;
@@ -10,6 +7,7 @@ import io.ingot.qemu.RunRecord;
 import io.ingot.qemu.RunRegistry;
 import io.ingot.util.PausePoint;
 import io.ingot.util.Trees;
+import io.ingot.util.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,8 +38,6 @@ public final class WarmPool {
     private static final String SLOT_FILE = "slot.json";
     private static final String CLAIMED = ".claimed";
     private static final Duration STOP_GRACE = Duration.ofSeconds(3);
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * One waiting process and what it can resume: the memory file, the RAM template's compatibility key
@@ -244,7 +240,7 @@ public final class WarmPool {
                         cmd.qmpSocket().toString(), vmgenid.toString(), Instant.now(), false);
                 PausePoint.at("pool:before-slot");
                 Path tmp = slotDir.resolve(SLOT_FILE + ".tmp");
-                JSON.writeValue(tmp.toFile(), slot);
+                Json.PRETTY.writeValue(tmp.toFile(), slot);
                 Files.move(tmp, slotDir.resolve(SLOT_FILE), StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException e) {
                 p.stop(Duration.ofSeconds(2));
@@ -298,7 +294,7 @@ public final class WarmPool {
     private static Optional<Slot> read(Path slotDir) {
         Path f = slotDir.resolve(SLOT_FILE);
         try {
-            return Files.exists(f) ? Optional.of(JSON.readValue(f.toFile(), Slot.class)) : Optional.empty();
+            return Files.exists(f) ? Optional.of(Json.MAPPER.readValue(f.toFile(), Slot.class)) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         }

@@ -10,6 +10,7 @@ import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import io.ingot.util.Trees;
+import io.ingot.util.Sha256;
 import org.apache.commons.io.input.BoundedInputStream;
 
 import java.io.IOException;
@@ -86,7 +87,7 @@ public final class Puller {
                 Files.createDirectories(part.getParent()); // RAM template files live in ram/
                 if (Files.isRegularFile(done)) {
                     // left by an earlier pull that failed later on: only what still matches the list is used
-                    if (Files.size(done) == e.size() && Publisher.sha256(done).equals(e.sha256())) {
+                    if (Files.size(done) == e.size() && Sha256.of(done).equals(e.sha256())) {
                         resumed += e.size();
                         out.println("  " + e.file() + ": " + e.size() + " bytes from an earlier pull, sha256 ok");
                         files.put(e.file(), done);
@@ -112,7 +113,7 @@ public final class Puller {
                 }
                 resumed += have;
                 long size = Files.size(part);
-                String sha = Publisher.sha256(part);
+                String sha = Sha256.of(part);
                 if (size != e.size() || !sha.equals(e.sha256())) {
                     Files.delete(part);
                     throw new UserError(e.file() + " of " + name + ":" + version + " from " + daemon + ": " + size + " bytes with sha256 " + sha

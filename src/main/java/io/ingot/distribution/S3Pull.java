@@ -1,7 +1,6 @@
 package io.ingot.distribution;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageBackend;
@@ -9,6 +8,7 @@ import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
 import io.ingot.util.Trees;
+import io.ingot.util.Sha256;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
@@ -65,7 +65,7 @@ public final class S3Pull {
 
         byte[] manifestBytes = get(at, at.versionKey(name, version, "manifest.json"), url);
         String manifestSha = head(at, at.versionKey(name, version, "manifest.json")).metadata().get(S3Push.SHA256_META);
-        if (manifestSha != null && !manifestSha.equals(S3Push.sha256(manifestBytes))) {
+        if (manifestSha != null && !manifestSha.equals(Sha256.of(manifestBytes))) {
             throw new IOException("sha256 mismatch for " + at.versionKey(name, version, "manifest.json"));
         }
         Manifest m = Manifest.fromJson(new String(manifestBytes, StandardCharsets.UTF_8));
@@ -210,7 +210,7 @@ public final class S3Pull {
                 copy(in, out, have, bytes);
             }
         }
-        String sha = Publisher.sha256(part);
+        String sha = Sha256.of(part);
         String want = expectedSha != null ? expectedSha : metaSha;
         if (want == null || !want.equals(sha)) {
             Files.delete(part);

@@ -1,7 +1,6 @@
 package io.ingot.distribution;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageBackend;
@@ -67,7 +66,7 @@ public final class S3Push {
             Path disk = work.resolve("disk.qcow2");
             progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
             qemuImg.convert(files.baseImage(), files.format(), disk, "qcow2", true);
-            String sha = Publisher.sha256(disk);
+            String sha = Sha256.of(disk);
             long size = Files.size(disk);
             String diskKey = to.versionKey(v.name(), v.version(), "disk.qcow2");
             progress.accept(String.format("uploading %s (%.1f MiB) to s3://%s/%s", v.ref(), size / 1048576.0, to.bucket(), diskKey));
@@ -79,14 +78,14 @@ public final class S3Push {
                 for (Manifest.RamFile f : ramFiles(m.ram())) {
                     Path file = files.dir().resolve(f.file());
                     if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": RAM template file " + file + " is missing");
-                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, Publisher.sha256(file));
+                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, Sha256.of(file));
                 }
             }
             QemuImg.Info info = qemuImg.info(disk);
             byte[] manifest = m.withDisk(new Manifest.Disk("disk.qcow2", "qcow2", info.virtualSize(), size, sha)).toJson()
                     .getBytes(StandardCharsets.UTF_8);
             s3.putObject(PutObjectRequest.builder().bucket(to.bucket()).key(to.versionKey(v.name(), v.version(), "manifest.json"))
-                    .metadata(Map.of(SHA256_META, sha256(manifest))).contentType("application/json").build(),
+                    .metadata(Map.of(SHA256_META, Sha256.of(manifest))).contentType("application/json").build(),
                     RequestBody.fromBytes(manifest));
             List<String> channels = new ArrayList<>();
             for (var c : store.catalog().channels(v.name()).entrySet()) {
@@ -101,9 +100,6 @@ public final class S3Push {
         }
     }
 
-    static String sha256(byte[] data) {
-        return Sha256.of(data);
-    }
 
     static List<Manifest.RamFile> ramFiles(Manifest.Ram ram) {
         List<Manifest.RamFile> out = new ArrayList<>();

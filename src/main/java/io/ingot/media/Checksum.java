@@ -1,6 +1,7 @@
 package io.ingot.media;
 
 import io.ingot.util.UserError;
+import io.ingot.util.Sha256;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,7 @@ public record Checksum(String algorithm, String hex) {
     }
 
     public static Checksum sha256(Path file) throws IOException {
-        return new Checksum("sha256", digest("sha256", file));
+        return new Checksum("sha256", Sha256.of(file));
     }
 
     public boolean matches(Path file) throws IOException {

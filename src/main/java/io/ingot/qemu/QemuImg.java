@@ -1,8 +1,8 @@
 package io.ingot.qemu;
 
 import io.ingot.util.Command;
+import io.ingot.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,7 +12,6 @@ import java.util.List;
 /** The qemu-img operations storage needs. */
 public final class QemuImg {
     public static final List<String> FORMATS = List.of("raw", "qcow2", "vmdk");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String binary;
 
@@ -24,7 +23,7 @@ public final class QemuImg {
     public record Info(String format, long virtualSize, long actualSize, String backingFilename, String backingFormat) { }
 
     public Info info(Path image) throws IOException {
-        JsonNode n = JSON.readTree(Command.run(List.of(binary, "info", "--output=json", image.toString())));
+        JsonNode n = Json.MAPPER.readTree(Command.run(List.of(binary, "info", "--output=json", image.toString())));
         return new Info(n.path("format").asText(), n.path("virtual-size").asLong(), n.path("actual-size").asLong(),
                 n.hasNonNull("backing-filename") ? n.get("backing-filename").asText() : null,
                 n.hasNonNull("backing-filename-format") ? n.get("backing-filename-format").asText() : null);

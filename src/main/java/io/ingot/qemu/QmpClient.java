@@ -1,5 +1,6 @@
 package io.ingot.qemu;
 
+import io.ingot.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,9 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class QmpClient implements Qmp, AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final int MAX_EVENTS = 1000;
-    private static final JsonNode DISCONNECTED = new ObjectMapper().createObjectNode().put("disconnected", true);
+    private static final JsonNode DISCONNECTED = Json.MAPPER.createObjectNode().put("disconnected", true);
 
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = Json.MAPPER;
     private final SocketChannel channel;
     private final BufferedReader reader;
     private final JsonNode greeting;

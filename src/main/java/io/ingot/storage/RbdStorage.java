@@ -2,12 +2,12 @@ package io.ingot.storage;
 
 import io.ingot.qemu.QemuImg;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingot.template.Manifest;
 import io.ingot.util.Command;
 import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
 import io.ingot.util.Trees;
+import io.ingot.util.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +51,6 @@ public final class RbdStorage implements StorageBackend {
     public static final String SNAPSHOT = "base";
     private static final String MANIFEST_KEY = "ingot.manifest";
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(RbdStorage.class);
     private static final Pattern BASE = Pattern.compile("base-(.+)-([1-9]\\d{0,8})");
     private static final Pattern TMP = Pattern.compile("tmp-(?:base|ram)-.+-(\\d+)");
@@ -181,7 +180,7 @@ public final class RbdStorage implements StorageBackend {
     public Optional<TemplateFiles> locate(String template, int version) {
         String image = baseImageName(template, version);
         try {
-            JsonNode snaps = JSON.readTree(rbd("snap", "ls", "--format", "json", spec(image)));
+            JsonNode snaps = Json.MAPPER.readTree(rbd("snap", "ls", "--format", "json", spec(image)));
             boolean hasBase = false;
             for (JsonNode s : snaps) hasBase |= SNAPSHOT.equals(s.path("name").asText());
             if (!hasBase) return Optional.empty();
@@ -211,7 +210,7 @@ public final class RbdStorage implements StorageBackend {
 
     private List<String> children(String image) throws IOException {
         List<String> out = new ArrayList<>();
-        for (JsonNode c : JSON.readTree(rbd("children", "--format", "json", spec(image) + "@" + SNAPSHOT))) {
+        for (JsonNode c : Json.MAPPER.readTree(rbd("children", "--format", "json", spec(image) + "@" + SNAPSHOT))) {
             String pool = c.path("pool").asText();
             out.add((pool.equals(cluster.pool()) ? "" : pool + "/") + c.path("image").asText());
         }
@@ -342,7 +341,7 @@ public final class RbdStorage implements StorageBackend {
 
     private void removeImage(String image) throws IOException {
         if (!exists(image)) return;
-        for (JsonNode s : JSON.readTree(rbd("snap", "ls", "--format", "json", spec(image)))) {
+        for (JsonNode s : Json.MAPPER.readTree(rbd("snap", "ls", "--format", "json", spec(image)))) {
             if (s.path("protected").asText().equals("true")) rbd("snap", "unprotect", spec(image) + "@" + s.path("name").asText());
         }
         rbd("snap", "purge", "--no-progress", spec(image));
@@ -352,7 +351,7 @@ public final class RbdStorage implements StorageBackend {
     @Override
     public List<Manifest> listVersions() throws IOException {
         List<Manifest> out = new ArrayList<>();
-        for (JsonNode n : JSON.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
+        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
             Matcher m = BASE.matcher(n.asText());
             if (!m.matches()) continue;
             Command.Result meta = rbdExec("image-meta", "get", spec(n.asText()), MANIFEST_KEY);
@@ -374,7 +373,7 @@ public final class RbdStorage implements StorageBackend {
     @Override
     public int cleanLeftovers() throws IOException {
         int removed = 0;
-        for (JsonNode n : JSON.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
+        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
             Matcher m = TMP.matcher(n.asText());
             Matcher d = DELETING.matcher(n.asText());
             if (m.matches() && !alive(Long.parseLong(m.group(1)))) {

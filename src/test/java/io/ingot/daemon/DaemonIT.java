@@ -15,6 +15,7 @@ import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
+import io.ingot.util.Sha256;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -192,9 +193,9 @@ class DaemonIT {
             assertEquals(shared.manifest().lineage(), pulled.manifest().lineage());
             if (ram != null) {
                 Path memory = storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().dir().resolve(ram.memoryFile().file());
-                assertEquals(ram.memoryFile().sha256(), io.ingot.catalog.Publisher.sha256(memory), "the RAM template came along");
+                assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the RAM template came along");
             }
-            assertEquals(shared.manifest().disk().sha256(), io.ingot.catalog.Publisher.sha256(
+            assertEquals(shared.manifest().disk().sha256(), Sha256.of(
                     storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().baseImage()));
             JsonNode listedByB = json(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/api/templates")).build(),
                     HttpResponse.BodyHandlers.ofString()));

@@ -1,7 +1,6 @@
 package io.ingot.it;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.clone.CloneInstances;
@@ -16,6 +15,7 @@ import io.ingot.guest.SshCommunicator;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
+import io.ingot.util.Sha256;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -46,7 +46,7 @@ class CloneBootIT {
                         shared.manifest().cpuModel(), shared.manifest().cpus(), shared.manifest().memoryMiB(),
                         shared.manifest().devices()), List.of("local"), "latest"));
         Path base = store.storages().get("local").locate("clone-it", v.version()).orElseThrow().baseImage();
-        String baseSha = Publisher.sha256(base);
+        String baseSha = Sha256.of(base);
 
         CloneService clones = store.clones();
         CloneService.Clone a = clones.clone("clone-it", "cit-a", new CloneOptions(true, null, null, List.of()));
@@ -80,7 +80,7 @@ class CloneBootIT {
             assertTrue(sb.exec("test -e /root/mark", java.util.Map.of(), Duration.ofSeconds(10), l -> { }).exitStatus() != 0,
                     "a file written in one linked clone is not in the other");
         }
-        assertEquals(baseSha, Publisher.sha256(base), "writing in linked clones leaves the base image unchanged");
+        assertEquals(baseSha, Sha256.of(base), "writing in linked clones leaves the base image unchanged");
 
         UserError running = assertThrows(UserError.class, () -> clones.remove("cit-a"));
         assertTrue(running.getMessage().contains("is running"), running.getMessage());

@@ -19,6 +19,7 @@ import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
+import io.ingot.util.Sha256;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -221,7 +222,7 @@ class RbdStorageIT {
         }
         assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-rr-mem"), "stop leaves no QEMU");
         assertNotEquals("", ceph.rbd("diff", "rbd/vm-rr-mem-disk-0").strip(), "the guest's writes went to its clone image");
-        assertEquals(ram.memoryFile().sha256(), io.ingot.catalog.Publisher.sha256(memory), "the memory file is unchanged");
+        assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the memory file is unchanged");
 
         UserError refused = assertThrows(UserError.class, () -> store.versions().remove("tiny-ram", v.version(), true));
         assertTrue(refused.getMessage().contains("rr-mem"), refused.getMessage());
@@ -262,7 +263,7 @@ class RbdStorageIT {
         Files.deleteIfExists(out);
         try {
             ceph.rbd("export", "--no-progress", spec, out.toString());
-            return io.ingot.catalog.Publisher.sha256(out);
+            return Sha256.of(out);
         } finally {
             Files.deleteIfExists(out);
         }

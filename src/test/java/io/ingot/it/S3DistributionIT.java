@@ -1,7 +1,6 @@
 package io.ingot.it;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.clone.CloneInstances;
 import io.ingot.clone.CloneOptions;
@@ -15,6 +14,7 @@ import io.ingot.guest.SshCommunicator;
 import io.ingot.qemu.QemuImg;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Sha256;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -105,7 +105,7 @@ class S3DistributionIT {
                     "resumed where it stopped: " + pulled.resumedFrom());
             assertEquals(shared.version(), pulled.version().version(), "the version keeps its number");
             Path base = target.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage();
-            assertEquals(pushed.diskSha256(), Publisher.sha256(base), "the pulled disk is the pushed one");
+            assertEquals(pushed.diskSha256(), Sha256.of(base), "the pulled disk is the pushed one");
             assertEquals(shared.version(), target.catalog().resolve(TemplateRef.parse("tiny-linux@latest")).version(),
                     "pulled by channel, registered with it");
 
@@ -143,7 +143,7 @@ class S3DistributionIT {
                 assertEquals("", io.ingot.util.Command.run(java.util.List.of("qemu-img", "compare", "-q", sharedOverlay.toString(),
                         target.storages().get("ceph").captureDisk(onCeph, ram).baseImage().toString())),
                         "the capture disk went into its own RBD image, the full disk state at capture time");
-                assertEquals(ram.memoryFile().sha256(), Publisher.sha256(onCeph.dir().resolve(ram.memoryFile().file())),
+                assertEquals(ram.memoryFile().sha256(), Sha256.of(onCeph.dir().resolve(ram.memoryFile().file())),
                         "the memory file is on the node");
                 assertTrue(Files.notExists(onCeph.dir().resolve(ram.captureOverlay().file())), "no overlay file without its base");
             } finally {

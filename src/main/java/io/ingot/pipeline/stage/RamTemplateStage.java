@@ -19,6 +19,7 @@ import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sizes;
+import io.ingot.util.Sha256;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -159,6 +160,6 @@ public final class RamTemplateStage implements Stage {
     }
 
     private static Manifest.RamFile ramFile(Path file) throws java.io.IOException {
-        return new Manifest.RamFile(DIR + "/" + file.getFileName(), io.ingot.catalog.Publisher.sha256(file), Files.size(file));
+        return new Manifest.RamFile(DIR + "/" + file.getFileName(), Sha256.of(file), Files.size(file));
     }
 }
