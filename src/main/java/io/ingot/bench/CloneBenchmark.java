@@ -10,6 +10,7 @@ import io.ingot.storage.TemplateFiles;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
 import io.ingot.util.Trees;
+import io.ingot.storage.Volume;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ public final class CloneBenchmark {
         TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
         if (storage != null && store.storages().get(storage) instanceof RbdStorage rbd) return runRbd(v, rbd, count);
         TemplateFiles files = store.storages().get(v.primaryStorage()).locate(v.name(), v.version()).orElseThrow();
-        Path base = files.baseImage();
+        Path base = files.baseImage().path();
         String prefix = "bench-" + ProcessHandle.current().pid() + "-";
         Path scratch = Files.createTempDirectory(store.paths().images(), ".bench-");
         Map<String, Object> result = new LinkedHashMap<>();
@@ -126,7 +127,7 @@ public final class CloneBenchmark {
                 Command.run(List.of("sync"));
                 long t0 = System.nanoTime();
                 switch (what) {
-                    case "ingot" -> reflinked |= storage.createFullClone(data, "qcow2", prefix + "full", "qcow2").reflinked();
+                    case "ingot" -> reflinked |= storage.createFullClone(Volume.file(data, "qcow2"), prefix + "full", "qcow2").reflinked();
                     case "cp" -> Command.run(List.of("cp", "--sparse=always", data.toString(), target.toString()));
                     default -> Command.run(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "qcow2", data.toString(), target.toString()));
                 }

@@ -79,7 +79,7 @@ public class S3Command implements Runnable {
         static void pull(String url, String storage) throws Exception {
             ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
             try (S3Client s3 = S3Clients.fromEnvironment().create()) {
-                S3Pull.Pulled p = new S3Pull(store, s3, new QemuImg(), line -> System.err.println("s3: " + line), n -> { })
+                S3Pull.Pulled p = new S3Pull(store, s3, line -> System.err.println("s3: " + line), n -> { })
                         .pull(url, storage);
                 System.out.println("pulled " + p.version().ref() + " onto storage '" + p.storage() + "'"
                         + (p.resumedFrom() > 0 ? " (resumed at " + p.resumedFrom() + " bytes)" : ""));

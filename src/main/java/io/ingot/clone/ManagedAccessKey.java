@@ -2,7 +2,8 @@ package io.ingot.clone;
 
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
-import org.apache.sshd.common.util.security.SecurityUtils;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -12,7 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 
 /**
  * ingot's own ed25519 key, kept in {@code <state>/access/} (dir 0700, private key 0600), created on
@@ -42,8 +42,7 @@ public final class ManagedAccessKey {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         KeyPair pair;
         try {
-            KeyPairGenerator gen = SecurityUtils.getKeyPairGenerator(SecurityUtils.EDDSA);
-            pair = gen.generateKeyPair();
+            pair = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot generate an ed25519 key: " + e.getMessage(), e);
         }

@@ -65,7 +65,7 @@ public final class S3Push {
         try {
             Path disk = work.resolve("disk.qcow2");
             progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
-            qemuImg.convert(files.baseImage(), files.format(), disk, "qcow2", true);
+            qemuImg.convert(files.baseImage().target(), files.format(), disk.toString(), "qcow2", true);
             String sha = Sha256.of(disk);
             long size = Files.size(disk);
             String diskKey = to.versionKey(v.name(), v.version(), "disk.qcow2");

@@ -2,6 +2,7 @@ package io.ingot.qemu;
 
 import io.ingot.util.Command;
 import io.ingot.util.Json;
+import io.ingot.util.UserError;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -23,7 +24,12 @@ public final class QemuImg {
     public record Info(String format, long virtualSize, long actualSize, String backingFilename, String backingFormat) { }
 
     public Info info(Path image) throws IOException {
-        JsonNode n = Json.MAPPER.readTree(Command.run(List.of(binary, "info", "--output=json", image.toString())));
+        return info(image.toString());
+    }
+
+    /** The same for anything qemu-img opens: a file, or a block URI such as {@code rbd:POOL/IMAGE:conf=...}. */
+    public Info info(String image) throws IOException {
+        JsonNode n = Json.MAPPER.readTree(Command.run(List.of(binary, "info", "--output=json", image)));
         return new Info(n.path("format").asText(), n.path("virtual-size").asLong(), n.path("actual-size").asLong(),
                 n.hasNonNull("backing-filename") ? n.get("backing-filename").asText() : null,
                 n.hasNonNull("backing-filename-format") ? n.get("backing-filename-format").asText() : null);
@@ -34,10 +40,15 @@ public final class QemuImg {
      * {@code -m 16 -W} lets qemu-img write coroutines out of order, much faster on large disks.
      */
     public void convert(Path source, String sourceFormat, Path target, String targetFormat, boolean compress) throws IOException {
+        convert(source.toString(), sourceFormat, target.toString(), targetFormat, compress);
+    }
+
+    /** The same between anything qemu-img opens: files or block URIs ({@code rbd:...}). */
+    public void convert(String source, String sourceFormat, String target, String targetFormat, boolean compress) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(binary, "convert", "-m", "16", "-W", "-f", sourceFormat, "-O", targetFormat));
         if (compress) cmd.add("-c");
-        cmd.add(source.toString());
-        cmd.add(target.toString());
+        cmd.add(source);
+        cmd.add(target);
         Command.run(cmd);
     }
 
@@ -45,9 +56,9 @@ public final class QemuImg {
      * Converts into a new qcow2 overlay on {@code relativeBacking} (relative to the target's directory, as for
      * {@link #createOverlay}): the source's full disk state, stored as differences from the backing image.
      */
-    public void convertOnto(Path source, String sourceFormat, Path target, String relativeBacking, String backingFormat) throws IOException {
+    public void convertOnto(String source, String sourceFormat, Path target, String relativeBacking, String backingFormat) throws IOException {
         Command.run(List.of(binary, "convert", "-f", sourceFormat, "-O", "qcow2", "-B", relativeBacking, "-F", backingFormat,
-                source.toString(), target.toString()));
+                source, target.toString()));
     }
 
     /** {@code qemu-img check}: fails when the image has errors (leaks are reported but tolerated by qemu-img's exit code 3). */
@@ -69,7 +80,7 @@ public final class QemuImg {
 
     public static String checkFormat(String format) {
         if (!FORMATS.contains(format)) {
-            throw new io.ingot.util.UserError("unknown disk format '" + format + "' (use one of " + String.join(", ", FORMATS) + ")");
+            throw new UserError("unknown disk format '" + format + "' (use one of " + String.join(", ", FORMATS) + ")");
         }
         return format;
     }

@@ -18,7 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -52,25 +52,63 @@ public final class DirStorage implements StorageBackend {
     private static final Pattern DELETING = Pattern.compile("\\.deleting-(.+)-(\\d+)");
     private static final Pattern VERSION_DIR = Pattern.compile("[1-9]\\d{0,8}");
 
+    /**
+     * What a dir storage does, by the format of the volume it starts from: any disk becomes a qcow2 base image;
+     * linked clones are qcow2 overlays on qcow2 or raw; full clones and copies are made into any of its formats,
+     * by reflink where the filesystem shares extents.
+     */
+    public static final FeatureTable FEATURES = FeatureTable.of("qcow2", "raw", "vmdk")
+            .allow(Feature.TEMPLATE, FeatureTable.State.CURRENT, "qcow2", "raw", "vmdk")
+            .allow(Feature.LINKED_CLONE, FeatureTable.State.BASE, "qcow2", "raw")
+            .allow(Feature.FULL_CLONE, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            .allow(Feature.COPY, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            .allow(Feature.COPY, FeatureTable.State.CURRENT, "qcow2", "raw", "vmdk")
+            .allow(Feature.REFLINK, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            .build();
+
+    /** The type as storage.yaml names it, registered through META-INF/services. */
+    public static final class Type implements StorageType {
+        @Override public String name() { return TYPE; }
+        @Override public Class<DirStorage.Section> section() { return DirStorage.Section.class; }
+    }
+
+    /**
+     * {@code path} (relative to the images directory) and {@code options}: {@code linked-clones: false} refuses
+     * linked clones here, {@code reflink: false} never tries FICLONE.
+     */
+    public record Section(String path, Map<String, String> options) implements StorageType.Section {
+        @Override
+        public StorageConfig.Entry define(String storage, Path images, String where) {
+            if (path == null || path.isBlank()) throw new UserError(where + ".path is missing");
+            Path root = images.resolve(path).normalize();
+            FeatureTable features = FEATURES;
+            Map<String, String> o = options == null ? Map.of() : options;
+            if ("false".equals(o.get("linked-clones"))) features = features.without(Feature.LINKED_CLONE);
+            if ("false".equals(o.get("reflink"))) features = features.without(Feature.REFLINK);
+            FeatureTable table = features;
+            return new StorageConfig.Entry(TYPE, root, (name, qemuImg) -> new DirStorage(name, root, table, qemuImg));
+        }
+    }
+
     private final String name;
     private final Path root;
-    private final Set<Feature> features;
+    private final FeatureTable features;
     private final QemuImg qemuImg;
 
-    public DirStorage(String name, Path root, Set<Feature> features, QemuImg qemuImg) {
+    public DirStorage(String name, Path root, FeatureTable features, QemuImg qemuImg) {
         this.name = name;
         this.root = root.toAbsolutePath().normalize();
-        this.features = features.isEmpty() ? EnumSet.noneOf(Feature.class) : EnumSet.copyOf(features);
+        this.features = features;
         this.qemuImg = qemuImg;
     }
 
     public DirStorage(String name, Path root, QemuImg qemuImg) {
-        this(name, root, EnumSet.allOf(Feature.class), qemuImg);
+        this(name, root, FEATURES, qemuImg);
     }
 
     @Override public String name() { return name; }
     @Override public String type() { return TYPE; }
-    @Override public Set<Feature> features() { return Set.copyOf(features); }
+    @Override public FeatureTable features() { return features; }
     public Path root() { return root; }
 
     private Path templateDir(String template) { return root.resolve("templates").resolve(template); }
@@ -87,14 +125,14 @@ public final class DirStorage implements StorageBackend {
         Trees.delete(tmp);
         Files.createDirectory(tmp);
         try {
-            StagedVersion staged = new StagedVersion(tmp, tmp.resolve(BASE_IMAGE), tmp.resolve(Manifest.FILE_NAME));
+            Staged staged = new Staged(tmp);
             writer.write(staged);
             if (!Files.isRegularFile(staged.baseImage()) || !Files.isRegularFile(staged.manifest())) {
                 throw new IOException("publish of " + template + ":" + version + " wrote no " + BASE_IMAGE + " or " + Manifest.FILE_NAME);
             }
             // a template version is never written again: clones read it, so make that visible in its modes
             try (var walk = Files.walk(tmp)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                     if (Files.isDirectory(p)) {
                         if (!p.equals(tmp)) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r-xr-xr-x"));
                     } else {
@@ -117,8 +155,80 @@ public final class DirStorage implements StorageBackend {
         }
     }
 
+    /**
+     * A version folder being written: base image {@value #BASE_IMAGE} (qcow2), the capture overlay a qcow2 file on it
+     * at a relative path, everything else files beside them.
+     */
+    private final class Staged implements StagedVersion {
+        private final Path dir;
+
+        Staged(Path dir) { this.dir = dir; }
+
+        @Override public Path dir() { return dir; }
+        @Override public Path manifest() { return dir.resolve(Manifest.FILE_NAME); }
+        Path baseImage() { return dir.resolve(BASE_IMAGE); }
+
+        @Override
+        public Volume importBaseImage(Path src, String format, Import how) throws IOException {
+            Path base = baseImage();
+            if (how == Import.TAKE && BASE_FORMAT.equals(format)) {
+                // converted and checked already (a build's), or verified (a download): a rename on one filesystem
+                try {
+                    Files.move(src, base, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.copy(src, base);
+                }
+            } else {
+                qemuImg.convert(src, format, base, BASE_FORMAT, how == Import.COMPRESS);
+            }
+            qemuImg.check(base, BASE_FORMAT);
+            return Volume.file(base, BASE_FORMAT);
+        }
+
+        @Override
+        public Volume copyBaseImage(Volume src) throws IOException {
+            if (src.isFile() && BASE_FORMAT.equals(src.format())) {
+                Files.copy(src.path(), baseImage());
+            } else {
+                // from a storage without files (a raw image in a pool): converted, never a byte copy into qcow2
+                qemuImg.convert(src.target(), src.format(), baseImage().toString(), BASE_FORMAT, false);
+            }
+            return Volume.file(baseImage(), BASE_FORMAT);
+        }
+
+        @Override
+        public Volume importCaptureDisk(Path overlay, String name) throws IOException {
+            Path into = into(name);
+            Files.move(overlay, into);
+            return Volume.file(into, "qcow2");
+        }
+
+        /**
+         * A qcow2 overlay from another dir storage is copied as it is (its relative backing path fits the same layout);
+         * the whole disk state of another kind of storage is converted onto this version's base image.
+         */
+        @Override
+        public Volume copyCaptureDisk(Volume src, String name) throws IOException {
+            Path into = into(name);
+            if (src.isFile() && "qcow2".equals(src.format())) {
+                Files.copy(src.path(), into);
+            } else {
+                qemuImg.convertOnto(src.target(), src.format(), into, into.getParent().relativize(baseImage()).toString(), BASE_FORMAT);
+            }
+            return Volume.file(into, "qcow2");
+        }
+
+        private Path into(String name) throws IOException {
+            Path into = dir.resolve(name).normalize();
+            if (!into.startsWith(dir)) throw new IOException("not a file inside the version: " + name);
+            Files.createDirectories(into.getParent());
+            return into;
+        }
+    }
+
     private TemplateFiles files(String template, int version, Path dir) {
-        return new TemplateFiles(name, template, version, dir, dir.resolve(BASE_IMAGE), BASE_FORMAT, dir.resolve(Manifest.FILE_NAME));
+        return new TemplateFiles(name, template, version, dir, Volume.file(dir.resolve(BASE_IMAGE), BASE_FORMAT),
+                dir.resolve(Manifest.FILE_NAME));
     }
 
     @Override
@@ -129,24 +239,23 @@ public final class DirStorage implements StorageBackend {
 
     /** The capture overlay in the version directory (qcow2, backed by the base image). */
     @Override
-    public TemplateFiles captureDisk(TemplateFiles version, Manifest.Ram ram) {
-        return new TemplateFiles(version.storage(), version.template(), version.version(), version.dir(),
-                version.dir().resolve(ram.captureOverlay().file()), "qcow2", version.manifest());
+    public Volume captureDisk(TemplateFiles version, Manifest.Ram ram) {
+        return Volume.file(version.dir().resolve(ram.captureOverlay().file()), "qcow2");
     }
 
     @Override
-    public CloneFiles createLinkedClone(TemplateFiles base, String clone) throws IOException {
-        require(Feature.LINKED_CLONE);
-        if (!base.storage().equals(name)) {
-            throw new UserError("a linked clone cannot change storage: " + base.template() + ":" + base.version()
-                    + " is on storage '" + base.storage() + "', not '" + name + "'");
+    public CloneFiles createLinkedClone(TemplateFiles version, Volume parent, String clone) throws IOException {
+        require(Feature.LINKED_CLONE, FeatureTable.State.BASE, parent.format());
+        if (!version.storage().equals(name) || !parent.isFile() || !parent.path().startsWith(version.dir())) {
+            throw new UserError("a linked clone cannot change storage: " + version.template() + ":" + version.version()
+                    + " is on storage '" + version.storage() + "', not '" + name + "'");
         }
-        Path dir = startClone(clone, base.template() + ":" + base.version());
+        Path dir = startClone(clone, version.template() + ":" + version.version());
         try {
             Path disk = dir.resolve("disk.qcow2");
-            String relative = dir.relativize(base.baseImage()).toString();
-            qemuImg.createOverlay(disk, relative, base.format());
-            return new CloneFiles(name, clone, dir, disk, "qcow2", false);
+            String relative = dir.relativize(parent.path()).toString();
+            qemuImg.createOverlay(disk, relative, parent.format());
+            return new CloneFiles(name, clone, dir, Volume.file(disk, "qcow2"), false);
         } catch (IOException | RuntimeException e) {
             Trees.delete(dir);
             throw e;
@@ -154,21 +263,23 @@ public final class DirStorage implements StorageBackend {
     }
 
     @Override
-    public CloneFiles createFullClone(Path sourceDisk, String sourceFormat, String clone, String format) throws IOException {
-        require(Feature.FULL_CLONE);
+    public CloneFiles createFullClone(Volume source, String clone, String format) throws IOException {
         QemuImg.checkFormat(format);
+        require(Feature.FULL_CLONE, FeatureTable.State.BASE, source.format());
+        features.requireFormat(name, TYPE, format);
         Path dir = startClone(clone, null);
         try {
             Path disk = dir.resolve("disk." + format);
-            boolean reflinked = format.equals(sourceFormat) && features.contains(Feature.REFLINK) && reflink(sourceDisk, disk);
+            boolean sameFile = source.isFile() && format.equals(source.format());
+            boolean reflinked = sameFile && features.has(Feature.REFLINK, FeatureTable.State.BASE, format) && reflink(source.path(), disk);
             if (reflinked) {
                 Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-r--r--"));
-            } else if (format.equals(sourceFormat) && DiskCopy.standsAlone(sourceDisk, sourceFormat)) {
-                DiskCopy.copy(sourceDisk, disk);
+            } else if (sameFile && DiskCopy.standsAlone(source.path(), format)) {
+                DiskCopy.copy(source.path(), disk);
             } else {
-                qemuImg.convert(sourceDisk, sourceFormat, disk, format, false);
+                qemuImg.convert(source.target(), source.format(), disk.toString(), format, false);
             }
-            return new CloneFiles(name, clone, dir, disk, format, reflinked);
+            return new CloneFiles(name, clone, dir, Volume.file(disk, format), reflinked);
         } catch (IOException | RuntimeException e) {
             Trees.delete(dir);
             throw e;
@@ -234,9 +345,9 @@ public final class DirStorage implements StorageBackend {
         if (!Files.isDirectory(dir)) return Optional.empty();
         for (String format : QemuImg.FORMATS) {
             Path disk = dir.resolve("disk." + format);
-            if (Files.isRegularFile(disk)) return Optional.of(new CloneFiles(name, clone, dir, disk, format, false));
+            if (Files.isRegularFile(disk)) return Optional.of(new CloneFiles(name, clone, dir, Volume.file(disk, format), false));
         }
-        return Optional.of(new CloneFiles(name, clone, dir, null, null, false));
+        return Optional.of(new CloneFiles(name, clone, dir, null, false));
     }
 
     /** Renamed out of the way first (the name is free at once), then deleted. */

@@ -18,10 +18,9 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -73,6 +72,47 @@ public final class RbdStorage implements StorageBackend {
         }
     }
 
+    /**
+     * What an rbd storage does, by the format of the volume it starts from: it keeps raw images only; any disk
+     * becomes one by conversion; linked clones are RBD children of a raw snapshot; full clones are made from any
+     * format (a flattened clone within the pool, else a conversion); no reflinks.
+     */
+    public static final FeatureTable FEATURES = FeatureTable.of("raw")
+            .allow(Feature.TEMPLATE, FeatureTable.State.CURRENT, "qcow2", "raw", "vmdk")
+            .allow(Feature.LINKED_CLONE, FeatureTable.State.BASE, "raw")
+            .allow(Feature.FULL_CLONE, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            .allow(Feature.COPY, FeatureTable.State.BASE, "raw")
+            .allow(Feature.COPY, FeatureTable.State.CURRENT, "raw")
+            .build();
+
+    /** The type as storage.yaml names it, registered through META-INF/services. */
+    public static final class Type implements StorageType {
+        @Override public String name() { return TYPE; }
+        @Override public Class<RbdStorage.Section> section() { return RbdStorage.Section.class; }
+    }
+
+    /**
+     * {@code pool} (required), {@code conf} (default /etc/ceph/ceph.conf), the cephx user as {@code client} or
+     * {@code id} (default admin), {@code keyring} (default: the conf's); relative paths are relative to the images
+     * directory. Its local files live in {@code <images>/rbd/<storage>/}.
+     */
+    public record Section(String pool, String conf, String client, String id, String keyring, Map<String, String> options)
+            implements StorageType.Section {
+        @Override
+        public StorageConfig.Entry define(String storage, Path images, String where) {
+            if (pool == null || pool.isBlank()) throw new UserError(where + ".pool is missing (type rbd)");
+            if (client != null && id != null && !client.equals(id)) {
+                throw new UserError(where + ": client '" + client + "' and id '" + id + "' differ; give one");
+            }
+            String user = client != null ? client : id != null ? id : "admin";
+            if (user.startsWith("client.")) user = user.substring("client.".length());
+            Cluster cluster = new Cluster(pool, images.resolve(conf == null ? "/etc/ceph/ceph.conf" : conf).normalize(), user,
+                    keyring == null ? null : images.resolve(keyring).normalize());
+            Path local = images.resolve("rbd").resolve(storage);
+            return new StorageConfig.Entry(TYPE, local, (name, qemuImg) -> new RbdStorage(name, cluster, local, qemuImg));
+        }
+    }
+
     private final String name;
     private final Cluster cluster;
     private final Path local;
@@ -87,7 +127,7 @@ public final class RbdStorage implements StorageBackend {
 
     @Override public String name() { return name; }
     @Override public String type() { return TYPE; }
-    @Override public Set<Feature> features() { return EnumSet.of(Feature.TEMPLATE, Feature.LINKED_CLONE, Feature.FULL_CLONE, Feature.COPY); }
+    @Override public FeatureTable features() { return FEATURES; }
     public Cluster cluster() { return cluster; }
 
     public static String baseImageName(String template, int version) { return "base-" + template + "-" + version; }
@@ -127,8 +167,7 @@ public final class RbdStorage implements StorageBackend {
         removeImage(tmpRam);
         boolean ramRenamed = false;
         try {
-            StagedVersion staged = new StagedVersion(tmpDir, Path.of(cluster.uri(tmpName)), tmpDir.resolve(Manifest.FILE_NAME), "raw",
-                    Path.of(cluster.uri(tmpRam)));
+            StagedVersion staged = new Staged(tmpDir, finalName, tmpName, ramName, tmpRam);
             writer.write(staged);
             if (!exists(tmpName) || !Files.isRegularFile(staged.manifest())) {
                 throw new IOException("publish of " + template + ":" + version + " wrote no image " + spec(tmpName) + " or " + Manifest.FILE_NAME);
@@ -161,6 +200,55 @@ public final class RbdStorage implements StorageBackend {
         return files(template, version);
     }
 
+    /**
+     * A version being written: its base image and capture disk converted into raw images of their own under temporary
+     * names (renamed by {@link #publishVersion}), its other files and manifest in the node's local folder.
+     */
+    private final class Staged implements StagedVersion {
+        private final Path dir;
+        private final String baseName;
+        private final String tmpBase;
+        private final String ramName;
+        private final String tmpRam;
+
+        Staged(Path dir, String baseName, String tmpBase, String ramName, String tmpRam) {
+            this.dir = dir;
+            this.baseName = baseName;
+            this.tmpBase = tmpBase;
+            this.ramName = ramName;
+            this.tmpRam = tmpRam;
+        }
+
+        @Override public Path dir() { return dir; }
+        @Override public Path manifest() { return dir.resolve(Manifest.FILE_NAME); }
+
+        /** Converted straight into the pool, whatever {@code how}: a file's bytes are never copied into a raw image. */
+        @Override
+        public Volume importBaseImage(Path src, String format, Import how) throws IOException {
+            return copyBaseImage(Volume.file(src, format));
+        }
+
+        @Override
+        public Volume copyBaseImage(Volume src) throws IOException {
+            qemuImg.convert(src.target(), src.format(), cluster.uri(tmpBase), "raw", false);
+            return Volume.image(baseName, "raw", cluster.uri(tmpBase));
+        }
+
+        /** The overlay converted with its backing chain: the whole disk state at capture time, an image of its own. */
+        @Override
+        public Volume importCaptureDisk(Path overlay, String name) throws IOException {
+            Volume stored = copyCaptureDisk(Volume.file(overlay, "qcow2"), name);
+            Files.delete(overlay);
+            return stored;
+        }
+
+        @Override
+        public Volume copyCaptureDisk(Volume src, String name) throws IOException {
+            qemuImg.convert(src.target(), src.format(), cluster.uri(tmpRam), "raw", false);
+            return Volume.image(ramName, "raw", cluster.uri(tmpRam));
+        }
+    }
+
     /** A version's files are never written again: memory clones map the memory file privately and read the state. */
     private static void makeReadOnly(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
@@ -172,8 +260,9 @@ public final class RbdStorage implements StorageBackend {
 
     private TemplateFiles files(String template, int version) {
         Path dir = versionDir(template, version);
-        return new TemplateFiles(name, template, version, dir,
-                Path.of(cluster.uri(baseImageName(template, version) + "@" + SNAPSHOT)), "raw", dir.resolve(Manifest.FILE_NAME));
+        String image = baseImageName(template, version);
+        return new TemplateFiles(name, template, version, dir, Volume.image(image, "raw", cluster.uri(image + "@" + SNAPSHOT)),
+                dir.resolve(Manifest.FILE_NAME));
     }
 
     @Override
@@ -219,24 +308,24 @@ public final class RbdStorage implements StorageBackend {
 
     /** The RAM image's snapshot: the capture overlay converted to the full disk state when it was published. */
     @Override
-    public TemplateFiles captureDisk(TemplateFiles version, Manifest.Ram ram) {
-        return new TemplateFiles(version.storage(), version.template(), version.version(), version.dir(),
-                Path.of(cluster.uri(ramImageName(version.template(), version.version()) + "@" + SNAPSHOT)), "raw", version.manifest());
+    public Volume captureDisk(TemplateFiles version, Manifest.Ram ram) {
+        String image = ramImageName(version.template(), version.version());
+        return Volume.image(image, "raw", cluster.uri(image + "@" + SNAPSHOT));
     }
 
     @Override
-    public CloneFiles createLinkedClone(TemplateFiles base, String clone) throws IOException {
-        require(Feature.LINKED_CLONE);
-        if (!base.storage().equals(name)) {
-            throw new UserError("a linked clone cannot change storage: " + base.template() + ":" + base.version()
-                    + " is on storage '" + base.storage() + "', not '" + name + "'");
+    public CloneFiles createLinkedClone(TemplateFiles version, Volume parentVolume, String clone) throws IOException {
+        require(Feature.LINKED_CLONE, FeatureTable.State.BASE, parentVolume.format());
+        if (!version.storage().equals(name)) {
+            throw new UserError("a linked clone cannot change storage: " + version.template() + ":" + version.version()
+                    + " is on storage '" + version.storage() + "', not '" + name + "'");
         }
         // the version's base image, or its RAM image for a memory clone (see captureDisk)
-        String parent = imageOf(base.baseImage().toString());
-        if (!parent.equals(baseImageName(base.template(), base.version())) && !parent.equals(ramImageName(base.template(), base.version()))) {
-            throw new IllegalArgumentException("not an image of " + base.template() + ":" + base.version() + ": " + base.baseImage());
+        String parent = parentVolume.name();
+        if (!parent.equals(baseImageName(version.template(), version.version())) && !parent.equals(ramImageName(version.template(), version.version()))) {
+            throw new IllegalArgumentException("not an image of " + version.template() + ":" + version.version() + ": " + parentVolume);
         }
-        Path dir = startClone(clone, base.template() + ":" + base.version());
+        Path dir = startClone(clone, version.template() + ":" + version.version());
         String image = cloneImageName(clone);
         try {
             rbd("clone", spec(parent) + "@" + SNAPSHOT, spec(image));
@@ -248,35 +337,24 @@ public final class RbdStorage implements StorageBackend {
     }
 
     @Override
-    public CloneFiles createFullClone(Path sourceDisk, String sourceFormat, String clone, String format) throws IOException {
-        require(Feature.FULL_CLONE);
-        if (!"raw".equals(format)) throw new UserError("storage '" + name + "' (rbd) holds raw images only; use --format raw");
+    public CloneFiles createFullClone(Volume source, String clone, String format) throws IOException {
+        require(Feature.FULL_CLONE, FeatureTable.State.BASE, source.format());
+        FEATURES.requireFormat(name, TYPE, format);
         Path dir = startClone(clone, null);
         String image = cloneImageName(clone);
         try {
-            String source = sourceDisk.toString();
-            Matcher m = BASE.matcher(source.startsWith("rbd:" + cluster.pool() + "/") ? imageOf(source) : "");
-            if (m.matches() && source.equals(cluster.uri(m.group() + "@" + SNAPSHOT))) {
+            if (BASE.matcher(source.name()).matches() && source.target().equals(cluster.uri(source.name() + "@" + SNAPSHOT))) {
                 // same pool: Ceph copies the data itself (clone, then flatten cuts the parent link)
-                rbd("clone", spec(m.group()) + "@" + SNAPSHOT, spec(image));
+                rbd("clone", spec(source.name()) + "@" + SNAPSHOT, spec(image));
                 rbd("flatten", "--no-progress", spec(image));
             } else {
-                qemuImg.convert(sourceDisk, sourceFormat, Path.of(cluster.uri(image)), "raw", false);
+                qemuImg.convert(source.target(), source.format(), cluster.uri(image), "raw", false);
             }
             return finishClone(clone, dir);
         } catch (IOException | RuntimeException e) {
             deleteClone(clone);
             throw e;
         }
-    }
-
-    /** "rbd:pool/base-x-1@base:conf=..." -> "base-x-1" */
-    private static String imageOf(String uri) {
-        String rest = uri.substring(uri.indexOf('/') + 1);
-        int end = rest.indexOf(':');
-        String image = end < 0 ? rest : rest.substring(0, end);
-        int at = image.indexOf('@');
-        return at < 0 ? image : image.substring(0, at);
     }
 
     private Path startClone(String clone, String parentRef) throws IOException {
@@ -289,14 +367,18 @@ public final class RbdStorage implements StorageBackend {
 
     /** The clone's files; it stays marked as being made ({@link CloneMarker}) until the caller has recorded it. */
     private CloneFiles finishClone(String clone, Path dir) {
-        return new CloneFiles(name, clone, dir, Path.of(cluster.uri(cloneImageName(clone))), "raw", false);
+        return new CloneFiles(name, clone, dir, cloneVolume(clone), false);
+    }
+
+    private Volume cloneVolume(String clone) {
+        return Volume.image(cloneImageName(clone), "raw", cluster.uri(cloneImageName(clone)));
     }
 
     @Override
     public Optional<CloneFiles> locateClone(String clone) {
         Path dir = cloneDir(clone);
         if (!Files.isDirectory(dir)) return Optional.empty();
-        return Optional.of(new CloneFiles(name, clone, dir, Path.of(cluster.uri(cloneImageName(clone))), "raw", false));
+        return Optional.of(new CloneFiles(name, clone, dir, cloneVolume(clone), false));
     }
 
     /** The image and the directory are renamed out of the way first (the name is free at once), then removed. */

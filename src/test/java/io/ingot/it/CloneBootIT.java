@@ -40,12 +40,12 @@ class CloneBootIT {
         // a template of its own, from the shared build's base image, so deleting it disturbs no other test
         TemplateVersion shared = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
         Path sharedBase = store.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
-                .orElseThrow().baseImage();
+                .orElseThrow().baseImage().path();
         TemplateVersion v = store.publisher().publish(new PublishRequest("clone-it", sharedBase, "qcow2", false,
                 Manifest.empty().withMachine(shared.manifest().qemuVersion(), shared.manifest().machineType(),
                         shared.manifest().cpuModel(), shared.manifest().cpus(), shared.manifest().memoryMiB(),
                         shared.manifest().devices()), List.of("local"), "latest"));
-        Path base = store.storages().get("local").locate("clone-it", v.version()).orElseThrow().baseImage();
+        Path base = store.storages().get("local").locate("clone-it", v.version()).orElseThrow().baseImage().path();
         String baseSha = Sha256.of(base);
 
         CloneService clones = store.clones();

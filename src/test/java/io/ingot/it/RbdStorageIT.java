@@ -59,7 +59,7 @@ class RbdStorageIT {
     }
 
     static Path sharedBase(TemplateVersion shared) {
-        return TestImages.store().storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage();
+        return TestImages.store().storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage().path();
     }
 
     @Test
@@ -158,7 +158,7 @@ class RbdStorageIT {
                 "the same disk on both storages");
         Manifest.Ram ram = v.manifest().ram();
         assertEquals("", Command.run(List.of("qemu-img", "compare", "-q", local.dir().resolve(ram.captureOverlay().file()).toString(),
-                store.storages().get("ceph").captureDisk(onCeph, ram).baseImage().toString())),
+                store.storages().get("ceph").captureDisk(onCeph, ram).toString())),
                 "the RAM template's capture disk, converted from the local overlay into its own RBD image");
         assertEquals(Files.readAllBytes(local.dir().resolve(ram.stateFile().file())).length,
                 Files.readAllBytes(onCeph.dir().resolve(ram.stateFile().file())).length, "the state file copied to the node's dir");
@@ -200,7 +200,7 @@ class RbdStorageIT {
         Path sharedOverlay = TestImages.store().storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
                 .orElseThrow().dir().resolve(ram.captureOverlay().file());
         assertEquals("", Command.run(List.of("qemu-img", "compare", "-q", sharedOverlay.toString(),
-                rbd.captureDisk(files, ram).baseImage().toString())), "the RBD image holds the disk state at capture time");
+                rbd.captureDisk(files, ram).toString())), "the RBD image holds the disk state at capture time");
 
         CloneService.Clone c = store.clones().clone(v.ref(), "rr-mem", CloneOptions.memoryClone(List.of()));
         assertTrue(c.vm().disk().path().startsWith("rbd:rbd/vm-rr-mem-disk-0:conf="), c.vm().disk().path());

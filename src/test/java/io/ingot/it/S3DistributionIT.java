@@ -90,7 +90,7 @@ class S3DistributionIT {
 
             // the first pull is cut off after 1 MiB, as a dropped connection would
             AtomicBoolean cut = new AtomicBoolean();
-            RuntimeException interrupted = assertThrows(RuntimeException.class, () -> new S3Pull(target, s3, new QemuImg(),
+            RuntimeException interrupted = assertThrows(RuntimeException.class, () -> new S3Pull(target, s3,
                     System.out::println, n -> {
                         if (n >= (1 << 20)) {
                             cut.set(true);
@@ -100,11 +100,11 @@ class S3DistributionIT {
             assertTrue(cut.get(), interrupted.toString());
             assertTrue(target.catalog().versions("tiny-linux").isEmpty(), "nothing registered from a cut-off pull");
 
-            S3Pull.Pulled pulled = new S3Pull(target, s3, new QemuImg(), System.out::println, n -> { }).pull(url, null);
+            S3Pull.Pulled pulled = new S3Pull(target, s3, System.out::println, n -> { }).pull(url, null);
             assertTrue(pulled.resumedFrom() >= (1 << 20) && pulled.resumedFrom() < pushed.diskBytes(),
                     "resumed where it stopped: " + pulled.resumedFrom());
             assertEquals(shared.version(), pulled.version().version(), "the version keeps its number");
-            Path base = target.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage();
+            Path base = target.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage().path();
             assertEquals(pushed.diskSha256(), Sha256.of(base), "the pulled disk is the pushed one");
             assertEquals(shared.version(), target.catalog().resolve(TemplateRef.parse("tiny-linux@latest")).version(),
                     "pulled by channel, registered with it");
@@ -134,14 +134,14 @@ class S3DistributionIT {
             s3.createBucket(b -> b.bucket("ingot-it-ceph"));
             new S3Push(source, s3, new QemuImg(), System.out::println).push(shared.ref(), S3Location.parse("s3://ingot-it-ceph/site-ceph"));
             ImageStore target = ImageStore.open(RbdStorageIT.cephImages(ceph, "it-s3-pulled-ceph"));
-            S3Pull.Pulled pulled = new S3Pull(target, s3, new QemuImg(), System.out::println, n -> { })
+            S3Pull.Pulled pulled = new S3Pull(target, s3, System.out::println, n -> { })
                     .pull("s3://ingot-it-ceph/site-ceph/tiny-linux:" + shared.version(), "ceph");
             var onCeph = target.storages().get("ceph").locate("tiny-linux", pulled.version().version()).orElseThrow();
             Path sharedOverlay = source.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
                     .orElseThrow().dir().resolve(ram.captureOverlay().file());
             try {
                 assertEquals("", io.ingot.util.Command.run(java.util.List.of("qemu-img", "compare", "-q", sharedOverlay.toString(),
-                        target.storages().get("ceph").captureDisk(onCeph, ram).baseImage().toString())),
+                        target.storages().get("ceph").captureDisk(onCeph, ram).toString())),
                         "the capture disk went into its own RBD image, the full disk state at capture time");
                 assertEquals(ram.memoryFile().sha256(), Sha256.of(onCeph.dir().resolve(ram.memoryFile().file())),
                         "the memory file is on the node");
