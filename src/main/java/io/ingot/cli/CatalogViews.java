@@ -6,6 +6,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.ingot.catalog.Catalog;
 import io.ingot.catalog.ImageStore;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.ProgressBar;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,6 +23,9 @@ final class CatalogViews {
     private CatalogViews() { }
 
     static ImageStore open() { return ImageStore.open(IngotPaths.fromEnvironment()); }
+
+    /** For commands that copy or convert disks: their progress on standard error (a bar on a terminal). */
+    static ImageStore openWithProgress() { return ImageStore.open(IngotPaths.fromEnvironment(), ProgressBar.Factory.console()); }
 
     /** The catalog alone, for the listing commands: no storages opened, nothing scanned or cleaned. */
     static Catalog catalog() { return Catalog.open(IngotPaths.fromEnvironment().images().resolve(Catalog.FILE_NAME)); }

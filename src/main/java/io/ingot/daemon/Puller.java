@@ -11,6 +11,7 @@ import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import io.ingot.util.Trees;
 import io.ingot.util.Sha256;
+import io.ingot.util.ProgressBar;
 import org.apache.commons.io.input.BoundedInputStream;
 
 import java.io.IOException;
@@ -50,16 +51,23 @@ public final class Puller {
     private final String token;
     private final PrintStream out;
     private final long stopAfterBytes;
+    private final ProgressBar.Factory bars;
 
     /**
      * @param token          bearer token for daemons that do not open reads to this address (null: none)
      * @param stopAfterBytes test hook: fail as if the connection dropped after this many bytes (-1: never)
      */
     public Puller(ImageStore store, String token, PrintStream out, long stopAfterBytes) {
+        this(store, token, out, stopAfterBytes, ProgressBar.Factory.NONE);
+    }
+
+    /** {@code bars}: each file's download progress (ingot pull's: a bar on a terminal). */
+    public Puller(ImageStore store, String token, PrintStream out, long stopAfterBytes, ProgressBar.Factory bars) {
         this.store = store;
         this.token = token;
         this.out = out;
         this.stopAfterBytes = stopAfterBytes;
+        this.bars = bars;
     }
 
     public Result pull(URI daemon, String refText, String storage) throws IOException, InterruptedException {
@@ -212,6 +220,7 @@ public final class Puller {
             throw new UserError(uri + ": asked for bytes from " + have + ", got " + rs.headers().firstValue("Content-Range").orElse("no Content-Range"));
         }
         long got = 0;
+        ProgressBar bar = bars.open(e.file(), e.size());
         // a server that sends more than it listed (or never stops) is cut at the listed size; the sha256 decides
         try (InputStream in = BoundedInputStream.builder().setInputStream(rs.body()).setMaxCount(e.size() - start).get();
              OutputStream o = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -220,10 +229,13 @@ public final class Puller {
             for (int n; (n = in.read(buf)) > 0; ) {
                 o.write(buf, 0, n);
                 got += n;
+                if (bar != null) bar.update(start + got);
                 if (stopAfterBytes >= 0 && pulledBefore + got >= stopAfterBytes) {
                     throw new IOException("download interrupted after " + (pulledBefore + got) + " bytes (test hook)");
                 }
             }
+        } finally {
+            if (bar != null) bar.close();
         }
         return partial || have == 0 ? got : -got;
     }

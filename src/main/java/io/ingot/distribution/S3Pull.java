@@ -8,6 +8,7 @@ import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
 import io.ingot.util.Trees;
 import io.ingot.util.Sha256;
+import io.ingot.util.ProgressBar;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
@@ -44,9 +45,16 @@ public final class S3Pull {
     private final S3Client s3;
     private final Consumer<String> progress;
     private final LongConsumer diskBytes;
+    private final ProgressBar.Factory bars;
 
     /** {@code diskBytes} hears the disk's downloaded byte count as it grows (progress display). */
     public S3Pull(ImageStore store, S3Client s3, Consumer<String> progress, LongConsumer diskBytes) {
+        this(store, s3, progress, diskBytes, ProgressBar.Factory.NONE);
+    }
+
+    /** {@code bars}: each download's progress (the CLI's: a bar on a terminal). */
+    public S3Pull(ImageStore store, S3Client s3, Consumer<String> progress, LongConsumer diskBytes, ProgressBar.Factory bars) {
+        this.bars = bars;
         this.store = store;
         this.s3 = s3;
         this.progress = progress;
@@ -172,8 +180,12 @@ public final class S3Pull {
             if (have > 0) progress.accept("resuming " + key + " at " + have + " of " + h.contentLength() + " bytes");
             try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(at.bucket()).key(key)
                     .ifMatch(h.eTag()).range(have > 0 ? "bytes=" + have + "-" : null));
-                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                copy(in, out, have, bytes);
+                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                 ProgressBar bar = bars.open(key, h.contentLength())) {
+                copy(in, out, have, bar == null ? bytes : n -> {
+                    bar.update(n);
+                    bytes.accept(n);
+                });
             }
         }
         String sha = Sha256.of(part);

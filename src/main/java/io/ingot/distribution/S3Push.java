@@ -10,6 +10,7 @@ import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
+import io.ingot.util.ProgressBar;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
@@ -41,12 +42,19 @@ public final class S3Push {
     private final S3Client s3;
     private final QemuImg qemuImg;
     private final Consumer<String> progress;
+    private final ProgressBar.Factory bars;
 
     public S3Push(ImageStore store, S3Client s3, QemuImg qemuImg, Consumer<String> progress) {
+        this(store, s3, qemuImg, progress, ProgressBar.Factory.NONE);
+    }
+
+    /** {@code bars}: each upload's progress (the CLI's: a bar on a terminal). */
+    public S3Push(ImageStore store, S3Client s3, QemuImg qemuImg, Consumer<String> progress, ProgressBar.Factory bars) {
         this.store = store;
         this.s3 = s3;
         this.qemuImg = qemuImg;
         this.progress = progress;
+        this.bars = bars;
     }
 
     /** What was pushed: the version, its disk's key, size and sha256. */
@@ -112,6 +120,7 @@ public final class S3Push {
     /** Multipart upload in {@link #PART_SIZE} parts; aborted on failure so no parts linger in the bucket. */
     private void upload(String bucket, String key, Path file, String sha) throws IOException {
         String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(Map.of(SHA256_META, sha))).uploadId();
+        ProgressBar bar = bars.open(key, Files.size(file));
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             List<CompletedPart> parts = new ArrayList<>();
             long size = ch.size();
@@ -123,6 +132,7 @@ public final class S3Push {
                 int part = n;
                 String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(part), RequestBody.fromByteBuffer(buf)).eTag();
                 parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
+                if (bar != null) bar.update(Math.min(size, pos + PART_SIZE));
                 if (size == 0) break;
             }
             s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
@@ -134,6 +144,8 @@ public final class S3Push {
                 e.addSuppressed(ex);
             }
             throw e;
+        } finally {
+            if (bar != null) bar.close();
         }
     }
 }

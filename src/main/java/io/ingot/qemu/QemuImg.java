@@ -3,22 +3,36 @@ package io.ingot.qemu;
 import io.ingot.util.Command;
 import io.ingot.util.Json;
 import io.ingot.util.UserError;
+import io.ingot.util.ProgressBar;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The qemu-img operations storage needs. */
 public final class QemuImg {
     public static final List<String> FORMATS = List.of("raw", "qcow2", "vmdk");
 
+    private static final Pattern PROGRESS = Pattern.compile("\\((\\d+(?:\\.\\d+)?)/100%\\)");
+
     private final String binary;
+    private final ProgressBar.Factory progress;
 
     public QemuImg() { this("qemu-img"); }
 
-    public QemuImg(String binary) { this.binary = binary; }
+    public QemuImg(String binary) { this(binary, ProgressBar.Factory.NONE); }
+
+    /** Conversions show their progress through {@code progress} (the CLI's: a bar on a terminal). */
+    public QemuImg(ProgressBar.Factory progress) { this("qemu-img", progress); }
+
+    public QemuImg(String binary, ProgressBar.Factory progress) {
+        this.binary = binary;
+        this.progress = progress;
+    }
 
     /** Image facts from {@code qemu-img info --output=json}. */
     public record Info(String format, long virtualSize, long actualSize, String backingFilename, String backingFormat) { }
@@ -49,7 +63,25 @@ public final class QemuImg {
         if (compress) cmd.add("-c");
         cmd.add(source);
         cmd.add(target);
-        Command.run(cmd);
+        ProgressBar bar = progress.openPercent("converting " + shortName(source) + " to " + targetFormat);
+        if (bar == null) {
+            Command.run(cmd);
+            return;
+        }
+        cmd.add(2, "-p");
+        try (bar) {
+            Command.stream(cmd, Command.DEFAULT_TIMEOUT, chunk -> {
+                Matcher m = PROGRESS.matcher(chunk);
+                while (m.find()) bar.update(Math.round(Double.parseDouble(m.group(1)) * 100));
+            });
+        }
+    }
+
+    /** The file name of a path, the image of a block URI (rbd:POOL/IMAGE:conf=... -> POOL/IMAGE). */
+    private static String shortName(String image) {
+        if (image.startsWith("rbd:")) return image.substring(4).split(":")[0];
+        int slash = image.lastIndexOf('/');
+        return slash < 0 ? image : image.substring(slash + 1);
     }
 
     /**
