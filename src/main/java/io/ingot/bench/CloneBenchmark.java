@@ -11,6 +11,7 @@ import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
 import io.ingot.util.Trees;
 import io.ingot.storage.Volume;
+import io.ingot.util.UserError;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +22,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.io.RandomAccessFile;
+import java.util.Collections;
+import java.util.SplittableRandom;
 
 /**
  * {@code ingot bench clones}: linked clones made through the same code path as {@code ingot clone}
@@ -121,7 +125,7 @@ public final class CloneBenchmark {
         for (int round = 0; round < FULL_ROUNDS; round++) {
             progress.accept("full clones: round " + (round + 1) + " of " + FULL_ROUNDS);
             List<String> order = new ArrayList<>(ms.keySet());
-            java.util.Collections.rotate(order, round);
+            Collections.rotate(order, round);
             for (String what : order) {
                 Path target = scratch.resolve("full-" + what + ".qcow2");
                 Command.run(List.of("sync"));
@@ -156,8 +160,8 @@ public final class CloneBenchmark {
     private Path dataDisk(Path scratch) throws IOException {
         Path raw = scratch.resolve("data.raw");
         byte[] chunk = new byte[1 << 20];
-        java.util.SplittableRandom random = new java.util.SplittableRandom(13);
-        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+        SplittableRandom random = new SplittableRandom(13);
+        try (var f = new RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(2 * dataBytes);
             for (long off = 0; off < 2 * dataBytes; off += 2L << 20) {
                 random.nextBytes(chunk);
@@ -174,7 +178,7 @@ public final class CloneBenchmark {
     /** Linked clones on RBD through ingot's clone path against bare {@code rbd clone} of the same snapshot. */
     private Map<String, Object> runRbd(TemplateVersion v, RbdStorage rbd, int count) throws Exception {
         if (!v.storages().contains(rbd.name())) {
-            throw new io.ingot.util.UserError(v.ref() + " is not on storage '" + rbd.name() + "' (it is on " + String.join(", ", v.storages()) + ")");
+            throw new UserError(v.ref() + " is not on storage '" + rbd.name() + "' (it is on " + String.join(", ", v.storages()) + ")");
         }
         String prefix = "bench-" + ProcessHandle.current().pid() + "-";
         String snap = rbd.cluster().pool() + "/" + RbdStorage.baseImageName(v.name(), v.version()) + "@" + RbdStorage.SNAPSHOT;

@@ -11,6 +11,7 @@ import io.ingot.util.ProgressBar;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Shared by the catalog commands: opening the image store, JSON output, plain tables. */
 final class CatalogViews {
@@ -41,7 +42,7 @@ final class CatalogViews {
         for (int i = 0; i < w.length; i++) w[i] = header.get(i).length();
         for (List<String> r : rows) for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
         StringBuilder sb = new StringBuilder();
-        for (List<String> r : java.util.stream.Stream.concat(java.util.stream.Stream.of(header), rows.stream()).toList()) {
+        for (List<String> r : Stream.concat(Stream.of(header), rows.stream()).toList()) {
             for (int i = 0; i < w.length; i++) {
                 sb.append(i == w.length - 1 ? r.get(i) : String.format("%-" + w[i] + "s  ", r.get(i)));
             }

@@ -3,6 +3,8 @@ package io.ingot.cli;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
+import java.io.IOException;
+import io.ingot.template.Manifest;
 
 /**
  * The launcher's training run for its class data sharing archive (AppCDS): runs the read commands once, with
@@ -21,8 +23,8 @@ public final class CdsTraining {
         }
         try {
             // the listings read every version's manifest; the scratch catalog has none
-            io.ingot.template.Manifest.fromJson("{\"name\":\"t\",\"version\":1,\"disk\":{\"actualSize\":1}}");
-        } catch (java.io.IOException | RuntimeException ignored) {
+            Manifest.fromJson("{\"name\":\"t\",\"version\":1,\"disk\":{\"actualSize\":1}}");
+        } catch (IOException | RuntimeException ignored) {
             // only the classes it loads matter
         }
     }

@@ -9,6 +9,7 @@ import picocli.CommandLine.Spec;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 
 @Command(name = "clones", mixinStandardHelpOptions = true, description = "List clones.")
 public class ClonesCommand implements Callable<Integer> {
@@ -23,7 +24,7 @@ public class ClonesCommand implements Callable<Integer> {
     }
 
     /** The command itself, also run without picocli by {@link Main} for its plain forms. */
-    int run(java.io.PrintWriter out) throws Exception {
+    int run(PrintWriter out) throws Exception {
         List<CloneRecord> clones = CatalogViews.catalog().clones();
         if (json) {
             CatalogViews.json(out, clones.stream().map(c -> new Row(c.name(), c.template(), c.version(), c.kind().label(), c.storage(), c.created())).toList());

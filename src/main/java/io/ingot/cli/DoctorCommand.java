@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true, description = "Report QEMU, its features, the accelerator that will be used and why, and the tools found or missing.")
 public class DoctorCommand implements Callable<Integer> {
@@ -135,7 +136,7 @@ public class DoctorCommand implements Callable<Integer> {
         return ok ? 0 : 2;
     }
 
-    private static Optional<Path> safeFind(java.util.function.Supplier<Optional<Path>> finder) {
+    private static Optional<Path> safeFind(Supplier<Optional<Path>> finder) {
         try {
             return finder.get();
         } catch (UserError e) {

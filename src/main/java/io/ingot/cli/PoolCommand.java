@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 
 @Command(name = "pool", mixinStandardHelpOptions = true,
         description = {"The warm pool: QEMU processes waiting (-incoming defer) for a RAM template, so that a memory",
@@ -32,7 +33,7 @@ public class PoolCommand implements Callable<Integer> {
     }
 
     /** The listing itself, also run without picocli by {@link Main}. */
-    int run(java.io.PrintWriter out) throws Exception {
+    int run(PrintWriter out) throws Exception {
         List<WarmPool.Slot> slots = pool().list();
         if (slots.isEmpty()) {
             out.println("no QEMU processes wait in the warm pool (fill it: ingot pool fill TEMPLATE --size N, or ingot start NAME --pool N)");

@@ -19,6 +19,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.Callable;
+import java.util.Map;
 
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = {"Queue a build of recipe NAME on the running daemon.",
@@ -43,7 +44,7 @@ public class SubmitCommand implements Callable<Integer> {
         if (token == null) throw new UserError("no API token: set INGOT_TOKEN or run this where the daemon keeps images/.ingot/api-token");
         HttpClient http = HttpClient.newHttpClient();
         ObjectMapper json = Json.MAPPER;
-        String body = json.writeValueAsString(java.util.Map.of("recipe", name, "source", "cli"));
+        String body = json.writeValueAsString(Map.of("recipe", name, "source", "cli"));
         HttpResponse<String> rs;
         try {
             rs = http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds")).header("Authorization", "Bearer " + token)

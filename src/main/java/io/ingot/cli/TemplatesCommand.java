@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 
 @Command(name = "templates", mixinStandardHelpOptions = true, description = "List published templates.")
 public class TemplatesCommand implements Callable<Integer> {
@@ -28,7 +29,7 @@ public class TemplatesCommand implements Callable<Integer> {
     }
 
     /** The command itself, also run without picocli by {@link Main} for its plain forms. */
-    int run(java.io.PrintWriter out) throws Exception {
+    int run(PrintWriter out) throws Exception {
         Catalog catalog = CatalogViews.catalog();
         List<CloneRecord> clones = catalog.clones();
         List<Row> rows = new ArrayList<>();

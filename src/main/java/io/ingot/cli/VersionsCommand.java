@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.io.PrintWriter;
 
 @Command(name = "versions", mixinStandardHelpOptions = true, description = "List the versions of a template and the channels pointing at them.")
 public class VersionsCommand implements Callable<Integer> {
@@ -32,7 +33,7 @@ public class VersionsCommand implements Callable<Integer> {
     }
 
     /** The command itself, also run without picocli by {@link Main} for its plain forms. */
-    int run(java.io.PrintWriter out) throws Exception {
+    int run(PrintWriter out) throws Exception {
         TemplateRef.checkName(name, "template name");
         Catalog catalog = CatalogViews.catalog();
         List<TemplateVersion> vs = catalog.versions(name);

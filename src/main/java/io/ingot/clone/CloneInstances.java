@@ -14,6 +14,8 @@ import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.ingot.guest.BuildKey;
+import io.ingot.qemu.Accelerator;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,7 +89,7 @@ public final class CloneInstances {
         String hostKey = null;
         try {
             if (resume) {
-                hostKey = IdentityRefresh.refresh(vm, r.sshPort(), io.ingot.guest.BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
+                hostKey = IdentityRefresh.refresh(vm, r.sshPort(), BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
                         Duration.ofMinutes(2), line -> { });
             }
         } catch (IOException | RuntimeException e) {
@@ -119,7 +121,7 @@ public final class CloneInstances {
         return pool().fill(runner(qemu, accel), prototype, size, store.paths().state().resolve("run"));
     }
 
-    private CloneRunner runner(QemuInstallation qemu, io.ingot.qemu.Accelerator accel) {
+    private CloneRunner runner(QemuInstallation qemu, Accelerator accel) {
         return new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")), runDir());
     }
 

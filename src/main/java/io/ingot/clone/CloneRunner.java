@@ -22,6 +22,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /**
  * Boots a clone from its {@code vm.json}: its own disk, its NoCloud seed, its MAC addresses, SMBIOS
@@ -230,7 +232,7 @@ public final class CloneRunner {
     private static void thaw(VmConfig vm, Path agentSocket) {
         try (GuestAgent agent = GuestAgent.connect(agentSocket, THAW_TIMEOUT)) {
             agent.thaw(THAW_TIMEOUT);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("the guest agent of " + vm.name() + " did not thaw its file systems: " + e.getMessage(), e);
         }
     }
@@ -239,8 +241,8 @@ public final class CloneRunner {
     private static void ensureSeed(VmConfig vm) {
         try {
             new SeedBuilder().ensureIso(Path.of(vm.seed()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
         }
     }
 

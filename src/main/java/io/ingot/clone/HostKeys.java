@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ArrayList;
 
 /**
  * A clone's SSH host keys, made by ingot at native speed instead of by the guest (seconds under emulation).
@@ -73,7 +74,7 @@ public record HostKeys(List<HostKey> keys) {
 
     /** Read back from a {@link #cloudInit()} mapping (types in the mapping's order). */
     public static HostKeys fromCloudInit(Map<?, ?> sshKeys) {
-        List<HostKey> keys = new java.util.ArrayList<>();
+        List<HostKey> keys = new ArrayList<>();
         for (Map.Entry<?, ?> e : sshKeys.entrySet()) {
             String name = String.valueOf(e.getKey());
             if (!name.endsWith("_private")) continue;

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.nio.file.StandardCopyOption;
 
 /**
  * ingot's own ed25519 key, kept in {@code <state>/access/} (dir 0700, private key 0600), created on
@@ -57,7 +58,7 @@ public final class ManagedAccessKey {
         }
         Path tmpPub = dir.resolve(".id_ed25519.pub." + ProcessHandle.current().pid());
         Files.writeString(tmpPub, PublicKeyEntry.toString(pair.getPublic()) + " ingot-managed\n");
-        Files.move(tmpPriv, priv, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.move(tmpPub, dir.resolve("id_ed25519.pub"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmpPriv, priv, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmpPub, dir.resolve("id_ed25519.pub"), StandardCopyOption.ATOMIC_MOVE);
     }
 }

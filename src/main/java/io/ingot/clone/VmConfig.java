@@ -2,12 +2,14 @@ package io.ingot.clone;
 
 import io.ingot.util.Json;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.ingot.template.RamCompatibility;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.nio.file.StandardCopyOption;
 
 /**
  * A clone's VM, written as {@code vm.json} in its directory; {@code ingot start} reads it.
@@ -28,7 +30,7 @@ public record VmConfig(String name, String template, String kind, String storage
      * A memory clone's RAM template (absolute paths): it resumes from these instead of booting.
      * {@code onRestore} runs in the guest after the restore; {@code nicModel} is hot-plugged with the clone's MAC.
      */
-    public record Ram(String memoryFile, String stateFile, io.ingot.template.RamCompatibility compatibility,
+    public record Ram(String memoryFile, String stateFile, RamCompatibility compatibility,
                       String nicModel, List<String> onRestore) { }
 
     public boolean isMemoryClone() { return ram != null; }
@@ -61,6 +63,6 @@ public record VmConfig(String name, String template, String kind, String storage
     public void write(Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, toJson() + "\n");
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -8,6 +8,7 @@ import io.ingot.qemu.RunRegistry;
 import io.ingot.util.PausePoint;
 import io.ingot.util.Trees;
 import io.ingot.util.Json;
+import io.ingot.util.IngotPaths;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -118,7 +119,7 @@ public final class WarmPool {
     private final RunRegistry registry;
 
     /** The pool of an image store: images/.ingot/pool, QMP sockets beside the clones' in images/.ingot/qmp. */
-    public static WarmPool of(io.ingot.util.IngotPaths paths) {
+    public static WarmPool of(IngotPaths paths) {
         return new WarmPool(paths.state().resolve("pool"), paths.state().resolve("qmp"), paths.state().resolve("run"));
     }
 

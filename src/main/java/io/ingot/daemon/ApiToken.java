@@ -7,6 +7,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.nio.file.StandardCopyOption;
 
 /** The bearer token of the daemon's mutating endpoints: {@code <state>/api-token}, made on first start (mode 0600). */
 public record ApiToken(String value, boolean created) {
@@ -22,7 +23,7 @@ public record ApiToken(String value, boolean created) {
         Path tmp = Files.createTempFile(stateDir, FILE_NAME, ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, token + "\n");
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
         return new ApiToken(token, true);
     }
 

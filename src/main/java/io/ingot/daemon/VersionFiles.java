@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
 
 /**
  * The files of a template version that travel between daemons: the base image, the RAM template
@@ -28,7 +29,7 @@ public final class VersionFiles {
             }
         }
         Path manifest = versionDir.resolve(Manifest.FILE_NAME);
-        out.add(new Entry(Manifest.FILE_NAME, java.nio.file.Files.size(manifest), Sha256.of(manifest)));
+        out.add(new Entry(Manifest.FILE_NAME, Files.size(manifest), Sha256.of(manifest)));
         return out;
     }
 }

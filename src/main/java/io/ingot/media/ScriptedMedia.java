@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import java.util.regex.Pattern;
 
 /**
  * Installation media that ingot builds itself from Debian packages with a script from the resource
@@ -80,7 +81,7 @@ public final class ScriptedMedia {
         Path dir = cacheDir.resolve("media");
         if (!Files.isDirectory(dir)) return Stream.empty();
         try (Stream<Path> all = Files.list(dir)) {
-            return all.filter(p -> p.getFileName().toString().matches(java.util.regex.Pattern.quote(name) + "-[0-9a-f]{12}"))
+            return all.filter(p -> p.getFileName().toString().matches(Pattern.quote(name) + "-[0-9a-f]{12}"))
                     .filter(p -> Files.isRegularFile(p.resolve(isoName)))
                     .sorted(Comparator.comparing((Path p) -> p.resolve(isoName).toFile().lastModified()).reversed())
                     .toList().stream();

@@ -5,6 +5,7 @@ import io.ingot.util.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.UncheckedIOException;
 
 /**
  * UEFI firmware from Debian's {@code ovmf} package: the code is shared read-only; every VM (build VM,
@@ -32,7 +33,7 @@ public final class Ovmf {
         try {
             if (!Files.exists(vars)) Files.copy(VARS, vars);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot copy the UEFI variable store to " + vars + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot copy the UEFI variable store to " + vars + ": " + e.getMessage(), e);
         }
         return vars;
     }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -99,6 +100,11 @@ public final class QemuImg {
         if (r.exitCode() != 0 && r.exitCode() != 3) {
             throw new IOException("qemu-img check " + image + " failed (exit " + r.exitCode() + "): " + (r.stdout() + r.stderr()).trim());
         }
+    }
+
+    /** A new empty image of {@code size} (qemu-img's notation: 256M, 10G). */
+    public void create(Path image, String format, String size) throws IOException {
+        Command.run(List.of(binary, "create", "-q", "-f", checkFormat(format), image.toString(), size), Duration.ofMinutes(1));
     }
 
     /**

@@ -25,6 +25,10 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.nio.channels.FileChannel;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.StandardOpenOption;
 
 /**
  * Storage type {@code dir}: plain files under a root directory.
@@ -377,7 +381,7 @@ public final class DirStorage implements StorageBackend {
 
     /** Renames {@code dir} to {@code .deleting-WHAT-PID} beside it (durably); null when it is not there. */
     static Path setAside(Path dir, String what) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return null;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return null;
         Path to = dir.resolveSibling(".deleting-" + what + "-" + ProcessHandle.current().pid());
         // a version directory is 0555: renaming it out of its (writable) parent needs write on itself for ".."
         if (Files.isDirectory(dir) && !Files.isWritable(dir)) {
@@ -385,7 +389,7 @@ public final class DirStorage implements StorageBackend {
         }
         try {
             Files.move(dir, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return null; // another process removed it first
         }
         fsyncDir(dir.getParent());
@@ -489,13 +493,13 @@ public final class DirStorage implements StorageBackend {
     }
 
     private static void fsync(Path file) throws IOException {
-        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+        try (var ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }
 
     static void fsyncDir(Path dir) {
-        try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+        try (var ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
             LOG.debug("cannot fsync directory {}: {}", dir, e.getMessage());

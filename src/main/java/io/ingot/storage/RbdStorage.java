@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Storage type {@code rbd}: Ceph RBD images, driven through the {@code rbd} CLI (cephx user {@code client})
@@ -253,7 +254,7 @@ public final class RbdStorage implements StorageBackend {
     private static void makeReadOnly(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r--r--r--"));
             }
         }
     }

@@ -8,6 +8,7 @@ import org.apache.camel.Exchange;
 import org.apache.camel.RuntimeCamelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;
@@ -29,7 +30,7 @@ public final class ApiErrors {
         public byte[] body() {
             try {
                 return Json.MAPPER.writeValueAsBytes(Map.of("error", message));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new UncheckedIOException(e);
             }
         }

@@ -20,6 +20,7 @@ import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sizes;
 import io.ingot.util.Sha256;
+import io.ingot.clone.SeedBuilder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.io.IOException;
 
 /**
  * Captures the RAM template ({@code template.ram: true}): boots the base image through a capture
@@ -74,7 +76,7 @@ public final class RamTemplateStage implements Stage {
         for (Path p : List.of(overlay, memory, state)) Files.deleteIfExists(p);
         qemuImg.createOverlay(overlay, "../" + build.baseImage().getFileName(), "qcow2");
         var access = build.images().accessKey();
-        Path seed = new io.ingot.clone.SeedBuilder().build(dir.resolve("capture"), UUID.randomUUID().toString(),
+        Path seed = new SeedBuilder().build(dir.resolve("capture"), UUID.randomUUID().toString(),
                 recipe.name(), List.of(access.publicKeyLine()));
         long memoryMiB = Sizes.parseMebibytes(m.memory());
         PortLease lease = build.held(this).add(ports.allocate());
@@ -145,7 +147,7 @@ public final class RamTemplateStage implements Stage {
         try (GuestAgent agent = GuestAgent.connect(agentSocket, AGENT_TIMEOUT)) {
             int frozen = agent.freeze(AGENT_TIMEOUT);
             build.log().info("froze " + frozen + " file systems through the guest agent");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("machine.guestAgent is true, but the capture VM's qemu-guest-agent did not freeze"
                     + " its file systems: " + e.getMessage() + " (is qemu-guest-agent installed and enabled in the image?)");
         }
@@ -159,7 +161,7 @@ public final class RamTemplateStage implements Stage {
         for (String f : List.of("overlay.qcow2", "memory", "state")) Files.deleteIfExists(dir.resolve(f));
     }
 
-    private static Manifest.RamFile ramFile(Path file) throws java.io.IOException {
+    private static Manifest.RamFile ramFile(Path file) throws IOException {
         return new Manifest.RamFile(DIR + "/" + file.getFileName(), Sha256.of(file), Files.size(file));
     }
 }

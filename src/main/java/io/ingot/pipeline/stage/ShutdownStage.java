@@ -9,6 +9,7 @@ import io.ingot.util.Durations;
 
 import java.time.Duration;
 import java.util.Map;
+import java.io.IOException;
 
 /**
  * Runs the recipe's shutdown command and waits for QEMU to exit. A guest still up at the timeout gets
@@ -71,7 +72,7 @@ public final class ShutdownStage implements Stage {
             agent.shutdown();
             build.log().info("asked the guest agent to power the guest off");
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             build.log().info("the guest agent did not answer (" + e.getMessage() + "); running '"
                     + build.recipe().recipe().shutdown().command() + "' over SSH instead");
             return false;

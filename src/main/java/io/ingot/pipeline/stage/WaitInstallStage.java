@@ -12,6 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Waits for the unattended install to power the VM off, within {@code boot.timeout}, echoing the
@@ -37,7 +40,7 @@ public final class WaitInstallStage implements Stage {
         long deadline = start + timeout.toNanos();
         long nextBeat = start + HEARTBEAT.toNanos();
         SerialFollower serial = new SerialFollower(build.serialLog());
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         Progress progress = new Progress(stallTimeout.toNanos(), start);
         while (!vm.waitForExit(POLL)) {
             // only a line not seen before is progress: an installer repeating its error is stuck
@@ -113,7 +116,7 @@ public final class WaitInstallStage implements Stage {
         SerialFollower(Path file) { this.file = file; }
 
         /** Hands each new complete line to {@code sink}. */
-        void newLines(java.util.function.Consumer<String> sink) throws IOException {
+        void newLines(Consumer<String> sink) throws IOException {
             if (!file.toFile().exists()) return;
             try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
                 if (f.length() <= offset) return;
