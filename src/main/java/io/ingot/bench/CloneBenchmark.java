@@ -7,24 +7,24 @@ import io.ingot.clone.CloneService;
 import io.ingot.storage.RbdStorage;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;
+import io.ingot.storage.Volume;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
 import io.ingot.util.Trees;
-import io.ingot.storage.Volume;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
-import java.io.RandomAccessFile;
-import java.util.Collections;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * {@code ingot bench clones}: linked clones made through the same code path as {@code ingot clone}

@@ -12,8 +12,8 @@ import io.ingot.storage.Volume;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.PausePoint;
-import io.ingot.util.UserError;
 import io.ingot.util.Sha256;
+import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,8 +4,8 @@ import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.storage.TemplateFiles;
-import io.ingot.template.Manifest;
 import io.ingot.storage.Volume;
+import io.ingot.template.Manifest;
 
 import java.io.IOException;
 import java.nio.file.Files;

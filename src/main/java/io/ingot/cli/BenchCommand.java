@@ -1,27 +1,27 @@
 package io.ingot.cli;
 
-import io.ingot.bench.CloneBenchmark;
-import io.ingot.catalog.ImageStore;
-import io.ingot.util.IngotPaths;
-import io.ingot.util.UserError;
-import io.ingot.util.Json;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import io.ingot.bench.CliBenchmark;
+import io.ingot.bench.CloneBenchmark;
 import io.ingot.bench.RamBenchmark;
 import io.ingot.catalog.Catalog;
+import io.ingot.catalog.ImageStore;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
+import io.ingot.util.UserError;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.io.IOException;
-import java.util.List;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run benchmarks; each compares ingot with a baseline in the same run and reports the ratio.",

@@ -1,10 +1,11 @@
 package io.ingot.cli;
 
+import io.ingot.template.Manifest;
+
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
-import java.io.IOException;
-import io.ingot.template.Manifest;
 
 /**
  * The launcher's training run for its class data sharing archive (AppCDS): runs the read commands once, with

@@ -6,10 +6,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.io.PrintWriter;
 
 @Command(name = "clones", mixinStandardHelpOptions = true, description = "List clones.")
 public class ClonesCommand implements Callable<Integer> {

@@ -13,11 +13,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.io.PrintWriter;
 
 @Command(name = "pool", mixinStandardHelpOptions = true,
         description = {"The warm pool: QEMU processes waiting (-incoming defer) for a RAM template, so that a memory",

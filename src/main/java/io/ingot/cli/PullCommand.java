@@ -2,10 +2,10 @@ package io.ingot.cli;
 
 import io.ingot.catalog.ImageStore;
 import io.ingot.daemon.Puller;
-import io.ingot.util.IngotPaths;
-import io.ingot.util.UserError;
-import io.ingot.util.ProgressBar;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.ProgressBar;
+import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -6,8 +6,8 @@ import io.ingot.daemon.ApiToken;
 import io.ingot.daemon.DaemonConfig;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
-import io.ingot.util.UserError;
 import io.ingot.util.Json;
+import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,8 +18,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.concurrent.Callable;
 import java.util.Map;
+import java.util.concurrent.Callable;
 
 @Command(name = "submit", mixinStandardHelpOptions = true,
         description = {"Queue a build of recipe NAME on the running daemon.",

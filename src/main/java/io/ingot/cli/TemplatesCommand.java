@@ -8,11 +8,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.io.PrintWriter;
 
 @Command(name = "templates", mixinStandardHelpOptions = true, description = "List published templates.")
 public class TemplatesCommand implements Callable<Integer> {

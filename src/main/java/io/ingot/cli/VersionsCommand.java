@@ -10,12 +10,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.io.PrintWriter;
 
 @Command(name = "versions", mixinStandardHelpOptions = true, description = "List the versions of a template and the channels pointing at them.")
 public class VersionsCommand implements Callable<Integer> {

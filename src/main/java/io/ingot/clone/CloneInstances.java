@@ -2,6 +2,8 @@ package io.ingot.clone;
 
 import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.ImageStore;
+import io.ingot.guest.BuildKey;
+import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.QemuProcess;
@@ -14,8 +16,6 @@ import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.ingot.guest.BuildKey;
-import io.ingot.qemu.Accelerator;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -16,14 +16,14 @@ import io.ingot.qemu.HostCpu;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.UserError;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 
 /**
  * Boots a clone from its {@code vm.json}: its own disk, its NoCloud seed, its MAC addresses, SMBIOS

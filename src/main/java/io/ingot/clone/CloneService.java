@@ -10,11 +10,11 @@ import io.ingot.storage.Feature;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.storage.TemplateFiles;
+import io.ingot.storage.Volume;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
-import io.ingot.storage.Volume;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -9,14 +9,14 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Locale;
 
 /**
  * Gives a resumed memory clone its own identity: every memory clone wakes up as the captured template

@@ -1,15 +1,15 @@
 package io.ingot.clone;
 
-import io.ingot.util.Json;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.ingot.template.RamCompatibility;
+import io.ingot.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A clone's VM, written as {@code vm.json} in its directory; {@code ingot start} reads it.

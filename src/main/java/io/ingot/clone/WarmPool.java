@@ -5,10 +5,10 @@ import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.QmpClient;
 import io.ingot.qemu.RunRecord;
 import io.ingot.qemu.RunRegistry;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
 import io.ingot.util.PausePoint;
 import io.ingot.util.Trees;
-import io.ingot.util.Json;
-import io.ingot.util.IngotPaths;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -3,11 +3,11 @@ package io.ingot.daemon;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.nio.file.StandardCopyOption;
 
 /** The bearer token of the daemon's mutating endpoints: {@code <state>/api-token}, made on first start (mode 0600). */
 public record ApiToken(String value, boolean created) {

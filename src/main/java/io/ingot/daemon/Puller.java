@@ -8,10 +8,10 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
-import io.ingot.util.UserError;
-import io.ingot.util.Trees;
-import io.ingot.util.Sha256;
 import io.ingot.util.ProgressBar;
+import io.ingot.util.Sha256;
+import io.ingot.util.Trees;
+import io.ingot.util.UserError;
 import org.apache.commons.io.input.BoundedInputStream;
 
 import java.io.IOException;

@@ -14,8 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** The recipes the daemon serves: every {@code *.yaml} of one directory, read afresh each time (edits count). */
 public final class Recipes {

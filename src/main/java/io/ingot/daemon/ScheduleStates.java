@@ -1,8 +1,8 @@
 package io.ingot.daemon;
 
 import io.ingot.template.TemplateRef;
-import io.ingot.util.NotFound;
 import io.ingot.util.Json;
+import io.ingot.util.NotFound;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

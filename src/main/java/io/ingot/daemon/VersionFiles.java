@@ -4,10 +4,10 @@ import io.ingot.template.Manifest;
 import io.ingot.util.Sha256;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.file.Files;
 
 /**
  * The files of a template version that travel between daemons: the base image, the RAM template

@@ -1,7 +1,7 @@
 package io.ingot.media;
 
-import io.ingot.util.UserError;
 import io.ingot.util.Sha256;
+import io.ingot.util.UserError;
 
 import java.io.IOException;
 import java.io.InputStream;

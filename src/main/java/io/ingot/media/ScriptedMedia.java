@@ -1,7 +1,7 @@
 package io.ingot.media;
 
-import io.ingot.util.UserError;
 import io.ingot.util.Trees;
+import io.ingot.util.UserError;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -29,8 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Installation media that ingot builds itself from Debian packages with a script from the resource

@@ -7,6 +7,7 @@ import org.apache.camel.main.Main;
 import java.util.Map;
 import java.util.Properties;
 
+
 /**
  * Camel Main with the pipeline bean (over the given stages) bound and the route files of {@code routes/} loaded.
  * The CLI starts one for a build; the daemon keeps one running.

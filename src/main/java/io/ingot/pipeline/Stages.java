@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
+
 /**
  * The stages a build can run, by name. Unordered: {@code routes/build.camel.yaml} alone says which run, in
  * which order and under which conditions.

@@ -1,5 +1,6 @@
 package io.ingot.pipeline;
 
+
 import io.ingot.util.Json;
 
 import java.io.IOException;

@@ -1,26 +1,26 @@
 package io.ingot.qemu;
 
-import io.ingot.util.UserError;
-import io.ingot.util.Trees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.PausePoint;
+import io.ingot.util.Trees;
+import io.ingot.util.UserError;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.io.File;
-import java.nio.file.StandardCopyOption;
-import java.time.Instant;
-import java.util.Map;
 
 /**
  * Chooses the accelerator for {@code machine.accel: auto}: KVM only where a probe guest really runs

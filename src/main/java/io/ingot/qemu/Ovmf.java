@@ -3,9 +3,9 @@ package io.ingot.qemu;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.UncheckedIOException;
 
 /**
  * UEFI firmware from Debian's {@code ovmf} package: the code is shared read-only; every VM (build VM,

@@ -1,9 +1,9 @@
 package io.ingot.qemu;
 
-import io.ingot.util.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ingot.util.Json;
 
 import java.io.BufferedReader;
 import java.io.IOException;

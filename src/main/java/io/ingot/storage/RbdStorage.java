@@ -1,13 +1,13 @@
 package io.ingot.storage;
 
-import io.ingot.qemu.QemuImg;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.util.Command;
-import io.ingot.util.PausePoint;
-import io.ingot.util.UserError;
-import io.ingot.util.Trees;
 import io.ingot.util.Json;
+import io.ingot.util.PausePoint;
+import io.ingot.util.Trees;
+import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,16 +15,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Storage type {@code rbd}: Ceph RBD images, driven through the {@code rbd} CLI (cephx user {@code client})

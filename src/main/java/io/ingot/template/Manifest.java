@@ -1,8 +1,8 @@
 package io.ingot.template;
 
-import io.ingot.util.Json;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.ingot.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

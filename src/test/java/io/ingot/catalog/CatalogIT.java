@@ -1,14 +1,14 @@
 package io.ingot.catalog;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.Command;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
 import io.ingot.clone.VmConfig;
-import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
-import io.ingot.util.UserError;
 import io.ingot.util.Sha256;
+import io.ingot.util.UserError;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

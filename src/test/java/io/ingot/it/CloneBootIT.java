@@ -8,6 +8,7 @@ import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
 import io.ingot.clone.HostKeys;
 import io.ingot.clone.SeedBuilder;
+import io.ingot.util.Sha256;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import io.ingot.clone.RunningClone;
 import io.ingot.guest.BuildKey;
@@ -15,7 +16,6 @@ import io.ingot.guest.SshCommunicator;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
-import io.ingot.util.Sha256;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;

@@ -14,8 +14,8 @@ import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
-import io.ingot.util.UserError;
 import io.ingot.util.Sha256;
+import io.ingot.util.UserError;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;

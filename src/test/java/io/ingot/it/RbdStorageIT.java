@@ -18,8 +18,8 @@ import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
 import io.ingot.util.IngotPaths;
-import io.ingot.util.UserError;
 import io.ingot.util.Sha256;
+import io.ingot.util.UserError;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.ingot.daemon.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.ingot.util.Conflict;
 import io.ingot.util.Json;
 import io.ingot.util.NotFound;
@@ -8,7 +9,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.RuntimeCamelException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.io.UncheckedIOException;
 import java.lang.reflect.InvocationTargetException;

@@ -3,8 +3,8 @@ package io.ingot.pipeline.stage;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.OnError;
 import io.ingot.pipeline.Stage;
-import io.ingot.recipe.Recipe;
 import io.ingot.qemu.QemuImg;
+import io.ingot.recipe.Recipe;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

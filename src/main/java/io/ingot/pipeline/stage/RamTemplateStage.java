@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.clone.SeedBuilder;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.pipeline.BuildContext;
@@ -9,26 +10,25 @@ import io.ingot.qemu.GuestAgent;
 import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.HostCpu;
 import io.ingot.qemu.QemuCommand;
+import io.ingot.qemu.QemuImg;
 import io.ingot.qemu.Vm;
 import io.ingot.qemu.VmDriver;
 import io.ingot.recipe.RamTemplateRules;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
-import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
-import io.ingot.util.Sizes;
 import io.ingot.util.Sha256;
-import io.ingot.clone.SeedBuilder;
+import io.ingot.util.Sizes;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.io.IOException;
 
 /**
  * Captures the RAM template ({@code template.ram: true}): boots the base image through a capture

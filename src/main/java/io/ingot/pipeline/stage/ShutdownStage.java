@@ -7,9 +7,9 @@ import io.ingot.qemu.GuestAgent;
 import io.ingot.qemu.Vm;
 import io.ingot.util.Durations;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
-import java.io.IOException;
 
 /**
  * Runs the recipe's shutdown command and waits for QEMU to exit. A guest still up at the timeout gets

@@ -9,9 +9,9 @@ import io.ingot.guest.SshCommunicator;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildLog;
 import io.ingot.pipeline.Stage;
+import io.ingot.qemu.QemuImg;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
-import io.ingot.qemu.QemuImg;
 import io.ingot.util.Durations;
 
 import java.nio.file.Files;
