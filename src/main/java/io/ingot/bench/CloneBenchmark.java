@@ -7,20 +7,24 @@ import io.ingot.clone.CloneService;
 import io.ingot.storage.RbdStorage;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;
+import io.ingot.storage.Volume;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
+import io.ingot.util.Trees;
+import io.ingot.util.UserError;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * {@code ingot bench clones}: linked clones made through the same code path as {@code ingot clone}
@@ -56,7 +60,7 @@ public final class CloneBenchmark {
         TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
         if (storage != null && store.storages().get(storage) instanceof RbdStorage rbd) return runRbd(v, rbd, count);
         TemplateFiles files = store.storages().get(v.primaryStorage()).locate(v.name(), v.version()).orElseThrow();
-        Path base = files.baseImage();
+        Path base = files.baseImage().path();
         String prefix = "bench-" + ProcessHandle.current().pid() + "-";
         Path scratch = Files.createTempDirectory(store.paths().images(), ".bench-");
         Map<String, Object> result = new LinkedHashMap<>();
@@ -97,9 +101,7 @@ public final class CloneBenchmark {
         } finally {
             progress.accept("removing the benchmark's clones");
             for (var c : store.catalog().clones()) if (c.name().startsWith(prefix)) clones.remove(c.name());
-            try (Stream<Path> walk = Files.walk(scratch)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            Trees.delete(scratch);
         }
         return result;
     }
@@ -123,13 +125,13 @@ public final class CloneBenchmark {
         for (int round = 0; round < FULL_ROUNDS; round++) {
             progress.accept("full clones: round " + (round + 1) + " of " + FULL_ROUNDS);
             List<String> order = new ArrayList<>(ms.keySet());
-            java.util.Collections.rotate(order, round);
+            Collections.rotate(order, round);
             for (String what : order) {
                 Path target = scratch.resolve("full-" + what + ".qcow2");
                 Command.run(List.of("sync"));
                 long t0 = System.nanoTime();
                 switch (what) {
-                    case "ingot" -> reflinked |= storage.createFullClone(data, "qcow2", prefix + "full", "qcow2").reflinked();
+                    case "ingot" -> reflinked |= storage.createFullClone(Volume.file(data, "qcow2"), prefix + "full", "qcow2").reflinked();
                     case "cp" -> Command.run(List.of("cp", "--sparse=always", data.toString(), target.toString()));
                     default -> Command.run(List.of("qemu-img", "convert", "-f", "qcow2", "-O", "qcow2", data.toString(), target.toString()));
                 }
@@ -158,8 +160,8 @@ public final class CloneBenchmark {
     private Path dataDisk(Path scratch) throws IOException {
         Path raw = scratch.resolve("data.raw");
         byte[] chunk = new byte[1 << 20];
-        java.util.SplittableRandom random = new java.util.SplittableRandom(13);
-        try (var f = new java.io.RandomAccessFile(raw.toFile(), "rw")) {
+        SplittableRandom random = new SplittableRandom(13);
+        try (var f = new RandomAccessFile(raw.toFile(), "rw")) {
             f.setLength(2 * dataBytes);
             for (long off = 0; off < 2 * dataBytes; off += 2L << 20) {
                 random.nextBytes(chunk);
@@ -176,7 +178,7 @@ public final class CloneBenchmark {
     /** Linked clones on RBD through ingot's clone path against bare {@code rbd clone} of the same snapshot. */
     private Map<String, Object> runRbd(TemplateVersion v, RbdStorage rbd, int count) throws Exception {
         if (!v.storages().contains(rbd.name())) {
-            throw new io.ingot.util.UserError(v.ref() + " is not on storage '" + rbd.name() + "' (it is on " + String.join(", ", v.storages()) + ")");
+            throw new UserError(v.ref() + " is not on storage '" + rbd.name() + "' (it is on " + String.join(", ", v.storages()) + ")");
         }
         String prefix = "bench-" + ProcessHandle.current().pid() + "-";
         String snap = rbd.cluster().pool() + "/" + RbdStorage.baseImageName(v.name(), v.version()) + "@" + RbdStorage.SNAPSHOT;

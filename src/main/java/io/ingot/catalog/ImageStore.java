@@ -5,10 +5,11 @@ import io.ingot.clone.MacAddresses;
 import io.ingot.clone.ManagedAccessKey;
 import io.ingot.clone.SeedBuilder;
 import io.ingot.clone.WarmPool;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageConfig;
 import io.ingot.storage.Storages;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.ProgressBar;
 
 /**
  * Everything about published images, wired once: storages from storage.yaml, the catalog, the publisher,
@@ -19,8 +20,13 @@ import io.ingot.util.IngotPaths;
 public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, Publisher publisher,
                          TemplateVersions versions, CloneService clones, ManagedAccessKey accessKey) {
     public static ImageStore open(IngotPaths paths) {
+        return open(paths, ProgressBar.Factory.NONE);
+    }
+
+    /** With the progress of long transfers and conversions shown through {@code progress} (the CLI's commands). */
+    public static ImageStore open(IngotPaths paths, ProgressBar.Factory progress) {
         StorageConfig config = StorageConfig.load(paths.images());
-        QemuImg qemuImg = new QemuImg();
+        QemuImg qemuImg = new QemuImg(progress);
         Storages storages = new Storages(config, qemuImg);
         Catalog catalog = Catalog.open(paths.images().resolve(Catalog.FILE_NAME), new StorageRecords(config));
         WarmPool pool = WarmPool.of(paths);

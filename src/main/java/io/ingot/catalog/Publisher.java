@@ -1,13 +1,18 @@
 package io.ingot.catalog;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.storage.Feature;
-import io.ingot.storage.QemuImg;
+import io.ingot.storage.FeatureTable.State;
 import io.ingot.storage.StagedVersion;
+import io.ingot.storage.StagedVersion.Import;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.storage.TemplateFiles;
+import io.ingot.storage.Volume;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.PausePoint;
+import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Publishes a sealed disk as the next version of a template: files first (temporary name, renamed
@@ -50,7 +57,7 @@ public final class Publisher {
         List<StorageBackend> targets = new ArrayList<>();
         for (String s : req.storages()) {
             StorageBackend b = storages.get(s);
-            b.require(Feature.TEMPLATE);
+            b.require(Feature.TEMPLATE, State.CURRENT, req.diskFormat());
             targets.add(b);
         }
         int version = catalog.reserveVersion(name);
@@ -67,6 +74,8 @@ public final class Publisher {
             lineage.add(base.parent());
             base = base.withLineage(base.parent(), lineage);
         }
+        // a ready base image (the build's, converted and checked) is given up: renamed into place where it can be
+        Import how = req.baseReady() ? Import.TAKE : req.compress() ? Import.COMPRESS : Import.COPY;
 
         List<TemplateFiles> written = new ArrayList<>();
         Manifest[] finalManifest = new Manifest[1];
@@ -76,42 +85,17 @@ public final class Publisher {
                 TemplateFiles first = written.isEmpty() ? null : written.get(0);
                 written.add(target.publishVersion(name, version, staged -> {
                     if (first == null) {
-                        finalManifest[0] = writeBase(req, staged, m0);
-                        for (var extra : req.extraFiles().entrySet()) {
-                            if (extra.getKey().equals(captureFile(m0)) && staged.captureDisk() != null) {
-                                // follows the overlay's backing file (the build's base image): the full disk state
-                                qemuImg.convert(extra.getValue(), "qcow2", staged.captureDisk(), staged.format(), false);
-                                Files.delete(extra.getValue());
-                                continue;
-                            }
-                            Path into = staged.dir().resolve(extra.getKey());
-                            Files.createDirectories(into.getParent());
-                            Files.move(extra.getValue(), into);
-                        }
-                        // the capture overlay, converted above, was backed by it
-                        if (req.baseReady() && !"qcow2".equals(staged.format())) Files.deleteIfExists(req.disk());
+                        Volume disk = importFiles(staged, req.disk(), req.diskFormat(), how, req.extraFiles(), captureFile(m0));
+                        finalManifest[0] = m0.withDisk(describe(disk, req.disk(), null));
                     } else {
-                        if ("qcow2".equals(staged.format()) && "qcow2".equals(first.format())) {
-                            Files.copy(first.baseImage(), staged.baseImage());
-                        } else {
-                            // another kind of storage (rbd: a raw image in the cluster): convert, never copy bytes
-                            qemuImg.convert(first.baseImage(), first.format(), staged.baseImage(), staged.format(), false);
-                        }
-                        StorageBackend firstStorage = storages.get(first.storage());
-                        for (String extra : req.extraFiles().keySet()) {
-                            Path into = staged.dir().resolve(extra);
-                            Files.createDirectories(into.getParent());
-                            if (extra.equals(captureFile(m0))) {
-                                copyCaptureDisk(firstStorage.captureDisk(first, m0.ram()), staged, into);
-                            } else {
-                                Files.copy(first.dir().resolve(extra), into);
-                            }
-                        }
+                        copyFiles(staged, first, storages.get(first.storage()), m0, req.extraFiles().keySet());
                     }
                     finalManifest[0].write(staged.manifest());
                     pause("before-rename");
                 }));
             }
+            // what a storage converted instead of taking it
+            if (how == Import.TAKE) Files.deleteIfExists(req.disk());
             pause("before-catalog");
             TemplateVersion v = new TemplateVersion(name, version, finalManifest[0].buildId(), req.storages(), finalManifest[0], now, false);
             catalog.addVersion(v, req.channel());
@@ -135,30 +119,43 @@ public final class Publisher {
     }
 
     /**
-     * Registers a version fetched complete from elsewhere ({@code ingot pull}) under its own name and version,
-     * manifest and lineage kept: {@code files} (name in the version directory -> downloaded, verified file) are
-     * moved into place under a temporary name and renamed, the catalog row is written last.
+     * Registers a version fetched complete from elsewhere ({@code ingot pull}, {@code ingot s3 pull}) under its own
+     * name and version, manifest and lineage kept, through the same staging as a build's publish: {@code files}
+     * (name in the version folder -> downloaded, verified file; the base image under the manifest's name for it) are
+     * imported by the storage under a temporary name and renamed, the catalog row is written last. The manifest is
+     * kept as it came unless the storage keeps the base image otherwise (another name or format: rbd's raw image).
      */
-    public TemplateVersion register(Manifest manifest, java.util.Map<String, Path> files, String storage, String channel)
+    public TemplateVersion register(Manifest manifest, Map<String, Path> files, String storage, String channel)
             throws IOException {
         String name = TemplateRef.checkName(manifest.name(), "template name");
         if (manifest.version() == null || manifest.disk() == null) throw new UserError("manifest of " + name + " has no version or disk");
         int version = manifest.version();
         if (catalog.version(name, version).isPresent()) throw new UserError("template version " + name + ":" + version + " is already in the local catalog");
+        Path disk = files.get(manifest.disk().file());
+        if (disk == null) throw new UserError("no base image " + manifest.disk().file() + " among the files of " + name + ":" + version);
+        String diskFormat = QemuImg.checkFormat(manifest.disk().format());
         StorageBackend target = storages.get(storage);
-        target.require(Feature.TEMPLATE);
+        target.require(Feature.TEMPLATE, State.CURRENT, diskFormat);
+        Map<String, Path> others = new LinkedHashMap<>(files);
+        others.remove(Manifest.FILE_NAME);
+        others.remove(manifest.disk().file());
+        String capture = captureFile(manifest);
+        if (capture != null && others.containsKey(capture)) backOnto(others.get(capture), disk, capture);
+        Manifest[] stored = new Manifest[1];
         target.publishVersion(name, version, staged -> {
-            for (java.util.Map.Entry<String, Path> e : files.entrySet()) {
-                if (e.getKey().equals(Manifest.FILE_NAME)) continue;
-                Path to = e.getKey().equals(manifest.disk().file()) ? staged.baseImage() : staged.dir().resolve(TemplateRef.checkVersionFile(e.getKey()));
-                Files.createDirectories(to.getParent());
-                Files.move(e.getValue(), to);
+            Volume base = importFiles(staged, disk, diskFormat, Import.TAKE, others, capture);
+            boolean asItCame = base.name().equals(manifest.disk().file()) && base.format().equals(diskFormat);
+            if (asItCame && files.containsKey(Manifest.FILE_NAME)) {
+                // the manifest as it came (its sha256 was checked)
+                Files.move(files.get(Manifest.FILE_NAME), staged.manifest());
+                stored[0] = manifest;
+            } else {
+                stored[0] = asItCame ? manifest : manifest.withDisk(describe(base, null, manifest.disk()));
+                stored[0].write(staged.manifest());
             }
-            // the manifest as it came (its sha256 was checked), else as parsed
-            if (files.containsKey(Manifest.FILE_NAME)) Files.move(files.get(Manifest.FILE_NAME), staged.manifest());
-            else manifest.write(staged.manifest());
         });
-        TemplateVersion v = new TemplateVersion(name, version, manifest.buildId(), List.of(storage), manifest,
+        Files.deleteIfExists(disk); // what a storage converted instead of taking it
+        TemplateVersion v = new TemplateVersion(name, version, manifest.buildId(), List.of(storage), stored[0],
                 manifest.createdAt() == null ? Instant.now() : manifest.createdAt(), false);
         try {
             catalog.addVersion(v, channel);
@@ -170,29 +167,77 @@ public final class Publisher {
         return v;
     }
 
-    private Manifest writeBase(PublishRequest req, StagedVersion staged, Manifest m) throws IOException {
-        if (!"qcow2".equals(staged.format())) {
-            // not a file (rbd): converted straight into the storage; its sha256 would mean reading it all back
-            qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), staged.format(), false);
-            long virtualSize = qemuImg.info(req.disk()).virtualSize();
-            // a ready base image is consumed, as the rename below consumes it: after the RAM template's capture overlay
-            return m.withDisk(new Manifest.Disk("base-" + m.name() + "-" + m.version(), staged.format(),
-                    virtualSize, null, null));
-        }
-        if (req.baseReady()) {
-            // converted and verified by the build: a rename on the same filesystem, else a copy
-            try {
-                Files.move(req.disk(), staged.baseImage(), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.AtomicMoveNotSupportedException e) {
-                Files.copy(req.disk(), staged.baseImage());
+    /**
+     * The first storage of a version: the base image and the RAM template's capture disk imported by the storage,
+     * the other files (the RAM template's memory and state) moved into its folder. Base image first: the capture
+     * disk is an overlay on it.
+     */
+    private static Volume importFiles(StagedVersion staged, Path disk, String format, Import how, Map<String, Path> files,
+                                      String captureFile) throws IOException {
+        Volume base = staged.importBaseImage(disk, format, how);
+        for (Map.Entry<String, Path> f : files.entrySet()) {
+            String file = TemplateRef.checkVersionFile(f.getKey());
+            if (file.equals(captureFile)) {
+                staged.importCaptureDisk(f.getValue(), file);
+            } else {
+                Path into = staged.dir().resolve(file);
+                Files.createDirectories(into.getParent());
+                Files.move(f.getValue(), into);
             }
-        } else {
-            qemuImg.convert(req.disk(), req.diskFormat(), staged.baseImage(), "qcow2", req.compress());
         }
-        qemuImg.check(staged.baseImage(), "qcow2");
-        QemuImg.Info info = qemuImg.info(staged.baseImage());
-        return m.withDisk(new Manifest.Disk(staged.baseImage().getFileName().toString(), "qcow2",
-                info.virtualSize(), Files.size(staged.baseImage()), sha256(staged.baseImage())));
+        return base;
+    }
+
+    /** Another storage of the same version: everything copied from the first one, as that storage keeps it. */
+    private static void copyFiles(StagedVersion staged, TemplateFiles first, StorageBackend firstStorage, Manifest m,
+                                  Iterable<String> files) throws IOException {
+        staged.copyBaseImage(first.baseImage());
+        for (String file : files) {
+            if (file.equals(captureFile(m))) {
+                staged.copyCaptureDisk(firstStorage.captureDisk(first, m.ram()), file);
+            } else {
+                Path into = staged.dir().resolve(file);
+                Files.createDirectories(into.getParent());
+                Files.copy(first.dir().resolve(file), into);
+            }
+        }
+    }
+
+    /**
+     * The manifest's record of a stored base image: a file's size and sha256 (from {@code known} when it is the
+     * same bytes, a verified download), else the image's name, format and the source's virtual size.
+     */
+    private Manifest.Disk describe(Volume stored, Path source, Manifest.Disk known) throws IOException {
+        if (stored.isFile()) {
+            if (known != null && known.sha256() != null && stored.format().equals(known.format())) {
+                return new Manifest.Disk(stored.name(), stored.format(), known.virtualSize(), known.actualSize(), known.sha256());
+            }
+            QemuImg.Info info = qemuImg.info(stored.path());
+            return new Manifest.Disk(stored.name(), stored.format(), info.virtualSize(), Files.size(stored.path()), Sha256.of(stored.path()));
+        }
+        // not a file: its sha256 would mean reading it all back
+        long virtualSize = known != null ? known.virtualSize() : qemuImg.info(source).virtualSize();
+        return new Manifest.Disk(stored.name(), stored.format(), virtualSize, null, null);
+    }
+
+    /**
+     * A downloaded capture overlay names its backing file as its origin had it (../base.qcow2); here the base image
+     * may have been saved under another name: the backing must stay inside the download's folder, and is linked to
+     * the downloaded base image when it names another file.
+     */
+    private void backOnto(Path overlay, Path disk, String file) throws IOException {
+        Path root = disk.toAbsolutePath().normalize().getParent();
+        Path abs = overlay.toAbsolutePath().normalize();
+        String backingName = qemuImg.info(abs).backingFilename();
+        if (backingName == null) return;
+        Path backing = abs.resolveSibling(backingName).normalize();
+        if (!backing.startsWith(root) || backing.equals(abs)) {
+            throw new UserError(file + " names a backing file outside the version: " + backingName);
+        }
+        if (!backing.equals(disk.toAbsolutePath().normalize())) {
+            Files.deleteIfExists(backing);
+            Files.createSymbolicLink(backing, disk.toAbsolutePath());
+        }
     }
 
     /** The capture overlay's name among the extra files (null: no RAM template). */
@@ -200,25 +245,8 @@ public final class Publisher {
         return m.ram() == null ? null : m.ram().captureOverlay().file();
     }
 
-    /**
-     * The RAM template's capture disk from the first storage to another: where the backend keeps it as an image
-     * of its own, converted (the full disk state); where it keeps a qcow2 overlay on the base image, a plain copy
-     * when the source is that overlay too (its relative backing path fits the same layout), else converted onto
-     * the base image just written.
-     */
-    private void copyCaptureDisk(TemplateFiles from, StagedVersion staged, Path overlayInto) throws IOException {
-        if (staged.captureDisk() != null) {
-            qemuImg.convert(from.baseImage(), from.format(), staged.captureDisk(), staged.format(), false);
-        } else if ("qcow2".equals(from.format())) {
-            Files.copy(from.baseImage(), overlayInto);
-        } else {
-            qemuImg.convertOnto(from.baseImage(), from.format(), overlayInto,
-                    overlayInto.getParent().relativize(staged.baseImage()).toString(), staged.format());
-        }
-    }
-
     private void pause(String point) {
-        io.ingot.util.PausePoint.at("publish:" + point);
+        PausePoint.at("publish:" + point);
         if (!point.equals(pauseAt)) return;
         System.err.println("INGOT-PUBLISH-PAUSED " + point);
         System.err.flush();
@@ -228,9 +256,5 @@ public final class Publisher {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("publish interrupted at " + point);
         }
-    }
-
-    public static String sha256(Path file) throws IOException {
-        return io.ingot.media.Checksum.sha256(file).hex();
     }
 }

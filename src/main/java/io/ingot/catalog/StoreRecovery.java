@@ -4,6 +4,7 @@ import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.storage.TemplateFiles;
+import io.ingot.storage.Volume;
 import io.ingot.template.Manifest;
 
 import java.io.IOException;
@@ -155,19 +156,15 @@ public final class StoreRecovery {
         if (files.isEmpty()) return Optional.of("its base image or manifest is missing on storage '" + b.name() + "'");
         TemplateFiles f = files.get();
         List<String> wrong = new ArrayList<>();
-        if (isFile(f.baseImage()) && !Files.isRegularFile(f.baseImage())) wrong.add("base image missing");
+        if (f.baseImage().isFile() && !Files.isRegularFile(f.baseImage().path())) wrong.add("base image missing");
         Manifest.Ram ram = m.ram();
         if (ram != null) {
             if (ram.memoryFile() != null) wrong.addAll(sizeProblem(f.dir().resolve(ram.memoryFile().file()), ram.memoryFile().size(), ram.memoryFile().file()));
             if (ram.stateFile() != null) wrong.addAll(sizeProblem(f.dir().resolve(ram.stateFile().file()), ram.stateFile().size(), ram.stateFile().file()));
-            Path capture = b.captureDisk(f, ram).baseImage();
-            if (isFile(capture) && !Files.isRegularFile(capture)) wrong.add(ram.captureOverlay().file() + " missing");
+            Volume capture = b.captureDisk(f, ram);
+            if (capture.isFile() && !Files.isRegularFile(capture.path())) wrong.add(ram.captureOverlay().file() + " missing");
         }
         return wrong.isEmpty() ? Optional.empty() : Optional.of("RAM template or base image incomplete on storage '" + b.name() + "': " + String.join(", ", wrong));
-    }
-
-    private static boolean isFile(Path p) {
-        return !p.toString().startsWith("rbd:");
     }
 
     private static List<String> sizeProblem(Path p, Long expected, String what) {

@@ -1,18 +1,25 @@
 package io.ingot.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import io.ingot.bench.CliBenchmark;
 import io.ingot.bench.CloneBenchmark;
+import io.ingot.bench.RamBenchmark;
+import io.ingot.catalog.Catalog;
 import io.ingot.catalog.ImageStore;
+import io.ingot.qemu.AcceleratorProbe;
+import io.ingot.qemu.QemuInstallation;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -29,8 +36,8 @@ public class BenchCommand implements Runnable {
     }
 
     /** Writes the JSON report to images/.bench/NAME-TIMESTAMP.json and prints the table (or the JSON). */
-    static Path report(IngotPaths paths, String name, Map<String, Object> result, boolean json, String table) throws java.io.IOException {
-        ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static Path report(IngotPaths paths, String name, Map<String, Object> result, boolean json, String table) throws IOException {
+        ObjectWriter mapper = Json.PRETTY;
         Path dir = paths.images().resolve(".bench");
         Files.createDirectories(dir);
         Path file = dir.resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".json");
@@ -54,7 +61,7 @@ public class BenchCommand implements Runnable {
 
         @Option(names = "--concurrent", split = ",", defaultValue = "1,5,10",
                 description = "Clone counts for the memory comparison (default: ${DEFAULT-VALUE}).")
-        java.util.List<Integer> concurrent;
+        List<Integer> concurrent;
 
         @Option(names = "--json", description = "Print the JSON report instead of the table.")
         boolean json;
@@ -64,13 +71,13 @@ public class BenchCommand implements Runnable {
             if (count < 1) throw new UserError("--count must be at least 1");
             IngotPaths paths = IngotPaths.fromEnvironment();
             ImageStore store = ImageStore.open(paths);
-            var qemu = io.ingot.qemu.QemuInstallation.detect();
-            var accel = io.ingot.qemu.AcceleratorProbe.forIngot(qemu, paths).auto();
-            Map<String, Object> result = new io.ingot.bench.RamBenchmark(store, accel, line -> System.err.println("bench: " + line))
+            var qemu = QemuInstallation.detect();
+            var accel = AcceleratorProbe.forIngot(qemu, paths).auto();
+            Map<String, Object> result = new RamBenchmark(store, accel, line -> System.err.println("bench: " + line))
                     .run(template, count, concurrent);
-            Path file = report(paths, "ram", result, json, io.ingot.bench.RamBenchmark.table(result));
+            Path file = report(paths, "ram", result, json, RamBenchmark.table(result));
             Path png = file.resolveSibling(file.getFileName().toString().replace(".json", ".png"));
-            io.ingot.bench.RamBenchmark.plot(result, png);
+            RamBenchmark.plot(result, png);
             if (!json) System.out.println("plot: " + png);
             return 0;
         }
@@ -94,11 +101,11 @@ public class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             if (count < 1) throw new UserError("--count must be at least 1");
             IngotPaths paths = IngotPaths.fromEnvironment();
-            String name = template != null ? template : io.ingot.catalog.Catalog.open(paths.images().resolve(io.ingot.catalog.Catalog.FILE_NAME))
+            String name = template != null ? template : Catalog.open(paths.images().resolve(Catalog.FILE_NAME))
                     .templateNames().stream().findFirst().orElse(null);
-            Map<String, Object> result = new io.ingot.bench.CliBenchmark(paths.home().resolve("ingot"), line -> System.err.println("bench: " + line))
+            Map<String, Object> result = new CliBenchmark(paths.home().resolve("ingot"), line -> System.err.println("bench: " + line))
                     .run(count, name);
-            report(paths, "cli", result, json, io.ingot.bench.CliBenchmark.table(result));
+            report(paths, "cli", result, json, CliBenchmark.table(result));
             return 0;
         }
     }

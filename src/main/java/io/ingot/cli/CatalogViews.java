@@ -6,10 +6,12 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.ingot.catalog.Catalog;
 import io.ingot.catalog.ImageStore;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.ProgressBar;
 
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Shared by the catalog commands: opening the image store, JSON output, plain tables. */
 final class CatalogViews {
@@ -22,6 +24,9 @@ final class CatalogViews {
     private CatalogViews() { }
 
     static ImageStore open() { return ImageStore.open(IngotPaths.fromEnvironment()); }
+
+    /** For commands that copy or convert disks: their progress on standard error (a bar on a terminal). */
+    static ImageStore openWithProgress() { return ImageStore.open(IngotPaths.fromEnvironment(), ProgressBar.Factory.console()); }
 
     /** The catalog alone, for the listing commands: no storages opened, nothing scanned or cleaned. */
     static Catalog catalog() { return Catalog.open(IngotPaths.fromEnvironment().images().resolve(Catalog.FILE_NAME)); }
@@ -37,7 +42,7 @@ final class CatalogViews {
         for (int i = 0; i < w.length; i++) w[i] = header.get(i).length();
         for (List<String> r : rows) for (int i = 0; i < w.length; i++) w[i] = Math.max(w[i], r.get(i).length());
         StringBuilder sb = new StringBuilder();
-        for (List<String> r : java.util.stream.Stream.concat(java.util.stream.Stream.of(header), rows.stream()).toList()) {
+        for (List<String> r : Stream.concat(Stream.of(header), rows.stream()).toList()) {
             for (int i = 0; i < w.length; i++) {
                 sb.append(i == w.length - 1 ? r.get(i) : String.format("%-" + w[i] + "s  ", r.get(i)));
             }

@@ -1,5 +1,8 @@
 package io.ingot.cli;
 
+import io.ingot.template.Manifest;
+
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
@@ -21,8 +24,8 @@ public final class CdsTraining {
         }
         try {
             // the listings read every version's manifest; the scratch catalog has none
-            io.ingot.template.Manifest.fromJson("{\"name\":\"t\",\"version\":1,\"disk\":{\"actualSize\":1}}");
-        } catch (java.io.IOException | RuntimeException ignored) {
+            Manifest.fromJson("{\"name\":\"t\",\"version\":1,\"disk\":{\"actualSize\":1}}");
+        } catch (IOException | RuntimeException ignored) {
             // only the classes it loads matter
         }
     }

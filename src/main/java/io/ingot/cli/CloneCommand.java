@@ -35,7 +35,7 @@ public class CloneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CloneService.Clone c = CatalogViews.open().clones().clone(source, name,
+        CloneService.Clone c = CatalogViews.openWithProgress().clones().clone(source, name,
                 new CloneOptions(kind.linked, storage, format, sshKeys, ram));
         var out = spec.commandLine().getOut();
         if (json) {

@@ -1,6 +1,5 @@
 package io.ingot.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingot.catalog.ImageStore;
@@ -9,6 +8,7 @@ import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true, description = "Report QEMU, its features, the accelerator that will be used and why, and the tools found or missing.")
 public class DoctorCommand implements Callable<Integer> {
@@ -56,7 +57,7 @@ public class DoctorCommand implements Callable<Integer> {
     /** The command itself, also run without picocli by {@link Main} for its plain forms. */
     int run(PrintWriter out) throws Exception {
         Map<String, String> env = System.getenv();
-        ObjectNode report = new ObjectMapper().createObjectNode();
+        ObjectNode report = Json.MAPPER.createObjectNode();
         boolean ok = true;
         if (repair) {
             List<String> repaired = new Recovery(IngotPaths.fromEnvironment()).run(ImageStore.open(IngotPaths.fromEnvironment()), true);
@@ -110,7 +111,7 @@ public class DoctorCommand implements Callable<Integer> {
         report.put("ok", ok);
 
         if (json) {
-            out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            out.println(Json.PRETTY.writeValueAsString(report));
         } else {
             if (qemu != null) {
                 out.printf("QEMU        %s  %s%n", qemu.version(), qemu.system());
@@ -135,7 +136,7 @@ public class DoctorCommand implements Callable<Integer> {
         return ok ? 0 : 2;
     }
 
-    private static Optional<Path> safeFind(java.util.function.Supplier<Optional<Path>> finder) {
+    private static Optional<Path> safeFind(Supplier<Optional<Path>> finder) {
         try {
             return finder.get();
         } catch (UserError e) {

@@ -13,6 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,7 +33,7 @@ public class PoolCommand implements Callable<Integer> {
     }
 
     /** The listing itself, also run without picocli by {@link Main}. */
-    int run(java.io.PrintWriter out) throws Exception {
+    int run(PrintWriter out) throws Exception {
         List<WarmPool.Slot> slots = pool().list();
         if (slots.isEmpty()) {
             out.println("no QEMU processes wait in the warm pool (fill it: ingot pool fill TEMPLATE --size N, or ingot start NAME --pool N)");

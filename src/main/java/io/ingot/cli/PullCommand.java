@@ -2,7 +2,9 @@ package io.ingot.cli;
 
 import io.ingot.catalog.ImageStore;
 import io.ingot.daemon.Puller;
+import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.ProgressBar;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -44,11 +46,12 @@ public class PullCommand implements Callable<Integer> {
             throw new UserError("bad URL '" + url + "'");
         }
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) throw new UserError("URL must start with http:// or https://: " + url);
-        io.ingot.template.TemplateRef.parse(ref); // a bad name is refused before anything else
-        ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+        TemplateRef.parse(ref); // a bad name is refused before anything else
+        ProgressBar.Factory bars = ProgressBar.Factory.console();
+        ImageStore store = ImageStore.open(IngotPaths.fromEnvironment(), bars);
         String t = token != null ? token : System.getenv("INGOT_TOKEN");
         System.out.println("pulling " + ref + " from " + uri);
-        Puller.Result r = new Puller(store, t, System.out, -1).pull(uri, ref, storage);
+        Puller.Result r = new Puller(store, t, System.out, -1, bars).pull(uri, ref, storage);
         System.out.println("pulled " + r.version().ref() + " into storage " + storage
                 + (r.resumedFrom() > 0 ? " (resumed; " + r.resumedFrom() + " bytes were already here)" : "")
                 + (r.version().manifest().lineage().isEmpty() ? "" : ", lineage " + String.join(" <- ", r.version().manifest().lineage())));

@@ -5,8 +5,9 @@ import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.ProgressBar;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -48,8 +49,9 @@ public class S3Command implements Runnable {
         public Integer call() throws Exception {
             S3Location to = S3Location.parse(url);
             ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+            ProgressBar.Factory bars = ProgressBar.Factory.console();
             try (S3Client s3 = S3Clients.fromEnvironment().create()) {
-                S3Push.Pushed p = new S3Push(store, s3, new QemuImg(), line -> System.err.println("s3: " + line)).push(source, to);
+                S3Push.Pushed p = new S3Push(store, s3, new QemuImg(bars), line -> System.err.println("s3: " + line), bars).push(source, to);
                 System.out.printf("pushed %s to %s (disk %.1f MiB, sha256 %s%s)%n", p.ref(), p.to(), p.diskBytes() / 1048576.0,
                         p.diskSha256(), p.channels().isEmpty() ? "" : ", channels " + String.join(", ", p.channels()));
             } catch (SdkException e) {
@@ -77,9 +79,10 @@ public class S3Command implements Runnable {
 
         /** {@code ingot s3 pull} and {@code ingot pull s3://...}. */
         static void pull(String url, String storage) throws Exception {
-            ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+            ProgressBar.Factory bars = ProgressBar.Factory.console();
+            ImageStore store = ImageStore.open(IngotPaths.fromEnvironment(), bars);
             try (S3Client s3 = S3Clients.fromEnvironment().create()) {
-                S3Pull.Pulled p = new S3Pull(store, s3, new QemuImg(), line -> System.err.println("s3: " + line), n -> { })
+                S3Pull.Pulled p = new S3Pull(store, s3, line -> System.err.println("s3: " + line), n -> { }, bars)
                         .pull(url, storage);
                 System.out.println("pulled " + p.version().ref() + " onto storage '" + p.storage() + "'"
                         + (p.resumedFrom() > 0 ? " (resumed at " + p.resumedFrom() + " bytes)" : ""));

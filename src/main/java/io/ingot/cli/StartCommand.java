@@ -1,10 +1,10 @@
 package io.ingot.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingot.catalog.ImageStore;
 import io.ingot.clone.CloneInstances;
 import io.ingot.clone.RunningClone;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +41,7 @@ public class StartCommand implements Callable<Integer> {
                 System.out.println("stopped QEMU pid " + pid + ", left running by an interrupted start of " + name));
         RunningClone r = instances.start(name, cold, pool);
         if (json) {
-            System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+            System.out.println(Json.PRETTY.writeValueAsString(r));
         } else {
             String from = "pool".equals(r.how()) ? " from the warm pool in " : " from its RAM template in ";
             System.out.println((r.resumedMillis() != null ? "resumed " + name + from + r.resumedMillis() + " ms"

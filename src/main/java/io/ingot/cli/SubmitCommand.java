@@ -6,6 +6,7 @@ import io.ingot.daemon.ApiToken;
 import io.ingot.daemon.DaemonConfig;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "submit", mixinStandardHelpOptions = true,
@@ -41,8 +43,8 @@ public class SubmitCommand implements Callable<Integer> {
         String token = System.getenv("INGOT_TOKEN") != null ? System.getenv("INGOT_TOKEN") : ApiToken.read(paths.state());
         if (token == null) throw new UserError("no API token: set INGOT_TOKEN or run this where the daemon keeps images/.ingot/api-token");
         HttpClient http = HttpClient.newHttpClient();
-        ObjectMapper json = new ObjectMapper();
-        String body = json.writeValueAsString(java.util.Map.of("recipe", name, "source", "cli"));
+        ObjectMapper json = Json.MAPPER;
+        String body = json.writeValueAsString(Map.of("recipe", name, "source", "cli"));
         HttpResponse<String> rs;
         try {
             rs = http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds")).header("Authorization", "Bearer " + token)

@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,7 @@ public class VersionsCommand implements Callable<Integer> {
     }
 
     /** The command itself, also run without picocli by {@link Main} for its plain forms. */
-    int run(java.io.PrintWriter out) throws Exception {
+    int run(PrintWriter out) throws Exception {
         TemplateRef.checkName(name, "template name");
         Catalog catalog = CatalogViews.catalog();
         List<TemplateVersion> vs = catalog.versions(name);

@@ -2,6 +2,8 @@ package io.ingot.clone;
 
 import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.ImageStore;
+import io.ingot.guest.BuildKey;
+import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.QemuProcess;
@@ -100,7 +102,7 @@ public final class CloneInstances {
         String hostKey = null;
         try {
             if (resume) {
-                hostKey = IdentityRefresh.refresh(r.vm(), r.sshPort(), r.agentSocket(), io.ingot.guest.BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
+                hostKey = IdentityRefresh.refresh(r.vm(), r.sshPort(), r.agentSocket(), BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
                         Duration.ofMinutes(2), line -> { });
             }
         } catch (IOException | RuntimeException e) {
@@ -132,7 +134,7 @@ public final class CloneInstances {
         return pool().fill(runner(qemu, accel), prototype, size, store.paths().state().resolve("run"));
     }
 
-    private CloneRunner runner(QemuInstallation qemu, io.ingot.qemu.Accelerator accel) {
+    private CloneRunner runner(QemuInstallation qemu, Accelerator accel) {
         return new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")), runDir());
     }
 

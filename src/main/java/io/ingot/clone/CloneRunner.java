@@ -16,6 +16,8 @@ import io.ingot.qemu.HostCpu;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.UserError;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -238,7 +240,7 @@ public final class CloneRunner {
     private static void thaw(VmConfig vm, Path agentSocket) {
         try (GuestAgent agent = GuestAgent.connect(agentSocket, THAW_TIMEOUT)) {
             agent.thaw(THAW_TIMEOUT);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("the guest agent of " + vm.name() + " did not thaw its file systems: " + e.getMessage(), e);
         }
     }
@@ -247,8 +249,8 @@ public final class CloneRunner {
     private static void ensureSeed(VmConfig vm) {
         try {
             new SeedBuilder().ensureIso(Path.of(vm.seed()));
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the seed ISO of " + vm.name() + ": " + e.getMessage(), e);
         }
     }
 

@@ -10,6 +10,7 @@ import io.ingot.storage.Feature;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.storage.TemplateFiles;
+import io.ingot.storage.Volume;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.PausePoint;
@@ -76,23 +77,18 @@ public final class CloneService {
             }
             target.require(Feature.LINKED_CLONE);
             TemplateFiles base = locate(target, v);
-            if (options.ram()) {
-                // the memory clone's disk continues from the disk state the RAM was captured with
-                TemplateFiles capture = target.captureDisk(base, ram);
-                files = target.createLinkedClone(capture, cloneName);
-                kind = CloneKind.MEMORY;
-                backing = capture.baseImage().toString();
-            } else {
-                files = target.createLinkedClone(base, cloneName);
-                kind = CloneKind.LINKED;
-                backing = base.baseImage().toString();
-            }
+            // a memory clone's disk continues from the disk state the RAM was captured with
+            Volume parent = options.ram() ? target.captureDisk(base, ram) : base.baseImage();
+            files = target.createLinkedClone(base, parent, cloneName);
+            kind = options.ram() ? CloneKind.MEMORY : CloneKind.LINKED;
+            backing = parent.target();
         } else {
             target.require(Feature.FULL_CLONE);
             // copy from the target storage itself when it holds the version: that is where a reflink can work
             StorageBackend from = v.storages().contains(storageName) ? target : storages.get(v.primaryStorage());
             TemplateFiles base = locate(from, v);
-            files = target.createFullClone(base.baseImage(), base.format(), cloneName, options.format() != null ? options.format() : "rbd".equals(target.type()) ? "raw" : "qcow2");
+            files = target.createFullClone(base.baseImage(), cloneName,
+                    options.format() != null ? options.format() : target.features().defaultFormat());
             kind = CloneKind.FULL;
         }
         try {
@@ -103,8 +99,7 @@ public final class CloneService {
             // a memory clone is made to start fast: it pays for the ISO now rather than at every first start
             if (kind == CloneKind.MEMORY) seeds.ensureIso(seed);
             VmConfig vm = new VmConfig(cloneName, v.ref(), kind.label(), storageName, Instant.now(),
-                    new VmConfig.DiskRef(files.disk().toString(), files.format(),
-                            backing),
+                    new VmConfig.DiskRef(files.disk().target(), files.format(), backing),
                     seed.toString(),
                     new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                     List.of(new VmConfig.NicConfig(nicModel(m), macs.next())),

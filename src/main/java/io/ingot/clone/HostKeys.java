@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +74,7 @@ public record HostKeys(List<HostKey> keys) {
 
     /** Read back from a {@link #cloudInit()} mapping (types in the mapping's order). */
     public static HostKeys fromCloudInit(Map<?, ?> sshKeys) {
-        List<HostKey> keys = new java.util.ArrayList<>();
+        List<HostKey> keys = new ArrayList<>();
         for (Map.Entry<?, ?> e : sshKeys.entrySet()) {
             String name = String.valueOf(e.getKey());
             if (!name.endsWith("_private")) continue;

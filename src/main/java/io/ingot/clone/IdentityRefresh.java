@@ -12,8 +12,11 @@ import java.security.PublicKey;
 import java.util.Collection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -89,7 +92,7 @@ public final class IdentityRefresh {
     /** Runs the clone's onRestore steps as one {@code set -e} script over an open connection. */
     public static void runOnRestore(SshCommunicator ssh, VmConfig vm, Consumer<String> log) throws IOException {
         List<String> steps = vm.ram().onRestore();
-        java.util.Deque<String> tail = new java.util.ArrayDeque<>();
+        Deque<String> tail = new ArrayDeque<>();
         ExecResult r = ssh.exec("set -e\n" + String.join("\n", steps) + "\n", environment(vm), STEP_TIMEOUT, line -> {
             log.accept("onRestore: " + line);
             synchronized (tail) {
@@ -144,7 +147,7 @@ public final class IdentityRefresh {
         env.put("INGOT_HOSTNAME", vm.name());
         env.put("INGOT_INSTANCE_ID", vm.instanceId());
         // a random UUID from the host without its dashes: 32 hex digits, as /etc/machine-id wants them
-        env.put("INGOT_MACHINE_ID", vm.instanceId().replace("-", "").toLowerCase(java.util.Locale.ROOT));
+        env.put("INGOT_MACHINE_ID", vm.instanceId().replace("-", "").toLowerCase(Locale.ROOT));
         env.put("INGOT_AUTHORIZED_KEYS", String.join("\n", SeedBuilder.authorizedKeys(userData(vm))));
         env.put("INGOT_EPOCH", String.valueOf(Instant.now().getEpochSecond()));
         SeedBuilder.hostKeys(userData(vm)).ifPresent(keys -> env.putAll(keys.environment()));

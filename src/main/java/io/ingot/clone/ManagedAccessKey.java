@@ -1,18 +1,19 @@
 package io.ingot.clone;
 
+import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;
 import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
-import org.apache.sshd.common.util.security.SecurityUtils;
+import org.apache.sshd.common.keyprovider.KeyPairProvider;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 
 /**
  * ingot's own ed25519 key, kept in {@code <state>/access/} (dir 0700, private key 0600), created on
@@ -42,8 +43,7 @@ public final class ManagedAccessKey {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         KeyPair pair;
         try {
-            KeyPairGenerator gen = SecurityUtils.getKeyPairGenerator(SecurityUtils.EDDSA);
-            pair = gen.generateKeyPair();
+            pair = KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot generate an ed25519 key: " + e.getMessage(), e);
         }
@@ -58,7 +58,7 @@ public final class ManagedAccessKey {
         }
         Path tmpPub = dir.resolve(".id_ed25519.pub." + ProcessHandle.current().pid());
         Files.writeString(tmpPub, PublicKeyEntry.toString(pair.getPublic()) + " ingot-managed\n");
-        Files.move(tmpPriv, priv, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        Files.move(tmpPub, dir.resolve("id_ed25519.pub"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmpPriv, priv, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmpPub, dir.resolve("id_ed25519.pub"), StandardCopyOption.ATOMIC_MOVE);
     }
 }

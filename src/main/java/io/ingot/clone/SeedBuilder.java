@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A clone's NoCloud seed: a {@code cidata} ISO with meta-data and user-data, as stock cloud-init reads it
@@ -79,12 +80,12 @@ public final class SeedBuilder {
     }
 
     /** The host keys of a seed's user-data, as {@link #write} wrote them; empty when the seed has none. */
-    public static java.util.Optional<HostKeys> hostKeys(Path userData) throws IOException {
+    public static Optional<HostKeys> hostKeys(Path userData) throws IOException {
         Map<String, Object> user = Json.YAML.readValue(userData.toFile(), new TypeReference<Map<String, Object>>() { });
         Object keys = user == null ? null : user.get("ssh_keys");
-        if (!(keys instanceof Map<?, ?> map)) return java.util.Optional.empty();
+        if (!(keys instanceof Map<?, ?> map)) return Optional.empty();
         HostKeys hostKeys = HostKeys.fromCloudInit(map);
-        return hostKeys.keys().isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(hostKeys);
+        return hostKeys.keys().isEmpty() ? Optional.empty() : Optional.of(hostKeys);
     }
 
     /** The ssh_authorized_keys of a seed's user-data, as {@link #write} wrote them. */

@@ -1,13 +1,13 @@
 package io.ingot.clone;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ingot.template.RamCompatibility;
+import io.ingot.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.List;
 
@@ -30,7 +30,7 @@ public record VmConfig(String name, String template, String kind, String storage
      * A memory clone's RAM template (absolute paths): it resumes from these instead of booting.
      * {@code onRestore} runs in the guest after the restore; {@code nicModel} is hot-plugged with the clone's MAC.
      */
-    public record Ram(String memoryFile, String stateFile, io.ingot.template.RamCompatibility compatibility,
+    public record Ram(String memoryFile, String stateFile, RamCompatibility compatibility,
                       String nicModel, List<String> onRestore) { }
 
     public boolean isMemoryClone() { return ram != null; }
@@ -39,8 +39,6 @@ public record VmConfig(String name, String template, String kind, String storage
         return new VmConfig(name, template, kind, storage, created, disk, seed, machine, nics, smbiosUuid, guid, instanceId, ram);
     }
     public static final String FILE_NAME = "vm.json";
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
     /** The clone's disk; {@code backing} is the base image for a linked clone (null otherwise). */
     public record DiskRef(String path, String format, String backing) { }
@@ -51,13 +49,13 @@ public record VmConfig(String name, String template, String kind, String storage
 
     public String toJson() {
         try {
-            return JSON.writeValueAsString(this);
+            return Json.PRETTY.writeValueAsString(this);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    public static VmConfig fromJson(String json) throws IOException { return JSON.readValue(json, VmConfig.class); }
+    public static VmConfig fromJson(String json) throws IOException { return Json.MAPPER.readValue(json, VmConfig.class); }
 
     public static VmConfig read(Path file) throws IOException { return fromJson(Files.readString(file)); }
 
@@ -65,6 +63,6 @@ public record VmConfig(String name, String template, String kind, String storage
     public void write(Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, toJson() + "\n");
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -1,14 +1,14 @@
 package io.ingot.clone;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.QmpClient;
 import io.ingot.qemu.RunRecord;
 import io.ingot.qemu.RunRegistry;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
 import io.ingot.util.PausePoint;
+import io.ingot.util.Trees;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,8 +39,6 @@ public final class WarmPool {
     private static final String SLOT_FILE = "slot.json";
     private static final String CLAIMED = ".claimed";
     private static final Duration STOP_GRACE = Duration.ofSeconds(3);
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * One waiting process and what it can resume: the memory file, the RAM template's compatibility key
@@ -97,7 +95,7 @@ public final class WarmPool {
                 Files.move(dir.resolve("serial.log"), serial, StandardCopyOption.REPLACE_EXISTING);
                 Path log = QemuProcess.logFile(dir, processName(slot.id()));
                 if (Files.exists(log)) Files.move(log, logDir.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-                deleteTree(dir);
+                Trees.deleteQuietly(dir);
                 return serial;
             } catch (IOException e) {
                 return dir.resolve("serial.log"); // still readable where it is
@@ -106,13 +104,13 @@ public final class WarmPool {
 
         /** Forgets the claimed directory (its process has been stopped by the caller). */
         void release() {
-            deleteTree(dir);
+            Trees.deleteQuietly(dir);
         }
 
         /** Stops the claimed process by its PID (it was never adopted) and forgets it. */
         void discard() {
             stopWaiting(slot);
-            deleteTree(dir);
+            Trees.deleteQuietly(dir);
         }
     }
 
@@ -121,7 +119,7 @@ public final class WarmPool {
     private final RunRegistry registry;
 
     /** The pool of an image store: images/.ingot/pool, QMP sockets beside the clones' in images/.ingot/qmp. */
-    public static WarmPool of(io.ingot.util.IngotPaths paths) {
+    public static WarmPool of(IngotPaths paths) {
         return new WarmPool(paths.state().resolve("pool"), paths.state().resolve("qmp"), paths.state().resolve("run"));
     }
 
@@ -147,7 +145,7 @@ public final class WarmPool {
                 Optional<Slot> slot = read(d);
                 if (name.endsWith(CLAIMED)) {
                     // a claim in progress, or one whose claimer died: only the latter is ours to clear
-                    if (slot.isEmpty() || slot.get().process().isEmpty()) deleteTree(d);
+                    if (slot.isEmpty() || slot.get().process().isEmpty()) Trees.deleteQuietly(d);
                     continue;
                 }
                 if (slot.isPresent() && slot.get().process().isPresent()) {
@@ -163,7 +161,7 @@ public final class WarmPool {
                     // dead process, or a slot whose filler died before starting QEMU
                     slot.ifPresent(s -> deleteQuietly(Path.of(s.qmpSocket())));
                     filling.ifPresent(registry::stop);
-                    deleteTree(d);
+                    Trees.deleteQuietly(d);
                 }
             }
         } catch (IOException e) {
@@ -243,11 +241,11 @@ public final class WarmPool {
                         cmd.qmpSocket().toString(), vmgenid.toString(), Instant.now(), false);
                 PausePoint.at("pool:before-slot");
                 Path tmp = slotDir.resolve(SLOT_FILE + ".tmp");
-                JSON.writeValue(tmp.toFile(), slot);
+                Json.PRETTY.writeValue(tmp.toFile(), slot);
                 Files.move(tmp, slotDir.resolve(SLOT_FILE), StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException | RuntimeException e) {
                 p.stop(Duration.ofSeconds(2));
-                deleteTree(slotDir);
+                Trees.deleteQuietly(slotDir);
                 throw e;
             }
             p.detach();
@@ -269,7 +267,7 @@ public final class WarmPool {
             }
             if (s.orphaned()) registry.find(processName(s.id())).ifPresent(registry::stop);
             else stopWaiting(s);
-            deleteTree(claimed);
+            Trees.deleteQuietly(claimed);
             stopped++;
         }
         return stopped;
@@ -297,7 +295,7 @@ public final class WarmPool {
     private static Optional<Slot> read(Path slotDir) {
         Path f = slotDir.resolve(SLOT_FILE);
         try {
-            return Files.exists(f) ? Optional.of(JSON.readValue(f.toFile(), Slot.class)) : Optional.empty();
+            return Files.exists(f) ? Optional.of(Json.MAPPER.readValue(f.toFile(), Slot.class)) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -319,12 +317,4 @@ public final class WarmPool {
         }
     }
 
-    private static void deleteTree(Path d) {
-        if (!Files.exists(d)) return;
-        try (Stream<Path> files = Files.walk(d)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) deleteQuietly(p);
-        } catch (IOException ignored) {
-            // best effort: list() clears what is left
-        }
-    }
 }

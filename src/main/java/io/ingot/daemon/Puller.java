@@ -8,8 +8,10 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
+import io.ingot.util.ProgressBar;
+import io.ingot.util.Sha256;
+import io.ingot.util.Trees;
 import io.ingot.util.UserError;
-import org.apache.commons.io.FileUtils;
 import org.apache.commons.io.input.BoundedInputStream;
 
 import java.io.IOException;
@@ -49,16 +51,23 @@ public final class Puller {
     private final String token;
     private final PrintStream out;
     private final long stopAfterBytes;
+    private final ProgressBar.Factory bars;
 
     /**
      * @param token          bearer token for daemons that do not open reads to this address (null: none)
      * @param stopAfterBytes test hook: fail as if the connection dropped after this many bytes (-1: never)
      */
     public Puller(ImageStore store, String token, PrintStream out, long stopAfterBytes) {
+        this(store, token, out, stopAfterBytes, ProgressBar.Factory.NONE);
+    }
+
+    /** {@code bars}: each file's download progress (ingot pull's: a bar on a terminal). */
+    public Puller(ImageStore store, String token, PrintStream out, long stopAfterBytes, ProgressBar.Factory bars) {
         this.store = store;
         this.token = token;
         this.out = out;
         this.stopAfterBytes = stopAfterBytes;
+        this.bars = bars;
     }
 
     public Result pull(URI daemon, String refText, String storage) throws IOException, InterruptedException {
@@ -86,7 +95,7 @@ public final class Puller {
                 Files.createDirectories(part.getParent()); // RAM template files live in ram/
                 if (Files.isRegularFile(done)) {
                     // left by an earlier pull that failed later on: only what still matches the list is used
-                    if (Files.size(done) == e.size() && Publisher.sha256(done).equals(e.sha256())) {
+                    if (Files.size(done) == e.size() && Sha256.of(done).equals(e.sha256())) {
                         resumed += e.size();
                         out.println("  " + e.file() + ": " + e.size() + " bytes from an earlier pull, sha256 ok");
                         files.put(e.file(), done);
@@ -112,7 +121,7 @@ public final class Puller {
                 }
                 resumed += have;
                 long size = Files.size(part);
-                String sha = Publisher.sha256(part);
+                String sha = Sha256.of(part);
                 if (size != e.size() || !sha.equals(e.sha256())) {
                     Files.delete(part);
                     throw new UserError(e.file() + " of " + name + ":" + version + " from " + daemon + ": " + size + " bytes with sha256 " + sha
@@ -125,11 +134,11 @@ public final class Puller {
             Manifest manifest = Manifest.read(files.get(Manifest.FILE_NAME));
             checkManifest(manifest, name, version, listed, daemon);
             TemplateVersion v = store.publisher().register(manifest, files, storage, ref.channel());
-            FileUtils.deleteDirectory(dir.toFile());
+            Trees.delete(dir);
             return new Result(v, downloaded, resumed);
         } catch (UserError e) {
             // refused for what it is, not cut by the network: nothing of it is worth resuming
-            FileUtils.deleteQuietly(dir.toFile());
+            Trees.deleteQuietly(dir);
             throw e;
         }
     }
@@ -211,6 +220,7 @@ public final class Puller {
             throw new UserError(uri + ": asked for bytes from " + have + ", got " + rs.headers().firstValue("Content-Range").orElse("no Content-Range"));
         }
         long got = 0;
+        ProgressBar bar = bars.open(e.file(), e.size());
         // a server that sends more than it listed (or never stops) is cut at the listed size; the sha256 decides
         try (InputStream in = BoundedInputStream.builder().setInputStream(rs.body()).setMaxCount(e.size() - start).get();
              OutputStream o = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -219,10 +229,13 @@ public final class Puller {
             for (int n; (n = in.read(buf)) > 0; ) {
                 o.write(buf, 0, n);
                 got += n;
+                if (bar != null) bar.update(start + got);
                 if (stopAfterBytes >= 0 && pulledBefore + got >= stopAfterBytes) {
                     throw new IOException("download interrupted after " + (pulledBefore + got) + " bytes (test hook)");
                 }
             }
+        } finally {
+            if (bar != null) bar.close();
         }
         return partial || have == 0 ? got : -got;
     }

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /** The recipes the daemon serves: every {@code *.yaml} of one directory, read afresh each time (edits count). */
@@ -41,7 +42,7 @@ public final class Recipes {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList()) {
                 try {
-                    out.add(loader.load(f, java.util.Map.of()));
+                    out.add(loader.load(f, Map.of()));
                 } catch (UserError e) {
                     LOG.warn("recipe {} skipped: {}", f, e.getMessage());
                 }

@@ -1,8 +1,7 @@
 package io.ingot.daemon;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Json;
 import io.ingot.util.NotFound;
 
 import java.io.IOException;
@@ -17,8 +16,6 @@ import java.util.function.UnaryOperator;
  * the daemon and {@code ingot schedule resume} (which works with or without a running daemon) share them.
  */
 public final class ScheduleStates {
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
 
@@ -30,7 +27,7 @@ public final class ScheduleStates {
         Path file = file(recipe);
         if (!Files.isRegularFile(file)) return ScheduleState.initial(recipe);
         try {
-            return JSON.readValue(file.toFile(), ScheduleState.class);
+            return Json.MAPPER.readValue(file.toFile(), ScheduleState.class);
         } catch (IOException e) {
             throw new UncheckedIOException("schedule state " + file + ": " + e.getMessage(), e);
         }
@@ -41,7 +38,7 @@ public final class ScheduleStates {
         try {
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, recipe, ".tmp");
-            JSON.writeValue(tmp.toFile(), next);
+            Json.PRETTY.writeValue(tmp.toFile(), next);
             Files.move(tmp, file(recipe), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("schedule state for " + recipe + ": " + e.getMessage(), e);

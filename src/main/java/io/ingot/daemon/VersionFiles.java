@@ -1,9 +1,10 @@
 package io.ingot.daemon;
 
-import io.ingot.catalog.Publisher;
 import io.ingot.template.Manifest;
+import io.ingot.util.Sha256;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +29,7 @@ public final class VersionFiles {
             }
         }
         Path manifest = versionDir.resolve(Manifest.FILE_NAME);
-        out.add(new Entry(Manifest.FILE_NAME, java.nio.file.Files.size(manifest), Publisher.sha256(manifest)));
+        out.add(new Entry(Manifest.FILE_NAME, Files.size(manifest), Sha256.of(manifest)));
         return out;
     }
 }

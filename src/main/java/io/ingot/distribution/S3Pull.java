@@ -1,12 +1,13 @@
 package io.ingot.distribution;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.storage.QemuImg;
-import io.ingot.storage.StorageBackend;
+import io.ingot.storage.Feature;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.ProgressBar;
+import io.ingot.util.Sha256;
+import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -24,30 +25,38 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
  * {@code ingot s3 pull s3://bucket[/prefix]/NAME[:VERSION|@CHANNEL]}: downloads a pushed version into
  * {@code images/.s3-pull/} (a partial download is resumed with a range request while the object's ETag is
- * unchanged), verifies every file's sha256 against its object metadata and the manifest, then publishes it
- * on a storage under its own version number and adds it to the catalog (with the channel it was pulled by).
+ * unchanged), verifies every file's sha256 against its object metadata and the manifest, then registers it as
+ * every pulled version is ({@link io.ingot.catalog.Publisher#register}): on a storage, under its own version
+ * number, in the catalog with the channel it was pulled by.
  */
 public final class S3Pull {
     private final ImageStore store;
     private final S3Client s3;
-    private final QemuImg qemuImg;
     private final Consumer<String> progress;
     private final LongConsumer diskBytes;
+    private final ProgressBar.Factory bars;
 
     /** {@code diskBytes} hears the disk's downloaded byte count as it grows (progress display). */
-    public S3Pull(ImageStore store, S3Client s3, QemuImg qemuImg, Consumer<String> progress, LongConsumer diskBytes) {
+    public S3Pull(ImageStore store, S3Client s3, Consumer<String> progress, LongConsumer diskBytes) {
+        this(store, s3, progress, diskBytes, ProgressBar.Factory.NONE);
+    }
+
+    /** {@code bars}: each download's progress (the CLI's: a bar on a terminal). */
+    public S3Pull(ImageStore store, S3Client s3, Consumer<String> progress, LongConsumer diskBytes, ProgressBar.Factory bars) {
+        this.bars = bars;
         this.store = store;
         this.s3 = s3;
-        this.qemuImg = qemuImg;
         this.progress = progress;
         this.diskBytes = diskBytes;
     }
@@ -64,7 +73,7 @@ public final class S3Pull {
 
         byte[] manifestBytes = get(at, at.versionKey(name, version, "manifest.json"), url);
         String manifestSha = head(at, at.versionKey(name, version, "manifest.json")).metadata().get(S3Push.SHA256_META);
-        if (manifestSha != null && !manifestSha.equals(S3Push.sha256(manifestBytes))) {
+        if (manifestSha != null && !manifestSha.equals(Sha256.of(manifestBytes))) {
             throw new IOException("sha256 mismatch for " + at.versionKey(name, version, "manifest.json"));
         }
         Manifest m = Manifest.fromJson(new String(manifestBytes, StandardCharsets.UTF_8));
@@ -73,66 +82,32 @@ public final class S3Pull {
         }
         var existing = store.catalog().version(name, version);
         if (existing.isPresent()) {
-            throw new UserError(name + ":" + version + " is already in the catalog" + (java.util.Objects.equals(existing.get().buildId(), m.buildId())
+            throw new UserError(name + ":" + version + " is already in the catalog" + (Objects.equals(existing.get().buildId(), m.buildId())
                     ? " (the same build)" : " and is another build (" + existing.get().buildId() + "); remove it first"));
         }
         String target = storage == null ? "local" : storage;
-        StorageBackend backend = store.storages().get(target);
-        backend.require(io.ingot.storage.Feature.TEMPLATE);
+        store.storages().get(target).require(Feature.TEMPLATE);
 
+        // downloaded in the version's own layout, then registered as any pulled version is
         Path work = store.paths().images().resolve(".s3-pull").resolve(at.bucket() + "-" + name + "-" + version);
         Files.createDirectories(work);
-        Path part = work.resolve("disk.qcow2.part");
+        String diskFile = TemplateRef.checkVersionFile(m.disk().file());
+        Path part = work.resolve(diskFile + ".part");
         long resumedFrom = Files.isRegularFile(part) ? Files.size(part) : 0;
+        Map<String, Path> files = new LinkedHashMap<>();
         Path disk = download(at, at.versionKey(name, version, "disk.qcow2"), part, m.disk().sha256(), diskBytes);
+        files.put(diskFile, disk);
         List<Manifest.RamFile> ram = m.ram() == null ? List.of() : S3Push.ramFiles(m.ram());
         for (Manifest.RamFile f : ram) {
-            download(at, at.versionKey(name, version, f.file()), work.resolve(f.file() + ".part"), f.sha256(), n -> { });
+            String file = TemplateRef.checkVersionFile(f.file());
+            files.put(file, download(at, at.versionKey(name, version, file), work.resolve(file + ".part"), f.sha256(), n -> { }));
         }
         long bytes = Files.size(disk);
-        backend.publishVersion(name, version, staged -> {
-            if ("qcow2".equals(staged.format())) {
-                Files.move(disk, staged.baseImage(), StandardCopyOption.ATOMIC_MOVE);
-            } else {
-                qemuImg.convert(disk, "qcow2", staged.baseImage(), staged.format(), false);
-            }
-            for (Manifest.RamFile f : ram) {
-                if (staged.captureDisk() != null && f.equals(m.ram().captureOverlay())) {
-                    // the storage keeps the capture disk as an image of its own (rbd): the overlay converted with its
-                    // backing file, ../base.qcow2 in the version's layout, which is the downloaded disk here
-                    Path overlay = work.resolve(f.file()).toAbsolutePath().normalize();
-                    String backingName = qemuImg.info(overlay).backingFilename();
-                    if (backingName != null) {
-                        Path backing = overlay.resolveSibling(backingName).normalize();
-                        if (!backing.startsWith(work.toAbsolutePath().normalize()) || backing.equals(overlay)) {
-                            throw new IOException(f.file() + " of " + name + ":" + version + " names a backing file outside the version: " + backing);
-                        }
-                        if (!backing.equals(disk.toAbsolutePath().normalize())) {
-                            Files.deleteIfExists(backing);
-                            Files.createSymbolicLink(backing, disk.toAbsolutePath());
-                        }
-                    }
-                    qemuImg.convert(overlay, "qcow2", staged.captureDisk(), staged.format(), false);
-                    continue;
-                }
-                Path into = staged.dir().resolve(io.ingot.template.TemplateRef.checkVersionFile(f.file()));
-                Files.createDirectories(into.getParent());
-                Files.move(work.resolve(f.file()), into);
-            }
-            m.withDisk(new Manifest.Disk(staged.baseImage().getFileName().toString().startsWith("rbd:")
-                    ? "base-" + name + "-" + version : staged.baseImage().getFileName().toString(),
-                    staged.format(), m.disk().virtualSize(), "qcow2".equals(staged.format()) ? bytes : null,
-                    "qcow2".equals(staged.format()) ? m.disk().sha256() : null)).write(staged.manifest());
-        });
-        TemplateVersion v = new TemplateVersion(name, version, m.buildId(), List.of(target),
-                Manifest.read(backend.locate(name, version).orElseThrow().manifest()), Instant.now(), false);
-        try {
-            store.catalog().addVersion(v, ref.channel());
-        } catch (RuntimeException e) {
-            backend.deleteVersion(name, version);
-            throw e;
-        }
-        deleteTree(work);
+        Path manifest = work.resolve(Manifest.FILE_NAME);
+        Files.write(manifest, manifestBytes);
+        files.put(Manifest.FILE_NAME, manifest);
+        TemplateVersion v = store.publisher().register(m, files, target, ref.channel());
+        Trees.delete(work);
         progress.accept("pulled " + v.ref() + " from " + url + " onto storage '" + target + "'"
                 + (resumedFrom > 0 ? " (resumed at " + resumedFrom + " bytes)" : ""));
         return new Pulled(v, target, resumedFrom, bytes);
@@ -205,11 +180,15 @@ public final class S3Pull {
             if (have > 0) progress.accept("resuming " + key + " at " + have + " of " + h.contentLength() + " bytes");
             try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(at.bucket()).key(key)
                     .ifMatch(h.eTag()).range(have > 0 ? "bytes=" + have + "-" : null));
-                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                copy(in, out, have, bytes);
+                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                 ProgressBar bar = bars.open(key, h.contentLength())) {
+                copy(in, out, have, bar == null ? bytes : n -> {
+                    bar.update(n);
+                    bytes.accept(n);
+                });
             }
         }
-        String sha = Publisher.sha256(part);
+        String sha = Sha256.of(part);
         String want = expectedSha != null ? expectedSha : metaSha;
         if (want == null || !want.equals(sha)) {
             Files.delete(part);
@@ -232,10 +211,4 @@ public final class S3Pull {
         }
     }
 
-    private static void deleteTree(Path top) throws IOException {
-        if (!Files.exists(top)) return;
-        try (var walk = Files.walk(top)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
-    }
 }

@@ -1,13 +1,15 @@
 package io.ingot.distribution;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.ProgressBar;
+import io.ingot.util.Sha256;
+import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -40,12 +42,19 @@ public final class S3Push {
     private final S3Client s3;
     private final QemuImg qemuImg;
     private final Consumer<String> progress;
+    private final ProgressBar.Factory bars;
 
     public S3Push(ImageStore store, S3Client s3, QemuImg qemuImg, Consumer<String> progress) {
+        this(store, s3, qemuImg, progress, ProgressBar.Factory.NONE);
+    }
+
+    /** {@code bars}: each upload's progress (the CLI's: a bar on a terminal). */
+    public S3Push(ImageStore store, S3Client s3, QemuImg qemuImg, Consumer<String> progress, ProgressBar.Factory bars) {
         this.store = store;
         this.s3 = s3;
         this.qemuImg = qemuImg;
         this.progress = progress;
+        this.bars = bars;
     }
 
     /** What was pushed: the version, its disk's key, size and sha256. */
@@ -64,8 +73,8 @@ public final class S3Push {
         try {
             Path disk = work.resolve("disk.qcow2");
             progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
-            qemuImg.convert(files.baseImage(), files.format(), disk, "qcow2", true);
-            String sha = Publisher.sha256(disk);
+            qemuImg.convert(files.baseImage().target(), files.format(), disk.toString(), "qcow2", true);
+            String sha = Sha256.of(disk);
             long size = Files.size(disk);
             String diskKey = to.versionKey(v.name(), v.version(), "disk.qcow2");
             progress.accept(String.format("uploading %s (%.1f MiB) to s3://%s/%s", v.ref(), size / 1048576.0, to.bucket(), diskKey));
@@ -77,14 +86,14 @@ public final class S3Push {
                 for (Manifest.RamFile f : ramFiles(m.ram())) {
                     Path file = files.dir().resolve(f.file());
                     if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": RAM template file " + file + " is missing");
-                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, Publisher.sha256(file));
+                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, Sha256.of(file));
                 }
             }
             QemuImg.Info info = qemuImg.info(disk);
             byte[] manifest = m.withDisk(new Manifest.Disk("disk.qcow2", "qcow2", info.virtualSize(), size, sha)).toJson()
                     .getBytes(StandardCharsets.UTF_8);
             s3.putObject(PutObjectRequest.builder().bucket(to.bucket()).key(to.versionKey(v.name(), v.version(), "manifest.json"))
-                    .metadata(Map.of(SHA256_META, sha256(manifest))).contentType("application/json").build(),
+                    .metadata(Map.of(SHA256_META, Sha256.of(manifest))).contentType("application/json").build(),
                     RequestBody.fromBytes(manifest));
             List<String> channels = new ArrayList<>();
             for (var c : store.catalog().channels(v.name()).entrySet()) {
@@ -95,19 +104,10 @@ public final class S3Push {
             }
             return new Pushed(v.ref(), to, diskKey, size, sha, channels);
         } finally {
-            try (var walk = Files.walk(work)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-            }
+            Trees.delete(work);
         }
     }
 
-    static String sha256(byte[] data) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(data));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     static List<Manifest.RamFile> ramFiles(Manifest.Ram ram) {
         List<Manifest.RamFile> out = new ArrayList<>();
@@ -120,6 +120,7 @@ public final class S3Push {
     /** Multipart upload in {@link #PART_SIZE} parts; aborted on failure so no parts linger in the bucket. */
     private void upload(String bucket, String key, Path file, String sha) throws IOException {
         String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(Map.of(SHA256_META, sha))).uploadId();
+        ProgressBar bar = bars.open(key, Files.size(file));
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             List<CompletedPart> parts = new ArrayList<>();
             long size = ch.size();
@@ -131,6 +132,7 @@ public final class S3Push {
                 int part = n;
                 String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(part), RequestBody.fromByteBuffer(buf)).eTag();
                 parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
+                if (bar != null) bar.update(Math.min(size, pos + PART_SIZE));
                 if (size == 0) break;
             }
             s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
@@ -142,6 +144,8 @@ public final class S3Push {
                 e.addSuppressed(ex);
             }
             throw e;
+        } finally {
+            if (bar != null) bar.close();
         }
     }
 }

@@ -27,7 +27,7 @@ import java.util.List;
 
 /**
  * An ed25519 key pair for SSH: the per-build key the installer authorizes, or the clone access
- * key kept in ingot's private state. Keys come from MINA's EdDSA support (net.i2p), which MINA
+ * key kept in ingot's private state. Keys come from MINA's ed25519 support (Bouncy Castle), which MINA
  * accepts for client authentication. Never logs or prints private material.
  */
 public final class BuildKey {

@@ -1,5 +1,6 @@
 package io.ingot.media;
 
+import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
@@ -26,7 +27,7 @@ public record Checksum(String algorithm, String hex) {
     }
 
     public static Checksum sha256(Path file) throws IOException {
-        return new Checksum("sha256", digest("sha256", file));
+        return new Checksum("sha256", Sha256.of(file));
     }
 
     public boolean matches(Path file) throws IOException {

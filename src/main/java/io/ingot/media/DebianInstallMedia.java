@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Real Debian installation media built from Debian's package archive: {@code debianinstall.iso}, a Debian
@@ -111,7 +112,7 @@ public final class DebianInstallMedia {
         StringBuilder dates = new StringBuilder();
         for (String url : urls) {
             try {
-                HttpResponse<java.util.stream.Stream<String>> r = http.send(
+                HttpResponse<Stream<String>> r = http.send(
                         HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
                         HttpResponse.BodyHandlers.ofLines());
                 if (r.statusCode() != 200) {

@@ -1,5 +1,6 @@
 package io.ingot.media;
 
+import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 
 import java.io.BufferedReader;
@@ -28,6 +29,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -79,7 +81,7 @@ public final class ScriptedMedia {
         Path dir = cacheDir.resolve("media");
         if (!Files.isDirectory(dir)) return Stream.empty();
         try (Stream<Path> all = Files.list(dir)) {
-            return all.filter(p -> p.getFileName().toString().matches(java.util.regex.Pattern.quote(name) + "-[0-9a-f]{12}"))
+            return all.filter(p -> p.getFileName().toString().matches(Pattern.quote(name) + "-[0-9a-f]{12}"))
                     .filter(p -> Files.isRegularFile(p.resolve(isoName)))
                     .sorted(Comparator.comparing((Path p) -> p.resolve(isoName).toFile().lastModified()).reversed())
                     .toList().stream();
@@ -119,7 +121,7 @@ public final class ScriptedMedia {
         // Left over by a build that was killed; safe to remove while we hold the lock.
         try (Stream<Path> stale = Files.list(mediaDir)) {
             for (Path p : stale.filter(p -> p.getFileName().toString().startsWith(name + "-" + hash + ".tmp-")).toList()) {
-                deleteTree(p);
+                Trees.delete(p);
             }
         }
         Path work = Files.createTempDirectory(mediaDir, name + "-" + hash + ".tmp-");
@@ -145,7 +147,7 @@ public final class ScriptedMedia {
             }
             progress.accept(String.format("built %s in %.0fs", isoName, (System.nanoTime() - started) / 1e9));
         } finally {
-            deleteTree(work);
+            Trees.delete(work);
         }
     }
 
@@ -231,13 +233,6 @@ public final class ScriptedMedia {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("reading resource " + name, e);
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) return;
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 

@@ -5,8 +5,10 @@ import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuInstallation;
-import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.ScreenRecorder;
+import io.ingot.qemu.Vm;
 import io.ingot.recipe.LoadedRecipe;
+import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;
 
 import java.nio.file.Path;
@@ -15,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,14 +36,16 @@ public final class BuildContext {
     private final Instant started = Instant.now();
     private final Map<String, Object> answerModel = new LinkedHashMap<>();
 
-    private final java.util.List<AutoCloseable> leases = new java.util.ArrayList<>();
+    private final Map<String, Held> held = new HashMap<>();
+    private List<String> plan = List.of();
+    private boolean finished;
     private ImageStore images;
     private QemuInstallation qemu;
     private Path runtimeDir;
     private boolean published;
     private Path baseImage;
     private final Map<String, Path> extraFiles = new LinkedHashMap<>();
-    private io.ingot.template.Manifest manifest;
+    private Manifest manifest;
     private Accelerator accelerator;
     private Path installMedia;
     private Path kernel;
@@ -50,8 +55,8 @@ public final class BuildContext {
     private Path answerDir;
     private int httpPort;
     private BuildKey buildKey;
-    private QemuProcess vm;
-    private io.ingot.qemu.ScreenRecorder screen;
+    private Vm vm;
+    private ScreenRecorder screen;
     private Path serialLog;
     private int sshPort;
     private SshCommunicator ssh;
@@ -97,7 +102,7 @@ public final class BuildContext {
         return m;
     }
 
-    /** Storages and catalog, opened by the prepare stage. */
+    /** Storages and catalog, opened by the recovery stage. */
     public ImageStore images() { return images; }
     public void images(ImageStore s) { this.images = s; }
     public QemuInstallation qemu() { return qemu; }
@@ -109,14 +114,14 @@ public final class BuildContext {
     public Path baseImage() { return baseImage; }
     public void baseImage(Path p) { this.baseImage = p; }
     /** The template version's manifest as drafted by the template stage. */
-    public io.ingot.template.Manifest manifest() { return manifest; }
-    public void manifest(io.ingot.template.Manifest m) { this.manifest = m; }
+    public Manifest manifest() { return manifest; }
+    public void manifest(Manifest m) { this.manifest = m; }
     /** Files the version gets besides its base image (the RAM template), by their name in the version directory. */
     public Map<String, Path> extraFiles() { return extraFiles; }
     public boolean published() { return published; }
     public void published(boolean p) { this.published = p; }
-    /** Ports and other leases held for the build's lifetime; released by the prepare stage's cleanup. */
-    public java.util.List<AutoCloseable> leases() { return leases; }
+    /** What {@code stage} holds for the rest of the build (ports, servers); its own cleanup closes it. */
+    public synchronized Held held(Stage stage) { return held.computeIfAbsent(stage.name(), n -> new Held()); }
     public Accelerator accelerator() { return accelerator; }
     public void accelerator(Accelerator a) { this.accelerator = a; }
     public Path installMedia() { return installMedia; }
@@ -135,11 +140,11 @@ public final class BuildContext {
     public void httpPort(int p) { this.httpPort = p; }
     public BuildKey buildKey() { return buildKey; }
     public void buildKey(BuildKey k) { this.buildKey = k; }
-    public QemuProcess vm() { return vm; }
-    public void vm(QemuProcess p) { this.vm = p; }
+    public Vm vm() { return vm; }
+    public void vm(Vm p) { this.vm = p; }
     /** Saves the current build VM's screen every few seconds; replacing it stops the previous one. */
-    public io.ingot.qemu.ScreenRecorder screen() { return screen; }
-    public void screen(io.ingot.qemu.ScreenRecorder s) {
+    public ScreenRecorder screen() { return screen; }
+    public void screen(ScreenRecorder s) {
         if (screen != null && screen != s) screen.close();
         this.screen = s;
     }
@@ -156,4 +161,23 @@ public final class BuildContext {
     public void result(String r) { this.result = r; }
     public Throwable failure() { return failure; }
     public void failure(Throwable t) { this.failure = t; }
+
+    /** The stages this build runs, in the route's order (the route's choices taken for this recipe): for [n/N]. */
+    public List<String> plan() { return plan; }
+    public void plan(List<String> stages) { this.plan = List.copyOf(stages); }
+    /** True the first time: the build's end (cleanup, timings, its row) happens once. */
+    boolean finishOnce() {
+        if (finished) return false;
+        finished = true;
+        return true;
+    }
+
+    // ---- what the build route's choices ask (routes/build.camel.yaml) ----
+
+    /** Whether the build installs a system from media (every recipe today; a build derived from a published template will not). */
+    public boolean installs() { return true; }
+    /** Whether the recipe asks for a RAM template ({@code template.ram}). */
+    public boolean wantsRamTemplate() { return recipe.recipe().template().ram(); }
+    /** Whether the recipe has {@code verify} checks to run in a linked clone before publishing. */
+    public boolean hasVerifyChecks() { return !recipe.recipe().verify().isEmpty(); }
 }

@@ -1,10 +1,15 @@
 package io.ingot.pipeline;
 
 import io.ingot.util.IngotPaths;
+import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
+import java.util.Map;
+import java.util.Properties;
+
+
 /**
- * Camel Main with the pipeline bean bound and the route files of {@code routes/} loaded.
+ * Camel Main with the pipeline bean (over the given stages) bound and the route files of {@code routes/} loaded.
  * The CLI starts one for a build; the daemon keeps one running.
  */
 public final class BuildEngine implements AutoCloseable {
@@ -12,18 +17,18 @@ public final class BuildEngine implements AutoCloseable {
 
     public static final String ROUTES = "classpath:routes/build.camel.yaml";
 
-    public BuildEngine(Pipeline pipeline) throws Exception {
-        this(pipeline, ROUTES);
+    public BuildEngine(Stages stages) throws Exception {
+        this(stages, ROUTES);
     }
 
-    public BuildEngine(Pipeline pipeline, String routesPattern) throws Exception {
-        this(pipeline, routesPattern, java.util.Map.of(), new java.util.Properties());
+    public BuildEngine(Stages stages, String routesPattern) throws Exception {
+        this(stages, routesPattern, Map.of(), new Properties());
     }
 
     /** With more beans and properties for the routes (the daemon's queue and schedules). */
-    public BuildEngine(Pipeline pipeline, String routesPattern, java.util.Map<String, Object> beans,
-                       java.util.Properties properties) throws Exception {
-        main.bind("pipeline", pipeline);
+    public BuildEngine(Stages stages, String routesPattern, Map<String, Object> beans,
+                       Properties properties) throws Exception {
+        main.bind("pipeline", new Pipeline(stages));
         beans.forEach(main::bind);
         main.setInitialProperties(properties);
         main.configure().withRoutesIncludePattern(routesPattern);
@@ -36,7 +41,7 @@ public final class BuildEngine implements AutoCloseable {
         return new BuildRunner(paths, main.getCamelTemplate());
     }
 
-    public org.apache.camel.CamelContext camelContext() {
+    public CamelContext camelContext() {
         return main.getCamelContext();
     }
 

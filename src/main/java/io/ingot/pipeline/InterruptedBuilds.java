@@ -3,6 +3,7 @@ package io.ingot.pipeline;
 import io.ingot.catalog.BuildRecord;
 import io.ingot.catalog.Catalog;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Trees;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,11 +81,7 @@ public final class InterruptedBuilds {
         if (owner.runtimeDir() != null) {
             Path runtime = Path.of(owner.runtimeDir());
             // only ever a directory ingot made for itself under the temporary directory
-            if (runtime.getFileName().toString().startsWith("ingot-") && Files.isDirectory(runtime)) {
-                try (Stream<Path> walk = Files.walk(runtime)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
-            }
+            if (runtime.getFileName().toString().startsWith("ingot-") && Files.isDirectory(runtime)) Trees.delete(runtime);
         }
         BuildOwner.remove(dir);
     }

@@ -5,35 +5,44 @@ import io.ingot.util.PausePoint;
 import org.apache.camel.Exchange;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * The route bean behind {@code routes/build.camel.yaml}: runs one stage by name, and on the way out
- * cleans up the stages that ran, in reverse order, as {@code --on-error} says.
+ * The route bean behind {@code routes/build.camel.yaml}: plans a build from the route, runs one stage by name,
+ * and at the end cleans up the stages that ran, in reverse order, as {@code --on-error} says.
  */
 public final class Pipeline {
-    private final Map<String, Stage> stages = new LinkedHashMap<>();
+    private final Stages stages;
+    private volatile RoutePlan routePlan;
 
-    public Pipeline(List<Stage> stageList) {
-        for (Stage s : stageList) stages.put(s.name(), s);
+    public Pipeline(Stages stages) {
+        this.stages = stages;
     }
 
-    public List<String> stageNames() { return new ArrayList<>(stages.keySet()); }
+    /**
+     * First step of the route: this build's stages, read from the route (its choices evaluated for this recipe),
+     * which give the {@code [n/N]} of the progress lines.
+     */
+    public void start(Exchange exchange) {
+        RoutePlan plan = routePlan;
+        if (plan == null) routePlan = plan = RoutePlan.of(exchange.getContext());
+        exchange.getIn().getBody(BuildContext.class).plan(plan.forBuild(exchange));
+    }
 
     /** Runs one stage, timing it and turning any exception into a {@link StageFailure} naming the stage. */
     public void run(BuildContext build, String stageName) {
-        Stage stage = stages.get(stageName);
-        if (stage == null) throw new IllegalStateException("route names an unknown stage: " + stageName);
-        int number = stageNames().indexOf(stageName) + 1;
-        String label = "[" + number + "/" + stages.size() + "] " + stageName;
+        Stage stage = stages.get(stageName)
+                .orElseThrow(() -> new IllegalStateException("the build route names an unknown stage: " + stageName));
+        List<String> plan = build.plan();
+        int number = plan.indexOf(stageName) + 1;
+        String label = "[" + (number > 0 ? number : "-") + "/" + plan.size() + "] " + stageName;
         Instant start = Instant.now();
         build.log().stage(label + " (at " + Durations.format(Duration.between(build.started(), start)) + ")");
         PausePoint.at("stage:" + stageName);
@@ -50,15 +59,16 @@ public final class Pipeline {
         build.log().stage(label + " done in " + Durations.format(Duration.ofMillis(ms)));
     }
 
-    /** doCatch of the route: remember why the build failed. */
+    /** The route's onException: remember why the build failed (then {@link #finish} ends it). */
     public void failed(Exchange exchange) {
         BuildContext build = exchange.getIn().getBody(BuildContext.class);
         Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         build.failure(t instanceof StageFailure ? t : failure(build, "unknown", t));
     }
 
-    /** doFinally of the route: cleanup in reverse order, timings, the summary line. */
+    /** Last step of the route, and of its onException: cleanup in reverse order, timings, the summary line. */
     public void finish(BuildContext build) {
+        if (!build.finishOnce()) return;
         boolean failed = build.failure() != null;
         if (failed && build.options().onError() == OnError.ABORT) {
             build.log().stage("build failed; --on-error=abort left everything in place:");
@@ -129,7 +139,7 @@ public final class Pipeline {
 
     static List<String> tail(Path file, int n) {
         try {
-            List<String> lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1);
             List<String> out = new ArrayList<>();
             for (String l : lines.subList(Math.max(0, lines.size() - n), lines.size())) {
                 out.add(l.replaceAll("[\\p{Cntrl}&&[^\t]]", ""));

@@ -1,7 +1,7 @@
 package io.ingot.pipeline;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+
+import io.ingot.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,9 +31,6 @@ public final class Timings {
     }
 
     public synchronized void write(Path file) throws IOException {
-        new ObjectMapper().findAndRegisterModules()
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-                .enable(SerializationFeature.INDENT_OUTPUT)
-                .writeValue(file.toFile(), Map.of("stages", entries));
+        Json.PRETTY.writeValue(file.toFile(), Map.of("stages", entries));
     }
 }

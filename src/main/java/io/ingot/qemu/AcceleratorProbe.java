@@ -1,16 +1,24 @@
 package io.ingot.qemu;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.PausePoint;
+import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -37,7 +45,7 @@ public final class AcceleratorProbe {
     private final QemuInstallation qemu;
     private final List<Path> kernelCandidates;
     private final Path kvmDevice;
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final Path cpuinfo;
     private final Path sysModules;
     private final Path procModules;
@@ -73,7 +81,7 @@ public final class AcceleratorProbe {
      * The probe ingot uses everywhere (builds, doctor, start, bench): it boots the cached test kernel and
      * remembers its outcome in the private state, so only the first command after a host boot pays for it.
      */
-    public static AcceleratorProbe forIngot(QemuInstallation qemu, io.ingot.util.IngotPaths paths) {
+    public static AcceleratorProbe forIngot(QemuInstallation qemu, IngotPaths paths) {
         return new AcceleratorProbe(qemu, cachedTestKernels(paths.cache())).rememberIn(paths.state().resolve("accelerator.json"))
                 .recordIn(paths.state().resolve("run"));
     }
@@ -146,10 +154,10 @@ public final class AcceleratorProbe {
             try {
                 Files.createDirectories(resultFile.getParent());
                 Path tmp = resultFile.resolveSibling(resultFile.getFileName() + ".tmp");
-                JSON.writeValue(tmp.toFile(), java.util.Map.of("key", key, "name", auto.name(), "reason", auto.reason(),
-                        "probedAt", java.time.Instant.now().toString()));
-                Files.move(tmp, resultFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                JSON.writeValue(tmp.toFile(), Map.of("key", key, "name", auto.name(), "reason", auto.reason(),
+                        "probedAt", Instant.now().toString()));
+                Files.move(tmp, resultFile, StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException ignored) {
                 // the next process probes again
             }
@@ -265,14 +273,14 @@ public final class AcceleratorProbe {
             t0 = System.nanoTime();
             p = new ProcessBuilder(tether.apply(new QemuCommand(name, argv, null, serial, null)).argv())
                     .redirectErrorStream(true).redirectOutput(stderr.toFile())
-                    .redirectInput(tether.needsPipe() ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectInput(tether.needsPipe() ? ProcessBuilder.Redirect.PIPE : ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();
             if (registry != null) {
                 ProcessHandle self = ProcessHandle.current();
                 registry.write(new RunRecord(name, p.pid(), QemuProcess.startOf(p.toHandle()).orElse(null), argv.get(0),
                         self.pid(), QemuProcess.startOf(self).orElse(null), argv, false, null));
             }
-            io.ingot.util.PausePoint.at("accel-probe");
+            PausePoint.at("accel-probe");
             long deadline = t0 + bound.toNanos();
             String log = "";
             while (System.nanoTime() < deadline) {
@@ -349,10 +357,6 @@ public final class AcceleratorProbe {
     }
 
     private static void deleteQuietly(Path dir) {
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // temp directory; nothing depends on it
-        }
+        Trees.deleteQuietly(dir); // temp directory; nothing depends on it
     }
 }

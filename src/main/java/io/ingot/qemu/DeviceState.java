@@ -18,7 +18,7 @@ public final class DeviceState {
     private DeviceState() { }
 
     /** Saves the state of a stopped VM into {@code file}; fails with QEMU's error if the migration fails. */
-    public static void save(QmpClient qmp, QemuFeatures features, Path file, Duration timeout) {
+    public static void save(Qmp qmp, QemuFeatures features, Path file, Duration timeout) {
         ignoreShared(qmp);
         String uri = features.fileMigration() ? "file:" + file : "exec:cat > " + quote(file);
         qmp.execute("migrate", Map.of("uri", uri));
@@ -36,7 +36,7 @@ public final class DeviceState {
     }
 
     /** Loads {@code file} into a QEMU started with {@code -incoming defer -S}; returns once it is paused, ready for {@code cont}. */
-    public static void load(QmpClient qmp, QemuFeatures features, Path file, Duration timeout) {
+    public static void load(Qmp qmp, QemuFeatures features, Path file, Duration timeout) {
         ignoreShared(qmp);
         String uri = features.fileMigration() ? "file:" + file : "exec:cat " + quote(file);
         qmp.execute("migrate-incoming", Map.of("uri", uri));
@@ -54,7 +54,7 @@ public final class DeviceState {
         }
     }
 
-    private static void ignoreShared(QmpClient qmp) {
+    private static void ignoreShared(Qmp qmp) {
         qmp.execute("migrate-set-capabilities", Map.of("capabilities",
                 List.of(Map.of("capability", "x-ignore-shared", "state", true))));
     }

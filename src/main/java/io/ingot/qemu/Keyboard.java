@@ -38,7 +38,7 @@ public final class Keyboard {
             Map.entry("pageup", "pgup"), Map.entry("pagedown", "pgdn"));
     private static final Duration POLL = Duration.ofMillis(100);
 
-    private final QmpClient qmp;
+    private final Qmp qmp;
     private final Duration keyInterval;
     private final int holdMs;
     private final Path serialLog;
@@ -51,11 +51,11 @@ public final class Keyboard {
      * @param waitForTimeout how long one {@code <waitFor>} may wait
      * @param log            receives one line per action (the caller masks secrets)
      */
-    public Keyboard(QmpClient qmp, Duration keyInterval, Path serialLog, Duration waitForTimeout, Consumer<String> log) {
+    public Keyboard(Qmp qmp, Duration keyInterval, Path serialLog, Duration waitForTimeout, Consumer<String> log) {
         this(qmp, keyInterval, 50, serialLog, waitForTimeout, log);
     }
 
-    public Keyboard(QmpClient qmp, Duration keyInterval, int holdMs, Path serialLog, Duration waitForTimeout, Consumer<String> log) {
+    public Keyboard(Qmp qmp, Duration keyInterval, int holdMs, Path serialLog, Duration waitForTimeout, Consumer<String> log) {
         this.qmp = qmp;
         this.keyInterval = keyInterval;
         this.holdMs = holdMs;

@@ -3,6 +3,7 @@ package io.ingot.qemu;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -32,7 +33,7 @@ public final class Ovmf {
         try {
             if (!Files.exists(vars)) Files.copy(VARS, vars);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot copy the UEFI variable store to " + vars + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot copy the UEFI variable store to " + vars + ": " + e.getMessage(), e);
         }
         return vars;
     }

@@ -33,7 +33,7 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
 
     /** This command run through {@code prefix}, a program that ends by exec'ing QEMU (same PID). */
     public QemuCommand wrappedIn(List<String> prefix) {
-        List<String> a = new java.util.ArrayList<>(prefix);
+        List<String> a = new ArrayList<>(prefix);
         a.addAll(argv);
         return new QemuCommand(name, a, qmpSocket, serialLog, pidFile, qemuAt + prefix.size());
     }

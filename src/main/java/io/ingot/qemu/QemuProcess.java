@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * {@link RunRegistry} while it lives, a JVM shutdown hook kills it if ingot is interrupted, and a {@link Tether}
  * stops it when ingot is killed outright. {@link #close()} stops it.
  */
-public final class QemuProcess implements AutoCloseable {
+public final class QemuProcess implements Vm, AutoCloseable {
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(10);
 
     private final QemuCommand command;

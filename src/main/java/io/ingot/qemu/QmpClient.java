@@ -3,6 +3,7 @@ package io.ingot.qemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ingot.util.Json;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,12 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * A QMP connection over QEMU's unix socket. One command at a time (calls are serialised);
  * asynchronous events are kept until {@link #awaitEvent} takes them.
  */
-public final class QmpClient implements AutoCloseable {
+public final class QmpClient implements Qmp, AutoCloseable {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final int MAX_EVENTS = 1000;
-    private static final JsonNode DISCONNECTED = new ObjectMapper().createObjectNode().put("disconnected", true);
+    private static final JsonNode DISCONNECTED = Json.MAPPER.createObjectNode().put("disconnected", true);
 
-    private final ObjectMapper json = new ObjectMapper();
+    private final ObjectMapper json = Json.MAPPER;
     private final SocketChannel channel;
     private final BufferedReader reader;
     private final JsonNode greeting;

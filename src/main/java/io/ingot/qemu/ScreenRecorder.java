@@ -21,12 +21,12 @@ import java.util.concurrent.TimeUnit;
  * itself where it was built with libpng; otherwise its PPM is converted here.
  */
 public final class ScreenRecorder implements AutoCloseable {
-    private final QemuProcess vm;
+    private final Vm vm;
     private final Path target;
     private final ScheduledExecutorService timer;
     private volatile boolean png = true;
 
-    private ScreenRecorder(QemuProcess vm, Path target, Duration interval) {
+    private ScreenRecorder(Vm vm, Path target, Duration interval) {
         this.vm = vm;
         this.target = target;
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -38,7 +38,7 @@ public final class ScreenRecorder implements AutoCloseable {
     }
 
     /** Starts recording {@code vm}'s screen into {@code target} every {@code interval}. */
-    public static ScreenRecorder start(QemuProcess vm, Path target, Duration interval) {
+    public static ScreenRecorder start(Vm vm, Path target, Duration interval) {
         return new ScreenRecorder(vm, target, interval);
     }
 

@@ -6,13 +6,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.ingot.util.Sha256;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,14 +61,7 @@ public final class RecipeLoader {
             if (v.isSensitive() && value != null && !value.isEmpty()) sensitive.add(value);
         });
         Path abs = file.toAbsolutePath().normalize();
-        return new LoadedRecipe(file, abs.getParent(), recipe, variables, sensitive, sha256(bytes));
+        return new LoadedRecipe(file, abs.getParent(), recipe, variables, sensitive, Sha256.of(bytes));
     }
 
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

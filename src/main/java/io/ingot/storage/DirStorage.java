@@ -1,23 +1,29 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.Command;
 import io.ingot.util.PausePoint;
 import io.ingot.template.Manifest;
+import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -50,25 +56,63 @@ public final class DirStorage implements StorageBackend {
     private static final Pattern DELETING = Pattern.compile("\\.deleting-(.+)-(\\d+)");
     private static final Pattern VERSION_DIR = Pattern.compile("[1-9]\\d{0,8}");
 
+    /**
+     * What a dir storage does, by the format of the volume it starts from: any disk becomes a qcow2 base image;
+     * linked clones are qcow2 overlays on qcow2 or raw; full clones and copies are made into any of its formats,
+     * by reflink where the filesystem shares extents.
+     */
+    public static final FeatureTable FEATURES = FeatureTable.of("qcow2", "raw", "vmdk")
+            .allow(Feature.TEMPLATE, FeatureTable.State.CURRENT, "qcow2", "raw", "vmdk")
+            .allow(Feature.LINKED_CLONE, FeatureTable.State.BASE, "qcow2", "raw")
+            .allow(Feature.FULL_CLONE, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            .allow(Feature.COPY, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            .allow(Feature.COPY, FeatureTable.State.CURRENT, "qcow2", "raw", "vmdk")
+            .allow(Feature.REFLINK, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            .build();
+
+    /** The type as storage.yaml names it, registered through META-INF/services. */
+    public static final class Type implements StorageType {
+        @Override public String name() { return TYPE; }
+        @Override public Class<DirStorage.Section> section() { return DirStorage.Section.class; }
+    }
+
+    /**
+     * {@code path} (relative to the images directory) and {@code options}: {@code linked-clones: false} refuses
+     * linked clones here, {@code reflink: false} never tries FICLONE.
+     */
+    public record Section(String path, Map<String, String> options) implements StorageType.Section {
+        @Override
+        public StorageConfig.Entry define(String storage, Path images, String where) {
+            if (path == null || path.isBlank()) throw new UserError(where + ".path is missing");
+            Path root = images.resolve(path).normalize();
+            FeatureTable features = FEATURES;
+            Map<String, String> o = options == null ? Map.of() : options;
+            if ("false".equals(o.get("linked-clones"))) features = features.without(Feature.LINKED_CLONE);
+            if ("false".equals(o.get("reflink"))) features = features.without(Feature.REFLINK);
+            FeatureTable table = features;
+            return new StorageConfig.Entry(TYPE, root, (name, qemuImg) -> new DirStorage(name, root, table, qemuImg));
+        }
+    }
+
     private final String name;
     private final Path root;
-    private final Set<Feature> features;
+    private final FeatureTable features;
     private final QemuImg qemuImg;
 
-    public DirStorage(String name, Path root, Set<Feature> features, QemuImg qemuImg) {
+    public DirStorage(String name, Path root, FeatureTable features, QemuImg qemuImg) {
         this.name = name;
         this.root = root.toAbsolutePath().normalize();
-        this.features = features.isEmpty() ? EnumSet.noneOf(Feature.class) : EnumSet.copyOf(features);
+        this.features = features;
         this.qemuImg = qemuImg;
     }
 
     public DirStorage(String name, Path root, QemuImg qemuImg) {
-        this(name, root, EnumSet.allOf(Feature.class), qemuImg);
+        this(name, root, FEATURES, qemuImg);
     }
 
     @Override public String name() { return name; }
     @Override public String type() { return TYPE; }
-    @Override public Set<Feature> features() { return Set.copyOf(features); }
+    @Override public FeatureTable features() { return features; }
     public Path root() { return root; }
 
     private Path templateDir(String template) { return root.resolve("templates").resolve(template); }
@@ -82,17 +126,17 @@ public final class DirStorage implements StorageBackend {
         if (Files.exists(target)) throw new IOException("template version " + template + ":" + version + " already exists on storage '" + name + "': " + target);
         Path tmp = templateDir(template).resolve(".tmp-" + version + "-" + ProcessHandle.current().pid());
         Files.createDirectories(tmp.getParent());
-        deleteTree(tmp);
+        Trees.delete(tmp);
         Files.createDirectory(tmp);
         try {
-            StagedVersion staged = new StagedVersion(tmp, tmp.resolve(BASE_IMAGE), tmp.resolve(Manifest.FILE_NAME));
+            Staged staged = new Staged(tmp);
             writer.write(staged);
             if (!Files.isRegularFile(staged.baseImage()) || !Files.isRegularFile(staged.manifest())) {
                 throw new IOException("publish of " + template + ":" + version + " wrote no " + BASE_IMAGE + " or " + Manifest.FILE_NAME);
             }
             // a template version is never written again: clones read it, so make that visible in its modes
             try (var walk = Files.walk(tmp)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                     if (Files.isDirectory(p)) {
                         if (!p.equals(tmp)) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r-xr-xr-x"));
                     } else {
@@ -110,13 +154,85 @@ public final class DirStorage implements StorageBackend {
             fsyncDir(target.getParent());
             return files(template, version, target);
         } catch (IOException | RuntimeException e) {
-            deleteTree(tmp);
+            Trees.delete(tmp);
             throw e;
         }
     }
 
+    /**
+     * A version folder being written: base image {@value #BASE_IMAGE} (qcow2), the capture overlay a qcow2 file on it
+     * at a relative path, everything else files beside them.
+     */
+    private final class Staged implements StagedVersion {
+        private final Path dir;
+
+        Staged(Path dir) { this.dir = dir; }
+
+        @Override public Path dir() { return dir; }
+        @Override public Path manifest() { return dir.resolve(Manifest.FILE_NAME); }
+        Path baseImage() { return dir.resolve(BASE_IMAGE); }
+
+        @Override
+        public Volume importBaseImage(Path src, String format, Import how) throws IOException {
+            Path base = baseImage();
+            if (how == Import.TAKE && BASE_FORMAT.equals(format)) {
+                // converted and checked already (a build's), or verified (a download): a rename on one filesystem
+                try {
+                    Files.move(src, base, StandardCopyOption.ATOMIC_MOVE);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.copy(src, base);
+                }
+            } else {
+                qemuImg.convert(src, format, base, BASE_FORMAT, how == Import.COMPRESS);
+            }
+            qemuImg.check(base, BASE_FORMAT);
+            return Volume.file(base, BASE_FORMAT);
+        }
+
+        @Override
+        public Volume copyBaseImage(Volume src) throws IOException {
+            if (src.isFile() && BASE_FORMAT.equals(src.format())) {
+                Files.copy(src.path(), baseImage());
+            } else {
+                // from a storage without files (a raw image in a pool): converted, never a byte copy into qcow2
+                qemuImg.convert(src.target(), src.format(), baseImage().toString(), BASE_FORMAT, false);
+            }
+            return Volume.file(baseImage(), BASE_FORMAT);
+        }
+
+        @Override
+        public Volume importCaptureDisk(Path overlay, String name) throws IOException {
+            Path into = into(name);
+            Files.move(overlay, into);
+            return Volume.file(into, "qcow2");
+        }
+
+        /**
+         * A qcow2 overlay from another dir storage is copied as it is (its relative backing path fits the same layout);
+         * the whole disk state of another kind of storage is converted onto this version's base image.
+         */
+        @Override
+        public Volume copyCaptureDisk(Volume src, String name) throws IOException {
+            Path into = into(name);
+            if (src.isFile() && "qcow2".equals(src.format())) {
+                Files.copy(src.path(), into);
+            } else {
+                qemuImg.convertOnto(src.target(), src.format(), into, into.getParent().relativize(baseImage()).toString(), BASE_FORMAT);
+            }
+            return Volume.file(into, "qcow2");
+        }
+
+        private Path into(String name) throws IOException {
+            Path into = dir.resolve(name).normalize();
+            if (!into.startsWith(dir)) throw new IOException("not a file inside the version: " + name);
+            Files.createDirectories(into.getParent());
+            return into;
+        }
+    }
+
     private TemplateFiles files(String template, int version, Path dir) {
-        return new TemplateFiles(name, template, version, dir, dir.resolve(BASE_IMAGE), BASE_FORMAT, dir.resolve(Manifest.FILE_NAME));
+        return new TemplateFiles(name, template, version, dir, Volume.file(dir.resolve(BASE_IMAGE), BASE_FORMAT),
+                dir.resolve(Manifest.FILE_NAME));
     }
 
     @Override
@@ -127,48 +243,49 @@ public final class DirStorage implements StorageBackend {
 
     /** The capture overlay in the version directory (qcow2, backed by the base image). */
     @Override
-    public TemplateFiles captureDisk(TemplateFiles version, Manifest.Ram ram) {
-        return new TemplateFiles(version.storage(), version.template(), version.version(), version.dir(),
-                version.dir().resolve(ram.captureOverlay().file()), "qcow2", version.manifest());
+    public Volume captureDisk(TemplateFiles version, Manifest.Ram ram) {
+        return Volume.file(version.dir().resolve(ram.captureOverlay().file()), "qcow2");
     }
 
     @Override
-    public CloneFiles createLinkedClone(TemplateFiles base, String clone) throws IOException {
-        require(Feature.LINKED_CLONE);
-        if (!base.storage().equals(name)) {
-            throw new UserError("a linked clone cannot change storage: " + base.template() + ":" + base.version()
-                    + " is on storage '" + base.storage() + "', not '" + name + "'");
+    public CloneFiles createLinkedClone(TemplateFiles version, Volume parent, String clone) throws IOException {
+        require(Feature.LINKED_CLONE, FeatureTable.State.BASE, parent.format());
+        if (!version.storage().equals(name) || !parent.isFile() || !parent.path().startsWith(version.dir())) {
+            throw new UserError("a linked clone cannot change storage: " + version.template() + ":" + version.version()
+                    + " is on storage '" + version.storage() + "', not '" + name + "'");
         }
-        Path dir = startClone(clone, base.template() + ":" + base.version());
+        Path dir = startClone(clone, version.template() + ":" + version.version());
         try {
             Path disk = dir.resolve("disk.qcow2");
-            String relative = dir.relativize(base.baseImage()).toString();
-            qemuImg.createOverlay(disk, relative, base.format());
-            return new CloneFiles(name, clone, dir, disk, "qcow2", false);
+            String relative = dir.relativize(parent.path()).toString();
+            qemuImg.createOverlay(disk, relative, parent.format());
+            return new CloneFiles(name, clone, dir, Volume.file(disk, "qcow2"), false);
         } catch (IOException | RuntimeException e) {
-            deleteTree(dir);
+            Trees.delete(dir);
             throw e;
         }
     }
 
     @Override
-    public CloneFiles createFullClone(Path sourceDisk, String sourceFormat, String clone, String format) throws IOException {
-        require(Feature.FULL_CLONE);
+    public CloneFiles createFullClone(Volume source, String clone, String format) throws IOException {
         QemuImg.checkFormat(format);
+        require(Feature.FULL_CLONE, FeatureTable.State.BASE, source.format());
+        features.requireFormat(name, TYPE, format);
         Path dir = startClone(clone, null);
         try {
             Path disk = dir.resolve("disk." + format);
-            boolean reflinked = format.equals(sourceFormat) && features.contains(Feature.REFLINK) && reflink(sourceDisk, disk);
+            boolean sameFile = source.isFile() && format.equals(source.format());
+            boolean reflinked = sameFile && features.has(Feature.REFLINK, FeatureTable.State.BASE, format) && reflink(source.path(), disk);
             if (reflinked) {
                 Files.setPosixFilePermissions(disk, PosixFilePermissions.fromString("rw-r--r--"));
-            } else if (format.equals(sourceFormat) && DiskCopy.standsAlone(sourceDisk, sourceFormat)) {
-                DiskCopy.copy(sourceDisk, disk);
+            } else if (sameFile && DiskCopy.standsAlone(source.path(), format)) {
+                DiskCopy.copy(source.path(), disk);
             } else {
-                qemuImg.convert(sourceDisk, sourceFormat, disk, format, false);
+                qemuImg.convert(source.target(), source.format(), disk.toString(), format, false);
             }
-            return new CloneFiles(name, clone, dir, disk, format, reflinked);
+            return new CloneFiles(name, clone, dir, Volume.file(disk, format), reflinked);
         } catch (IOException | RuntimeException e) {
-            deleteTree(dir);
+            Trees.delete(dir);
             throw e;
         }
     }
@@ -232,9 +349,9 @@ public final class DirStorage implements StorageBackend {
         if (!Files.isDirectory(dir)) return Optional.empty();
         for (String format : QemuImg.FORMATS) {
             Path disk = dir.resolve("disk." + format);
-            if (Files.isRegularFile(disk)) return Optional.of(new CloneFiles(name, clone, dir, disk, format, false));
+            if (Files.isRegularFile(disk)) return Optional.of(new CloneFiles(name, clone, dir, Volume.file(disk, format), false));
         }
-        return Optional.of(new CloneFiles(name, clone, dir, null, null, false));
+        return Optional.of(new CloneFiles(name, clone, dir, null, false));
     }
 
     /** Renamed out of the way first (the name is free at once), then deleted. */
@@ -243,7 +360,7 @@ public final class DirStorage implements StorageBackend {
         Path renamed = setAside(cloneDir(clone), clone);
         if (renamed != null) {
             PausePoint.at("clone-rm:renamed");
-            deleteTree(renamed);
+            Trees.delete(renamed);
         }
     }
 
@@ -264,7 +381,7 @@ public final class DirStorage implements StorageBackend {
 
     /** Renames {@code dir} to {@code .deleting-WHAT-PID} beside it (durably); null when it is not there. */
     static Path setAside(Path dir, String what) throws IOException {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return null;
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return null;
         Path to = dir.resolveSibling(".deleting-" + what + "-" + ProcessHandle.current().pid());
         // a version directory is 0555: renaming it out of its (writable) parent needs write on itself for ".."
         if (Files.isDirectory(dir) && !Files.isWritable(dir)) {
@@ -272,7 +389,7 @@ public final class DirStorage implements StorageBackend {
         }
         try {
             Files.move(dir, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return null; // another process removed it first
         }
         fsyncDir(dir.getParent());
@@ -285,7 +402,7 @@ public final class DirStorage implements StorageBackend {
         try (Stream<Path> entries = Files.list(parent)) {
             for (Path e : entries.toList()) {
                 Matcher m = DELETING.matcher(e.getFileName().toString());
-                if (m.matches() && m.group(1).equals(what)) deleteTree(e);
+                if (m.matches() && m.group(1).equals(what)) Trees.delete(e);
             }
         }
     }
@@ -343,7 +460,7 @@ public final class DirStorage implements StorageBackend {
                 Matcher m = TMP.matcher(e.getFileName().toString());
                 if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
                     LOG.info("removing leftover of an interrupted publish: {}", e);
-                    deleteTree(e);
+                    Trees.delete(e);
                     removed++;
                 }
             }
@@ -363,7 +480,7 @@ public final class DirStorage implements StorageBackend {
                 Matcher m = DELETING.matcher(e.getFileName().toString());
                 if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
                     LOG.info("finishing an interrupted removal: {}", e);
-                    deleteTree(e);
+                    Trees.delete(e);
                     removed++;
                 }
             }
@@ -375,37 +492,14 @@ public final class DirStorage implements StorageBackend {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }
 
-    /** Deletes a tree, making read-only directories writable first (base images live in 0555 directories). */
-    static void deleteTree(Path top) throws IOException {
-        if (!Files.exists(top, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
-        List<Path> all;
-        try (Stream<Path> walk = Files.walk(top)) {
-            all = walk.sorted(Comparator.reverseOrder()).toList();
-        } catch (java.io.UncheckedIOException e) {
-            if (!(e.getCause() instanceof java.nio.file.NoSuchFileException)) throw e.getCause();
-            return; // another process is deleting the same tree
-        }
-        for (Path p : all) {
-            Path parent = p.getParent();
-            if (parent != null && Files.isDirectory(parent) && !Files.isWritable(parent)) {
-                Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxr-xr-x"));
-            }
-            try {
-                Files.deleteIfExists(p);
-            } catch (java.nio.file.DirectoryNotEmptyException e) {
-                deleteTree(p); // something appeared meanwhile (another process's temporary file): once more
-            }
-        }
-    }
-
     private static void fsync(Path file) throws IOException {
-        try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+        try (var ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ch.force(true);
         }
     }
 
     static void fsyncDir(Path dir) {
-        try (var ch = java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+        try (var ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         } catch (IOException e) {
             LOG.debug("cannot fsync directory {}: {}", dir, e.getMessage());

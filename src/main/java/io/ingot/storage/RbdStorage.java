@@ -1,26 +1,27 @@
 package io.ingot.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.util.Command;
+import io.ingot.util.Json;
 import io.ingot.util.PausePoint;
+import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -50,7 +51,6 @@ public final class RbdStorage implements StorageBackend {
     public static final String SNAPSHOT = "base";
     private static final String MANIFEST_KEY = "ingot.manifest";
     private static final Duration TIMEOUT = Duration.ofMinutes(30);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Logger LOG = LoggerFactory.getLogger(RbdStorage.class);
     private static final Pattern BASE = Pattern.compile("base-(.+)-([1-9]\\d{0,8})");
     private static final Pattern TMP = Pattern.compile("tmp-(?:base|ram)-.+-(\\d+)");
@@ -73,6 +73,47 @@ public final class RbdStorage implements StorageBackend {
         }
     }
 
+    /**
+     * What an rbd storage does, by the format of the volume it starts from: it keeps raw images only; any disk
+     * becomes one by conversion; linked clones are RBD children of a raw snapshot; full clones are made from any
+     * format (a flattened clone within the pool, else a conversion); no reflinks.
+     */
+    public static final FeatureTable FEATURES = FeatureTable.of("raw")
+            .allow(Feature.TEMPLATE, FeatureTable.State.CURRENT, "qcow2", "raw", "vmdk")
+            .allow(Feature.LINKED_CLONE, FeatureTable.State.BASE, "raw")
+            .allow(Feature.FULL_CLONE, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            .allow(Feature.COPY, FeatureTable.State.BASE, "raw")
+            .allow(Feature.COPY, FeatureTable.State.CURRENT, "raw")
+            .build();
+
+    /** The type as storage.yaml names it, registered through META-INF/services. */
+    public static final class Type implements StorageType {
+        @Override public String name() { return TYPE; }
+        @Override public Class<RbdStorage.Section> section() { return RbdStorage.Section.class; }
+    }
+
+    /**
+     * {@code pool} (required), {@code conf} (default /etc/ceph/ceph.conf), the cephx user as {@code client} or
+     * {@code id} (default admin), {@code keyring} (default: the conf's); relative paths are relative to the images
+     * directory. Its local files live in {@code <images>/rbd/<storage>/}.
+     */
+    public record Section(String pool, String conf, String client, String id, String keyring, Map<String, String> options)
+            implements StorageType.Section {
+        @Override
+        public StorageConfig.Entry define(String storage, Path images, String where) {
+            if (pool == null || pool.isBlank()) throw new UserError(where + ".pool is missing (type rbd)");
+            if (client != null && id != null && !client.equals(id)) {
+                throw new UserError(where + ": client '" + client + "' and id '" + id + "' differ; give one");
+            }
+            String user = client != null ? client : id != null ? id : "admin";
+            if (user.startsWith("client.")) user = user.substring("client.".length());
+            Cluster cluster = new Cluster(pool, images.resolve(conf == null ? "/etc/ceph/ceph.conf" : conf).normalize(), user,
+                    keyring == null ? null : images.resolve(keyring).normalize());
+            Path local = images.resolve("rbd").resolve(storage);
+            return new StorageConfig.Entry(TYPE, local, (name, qemuImg) -> new RbdStorage(name, cluster, local, qemuImg));
+        }
+    }
+
     private final String name;
     private final Cluster cluster;
     private final Path local;
@@ -87,7 +128,7 @@ public final class RbdStorage implements StorageBackend {
 
     @Override public String name() { return name; }
     @Override public String type() { return TYPE; }
-    @Override public Set<Feature> features() { return EnumSet.of(Feature.TEMPLATE, Feature.LINKED_CLONE, Feature.FULL_CLONE, Feature.COPY); }
+    @Override public FeatureTable features() { return FEATURES; }
     public Cluster cluster() { return cluster; }
 
     public static String baseImageName(String template, int version) { return "base-" + template + "-" + version; }
@@ -121,14 +162,13 @@ public final class RbdStorage implements StorageBackend {
         removeImage(ramName);
         Path target = versionDir(template, version);
         Path tmpDir = target.resolveSibling(".tmp-" + version + "-" + ProcessHandle.current().pid());
-        DirStorage.deleteTree(tmpDir);
+        Trees.delete(tmpDir);
         Files.createDirectories(tmpDir);
         removeImage(tmpName);
         removeImage(tmpRam);
         boolean ramRenamed = false;
         try {
-            StagedVersion staged = new StagedVersion(tmpDir, Path.of(cluster.uri(tmpName)), tmpDir.resolve(Manifest.FILE_NAME), "raw",
-                    Path.of(cluster.uri(tmpRam)));
+            StagedVersion staged = new Staged(tmpDir, finalName, tmpName, ramName, tmpRam);
             writer.write(staged);
             if (!exists(tmpName) || !Files.isRegularFile(staged.manifest())) {
                 throw new IOException("publish of " + template + ":" + version + " wrote no image " + spec(tmpName) + " or " + Manifest.FILE_NAME);
@@ -153,34 +193,84 @@ public final class RbdStorage implements StorageBackend {
                     e.addSuppressed(ex);
                 }
             }
-            DirStorage.deleteTree(tmpDir);
+            Trees.delete(tmpDir);
             throw e;
         }
-        DirStorage.deleteTree(target);
+        Trees.delete(target);
         Files.move(tmpDir, target, StandardCopyOption.ATOMIC_MOVE);
         return files(template, version);
+    }
+
+    /**
+     * A version being written: its base image and capture disk converted into raw images of their own under temporary
+     * names (renamed by {@link #publishVersion}), its other files and manifest in the node's local folder.
+     */
+    private final class Staged implements StagedVersion {
+        private final Path dir;
+        private final String baseName;
+        private final String tmpBase;
+        private final String ramName;
+        private final String tmpRam;
+
+        Staged(Path dir, String baseName, String tmpBase, String ramName, String tmpRam) {
+            this.dir = dir;
+            this.baseName = baseName;
+            this.tmpBase = tmpBase;
+            this.ramName = ramName;
+            this.tmpRam = tmpRam;
+        }
+
+        @Override public Path dir() { return dir; }
+        @Override public Path manifest() { return dir.resolve(Manifest.FILE_NAME); }
+
+        /** Converted straight into the pool, whatever {@code how}: a file's bytes are never copied into a raw image. */
+        @Override
+        public Volume importBaseImage(Path src, String format, Import how) throws IOException {
+            return copyBaseImage(Volume.file(src, format));
+        }
+
+        @Override
+        public Volume copyBaseImage(Volume src) throws IOException {
+            qemuImg.convert(src.target(), src.format(), cluster.uri(tmpBase), "raw", false);
+            return Volume.image(baseName, "raw", cluster.uri(tmpBase));
+        }
+
+        /** The overlay converted with its backing chain: the whole disk state at capture time, an image of its own. */
+        @Override
+        public Volume importCaptureDisk(Path overlay, String name) throws IOException {
+            Volume stored = copyCaptureDisk(Volume.file(overlay, "qcow2"), name);
+            Files.delete(overlay);
+            return stored;
+        }
+
+        @Override
+        public Volume copyCaptureDisk(Volume src, String name) throws IOException {
+            qemuImg.convert(src.target(), src.format(), cluster.uri(tmpRam), "raw", false);
+            return Volume.image(ramName, "raw", cluster.uri(tmpRam));
+        }
     }
 
     /** A version's files are never written again: memory clones map the memory file privately and read the state. */
     private static void makeReadOnly(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.filter(Files::isRegularFile).toList()) {
-                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r--r--r--"));
             }
         }
     }
 
     private TemplateFiles files(String template, int version) {
         Path dir = versionDir(template, version);
-        return new TemplateFiles(name, template, version, dir,
-                Path.of(cluster.uri(baseImageName(template, version) + "@" + SNAPSHOT)), "raw", dir.resolve(Manifest.FILE_NAME));
+        String image = baseImageName(template, version);
+        return new TemplateFiles(name, template, version, dir, Volume.image(image, "raw", cluster.uri(image + "@" + SNAPSHOT)),
+                dir.resolve(Manifest.FILE_NAME));
     }
 
     @Override
     public Optional<TemplateFiles> locate(String template, int version) {
         String image = baseImageName(template, version);
         try {
-            JsonNode snaps = JSON.readTree(rbd("snap", "ls", "--format", "json", spec(image)));
+            JsonNode snaps = Json.MAPPER.readTree(rbd("snap", "ls", "--format", "json", spec(image)));
             boolean hasBase = false;
             for (JsonNode s : snaps) hasBase |= SNAPSHOT.equals(s.path("name").asText());
             if (!hasBase) return Optional.empty();
@@ -210,7 +300,7 @@ public final class RbdStorage implements StorageBackend {
 
     private List<String> children(String image) throws IOException {
         List<String> out = new ArrayList<>();
-        for (JsonNode c : JSON.readTree(rbd("children", "--format", "json", spec(image) + "@" + SNAPSHOT))) {
+        for (JsonNode c : Json.MAPPER.readTree(rbd("children", "--format", "json", spec(image) + "@" + SNAPSHOT))) {
             String pool = c.path("pool").asText();
             out.add((pool.equals(cluster.pool()) ? "" : pool + "/") + c.path("image").asText());
         }
@@ -219,24 +309,24 @@ public final class RbdStorage implements StorageBackend {
 
     /** The RAM image's snapshot: the capture overlay converted to the full disk state when it was published. */
     @Override
-    public TemplateFiles captureDisk(TemplateFiles version, Manifest.Ram ram) {
-        return new TemplateFiles(version.storage(), version.template(), version.version(), version.dir(),
-                Path.of(cluster.uri(ramImageName(version.template(), version.version()) + "@" + SNAPSHOT)), "raw", version.manifest());
+    public Volume captureDisk(TemplateFiles version, Manifest.Ram ram) {
+        String image = ramImageName(version.template(), version.version());
+        return Volume.image(image, "raw", cluster.uri(image + "@" + SNAPSHOT));
     }
 
     @Override
-    public CloneFiles createLinkedClone(TemplateFiles base, String clone) throws IOException {
-        require(Feature.LINKED_CLONE);
-        if (!base.storage().equals(name)) {
-            throw new UserError("a linked clone cannot change storage: " + base.template() + ":" + base.version()
-                    + " is on storage '" + base.storage() + "', not '" + name + "'");
+    public CloneFiles createLinkedClone(TemplateFiles version, Volume parentVolume, String clone) throws IOException {
+        require(Feature.LINKED_CLONE, FeatureTable.State.BASE, parentVolume.format());
+        if (!version.storage().equals(name)) {
+            throw new UserError("a linked clone cannot change storage: " + version.template() + ":" + version.version()
+                    + " is on storage '" + version.storage() + "', not '" + name + "'");
         }
         // the version's base image, or its RAM image for a memory clone (see captureDisk)
-        String parent = imageOf(base.baseImage().toString());
-        if (!parent.equals(baseImageName(base.template(), base.version())) && !parent.equals(ramImageName(base.template(), base.version()))) {
-            throw new IllegalArgumentException("not an image of " + base.template() + ":" + base.version() + ": " + base.baseImage());
+        String parent = parentVolume.name();
+        if (!parent.equals(baseImageName(version.template(), version.version())) && !parent.equals(ramImageName(version.template(), version.version()))) {
+            throw new IllegalArgumentException("not an image of " + version.template() + ":" + version.version() + ": " + parentVolume);
         }
-        Path dir = startClone(clone, base.template() + ":" + base.version());
+        Path dir = startClone(clone, version.template() + ":" + version.version());
         String image = cloneImageName(clone);
         try {
             rbd("clone", spec(parent) + "@" + SNAPSHOT, spec(image));
@@ -248,35 +338,24 @@ public final class RbdStorage implements StorageBackend {
     }
 
     @Override
-    public CloneFiles createFullClone(Path sourceDisk, String sourceFormat, String clone, String format) throws IOException {
-        require(Feature.FULL_CLONE);
-        if (!"raw".equals(format)) throw new UserError("storage '" + name + "' (rbd) holds raw images only; use --format raw");
+    public CloneFiles createFullClone(Volume source, String clone, String format) throws IOException {
+        require(Feature.FULL_CLONE, FeatureTable.State.BASE, source.format());
+        FEATURES.requireFormat(name, TYPE, format);
         Path dir = startClone(clone, null);
         String image = cloneImageName(clone);
         try {
-            String source = sourceDisk.toString();
-            Matcher m = BASE.matcher(source.startsWith("rbd:" + cluster.pool() + "/") ? imageOf(source) : "");
-            if (m.matches() && source.equals(cluster.uri(m.group() + "@" + SNAPSHOT))) {
+            if (BASE.matcher(source.name()).matches() && source.target().equals(cluster.uri(source.name() + "@" + SNAPSHOT))) {
                 // same pool: Ceph copies the data itself (clone, then flatten cuts the parent link)
-                rbd("clone", spec(m.group()) + "@" + SNAPSHOT, spec(image));
+                rbd("clone", spec(source.name()) + "@" + SNAPSHOT, spec(image));
                 rbd("flatten", "--no-progress", spec(image));
             } else {
-                qemuImg.convert(sourceDisk, sourceFormat, Path.of(cluster.uri(image)), "raw", false);
+                qemuImg.convert(source.target(), source.format(), cluster.uri(image), "raw", false);
             }
             return finishClone(clone, dir);
         } catch (IOException | RuntimeException e) {
             deleteClone(clone);
             throw e;
         }
-    }
-
-    /** "rbd:pool/base-x-1@base:conf=..." -> "base-x-1" */
-    private static String imageOf(String uri) {
-        String rest = uri.substring(uri.indexOf('/') + 1);
-        int end = rest.indexOf(':');
-        String image = end < 0 ? rest : rest.substring(0, end);
-        int at = image.indexOf('@');
-        return at < 0 ? image : image.substring(0, at);
     }
 
     private Path startClone(String clone, String parentRef) throws IOException {
@@ -289,14 +368,18 @@ public final class RbdStorage implements StorageBackend {
 
     /** The clone's files; it stays marked as being made ({@link CloneMarker}) until the caller has recorded it. */
     private CloneFiles finishClone(String clone, Path dir) {
-        return new CloneFiles(name, clone, dir, Path.of(cluster.uri(cloneImageName(clone))), "raw", false);
+        return new CloneFiles(name, clone, dir, cloneVolume(clone), false);
+    }
+
+    private Volume cloneVolume(String clone) {
+        return Volume.image(cloneImageName(clone), "raw", cluster.uri(cloneImageName(clone)));
     }
 
     @Override
     public Optional<CloneFiles> locateClone(String clone) {
         Path dir = cloneDir(clone);
         if (!Files.isDirectory(dir)) return Optional.empty();
-        return Optional.of(new CloneFiles(name, clone, dir, Path.of(cluster.uri(cloneImageName(clone))), "raw", false));
+        return Optional.of(new CloneFiles(name, clone, dir, cloneVolume(clone), false));
     }
 
     /** The image and the directory are renamed out of the way first (the name is free at once), then removed. */
@@ -309,7 +392,7 @@ public final class RbdStorage implements StorageBackend {
         if (dir != null) PausePoint.at("clone-rm:renamed");
         if (renamed) removeImage(aside);
         else if (exists(image)) rbd("rm", "--no-progress", spec(image));
-        if (dir != null) DirStorage.deleteTree(dir);
+        if (dir != null) Trees.delete(dir);
     }
 
     /** Refused while the snapshot has RBD children, naming them; else unprotect, purge snapshots, remove. */
@@ -332,7 +415,7 @@ public final class RbdStorage implements StorageBackend {
         }
         removeImage(ramImageName(template, version));
         DirStorage.finishDeleting(local.resolve("templates").resolve(template), Integer.toString(version));
-        DirStorage.deleteTree(versionDir(template, version));
+        Trees.delete(versionDir(template, version));
         Path t = local.resolve("templates").resolve(template);
         try (Stream<Path> rest = Files.exists(t) ? Files.list(t) : Stream.empty()) {
             if (Files.exists(t) && rest.findAny().isEmpty()) Files.deleteIfExists(t);
@@ -341,7 +424,7 @@ public final class RbdStorage implements StorageBackend {
 
     private void removeImage(String image) throws IOException {
         if (!exists(image)) return;
-        for (JsonNode s : JSON.readTree(rbd("snap", "ls", "--format", "json", spec(image)))) {
+        for (JsonNode s : Json.MAPPER.readTree(rbd("snap", "ls", "--format", "json", spec(image)))) {
             if (s.path("protected").asText().equals("true")) rbd("snap", "unprotect", spec(image) + "@" + s.path("name").asText());
         }
         rbd("snap", "purge", "--no-progress", spec(image));
@@ -351,7 +434,7 @@ public final class RbdStorage implements StorageBackend {
     @Override
     public List<Manifest> listVersions() throws IOException {
         List<Manifest> out = new ArrayList<>();
-        for (JsonNode n : JSON.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
+        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
             Matcher m = BASE.matcher(n.asText());
             if (!m.matches()) continue;
             Command.Result meta = rbdExec("image-meta", "get", spec(n.asText()), MANIFEST_KEY);
@@ -373,7 +456,7 @@ public final class RbdStorage implements StorageBackend {
     @Override
     public int cleanLeftovers() throws IOException {
         int removed = 0;
-        for (JsonNode n : JSON.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
+        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
             Matcher m = TMP.matcher(n.asText());
             Matcher d = DELETING.matcher(n.asText());
             if (m.matches() && !alive(Long.parseLong(m.group(1)))) {

@@ -4,19 +4,53 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A template version being written under a temporary name: write the base image (in {@code format}:
- * qcow2 on {@code dir}, raw on {@code rbd}, where {@code baseImage} is an {@code rbd:} URI) and the manifest here.
- * {@code captureDisk}: where a RAM template's capture disk goes, converted in {@code format} to the full disk
- * state at capture time (rbd: an image of its own); null when it stays a qcow2 overlay file in {@code dir}
- * beside the other RAM template files, backed by the base image ({@code dir}).
+ * A template version being written under a temporary name, as its storage lays it out: the storage itself decides
+ * how a disk is written into it (a qcow2 file renamed into place, a raw image converted into a pool) and returns
+ * the volume as stored. The base image is imported first: a capture disk is an overlay on it.
  */
-public record StagedVersion(Path dir, Path baseImage, Path manifest, String format, Path captureDisk) {
+public interface StagedVersion {
+    /** How a source file is handed to {@link #importBaseImage}. */
+    enum Import {
+        /** The source stays as it is; the storage converts (and compacts) what it stores. */
+        COPY,
+        /** As COPY, compressed where the stored format allows it. */
+        COMPRESS,
+        /**
+         * The caller gives the source up (a build's checked base image, a verified download): a storage that keeps
+         * that format as a file renames it into place; one that does not converts it and leaves the source for the
+         * caller to remove.
+         */
+        TAKE
+    }
 
-    public StagedVersion(Path dir, Path baseImage, Path manifest) { this(dir, baseImage, manifest, "qcow2", null); }
+    /** The folder of the version's other files (RAM template memory and state) and its manifest. */
+    Path dir();
 
-    /** Fills a staged version; runs before the backend renames it into place. */
+    Path manifest();
+
+    /** Stores the file {@code src} (in {@code format}) as the version's base image, and returns it as stored. */
+    Volume importBaseImage(Path src, String format, Import how) throws IOException;
+
+    default Volume importBaseImage(Path src, String format) throws IOException {
+        return importBaseImage(src, format, Import.COPY);
+    }
+
+    /** Stores a base image another storage holds (a file, or an image its driver opens). */
+    Volume copyBaseImage(Volume src) throws IOException;
+
+    /**
+     * Stores a RAM template's capture disk, the qcow2 overlay {@code overlay} (given up by the caller) whose backing
+     * file is the base image just imported or its source, as the version's file {@code name}: kept as that overlay
+     * where the storage keeps files, else converted into the whole disk state of its own.
+     */
+    Volume importCaptureDisk(Path overlay, String name) throws IOException;
+
+    /** Stores the capture disk of the same version on another storage, as the version's file {@code name}. */
+    Volume copyCaptureDisk(Volume src, String name) throws IOException;
+
+    /** Fills a staged version; runs before the storage renames it into place. */
     @FunctionalInterface
-    public interface Writer {
+    interface Writer {
         void write(StagedVersion staged) throws IOException;
     }
 }

@@ -1,17 +1,17 @@
 package io.ingot.storage;
 
+import io.ingot.storage.FeatureTable.State;
 import io.ingot.template.Manifest;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * A place where template versions and clones live, in the manner of a Proxmox storage plugin:
- * it declares its {@link Feature}s and ingot refuses what it lacks ({@link #require}).
+ * A place where template versions and clones live, in the manner of a Proxmox storage plugin: it declares what it
+ * can do in a {@link FeatureTable} and ingot refuses what it lacks ({@link #require}); it decides how a disk is
+ * written into it ({@link StagedVersion}) and hands out {@link Volume}s, never paths to things that are not files.
  */
 public interface StorageBackend {
 
@@ -21,34 +21,43 @@ public interface StorageBackend {
     /** Its type, e.g. {@code dir}. */
     String type();
 
-    Set<Feature> features();
+    FeatureTable features();
 
     /** Refuses an operation this backend lacks: "storage 'x' (dir) cannot make linked clones". */
     default void require(Feature feature) {
-        if (!features().contains(feature)) {
+        if (!features().has(feature)) {
             throw new UserError("storage '" + name() + "' (" + type() + ") cannot " + feature.action());
         }
     }
 
+    /** Refuses an operation this backend cannot start from a volume in that state and format. */
+    default void require(Feature feature, State state, String format) {
+        require(feature);
+        if (!features().has(feature, state, format)) {
+            throw new UserError("storage '" + name() + "' (" + type() + ") cannot " + feature.action() + " from "
+                    + format + " images (only from " + String.join(", ", features().formats(feature, state)) + ")");
+        }
+    }
+
     /**
-     * Publishes a template version: the writer fills a temporary location, then the files are made
-     * read-only and renamed into place atomically. Fails if the version already exists here.
+     * Publishes a template version: the writer fills it under a temporary name, then it is made read-only and renamed
+     * into place atomically. Fails if the version already exists here.
      */
     TemplateFiles publishVersion(String template, int version, StagedVersion.Writer writer) throws IOException;
 
     Optional<TemplateFiles> locate(String template, int version);
 
+    /** The disk state a version's RAM template was captured with: the parent of its memory clones. */
+    Volume captureDisk(TemplateFiles version, Manifest.Ram ram);
+
     /**
-     * The disk state a version's RAM template was captured with, as the base of memory clones
-     * ({@link #createLinkedClone}): {@code baseImage} and {@code format} name the capture disk.
+     * A writable copy-on-write clone on this storage of {@code parent}: the version's base image or its
+     * {@link #captureDisk}.
      */
-    TemplateFiles captureDisk(TemplateFiles version, Manifest.Ram ram);
+    CloneFiles createLinkedClone(TemplateFiles version, Volume parent, String clone) throws IOException;
 
-    /** A writable copy-on-write clone of a base image (or of a {@link #captureDisk}) on this storage. */
-    CloneFiles createLinkedClone(TemplateFiles base, String clone) throws IOException;
-
-    /** An independent copy of {@code sourceDisk} (which may be on another storage) in {@code format}. */
-    CloneFiles createFullClone(Path sourceDisk, String sourceFormat, String clone, String format) throws IOException;
+    /** An independent copy of {@code source} (which may be on another storage) in {@code format}. */
+    CloneFiles createFullClone(Volume source, String clone, String format) throws IOException;
 
     Optional<CloneFiles> locateClone(String clone);
 

@@ -1,20 +1,20 @@
 package io.ingot.storage;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.jsontype.NamedType;
+import io.ingot.qemu.QemuImg;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Json;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -39,6 +39,7 @@ import java.util.TreeSet;
  *   macPrefix: "0a:49:4e" # locally administered unicast
  * </pre>
  * {@code local} always exists: a {@code dir} storage at the images directory, unless storage.yaml redefines it.
+ * Each storage's section is read by its type ({@link StorageType}, registered by the type itself).
  */
 public record StorageConfig(Path file, Map<String, Entry> storages, int keepVersions, String macPrefix) {
     public static final String FILE_NAME = "storage.yaml";
@@ -46,15 +47,16 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
     public static final int DEFAULT_KEEP = 5;
     /** "IN" in ASCII after 0x0a: the 0x02 bit of the first octet marks it locally administered, 0x01 clear = unicast. */
     public static final String DEFAULT_MAC_PREFIX = "0a:49:4e";
+    /** {@code local} when storage.yaml does not define it: what a user would write for it. */
+    private static final String DEFAULT_LOCAL = "type: dir\npath: .\n";
 
-    public record Entry(String type, Path path, Map<String, String> options, RbdStorage.Cluster rbd) {
-        public Entry { options = options == null ? Map.of() : Map.copyOf(options); }
-        public Entry(String type, Path path, Map<String, String> options) { this(type, path, options, null); }
-    }
+    /**
+     * A defined storage: its type, the directory where it keeps its local files (a dir storage's root; the node's
+     * files of another type's volumes: clone configs, RAM templates, manifests), and how to open its backend.
+     */
+    public record Entry(String type, Path path, StorageType.Opener opener) { }
 
-    record StorageYaml(Map<String, EntryYaml> storages, RetentionYaml retention, ClonesYaml clones) { }
-    record EntryYaml(String type, String path, Map<String, String> options,
-                     String pool, String conf, String client, String id, String keyring) { }
+    record StorageYaml(Map<String, StorageType.Section> storages, RetentionYaml retention, ClonesYaml clones) { }
     record RetentionYaml(Integer keep) { }
     record ClonesYaml(String macPrefix) { }
 
@@ -64,16 +66,25 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
 
     public static StorageConfig load(Path images) {
         Path file = images.resolve(FILE_NAME);
+        ObjectMapper yaml = mapper();
         Map<String, Entry> storages = new LinkedHashMap<>();
-        storages.put(LOCAL, new Entry(DirStorage.TYPE, images, Map.of()));
+        try {
+            storages.put(LOCAL, yaml.readValue(DEFAULT_LOCAL, StorageType.Section.class).define(LOCAL, images, file + ": storages." + LOCAL));
+        } catch (IOException e) {
+            throw new IllegalStateException("the default local storage does not parse: " + e.getMessage(), e);
+        }
         int keep = DEFAULT_KEEP;
         String macPrefix = DEFAULT_MAC_PREFIX;
         if (Files.isRegularFile(file)) {
-            StorageYaml yaml;
+            StorageYaml parsed;
             try {
-                yaml = new ObjectMapper(new YAMLFactory())
-                        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                        .readValue(file.toFile(), StorageYaml.class);
+                parsed = yaml.readValue(file.toFile(), StorageYaml.class);
+            } catch (InvalidTypeIdException e) {
+                String where = path(e);
+                String known = " (known types: " + String.join(", ", StorageType.registered().keySet()) + ")";
+                throw new UserError(e.getTypeId() == null
+                        ? file + ": " + where.replaceFirst(" \\(line", ".type is missing (line") + known
+                        : file + ": " + where.replaceFirst(" \\(line", ".type '" + e.getTypeId() + "' is unknown (line") + known);
             } catch (UnrecognizedPropertyException e) {
                 throw new UserError(file + ": unknown field '" + e.getPropertyName() + "' at " + path(e) + " (known: " + e.getKnownPropertyIds() + ")");
             } catch (JsonMappingException e) {
@@ -81,41 +92,29 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
             } catch (IOException e) {
                 throw new UserError(file + ": cannot read: " + e.getMessage());
             }
-            if (yaml != null && yaml.storages() != null) {
-                yaml.storages().forEach((name, e) -> {
+            if (parsed != null && parsed.storages() != null) {
+                parsed.storages().forEach((name, section) -> {
                     TemplateRef.checkName(name, "storage name in " + file);
-                    if (e == null || e.type() == null) throw new UserError(file + ": storages." + name + ".type is missing (known types: dir, rbd)");
-                    if (RbdStorage.TYPE.equals(e.type())) {
-                        storages.put(name, new Entry(e.type(), images.resolve("rbd").resolve(name), e.options(), rbd(file, name, e, images)));
-                        return;
-                    }
-                    if (!DirStorage.TYPE.equals(e.type())) throw new UserError(file + ": storages." + name + ".type '" + e.type() + "' is unknown (known types: dir, rbd)");
-                    if (e.path() == null || e.path().isBlank()) throw new UserError(file + ": storages." + name + ".path is missing");
-                    storages.put(name, new Entry(e.type(), images.resolve(e.path()).normalize(), e.options()));
+                    if (section == null) throw new UserError(file + ": storages." + name + ".type is missing");
+                    storages.put(name, section.define(name, images, file + ": storages." + name));
                 });
             }
-            if (yaml != null && yaml.retention() != null && yaml.retention().keep() != null) {
-                keep = yaml.retention().keep();
+            if (parsed != null && parsed.retention() != null && parsed.retention().keep() != null) {
+                keep = parsed.retention().keep();
                 if (keep < 1) throw new UserError(file + ": retention.keep must be >= 1, not " + keep);
             }
-            if (yaml != null && yaml.clones() != null && yaml.clones().macPrefix() != null) {
-                macPrefix = yaml.clones().macPrefix();
+            if (parsed != null && parsed.clones() != null && parsed.clones().macPrefix() != null) {
+                macPrefix = parsed.clones().macPrefix();
             }
         }
         return new StorageConfig(file, storages, keep, macPrefix);
     }
 
-    private static RbdStorage.Cluster rbd(Path file, String name, EntryYaml e, Path images) {
-        String where = file + ": storages." + name;
-        if (e.pool() == null || e.pool().isBlank()) throw new UserError(where + ".pool is missing (type rbd)");
-        if (e.client() != null && e.id() != null && !e.client().equals(e.id())) {
-            throw new UserError(where + ": client '" + e.client() + "' and id '" + e.id() + "' differ; give one");
-        }
-        String client = e.client() != null ? e.client() : e.id() != null ? e.id() : "admin";
-        if (client.startsWith("client.")) client = client.substring("client.".length());
-        Path conf = images.resolve(e.conf() == null ? "/etc/ceph/ceph.conf" : e.conf()).normalize();
-        Path keyring = e.keyring() == null ? null : images.resolve(e.keyring()).normalize();
-        return new RbdStorage.Cluster(e.pool(), conf, client, keyring);
+    /** The shared YAML mapper, taught the section of every registered storage type. */
+    private static ObjectMapper mapper() {
+        ObjectMapper m = Json.YAML.copy();
+        for (StorageType t : StorageType.registered().values()) m.registerSubtypes(new NamedType(t.section(), t.name()));
+        return m;
     }
 
     private static String path(JsonMappingException e) {
@@ -139,11 +138,6 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
 
     /** Opens a backend for a named storage. */
     public StorageBackend open(String name, QemuImg qemuImg) {
-        Entry e = entry(name);
-        if (RbdStorage.TYPE.equals(e.type())) return new RbdStorage(name, e.rbd(), e.path(), qemuImg);
-        Set<Feature> features = EnumSet.allOf(Feature.class);
-        if ("false".equals(e.options().get("linked-clones"))) features.remove(Feature.LINKED_CLONE);
-        if ("false".equals(e.options().get("reflink"))) features.remove(Feature.REFLINK);
-        return new DirStorage(name, e.path(), features, qemuImg);
+        return entry(name).opener().open(name, qemuImg);
     }
 }

@@ -1,5 +1,7 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -2,5 +2,9 @@ package io.ingot.storage;
 
 import java.nio.file.Path;
 
-/** Where one template version's files are on one storage. */
-public record TemplateFiles(String storage, String template, int version, Path dir, Path baseImage, String format, Path manifest) { }
+/**
+ * Where one template version is on one storage: its folder (RAM template files, the manifest) and its base image.
+ */
+public record TemplateFiles(String storage, String template, int version, Path dir, Volume baseImage, Path manifest) {
+    public String format() { return baseImage.format(); }
+}

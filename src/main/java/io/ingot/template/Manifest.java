@@ -2,9 +2,7 @@ package io.ingot.template;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ingot.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,10 +40,6 @@ public record Manifest(
 
     public static final String FILE_NAME = "manifest.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .enable(SerializationFeature.INDENT_OUTPUT);
 
     public Manifest {
         devices = devices == null ? List.of() : List.copyOf(devices);
@@ -118,14 +112,14 @@ public record Manifest(
 
     public String toJson() {
         try {
-            return JSON.writeValueAsString(this);
+            return Json.PRETTY.writeValueAsString(this);
         } catch (IOException e) {
             throw new IllegalStateException("manifest not serialisable", e);
         }
     }
 
     public static Manifest fromJson(String json) throws IOException {
-        return JSON.readValue(json, Manifest.class);
+        return Json.MAPPER.readValue(json, Manifest.class);
     }
 
     public void write(Path file) throws IOException {

@@ -43,7 +43,7 @@ public record TemplateRef(String name, Integer version, String channel) {
      */
     public static String checkVersionFile(String value) {
         String[] parts = value == null ? new String[0] : value.split("/", -1);
-        if (parts.length < 1 || parts.length > 2) throw new io.ingot.util.UserError("not a template file name: '" + value + "'");
+        if (parts.length < 1 || parts.length > 2) throw new UserError("not a template file name: '" + value + "'");
         for (String part : parts) checkName(part, "file name");
         return value;
     }

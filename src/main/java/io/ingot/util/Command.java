@@ -2,11 +2,15 @@ package io.ingot.util;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Runs a host tool (qemu-img, xorriso, cp) to completion, with a time bound; stdin is /dev/null and
@@ -53,8 +57,49 @@ public final class Command {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while running " + argv.get(0), e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             return new Result(p.exitValue(), "", "");
+        } finally {
+            if (p.isAlive()) p.destroyForcibly();
+        }
+    }
+
+    /**
+     * Runs to completion handing stdout to {@code chunks} as it arrives (progress output redraws its line with
+     * carriage returns, so chunks are not lines); a non-zero exit is an IOException quoting stderr.
+     */
+    public static void stream(List<String> argv, Duration timeout, Consumer<String> chunks) throws IOException {
+        Process p;
+        try {
+            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        } catch (IOException e) {
+            throw new IOException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
+        }
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
+        try (InputStream out = p.getInputStream()) {
+            byte[] buf = new byte[4096];
+            for (int n; (n = out.read(buf)) > 0; ) chunks.accept(new String(buf, 0, n, StandardCharsets.UTF_8));
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IOException(String.join(" ", argv) + " did not finish within " + Durations.format(timeout));
+            }
+            if (p.exitValue() != 0) {
+                String stderr;
+                try {
+                    stderr = err.get(10, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    stderr = "";
+                }
+                throw new IOException(String.join(" ", argv) + " failed (exit " + p.exitValue() + "): " + stderr.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + argv.get(0), e);
         } finally {
             if (p.isAlive()) p.destroyForcibly();
         }

@@ -2,6 +2,7 @@ package io.ingot.util;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * Where ingot keeps things. {@code home} is the project checkout (recipes, routes);
@@ -14,7 +15,7 @@ public record IngotPaths(Path home, Path images, Path cache, Path state) {
         return from(System.getenv(), System.getProperties());
     }
 
-    static IngotPaths from(Map<String, String> env, java.util.Properties props) {
+    static IngotPaths from(Map<String, String> env, Properties props) {
         Path home = Path.of(firstNonNull(env.get("INGOT_HOME"), props.getProperty("ingot.home"), ".")).toAbsolutePath().normalize();
         Path images = Path.of(firstNonNull(env.get("INGOT_IMAGES"), props.getProperty("ingot.images"),
                 home.resolve("images").toString())).toAbsolutePath();

@@ -1,6 +1,7 @@
 package io.ingot.util;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.Configurator;
@@ -43,7 +44,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         context.getLogger("org.apache.sshd").setLevel(Level.ERROR);
         // the daemon reports queue and schedule events in its own log
         context.getLogger("io.ingot.daemon").setLevel(Level.INFO);
-        ch.qos.logback.classic.Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.WARN);
         root.addAppender(stderr);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;

@@ -1,12 +1,13 @@
 package io.ingot.catalog;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.Command;
 import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
 import io.ingot.clone.VmConfig;
-import io.ingot.storage.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class CatalogIT {
         Manifest m = Manifest.read(base.resolveSibling("manifest.json"));
         assertEquals("tiny-linux", m.name());
         assertEquals(2, m.version());
-        assertEquals(Publisher.sha256(base), m.disk().sha256());
+        assertEquals(Sha256.of(base), m.disk().sha256());
         assertEquals(64L << 20, m.disk().virtualSize());
         assertEquals(1234L, m.stageTimings().get("install"));
         assertTrue(Disks.io(base, "qcow2", "read -P 0xcd 0 1M").contains("read 1048576/1048576"));
@@ -64,7 +65,7 @@ class CatalogIT {
     void linkedCloneIsARelativeOverlayAndProtectsItsBase() throws Exception {
         store.publisher().publish(Disks.request("tiny-linux", Disks.disk(tmp, "a.qcow2", 0xab)));
         Path base = tmp.resolve("images/templates/tiny-linux/1/base.qcow2");
-        String before = Publisher.sha256(base);
+        String before = Sha256.of(base);
 
         CloneService.Clone web1 = store.clones().clone("tiny-linux:1", "web1", CloneOptions.linkedClone());
         store.clones().clone("tiny-linux", "web2", CloneOptions.linkedClone());
@@ -75,7 +76,7 @@ class CatalogIT {
         assertTrue(Disks.io(overlay, "qcow2", "read -P 0xab 0 1M").contains("read 1048576/1048576"));
         Disks.io(overlay, "qcow2", "write -P 0x11 0 512k");
         assertTrue(Disks.io(overlay, "qcow2", "read -P 0x11 0 512k").contains("read 524288/524288"));
-        assertEquals(before, Publisher.sha256(base));
+        assertEquals(before, Sha256.of(base));
 
         UserError refused = assertThrows(UserError.class, () -> store.versions().remove("tiny-linux", 1, true));
         assertEquals("tiny-linux:1 has linked clones: web1, web2 (remove them first with: ingot rm CLONE)", refused.getMessage());

@@ -247,7 +247,7 @@ class ApiIT {
     @Test
     void rangesPastALongAre416AndSymbolicLinksAreNotFollowed() throws Exception {
         String file = "/api/templates/api-it/versions/" + version.version() + "/files/base.qcow2";
-        Path disk = store.storages().get("local").locate("api-it", version.version()).orElseThrow().baseImage();
+        Path disk = store.storages().get("local").locate("api-it", version.version()).orElseThrow().baseImage().path();
         HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + file)).header("Range", "bytes=99999999999999999999-").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(416, r.statusCode(), r.body());

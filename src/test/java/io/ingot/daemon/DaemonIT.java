@@ -14,6 +14,7 @@ import io.ingot.pipeline.BuildContext;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -114,7 +115,7 @@ class DaemonIT {
         assertEquals(206, r.statusCode());
         assertEquals("bytes 100-199/" + m.disk().actualSize(), r.headers().firstValue("Content-Range").orElse(null));
         assertEquals(m.disk().sha256(), r.headers().firstValue("X-Checksum-Sha256").orElse(null));
-        Path disk = TestImages.store().storages().get("local").locate("tiny-linux", v).orElseThrow().baseImage();
+        Path disk = TestImages.store().storages().get("local").locate("tiny-linux", v).orElseThrow().baseImage().path();
         byte[] expected = new byte[100];
         try (var f = new java.io.RandomAccessFile(disk.toFile(), "r")) {
             f.seek(100);
@@ -129,7 +130,7 @@ class DaemonIT {
     @Test
     void revokedVersionStaysListedAndChannelsNeverResolveToIt() throws Exception {
         ImageStore store = TestImages.store();
-        Path sharedBase = store.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage();
+        Path sharedBase = store.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage().path();
         TemplateVersion v1 = store.publisher().publish(new PublishRequest("daemon-it", sharedBase, "qcow2", false, Manifest.empty(), List.of("local"), "latest"));
         TemplateVersion v2 = store.publisher().publish(new PublishRequest("daemon-it", sharedBase, "qcow2", false, Manifest.empty(), List.of("local"), "latest"));
         store.clones().clone(v2.ref(), "daemon-it-c", new CloneOptions(true, null, null, List.of()));
@@ -148,7 +149,7 @@ class DaemonIT {
             HttpResponse<String> promoted = post("/api/templates/daemon-it/channels/stable", "{\"version\": " + v1.version() + "}", token);
             assertEquals(200, promoted.statusCode(), promoted.body());
             assertEquals(v1.version(), store.catalog().resolve(TemplateRef.parse("daemon-it@stable")).version());
-            assertTrue(Files.isRegularFile(store.storages().get("local").locateClone("daemon-it-c").orElseThrow().disk()),
+            assertTrue(Files.isRegularFile(store.storages().get("local").locateClone("daemon-it-c").orElseThrow().disk().path()),
                     "the linked clone of the revoked version keeps its disk");
         } finally {
             store.clones().remove("daemon-it-c");
@@ -192,10 +193,10 @@ class DaemonIT {
             assertEquals(shared.manifest().lineage(), pulled.manifest().lineage());
             if (ram != null) {
                 Path memory = storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().dir().resolve(ram.memoryFile().file());
-                assertEquals(ram.memoryFile().sha256(), io.ingot.catalog.Publisher.sha256(memory), "the RAM template came along");
+                assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the RAM template came along");
             }
-            assertEquals(shared.manifest().disk().sha256(), io.ingot.catalog.Publisher.sha256(
-                    storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().baseImage()));
+            assertEquals(shared.manifest().disk().sha256(), Sha256.of(
+                    storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().baseImage().path()));
             JsonNode listedByB = json(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/api/templates")).build(),
                     HttpResponse.BodyHandlers.ofString()));
             assertTrue(listedByB.findValuesAsText("ref").contains("tiny-linux:" + v), listedByB.toString());

@@ -35,7 +35,7 @@ class BuildIT {
                 + "/answers.cfg<enter>"), "the log shows the typed boot command");
         assertTrue(log.contains("GET /answers.cfg 200"), "the log shows the answer-file request");
         assertTrue(log.contains("motd: ") || log.contains("provisioner motd"), "the log shows each provisioner");
-        for (String stage : List.of("prepare", "media", "wait-install", "provision", "seal", "shutdown", "template")) {
+        for (String stage : List.of("recovery", "qemu", "media", "wait-install", "provision", "seal", "shutdown", "template")) {
             assertTrue(log.contains(stage + " done in "), "the log shows the duration of " + stage);
         }
         String timings = Files.readString(build.buildDir().resolve("timings.json"));

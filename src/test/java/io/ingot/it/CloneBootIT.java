@@ -1,7 +1,6 @@
 package io.ingot.it;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.clone.CloneInstances;
@@ -9,6 +8,7 @@ import io.ingot.clone.CloneOptions;
 import io.ingot.clone.CloneService;
 import io.ingot.clone.HostKeys;
 import io.ingot.clone.SeedBuilder;
+import io.ingot.util.Sha256;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import io.ingot.clone.RunningClone;
 import io.ingot.guest.BuildKey;
@@ -40,13 +40,13 @@ class CloneBootIT {
         // a template of its own, from the shared build's base image, so deleting it disturbs no other test
         TemplateVersion shared = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
         Path sharedBase = store.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
-                .orElseThrow().baseImage();
+                .orElseThrow().baseImage().path();
         TemplateVersion v = store.publisher().publish(new PublishRequest("clone-it", sharedBase, "qcow2", false,
                 Manifest.empty().withMachine(shared.manifest().qemuVersion(), shared.manifest().machineType(),
                         shared.manifest().cpuModel(), shared.manifest().cpus(), shared.manifest().memoryMiB(),
                         shared.manifest().devices()), List.of("local"), "latest"));
-        Path base = store.storages().get("local").locate("clone-it", v.version()).orElseThrow().baseImage();
-        String baseSha = Publisher.sha256(base);
+        Path base = store.storages().get("local").locate("clone-it", v.version()).orElseThrow().baseImage().path();
+        String baseSha = Sha256.of(base);
 
         CloneService clones = store.clones();
         CloneService.Clone a = clones.clone("clone-it", "cit-a", new CloneOptions(true, null, null, List.of()));
@@ -80,7 +80,7 @@ class CloneBootIT {
             assertTrue(sb.exec("test -e /root/mark", java.util.Map.of(), Duration.ofSeconds(10), l -> { }).exitStatus() != 0,
                     "a file written in one linked clone is not in the other");
         }
-        assertEquals(baseSha, Publisher.sha256(base), "writing in linked clones leaves the base image unchanged");
+        assertEquals(baseSha, Sha256.of(base), "writing in linked clones leaves the base image unchanged");
 
         UserError running = assertThrows(UserError.class, () -> clones.remove("cit-a"));
         assertTrue(running.getMessage().contains("is running"), running.getMessage());

@@ -1,7 +1,6 @@
 package io.ingot.it;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.cli.Main;
 import io.ingot.clone.CloneInstances;
@@ -15,6 +14,7 @@ import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +45,7 @@ class RamTemplateIT {
                 "ingot templates shows the RAM template");
         Path versionDir = store.storages().get("local").locate(v.name(), v.version()).orElseThrow().dir();
         Path memory = versionDir.resolve(ram.memoryFile().file());
-        assertEquals(ram.memoryFile().sha256(), Publisher.sha256(memory), "the manifest records the memory file's sha256");
+        assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the manifest records the memory file's sha256");
 
         var a = store.clones().clone(v.ref(), "ram-a", CloneOptions.memoryClone(List.of()));
         var b = store.clones().clone(v.ref(), "ram-b", CloneOptions.memoryClone(List.of()));
@@ -92,7 +92,7 @@ class RamTemplateIT {
             store.clones().remove("ram-a");
             store.clones().remove("ram-b");
         }
-        assertEquals(ram.memoryFile().sha256(), Publisher.sha256(memory), "the template's memory file is unchanged");
+        assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the template's memory file is unchanged");
         assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-ram-"));
     }
 

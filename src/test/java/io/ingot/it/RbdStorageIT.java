@@ -18,6 +18,7 @@ import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +59,7 @@ class RbdStorageIT {
     }
 
     static Path sharedBase(TemplateVersion shared) {
-        return TestImages.store().storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage();
+        return TestImages.store().storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage().path();
     }
 
     @Test
@@ -157,7 +158,7 @@ class RbdStorageIT {
                 "the same disk on both storages");
         Manifest.Ram ram = v.manifest().ram();
         assertEquals("", Command.run(List.of("qemu-img", "compare", "-q", local.dir().resolve(ram.captureOverlay().file()).toString(),
-                store.storages().get("ceph").captureDisk(onCeph, ram).baseImage().toString())),
+                store.storages().get("ceph").captureDisk(onCeph, ram).toString())),
                 "the RAM template's capture disk, converted from the local overlay into its own RBD image");
         assertEquals(Files.readAllBytes(local.dir().resolve(ram.stateFile().file())).length,
                 Files.readAllBytes(onCeph.dir().resolve(ram.stateFile().file())).length, "the state file copied to the node's dir");
@@ -199,7 +200,7 @@ class RbdStorageIT {
         Path sharedOverlay = TestImages.store().storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
                 .orElseThrow().dir().resolve(ram.captureOverlay().file());
         assertEquals("", Command.run(List.of("qemu-img", "compare", "-q", sharedOverlay.toString(),
-                rbd.captureDisk(files, ram).baseImage().toString())), "the RBD image holds the disk state at capture time");
+                rbd.captureDisk(files, ram).toString())), "the RBD image holds the disk state at capture time");
 
         CloneService.Clone c = store.clones().clone(v.ref(), "rr-mem", CloneOptions.memoryClone(List.of()));
         assertTrue(c.vm().disk().path().startsWith("rbd:rbd/vm-rr-mem-disk-0:conf="), c.vm().disk().path());
@@ -221,7 +222,7 @@ class RbdStorageIT {
         }
         assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-rr-mem"), "stop leaves no QEMU");
         assertNotEquals("", ceph.rbd("diff", "rbd/vm-rr-mem-disk-0").strip(), "the guest's writes went to its clone image");
-        assertEquals(ram.memoryFile().sha256(), io.ingot.catalog.Publisher.sha256(memory), "the memory file is unchanged");
+        assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the memory file is unchanged");
 
         UserError refused = assertThrows(UserError.class, () -> store.versions().remove("tiny-ram", v.version(), true));
         assertTrue(refused.getMessage().contains("rr-mem"), refused.getMessage());
@@ -262,7 +263,7 @@ class RbdStorageIT {
         Files.deleteIfExists(out);
         try {
             ceph.rbd("export", "--no-progress", spec, out.toString());
-            return io.ingot.catalog.Publisher.sha256(out);
+            return Sha256.of(out);
         } finally {
             Files.deleteIfExists(out);
         }

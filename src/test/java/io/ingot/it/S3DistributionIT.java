@@ -1,7 +1,6 @@
 package io.ingot.it;
 
 import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.clone.CloneInstances;
 import io.ingot.clone.CloneOptions;
@@ -12,9 +11,10 @@ import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
-import io.ingot.storage.QemuImg;
+import io.ingot.qemu.QemuImg;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Sha256;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -90,7 +90,7 @@ class S3DistributionIT {
 
             // the first pull is cut off after 1 MiB, as a dropped connection would
             AtomicBoolean cut = new AtomicBoolean();
-            RuntimeException interrupted = assertThrows(RuntimeException.class, () -> new S3Pull(target, s3, new QemuImg(),
+            RuntimeException interrupted = assertThrows(RuntimeException.class, () -> new S3Pull(target, s3,
                     System.out::println, n -> {
                         if (n >= (1 << 20)) {
                             cut.set(true);
@@ -100,12 +100,12 @@ class S3DistributionIT {
             assertTrue(cut.get(), interrupted.toString());
             assertTrue(target.catalog().versions("tiny-linux").isEmpty(), "nothing registered from a cut-off pull");
 
-            S3Pull.Pulled pulled = new S3Pull(target, s3, new QemuImg(), System.out::println, n -> { }).pull(url, null);
+            S3Pull.Pulled pulled = new S3Pull(target, s3, System.out::println, n -> { }).pull(url, null);
             assertTrue(pulled.resumedFrom() >= (1 << 20) && pulled.resumedFrom() < pushed.diskBytes(),
                     "resumed where it stopped: " + pulled.resumedFrom());
             assertEquals(shared.version(), pulled.version().version(), "the version keeps its number");
-            Path base = target.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage();
-            assertEquals(pushed.diskSha256(), Publisher.sha256(base), "the pulled disk is the pushed one");
+            Path base = target.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage().path();
+            assertEquals(pushed.diskSha256(), Sha256.of(base), "the pulled disk is the pushed one");
             assertEquals(shared.version(), target.catalog().resolve(TemplateRef.parse("tiny-linux@latest")).version(),
                     "pulled by channel, registered with it");
 
@@ -134,16 +134,16 @@ class S3DistributionIT {
             s3.createBucket(b -> b.bucket("ingot-it-ceph"));
             new S3Push(source, s3, new QemuImg(), System.out::println).push(shared.ref(), S3Location.parse("s3://ingot-it-ceph/site-ceph"));
             ImageStore target = ImageStore.open(RbdStorageIT.cephImages(ceph, "it-s3-pulled-ceph"));
-            S3Pull.Pulled pulled = new S3Pull(target, s3, new QemuImg(), System.out::println, n -> { })
+            S3Pull.Pulled pulled = new S3Pull(target, s3, System.out::println, n -> { })
                     .pull("s3://ingot-it-ceph/site-ceph/tiny-linux:" + shared.version(), "ceph");
             var onCeph = target.storages().get("ceph").locate("tiny-linux", pulled.version().version()).orElseThrow();
             Path sharedOverlay = source.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version())
                     .orElseThrow().dir().resolve(ram.captureOverlay().file());
             try {
                 assertEquals("", io.ingot.util.Command.run(java.util.List.of("qemu-img", "compare", "-q", sharedOverlay.toString(),
-                        target.storages().get("ceph").captureDisk(onCeph, ram).baseImage().toString())),
+                        target.storages().get("ceph").captureDisk(onCeph, ram).toString())),
                         "the capture disk went into its own RBD image, the full disk state at capture time");
-                assertEquals(ram.memoryFile().sha256(), Publisher.sha256(onCeph.dir().resolve(ram.memoryFile().file())),
+                assertEquals(ram.memoryFile().sha256(), Sha256.of(onCeph.dir().resolve(ram.memoryFile().file())),
                         "the memory file is on the node");
                 assertTrue(Files.notExists(onCeph.dir().resolve(ram.captureOverlay().file())), "no overlay file without its base");
             } finally {

@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.Qcow2Overlay;
 import io.ingot.util.Command;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

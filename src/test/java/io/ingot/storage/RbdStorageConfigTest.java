@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,8 +29,8 @@ class RbdStorageConfigTest {
                 """);
         StorageBackend b = StorageConfig.load(images).open("ceph", new QemuImg());
         assertEquals("rbd", b.type());
-        assertTrue(b.features().contains(Feature.LINKED_CLONE));
-        assertTrue(!b.features().contains(Feature.REFLINK));
+        assertTrue(b.features().has(Feature.LINKED_CLONE, FeatureTable.State.BASE, "raw"));
+        assertTrue(!b.features().has(Feature.REFLINK));
         RbdStorage.Cluster c = ((RbdStorage) b).cluster();
         assertEquals("ingot", c.client());
         assertEquals("rbd:ingot/vm-a-disk-0:conf=" + images.resolve("ceph/ceph.conf") + ":id=ingot:keyring=/etc/ceph/ceph.client.ingot.keyring",
@@ -48,7 +49,7 @@ class RbdStorageConfigTest {
     @Test
     void rbdHoldsRawOnly() {
         RbdStorage b = new RbdStorage("ceph", new RbdStorage.Cluster("p", Path.of("/c"), "admin", null), images, new QemuImg());
-        UserError e = assertThrows(UserError.class, () -> b.createFullClone(Path.of("/x"), "qcow2", "c1", "qcow2"));
+        UserError e = assertThrows(UserError.class, () -> b.createFullClone(Volume.file(Path.of("/x"), "qcow2"), "c1", "qcow2"));
         assertTrue(e.getMessage().contains("raw images only"), e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.util.Command;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -36,18 +37,18 @@ class ReflinkIT {
         Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", src.toString(), "64M"));
         Command.run(List.of("qemu-io", "-f", "qcow2", "-c", "write -P 0xab 0 8M", src.toString()));
         TemplateFiles base = storage.publishVersion("t", 1, staged -> {
-            qemuImg.convert(src, "qcow2", staged.baseImage(), "qcow2", false);
+            staged.importBaseImage(src, "qcow2");
             Files.writeString(staged.manifest(), "{\"name\":\"t\",\"version\":1}");
         });
 
-        CloneFiles clone = storage.createFullClone(base.baseImage(), "qcow2", "c1", "qcow2");
+        CloneFiles clone = storage.createFullClone(base.baseImage(), "c1", "qcow2");
         assertTrue(clone.reflinked(), "same format on XFS reflink=1 should be a reflink");
         String frag = Command.run(List.of("filefrag", "-v", clone.disk().toString()));
         assertTrue(frag.contains("shared"), frag);
         assertEquals(0, Command.exec(List.of("qemu-img", "compare", base.baseImage().toString(), clone.disk().toString())).exitCode());
 
         // another format cannot be a reflink: converted, extents not shared
-        CloneFiles raw = storage.createFullClone(base.baseImage(), "qcow2", "c2", "raw");
+        CloneFiles raw = storage.createFullClone(base.baseImage(), "c2", "raw");
         assertFalse(raw.reflinked());
         assertFalse(Command.run(List.of("filefrag", "-v", raw.disk().toString())).contains("shared"));
     }

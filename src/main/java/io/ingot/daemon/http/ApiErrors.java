@@ -1,5 +1,6 @@
 package io.ingot.daemon.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.ingot.util.Conflict;
 import io.ingot.util.Json;
 import io.ingot.util.NotFound;
@@ -29,7 +30,7 @@ public final class ApiErrors {
         public byte[] body() {
             try {
                 return Json.MAPPER.writeValueAsBytes(Map.of("error", message));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new UncheckedIOException(e);
             }
         }

@@ -26,12 +26,17 @@ public final class AnswerServerStage implements Stage {
         Path dir = build.buildDir().resolve("http");
         Files.createDirectories(dir);
         build.answerDir(dir);
-        PortLease lease = ports.allocate();
-        build.leases().add(lease);
-        AnswerFileServer server = new AnswerFileServer(dir, lease.port(), line -> build.log().output("http", line)).start();
-        build.leases().add(server);
+        PortLease lease = build.held(this).add(ports.allocate());
+        AnswerFileServer server = build.held(this).add(
+                new AnswerFileServer(dir, lease.port(), line -> build.log().output("http", line)).start());
         build.httpPort(server.port());
         build.log().info("answer files served at http://127.0.0.1:" + server.port() + "/ (guest: http://10.0.2.2:"
                 + server.port() + "/)");
+    }
+
+    /** The server stops and its port is free again once the build is over. */
+    @Override
+    public void cleanup(BuildContext build) throws Exception {
+        build.held(this).close();
     }
 }

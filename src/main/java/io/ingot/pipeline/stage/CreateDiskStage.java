@@ -3,16 +3,16 @@ package io.ingot.pipeline.stage;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.OnError;
 import io.ingot.pipeline.Stage;
+import io.ingot.qemu.QemuImg;
 import io.ingot.recipe.Recipe;
-import io.ingot.util.Command;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
 
 /** Creates the empty disk the installer writes to. */
 public final class CreateDiskStage implements Stage {
+    private final QemuImg qemuImg = new QemuImg();
+
     @Override
     public String name() { return "create-disk"; }
 
@@ -20,8 +20,7 @@ public final class CreateDiskStage implements Stage {
     public void run(BuildContext build) throws Exception {
         Recipe.Disk disk = build.recipe().recipe().machine().disk();
         Path file = build.buildDir().resolve("disk." + disk.format());
-        Command.run(List.of("qemu-img", "create", "-q", "-f", disk.format(), file.toString(), disk.size()),
-                Duration.ofMinutes(1));
+        qemuImg.create(file, disk.format(), disk.size());
         build.disk(file);
         build.log().info("created " + file.getFileName() + " (" + disk.format() + ", " + disk.size() + ")");
     }

@@ -4,9 +4,10 @@ import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.OnError;
 import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.QemuCommand;
-import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.ScreenRecorder;
 import io.ingot.qemu.Tether;
+import io.ingot.qemu.Vm;
+import io.ingot.qemu.VmDriver;
 import io.ingot.recipe.Recipe;
 import io.ingot.util.Sizes;
 
@@ -54,10 +55,9 @@ final class GuestVm {
     }
 
     /** Starts the VM as a child process and makes it the build's current guest; its screen is recorded. */
-    static QemuProcess start(BuildContext build, QemuCommand cmd, String role) throws Exception {
+    static Vm start(BuildContext build, VmDriver driver, QemuCommand cmd, String role) throws Exception {
         build.log().info("starting QEMU (" + build.accelerator().name() + "): " + cmd.display());
-        QemuProcess vm = QemuProcess.start(cmd, build.buildDir(), build.paths().state().resolve("run"), START_TIMEOUT,
-                tether(build));
+        Vm vm = driver.start(cmd, build.buildDir(), build.paths().state().resolve("run"), START_TIMEOUT, tether(build));
         build.vm(vm);
         build.serialLog(cmd.serialLog());
         build.log().info("QEMU pid " + vm.pid() + ", serial console in " + build.buildDir().relativize(cmd.serialLog()));
@@ -82,7 +82,7 @@ final class GuestVm {
 
     /** Stops the build's current guest if it still runs (cleanup of the VM stages). */
     static void stop(BuildContext build) {
-        QemuProcess vm = build.vm();
+        Vm vm = build.vm();
         if (vm != null && vm.isAlive()) {
             build.log().info("stopping QEMU pid " + vm.pid());
             vm.stop(Duration.ofSeconds(5));

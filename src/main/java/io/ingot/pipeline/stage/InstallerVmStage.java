@@ -3,6 +3,7 @@ package io.ingot.pipeline.stage;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.QemuCommand;
+import io.ingot.qemu.VmDriver;
 import io.ingot.recipe.Recipe;
 
 /**
@@ -11,6 +12,10 @@ import io.ingot.recipe.Recipe;
  * final power-off or reboot ends it.
  */
 public final class InstallerVmStage implements Stage {
+    private final VmDriver driver;
+
+    public InstallerVmStage(VmDriver driver) { this.driver = driver; }
+
     @Override
     public String name() { return "installer-vm"; }
 
@@ -26,7 +31,7 @@ public final class InstallerVmStage implements Stage {
         } else {
             b.kernel(build.kernel(), build.initrd(), media.append());
         }
-        GuestVm.start(build, b.build(), "install");
+        GuestVm.start(build, driver, b.build(), "install");
     }
 
     @Override

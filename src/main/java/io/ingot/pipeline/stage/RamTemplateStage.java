@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.clone.SeedBuilder;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.pipeline.BuildContext;
@@ -9,16 +10,19 @@ import io.ingot.qemu.GuestAgent;
 import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.HostCpu;
 import io.ingot.qemu.QemuCommand;
-import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.QemuImg;
+import io.ingot.qemu.Vm;
+import io.ingot.qemu.VmDriver;
 import io.ingot.recipe.RamTemplateRules;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
-import io.ingot.storage.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
+import io.ingot.util.Sha256;
 import io.ingot.util.Sizes;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,10 +48,14 @@ public final class RamTemplateStage implements Stage {
     static final String NIC_SLOT = "0x10";
 
     private final PortAllocator ports;
+    private final VmDriver driver;
     private final QemuImg qemuImg = new QemuImg();
     private final RamTemplateRules rules = new RamTemplateRules();
 
-    public RamTemplateStage(PortAllocator ports) { this.ports = ports; }
+    public RamTemplateStage(PortAllocator ports, VmDriver driver) {
+        this.ports = ports;
+        this.driver = driver;
+    }
 
     @Override
     public String name() { return "ram-template"; }
@@ -55,10 +63,6 @@ public final class RamTemplateStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe recipe = build.recipe().recipe();
-        if (!recipe.template().ram()) {
-            build.log().info("no RAM template requested (template.ram: false)");
-            return;
-        }
         Recipe.Machine m = recipe.machine();
         List<String> violations = rules.violations(m.qemuArgs());
         if (!violations.isEmpty()) {
@@ -72,11 +76,10 @@ public final class RamTemplateStage implements Stage {
         for (Path p : List.of(overlay, memory, state)) Files.deleteIfExists(p);
         qemuImg.createOverlay(overlay, "../" + build.baseImage().getFileName(), "qcow2");
         var access = build.images().accessKey();
-        Path seed = new io.ingot.clone.SeedBuilder().build(dir.resolve("capture"), UUID.randomUUID().toString(),
+        Path seed = new SeedBuilder().build(dir.resolve("capture"), UUID.randomUUID().toString(),
                 recipe.name(), List.of(access.publicKeyLine()));
         long memoryMiB = Sizes.parseMebibytes(m.memory());
-        PortLease lease = ports.allocate();
-        build.leases().add(lease);
+        PortLease lease = build.held(this).add(ports.allocate());
         Path agentSocket = build.runtimeDir().resolve("ram.qga");
         QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
                 .machine(m.type()).accel(build.accelerator().name()).cpu(m.cpu()).smp(m.cpus())
@@ -95,7 +98,7 @@ public final class RamTemplateStage implements Stage {
         if (m.isUefi()) Ovmf.apply(b, dir);
         if (m.hasGuestAgent()) b.guestAgent(agentSocket);
         QemuCommand cmd = b.build();
-        QemuProcess vm = GuestVm.start(build, cmd, "ram");
+        Vm vm = GuestVm.start(build, driver, cmd, "ram");
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
             try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", lease.port(), recipe.communicator().user(),
@@ -144,7 +147,7 @@ public final class RamTemplateStage implements Stage {
         try (GuestAgent agent = GuestAgent.connect(agentSocket, AGENT_TIMEOUT)) {
             int frozen = agent.freeze(AGENT_TIMEOUT);
             build.log().info("froze " + frozen + " file systems through the guest agent");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("machine.guestAgent is true, but the capture VM's qemu-guest-agent did not freeze"
                     + " its file systems: " + e.getMessage() + " (is qemu-guest-agent installed and enabled in the image?)");
         }
@@ -152,12 +155,13 @@ public final class RamTemplateStage implements Stage {
 
     @Override
     public void cleanup(BuildContext build) throws Exception {
+        build.held(this).close();
         if (build.published()) return;
         Path dir = build.buildDir().resolve(DIR);
         for (String f : List.of("overlay.qcow2", "memory", "state")) Files.deleteIfExists(dir.resolve(f));
     }
 
-    private static Manifest.RamFile ramFile(Path file) throws java.io.IOException {
-        return new Manifest.RamFile(DIR + "/" + file.getFileName(), io.ingot.catalog.Publisher.sha256(file), Files.size(file));
+    private static Manifest.RamFile ramFile(Path file) throws IOException {
+        return new Manifest.RamFile(DIR + "/" + file.getFileName(), Sha256.of(file), Files.size(file));
     }
 }

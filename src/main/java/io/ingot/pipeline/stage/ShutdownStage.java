@@ -4,9 +4,10 @@ import io.ingot.guest.Disconnected;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.GuestAgent;
-import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.Vm;
 import io.ingot.util.Durations;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 
@@ -23,7 +24,7 @@ public final class ShutdownStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        QemuProcess vm = build.vm();
+        Vm vm = build.vm();
         var shutdown = build.recipe().recipe().shutdown();
         Duration timeout = Durations.parse(shutdown.timeout());
         if (build.recipe().recipe().machine().hasGuestAgent() && byGuestAgent(build)) {
@@ -71,7 +72,7 @@ public final class ShutdownStage implements Stage {
             agent.shutdown();
             build.log().info("asked the guest agent to power the guest off");
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             build.log().info("the guest agent did not answer (" + e.getMessage() + "); running '"
                     + build.recipe().recipe().shutdown().command() + "' over SSH instead");
             return false;

@@ -2,8 +2,8 @@ package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
+import io.ingot.qemu.QemuImg;
 import io.ingot.recipe.Recipe;
-import io.ingot.storage.QemuImg;
 import io.ingot.template.Devices;
 import io.ingot.template.Manifest;
 import io.ingot.util.Sizes;

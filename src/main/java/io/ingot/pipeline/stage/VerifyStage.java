@@ -1,23 +1,27 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.clone.CloneRunner;
+import io.ingot.clone.SeedBuilder;
 import io.ingot.clone.VmConfig;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildLog;
 import io.ingot.pipeline.Stage;
+import io.ingot.qemu.QemuImg;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
-import io.ingot.storage.QemuImg;
 import io.ingot.util.Durations;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * Boots a linked clone of the base image in a scratch area (the build directory), with a seed like
@@ -43,13 +47,29 @@ public final class VerifyStage implements Stage {
         return "verify-" + buildId;
     }
 
+    /** Runs one command in the guest, its output lines to {@code sink}; the SSH session in a build, a fake in tests. */
+    @FunctionalInterface
+    interface GuestExec {
+        ExecResult exec(String command, Duration timeout, Consumer<String> sink);
+    }
+
+    /** The recipe's checks in order; the first that exits non-zero fails the build, and the checks after it do not run. */
+    static void runChecks(List<Recipe.VerifyCheck> checks, GuestExec guest, BuildLog log) {
+        for (Recipe.VerifyCheck check : checks) {
+            String label = check.name() != null ? check.name() : check.run();
+            ExecResult r = guest.exec(check.run(), Durations.parse(check.timeout() != null ? check.timeout() : DEFAULT_TIMEOUT),
+                    line -> log.output("verify " + label, line));
+            if (r.exitStatus() != 0) {
+                throw new IllegalStateException("verify check '" + label + "' failed with exit status "
+                        + r.exitStatus() + "; nothing was published");
+            }
+            log.info("verify check '" + label + "' passed");
+        }
+    }
+
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe recipe = build.recipe().recipe();
-        if (recipe.verify().isEmpty()) {
-            build.log().info("the recipe has no verify checks");
-            return;
-        }
         if (!recipe.communicator().isSsh()) {
             throw new IllegalStateException("verify checks run over SSH; communicator is none");
         }
@@ -61,7 +81,7 @@ public final class VerifyStage implements Stage {
         String instanceId = UUID.randomUUID().toString();
         var access = build.images().accessKey();
         String hostname = recipe.name() + "-verify";
-        Path seed = new io.ingot.clone.SeedBuilder().build(dir, instanceId, hostname, List.of(access.publicKeyLine()));
+        Path seed = new SeedBuilder().build(dir, instanceId, hostname, List.of(access.publicKeyLine()));
         var m = build.manifest();
         // the build id in its name: two builds of one recipe never share a QEMU name or run record
         VmConfig vm = new VmConfig(vmName(build.buildId()), null, "linked", null, Instant.now(),
@@ -77,17 +97,7 @@ public final class VerifyStage implements Stage {
                     recipe.communicator().user(), key.keyPair(), GuestConnection.timeout(build),
                     line -> build.log().info("ssh: " + line),
                     () -> running.process().isAlive() ? null : "the verify clone's QEMU exited")) {
-                for (Recipe.VerifyCheck check : recipe.verify()) {
-                    String label = check.name() != null ? check.name() : check.run();
-                    ExecResult r = ssh.exec(check.run(), Map.of(),
-                            Durations.parse(check.timeout() != null ? check.timeout() : DEFAULT_TIMEOUT),
-                            line -> build.log().output("verify " + label, line));
-                    if (r.exitStatus() != 0) {
-                        throw new IllegalStateException("verify check '" + label + "' failed with exit status "
-                                + r.exitStatus() + "; nothing was published");
-                    }
-                    build.log().info("verify check '" + label + "' passed");
-                }
+                runChecks(recipe.verify(), (command, timeout, sink) -> ssh.exec(command, Map.of(), timeout, sink), build.log());
             }
         } finally {
             Files.deleteIfExists(overlay);

@@ -3,7 +3,7 @@ package io.ingot.pipeline.stage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
-import io.ingot.qemu.QemuProcess;
+import io.ingot.qemu.Vm;
 import io.ingot.util.Durations;
 
 import java.io.IOException;
@@ -11,6 +11,9 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -29,7 +32,7 @@ public final class WaitInstallStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        QemuProcess vm = build.vm();
+        Vm vm = build.vm();
         var boot = build.recipe().recipe().boot();
         Duration timeout = Durations.parse(boot.timeout());
         Duration stallTimeout = Durations.parse(boot.stallTimeout());
@@ -37,7 +40,7 @@ public final class WaitInstallStage implements Stage {
         long deadline = start + timeout.toNanos();
         long nextBeat = start + HEARTBEAT.toNanos();
         SerialFollower serial = new SerialFollower(build.serialLog());
-        java.util.Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         Progress progress = new Progress(stallTimeout.toNanos(), start);
         while (!vm.waitForExit(POLL)) {
             // only a line not seen before is progress: an installer repeating its error is stuck
@@ -73,7 +76,7 @@ public final class WaitInstallStage implements Stage {
     }
 
     /** Bytes the guest wrote to its disks so far (QMP query-blockstats), or -1 when QEMU does not say. */
-    static long diskBytesWritten(QemuProcess vm) {
+    static long diskBytesWritten(Vm vm) {
         try {
             long sum = 0;
             for (JsonNode dev : vm.qmp().execute("query-blockstats")) sum += dev.path("stats").path("wr_bytes").asLong();
@@ -113,7 +116,7 @@ public final class WaitInstallStage implements Stage {
         SerialFollower(Path file) { this.file = file; }
 
         /** Hands each new complete line to {@code sink}. */
-        void newLines(java.util.function.Consumer<String> sink) throws IOException {
+        void newLines(Consumer<String> sink) throws IOException {
             if (!file.toFile().exists()) return;
             try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
                 if (f.length() <= offset) return;

@@ -1,4 +1,4 @@
-package io.ingot.storage;
+package io.ingot.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

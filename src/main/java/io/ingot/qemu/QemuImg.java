@@ -1,30 +1,50 @@
-package io.ingot.storage;
+package io.ingot.qemu;
 
 import io.ingot.util.Command;
+import io.ingot.util.Json;
+import io.ingot.util.UserError;
+import io.ingot.util.ProgressBar;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The qemu-img operations storage needs. */
 public final class QemuImg {
     public static final List<String> FORMATS = List.of("raw", "qcow2", "vmdk");
-    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final Pattern PROGRESS = Pattern.compile("\\((\\d+(?:\\.\\d+)?)/100%\\)");
 
     private final String binary;
+    private final ProgressBar.Factory progress;
 
     public QemuImg() { this("qemu-img"); }
 
-    public QemuImg(String binary) { this.binary = binary; }
+    public QemuImg(String binary) { this(binary, ProgressBar.Factory.NONE); }
+
+    /** Conversions show their progress through {@code progress} (the CLI's: a bar on a terminal). */
+    public QemuImg(ProgressBar.Factory progress) { this("qemu-img", progress); }
+
+    public QemuImg(String binary, ProgressBar.Factory progress) {
+        this.binary = binary;
+        this.progress = progress;
+    }
 
     /** Image facts from {@code qemu-img info --output=json}. */
     public record Info(String format, long virtualSize, long actualSize, String backingFilename, String backingFormat) { }
 
     public Info info(Path image) throws IOException {
-        JsonNode n = JSON.readTree(Command.run(List.of(binary, "info", "--output=json", image.toString())));
+        return info(image.toString());
+    }
+
+    /** The same for anything qemu-img opens: a file, or a block URI such as {@code rbd:POOL/IMAGE:conf=...}. */
+    public Info info(String image) throws IOException {
+        JsonNode n = Json.MAPPER.readTree(Command.run(List.of(binary, "info", "--output=json", image)));
         return new Info(n.path("format").asText(), n.path("virtual-size").asLong(), n.path("actual-size").asLong(),
                 n.hasNonNull("backing-filename") ? n.get("backing-filename").asText() : null,
                 n.hasNonNull("backing-filename-format") ? n.get("backing-filename-format").asText() : null);
@@ -35,20 +55,43 @@ public final class QemuImg {
      * {@code -m 16 -W} lets qemu-img write coroutines out of order, much faster on large disks.
      */
     public void convert(Path source, String sourceFormat, Path target, String targetFormat, boolean compress) throws IOException {
+        convert(source.toString(), sourceFormat, target.toString(), targetFormat, compress);
+    }
+
+    /** The same between anything qemu-img opens: files or block URIs ({@code rbd:...}). */
+    public void convert(String source, String sourceFormat, String target, String targetFormat, boolean compress) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(binary, "convert", "-m", "16", "-W", "-f", sourceFormat, "-O", targetFormat));
         if (compress) cmd.add("-c");
-        cmd.add(source.toString());
-        cmd.add(target.toString());
-        Command.run(cmd);
+        cmd.add(source);
+        cmd.add(target);
+        ProgressBar bar = progress.openPercent("converting " + shortName(source) + " to " + targetFormat);
+        if (bar == null) {
+            Command.run(cmd);
+            return;
+        }
+        cmd.add(2, "-p");
+        try (bar) {
+            Command.stream(cmd, Command.DEFAULT_TIMEOUT, chunk -> {
+                Matcher m = PROGRESS.matcher(chunk);
+                while (m.find()) bar.update(Math.round(Double.parseDouble(m.group(1)) * 100));
+            });
+        }
+    }
+
+    /** The file name of a path, the image of a block URI (rbd:POOL/IMAGE:conf=... -> POOL/IMAGE). */
+    private static String shortName(String image) {
+        if (image.startsWith("rbd:")) return image.substring(4).split(":")[0];
+        int slash = image.lastIndexOf('/');
+        return slash < 0 ? image : image.substring(slash + 1);
     }
 
     /**
      * Converts into a new qcow2 overlay on {@code relativeBacking} (relative to the target's directory, as for
      * {@link #createOverlay}): the source's full disk state, stored as differences from the backing image.
      */
-    public void convertOnto(Path source, String sourceFormat, Path target, String relativeBacking, String backingFormat) throws IOException {
+    public void convertOnto(String source, String sourceFormat, Path target, String relativeBacking, String backingFormat) throws IOException {
         Command.run(List.of(binary, "convert", "-f", sourceFormat, "-O", "qcow2", "-B", relativeBacking, "-F", backingFormat,
-                source.toString(), target.toString()));
+                source, target.toString()));
     }
 
     /** {@code qemu-img check}: fails when the image has errors (leaks are reported but tolerated by qemu-img's exit code 3). */
@@ -57,6 +100,11 @@ public final class QemuImg {
         if (r.exitCode() != 0 && r.exitCode() != 3) {
             throw new IOException("qemu-img check " + image + " failed (exit " + r.exitCode() + "): " + (r.stdout() + r.stderr()).trim());
         }
+    }
+
+    /** A new empty image of {@code size} (qemu-img's notation: 256M, 10G). */
+    public void create(Path image, String format, String size) throws IOException {
+        Command.run(List.of(binary, "create", "-q", "-f", checkFormat(format), image.toString(), size), Duration.ofMinutes(1));
     }
 
     /**
@@ -70,7 +118,7 @@ public final class QemuImg {
 
     public static String checkFormat(String format) {
         if (!FORMATS.contains(format)) {
-            throw new io.ingot.util.UserError("unknown disk format '" + format + "' (use one of " + String.join(", ", FORMATS) + ")");
+            throw new UserError("unknown disk format '" + format + "' (use one of " + String.join(", ", FORMATS) + ")");
         }
         return format;
     }

@@ -1,4 +1,4 @@
-package io.ingot.storage;
+package io.ingot.qemu;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

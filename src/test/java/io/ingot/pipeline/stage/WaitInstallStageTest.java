@@ -1,0 +1,76 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.util.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** wait-install against a fake VM: power-off ends it, an installer that neither writes nor prints is stalled. */
+class WaitInstallStageTest {
+    private static final String RECIPE = """
+            name: waits
+            media:
+              iso: {builtin: tinyinstall}
+            boot:
+              timeout: 1m
+              stallTimeout: 1s
+            """;
+
+    private static FakeVm writing(AtomicLong written, Boolean... exits) {
+        FakeVm vm = new FakeVm(Duration.ofMillis(20), exits);
+        return vm.answering(c -> Json.MAPPER.createArrayNode().add(Json.MAPPER.createObjectNode()
+                .set("stats", Json.MAPPER.createObjectNode().put("wr_bytes", written.get()))));
+    }
+
+    @Test
+    void theInstallerPoweringOffEndsTheStageAndForgetsTheVm(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir, RECIPE);
+        Files.createDirectories(f.build.buildDir());
+        Path serial = f.build.buildDir().resolve("serial-install.log");
+        Files.writeString(serial, "ingot-install: partitioning\nnothing to see\n");
+        f.build.serialLog(serial);
+        f.build.vm(writing(new AtomicLong(), false, false, true));
+        new WaitInstallStage().run(f.build);
+        assertNull(f.build.vm(), "the installer VM is gone");
+        assertTrue(f.log().contains("console: ingot-install: partitioning"), "progress lines are echoed: " + f.log());
+        assertTrue(f.log().contains("the installer powered off after"), f.log());
+    }
+
+    @Test
+    void noDiskWritesAndNoNewConsoleLinesForTheStallTimeoutFailTheStage(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir, RECIPE);
+        Files.createDirectories(f.build.buildDir());
+        f.build.serialLog(f.build.buildDir().resolve("serial-install.log"));
+        FakeVm vm = writing(new AtomicLong(4096));
+        f.build.vm(vm);
+        long t0 = System.nanoTime();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new WaitInstallStage().run(f.build));
+        assertTrue(e.getMessage().contains("made no progress for 1.0s"), e.getMessage());
+        assertTrue(System.nanoTime() - t0 >= Duration.ofSeconds(1).toNanos(), "not before the stall timeout");
+        assertTrue(vm.calls.contains("query-blockstats"), "disk writes are read over QMP");
+    }
+
+    @Test
+    void diskWritesKeepAQuietInstallerAlive(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir, RECIPE);
+        Files.createDirectories(f.build.buildDir());
+        f.build.serialLog(f.build.buildDir().resolve("serial-install.log"));
+        AtomicLong written = new AtomicLong();
+        // about 2.5 s of polls, more than twice the stall timeout, each with a write; then it powers off
+        Boolean[] exits = new Boolean[126];
+        Arrays.fill(exits, false);
+        exits[125] = true;
+        f.build.vm(writing(written, exits).onWait(() -> written.addAndGet(512)));
+        new WaitInstallStage().run(f.build);
+        assertTrue(f.log().contains("the installer powered off"), f.log());
+    }
+}
