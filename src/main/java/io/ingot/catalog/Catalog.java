@@ -244,6 +244,16 @@ public final class Catalog {
         }
     }
 
+    /**
+     * Closes the kept connection (the last one to close folds the WAL into catalog.db); the next call opens
+     * a new one.
+     */
+    public void close() {
+        synchronized (lock) {
+            dropConnection();
+        }
+    }
+
     /** After a database error the next call starts from a new connection. */
     private void dropConnection() {
         try {

@@ -48,6 +48,7 @@ class CatalogRecoveryIT {
         store.clones().clone("t:1", "c1", CloneOptions.linkedClone());
         store.clones().clone("t:2", "f1", new CloneOptions(false, null, "raw", List.of()));
         Path db = paths.images().resolve(Catalog.FILE_NAME);
+        store.catalog().close();
         assertFalse(Files.exists(db.resolveSibling("catalog.db-wal")) && Files.size(db.resolveSibling("catalog.db-wal")) > 0,
                 "the last connection folded the WAL into catalog.db");
         try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {

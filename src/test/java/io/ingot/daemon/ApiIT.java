@@ -5,6 +5,7 @@ import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.it.TestImages;
+import io.ingot.pipeline.BuildOwner;
 import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
@@ -85,6 +86,8 @@ class ApiIT {
         store.catalog().buildStarted(BUILD, "api-linux", Instant.now());
         Path dir = Files.createDirectories(paths.builds().resolve("api-linux").resolve(BUILD));
         Files.writeString(dir.resolve("build.log"), "00:00:00.000 ==> build " + BUILD + " of api-linux\n");
+        // owned by this live process, as a real running build's directory is: the daemon's recovery step leaves it running
+        BuildOwner.current().write(dir);
 
         daemon = Daemon.start(paths, DaemonConfig.defaults().withListen("127.0.0.1", 0).withRecipes(recipes.toString(), null, 3)
                 .withTimeouts("2s", "5s").withHostNames(List.of("templates.example")));
