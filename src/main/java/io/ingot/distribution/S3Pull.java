@@ -56,6 +56,11 @@ public final class S3Pull {
     public record Pulled(TemplateVersion version, String storage, long resumedFrom, long diskBytes) { }
 
     public Pulled pull(String url, String storage) throws IOException {
+        return pull(url, storage, S3Location.parseSource(url).ref().channel());
+    }
+
+    /** The same, registering the version with {@code channel} pointed at it (null: none). */
+    public Pulled pull(String url, String storage, String channel) throws IOException {
         S3Location.Source src = S3Location.parseSource(url);
         S3Location at = src.location();
         TemplateRef ref = src.ref();
@@ -127,7 +132,7 @@ public final class S3Pull {
         TemplateVersion v = new TemplateVersion(name, version, m.buildId(), List.of(target),
                 Manifest.read(backend.locate(name, version).orElseThrow().manifest()), Instant.now(), false);
         try {
-            store.catalog().addVersion(v, ref.channel());
+            store.catalog().addVersion(v, channel);
         } catch (RuntimeException e) {
             backend.deleteVersion(name, version);
             throw e;

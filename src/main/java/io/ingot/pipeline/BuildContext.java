@@ -7,6 +7,7 @@ import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.recipe.LoadedRecipe;
+import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;
 
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,6 +49,7 @@ public final class BuildContext {
     private Path initrd;
     private String mediaChecksum;
     private Path disk;
+    private String diskFormat;
     private Path answerDir;
     private int httpPort;
     private BuildKey buildKey;
@@ -58,6 +61,10 @@ public final class BuildContext {
     private String hostKeyFingerprint;
     private String result;
     private Throwable failure;
+    private volatile String stage;
+    private Parent parent;
+    private Path diskImage;
+    private String diskImageFormat;
 
     public BuildContext(String buildId, LoadedRecipe recipe, BuildOptions options, IngotPaths paths,
                         Path buildDir, BuildLog log) {
@@ -129,6 +136,12 @@ public final class BuildContext {
     public void mediaChecksum(String c) { this.mediaChecksum = c; }
     public Path disk() { return disk; }
     public void disk(Path p) { this.disk = p; }
+    /** The build disk's format: the recipe's, or qcow2 for an overlay on a parent template or a disk image. */
+    public String diskFormat() { return diskFormat != null ? diskFormat : recipe.recipe().machine().disk().format(); }
+    public void disk(Path p, String format) {
+        this.disk = p;
+        this.diskFormat = format;
+    }
     public Path answerDir() { return answerDir; }
     public void answerDir(Path p) { this.answerDir = p; }
     public int httpPort() { return httpPort; }
@@ -156,4 +169,28 @@ public final class BuildContext {
     public void result(String r) { this.result = r; }
     public Throwable failure() { return failure; }
     public void failure(Throwable t) { this.failure = t; }
+    /** The stage running now (workers report it in their heartbeats). */
+    public String stage() { return stage; }
+    public void stage(String s) { this.stage = s; }
+
+    /**
+     * The published template a recipe's {@code from} resolved to: {@code from} as written, its base image (a file the
+     * build's disk is a linked overlay on) and the lineage the new version inherits (the parent's, then the parent).
+     */
+    public record Parent(String from, String ref, Path baseImage, String format, long virtualSize,
+                         List<Manifest.Ancestor> lineage) {
+        public Parent {
+            lineage = List.copyOf(lineage);
+        }
+    }
+
+    public Parent parent() { return parent; }
+    public void parent(Parent p) { this.parent = p; }
+    /** A ready disk image ({@code media.disk}) the build's disk is an overlay on, and its format. */
+    public Path diskImage() { return diskImage; }
+    public String diskImageFormat() { return diskImageFormat; }
+    public void diskImage(Path p, String format) {
+        this.diskImage = p;
+        this.diskImageFormat = format;
+    }
 }

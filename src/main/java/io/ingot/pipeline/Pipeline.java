@@ -35,6 +35,7 @@ public final class Pipeline {
         String label = "[" + number + "/" + stages.size() + "] " + stageName;
         Instant start = Instant.now();
         build.log().stage(label + " (at " + Durations.format(Duration.between(build.started(), start)) + ")");
+        build.stage(stageName);
         build.ran().push(stage); // pushed before run: a stage that fails half-way still cleans up
         try {
             stage.run(build);

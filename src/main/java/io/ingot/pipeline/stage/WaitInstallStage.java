@@ -29,6 +29,7 @@ public final class WaitInstallStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
+        if (!build.recipe().recipe().installs()) return;
         QemuProcess vm = build.vm();
         var boot = build.recipe().recipe().boot();
         Duration timeout = Durations.parse(boot.timeout());
