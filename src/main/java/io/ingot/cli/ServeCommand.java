@@ -21,10 +21,18 @@ public class ServeCommand implements Callable<Integer> {
     @Option(names = "--bind", paramLabel = "ADDR", description = "Address to listen on (default 127.0.0.1).")
     String bind;
 
+    @Option(names = "--broker", paramLabel = "URL",
+            description = "An external Artemis broker, tcp://HOST:PORT (default: daemon.yaml's broker.url, else the daemon embeds one).")
+    String broker;
+
     @Override
     public Integer call() throws Exception {
         IngotPaths paths = IngotPaths.fromEnvironment();
         DaemonConfig config = DaemonConfig.load(paths).withListen(bind, port);
+        if (broker != null) {
+            DaemonConfig.Broker b = config.broker();
+            config = config.withBroker(new DaemonConfig.Broker(broker, null, b.maxAttempts(), b.storage()));
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Daemon daemon = Daemon.start(paths, config);
         if (daemon.token().created()) {
@@ -32,6 +40,9 @@ public class ServeCommand implements Callable<Integer> {
             System.out.println("  " + daemon.token().value());
         }
         System.out.println("ingot serving on http://" + config.bind() + ":" + daemon.port() + "/  (Ctrl-C stops)");
+        if (daemon.broker() != null && daemon.broker().tcpUrl() != null) {
+            System.out.println("workers connect to " + daemon.broker().tcpUrl() + " (password: the API token)");
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             daemon.close();
             stopped.countDown();

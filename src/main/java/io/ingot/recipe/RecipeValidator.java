@@ -509,7 +509,7 @@ public final class RecipeValidator {
             } else if (hasKey(root, "media") && isNull(media)) {
                 problem(keyNode(root, "media"), "media: has no value; give an iso, or a kernel and an initrd");
             } else if (isNull(media)) {
-                problems.add(new Problem(file, 1, 1, "media: is required (an iso, a kernel and an initrd, or a disk), unless the recipe starts from a template (from:)"));
+                problems.add(new Problem(file, 1, 1, "media: is required (an iso, or a kernel and an initrd)"));
             } else if (media instanceof MappingNode m) {
                 mediaRules(m, keyNode(root, "media"));
             }
