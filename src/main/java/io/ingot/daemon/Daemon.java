@@ -78,6 +78,11 @@ public final class Daemon implements AutoCloseable {
     }
 
     public static Daemon start(IngotPaths paths, DaemonConfig config) throws Exception {
+        return start(paths, config, S3Clients.fromEnvironment());
+    }
+
+    /** With the S3 client settings for the fleet's bucket given (tests; otherwise AWS_* of the environment). */
+    public static Daemon start(IngotPaths paths, DaemonConfig config, S3Clients s3) throws Exception {
         ImageStore store = ImageStore.open(paths);
         Path recipesDir = config.recipesDir(paths);
         Recipes recipes = new Recipes(recipesDir, config.recipePaths(paths));
@@ -93,7 +98,6 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         Metrics metrics = new Metrics();
-        S3Clients s3 = S3Clients.fromEnvironment();
         MediaFetcher media = new MediaFetcher(paths.cache(), line -> { }, builtin -> null);
         MediaIdentity identity = new MediaIdentity(media, paths.cache(), store.catalog());
         FleetRequests requests = new FleetRequests(store, recipes, identity, bucket, s3, b.maxAttempts());
