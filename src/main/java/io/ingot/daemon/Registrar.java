@@ -8,6 +8,7 @@ import io.ingot.fleet.BuildEvent;
 import io.ingot.storage.QemuImg;
 import io.ingot.storage.StorageConfig;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Durations;
 import io.ingot.util.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -54,9 +56,11 @@ public final class Registrar {
             throw new IllegalStateException("build " + e.id() + " says it published " + e.ref() + " here, but the catalog has no such version");
         }
         String storage = job.storage() != null ? job.storage() : StorageConfig.LOCAL;
+        long start = System.nanoTime();
         try (S3Client s3 = clients.create()) {
             S3Pull.Pulled p = new S3Pull(store, s3, new QemuImg(), LOG::info, n -> { }).pull(e.s3(), storage, job.channel());
-            LOG.info("registered {} from {} on {}{}", p.version().ref(), e.s3(), storage, job.channel() == null ? "" : ", channel " + job.channel());
+            LOG.info("registered {} from {} on {}{} in {}", p.version().ref(), e.s3(), storage,
+                    job.channel() == null ? "" : ", channel " + job.channel(), Durations.format(Duration.ofNanos(System.nanoTime() - start)));
         }
         try {
             store.versions().prune(ref.name());

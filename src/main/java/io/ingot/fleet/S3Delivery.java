@@ -10,11 +10,13 @@ import io.ingot.storage.QemuImg;
 import io.ingot.storage.StorageConfig;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Durations;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -84,9 +86,11 @@ public final class S3Delivery implements Delivery {
 
     @Override
     public String deliver(BuildRequest r) throws IOException {
+        long start = System.nanoTime();
         try (S3Client s3 = clients.create()) {
             S3Push.Pushed p = new S3Push(store, s3, new QemuImg(), log).push(r.ref(), bucket);
-            log.accept("pushed " + p.ref() + " to " + bucket + " (" + (p.diskBytes() >> 20) + " MiB)");
+            log.accept("pushed " + p.ref() + " to " + bucket + " (" + (p.diskBytes() >> 20) + " MiB compressed) in "
+                    + Durations.format(Duration.ofNanos(System.nanoTime() - start)));
         }
         // the worker's copy was only the way there; the bucket and the daemon keep it now
         store.versions().remove(r.recipe(), r.version(), true);
