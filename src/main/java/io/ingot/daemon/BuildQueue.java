@@ -3,6 +3,7 @@ package io.ingot.daemon;
 import io.ingot.fleet.BuildEvent;
 import io.ingot.fleet.BuildRequest;
 import io.ingot.fleet.FleetNames;
+import io.ingot.fleet.LogLines;
 import io.ingot.pipeline.BuildIds;
 import io.ingot.pipeline.Timings;
 import io.ingot.template.TemplateRef;
@@ -217,6 +218,13 @@ public final class BuildQueue {
             }
             default -> LOG.warn("build {}: unknown message kind '{}'", e.id(), e.kind());
         }
+    }
+
+    /** Log lines of a build running on another host (route fleet-logs): appended to its log here while it runs. */
+    public void logLines(@Body String body) {
+        LogLines l = LogLines.fromJson(body);
+        BuildJob job = jobs.get(l.id());
+        if (job != null && job.pending()) registrar.append(job, l.text());
     }
 
     /** A request that failed its last attempt (route fleet-dead-letters). */

@@ -64,7 +64,7 @@ final class FleetRequests implements BuildQueue.Requests {
             parent = new BuildRequest.Parent(r.from(), pv.ref(), disk == null ? null : disk.sha256(), inBucket(pv));
         }
         int version = job.version() != null ? job.version() : store.catalog().reserveVersion(r.name());
-        return new BuildRequest(job.id(), r.name(), job.source(), job.submitted(), version, r.publish().storage().get(0),
+        return new BuildRequest(job.id(), r.name(), job.source(), job.submitted(), version, r.publish().storage(),
                 r.publish().channel(), r.build().requires(), deliver(), maxAttempts, hash, parent, bundle.recipeFile(), bundle.base64());
     }
 

@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -79,6 +80,17 @@ public final class Registrar {
             if (!e.stages().isEmpty()) Json.MAPPER.writeValue(dir.resolve("timings.json").toFile(), Map.of("stages", e.stages()));
         } catch (IOException ex) {
             LOG.warn("cannot write the log of build {}: {}", e.id(), ex.getMessage());
+        }
+    }
+
+    /** Lines of a build running on another host, added to its log here as they come. */
+    public void append(BuildJob job, String text) {
+        Path dir = store.paths().builds().resolve(TemplateRef.checkName(job.recipe(), "recipe name")).resolve(job.id());
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("build.log"), text, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            LOG.warn("cannot add to the log of build {}: {}", job.id(), e.getMessage());
         }
     }
 

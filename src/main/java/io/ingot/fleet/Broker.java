@@ -15,6 +15,9 @@ import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -62,7 +65,10 @@ public final class Broker implements AutoCloseable {
                 // the host's disk fills with images; a full disk fails the build that fills it, not the queue
                 .setMaxDiskUsage(-1);
         c.addAcceptorConfiguration("invm", "vm://" + inVmId);
-        if (listen != null) c.addAcceptorConfiguration("tcp", tcpAcceptor(listen));
+        if (listen != null) {
+            c.addAcceptorConfiguration("tcp", tcpAcceptor(listen));
+            checkFree(URI.create(listen));
+        }
         // the workers decide when a request is dead (FleetNames.MAX_ATTEMPTS): the broker redelivers it as often
         // as it is handed back, a little later each time a worker gave it back after a failed attempt
         // nothing goes to a broker dead-letter or expiry queue (expired heartbeats are dropped): addresses without queues
@@ -85,6 +91,10 @@ public final class Broker implements AutoCloseable {
             }
             throw new UserError("cannot start the build broker" + (listen == null ? "" : " on " + listen) + ": " + e.getMessage());
         }
+        if (!embedded.getActiveMQServer().isActive()) {
+            embedded.stop();
+            throw new UserError("cannot start the build broker" + (listen == null ? "" : " on " + listen) + " (see the log above)");
+        }
         String tcp = null;
         if (listen != null) {
             if (!(embedded.getActiveMQServer().getRemotingService().getAcceptor("tcp") instanceof NettyAcceptor acceptor)
@@ -97,6 +107,17 @@ public final class Broker implements AutoCloseable {
         }
         LOG.info("build broker (Artemis, journal {}){}", dir, tcp == null ? "" : ", workers connect to " + tcp);
         return new Broker(embedded, inVmId, tcp);
+    }
+
+    /** A port taken by another process is one line, before Artemis logs its own stack trace about it. */
+    private static void checkFree(URI listen) {
+        if (listen.getPort() == 0) return;
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(listen.getHost(), listen.getPort()));
+        } catch (IOException e) {
+            throw new UserError("cannot listen for workers on " + listen + ": " + e.getMessage());
+        }
     }
 
     static String tcpAcceptor(String listen) {

@@ -14,7 +14,8 @@ import java.util.List;
  * result; a request delivered twice never makes a second version.
  *
  * @param version     the version number the daemon reserved for the template
- * @param storage     the daemon's storage the template goes to; {@code channel} the channel it moves (or null)
+ * @param storages    the daemon's storages the template goes to (one built on another host: the first);
+ *                    {@code channel} the channel it moves (or null)
  * @param requires    labels the worker must have ({@code build.requires})
  * @param deliver     how the template reaches the daemon: {@code local} (published in place by the daemon's own
  *                    worker) or {@code s3:BUCKET/PREFIX} (pushed there, registered by the daemon)
@@ -23,12 +24,16 @@ import java.util.List;
  * @param bundle      the recipe and the files it names, as a zip (base64)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record BuildRequest(String id, String recipe, String source, Instant submitted, int version, String storage,
+public record BuildRequest(String id, String recipe, String source, Instant submitted, int version, List<String> storages,
                            String channel, List<String> requires, String deliver, int maxAttempts, String inputHash,
                            Parent parent, String recipeFile, String bundle) {
     public BuildRequest {
         requires = requires == null ? List.of() : List.copyOf(requires);
+        storages = storages == null || storages.isEmpty() ? List.of("local") : List.copyOf(storages);
     }
+
+    /** The storage a version built on another host is registered on (the first of the recipe's). */
+    public String storage() { return storages.get(0); }
 
     /** The parent a derived build starts from: {@code from} as written, the version, its base image's sha256, and where it is in S3. */
     public record Parent(String from, String ref, String sha256, String s3) { }

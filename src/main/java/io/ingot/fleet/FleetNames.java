@@ -8,6 +8,8 @@ public final class FleetNames {
     public static final String DEAD_LETTERS = "ingot.builds.dead";
     /** What workers tell the daemon: a build started, an attempt failed, a build ended. */
     public static final String RESULTS = "ingot.results";
+    /** Log lines of builds on other hosts, as they come (not kept: the result carries the whole log). */
+    public static final String LOGS = "ingot.logs";
     /** Worker heartbeats (a topic: not kept, each lives 30 s). */
     public static final String WORKERS = "ingot.workers";
     /** The user every client of the embedded broker connects as; its password is the daemon's API token. */

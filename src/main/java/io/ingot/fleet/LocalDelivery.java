@@ -3,7 +3,6 @@ package io.ingot.fleet;
 import io.ingot.catalog.ImageStore;
 import io.ingot.pipeline.BuildOptions;
 
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -32,7 +31,7 @@ public final class LocalDelivery implements Delivery {
 
     @Override
     public BuildOptions.PublishAs publishAs(BuildRequest r) {
-        return new BuildOptions.PublishAs(r.version(), List.of(r.storage()), r.channel());
+        return new BuildOptions.PublishAs(r.version(), r.storages(), r.channel());
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.ingot.util.IngotPaths;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.apache.commons.io.FileUtils;
+import org.apache.commons.io.output.TeeOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -154,10 +155,18 @@ public final class Worker {
             pin = new BuildOptions.Pin(r.parent().ref(), r.parent().sha256());
         }
         current.phase()[0] = null;
-        PrintStream out = console ? new PrintStream(new LinePrefix(System.out, "[" + r.recipe() + " " + r.id() + "] "), true, StandardCharsets.UTF_8)
-                : new PrintStream(PrintStream.nullOutputStream());
-        BuildOptions options = new BuildOptions(OnError.CLEANUP, out).forFleet(delivery.publishAs(r), pin);
-        return runner.run(recipe, options, r.id(), b -> current.build()[0] = b);
+        if (!console) {
+            BuildOptions options = new BuildOptions(OnError.CLEANUP, new PrintStream(PrintStream.nullOutputStream())).forFleet(delivery.publishAs(r), pin);
+            return runner.run(recipe, options, r.id(), b -> current.build()[0] = b);
+        }
+        // a worker on another host: the log on its console, and to the daemon as it comes
+        LogShipper shipper = new LogShipper(text -> events.sendBody("events:queue:" + FleetNames.LOGS + "?deliveryPersistent=false&timeToLive=600000",
+                new LogLines(r.id(), r.recipe(), text).toJson()));
+        try (PrintStream out = new PrintStream(new TeeOutputStream(new LinePrefix(System.out, "[" + r.recipe() + " " + r.id() + "] "), shipper),
+                true, StandardCharsets.UTF_8)) {
+            BuildOptions options = new BuildOptions(OnError.CLEANUP, out).forFleet(delivery.publishAs(r), pin);
+            return runner.run(recipe, options, r.id(), b -> current.build()[0] = b);
+        }
     }
 
     private String dead(Exchange exchange, BuildRequest r, String error) {

@@ -49,14 +49,15 @@ public final class WorkerProcess implements AutoCloseable {
                     + "(broker.storage in the daemon's daemon.yaml)");
         }
         S3Location bucket = S3Location.parse(s.s3());
-        S3Clients clients = S3Clients.fromEnvironment();
-        try (S3Client s3 = clients.create()) {
-            s3.headBucket(b -> b.bucket(bucket.bucket()));
-        } catch (SdkException e) {
-            throw new UserError("--s3: cannot reach " + bucket + ": " + e.getMessage().lines().findFirst().orElse(e.toString()));
-        }
-        BrokerConnection connection = BrokerConnection.open(s.broker(), s.token()).check();
+        BrokerConnection connection = BrokerConnection.open(s.broker(), s.token());
         try {
+            S3Clients clients = S3Clients.fromEnvironment();
+            try (S3Client s3 = clients.create()) {
+                s3.headBucket(b -> b.bucket(bucket.bucket()));
+            } catch (SdkException e) {
+                throw new UserError("--s3: cannot reach " + bucket + ": " + shortly(e.getMessage()));
+            }
+            connection.check();
             for (String line : new WorkerRecovery(paths).run()) out.accept("recovery: " + line);
             ImageStore store = ImageStore.open(paths);
             String host = WorkerProfile.hostName();
@@ -81,6 +82,14 @@ public final class WorkerProcess implements AutoCloseable {
             connection.close();
             throw e;
         }
+    }
+
+    /** An SDK message's first sentence (a missing credential lists every provider it tried). */
+    static String shortly(String message) {
+        String first = message == null ? "" : message.lines().findFirst().orElse("");
+        int cut = first.indexOf(" providers in the chain");
+        if (cut > 0) return first.substring(0, cut) + " providers (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)";
+        return first.length() > 300 ? first.substring(0, 300) + "..." : first;
     }
 
     public Worker worker() { return worker; }

@@ -97,6 +97,17 @@ class FleetQueueTest {
                     && f.broker.messageCount(FleetNames.DEAD_LETTERS) == 0 && f.broker.messageCount(FleetNames.RESULTS) == 0);
             assertEquals("failed", f.store.catalog().builds().stream().filter(b -> b.id().equals(bad.job().id())).findFirst().orElseThrow().status());
 
+            // the request delivered again after its build was published (a worker that died before acknowledging it):
+            // the worker finds the version with the build's id and only reports it, the daemon registers nothing twice
+            f.producer().sendBodyAndHeaders(BuildQueue.ENDPOINT, f.requests.request(okJob).toJson(),
+                    Map.of(FleetNames.DELIVER, "local", FleetNames.MAX_ATTEMPTS, 3, FleetNames.DUPLICATE_ID, okJob.id() + "-again"));
+            waitFor("the request delivered again to be taken", () -> f.broker.messageCount(FleetNames.BUILDS) == 0
+                    && f.broker.messageCount(FleetNames.RESULTS) == 0);
+            Thread.sleep(500);
+            assertEquals(1, builds.get("fleet-ok").get(), "not built again");
+            assertEquals(1, f.store.catalog().versions("fleet-ok").size(), "still exactly one version");
+            assertEquals("succeeded", f.queue.job(ok.job().id()).state());
+
             // the dead letter queued again: a new build of the recipe, which now works
             failures.get("fleet-bad").set(0);
             BuildQueue.Submitted retried = f.queue.retry(bad.job().id());
@@ -150,6 +161,7 @@ class FleetQueueTest {
         final BrokerConnection connection;
         final ImageStore store;
         final BuildQueue queue;
+        final FleetRequests requests;
         final BuildEngine engine;
 
         Fleet(IngotPaths paths, Path recipeDir, boolean worker) throws Exception {
@@ -157,7 +169,7 @@ class FleetQueueTest {
             connection = BrokerConnection.open(broker.inVmUrl(), TOKEN).check();
             store = ImageStore.open(paths);
             Recipes recipes = new Recipes(recipeDir);
-            FleetRequests requests = new FleetRequests(store, recipes, (c, f, u) -> c, null, S3Clients.fromEnvironment(), 3);
+            requests = new FleetRequests(store, recipes, (c, f, u) -> c, null, S3Clients.fromEnvironment(), 3);
             queue = new BuildQueue(paths.state(), recipes, requests, new Registrar(store, S3Clients.fromEnvironment()));
             WorkerProfile profile = new WorkerProfile("test-worker", "localhost", 2, List.of("tcg", "x86_64"), List.of("local"));
             Worker w = new Worker(profile, paths, d -> new LocalDelivery(store), false);

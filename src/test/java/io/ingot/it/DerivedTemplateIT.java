@@ -104,6 +104,31 @@ class DerivedTemplateIT {
         }
     }
 
+    @Test
+    void aReadyDiskImageIsBootedProvisionedAndFlattenedLikeACloudImage() throws Exception {
+        TestImages.tinyLinux();
+        TemplateVersion shared = TestImages.store().catalog().resolve(io.ingot.template.TemplateRef.parse("tiny-linux@latest"));
+        Path sharedBase = TestImages.store().storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage();
+        Path root = TestImages.home().resolve("target/it-disk-image");
+        FileUtils.deleteDirectory(root.toFile());
+        IngotPaths paths = new IngotPaths(TestImages.home(), root.resolve("images"), TestImages.paths().cache(), root.resolve("images/.ingot"));
+        // tiny-linux's base image stands in for a distribution's cloud image: a sealed disk that takes its keys from a NoCloud seed
+        Files.createDirectories(root.resolve("recipes"));
+        Files.copy(sharedBase, root.resolve("recipes/cloud.qcow2"));
+        Files.writeString(root.resolve("recipes/disk-web.yaml"), Files.readString(TestImages.home().resolve("recipes/tiny-linux-web.yaml"))
+                .replace("name: tiny-linux-web", "name: disk-web")
+                .replace("from: tiny-linux@latest", "media:\n  disk:\n    path: cloud.qcow2\n    format: qcow2\n    checksum: sha256:"
+                        + shared.manifest().disk().sha256())
+                .replace("grep -q tiny-linux-web", "grep -q built"));
+        String out = cli(paths, "build", root.resolve("recipes/disk-web.yaml").toString());
+        assertTrue(out.contains("no installer: the disk is a disk image"), out);
+        TemplateVersion v = ImageStore.open(paths).catalog().resolve(io.ingot.template.TemplateRef.parse("disk-web"));
+        assertEquals("sha256:" + shared.manifest().disk().sha256(), v.manifest().mediaChecksum());
+        assertNull(v.manifest().parent());
+        Path base = ImageStore.open(paths).storages().get("local").locate("disk-web", v.version()).orElseThrow().baseImage();
+        assertNull(new QemuImg().info(base).backingFilename(), "flattened: the image it came from is not needed any more");
+    }
+
     /** {@code ingot ARGS} in its own process on these images. */
     private static String cli(IngotPaths paths, String... args) throws Exception {
         List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -114,7 +139,7 @@ class DerivedTemplateIT {
         pb.environment().put("INGOT_IMAGES", paths.images().toString());
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
         assertEquals(0, p.exitValue(), out);
         return out;
     }

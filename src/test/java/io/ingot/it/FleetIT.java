@@ -149,6 +149,11 @@ class FleetIT {
             JsonNode b = get("/api/builds/" + killed);
             return "b".equals(b.path("worker").asText()) || "succeeded".equals(b.path("state").asText());
         }, root);
+        waitFor(Duration.ofMinutes(3), "the daemon's copy of the log to grow while worker b builds", () -> {
+            JsonNode b = get("/api/builds/" + killed);
+            return "running".equals(b.path("state").asText()) && "b".equals(b.path("worker").asText())
+                    && getText("/api/builds/" + killed + "/log").contains("it-fleet/b/.ingot/fleet/" + killed);
+        }, root);
         Process a2 = worker(root, "a", brokerUrl, token); // worker a comes back: its recovery reaps what it left
         waitFor(Duration.ofMinutes(1), "worker a's leftover QEMU to be reaped when it came back",
                 () -> orphans.stream().noneMatch(o -> ProcessHandle.of(Long.parseLong(o.split(" ")[0])).map(ProcessHandle::isAlive).orElse(false)), root);
