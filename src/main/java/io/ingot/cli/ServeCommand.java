@@ -10,8 +10,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Run the daemon: scheduled rebuilds, build queue, REST API, web page, metrics.",
-                "The REST API is described in docs/api.md; metrics are at /metrics. Settings in images/daemon.yaml; the API token",
+        description = {"Run the daemon: scheduled rebuilds, the build queue on its broker (embedded Artemis, or --broker),",
+                "its own worker, REST API, web page, metrics. The REST API is described in docs/api.md; metrics are at /metrics.",
+                "Settings in images/daemon.yaml; the API token (also the embedded broker's password for 'ingot worker')",
                 "is made on first start, printed once and kept in images/.ingot/api-token."})
 public class ServeCommand implements Callable<Integer> {
 

@@ -52,9 +52,9 @@ public class TemplatesCommand implements Callable<Integer> {
             List<List<String>> cells = listed.stream().map(r -> List.of(indent(r, listed) + r.name(),
                     String.join(",", r.versions().stream().map(String::valueOf).toList()),
                     r.channels().isEmpty() ? "-" : String.join(",", r.channels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
-                    CatalogViews.size(r.sizeBytes()), String.valueOf(r.clones()), r.ramTemplate() ? "yes" : "no",
-                    r.parent() == null ? "-" : r.parent() + (r.parentMoved() ? " (parent moved)" : ""))).toList();
-            CatalogViews.table(out, List.of("NAME", "VERSIONS", "CHANNELS", "SIZE", "CLONES", "RAM", "FROM"), cells);
+                    CatalogViews.size(r.sizeBytes()), String.valueOf(r.clones()),
+                    r.parent() == null ? "-" : r.parent() + (r.parentMoved() ? " (parent moved)" : ""), r.ramTemplate() ? "yes" : "no")).toList();
+            CatalogViews.table(out, List.of("NAME", "VERSIONS", "CHANNELS", "SIZE", "CLONES", "FROM", "RAM"), cells);
         }
         return 0;
     }

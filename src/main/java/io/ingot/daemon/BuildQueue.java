@@ -8,6 +8,7 @@ import io.ingot.pipeline.BuildIds;
 import io.ingot.pipeline.Timings;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
+import io.ingot.util.NotFound;
 import org.apache.camel.Body;
 import org.apache.camel.Header;
 import org.apache.camel.ProducerTemplate;
@@ -243,7 +244,7 @@ public final class BuildQueue {
     /** Queues the recipe of a dead letter again (a new build) and drops the dead letter. */
     public synchronized Submitted retry(String id) throws IOException {
         DeadLetter d = dead.get(id);
-        if (d == null) throw new io.ingot.util.NotFound("no dead letter " + id);
+        if (d == null) throw new NotFound("no dead letter " + id);
         Submitted s = submit(d.recipe(), "api");
         dead.remove(id);
         Files.deleteIfExists(deadDir.resolve(id + ".json"));

@@ -3,6 +3,7 @@ package io.ingot.fleet;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 
 /** Prefixes each line written through it (a worker's builds share one console). */
 final class LinePrefix extends OutputStream {
@@ -12,7 +13,7 @@ final class LinePrefix extends OutputStream {
 
     LinePrefix(PrintStream out, String prefix) {
         this.out = out;
-        this.prefix = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        this.prefix = prefix.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
