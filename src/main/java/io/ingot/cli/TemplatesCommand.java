@@ -54,7 +54,14 @@ public class TemplatesCommand implements Callable<Integer> {
                     r.channels().isEmpty() ? "-" : String.join(",", r.channels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
                     CatalogViews.size(r.sizeBytes()), String.valueOf(r.clones()),
                     r.parent() == null ? "-" : r.parent() + (r.parentMoved() ? " (parent moved)" : ""), r.ramTemplate() ? "yes" : "no")).toList();
-            CatalogViews.table(out, List.of("NAME", "VERSIONS", "CHANNELS", "SIZE", "CLONES", "FROM", "RAM"), cells);
+            // the FROM column only where some template was built from another
+            boolean derived = listed.stream().anyMatch(r -> r.parent() != null);
+            List<String> header = new ArrayList<>(List.of("NAME", "VERSIONS", "CHANNELS", "SIZE", "CLONES", "FROM", "RAM"));
+            if (!derived) {
+                header.remove("FROM");
+                cells = cells.stream().map(c -> { List<String> l = new ArrayList<>(c); l.remove(5); return List.copyOf(l); }).toList();
+            }
+            CatalogViews.table(out, header, cells);
         }
         return 0;
     }
