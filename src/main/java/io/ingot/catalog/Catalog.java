@@ -750,9 +750,11 @@ public final class Catalog {
 
     // ---- builds ---------------------------------------------------------------------------
 
+    /** Records a build as running; a build run again under its id (a fleet request delivered again) runs again. */
     public void buildStarted(String id, String recipe, Instant started) {
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO builds(id, recipe, status, started) VALUES (?,?,'running',?)")) {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO builds(id, recipe, status, started) VALUES (?,?,'running',?) "
+                    + "ON CONFLICT(id) DO UPDATE SET status = 'running', finished = NULL, message = NULL")) {
                 p.setString(1, id);
                 p.setString(2, recipe);
                 p.setString(3, started.toString());

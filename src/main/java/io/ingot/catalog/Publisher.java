@@ -60,18 +60,21 @@ public final class Publisher {
             b.require(Feature.TEMPLATE, State.CURRENT, req.diskFormat());
             targets.add(b);
         }
-        int version = catalog.reserveVersion(name);
+        // a build of the fleet publishes under the number the daemon reserved for it when it was queued
+        int version = req.version() != null ? req.version() : catalog.reserveVersion(name);
         Instant now = Instant.now();
         Manifest base = req.manifest().withIdentity(name, version, now);
         if (base.parent() != null && base.lineage().isEmpty()) {
             // the parent's own lineage, then the parent: oldest ancestor first
-            List<String> lineage = new ArrayList<>();
+            List<Manifest.Ancestor> lineage = new ArrayList<>();
             try {
-                catalog.resolve(TemplateRef.parse(base.parent())).manifest().lineage().forEach(lineage::add);
+                Manifest parent = catalog.resolve(TemplateRef.parse(base.parent())).manifest();
+                lineage.addAll(parent.lineage());
+                lineage.add(parent.asAncestor());
             } catch (UserError e) {
                 LOG.warn("parent {} of {}:{} is not in the catalog: {}", base.parent(), name, version, e.getMessage());
+                lineage.add(new Manifest.Ancestor(base.parent(), null, null, null));
             }
-            lineage.add(base.parent());
             base = base.withLineage(base.parent(), lineage);
         }
         // a ready base image (the build's, converted and checked) is given up: renamed into place where it can be

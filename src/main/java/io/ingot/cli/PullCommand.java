@@ -2,6 +2,7 @@ package io.ingot.cli;
 
 import io.ingot.catalog.ImageStore;
 import io.ingot.daemon.Puller;
+import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
@@ -54,7 +55,7 @@ public class PullCommand implements Callable<Integer> {
         Puller.Result r = new Puller(store, t, System.out, -1, bars).pull(uri, ref, storage);
         System.out.println("pulled " + r.version().ref() + " into storage " + storage
                 + (r.resumedFrom() > 0 ? " (resumed; " + r.resumedFrom() + " bytes were already here)" : "")
-                + (r.version().manifest().lineage().isEmpty() ? "" : ", lineage " + String.join(" <- ", r.version().manifest().lineage())));
+                + (r.version().manifest().lineage().isEmpty() ? "" : ", lineage " + String.join(" <- ", r.version().manifest().lineage().stream().map(Manifest.Ancestor::ref).toList())));
         return 0;
     }
 }

@@ -76,7 +76,11 @@ public final class BuildsApi implements LogFollower.Source {
         m.put("source", job == null ? "cli" : job.source());
         m.put("started", record == null ? null : record.started());
         m.put("finished", record == null ? null : record.finished());
-        m.put("message", record != null ? record.message() : job.message());
+        m.put("message", record != null && record.message() != null ? record.message() : job == null ? null : job.message());
+        m.put("ref", job == null ? null : job.ref());
+        m.put("worker", job == null ? null : job.worker());
+        m.put("attempts", job == null ? null : job.attempts());
+        m.put("lastError", job == null ? null : job.lastError());
         Path timings = dir(recipe, id).resolve("timings.json");
         m.put("stages", Files.isRegularFile(timings) ? Json.MAPPER.readTree(timings.toFile()).path("stages") : List.<JsonNode>of());
         return m;

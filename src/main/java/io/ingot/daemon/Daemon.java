@@ -7,6 +7,15 @@ import io.ingot.daemon.http.HttpFront;
 import io.ingot.daemon.http.Replies;
 import io.ingot.daemon.http.RequestGuard;
 import io.ingot.daemon.http.ResponseHeaders;
+import io.ingot.distribution.S3Clients;
+import io.ingot.distribution.S3Location;
+import io.ingot.fleet.Broker;
+import io.ingot.fleet.BrokerConnection;
+import io.ingot.fleet.Delivery;
+import io.ingot.fleet.LocalDelivery;
+import io.ingot.fleet.Worker;
+import io.ingot.fleet.WorkerProfile;
+import io.ingot.fleet.WorkerRecovery;
 import io.ingot.media.MediaFetcher;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Recovery;
@@ -20,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -33,9 +43,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * {@code ingot serve}: one Camel Main (the build route, the nightly schedules, the build queue, the REST API of
- * routes/api.camel.yaml and the watch of the recipes folder) on the daemon's HTTP server ({@link HttpFront}).
- * Start with {@link #start}; {@link #close} stops taking builds, then Camel, then the HTTP server.
+ * {@code ingot serve}: one Camel Main (the build route, the nightly schedules, the build queue on the broker, the
+ * daemon's own worker, the REST API of routes/api.camel.yaml and the watch of the recipes folder) on the daemon's
+ * HTTP server ({@link HttpFront}), with the build broker embedded unless an external one is configured.
+ * Start with {@link #start}; {@link #close} stops Camel (its own worker's builds go back to the broker), then
+ * the broker, then the HTTP server.
  */
 public final class Daemon implements AutoCloseable {
     public static final String ROUTES = "classpath:routes/*.camel.yaml";
@@ -49,32 +61,63 @@ public final class Daemon implements AutoCloseable {
     private final BuildQueue queue;
     private final Schedules schedules;
     private final Metrics metrics;
+    private final Broker broker;
+    private final BrokerConnection connection;
+    private final Worker worker;
 
-    private Daemon(BuildEngine engine, HttpFront front, ApiToken token, BuildQueue queue, Schedules schedules, Metrics metrics) {
+    private Daemon(BuildEngine engine, HttpFront front, ApiToken token, BuildQueue queue, Schedules schedules, Metrics metrics,
+                   Broker broker, BrokerConnection connection, Worker worker) {
         this.engine = engine;
         this.front = front;
         this.token = token;
         this.queue = queue;
         this.schedules = schedules;
         this.metrics = metrics;
+        this.broker = broker;
+        this.connection = connection;
+        this.worker = worker;
     }
 
     public static Daemon start(IngotPaths paths, DaemonConfig config) throws Exception {
+        return start(paths, config, S3Clients.fromEnvironment());
+    }
+
+    /** With the S3 client settings for the fleet's bucket given (tests; otherwise AWS_* of the environment). */
+    public static Daemon start(IngotPaths paths, DaemonConfig config, S3Clients s3) throws Exception {
         ImageStore store = ImageStore.open(paths);
         for (String line : new Recovery(paths).run(store, false)) LOG.info("recovery: {}", line);
         Path recipesDir = config.recipesDir(paths);
         Recipes recipes = new Recipes(recipesDir, config.recipePaths(paths));
-        Metrics metrics = new Metrics();
-        BuildQueue queue = new BuildQueue(paths.state(), recipes);
-        MediaFetcher media = new MediaFetcher(paths.cache(), line -> { }, builtin -> null);
-        Schedules schedules = new Schedules(recipes, queue, new ScheduleStates(paths.state()), metrics,
-                config.pauseAfterFailures(), config.scheduleOverride(), new MediaIdentity(media, paths.cache()));
-        queue.gate(schedules);
-        queue.listen(schedules);
-        queue.listen((job, recipe, build) -> metrics.build(job.recipe(), build != null && build.failure() == null ? "succeeded" : "failed",
-                build == null ? null : Duration.between(build.started(), Instant.now()),
-                build == null ? List.of() : build.timings().entries()));
         ApiToken token = ApiToken.loadOrCreate(paths.state());
+        DaemonConfig.Broker b = config.broker();
+        S3Location bucket = b.storage() == null ? null : S3Location.parse(b.storage());
+        Broker broker = b.url() == null ? Broker.start(paths.state().resolve("broker"), b.listen(), token.value()) : null;
+        BrokerConnection connection;
+        try {
+            connection = BrokerConnection.open(broker != null ? broker.inVmUrl() : b.url(), token.value()).check();
+        } catch (RuntimeException e) {
+            if (broker != null) broker.close();
+            throw e;
+        }
+        Metrics metrics = new Metrics();
+        MediaFetcher media = new MediaFetcher(paths.cache(), line -> { }, builtin -> null);
+        MediaIdentity identity = new MediaIdentity(media, paths.cache(), store.catalog());
+        FleetRequests requests = new FleetRequests(store, recipes, identity, bucket, s3, b.maxAttempts());
+        BuildQueue queue = new BuildQueue(paths.state(), recipes, requests, new Registrar(store, s3));
+        Schedules schedules = new Schedules(recipes, queue, new ScheduleStates(paths.state()), metrics,
+                config.pauseAfterFailures(), config.scheduleOverride(), identity);
+        queue.listen(schedules);
+        queue.listen((job, outcome) -> metrics.build(job.recipe(), outcome.succeeded() ? "succeeded" : "failed",
+                outcome.started() == null ? null : Duration.between(outcome.started(), Instant.now()), outcome.stages()));
+        Workers workers = new Workers(Clock.systemUTC());
+        // the daemon's own worker: builds here, publishes straight into this catalog, whatever the requests' delivery
+        boolean local = config.maxConcurrentBuilds() > 0;
+        for (String line : new WorkerRecovery(paths).run()) LOG.info("recovery: {}", line);
+        WorkerProfile profile = new WorkerProfile("daemon@" + WorkerProfile.hostName(), WorkerProfile.hostName(),
+                Math.max(1, config.maxConcurrentBuilds()), local ? WorkerProfile.probeLabels(paths, bucket != null, List.of()) : List.of(),
+                List.of("local", requests.deliver()));
+        Delivery inPlace = new LocalDelivery(store);
+        Worker worker = new Worker(profile, paths, deliver -> inPlace, false);
         TemplatesApi templates = new TemplatesApi(store);
         BuildsApi builds = new BuildsApi(store, queue);
         InetAddress bind = config.bindAddress();
@@ -84,6 +127,8 @@ public final class Daemon implements AutoCloseable {
                     new RequestGuard(HostAllowList.forDaemon(bind, config.hostNames()), token::accepts, config.openReads()), builds);
         } catch (Exception e) {
             metrics.close();
+            connection.close();
+            if (broker != null) broker.close();
             throw new UserError("cannot listen on " + config.bind() + ":" + config.port() + ": " + e.getMessage());
         }
         BuildEngine engine = null;
@@ -94,6 +139,11 @@ public final class Daemon implements AutoCloseable {
             metrics.gauge("ingot.http.connections", "HTTP connections open now.", front::connections);
 
             Map<String, Object> beans = new HashMap<>(front.camelBeans());
+            beans.put("jms", connection.transacted());
+            beans.put("events", connection.events());
+            beans.put("worker", worker);
+            beans.put("workers", workers);
+            beans.put("fleetApi", new FleetApi(queue, workers, recipes, broker, b.url()));
             beans.put("buildQueue", queue);
             beans.put("schedules", schedules);
             beans.put("templatesApi", templates);
@@ -105,20 +155,29 @@ public final class Daemon implements AutoCloseable {
             beans.put("replies", new Replies());
             beans.put("responseHeaders", new ResponseHeaders());
             Properties props = new Properties();
-            props.setProperty("ingot.maxConcurrentBuilds", Integer.toString(config.maxConcurrentBuilds()));
+            props.setProperty("ingot.worker.enabled", Boolean.toString(local));
+            props.setProperty("ingot.worker.concurrency", Integer.toString(profile.concurrency()));
+            props.setProperty("ingot.worker.selector", profile.selector());
             props.setProperty("ingot.recipesDir", recipesDir.toAbsolutePath().toString());
             engine = new BuildEngine(Stages.standard(paths), ROUTES, beans, props);
 
-            queue.start(engine.camelContext().createProducerTemplate(), engine.runner(paths));
+            worker.start(engine.runner(paths), engine.camelContext().createProducerTemplate());
+            queue.start(engine.camelContext().createProducerTemplate());
             schedules.register(engine.camelContext());
             front.ready(allowedMethods(engine.camelContext()));
-            LOG.info("ingot daemon on http://{}:{}/ (images {}, recipes {}, at most {} build(s) at once)",
-                    config.bind(), front.port(), paths.images(), recipes.dir(), config.maxConcurrentBuilds());
-            return new Daemon(engine, front, token, queue, schedules, metrics);
+            LOG.info("ingot daemon on http://{}:{}/ (images {}, recipes {}, {}; broker {})",
+                    config.bind(), front.port(), paths.images(), recipes.dir(),
+                    local ? "its own worker runs " + config.maxConcurrentBuilds() + " build(s) at once, labels " + String.join(",", profile.labels())
+                            : "only workers build",
+                    broker != null ? "embedded" + (broker.tcpUrl() == null ? "" : ", workers connect to " + broker.tcpUrl())
+                            : BrokerConnection.display(b.url()));
+            return new Daemon(engine, front, token, queue, schedules, metrics, broker, connection, worker);
         } catch (Exception | Error e) {
             if (engine != null) engine.close();
             front.close();
             metrics.close();
+            connection.close();
+            if (broker != null) broker.close();
             throw e;
         }
     }
@@ -131,10 +190,15 @@ public final class Daemon implements AutoCloseable {
 
     public Schedules schedules() { return schedules; }
 
+    /** The embedded broker, or null when the daemon uses an external one. */
+    public Broker broker() { return broker; }
+
     @Override
     public void close() {
-        queue.stop();
+        worker.stopping();
         engine.close();
+        connection.close();
+        if (broker != null) broker.close();
         front.close();
         metrics.close();
     }

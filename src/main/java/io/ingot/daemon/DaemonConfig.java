@@ -22,12 +22,13 @@ import java.util.List;
  * {@code allowPaths}: folders besides a recipe's own that the files it names may be in (relative to ingot's home).
  * {@code hostNames}: more names a request's Host header may carry (the daemon's own names and addresses always
  * may); {@code idleTimeout}: a connection with no request in progress (or still sending its headers) is closed
- * after it; {@code requestTimeout}: a request not answered by then gets 503.
+ * after it; {@code requestTimeout}: a request not answered by then gets 503; {@code maxConcurrentBuilds}: builds the
+ * daemon's own worker runs at once (0: none, only workers build); {@code broker}: see {@link Broker}.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuilds, Integer pauseAfterFailures,
                            Boolean openReads, String recipes, String scheduleOverride, List<String> allowPaths,
-                           List<String> hostNames, String idleTimeout, String requestTimeout) {
+                           List<String> hostNames, String idleTimeout, String requestTimeout, Broker broker) {
     public static final String FILE_NAME = "daemon.yaml";
     public static final int DEFAULT_PORT = 8470;
 
@@ -42,15 +43,36 @@ public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuild
         hostNames = hostNames == null ? List.of() : List.copyOf(hostNames);
         idleTimeout = idleTimeout == null ? "30s" : idleTimeout;
         requestTimeout = requestTimeout == null ? "60s" : requestTimeout;
+        broker = broker == null ? Broker.DEFAULT : broker;
         if (!Durations.isValid(idleTimeout)) throw new UserError(FILE_NAME + ": idleTimeout must be a duration such as 30s, got '" + idleTimeout + "'");
         if (!Durations.isValid(requestTimeout)) throw new UserError(FILE_NAME + ": requestTimeout must be a duration such as 60s, got '" + requestTimeout + "'");
         if (port < 0 || port > 65535) throw new UserError(FILE_NAME + ": port must be 0..65535, got " + port);
-        if (maxConcurrentBuilds < 1) throw new UserError(FILE_NAME + ": maxConcurrentBuilds must be >= 1, got " + maxConcurrentBuilds);
+        if (maxConcurrentBuilds < 0) throw new UserError(FILE_NAME + ": maxConcurrentBuilds must be >= 0 (0: only workers build), got " + maxConcurrentBuilds);
         if (pauseAfterFailures < 1) throw new UserError(FILE_NAME + ": pauseAfterFailures must be >= 1, got " + pauseAfterFailures);
     }
 
+    /**
+     * The build broker: {@code url} of an external Artemis broker (absent: the daemon embeds one, its journal under
+     * {@code <images>/.ingot/broker/}); {@code listen}, where the embedded broker takes workers from other hosts
+     * ({@code tcp://0.0.0.0:61616}; absent: only the daemon's own worker builds); {@code maxAttempts} of a build
+     * before its request goes to the dead letters; {@code storage}, the bucket workers on other hosts push
+     * templates to ({@code s3://BUCKET[/PREFIX]}), from which the daemon registers them.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = false)
+    public record Broker(String url, String listen, Integer maxAttempts, String storage) {
+        public static final Broker DEFAULT = new Broker(null, null, null, null);
+
+        public Broker {
+            maxAttempts = maxAttempts == null ? 3 : maxAttempts;
+            if (maxAttempts < 1) throw new UserError(FILE_NAME + ": broker.maxAttempts must be >= 1, got " + maxAttempts);
+            if (url != null && listen != null) {
+                throw new UserError(FILE_NAME + ": broker.listen is for the embedded broker; with broker.url workers connect to that broker");
+            }
+        }
+    }
+
     public static DaemonConfig defaults() {
-        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null);
+        return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public static DaemonConfig load(IngotPaths paths) {
@@ -66,24 +88,36 @@ public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuild
 
     public DaemonConfig withListen(String bind, Integer port) {
         return new DaemonConfig(bind == null ? this.bind : bind, port == null ? this.port : port, maxConcurrentBuilds,
-                pauseAfterFailures, openReads, recipes, scheduleOverride, allowPaths, hostNames, idleTimeout, requestTimeout);
+                pauseAfterFailures, openReads, recipes, scheduleOverride, allowPaths, hostNames, idleTimeout, requestTimeout, broker);
     }
 
     public DaemonConfig withRecipes(String recipes, String scheduleOverride, int pauseAfterFailures) {
         return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride,
-                allowPaths, hostNames, idleTimeout, requestTimeout);
+                allowPaths, hostNames, idleTimeout, requestTimeout, broker);
     }
 
     /** The same settings with other HTTP timeouts (tests use short ones). */
     public DaemonConfig withTimeouts(String idleTimeout, String requestTimeout) {
         return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride,
-                allowPaths, hostNames, idleTimeout, requestTimeout);
+                allowPaths, hostNames, idleTimeout, requestTimeout, broker);
     }
 
     /** The same settings with more names allowed in a request's Host header. */
     public DaemonConfig withHostNames(List<String> hostNames) {
         return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride,
-                allowPaths, hostNames, idleTimeout, requestTimeout);
+                allowPaths, hostNames, idleTimeout, requestTimeout, broker);
+    }
+
+    /** The same settings with another broker (--broker, tests). */
+    public DaemonConfig withBroker(Broker broker) {
+        return new DaemonConfig(bind, port, maxConcurrentBuilds, pauseAfterFailures, openReads, recipes, scheduleOverride,
+                allowPaths, hostNames, idleTimeout, requestTimeout, broker);
+    }
+
+    /** The same settings with another number of builds the daemon's own worker runs at once (0: none). */
+    public DaemonConfig withMaxConcurrentBuilds(int n) {
+        return new DaemonConfig(bind, port, n, pauseAfterFailures, openReads, recipes, scheduleOverride,
+                allowPaths, hostNames, idleTimeout, requestTimeout, broker);
     }
 
     public Duration idle() { return Durations.parse(idleTimeout); }

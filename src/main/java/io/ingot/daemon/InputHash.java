@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  * What a build is made from, as one sha256: the recipe file, every file of its answer-file directory,
  * its provisioner scripts and file sources, and its media: the checksum the media must have, which for a
  * {@code file:} checksum list is the value the list gives for the media file now (a new SHA256SUMS with a new
- * ISO changes it; the list's URL does not). {@code when: changed} rebuilds only when this differs from the
+ * ISO changes it; the list's URL does not); for a recipe made {@code from} a template, the version that resolves
+ * to and its sha256 (moving the parent's channel changes it). {@code when: changed} rebuilds only when this differs from the
  * hash of the last successful build, taken when that build started.
  */
 public final class InputHash {
@@ -33,6 +34,11 @@ public final class InputHash {
         /** What a builtin medium depends on now (for debianinstall: the archive's Release dates too). */
         default String builtin(Recipe.Source s) {
             return String.valueOf(s);
+        }
+
+        /** The version a recipe's {@code from} resolves to now, with its base image's sha256 (a moved channel changes it). */
+        default String parent(String from) {
+            return from;
         }
     }
 
@@ -52,8 +58,9 @@ public final class InputHash {
             if (p.script() != null) addTree(d, loaded.resolve(p.script()));
             if (p.source() != null) addTree(d, loaded.resolve(p.source()));
         }
+        if (r.from() != null) add(d, "from", lists.parent(r.from()).getBytes(StandardCharsets.UTF_8));
         if (r.media() != null) {
-            for (Recipe.Source s : new Recipe.Source[] {r.media().iso(), r.media().kernel(), r.media().initrd()}) {
+            for (Recipe.Source s : new Recipe.Source[] {r.media().iso(), r.media().kernel(), r.media().initrd(), r.media().disk()}) {
                 if (s != null) add(d, "media", media(s, lists).getBytes(StandardCharsets.UTF_8));
             }
         }

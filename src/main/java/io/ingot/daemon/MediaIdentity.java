@@ -1,8 +1,12 @@
 package io.ingot.daemon;
 
+import io.ingot.catalog.Catalog;
+import io.ingot.catalog.TemplateVersion;
 import io.ingot.media.DebianInstallMedia;
 import io.ingot.media.MediaFetcher;
 import io.ingot.recipe.Recipe;
+import io.ingot.template.TemplateRef;
+import io.ingot.util.UserError;
 
 import java.io.IOException;
 import java.net.URI;
@@ -10,15 +14,29 @@ import java.nio.file.Path;
 
 /**
  * What a recipe's media are now, for {@code when: changed}: the checksum a {@code file:} list gives for the
- * media file, and for debianinstall media the cache key of today's archive (a security update changes it).
+ * media file, for debianinstall media the cache key of today's archive (a security update changes it), and for a
+ * recipe made {@code from} a template the version it resolves to in the catalog now.
  */
 final class MediaIdentity implements InputHash.ChecksumLists {
     private final MediaFetcher media;
     private final Path cache;
+    private final Catalog catalog;
 
-    MediaIdentity(MediaFetcher media, Path cache) {
+    MediaIdentity(MediaFetcher media, Path cache, Catalog catalog) {
         this.media = media;
         this.cache = cache;
+        this.catalog = catalog;
+    }
+
+    @Override
+    public String parent(String from) {
+        try {
+            TemplateVersion v = catalog.resolve(TemplateRef.parse(from));
+            return v.ref() + " sha256:" + (v.manifest().disk() == null ? null : v.manifest().disk().sha256());
+        } catch (UserError e) {
+            // no such parent (yet): the build fails and says so; the hash matches no built one meanwhile
+            return "unresolved " + from + ": " + e.getMessage();
+        }
     }
 
     @Override

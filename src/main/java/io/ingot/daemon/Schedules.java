@@ -1,6 +1,5 @@
 package io.ingot.daemon;
 
-import io.ingot.pipeline.BuildContext;
 import io.ingot.recipe.Cron;
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.Recipe;
@@ -14,15 +13,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The nightly rebuilds: one Quartz route per recipe with a {@code schedule} (from the {@code schedule}
  * route template in routes/nightly.camel.yaml) calls {@link #fire}. {@code when: changed} builds only
- * when the {@link InputHash} differs from the last successful build's; N consecutive failures pause the
+ * when the {@link InputHash} differs from the last successful build's (for a recipe made {@code from} a
+ * template: also when the parent's channel moved); N consecutive failures pause the
  * schedule until {@code ingot schedule resume NAME}.
  */
-public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
+public final class Schedules implements BuildQueue.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(Schedules.class);
 
     private final Recipes recipes;
@@ -33,8 +32,6 @@ public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
     private final String cronOverride;
     private final InputHash.ChecksumLists lists;
     private final Map<String, String> crons = new LinkedHashMap<>();
-    /** The input hash of each running build, taken when it started: an edit made during a build is not built by it. */
-    private final Map<String, String> startHashes = new ConcurrentHashMap<>();
 
     public Schedules(Recipes recipes, BuildQueue queue, ScheduleStates states, Metrics metrics, int pauseAfter,
                      String cronOverride, InputHash.ChecksumLists lists) {
@@ -82,7 +79,7 @@ public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
             LOG.warn("schedule of {}: {}", recipe, e.getMessage());
             return;
         }
-        String skip = skipReason(null, loaded);
+        String skip = skipReason(loaded);
         if (skip != null) {
             states.update(recipe, s -> s.ran(skip));
             metrics.skipped(recipe);
@@ -92,31 +89,23 @@ public final class Schedules implements BuildQueue.Listener, BuildQueue.Gate {
         queue.submit(recipe, "schedule");
     }
 
-    @Override
-    public String skipReason(BuildJob job, LoadedRecipe recipe) throws IOException {
+    /** Why a scheduled run builds nothing (its inputs did not change since the last successful build), or null. */
+    String skipReason(LoadedRecipe recipe) throws IOException {
         Recipe.Schedule s = recipe.recipe().schedule();
         if (s != null && "always".equals(s.when())) return null;
         String hash = InputHash.of(recipe, lists);
-        if (job != null) startHashes.put(job.id(), hash); // asked right before the build starts: its start hash
         return hash.equals(states.get(recipe.recipe().name()).lastBuiltHash()) ? "unchanged since the last build, skipped" : null;
     }
 
+    /**
+     * A build ended. A successful one records the input hash its request was made with (taken when it was queued,
+     * from the files it carried): an edit made since is built at the next scheduled run.
+     */
     @Override
-    public void started(BuildJob job, LoadedRecipe recipe) {
-        if (startHashes.containsKey(job.id())) return;
-        try {
-            startHashes.put(job.id(), InputHash.of(recipe, lists));
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("cannot hash the inputs of {}: {} (its next scheduled run builds again)", job.recipe(), e.getMessage());
-        }
-    }
-
-    @Override
-    public void finished(BuildJob job, LoadedRecipe recipe, BuildContext build) {
-        boolean ok = build != null && build.failure() == null;
-        String hash = startHashes.remove(job.id());
-        String result = ok ? "built: " + build.result()
-                : "failed: " + (build == null ? "could not start" : recipe.mask(build.failure().getMessage()));
+    public void finished(BuildJob job, BuildQueue.Outcome outcome) {
+        boolean ok = outcome.succeeded();
+        String hash = job.inputHash();
+        String result = (ok ? "built: " : "failed: ") + outcome.message();
         try {
             if (ok) { // a null hash (inputs unreadable at the start) makes the next scheduled run build again
                 states.update(job.recipe(), s -> s.succeeded(hash, result));

@@ -2,6 +2,7 @@ package io.ingot.daemon;
 
 import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.ImageStore;
+import io.ingot.catalog.Lineage;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.http.JsonBodies;
 import io.ingot.template.TemplateRef;
@@ -25,8 +26,8 @@ public final class TemplatesApi {
     /** {@code POST .../channels/CHANNEL} body. */
     public record Promote(Integer version) { }
 
-    /** {@code POST .../revoke} body; {@code {}} revokes. */
-    public record Revoke(Boolean revoked) { }
+    /** {@code POST .../revoke} body; {@code {}} revokes; {@code cascade} also revokes (or un-revokes) its descendants. */
+    public record Revoke(Boolean revoked, Boolean cascade) { }
 
     private final ImageStore store;
 
@@ -42,8 +43,11 @@ public final class TemplatesApi {
 
     public Map<String, Object> template(@Header("name") String name) {
         List<TemplateVersion> versions = versionsOf(name);
+        Map<String, String> parents = new Lineage(store.catalog()).parents();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", name);
+        m.put("parent", parents.get(name));
+        m.put("children", parents.entrySet().stream().filter(e -> e.getValue().equals(name)).map(Map.Entry::getKey).toList());
         m.put("channels", store.catalog().channels(name));
         m.put("versions", versions.stream().map(this::versionJson).toList());
         return m;
@@ -85,11 +89,21 @@ public final class TemplatesApi {
 
     public Map<String, Object> revoke(@Header("name") String name, @Header("version") String version, @Body byte[] body) {
         TemplateVersion v = find(name, version);
-        Revoke r = JsonBodies.read(body, Revoke.class, "{} or {\"revoked\": true|false}");
+        Revoke r = JsonBodies.read(body, Revoke.class, "{} or {\"revoked\": true|false, \"cascade\": true|false}");
         boolean revoked = r.revoked() == null || r.revoked();
         store.catalog().revoke(v.name(), v.version(), revoked);
         LOG.info("{} {}", v.ref(), revoked ? "revoked" : "un-revoked");
-        return versionJson(store.catalog().version(v.name(), v.version()).orElseThrow());
+        List<String> cascaded = new ArrayList<>();
+        if (Boolean.TRUE.equals(r.cascade())) {
+            for (TemplateVersion d : new Lineage(store.catalog()).descendants(v.ref())) {
+                store.catalog().revoke(d.name(), d.version(), revoked);
+                cascaded.add(d.ref());
+            }
+            if (!cascaded.isEmpty()) LOG.info("{} with {}: {}", revoked ? "revoked" : "un-revoked", v.ref(), String.join(", ", cascaded));
+        }
+        Map<String, Object> out = versionJson(store.catalog().version(v.name(), v.version()).orElseThrow());
+        out.put("cascaded", cascaded);
+        return out;
     }
 
     public List<Map<String, Object>> clones() {
@@ -121,6 +135,9 @@ public final class TemplatesApi {
         m.put("buildId", v.buildId());
         m.put("storages", v.storages());
         m.put("ramTemplate", v.manifest().ram() != null);
+        m.put("from", v.manifest().from());
+        m.put("parent", v.manifest().parent());
+        m.put("parentMoved", new Lineage(store.catalog()).parentMoved(v));
         m.put("lineage", v.manifest().lineage());
         m.put("clones", store.catalog().clonesOf(v.name(), v.version()).size());
         m.put("manifest", v.manifest());

@@ -65,6 +65,11 @@ public final class S3Pull {
     public record Pulled(TemplateVersion version, String storage, long resumedFrom, long diskBytes) { }
 
     public Pulled pull(String url, String storage) throws IOException {
+        return pull(url, storage, S3Location.parseSource(url).ref().channel());
+    }
+
+    /** The same, registering the version with {@code channel} pointed at it (null: none). */
+    public Pulled pull(String url, String storage, String channel) throws IOException {
         S3Location.Source src = S3Location.parseSource(url);
         S3Location at = src.location();
         TemplateRef ref = src.ref();
@@ -106,7 +111,7 @@ public final class S3Pull {
         Path manifest = work.resolve(Manifest.FILE_NAME);
         Files.write(manifest, manifestBytes);
         files.put(Manifest.FILE_NAME, manifest);
-        TemplateVersion v = store.publisher().register(m, files, target, ref.channel());
+        TemplateVersion v = store.publisher().register(m, files, target, channel);
         Trees.delete(work);
         progress.accept("pulled " + v.ref() + " from " + url + " onto storage '" + target + "'"
                 + (resumedFrom > 0 ? " (resumed at " + resumedFrom + " bytes)" : ""));

@@ -52,6 +52,7 @@ public final class BuildContext {
     private Path initrd;
     private String mediaChecksum;
     private Path disk;
+    private String diskFormat;
     private Path answerDir;
     private int httpPort;
     private BuildKey buildKey;
@@ -63,6 +64,10 @@ public final class BuildContext {
     private String hostKeyFingerprint;
     private String result;
     private Throwable failure;
+    private volatile String stage;
+    private Parent parent;
+    private Path diskImage;
+    private String diskImageFormat;
 
     public BuildContext(String buildId, LoadedRecipe recipe, BuildOptions options, IngotPaths paths,
                         Path buildDir, BuildLog log) {
@@ -134,6 +139,12 @@ public final class BuildContext {
     public void mediaChecksum(String c) { this.mediaChecksum = c; }
     public Path disk() { return disk; }
     public void disk(Path p) { this.disk = p; }
+    /** The build disk's format: the recipe's, or qcow2 for an overlay on a parent template or a disk image. */
+    public String diskFormat() { return diskFormat != null ? diskFormat : recipe.recipe().machine().disk().format(); }
+    public void disk(Path p, String format) {
+        this.disk = p;
+        this.diskFormat = format;
+    }
     public Path answerDir() { return answerDir; }
     public void answerDir(Path p) { this.answerDir = p; }
     public int httpPort() { return httpPort; }
@@ -174,10 +185,35 @@ public final class BuildContext {
 
     // ---- what the build route's choices ask (routes/build.camel.yaml) ----
 
-    /** Whether the build installs a system from media (every recipe today; a build derived from a published template will not). */
-    public boolean installs() { return true; }
+    /** Whether the build installs a system from media (not one made {@code from} a template or from {@code media.disk}). */
+    public boolean installs() { return recipe.recipe().installs(); }
     /** Whether the recipe asks for a RAM template ({@code template.ram}). */
     public boolean wantsRamTemplate() { return recipe.recipe().template().ram(); }
     /** Whether the recipe has {@code verify} checks to run in a linked clone before publishing. */
     public boolean hasVerifyChecks() { return !recipe.recipe().verify().isEmpty(); }
+
+    /** The stage running now (workers report it in their heartbeats). */
+    public String stage() { return stage; }
+    public void stage(String s) { this.stage = s; }
+
+    /**
+     * The published template a recipe's {@code from} resolved to: {@code from} as written, its base image (a file the
+     * build's disk is a linked overlay on) and the lineage the new version inherits (the parent's, then the parent).
+     */
+    public record Parent(String from, String ref, Path baseImage, String format, long virtualSize,
+                         List<Manifest.Ancestor> lineage) {
+        public Parent {
+            lineage = List.copyOf(lineage);
+        }
+    }
+
+    public Parent parent() { return parent; }
+    public void parent(Parent p) { this.parent = p; }
+    /** A ready disk image ({@code media.disk}) the build's disk is an overlay on, and its format. */
+    public Path diskImage() { return diskImage; }
+    public String diskImageFormat() { return diskImageFormat; }
+    public void diskImage(Path p, String format) {
+        this.diskImage = p;
+        this.diskImageFormat = format;
+    }
 }

@@ -46,6 +46,7 @@ public final class Pipeline {
         Instant start = Instant.now();
         build.log().stage(label + " (at " + Durations.format(Duration.between(build.started(), start)) + ")");
         PausePoint.at("stage:" + stageName);
+        build.stage(stageName);
         build.ran().push(stage); // pushed before run: a stage that fails half-way still cleans up
         try {
             stage.run(build);

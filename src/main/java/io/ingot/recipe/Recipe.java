@@ -24,7 +24,9 @@ public record Recipe(
         List<VerifyCheck> verify,
         Publish publish,
         Schedule schedule,
-        List<String> onRestore) {
+        List<String> onRestore,
+        String from,
+        Build build) {
 
     public Recipe {
         variables = variables == null ? Map.of() : Map.copyOf(variables);
@@ -38,6 +40,29 @@ public record Recipe(
         verify = verify == null ? List.of() : List.copyOf(verify);
         publish = publish == null ? Publish.DEFAULT : publish;
         onRestore = onRestore == null ? List.of() : List.copyOf(onRestore);
+        build = build == null ? Build.DEFAULT : build;
+    }
+
+    /** Without {@code from} and {@code build} (a recipe that installs from media, on any worker). */
+    public Recipe(String name, String description, Map<String, Variable> variables, Media media, Machine machine, Boot boot,
+                  Http http, Communicator communicator, List<Provisioner> provisioners, Seal seal, Shutdown shutdown,
+                  Template template, List<VerifyCheck> verify, Publish publish, Schedule schedule, List<String> onRestore) {
+        this(name, description, variables, media, machine, boot, http, communicator, provisioners, seal, shutdown, template,
+                verify, publish, schedule, onRestore, null, null);
+    }
+
+    /**
+     * Whether a build of this recipe runs an installer (media with an ISO or a kernel). A recipe made {@code from} a
+     * published template, or from a ready disk image ({@code media.disk}), boots its disk straight away.
+     */
+    public boolean installs() {
+        return from == null && media != null && (media.iso() != null || media.kernel() != null);
+    }
+
+    /** Where a build may run: {@code requires} lists the labels a worker must announce (kvm, x86_64, ...). */
+    public record Build(List<String> requires) {
+        public static final Build DEFAULT = new Build(null);
+        public Build { requires = requires == null ? List.of() : List.copyOf(requires); }
     }
 
     /** A recipe variable; {@code sensitive} values are masked wherever they would be printed. */
@@ -45,21 +70,35 @@ public record Recipe(
         public boolean isSensitive() { return Boolean.TRUE.equals(sensitive); }
     }
 
-    /** Installation media: an ISO, or a kernel + initrd for direct kernel boot. */
-    public record Media(Source iso, Source kernel, Source initrd, String append) {
+    /**
+     * Installation media: an ISO, or a kernel + initrd for direct kernel boot; or {@code disk}, a ready disk image
+     * (a cloud image, qcow2 or raw, like Packer's disk_image) that the build boots instead of installing.
+     */
+    public record Media(Source iso, Source kernel, Source initrd, String append, Source disk) {
+        public Media(Source iso, Source kernel, Source initrd, String append) {
+            this(iso, kernel, initrd, append, null);
+        }
+
         public boolean isIso() { return iso != null; }
     }
 
     /**
      * Where one media file comes from: {@code url} (http, https, file), {@code path}
      * (relative to the recipe), or {@code builtin} (media ingot builds itself: tinyinstall, debianinstall).
-     * {@code suite}, {@code mirror} and {@code packages} tune the debianinstall media.
+     * {@code suite}, {@code mirror} and {@code packages} tune the debianinstall media; {@code format} (qcow2 or
+     * raw, default qcow2) is a {@code media.disk}'s.
      */
     public record Source(String url, String path, String builtin, String checksum,
-                         String suite, String mirror, List<String> packages) {
+                         String suite, String mirror, List<String> packages, String format) {
         public Source(String url, String path, String builtin, String checksum) {
-            this(url, path, builtin, checksum, null, null, null);
+            this(url, path, builtin, checksum, null, null, null, null);
         }
+
+        public Source(String url, String path, String builtin, String checksum, String suite, String mirror, List<String> packages) {
+            this(url, path, builtin, checksum, suite, mirror, packages, null);
+        }
+
+        public String diskFormat() { return format == null ? "qcow2" : format; }
     }
 
     /** {@code guestAgent}: a virtio-serial channel for qemu-guest-agent in build VMs, RAM template and clones. */

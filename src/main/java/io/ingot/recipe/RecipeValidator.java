@@ -55,9 +55,13 @@ public final class RecipeValidator {
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]*");
     private static final Set<String> URL_SCHEMES = Set.of("http", "https", "file");
     private static final List<String> BUILTIN_MEDIA = List.of("tinyinstall", "debianinstall");
-    private static final List<String> SOURCE_KINDS = List.of("iso", "kernel", "initrd");
+    private static final List<String> SOURCE_KINDS = List.of("iso", "kernel", "initrd", "disk");
+    /** Labels a recipe may require of the worker that builds it ({@code build.requires}). */
+    private static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    /** NAME, NAME:VERSION or NAME@CHANNEL, as TemplateRef parses them. */
+    private static final Pattern TEMPLATE_REF = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[1-9]\\d{0,8}|@[a-z0-9][a-z0-9._-]{0,63})?");
     /** Fields that name a file or folder on this host: they must stay where {@link RecipePaths} allows. */
-    private static final Set<String> PATH_FIELDS = Set.of("media.iso.path", "media.kernel.path", "media.initrd.path",
+    private static final Set<String> PATH_FIELDS = Set.of("media.iso.path", "media.kernel.path", "media.initrd.path", "media.disk.path",
             "provisioners.script", "provisioners.source", "http.directory");
     private static final Map<String, Class<?>> ALL_PATHS = new LinkedHashMap<>();
     /** Below this no kernel boots an installer (the accelerator probe's tiny guest already gets 128M). */
@@ -65,6 +69,8 @@ public final class RecipeValidator {
     static final long MAX_MEMORY = 16L << 40;
     /** qemu-img refuses a qcow2 image somewhat above this; a template disk this large is a typo. */
     static final long MAX_DISK = 64L << 40;
+    /** Labels a recipe may require: each is a message property a worker's selector tests (FleetNames.MAX_REQUIRES). */
+    static final int MAX_REQUIRES = 8;
 
     static {
         collectPaths(Recipe.class, "");
@@ -362,9 +368,9 @@ public final class RecipeValidator {
                 if (refused != null) return refused;
             }
             return switch (schema) {
-                case "media.iso.path", "media.kernel.path", "media.initrd.path" ->
+                case "media.iso.path", "media.kernel.path", "media.initrd.path", "media.disk.path" ->
                         Files.isRegularFile(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
-                case "media.iso.url", "media.kernel.url", "media.initrd.url" -> url(v);
+                case "media.iso.url", "media.kernel.url", "media.initrd.url", "media.disk.url" -> url(v);
                 case "provisioners.script" -> Files.isDirectory(dir.resolve(v))
                         ? "'" + v + "' is a folder; script names one file (a file provisioner uploads folders)"
                         : Files.exists(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
@@ -495,7 +501,12 @@ public final class RecipeValidator {
                 problems.add(new Problem(file, 1, 1, "name: is required (the template's name, e.g. debian-12)"));
             }
             Node media = get(root, "media");
-            if (hasKey(root, "media") && isNull(media)) {
+            boolean derived = !isNull(get(root, "from"));
+            if (derived && !isNull(media)) {
+                problem(keyNode(root, "media"), "media: not used with from (the build starts from the published template)");
+            } else if (derived) {
+                // from: the parent template is the disk; nothing to install
+            } else if (hasKey(root, "media") && isNull(media)) {
                 problem(keyNode(root, "media"), "media: has no value; give an iso, or a kernel and an initrd");
             } else if (isNull(media)) {
                 problems.add(new Problem(file, 1, 1, "media: is required (an iso, or a kernel and an initrd)"));
@@ -523,6 +534,16 @@ public final class RecipeValidator {
                     problem(keyNode(root, "verify"), "verify: checks run over SSH; they need communicator.type ssh");
                 }
             }
+            boolean installs = !derived && media instanceof MappingNode m && (!isNull(get(m, "iso")) || !isNull(get(m, "kernel")));
+            if (!installs && (derived || !isNull(media)) && get(root, "boot") instanceof MappingNode boot
+                    && get(boot, "command") instanceof SequenceNode command && !command.getValue().isEmpty()) {
+                problem(keyNode(boot, "command"), "boot.command: typed into an installer; a recipe built "
+                        + (derived ? "from a template" : "from media.disk") + " boots no installer");
+            }
+            if (get(root, "build") instanceof MappingNode build && get(build, "requires") instanceof SequenceNode requires
+                    && requires.getValue().size() > MAX_REQUIRES) {
+                problem(keyNode(build, "requires"), "build.requires: at most " + MAX_REQUIRES + " labels, got " + requires.getValue().size());
+            }
             if (get(root, "schedule") instanceof MappingNode schedule && isNull(get(schedule, "cron"))) {
                 problem(keyNode(root, "schedule"), "schedule: 'cron' is required (e.g. @nightly or \"0 2 * * *\")");
             }
@@ -539,10 +560,13 @@ public final class RecipeValidator {
             boolean iso = !isNull(get(media, "iso"));
             boolean kernel = !isNull(get(media, "kernel"));
             boolean initrd = !isNull(get(media, "initrd"));
-            if (iso && (kernel || initrd)) {
+            boolean disk = !isNull(get(media, "disk"));
+            if (disk && (iso || kernel || initrd)) {
+                problem(at, "media: give either a disk, an iso, or a kernel and an initrd, not several");
+            } else if (iso && (kernel || initrd)) {
                 problem(at, "media: give either iso, or kernel and initrd, not both");
-            } else if (!iso && !kernel && !initrd) {
-                problem(at, "media: needs an iso, or a kernel and an initrd");
+            } else if (!iso && !kernel && !initrd && !disk) {
+                problem(at, "media: needs an iso, a kernel and an initrd, or a disk");
             } else if (kernel != initrd) {
                 problem(at, "media: " + (kernel ? "kernel needs an initrd" : "initrd needs a kernel"));
             }
@@ -562,6 +586,12 @@ public final class RecipeValidator {
             }
             if (!given.get(0).equals("builtin") && isNull(get(source, "checksum"))) {
                 problem(at, path + ": a checksum is required for " + given.get(0) + " media (sha256:<hex>, sha512:<hex> or file:<url of SHA256SUMS>)");
+            }
+            if (path.equals("media.disk") && given.get(0).equals("builtin")) {
+                problem(at, path + ": a disk image comes from a url or a path (builtin media are installers)");
+            }
+            if (!path.equals("media.disk") && !isNull(get(source, "format"))) {
+                problem(keyNode(source, "format"), path + ".format: only for media.disk (qcow2 or raw)");
             }
             boolean debian = get(source, "builtin") instanceof ScalarNode b && b.getValue().equals("debianinstall");
             for (String option : List.of("suite", "mirror", "packages")) {
@@ -655,6 +685,11 @@ public final class RecipeValidator {
             RULES.put("media." + kind + ".builtin", v -> BUILTIN_MEDIA.contains(v) ? null
                     : "unknown builtin media '" + v + "' (ingot builds: " + String.join(", ", BUILTIN_MEDIA) + ")");
         }
+        oneOf("media.disk.format", "qcow2", "raw");
+        RULES.put("from", v -> TEMPLATE_REF.matcher(v).matches() && !v.contains("..") ? null
+                : "expected a published template as NAME, NAME:VERSION or NAME@CHANNEL (e.g. debian-12-minimal@stable), got '" + v + "'");
+        RULES.put("build.requires", v -> LABEL.matcher(v).matches() ? null
+                : "'" + v + "' is not a worker label (lower-case letters, digits, '.', '-', '_'; e.g. kvm, x86_64)");
         RULES.put("media.iso.suite", v -> v.matches("[a-z][a-z0-9-]*") ? null : "'" + v + "' is not a Debian suite name (bookworm, trixie ...)");
         RULES.put("media.iso.mirror", v -> v.matches("https?://[^\\s]+") ? null : "expected an http or https URL of a Debian archive, got '" + v + "'");
         RULES.put("media.iso.packages", v -> v.matches("[a-z0-9][a-z0-9+.-]+") ? null : "'" + v + "' is not a Debian package name");

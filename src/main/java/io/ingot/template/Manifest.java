@@ -35,8 +35,9 @@ public record Manifest(
         Disk disk,
         Map<String, Long> stageTimings,
         String parent,
-        List<String> lineage,
-        Ram ram) {
+        List<Ancestor> lineage,
+        Ram ram,
+        String from) {
 
     public static final String FILE_NAME = "manifest.json";
 
@@ -46,6 +47,12 @@ public record Manifest(
         stageTimings = stageTimings == null ? Map.of() : Map.copyOf(stageTimings);
         lineage = lineage == null ? List.of() : List.copyOf(lineage);
     }
+
+    /**
+     * One template version this one was built from: {@code ref} (NAME:VERSION), the sha256 of its base image, its
+     * build, and for the first ancestor (built from installation media) the media's checksum.
+     */
+    public record Ancestor(String ref, String sha256, String buildId, String mediaChecksum) { }
 
     /** The base image: file name relative to the version directory, sizes in bytes. */
     public record Disk(String file, String format, Long virtualSize, Long actualSize, String sha256) { }
@@ -69,45 +76,59 @@ public record Manifest(
     /** A manifest with only build facts; the pipeline fills the rest with the {@code with*} methods or the canonical constructor. */
     public static Manifest empty() {
         return new Manifest(null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     public String ref() { return name + ":" + version; }
 
     public Manifest withIdentity(String name, int version, Instant createdAt) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
     }
 
     public Manifest withDisk(Disk disk) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
     }
 
-    public Manifest withLineage(String parent, List<String> lineage) {
+    /**
+     * Built from a published template: {@code from} as the recipe wrote it (NAME@CHANNEL follows the channel),
+     * {@code parent} the version it resolved to, {@code lineage} every ancestor, the oldest first, the parent last.
+     */
+    public Manifest withParent(String from, String parent, List<Ancestor> lineage) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+    }
+
+    /** This version as an ancestor of a template built from it. */
+    public Ancestor asAncestor() {
+        return new Ancestor(ref(), disk == null ? null : disk.sha256(), buildId, parent == null ? mediaChecksum : null);
+    }
+
+    public Manifest withLineage(String parent, List<Ancestor> lineage) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
     }
 
     public Manifest withBuild(String buildId, String recipeHash, String mediaChecksum) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
     }
 
     public Manifest withMachine(String qemuVersion, String machineType, String cpuModel, Integer cpus,
                                 Integer memoryMiB, List<String> devices) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
     }
 
     public Manifest withStageTimings(Map<String, Long> stageTimings) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
     }
 
     public Manifest withRam(Ram ram) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
     }
 
     public String toJson() {

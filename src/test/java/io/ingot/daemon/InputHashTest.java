@@ -1,21 +1,15 @@
 package io.ingot.daemon;
 
 import io.ingot.media.MediaFetcher;
-import io.ingot.pipeline.BuildContext;
-import io.ingot.pipeline.BuildLog;
-import io.ingot.pipeline.BuildOptions;
-import io.ingot.pipeline.OnError;
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeLoader;
-import io.ingot.util.IngotPaths;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -50,23 +44,43 @@ class InputHashTest {
     }
 
     @Test
-    void aBuildRecordsTheHashOfItsInputsWhenItStarted(@TempDir Path dir) throws Exception {
+    void aBuildRecordsTheHashOfItsInputsWhenItWasQueued(@TempDir Path dir) throws Exception {
         LoadedRecipe recipe = recipe(dir, "    builtin: tinyinstall");
         ScheduleStates states = new ScheduleStates(dir.resolve("state"));
         Schedules schedules = new Schedules(new Recipes(dir), null, states, new Metrics(), 3, null, (c, f, u) -> c);
-        BuildJob job = new BuildJob("20260101-000000-abcdef", "hash-test", "api", Instant.now(), "running", null);
-        String atStart = InputHash.of(recipe, (c, f, u) -> c);
+        String atQueue = InputHash.of(recipe, (c, f, u) -> c);
+        BuildJob job = new BuildJob("20260101-000000-abcdef", "hash-test", "api", Instant.now(), "running", null)
+                .sent(1, "local", "latest", atQueue);
 
-        schedules.started(job, recipe);
         Files.writeString(recipe.file(), Files.readString(recipe.file()) + "\n# edited while the build ran\n");
-        try (BuildLog log = new BuildLog(dir.resolve("build.log"), new PrintStream(OutputStream.nullOutputStream()), s -> s)) {
-            BuildContext build = new BuildContext(job.id(), recipe, new BuildOptions(OnError.CLEANUP, new PrintStream(OutputStream.nullOutputStream())),
-                    new IngotPaths(HOME, dir, dir, dir.resolve("state")), dir, log);
-            schedules.finished(job, recipe, build);
-        }
-        assertEquals(atStart, states.get("hash-test").lastBuiltHash(), "the edit made during the build is not counted as built");
-        assertNotEquals(atStart, InputHash.of(recipe, (c, f, u) -> c));
+        schedules.finished(job, new BuildQueue.Outcome(true, "published hash-test:1", Instant.now(), List.of()));
+        assertEquals(atQueue, states.get("hash-test").lastBuiltHash(), "the edit made during the build is not counted as built");
+        assertNotEquals(atQueue, InputHash.of(recipe, (c, f, u) -> c));
         assertNull(states.get("other").lastBuiltHash());
+    }
+
+    @Test
+    void aRecipeMadeFromATemplateChangesWhenItsParentsChannelMoves(@TempDir Path dir) throws Exception {
+        copyTree(HOME.resolve("recipes/tiny-linux"), dir.resolve("tiny-linux"));
+        Path file = dir.resolve("child.yaml");
+        Files.writeString(file, "name: child\nfrom: parent@stable\nprovisioners:\n  - type: shell\n    inline: [\"true\"]\n");
+        LoadedRecipe child = new RecipeLoader().load(file, Map.of());
+        String[] resolved = {"parent:1 sha256:aaa"};
+        InputHash.ChecksumLists lists = new InputHash.ChecksumLists() {
+            @Override
+            public String resolve(String checksum, String fileName, java.net.URI media) {
+                return checksum;
+            }
+
+            @Override
+            public String parent(String from) {
+                return resolved[0];
+            }
+        };
+        String first = InputHash.of(child, lists);
+        assertEquals(first, InputHash.of(child, lists));
+        resolved[0] = "parent:2 sha256:bbb";
+        assertNotEquals(first, InputHash.of(child, lists), "the parent's channel moved: the child's inputs changed");
     }
 
     private static LoadedRecipe recipe(Path dir, String media) throws Exception {

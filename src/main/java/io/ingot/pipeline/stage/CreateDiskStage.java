@@ -3,13 +3,21 @@ package io.ingot.pipeline.stage;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.OnError;
 import io.ingot.pipeline.Stage;
-import io.ingot.qemu.QemuImg;
 import io.ingot.recipe.Recipe;
+import io.ingot.qemu.QemuImg;
+import io.ingot.util.Command;
+import io.ingot.util.Sizes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 
-/** Creates the empty disk the installer writes to. */
+/**
+ * Creates the empty disk the installer writes to; for a recipe made {@code from} a template or from
+ * {@code media.disk}, a qcow2 overlay on that base image instead (its size: the recipe's disk size when larger),
+ * which the template stage flattens into a base image of its own.
+ */
 public final class CreateDiskStage implements Stage {
     private final QemuImg qemuImg = new QemuImg();
 
@@ -19,6 +27,18 @@ public final class CreateDiskStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe.Disk disk = build.recipe().recipe().machine().disk();
+        Path backing = build.parent() != null ? build.parent().baseImage() : build.diskImage();
+        if (backing != null) {
+            String backingFormat = build.parent() != null ? build.parent().format() : build.diskImageFormat();
+            long size = Math.max(qemuImg.info(backing).virtualSize(), Sizes.parseBytes(disk.size()));
+            Path file = build.buildDir().resolve("disk.qcow2");
+            Files.deleteIfExists(file);
+            Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", backingFormat,
+                    "-b", backing.toAbsolutePath().toString(), file.toString(), Long.toString(size)), Duration.ofMinutes(1));
+            build.disk(file, "qcow2");
+            build.log().info("created " + file.getFileName() + " (qcow2 overlay on " + backing + ", " + (size >> 20) + " MiB)");
+            return;
+        }
         Path file = build.buildDir().resolve("disk." + disk.format());
         qemuImg.create(file, disk.format(), disk.size());
         build.disk(file);

@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.clone.SeedBuilder;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.QemuCommand;
@@ -7,7 +8,14 @@ import io.ingot.qemu.VmDriver;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
 
-/** Boots the installed disk (no media) with a free loopback port forwarded to the guest's SSH port. */
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Boots the installed disk (no media) with a free loopback port forwarded to the guest's SSH port. A disk that
+ * no installer wrote (a template's overlay, a disk image) gets a NoCloud seed with the build key instead, the way
+ * every clone gets its keys: the template was sealed, a cloud image has none.
+ */
 public final class InstalledVmStage implements Stage {
     private final PortAllocator ports;
     private final VmDriver driver;
@@ -27,7 +35,14 @@ public final class InstalledVmStage implements Stage {
         build.sshPort(lease.port());
         QemuCommand.Nic nic = new QemuCommand.Nic(recipe.machine().nic().model(), null, lease.port(),
                 recipe.communicator().port());
-        QemuCommand cmd = GuestVm.command(build, "provision").bootOrder("c").nic(nic).build();
+        QemuCommand.Builder b = GuestVm.command(build, "provision").bootOrder("c").nic(nic);
+        if (!recipe.installs()) {
+            Path seed = new SeedBuilder().build(build.buildDir().resolve("provision"), "ingot-build-" + build.buildId(), recipe.name(),
+                    List.of(build.buildKey().publicKeyLine("ingot-build-" + build.buildId())));
+            b.drive(new QemuCommand.Drive(seed, "raw", "virtio", true, false));
+            build.log().info("NoCloud seed with the build key: " + build.buildDir().relativize(seed));
+        }
+        QemuCommand cmd = b.build();
         GuestVm.start(build, driver, cmd, "provision");
         build.log().info("guest SSH forwarded from 127.0.0.1:" + lease.port());
     }

@@ -1,26 +1,49 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.catalog.TemplateVersion;
 import io.ingot.media.DebianInstallMedia;
 import io.ingot.media.MediaFetcher;
 import io.ingot.media.TinyInstallMedia;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
+import io.ingot.storage.TemplateFiles;
+import io.ingot.template.Manifest;
+import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Resolves the installation media: downloads with progress, verifies checksums, caches. */
+/**
+ * Resolves the installation media: downloads with progress, verifies checksums, caches. A recipe made
+ * {@code from} a published template gets that template's base image instead (resolved in the catalog: the
+ * channel's version now, or the version the fleet resolved when it queued the build), and {@code media.disk}
+ * a ready disk image.
+ */
 public final class MediaStage implements Stage {
     @Override
     public String name() { return "media"; }
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe.Media media = build.recipe().recipe().media();
+        Recipe recipe = build.recipe().recipe();
+        if (recipe.from() != null) {
+            parent(build, recipe.from());
+            return;
+        }
+        Recipe.Media media = recipe.media();
         MediaFetcher fetcher = new MediaFetcher(build.paths().cache(), build.log()::info, source -> builtin(build, source));
         Path dir = build.recipe().dir();
-        if (media.isIso()) {
+        if (media.disk() != null) {
+            MediaFetcher.Fetched disk = fetcher.fetch(media.disk(), dir);
+            build.diskImage(disk.file(), media.disk().diskFormat());
+            build.mediaChecksum(disk.checksum());
+            build.log().info("disk image: " + disk.file() + " (" + media.disk().diskFormat() + ", " + disk.checksum() + ")");
+        } else if (media.isIso()) {
             MediaFetcher.Fetched iso = fetcher.fetch(media.iso(), dir);
             build.installMedia(iso.file());
             build.mediaChecksum(iso.checksum());
@@ -33,6 +56,38 @@ public final class MediaStage implements Stage {
             build.mediaChecksum(kernel.checksum() + "," + initrd.checksum());
             build.log().info("kernel: " + kernel.file() + ", initrd: " + initrd.file());
         }
+    }
+
+    /** The parent template's version and base image (a file: the build's disk is a linked overlay on it). */
+    private static void parent(BuildContext build, String from) {
+        BuildOptions.Pin pin = build.options().parent();
+        String wanted = pin != null ? pin.ref() : from;
+        TemplateVersion v = build.images().catalog().resolve(TemplateRef.parse(wanted));
+        TemplateFiles files = null;
+        for (String storage : v.storages()) {
+            TemplateFiles f = build.images().storages().get(storage).locate(v.name(), v.version()).orElse(null);
+            if (f != null && f.baseImage().isFile() && Files.isRegularFile(f.baseImage().path())) {
+                files = f;
+                break;
+            }
+        }
+        if (files == null) {
+            throw new UserError("from: " + v.ref() + " has no base image file on " + String.join(", ", v.storages())
+                    + " (a derived build overlays a file: publish the parent to a dir storage)");
+        }
+        Manifest m = v.manifest();
+        Manifest.Ancestor self = m.asAncestor();
+        if (pin != null && pin.sha256() != null) {
+            // the parent as the daemon that queued the build knows it (this host may hold a recompressed copy)
+            self = new Manifest.Ancestor(self.ref(), pin.sha256(), self.buildId(), self.mediaChecksum());
+        }
+        List<Manifest.Ancestor> lineage = new ArrayList<>(m.lineage());
+        lineage.add(self);
+        long size = m.disk() == null || m.disk().virtualSize() == null ? 0 : m.disk().virtualSize();
+        build.parent(new BuildContext.Parent(from, v.ref(), files.baseImage().path(), files.format(), size, lineage));
+        build.mediaChecksum(self.sha256() == null ? null : "sha256:" + self.sha256());
+        build.log().info("from " + from + ": " + v.ref() + " (base image " + files.baseImage()
+                + (self.sha256() != null ? ", sha256 " + self.sha256() : "") + ")");
     }
 
     private static Path builtin(BuildContext build, Recipe.Source source) {

@@ -3,8 +3,11 @@ package io.ingot.pipeline.stage;
 import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
+
+import java.util.List;
 
 /**
  * Publishes the verified base image as the template's next version on the recipe's storages and
@@ -18,12 +21,15 @@ public final class PublishStage implements Stage {
     public void run(BuildContext build) throws Exception {
         Recipe recipe = build.recipe().recipe();
         var manifest = build.manifest().withStageTimings(build.timings().millisByStage());
+        BuildOptions.PublishAs as = build.options().publishAs();
+        List<String> storages = as != null ? as.storages() : recipe.publish().storage();
+        String channel = as != null ? as.channel() : recipe.publish().channel();
         TemplateVersion v = build.images().publisher().publish(PublishRequest.ofBaseImage(recipe.name(),
-                build.baseImage(), manifest, recipe.publish().storage(), recipe.publish().channel(), build.extraFiles()));
+                build.baseImage(), manifest, storages, channel, build.extraFiles()).withVersion(as == null ? null : as.version()));
         build.published(true);
         var disk = v.manifest().disk();
         build.log().info("base image sha256 " + disk.sha256() + (v.manifest().ram() != null ? ", with a RAM template" : ""));
         build.result("published " + v.ref() + " on " + String.join(", ", v.storages())
-                + ", channel " + recipe.publish().channel());
+                + (channel == null ? "" : ", channel " + channel));
     }
 }

@@ -31,17 +31,20 @@ public final class TemplateStage implements Stage {
         Files.deleteIfExists(base);
         build.log().info("converting " + build.disk().getFileName() + " into the base image"
                 + (recipe.template().compress() ? " (compressed)" : ""));
-        qemuImg.convert(build.disk(), m.disk().format(), base, "qcow2", recipe.template().compress());
+        // an overlay on a parent template or a disk image is read through its backing file: flattened here
+        qemuImg.convert(build.disk(), build.diskFormat(), base, "qcow2", recipe.template().compress());
         qemuImg.check(base, "qcow2");
         QemuImg.Info info = qemuImg.info(base);
         build.log().info(String.format("base image: %d MiB virtual, %d MiB on disk (sealed disk was %d MiB)",
                 info.virtualSize() >> 20, Files.size(base) >> 20, Files.size(build.disk()) >> 20));
         build.baseImage(base);
+        BuildContext.Parent parent = build.parent();
         build.manifest(Manifest.empty()
                 .withBuild(build.buildId(), build.recipe().contentHash(), build.mediaChecksum())
                 .withMachine(build.qemu().version().toString(), m.type(), m.cpu(), m.cpus(),
                         (int) Sizes.parseMebibytes(m.memory()), devices(m))
-                .withLineage(null, List.of()));
+                .withParent(parent == null ? null : parent.from(), parent == null ? null : parent.ref(),
+                        parent == null ? List.of() : parent.lineage()));
     }
 
     @Override
