@@ -29,25 +29,34 @@ public final class Command {
 
     private Command() { }
 
-    public static Result exec(List<String> argv) throws IOException {
-        return exec(argv, DEFAULT_TIMEOUT);
-    }
-
-    /** Runs and returns the result whatever the exit code. */
-    public static Result exec(List<String> argv, Duration timeout) throws IOException {
-        Process p;
+    /** Starts {@code argv} with stdin from /dev/null. */
+    private static Process start(List<String> argv) throws IOException {
         try {
-            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            return new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
         } catch (IOException e) {
             throw new IOException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
         }
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
+    }
+
+    /** The process's stderr, read aside so a chatty stderr never blocks it. */
+    private static CompletableFuture<String> stderrOf(Process p) {
+        return CompletableFuture.supplyAsync(() -> {
             try {
                 return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             } catch (IOException e) {
                 return "";
             }
         });
+    }
+
+    public static Result exec(List<String> argv) throws IOException {
+        return exec(argv, DEFAULT_TIMEOUT);
+    }
+
+    /** Runs and returns the result whatever the exit code. */
+    public static Result exec(List<String> argv, Duration timeout) throws IOException {
+        Process p = start(argv);
+        CompletableFuture<String> err = stderrOf(p);
         try {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -69,19 +78,8 @@ public final class Command {
      * carriage returns, so chunks are not lines); a non-zero exit is an IOException quoting stderr.
      */
     public static void stream(List<String> argv, Duration timeout, Consumer<String> chunks) throws IOException {
-        Process p;
-        try {
-            p = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-        } catch (IOException e) {
-            throw new IOException("cannot run " + argv.get(0) + ": " + e.getMessage(), e);
-        }
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
+        Process p = start(argv);
+        CompletableFuture<String> err = stderrOf(p);
         try (InputStream out = p.getInputStream()) {
             byte[] buf = new byte[4096];
             for (int n; (n = out.read(buf)) > 0; ) chunks.accept(new String(buf, 0, n, StandardCharsets.UTF_8));

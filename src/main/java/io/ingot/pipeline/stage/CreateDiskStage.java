@@ -37,6 +37,8 @@ public final class CreateDiskStage implements Stage {
                     "-b", backing.toAbsolutePath().toString(), file.toString(), Long.toString(size)), Duration.ofMinutes(1));
             build.disk(file, "qcow2");
             build.log().info("created " + file.getFileName() + " (qcow2 overlay on " + backing + ", " + (size >> 20) + " MiB)");
+            // the route skips the install stages for this build; say so where the disk is made
+            build.log().info("no installer: the disk is " + (build.parent() != null ? "a linked overlay of " + build.parent().ref() : "a disk image"));
             return;
         }
         Path file = build.buildDir().resolve("disk." + disk.format());

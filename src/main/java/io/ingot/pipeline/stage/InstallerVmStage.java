@@ -21,10 +21,6 @@ public final class InstallerVmStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        if (!build.recipe().recipe().installs()) {
-            build.log().info("no installer: the disk is " + (build.parent() != null ? "a linked overlay of " + build.parent().ref() : "a disk image"));
-            return;
-        }
         Recipe.Machine m = build.recipe().recipe().machine();
         Recipe.Media media = build.recipe().recipe().media();
         QemuCommand.Builder b = GuestVm.command(build, "install")
