@@ -1,9 +1,9 @@
 package io.ingot.bench;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.CloneService;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneService;
+import io.ingot.images.ImageStore;
 import io.ingot.storage.RbdStorage;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;

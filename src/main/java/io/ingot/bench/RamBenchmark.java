@@ -1,19 +1,19 @@
 package io.ingot.bench;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.CloneRunner;
-import io.ingot.clone.IdentityRefresh;
-import io.ingot.clone.VmConfig;
-import io.ingot.clone.WarmPool;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.ImageStore;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.server.PortAllocator;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
+import io.ingot.vm.CloneRunner;
+import io.ingot.vm.IdentityRefresh;
+import io.ingot.vm.VmConfig;
+import io.ingot.vm.WarmPool;
 
 import java.io.IOException;
 import java.nio.file.Files;

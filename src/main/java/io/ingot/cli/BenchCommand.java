@@ -5,7 +5,7 @@ import io.ingot.bench.CliBenchmark;
 import io.ingot.bench.CloneBenchmark;
 import io.ingot.bench.RamBenchmark;
 import io.ingot.catalog.Catalog;
-import io.ingot.catalog.ImageStore;
+import io.ingot.images.ImageStore;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.util.IngotPaths;

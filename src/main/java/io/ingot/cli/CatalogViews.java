@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.ingot.catalog.Catalog;
-import io.ingot.catalog.ImageStore;
+import io.ingot.images.ImageStore;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
 

@@ -1,7 +1,7 @@
 package io.ingot.cli;
 
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.CloneService;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneService;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -2,7 +2,7 @@ package io.ingot.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ingot.catalog.ImageStore;
+import io.ingot.images.ImageStore;
 import io.ingot.pipeline.Recovery;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;

@@ -1,11 +1,11 @@
 package io.ingot.cli;
 
 import io.ingot.bench.RamBenchmark;
-import io.ingot.catalog.ImageStore;
-import io.ingot.clone.CloneInstances;
-import io.ingot.clone.WarmPool;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.ImageStore;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
+import io.ingot.vm.WarmPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

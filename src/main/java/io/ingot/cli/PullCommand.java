@@ -1,7 +1,7 @@
 package io.ingot.cli;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.daemon.Puller;
+import io.ingot.images.ImageStore;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;

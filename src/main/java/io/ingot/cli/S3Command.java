@@ -1,10 +1,10 @@
 package io.ingot.cli;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
+import io.ingot.images.ImageStore;
 import io.ingot.qemu.QemuImg;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;

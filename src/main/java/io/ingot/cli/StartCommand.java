@@ -1,11 +1,11 @@
 package io.ingot.cli;
 
-import io.ingot.catalog.ImageStore;
-import io.ingot.clone.CloneInstances;
-import io.ingot.clone.RunningClone;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.ImageStore;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
 import io.ingot.util.UserError;
+import io.ingot.vm.RunningClone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

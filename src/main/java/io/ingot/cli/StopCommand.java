@@ -1,7 +1,7 @@
 package io.ingot.cli;
 
-import io.ingot.catalog.ImageStore;
-import io.ingot.clone.CloneInstances;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.ImageStore;
 import io.ingot.util.Durations;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;

@@ -2,9 +2,9 @@ package io.ingot.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.BuildRecord;
-import io.ingot.catalog.ImageStore;
 import io.ingot.daemon.http.JsonBodies;
 import io.ingot.daemon.http.LogFollower;
+import io.ingot.images.ImageStore;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
 import io.ingot.util.NotFound;

@@ -1,6 +1,5 @@
 package io.ingot.daemon;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.daemon.http.ApiErrors;
 import io.ingot.daemon.http.HostAllowList;
 import io.ingot.daemon.http.HttpFront;
@@ -16,6 +15,7 @@ import io.ingot.fleet.LocalDelivery;
 import io.ingot.fleet.Worker;
 import io.ingot.fleet.WorkerProfile;
 import io.ingot.fleet.WorkerRecovery;
+import io.ingot.images.ImageStore;
 import io.ingot.media.MediaFetcher;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Recovery;

@@ -1,10 +1,10 @@
 package io.ingot.daemon;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.http.FileSlice;
 import io.ingot.daemon.http.HttpError;
 import io.ingot.daemon.http.HttpFront;
+import io.ingot.images.ImageStore;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;

@@ -1,6 +1,5 @@
 package io.ingot.daemon;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
@@ -8,6 +7,7 @@ import io.ingot.distribution.S3Push;
 import io.ingot.fleet.BuildRequest;
 import io.ingot.fleet.RecipeBundle;
 import io.ingot.fleet.S3Delivery;
+import io.ingot.images.ImageStore;
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.Recipe;
 import io.ingot.qemu.QemuImg;

@@ -2,9 +2,9 @@ package io.ingot.daemon;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.Publisher;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.images.ImageStore;
+import io.ingot.images.Publisher;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;

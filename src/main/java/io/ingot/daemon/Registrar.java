@@ -1,10 +1,10 @@
 package io.ingot.daemon;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Pull;
 import io.ingot.fleet.BuildEvent;
+import io.ingot.images.ImageStore;
 import io.ingot.storage.StorageConfig;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Durations;

@@ -1,10 +1,10 @@
 package io.ingot.daemon;
 
 import io.ingot.catalog.CloneRecord;
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.Lineage;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.http.JsonBodies;
+import io.ingot.images.ImageStore;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Conflict;
 import io.ingot.util.NotFound;

@@ -1,7 +1,7 @@
 package io.ingot.distribution;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.images.ImageStore;
 import io.ingot.storage.Feature;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
@@ -37,7 +37,7 @@ import java.util.function.LongConsumer;
  * {@code ingot s3 pull s3://bucket[/prefix]/NAME[:VERSION|@CHANNEL]}: downloads a pushed version into
  * {@code images/.s3-pull/} (a partial download is resumed with a range request while the object's ETag is
  * unchanged), verifies every file's sha256 against its object metadata and the manifest, then registers it as
- * every pulled version is ({@link io.ingot.catalog.Publisher#register}): on a storage, under its own version
+ * every pulled version is ({@link io.ingot.images.Publisher#register}): on a storage, under its own version
  * number, in the catalog with the channel it was pulled by.
  */
 public final class S3Pull {

@@ -1,7 +1,7 @@
 package io.ingot.distribution;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.images.ImageStore;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;
@@ -107,7 +107,6 @@ public final class S3Push {
             Trees.delete(work);
         }
     }
-
 
     static List<Manifest.RamFile> ramFiles(Manifest.Ram ram) {
         List<Manifest.RamFile> out = new ArrayList<>();

@@ -1,6 +1,6 @@
 package io.ingot.fleet;
 
-import io.ingot.catalog.ImageStore;
+import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildOptions;
 
 import java.util.Objects;

@@ -1,8 +1,8 @@
 package io.ingot.fleet;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
+import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Stages;
 import io.ingot.util.IngotPaths;

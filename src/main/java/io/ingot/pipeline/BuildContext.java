@@ -1,8 +1,8 @@
 package io.ingot.pipeline;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.images.ImageStore;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.ScreenRecorder;

@@ -1,10 +1,10 @@
 package io.ingot.pipeline;
 
 import io.ingot.catalog.Catalog;
-import io.ingot.catalog.ImageStore;
-import io.ingot.clone.WarmPool;
+import io.ingot.images.ImageStore;
 import io.ingot.qemu.RunRegistry;
 import io.ingot.util.IngotPaths;
+import io.ingot.vm.WarmPool;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

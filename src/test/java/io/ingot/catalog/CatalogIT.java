@@ -1,14 +1,16 @@
 package io.ingot.catalog;
 
+import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneService;
+import io.ingot.images.ImageStore;
+import io.ingot.images.TemplateVersions;
 import io.ingot.qemu.QemuImg;
 import io.ingot.util.Command;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.CloneService;
-import io.ingot.clone.VmConfig;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
+import io.ingot.vm.VmConfig;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -175,7 +177,7 @@ class CatalogIT {
         Files.writeString(key, "# mine\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTestsOnly0000000000000000000 me@host\n");
         CloneService.Clone c = store.clones().clone("tiny-linux", "web1", new CloneOptions(true, null, null, List.of(key)));
         // the ISO is made at start, from the seed files the clone wrote
-        Path seed = new io.ingot.clone.SeedBuilder().ensureIso(Path.of(c.vm().seed()));
+        Path seed = new io.ingot.vm.SeedBuilder().ensureIso(Path.of(c.vm().seed()));
         String listing = Command.run(List.of("xorriso", "-indev", seed.toString(), "-ls", "/", "--"));
         assertTrue(listing.contains("meta-data") && listing.contains("user-data"), listing);
         String pvd = Command.exec(List.of("xorriso", "-indev", seed.toString(), "-pvd_info")).stdout();

@@ -1,6 +1,7 @@
 package io.ingot.catalog;
 
-import io.ingot.clone.CloneOptions;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.ImageStore;
 import io.ingot.it.IngotChild;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;

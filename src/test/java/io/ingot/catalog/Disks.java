@@ -1,5 +1,7 @@
 package io.ingot.catalog;
 
+import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.util.Command;
 import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;

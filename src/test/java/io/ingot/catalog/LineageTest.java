@@ -1,5 +1,7 @@
 package io.ingot.catalog;
 
+import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.template.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

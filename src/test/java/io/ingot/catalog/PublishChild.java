@@ -1,5 +1,6 @@
 package io.ingot.catalog;
 
+import io.ingot.images.ImageStore;
 import io.ingot.util.IngotPaths;
 
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.ingot.catalog;
 
+import io.ingot.images.ImageStore;
 import io.ingot.template.TemplateRef;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

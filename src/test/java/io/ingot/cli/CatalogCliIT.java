@@ -1,8 +1,8 @@
 package io.ingot.cli;
 
+import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.util.Command;
-import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.PublishRequest;
 import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;
 import org.junit.jupiter.api.AfterEach;

@@ -1,9 +1,9 @@
 package io.ingot.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.it.TestImages;
 import io.ingot.pipeline.BuildOwner;
 import io.ingot.template.Manifest;

@@ -1,14 +1,13 @@
 package io.ingot.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.clone.CloneInstances;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.RunningClone;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.it.TestImages;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.template.Manifest;
@@ -16,6 +15,7 @@ import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
+import io.ingot.vm.RunningClone;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
 package io.ingot.daemon;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.distribution.S3Clients;
 import io.ingot.fleet.Broker;
@@ -9,6 +8,7 @@ import io.ingot.fleet.FleetNames;
 import io.ingot.fleet.LocalDelivery;
 import io.ingot.fleet.Worker;
 import io.ingot.fleet.WorkerProfile;
+import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Pipeline;

@@ -1,7 +1,7 @@
 package io.ingot.daemon;
 
 import com.sun.net.httpserver.HttpServer;
-import io.ingot.catalog.ImageStore;
+import io.ingot.images.ImageStore;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.AfterEach;

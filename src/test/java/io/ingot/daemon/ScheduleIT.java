@@ -2,7 +2,7 @@ package io.ingot.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.BuildRecord;
-import io.ingot.catalog.ImageStore;
+import io.ingot.images.ImageStore;
 import io.ingot.it.TestImages;
 import io.ingot.util.IngotPaths;
 import org.junit.jupiter.api.Test;

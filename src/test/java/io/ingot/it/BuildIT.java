@@ -1,17 +1,17 @@
 package io.ingot.it;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.CloneRunner;
-import io.ingot.clone.CloneService;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneService;
+import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.server.PortAllocator;
 import io.ingot.template.TemplateRef;
+import io.ingot.vm.CloneRunner;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,16 +1,16 @@
 package io.ingot.it;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.clone.CloneInstances;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.CloneService;
-import io.ingot.clone.RunningClone;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneService;
+import io.ingot.images.ImageStore;
 import io.ingot.template.Devices;
 import io.ingot.template.TemplateRef;
+import io.ingot.vm.RunningClone;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,12 +1,12 @@
 package io.ingot.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.Daemon;
 import io.ingot.daemon.DaemonConfig;
 import io.ingot.daemon.ScheduleStates;
+import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;

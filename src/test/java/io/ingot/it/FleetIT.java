@@ -1,12 +1,12 @@
 package io.ingot.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.Daemon;
 import io.ingot.daemon.DaemonConfig;
 import io.ingot.distribution.S3Clients;
 import io.ingot.fleet.FleetNames;
+import io.ingot.images.ImageStore;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
 import org.apache.commons.io.FileUtils;

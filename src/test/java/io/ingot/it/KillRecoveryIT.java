@@ -2,8 +2,8 @@ package io.ingot.it;
 
 import io.ingot.catalog.BuildRecord;
 import io.ingot.catalog.CloneRecord;
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildOwner;
 import io.ingot.pipeline.RoutePlan;
 import io.ingot.qemu.RunRegistry;

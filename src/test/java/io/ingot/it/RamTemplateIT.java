@@ -1,21 +1,21 @@
 package io.ingot.it;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.cli.Main;
-import io.ingot.clone.CloneInstances;
-import io.ingot.clone.HostKeys;
-import io.ingot.clone.SeedBuilder;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.RunningClone;
-import io.ingot.clone.VmConfig;
-import io.ingot.clone.WarmPool;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.ImageStore;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
+import io.ingot.vm.HostKeys;
+import io.ingot.vm.RunningClone;
+import io.ingot.vm.SeedBuilder;
+import io.ingot.vm.VmConfig;
+import io.ingot.vm.WarmPool;
 import org.junit.jupiter.api.Test;
 
 import java.io.PrintWriter;

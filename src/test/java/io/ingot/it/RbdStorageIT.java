@@ -1,16 +1,14 @@
 package io.ingot.it;
 
 import io.ingot.bench.CloneBenchmark;
-import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.clone.CloneInstances;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.CloneService;
-import io.ingot.clone.RunningClone;
-import io.ingot.clone.VmConfig;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneService;
+import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.storage.RbdStorage;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;
@@ -20,6 +18,8 @@ import io.ingot.util.Command;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
+import io.ingot.vm.RunningClone;
+import io.ingot.vm.VmConfig;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,20 +1,20 @@
 package io.ingot.it;
 
-import io.ingot.catalog.ImageStore;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.clone.CloneInstances;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.RunningClone;
 import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.ImageStore;
 import io.ingot.qemu.QemuImg;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
+import io.ingot.vm.RunningClone;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;

@@ -1,6 +1,6 @@
 package io.ingot.it;
 
-import io.ingot.catalog.ImageStore;
+import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.BuildOptions;

@@ -1,10 +1,10 @@
 package io.ingot.storage;
 
-import io.ingot.catalog.ImageStore;
-import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.clone.CloneOptions;
-import io.ingot.clone.CloneService;
+import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneService;
+import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.template.Manifest;
 import io.ingot.util.Command;
 import io.ingot.util.IngotPaths;

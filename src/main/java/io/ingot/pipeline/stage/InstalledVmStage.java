@@ -1,12 +1,12 @@
 package io.ingot.pipeline.stage;
 
-import io.ingot.clone.SeedBuilder;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.VmDriver;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
+import io.ingot.vm.SeedBuilder;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.ingot.pipeline.stage;
 
-import io.ingot.catalog.PublishRequest;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.images.PublishRequest;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Stage;

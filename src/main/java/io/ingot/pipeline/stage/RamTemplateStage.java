@@ -1,6 +1,5 @@
 package io.ingot.pipeline.stage;
 
-import io.ingot.clone.SeedBuilder;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.pipeline.BuildContext;
@@ -21,6 +20,7 @@ import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sha256;
 import io.ingot.util.Sizes;
+import io.ingot.vm.SeedBuilder;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package io.ingot.pipeline.stage;
 
-import io.ingot.catalog.ImageStore;
+import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Recovery;
 import io.ingot.pipeline.Stage;

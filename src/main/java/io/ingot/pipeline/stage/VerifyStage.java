@@ -1,8 +1,5 @@
 package io.ingot.pipeline.stage;
 
-import io.ingot.clone.CloneRunner;
-import io.ingot.clone.SeedBuilder;
-import io.ingot.clone.VmConfig;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
@@ -13,6 +10,9 @@ import io.ingot.qemu.QemuImg;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
 import io.ingot.util.Durations;
+import io.ingot.vm.CloneRunner;
+import io.ingot.vm.SeedBuilder;
+import io.ingot.vm.VmConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

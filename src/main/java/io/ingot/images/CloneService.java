@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.images;
 
 import io.ingot.catalog.Catalog;
 import io.ingot.catalog.CloneKind;
@@ -15,6 +15,11 @@ import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
+import io.ingot.vm.HostKeys;
+import io.ingot.vm.MacAddresses;
+import io.ingot.vm.RunningClone;
+import io.ingot.vm.SeedBuilder;
+import io.ingot.vm.VmConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;

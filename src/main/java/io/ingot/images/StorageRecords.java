@@ -1,6 +1,11 @@
-package io.ingot.catalog;
+package io.ingot.images;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ingot.catalog.Catalog;
+import io.ingot.catalog.CloneKind;
+import io.ingot.catalog.CloneRecord;
+import io.ingot.catalog.TemplateListener;
+import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageConfig;
 import io.ingot.template.TemplateRef;

@@ -1,15 +1,14 @@
-package io.ingot.catalog;
+package io.ingot.images;
 
-import io.ingot.clone.CloneService;
-import io.ingot.clone.MacAddresses;
-import io.ingot.clone.ManagedAccessKey;
-import io.ingot.clone.SeedBuilder;
-import io.ingot.clone.WarmPool;
+import io.ingot.catalog.Catalog;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageConfig;
 import io.ingot.storage.Storages;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
+import io.ingot.vm.MacAddresses;
+import io.ingot.vm.SeedBuilder;
+import io.ingot.vm.WarmPool;
 
 /**
  * Everything about published images, wired once: storages from storage.yaml, the catalog, the publisher,

@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.vm;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import io.ingot.template.RamCompatibility;

@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.vm;
 
 import io.ingot.util.UserError;
 

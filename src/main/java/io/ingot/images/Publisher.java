@@ -1,5 +1,7 @@
-package io.ingot.catalog;
+package io.ingot.images;
 
+import io.ingot.catalog.Catalog;
+import io.ingot.catalog.TemplateVersion;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.Feature;
 import io.ingot.storage.FeatureTable.State;

@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.images;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.ingot.catalog;
+package io.ingot.images;
 
 import io.ingot.template.Manifest;
 

@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.vm;
 
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuCommand;
@@ -49,7 +49,7 @@ public final class CloneRunner {
     String acceleratorName() { return accelerator.name(); }
 
     /** The QEMU (and run registry) name of a clone's VM, whichever way it was started. */
-    static String processName(String clone) { return "ingot-clone-" + clone; }
+    public static String processName(String clone) { return "ingot-clone-" + clone; }
 
     String qemuBinary() { return qemu.system().toString(); }
 

@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.util.Json;

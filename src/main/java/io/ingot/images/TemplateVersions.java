@@ -1,5 +1,8 @@
-package io.ingot.catalog;
+package io.ingot.images;
 
+import io.ingot.catalog.Catalog;
+import io.ingot.catalog.CloneRecord;
+import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;

@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.vm;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;

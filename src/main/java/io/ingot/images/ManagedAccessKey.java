@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.images;
 
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.config.keys.PublicKeyEntry;

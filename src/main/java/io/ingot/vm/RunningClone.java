@@ -1,4 +1,4 @@
-package io.ingot.clone;
+package io.ingot.vm;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,7 +1,6 @@
-package io.ingot.clone;
+package io.ingot.images;
 
 import io.ingot.catalog.CloneRecord;
-import io.ingot.catalog.ImageStore;
 import io.ingot.guest.BuildKey;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;
@@ -14,6 +13,11 @@ import io.ingot.server.PortAllocator;
 import io.ingot.storage.CloneFiles;
 import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
+import io.ingot.vm.CloneRunner;
+import io.ingot.vm.IdentityRefresh;
+import io.ingot.vm.RunningClone;
+import io.ingot.vm.VmConfig;
+import io.ingot.vm.WarmPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
