@@ -1,6 +1,5 @@
 package io.ingot.qemu;
 
-import io.ingot.recipe.BootAction;
 import io.ingot.util.Durations;
 import io.ingot.util.UserError;
 
@@ -19,8 +18,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Types a parsed boot command into the VM through QMP {@code send-key}, US layout.
- * {@code <waitFor 'regex'>} watches the serial log; each wait-for searches from where the previous match ended.
+ * Types into the VM through QMP {@code send-key}, US layout, and watches the serial log: the steps of a boot
+ * command, given as plain values (the recipe's parsed command is walked by the boot-command stage).
  */
 public final class Keyboard {
     private static final String UNSHIFTED = "`1234567890-=qwertyuiop[]\\asdfghjkl;'zxcvbnm,./";
@@ -64,29 +63,31 @@ public final class Keyboard {
         this.log = log;
     }
 
-    /** Types the actions; {@code <waitFor>} searches the serial log from its beginning. */
-    public void type(List<BootAction> actions) {
-        type(actions, 0);
+    /** Types literal characters one by one (US layout; shifted symbols pressed with shift). */
+    public void typeText(String text) {
+        log.accept("type: " + text);
+        for (int i = 0; i < text.length(); i++) press(qcodes(text.charAt(i)));
     }
 
-    /** Types the actions; the first {@code <waitFor>} searches the serial log from byte {@code serialOffset}. */
-    public void type(List<BootAction> actions, long serialOffset) {
-        long offset = serialOffset;
-        for (BootAction action : actions) {
-            if (action instanceof BootAction.Type t) {
-                log.accept("type: " + t.text());
-                for (int i = 0; i < t.text().length(); i++) press(qcodes(t.text().charAt(i)));
-            } else if (action instanceof BootAction.Key k) {
-                log.accept("key: <" + k.name() + ">");
-                press(List.of(qcodeForKey(k.name())));
-            } else if (action instanceof BootAction.Wait w) {
-                log.accept("wait " + Durations.format(w.duration()));
-                sleep(w.duration());
-            } else if (action instanceof BootAction.WaitFor wf) {
-                log.accept("waitFor '" + wf.regex() + "'");
-                offset = waitFor(Pattern.compile(wf.regex()), offset);
-            }
-        }
+    /** Presses a special key by its token name without brackets: enter, esc, tab, f1..f12, ... */
+    public void pressKey(String name) {
+        log.accept("key: <" + name + ">");
+        press(List.of(qcodeForKey(name)));
+    }
+
+    /** Waits before the next key. */
+    public void pause(Duration duration) {
+        log.accept("wait " + Durations.format(duration));
+        sleep(duration);
+    }
+
+    /**
+     * Waits until the serial log matches {@code regex}, searching from byte {@code offset} (0: its beginning);
+     * returns the offset after the match, where the next wait-for searches from.
+     */
+    public long waitFor(String regex, long offset) {
+        log.accept("waitFor '" + regex + "'");
+        return waitFor(Pattern.compile(regex), offset);
     }
 
     private void press(List<String> qcodes) {

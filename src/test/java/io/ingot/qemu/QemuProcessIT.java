@@ -1,7 +1,6 @@
 package io.ingot.qemu;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ingot.recipe.BootAction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,12 +59,14 @@ class QemuProcessIT {
                 } catch (Exception ignored) {
                 }
             }).start();
-            keyboard.type(List.of(new BootAction.WaitFor("boot:"), new BootAction.Type("Ab!"), new BootAction.Key("enter"),
-                    new BootAction.Wait(Duration.ofMillis(10))));
+            keyboard.waitFor("boot:", 0);
+            keyboard.typeText("Ab!");
+            keyboard.pressKey("enter");
+            keyboard.pause(Duration.ofMillis(10));
             assertEquals(List.of("waitFor 'boot:'", "type: Ab!", "key: <enter>", "wait 0.0s"), typed);
 
             QemuException timeout = assertThrows(QemuException.class,
-                    () -> keyboard.type(List.of(new BootAction.WaitFor("login: ?$"))));
+                    () -> keyboard.waitFor("login: ?$", 0));
             assertTrue(timeout.getMessage().contains("'login: ?$'") && timeout.getMessage().contains("boot:"), timeout.getMessage());
         } finally {
             vm.stop(Duration.ofSeconds(5));

@@ -36,6 +36,22 @@ public final class BootCommandStage implements Stage {
         }
         Keyboard keyboard = new Keyboard(build.vm().qmp(), Durations.parse(boot.keyInterval()), build.serialLog(),
                 Durations.parse(boot.timeout()), line -> build.log().output("keys", line));
-        keyboard.type(actions);
+        type(keyboard, actions);
+    }
+
+    /** Each {@code <waitFor>} searches the serial log from where the previous match ended. */
+    static void type(Keyboard keyboard, List<BootAction> actions) {
+        long offset = 0;
+        for (BootAction action : actions) {
+            if (action instanceof BootAction.Type t) {
+                keyboard.typeText(t.text());
+            } else if (action instanceof BootAction.Key k) {
+                keyboard.pressKey(k.name());
+            } else if (action instanceof BootAction.Wait w) {
+                keyboard.pause(w.duration());
+            } else if (action instanceof BootAction.WaitFor wf) {
+                offset = keyboard.waitFor(wf.regex(), offset);
+            }
+        }
     }
 }
