@@ -1,0 +1,85 @@
+package io.ingot;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The package layers of README's Layout table: a package may use the packages of the rows below its own
+ * row, never those above or beside it; and no cycle between the packages under {@code io.ingot}.
+ */
+class ArchitectureTest {
+    /** Top to bottom; the packages of one row do not use each other. */
+    static final List<List<String>> LAYERS = List.of(
+            List.of("cli"),
+            List.of("daemon", "bench"),
+            List.of("fleet"),
+            List.of("pipeline"),
+            List.of("distribution"),
+            List.of("images"),
+            List.of("catalog", "storage", "vm"),
+            List.of("media"),
+            List.of("qemu", "guest", "recipe", "template"),
+            List.of("server", "util"));
+
+    private static JavaClasses main;
+
+    @BeforeAll
+    static void importMainClasses() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.ingot");
+        // an empty import would pass every rule below
+        assertTrue(main.size() > 100, "imported " + main.size() + " classes of io.ingot");
+    }
+
+    @Test
+    void noCycleBetweenPackages() {
+        slices().matching("io.ingot.(*)..").should().beFreeOfCycles().check(main);
+    }
+
+    @Test
+    void dependenciesPointDownTheLayers() {
+        LayeredArchitecture rule = layeredArchitecture().consideringOnlyDependenciesInLayers();
+        for (List<String> row : LAYERS) {
+            for (String p : row) rule = rule.layer(p).definedBy("io.ingot." + p + "..");
+        }
+        List<String> below = new ArrayList<>();
+        for (int i = LAYERS.size() - 1; i >= 0; i--) {
+            for (String p : LAYERS.get(i)) {
+                rule = below.isEmpty() ? rule.whereLayer(p).mayNotAccessAnyLayer()
+                        : rule.whereLayer(p).mayOnlyAccessLayers(below.toArray(String[]::new));
+            }
+            below.addAll(LAYERS.get(i));
+        }
+        rule.check(main);
+    }
+
+    @Test
+    void theVmRuntimeRunsOnQemuAlone() {
+        // a clone runs from its vm.json and the template's files: no catalog, storage or recipe in between
+        classes().that().resideInAPackage("io.ingot.vm..").should().onlyDependOnClassesThat(
+                        resideOutsideOfPackage("io.ingot..").or(resideInAnyPackage("io.ingot.vm..", "io.ingot.qemu..",
+                                "io.ingot.guest..", "io.ingot.template..", "io.ingot.server..", "io.ingot.util..")))
+                .check(main);
+    }
+
+    @Test
+    void everyPackageHasItsRow() {
+        String[] packages = LAYERS.stream().flatMap(List::stream).map(p -> "io.ingot." + p + "..").toArray(String[]::new);
+        classes().should().resideInAnyPackage(packages)
+                .because("a new package takes its row in the layers (README's Layout table, ArchitectureTest.LAYERS)")
+                .check(main);
+    }
+}
