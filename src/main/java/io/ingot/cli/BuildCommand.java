@@ -4,7 +4,7 @@ import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.OnError;
-import io.ingot.pipeline.Stages;
+import io.ingot.pipeline.stage.StandardStages;
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeLoader;
 import io.ingot.recipe.RecipePaths;
@@ -54,7 +54,7 @@ public class BuildCommand implements Callable<Integer> {
         IngotPaths paths = IngotPaths.fromEnvironment();
         LoadedRecipe loaded = new RecipeLoader(new RecipeValidator(new RecipePaths(allowPaths))).load(recipe, variables);
         BuildOptions options = new BuildOptions(onError, System.out, vnc);
-        try (BuildEngine engine = new BuildEngine(Stages.standard(paths))) {
+        try (BuildEngine engine = new BuildEngine(StandardStages.of(paths))) {
             BuildContext build = engine.runner(paths).run(loaded, options);
             if (build.failure() != null) throw new BuildFailed(build.failure().getMessage());
             return 0;

@@ -19,7 +19,7 @@ import io.ingot.images.ImageStore;
 import io.ingot.media.MediaFetcher;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Recovery;
-import io.ingot.pipeline.Stages;
+import io.ingot.pipeline.stage.StandardStages;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import org.apache.camel.CamelContext;
@@ -159,7 +159,7 @@ public final class Daemon implements AutoCloseable {
             props.setProperty("ingot.worker.concurrency", Integer.toString(profile.concurrency()));
             props.setProperty("ingot.worker.selector", profile.selector());
             props.setProperty("ingot.recipesDir", recipesDir.toAbsolutePath().toString());
-            engine = new BuildEngine(Stages.standard(paths), ROUTES, beans, props);
+            engine = new BuildEngine(StandardStages.of(paths), ROUTES, beans, props);
 
             worker.start(engine.runner(paths), engine.camelContext().createProducerTemplate());
             queue.start(engine.camelContext().createProducerTemplate());

@@ -4,7 +4,7 @@ import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildEngine;
-import io.ingot.pipeline.Stages;
+import io.ingot.pipeline.stage.StandardStages;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -73,7 +73,7 @@ public final class WorkerProcess implements AutoCloseable {
             props.setProperty("ingot.worker.enabled", "true");
             props.setProperty("ingot.worker.concurrency", Integer.toString(profile.concurrency()));
             props.setProperty("ingot.worker.selector", profile.selector());
-            BuildEngine engine = new BuildEngine(Stages.standard(paths), ROUTES, beans, props);
+            BuildEngine engine = new BuildEngine(StandardStages.of(paths), ROUTES, beans, props);
             worker.start(engine.runner(paths), engine.camelContext().createProducerTemplate());
             out.accept("worker " + profile.name() + " on " + host + ": labels " + String.join(", ", profile.labels()) + "; "
                     + profile.concurrency() + " build(s) at once; broker " + BrokerConnection.display(s.broker()) + "; templates to " + bucket);

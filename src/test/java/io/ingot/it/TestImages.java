@@ -5,7 +5,7 @@ import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.OnError;
-import io.ingot.pipeline.Stages;
+import io.ingot.pipeline.stage.StandardStages;
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeLoader;
 import io.ingot.util.IngotPaths;
@@ -62,7 +62,7 @@ public final class TestImages {
 
     private static synchronized BuildEngine engine() throws Exception {
         if (engine == null) {
-            engine = new BuildEngine(Stages.standard(paths()));
+            engine = new BuildEngine(StandardStages.of(paths()));
             Runtime.getRuntime().addShutdownHook(new Thread(engine::close));
         }
         return engine;

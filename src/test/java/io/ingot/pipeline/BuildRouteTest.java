@@ -1,5 +1,6 @@
 package io.ingot.pipeline;
 
+import io.ingot.pipeline.stage.StandardStages;
 import io.ingot.util.IngotPaths;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class BuildRouteTest {
 
     @Test
     void everyRegisteredStageIsInTheRouteExactlyOnceAndTheRouteNamesNoOther(@TempDir Path dir) {
-        Set<String> registered = Stages.standard(new IngotPaths(dir, dir, dir, dir)).names();
+        Set<String> registered = StandardStages.of(new IngotPaths(dir, dir, dir, dir)).names();
         List<String> inRoute = plan.stageNames();
         for (String stage : registered) {
             assertEquals(1, inRoute.stream().filter(stage::equals).count(), "stage " + stage + " in the route: " + inRoute);
