@@ -329,27 +329,27 @@ public final class Catalog {
         });
     }
 
+    /** Runs one INSERT, UPDATE or DELETE with its parameters in order; returns the rows it changed. */
+    private static int update(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) p.setObject(i + 1, params[i]);
+            return p.executeUpdate();
+        }
+    }
+
     // ---- versions -------------------------------------------------------------------------
 
     /** Allocates the next version number of a template; monotonic, never handed out twice, even across processes. */
     public int reserveVersion(String template) {
         return tx(c -> {
-            try (PreparedStatement p = c.prepareStatement(
-                    "INSERT INTO templates(name, next_version, created) VALUES (?, 1, ?) ON CONFLICT(name) DO NOTHING")) {
-                p.setString(1, template);
-                p.setString(2, Instant.now().toString());
-                p.executeUpdate();
-            }
+            update(c, "INSERT INTO templates(name, next_version, created) VALUES (?, 1, ?) ON CONFLICT(name) DO NOTHING",
+                    template, Instant.now().toString());
             int next;
             try (PreparedStatement p = c.prepareStatement("SELECT next_version FROM templates WHERE name = ?")) {
                 p.setString(1, template);
                 try (ResultSet rs = p.executeQuery()) { rs.next(); next = rs.getInt(1); }
             }
-            try (PreparedStatement p = c.prepareStatement("UPDATE templates SET next_version = ? WHERE name = ?")) {
-                p.setInt(1, next + 1);
-                p.setString(2, template);
-                p.executeUpdate();
-            }
+            update(c, "UPDATE templates SET next_version = ? WHERE name = ?", next + 1, template);
             return next;
         });
     }
@@ -363,14 +363,9 @@ public final class Catalog {
             Optional<TemplateVersion> present = versionRow(c, v.name(), v.version());
             if (present.isPresent() && v.buildId() != null && v.buildId().equals(present.get().buildId())) {
                 LOG.info("{} was adopted by a recovery step while it was published", v.ref());
-                try (PreparedStatement p = c.prepareStatement(
-                        "UPDATE versions SET storage = ?, manifest = ?, state = 'ready', problem = NULL WHERE name = ? AND version = ?")) {
-                    p.setString(1, String.join(",", v.storages()));
-                    p.setString(2, v.manifest().toJson());
-                    p.setString(3, v.name());
-                    p.setInt(4, v.version());
-                    p.executeUpdate();
-                }
+                update(c, "UPDATE versions SET storage = ?, manifest = ?, state = 'ready', problem = NULL "
+                        + "WHERE name = ? AND version = ?",
+                        String.join(",", v.storages()), v.manifest().toJson(), v.name(), v.version());
             } else {
                 insertVersion(c, v);
             }
@@ -402,27 +397,12 @@ public final class Catalog {
     }
 
     private static void insertVersion(Connection c, TemplateVersion v) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO templates(name, next_version, created) VALUES (?, ?, ?) "
-                        + "ON CONFLICT(name) DO UPDATE SET next_version = max(next_version, excluded.next_version)")) {
-            p.setString(1, v.name());
-            p.setInt(2, v.version() + 1);
-            p.setString(3, v.created().toString());
-            p.executeUpdate();
-        }
-        try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO versions(name, version, build_id, storage, manifest, created, revoked, state, problem) VALUES (?,?,?,?,?,?,?,?,?)")) {
-            p.setString(1, v.name());
-            p.setInt(2, v.version());
-            p.setString(3, v.buildId());
-            p.setString(4, String.join(",", v.storages()));
-            p.setString(5, v.manifest().toJson());
-            p.setString(6, v.created().toString());
-            p.setInt(7, v.revoked() ? 1 : 0);
-            p.setString(8, v.state());
-            p.setString(9, v.problem());
-            p.executeUpdate();
-        }
+        update(c, "INSERT INTO templates(name, next_version, created) VALUES (?, ?, ?) "
+                + "ON CONFLICT(name) DO UPDATE SET next_version = max(next_version, excluded.next_version)",
+                v.name(), v.version() + 1, v.created().toString());
+        update(c, "INSERT INTO versions(name, version, build_id, storage, manifest, created, revoked, state, problem) VALUES (?,?,?,?,?,?,?,?,?)",
+                v.name(), v.version(), v.buildId(), String.join(",", v.storages()), v.manifest().toJson(), v.created().toString(),
+                v.revoked() ? 1 : 0, v.state(), v.problem());
     }
 
     private static TemplateVersion version(ResultSet rs) throws SQLException {
@@ -516,12 +496,8 @@ public final class Catalog {
 
     public void revoke(String name, int version, boolean revoked) {
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE versions SET revoked = ? WHERE name = ? AND version = ?")) {
-                p.setInt(1, revoked ? 1 : 0);
-                p.setString(2, name);
-                p.setInt(3, version);
-                if (p.executeUpdate() == 0) throw new NotFound("no template version " + name + ":" + version);
-            }
+            if (update(c, "UPDATE versions SET revoked = ? WHERE name = ? AND version = ?",
+                    revoked ? 1 : 0, name, version) == 0) throw new NotFound("no template version " + name + ":" + version);
             return null;
         });
         changed(name);
@@ -571,16 +547,8 @@ public final class Catalog {
                 throw new UserError(name + ":" + version + " is the version of channel" + (channels.size() > 1 ? "s " : " ")
                         + String.join(", ", channels) + "; promote another version first, or use --force to drop the channel" + (channels.size() > 1 ? "s" : ""));
             }
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM channels WHERE template = ? AND version = ?")) {
-                p.setString(1, name);
-                p.setInt(2, version);
-                p.executeUpdate();
-            }
-            try (PreparedStatement p = c.prepareStatement("UPDATE versions SET state = 'deleting' WHERE name = ? AND version = ?")) {
-                p.setString(1, name);
-                p.setInt(2, version);
-                p.executeUpdate();
-            }
+            update(c, "DELETE FROM channels WHERE template = ? AND version = ?", name, version);
+            update(c, "UPDATE versions SET state = 'deleting' WHERE name = ? AND version = ?", name, version);
             return v;
         });
         changed(name);
@@ -590,11 +558,7 @@ public final class Catalog {
     /** Deletes the row of a version marked {@link #markDeleting deleting}, whose files are gone. */
     public void dropVersion(String name, int version) {
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM versions WHERE name = ? AND version = ? AND state = 'deleting'")) {
-                p.setString(1, name);
-                p.setInt(2, version);
-                p.executeUpdate();
-            }
+            update(c, "DELETE FROM versions WHERE name = ? AND version = ? AND state = 'deleting'", name, version);
             return null;
         });
         changed(name);
@@ -608,14 +572,8 @@ public final class Catalog {
     /** Marks a version broken ({@code problem} says why) or, with null, ready again; no effect on one being deleted. */
     public void markProblem(String name, int version, String problem) {
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement(
-                    "UPDATE versions SET state = ?, problem = ? WHERE name = ? AND version = ? AND state != 'deleting'")) {
-                p.setString(1, problem == null ? TemplateVersion.READY : TemplateVersion.BROKEN);
-                p.setString(2, problem);
-                p.setString(3, name);
-                p.setInt(4, version);
-                p.executeUpdate();
-            }
+            update(c, "UPDATE versions SET state = ?, problem = ? WHERE name = ? AND version = ? AND state != 'deleting'",
+                    problem == null ? TemplateVersion.READY : TemplateVersion.BROKEN, problem, name, version);
             return null;
         });
     }
@@ -656,15 +614,9 @@ public final class Catalog {
     }
 
     private static void setChannel(Connection c, String template, String channel, int version) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO channels(template, channel, version, updated) VALUES (?,?,?,?) "
-                        + "ON CONFLICT(template, channel) DO UPDATE SET version = excluded.version, updated = excluded.updated")) {
-            p.setString(1, template);
-            p.setString(2, channel);
-            p.setInt(3, version);
-            p.setString(4, Instant.now().toString());
-            p.executeUpdate();
-        }
+        update(c, "INSERT INTO channels(template, channel, version, updated) VALUES (?,?,?,?) "
+                + "ON CONFLICT(template, channel) DO UPDATE SET version = excluded.version, updated = excluded.updated",
+                template, channel, version, Instant.now().toString());
     }
 
     // ---- clones ---------------------------------------------------------------------------
@@ -741,10 +693,7 @@ public final class Catalog {
 
     public boolean deleteClone(String name) {
         return tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM clones WHERE name = ?")) {
-                p.setString(1, name);
-                return p.executeUpdate() > 0;
-            }
+            return update(c, "DELETE FROM clones WHERE name = ?", name) > 0;
         });
     }
 
@@ -753,26 +702,17 @@ public final class Catalog {
     /** Records a build as running; a build run again under its id (a fleet request delivered again) runs again. */
     public void buildStarted(String id, String recipe, Instant started) {
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("INSERT INTO builds(id, recipe, status, started) VALUES (?,?,'running',?) "
-                    + "ON CONFLICT(id) DO UPDATE SET status = 'running', finished = NULL, message = NULL")) {
-                p.setString(1, id);
-                p.setString(2, recipe);
-                p.setString(3, started.toString());
-                p.executeUpdate();
-            }
+            update(c, "INSERT INTO builds(id, recipe, status, started) VALUES (?,?,'running',?) "
+                    + "ON CONFLICT(id) DO UPDATE SET status = 'running', finished = NULL, message = NULL",
+                    id, recipe, started.toString());
             return null;
         });
     }
 
     public void buildFinished(String id, String status, String message, Instant finished) {
         tx(c -> {
-            try (PreparedStatement p = c.prepareStatement("UPDATE builds SET status = ?, message = ?, finished = ? WHERE id = ?")) {
-                p.setString(1, status);
-                p.setString(2, message);
-                p.setString(3, finished.toString());
-                p.setString(4, id);
-                if (p.executeUpdate() == 0) throw new SQLException("no build " + id);
-            }
+            if (update(c, "UPDATE builds SET status = ?, message = ?, finished = ? WHERE id = ?",
+                    status, message, finished.toString(), id) == 0) throw new SQLException("no build " + id);
             return null;
         });
     }
