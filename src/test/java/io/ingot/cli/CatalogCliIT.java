@@ -5,36 +5,15 @@ import io.ingot.images.PublishRequest;
 import io.ingot.util.Command;
 import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The catalog commands as a user types them. */
-class CatalogCliIT {
-    @TempDir Path tmp;
-    String savedHome = System.getProperty("ingot.home");
-    String out, err;
-
-    @AfterEach
-    void restore() {
-        if (savedHome == null) System.clearProperty("ingot.home"); else System.setProperty("ingot.home", savedHome);
-    }
-
-    int ingot(String... args) {
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
-
+class CatalogCliIT extends InProcessCli {
     @Test
     void listCloneRemove() throws Exception {
         System.setProperty("ingot.home", tmp.toString());

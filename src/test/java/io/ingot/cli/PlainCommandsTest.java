@@ -1,36 +1,15 @@
 package io.ingot.cli;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The listings' plain forms run without picocli and answer as they do through it. */
-class PlainCommandsTest {
-    @TempDir Path tmp;
-    String savedHome = System.getProperty("ingot.home");
-    String out, err;
-
-    @AfterEach
-    void restore() {
-        if (savedHome == null) System.clearProperty("ingot.home"); else System.setProperty("ingot.home", savedHome);
-    }
-
-    int ingot(String... args) {
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-        out = o.toString();
-        err = e.toString();
-        return code;
-    }
-
+class PlainCommandsTest extends InProcessCli {
     @Test
     void onlyThePlainFormsSkipPicocli() throws Exception {
         PrintWriter none = new PrintWriter(java.io.Writer.nullWriter());
