@@ -97,10 +97,15 @@ public final class TestImages {
      * files under target/it-recipes/NAME/ so its relative paths still resolve.
      */
     public static Path variant(String name, UnaryOperator<String> edit) throws IOException {
+        return variant("tiny-linux", name, edit);
+    }
+
+    /** The same for recipes/BASE.yaml and its folder recipes/BASE/. */
+    public static Path variant(String base, String name, UnaryOperator<String> edit) throws IOException {
         Path dir = home().resolve("target/it-recipes").resolve(name);
-        copyTree(home().resolve("recipes/tiny-linux"), dir.resolve("tiny-linux"));
-        Path recipe = dir.resolve("tiny-linux.yaml");
-        Files.writeString(recipe, edit.apply(Files.readString(home().resolve("recipes/tiny-linux.yaml"))));
+        copyTree(home().resolve("recipes").resolve(base), dir.resolve(base));
+        Path recipe = dir.resolve(base + ".yaml");
+        Files.writeString(recipe, edit.apply(Files.readString(home().resolve("recipes").resolve(base + ".yaml"))));
         return recipe;
     }
 
