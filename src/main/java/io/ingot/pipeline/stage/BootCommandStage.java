@@ -19,7 +19,7 @@ public final class BootCommandStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe.Boot boot = build.recipe().recipe().boot();
-        if (!build.recipe().recipe().installs() || boot.command().isEmpty()) {
+        if (boot.command().isEmpty()) {
             build.log().info("no boot command");
             return;
         }
