@@ -90,7 +90,7 @@ public final class RamBenchmark {
                         memFirstSsh.add(at);
                         memSsh.add(at);
                     } else {
-                        try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                        try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
                             memFirstSsh.add(ms(t0));
                             IdentityRefresh.runOnRestore(ssh, mem, line -> { });
                         }
@@ -113,7 +113,7 @@ public final class RamBenchmark {
                         IdentityRefresh.refresh(r.vm(), r.sshPort(), r.agentSocket(), access, SSH_TIMEOUT, line -> { });
                         poolSsh.add(ms(t0));
                     } else {
-                        try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                        try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
                             IdentityRefresh.runOnRestore(ssh, r.vm(), line -> { });
                         }
                         poolSsh.add(identityProven(r.vm(), r.sshPort(), access, t0));

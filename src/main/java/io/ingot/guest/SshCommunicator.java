@@ -66,6 +66,8 @@ public final class SshCommunicator implements AutoCloseable {
      * only resent on TCP backoff (seconds); a fresh connection reaches a guest that just came up at once.
      */
     private static final Duration FIRST_HANDSHAKE = Duration.ofMillis(250);
+    /** The first attempt at a just-resumed guest: past QEMU's one second of holding its SYN, and a login under TCG. */
+    private static final Duration RESUMED_HANDSHAKE = Duration.ofMillis(2500);
     /**
      * Before each SSH attempt a bare TCP connection waits this long for the server's banner: it costs
      * the guest nothing until the network is up, so during the first seconds it is repeated often (a
@@ -132,17 +134,28 @@ public final class SshCommunicator implements AutoCloseable {
      */
     public static SshCommunicator connectReachable(String host, int port, String user, KeyPair key, Duration timeout,
                                                    Collection<PublicKey> knownHostKeys) {
-        return connect(host, port, user, key, timeout, line -> { }, () -> null, knownHostKeys, false);
+        return connect(host, port, user, key, timeout, line -> { }, () -> null, knownHostKeys, false, MAX_HANDSHAKE);
+    }
+
+    /**
+     * For a guest that was running a moment ago (a memory clone just resumed, its NIC just plugged in): the first
+     * attempt logs in at once, with no banner probe before it (each probe costs the guest a process under
+     * emulation). QEMU's user network holds that connection's SYN while it learns the guest's MAC, for up to a
+     * second; should the guest take longer, the attempt gives up after {@link #RESUMED_HANDSHAKE} and the usual
+     * probing goes on.
+     */
+    public static SshCommunicator connectResumed(String host, int port, String user, KeyPair key, Duration timeout) {
+        return connect(host, port, user, key, timeout, line -> { }, () -> null, null, false, RESUMED_HANDSHAKE);
     }
 
     private static SshCommunicator connect(String host, int port, String user, KeyPair key, Duration timeout,
                                            Consumer<String> progress, Supplier<String> giveUp, Collection<PublicKey> knownHostKeys) {
-        return connect(host, port, user, key, timeout, progress, giveUp, knownHostKeys, true);
+        return connect(host, port, user, key, timeout, progress, giveUp, knownHostKeys, true, MAX_HANDSHAKE);
     }
 
     private static SshCommunicator connect(String host, int port, String user, KeyPair key, Duration timeout,
                                            Consumer<String> progress, Supplier<String> giveUp, Collection<PublicKey> knownHostKeys,
-                                           boolean probeFirst) {
+                                           boolean probeFirst, Duration directHandshake) {
         String target = user + "@" + host + ":" + port;
         long deadline = System.nanoTime() + timeout.toNanos();
         SshClient client = newClient();
@@ -169,7 +182,7 @@ public final class SshCommunicator implements AutoCloseable {
                     if (!direct) awaitBanner(host, port, min(bannerWait, remaining(deadline)));
                     bannerSeen = true;
                     sshAttempts++;
-                    Duration handshake = direct ? MAX_HANDSHAKE
+                    Duration handshake = direct ? directHandshake
                             : min(FIRST_HANDSHAKE.multipliedBy(1L << Math.min(sshAttempts - 1, 10)), MAX_HANDSHAKE);
                     ClientSession session = attempt(client, host, port, user, key, remaining(deadline), handshake);
                     ok = true;
@@ -436,6 +449,9 @@ public final class SshCommunicator implements AutoCloseable {
         // a fresh build VM has a fresh host key: accept it; it is exposed for the build log
         client.setServerKeyVerifier((clientSession, remoteAddress, serverKey) -> true);
         // long silent commands (package installs) are normal; dead peers are found by heartbeats instead
+        // small SSH messages go out at once: with Nagle a message written behind an unacknowledged one (a channel's
+        // close, then the next channel's open) waits for the peer's delayed ACK, ~40 ms a command
+        CoreModuleProperties.TCP_NODELAY.set(client, true);
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
         CoreModuleProperties.NIO2_READ_TIMEOUT.set(client, Duration.ZERO);
         CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, Duration.ofSeconds(15));

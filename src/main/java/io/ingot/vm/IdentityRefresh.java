@@ -63,7 +63,7 @@ public final class IdentityRefresh {
                 return ssh.hostKeyFingerprint();
             }
         }
-        try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
+        try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", sshPort, "root", access, timeout)) {
             if (vm.ram().onRestore().isEmpty()) return ssh.hostKeyFingerprint();
             runOnRestore(ssh, vm, log);
             if (known.isPresent()) {

@@ -136,6 +136,8 @@ class RamTemplateIT {
                 sb.run("n=0; until [ -s /run/udhcpc.eth0.pid ] && kill -0 $(cat /run/udhcpc.eth0.pid); do"
                         + " [ $n -lt 100 ] || exit 1; n=$((n+1)); usleep 100000; done; sleep 1");
                 assertEquals("1", sb.run("ip -4 -o addr show dev eth0 | grep -c ' inet '").strip());
+                // the default route comes a moment after the address (not needed to answer ingot's first login)
+                assertEquals("default via 10.0.2.2 dev eth0", sb.run("ip route | grep ^default").strip());
             }
             try (SshCommunicator again = ssh(rb, access)) {
                 assertEquals("pool-b", again.run("hostname").strip(), "a new connection after DHCP ran");

@@ -1,17 +1,24 @@
 package io.ingot.vm;
 
 import io.ingot.util.Command;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,5 +71,25 @@ class HostKeysTest {
         assertEquals(keys.keys().get(0).privateKey(), env.get("INGOT_HOST_KEY_ED25519"));
         assertEquals(keys.keys().get(1).publicKey(), env.get("INGOT_HOST_KEY_ECDSA_PUB"));
         assertEquals(keys.keys().get(1), keys.sameTypeAs(keys.keys().get(1).decodedPublicKey()).orElseThrow());
+    }
+
+    @Test
+    void theEd25519KeyAlsoComesInDropbearsFormat() {
+        HostKeys keys = HostKeys.generate("root@m1");
+        byte[] file = Base64.getDecoder().decode(keys.environment().get("INGOT_HOST_KEY_ED25519_DROPBEAR"));
+        ByteBuffer in = ByteBuffer.wrap(file);
+        byte[] type = new byte[in.getInt()];
+        in.get(type);
+        assertEquals("ssh-ed25519", new String(type, StandardCharsets.US_ASCII));
+        assertEquals(64, in.getInt(), "dropbear keeps the 32-byte seed and the 32-byte public key");
+        byte[] seed = new byte[32], pub = new byte[32];
+        in.get(seed).get(pub);
+        assertEquals(0, in.remaining());
+        // the seed is the private key: the public key it makes is the one in the public key line ingot trusts
+        byte[] derived = new Ed25519PrivateKeyParameters(seed, 0).generatePublicKey().getEncoded();
+        assertArrayEquals(derived, pub);
+        byte[] blob = Base64.getDecoder().decode(keys.keys().get(0).publicKey().split(" ")[1]);
+        assertArrayEquals(pub, Arrays.copyOfRange(blob, blob.length - 32, blob.length));
+        assertFalse(keys.environment().containsKey("INGOT_HOST_KEY_ECDSA_DROPBEAR"), "ed25519 only: the key dropbear serves first");
     }
 }
