@@ -29,9 +29,10 @@ import java.util.function.Consumer;
 /**
  * {@code ingot bench ram}: on one template, cold boots of linked clones against memory clones, and the
  * memory of several running at once. Timers start just before QEMU is spawned; "to cont" stops when
- * QMP {@code cont} returns; "to SSH" stops when an SSH login answers (for memory clones: when onRestore
- * returned, having installed the host keys ingot made, which a pinned connection then proves after the timer;
- * for a recipe that makes its own keys, on a fresh connection). PSS is summed from /proc/PID/smaps_rollup.
+ * QMP {@code cont} returns; "to SSH" stops when an SSH login answers (for memory clones: when what
+ * {@code ingot start} runs, {@link IdentityRefresh#refresh}, returned: onRestore installed the host keys ingot made,
+ * which a pinned connection then proves after the timer; for a recipe that makes its own keys, once a fresh
+ * connection showed the new key). PSS is summed from /proc/PID/smaps_rollup.
  */
 public final class RamBenchmark {
     private static final Duration SSH_TIMEOUT = Duration.ofMinutes(3);
@@ -83,19 +84,9 @@ public final class RamBenchmark {
                 t0 = System.nanoTime();
                 try (CloneRunner.Running r = runner.resume(mem, dirOf(mem), sockets, false)) {
                     memCont.add(r.resumedAfter().toNanos() / 1e6);
-                    if (r.agentSocket() != null) {
-                        // onRestore through the guest agent, then the first SSH login already meets the new identity
-                        IdentityRefresh.refresh(mem, r.sshPort(), r.agentSocket(), access, SSH_TIMEOUT, line -> { });
-                        double at = ms(t0);
-                        memFirstSsh.add(at);
-                        memSsh.add(at);
-                    } else {
-                        try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
-                            memFirstSsh.add(ms(t0));
-                            IdentityRefresh.runOnRestore(ssh, mem, line -> { });
-                        }
-                        memSsh.add(identityProven(mem, r.sshPort(), access, t0));
-                    }
+                    double[] identity = refreshIdentity(r.vm(), r, access, t0);
+                    memFirstSsh.add(identity[0]);
+                    memSsh.add(identity[1]);
                 }
             }
             List<Double> poolCont = new ArrayList<>(), poolSsh = new ArrayList<>();
@@ -109,15 +100,7 @@ public final class RamBenchmark {
                         .orElseThrow(() -> new IllegalStateException("the warm pool process just started is gone"));
                 try (CloneRunner.Running r = runner.resumeClaimed(mem, claimed, dirOf(mem))) {
                     poolCont.add(r.resumedAfter().toNanos() / 1e6);
-                    if (r.agentSocket() != null) {
-                        IdentityRefresh.refresh(r.vm(), r.sshPort(), r.agentSocket(), access, SSH_TIMEOUT, line -> { });
-                        poolSsh.add(ms(t0));
-                    } else {
-                        try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
-                            IdentityRefresh.runOnRestore(ssh, r.vm(), line -> { });
-                        }
-                        poolSsh.add(identityProven(r.vm(), r.sshPort(), access, t0));
-                    }
+                    poolSsh.add(refreshIdentity(r.vm(), r, access, t0)[1]);
                 }
             }
             Stats cold = Stats.of(coldSsh), cont = Stats.of(memCont), first = Stats.of(memFirstSsh), ssh = Stats.of(memSsh);
@@ -197,21 +180,23 @@ public final class RamBenchmark {
     }
 
     /**
-     * Milliseconds from {@code t0} until the clone has its own identity and ingot knows its host key: when onRestore
-     * returned, if it installed the host keys ingot made (a connection that trusts only them then proves it, after
-     * the timer); else when a fresh connection shows the key the guest made.
+     * What {@code ingot start} does once a memory clone runs ({@link IdentityRefresh#refresh}: onRestore over SSH,
+     * or through the guest agent before the one login), timed from {@code t0}: milliseconds to the first SSH login
+     * and to the clone having its own identity with ingot knowing its host key (refresh returned). Then, after the
+     * timers, a connection that trusts only the host keys ingot made proves them, where onRestore installed them.
      */
-    private static double identityProven(VmConfig vm, int port, KeyPair access, long t0) throws IOException {
+    private static double[] refreshIdentity(VmConfig vm, CloneRunner.Running r, KeyPair access, long t0) throws IOException {
+        double[] firstLogin = {Double.NaN};
+        IdentityRefresh.refresh(vm, r.sshPort(), r.agentSocket(), access, SSH_TIMEOUT, line -> { }, () -> firstLogin[0] = ms(t0));
+        double identity = ms(t0);
         var known = IdentityRefresh.knownHostKeys(vm);
-        if (known.isEmpty()) {
-            try (SshCommunicator fresh = SshCommunicator.connect("127.0.0.1", port, "root", access, SSH_TIMEOUT)) {
-                return ms(t0);
+        if (known.isPresent()) {
+            try (SshCommunicator pinned = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT,
+                    known.get().publicKeys())) {
+                pinned.hostKeyFingerprint();
             }
         }
-        double at = ms(t0);
-        try (SshCommunicator pinned = SshCommunicator.connect("127.0.0.1", port, "root", access, SSH_TIMEOUT, known.get().publicKeys())) {
-            return at;
-        }
+        return new double[] {firstLogin[0], identity};
     }
 
     private static double ms(long t0) {

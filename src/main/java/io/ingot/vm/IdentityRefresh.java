@@ -50,6 +50,12 @@ public final class IdentityRefresh {
      */
     public static String refresh(VmConfig vm, int sshPort, Path agentSocket, KeyPair access, Duration timeout,
                                  Consumer<String> log) throws IOException {
+        return refresh(vm, sshPort, agentSocket, access, timeout, log, () -> { });
+    }
+
+    /** As above; {@code loggedIn} runs as soon as the first SSH login is in (for {@code ingot bench ram}'s timers). */
+    public static String refresh(VmConfig vm, int sshPort, Path agentSocket, KeyPair access, Duration timeout,
+                                 Consumer<String> log, Runnable loggedIn) throws IOException {
         Optional<HostKeys> known = knownHostKeys(vm);
         if (agentSocket != null && !vm.ram().onRestore().isEmpty()) {
             runOnRestore(agentSocket, vm, log);
@@ -60,10 +66,12 @@ public final class IdentityRefresh {
                     ? SshCommunicator.connectReachable("127.0.0.1", sshPort, "root", access, timeout, trusted)
                     : trusted != null ? SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout, trusted)
                     : SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
+                loggedIn.run();
                 return ssh.hostKeyFingerprint();
             }
         }
         try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", sshPort, "root", access, timeout)) {
+            loggedIn.run();
             if (vm.ram().onRestore().isEmpty()) return ssh.hostKeyFingerprint();
             runOnRestore(ssh, vm, log);
             if (known.isPresent()) {
