@@ -448,10 +448,10 @@ public final class SshCommunicator implements AutoCloseable {
         client.setSignatureFactories(signatures);
         // a fresh build VM has a fresh host key: accept it; it is exposed for the build log
         client.setServerKeyVerifier((clientSession, remoteAddress, serverKey) -> true);
-        // long silent commands (package installs) are normal; dead peers are found by heartbeats instead
         // small SSH messages go out at once: with Nagle a message written behind an unacknowledged one (a channel's
         // close, then the next channel's open) waits for the peer's delayed ACK, ~40 ms a command
         CoreModuleProperties.TCP_NODELAY.set(client, true);
+        // long silent commands (package installs) are normal; dead peers are found by heartbeats instead
         CoreModuleProperties.IDLE_TIMEOUT.set(client, Duration.ZERO);
         CoreModuleProperties.NIO2_READ_TIMEOUT.set(client, Duration.ZERO);
         CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, Duration.ofSeconds(15));

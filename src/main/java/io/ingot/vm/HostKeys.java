@@ -14,12 +14,14 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * A clone's SSH host keys, made by ingot at native speed instead of by the guest (seconds under emulation).
@@ -111,12 +113,12 @@ public record HostKeys(List<HostKey> keys) {
      * {@code base64 -d} instead of starting {@code dropbearconvert}, which under emulation costs ~0.1 s.
      */
     static byte[] dropbearEd25519(String openSshPrivateKey) {
-        String body = openSshPrivateKey.lines().filter(l -> !l.startsWith("-----")).collect(java.util.stream.Collectors.joining());
+        String body = openSshPrivateKey.lines().filter(l -> !l.startsWith("-----")).collect(Collectors.joining());
         ByteBuffer in = ByteBuffer.wrap(Base64.getDecoder().decode(body));
         byte[] magic = "openssh-key-v1\0".getBytes(StandardCharsets.US_ASCII);
         byte[] seen = new byte[magic.length];
         in.get(seen);
-        if (!java.util.Arrays.equals(seen, magic)) throw new IllegalArgumentException("not an OpenSSH private key");
+        if (!Arrays.equals(seen, magic)) throw new IllegalArgumentException("not an OpenSSH private key");
         if (!"none".equals(text(in)) || !"none".equals(text(in))) throw new IllegalArgumentException("an encrypted private key");
         string(in); // kdf options
         if (in.getInt() != 1) throw new IllegalArgumentException("not exactly one key");
