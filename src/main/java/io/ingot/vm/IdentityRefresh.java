@@ -37,16 +37,10 @@ public final class IdentityRefresh {
     /**
      * Runs onRestore and returns the fingerprint of the clone's host key. When onRestore installs the host keys
      * ingot made ({@link #knownHostKeys}), that key is known and trusted as it is: no second connection. Else
-     * (a recipe whose onRestore makes its own keys) a fresh connection shows the new key.
-     */
-    public static String refresh(VmConfig vm, int sshPort, KeyPair access, Duration timeout, Consumer<String> log) throws IOException {
-        return refresh(vm, sshPort, null, access, timeout, log);
-    }
-
-    /**
-     * As above; with {@code agentSocket} (the clone's guest agent channel), onRestore runs through the agent
-     * first, and the one SSH login that follows already meets the clone's new identity (and, when onRestore
-     * installed the keys ingot made, trusts only those).
+     * (a recipe whose onRestore makes its own keys) a fresh connection shows the new key. With {@code agentSocket}
+     * (the clone's guest agent channel; null when it has none), onRestore runs through the agent first, and the one
+     * SSH login that follows already meets the clone's new identity (and, when onRestore installed the keys ingot
+     * made, trusts only those).
      */
     public static String refresh(VmConfig vm, int sshPort, Path agentSocket, KeyPair access, Duration timeout,
                                  Consumer<String> log) throws IOException {
