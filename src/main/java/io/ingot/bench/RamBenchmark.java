@@ -180,14 +180,14 @@ public final class RamBenchmark {
     }
 
     /**
-     * What {@code ingot start} does once a memory clone runs ({@link IdentityRefresh#refresh}: onRestore over SSH,
-     * or through the guest agent before the one login), timed from {@code t0}: milliseconds to the first SSH login
+     * What {@code ingot start} does once a memory clone runs ({@link IdentityRefresh#refresh}: onRestore through the
+     * guest agent before the one login, run by the guest from fw_cfg as it resumed, or over SSH), timed from {@code t0}: milliseconds to the first SSH login
      * and to the clone having its own identity with ingot knowing its host key (refresh returned). Then, after the
      * timers, a connection that trusts only the host keys ingot made proves them, where onRestore installed them.
      */
     private static double[] refreshIdentity(VmConfig vm, CloneRunner.Running r, KeyPair access, long t0) throws IOException {
         double[] firstLogin = {Double.NaN};
-        IdentityRefresh.refresh(vm, r.sshPort(), r.agentSocket(), access, SSH_TIMEOUT, line -> { }, () -> firstLogin[0] = ms(t0));
+        IdentityRefresh.refresh(r, access, SSH_TIMEOUT, line -> { }, () -> firstLogin[0] = ms(t0));
         double identity = ms(t0);
         var known = IdentityRefresh.knownHostKeys(vm);
         if (known.isPresent()) {

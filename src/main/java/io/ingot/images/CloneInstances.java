@@ -106,7 +106,7 @@ public final class CloneInstances {
         String hostKey = null;
         try {
             if (resume) {
-                hostKey = IdentityRefresh.refresh(r.vm(), r.sshPort(), r.agentSocket(), BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
+                hostKey = IdentityRefresh.refresh(r, BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
                         Duration.ofMinutes(2), line -> { });
             }
         } catch (IOException | RuntimeException e) {

@@ -144,7 +144,8 @@ public final class CloneService {
 
     private static VmConfig.Ram memory(TemplateFiles base, Manifest.Ram ram) {
         return new VmConfig.Ram(base.dir().resolve(ram.memoryFile().file()).toString(),
-                base.dir().resolve(ram.stateFile().file()).toString(), ram.compatibility(), ram.nicModel(), ram.onRestore());
+                base.dir().resolve(ram.stateFile().file()).toString(), ram.compatibility(), ram.nicModel(), ram.onRestore(),
+                ram.restoreScriptSize());
     }
 
     private static TemplateFiles locate(StorageBackend b, TemplateVersion v) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Saves and loads a VM's device state without its RAM ({@code x-ignore-shared}: the RAM stays in the
@@ -35,22 +36,26 @@ public final class DeviceState {
         }
     }
 
-    /** Loads {@code file} into a QEMU started with {@code -incoming defer -S}; returns once it is paused, ready for {@code cont}. */
+    /**
+     * Loads {@code file} into a QEMU started with {@code -incoming defer -S}; returns once it is paused, ready for
+     * {@code cont}. QEMU says so with its MIGRATION event (sent once the VM's run state is set): no polling.
+     */
     public static void load(Qmp qmp, QemuFeatures features, Path file, Duration timeout) {
-        ignoreShared(qmp);
+        qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
+                Map.of("capability", "x-ignore-shared", "state", true),
+                Map.of("capability", "events", "state", true))));
         String uri = features.fileMigration() ? "file:" + file : "exec:cat " + quote(file);
         qmp.execute("migrate-incoming", Map.of("uri", uri));
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            String status = qmp.execute("query-status").path("status").asText();
-            if (!status.equals("inmigrate") && !status.equals("prelaunch")) {
-                if (status.equals("paused") || status.equals("postmigrate") || status.equals("running")) return;
-                throw new QemuException("loading the device state ended in status '" + status + "'");
+            long left = deadline - System.nanoTime();
+            Optional<JsonNode> event = left > 0 ? qmp.awaitEvent("MIGRATION", Duration.ofNanos(left)) : Optional.empty();
+            if (event.isEmpty()) throw new QemuException("loading the device state did not finish within " + timeout);
+            String status = event.get().path("data").path("status").asText();
+            if (status.equals("completed")) return;
+            if (status.equals("failed") || status.equals("cancelled")) {
+                throw new QemuException("loading the device state failed (status '" + status + "')");
             }
-            String migration = qmp.execute("query-migrate").path("status").asText();
-            if (migration.equals("failed")) throw new QemuException("loading the device state failed");
-            if (System.nanoTime() > deadline) throw new QemuException("loading the device state did not finish within " + timeout);
-            sleep();
         }
     }
 

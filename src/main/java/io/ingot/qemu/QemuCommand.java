@@ -149,6 +149,7 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         private Path agentSocket;
         private Path firmwareCode;
         private Path firmwareVars;
+        private final List<String> fwCfgFiles = new ArrayList<>();
         private final List<String> extra = new ArrayList<>();
 
         private Builder(Path binary, String name) {
@@ -191,6 +192,8 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         public Builder guestAgent(Path socket) { this.agentSocket = socket; return this; }
         /** UEFI firmware: the code read-only, the variable store writable (a private copy). */
         public Builder firmware(Path code, Path vars) { this.firmwareCode = code; this.firmwareVars = vars; return this; }
+        /** A file the guest reads through fw_cfg under {@code name} (e.g. {@code opt/io.ingot/onrestore}). */
+        public Builder fwCfgFile(String name, Path file) { fwCfgFiles.add("name=" + esc(name) + ",file=" + esc(file)); return this; }
 
         public QemuCommand build() {
             List<String> a = new ArrayList<>();
@@ -236,6 +239,7 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
             if (noReboot) a.add("-no-reboot");
             if (smbiosUuid != null) add(a, "-smbios", "type=1,uuid=" + smbiosUuid);
             if (vmgenid != null) add(a, "-device", "vmgenid,guid=" + vmgenid);
+            for (String f : fwCfgFiles) add(a, "-fw_cfg", f);
             if (paused) a.add("-S");
             if (incomingDefer) add(a, "-incoming", "defer");
             a.addAll(extra);

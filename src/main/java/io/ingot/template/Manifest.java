@@ -65,11 +65,13 @@ public record Manifest(
      * @param compatibility what the device state is valid for (its {@code key()} is compatibilityKey)
      * @param nicModel      the NIC model memory clones hot-plug after the restore (the template has none)
      * @param onRestore     the recipe's steps, run in each memory clone after it resumes
+     * @param restoreScriptSize the size of the fw_cfg entry the template's VM had for the onRestore script
+     *                      ({@code RestoreScript}); null for a template made without it
      */
     public record Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey,
-                      RamCompatibility compatibility, String nicModel, List<String> onRestore) {
+                      RamCompatibility compatibility, String nicModel, List<String> onRestore, Integer restoreScriptSize) {
         public Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey) {
-            this(memoryFile, stateFile, captureOverlay, compatibilityKey, null, null, List.of());
+            this(memoryFile, stateFile, captureOverlay, compatibilityKey, null, null, List.of(), null);
         }
     }
 

@@ -33,6 +33,9 @@ import java.util.UUID;
 public final class CloneRunner {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration THAW_TIMEOUT = Duration.ofSeconds(20);
+    /** The QEMU id of the NIC plugged into a memory clone. */
+    private static final String NIC_ID = "nic0";
+    private static final String RESTORE_SCRIPT_FILE = "onrestore";
 
     private final QemuInstallation qemu;
     private final Accelerator accelerator;
@@ -56,10 +59,11 @@ public final class CloneRunner {
     /**
      * A running clone; closing it stops QEMU and releases the port. {@code resumedAfter}: for a memory
      * clone, from spawning QEMU to {@code cont} returning (null for a booted clone); {@code agentSocket}: the
-     * host end of its guest agent channel (null when its template has none).
+     * host end of its guest agent channel (null when its template has none); {@code restoreScript}: the onRestore
+     * script a memory clone got through fw_cfg (null when it got none: then onRestore runs over SSH or the agent).
      */
     public record Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease,
-                          Duration resumedAfter, Path agentSocket) implements AutoCloseable {
+                          Duration resumedAfter, Path agentSocket, RestoreScript restoreScript) implements AutoCloseable {
         @Override
         public void close() {
             process.stop(Duration.ofSeconds(5));
@@ -90,7 +94,8 @@ public final class CloneRunner {
             QemuCommand cmd = command(vm, lease.port(), logDir, socketDir);
             if (ownSession) cmd = inOwnSession(cmd);
             QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT, tether(ownSession));
-            return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null, agentOf(vm, agentSocket(socketDir, vm.name())));
+            return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null, agentOf(vm, agentSocket(socketDir, vm.name())),
+                    null);
         } catch (RuntimeException e) {
             lease.close();
             throw e;
@@ -108,8 +113,9 @@ public final class CloneRunner {
         checkCompatible(vm);
         ensureSeed(vm);
         PortLease lease = ports.allocate();
+        RestoreScript script = restoreScript(vm);
         try {
-            QemuCommand cmd = incoming(processName(vm.name()), vm, logDir, agentSocket(socketDir, vm.name()))
+            QemuCommand cmd = incoming(processName(vm.name()), vm, logDir, agentSocket(socketDir, vm.name()), script)
                     .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
                     .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
                     .vmgenid(UUID.fromString(vm.vmgenid()))
@@ -119,12 +125,17 @@ public final class CloneRunner {
                     .build();
             if (ownSession) cmd = inOwnSession(cmd);
             long spawned = System.nanoTime();
-            QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT, tether(ownSession));
+            QemuProcess process;
             try {
-                DeviceState.load(process.qmp(), qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
+                process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT, tether(ownSession));
+            } finally {
+                forgetRestoreScript(logDir); // QEMU read it at its start; it holds the clone's private host keys
+            }
+            try {
+                loadDeviceState(process.qmp(), vm);
                 plugNicAndContinue(process, vm, lease, agentSocket(socketDir, vm.name()));
                 return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned),
-                        agentOf(vm, agentSocket(socketDir, vm.name())));
+                        agentOf(vm, agentSocket(socketDir, vm.name())), script);
             } catch (RuntimeException e) {
                 process.stop(Duration.ofSeconds(2));
                 throw e;
@@ -160,13 +171,13 @@ public final class CloneRunner {
             qmp.execute("blockdev-add", Map.of("driver", "raw", "node-name", "seed0", "read-only", true,
                     "file", Map.of("driver", "file", "filename", vm.seed(), "read-only", true)));
             qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "seed0", "id", "seed0", "addr", WarmPool.SEED_SLOT));
-            DeviceState.load(qmp, qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
+            loadDeviceState(qmp, vm);
             Path agent = Path.of(claimed.slot().qmpSocket().replaceFirst("\\.qmp$", ".qga"));
             plugNicAndContinue(process, vm, lease, agent);
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
             return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter,
-                    agentOf(vm, agent));
+                    agentOf(vm, agent), null);
         } catch (RuntimeException e) {
             if (process != null) {
                 process.stop(Duration.ofSeconds(2));
@@ -181,9 +192,11 @@ public final class CloneRunner {
 
     /**
      * QEMU for a memory clone, up to the drives: the RAM template's memory mapped privately, waiting for its
-     * state; the template's firmware (its variable store in {@code dir}) and guest agent channel, if it had them.
+     * state; the template's firmware (its variable store in {@code dir}) and guest agent channel, if it had them,
+     * and its fw_cfg entry for the onRestore script, holding {@code script} (written to {@code dir}) or, when null,
+     * the placeholder the template had (a process of the warm pool does not know its clone yet).
      */
-    QemuCommand.Builder incoming(String name, VmConfig vm, Path dir, Path agentSocket) {
+    QemuCommand.Builder incoming(String name, VmConfig vm, Path dir, Path agentSocket, RestoreScript script) {
         VmConfig.Machine m = vm.machine();
         QemuCommand.Builder b = qemu.command(name)
                 .machine(m.type()).accel(accelerator.name()).cpu(m.cpu()).smp(m.cpus())
@@ -191,7 +204,39 @@ public final class CloneRunner {
                         false, qemu.features().memoryBackendRom()))
                 .paused(true)
                 .incomingDefer(true);
+        if (vm.ram().restoreScriptSize() != null) {
+            Path file = dir.resolve(RESTORE_SCRIPT_FILE);
+            try {
+                if (script != null) script.write(file);
+                else Files.write(file, RestoreScript.placeholder());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            }
+            b.fwCfgFile(RestoreScript.FW_CFG_NAME, file);
+        }
         return withTemplateDevices(b, m, dir, agentSocket);
+    }
+
+    /**
+     * The onRestore script for a memory clone whose template has room for it in fw_cfg (null otherwise, or when
+     * it has no onRestore, or too much of it: then it runs over SSH).
+     */
+    private static RestoreScript restoreScript(VmConfig vm) {
+        Integer size = vm.ram().restoreScriptSize();
+        if (size == null || size != RestoreScript.SIZE || vm.ram().onRestore().isEmpty()) return null;
+        try {
+            return RestoreScript.of(vm.ram().onRestore(), IdentityRefresh.environment(vm)).orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the seed of " + vm.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void forgetRestoreScript(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve(RESTORE_SCRIPT_FILE));
+        } catch (IOException e) {
+            // left behind, it is no more exposed than the clone's seed beside it, which holds the same keys
+        }
     }
 
     /** Firmware and guest agent channel as the template had them (its device list says). */
@@ -223,16 +268,28 @@ public final class CloneRunner {
     }
 
     /**
+     * Loads the RAM template's device state, without QEMU's announcements after a migration: they are meant to
+     * tell switches that a VM moved, and here only interrupt the guest while it starts; the clone's NIC is new
+     * and announced once its link is up (see {@link NicAnnouncer}).
+     */
+    private void loadDeviceState(QmpClient qmp, VmConfig vm) {
+        qmp.execute("migrate-set-parameters", Map.of("announce-rounds", 0));
+        DeviceState.load(qmp, qemu.features(), Path.of(vm.ram().stateFile()), START_TIMEOUT);
+    }
+
+    /**
      * Plugs the clone's own NIC while the guest is still paused (its hot-plug event waits for it at cont,
-     * and QMP does not have to compete with a vCPU busy translating the guest's code afresh), then continues.
+     * and QMP does not have to compete with a vCPU busy translating the guest's code afresh), then continues;
+     * QEMU announces the NIC once the guest has its link up (see {@link NicAnnouncer}).
      */
     private void plugNicAndContinue(QemuProcess process, VmConfig vm, PortLease lease, Path agentSocket) {
         VmConfig.NicConfig nic = vm.nics().get(0);
         process.qmp().execute("netdev_add", Map.of("type", "user", "id", "net0",
                 "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22"))));
         process.qmp().execute("device_add", Map.of("driver", vm.ram().nicModel() == null ? nic.model() : vm.ram().nicModel(),
-                "netdev", "net0", "id", "nic0", "mac", nic.mac()));
+                "netdev", "net0", "id", NIC_ID, "mac", nic.mac()));
         process.qmp().cont();
+        NicAnnouncer.start(process.qmp(), NIC_ID, START_TIMEOUT);
         if (Devices.agent(vm.machine().devices())) thaw(vm, agentSocket);
     }
 

@@ -93,7 +93,7 @@ public record HostKeys(List<HostKey> keys) {
      * For {@code onRestore}: {@code INGOT_HOST_KEYS} lists the types ("ed25519 ecdsa"); {@code INGOT_HOST_KEY_<TYPE>}
      * holds each private key (OpenSSH format, as cloud-init's {@code <type>_private}),
      * {@code INGOT_HOST_KEY_<TYPE>_PUB} its public key line, and {@code INGOT_HOST_KEY_ED25519_DROPBEAR} the ed25519
-     * key in dropbear's format, base64.
+     * key in dropbear's format, base64 ({@code _DROPBEAR_OCTAL}: the same bytes as printf escapes).
      */
     public Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();
@@ -102,9 +102,20 @@ public record HostKeys(List<HostKey> keys) {
             String name = "INGOT_HOST_KEY_" + k.type().toUpperCase(Locale.ROOT);
             env.put(name, k.privateKey());
             env.put(name + "_PUB", k.publicKey());
-            if (k.type().equals("ed25519")) env.put(name + "_DROPBEAR", Base64.getEncoder().encodeToString(dropbearEd25519(k.privateKey())));
+            if (k.type().equals("ed25519")) {
+                byte[] dropbear = dropbearEd25519(k.privateKey());
+                env.put(name + "_DROPBEAR", Base64.getEncoder().encodeToString(dropbear));
+                env.put(name + "_DROPBEAR_OCTAL", octalEscapes(dropbear));
+            }
         }
         return env;
+    }
+
+    /** Every byte as {@code \NNN}: a format the shell's own {@code printf} turns back into the bytes. */
+    static String octalEscapes(byte[] bytes) {
+        StringBuilder sb = new StringBuilder(bytes.length * 4);
+        for (byte b : bytes) sb.append('\\').append(String.format("%03o", b & 0xff));
+        return sb.toString();
     }
 
     /**

@@ -40,16 +40,21 @@ public final class IdentityRefresh {
      * (a recipe whose onRestore makes its own keys) a fresh connection shows the new key. With {@code agentSocket}
      * (the clone's guest agent channel; null when it has none), onRestore runs through the agent first, and the one
      * SSH login that follows already meets the clone's new identity (and, when onRestore installed the keys ingot
-     * made, trusts only those).
+     * made, trusts only those). Without an agent, a clone that got its onRestore script through fw_cfg
+     * ({@link CloneRunner.Running#restoreScript()}) and ran it as it resumed, before its link came up, is met
+     * with its new identity at the first login, and nothing more runs; otherwise onRestore runs over that login.
      */
-    public static String refresh(VmConfig vm, int sshPort, Path agentSocket, KeyPair access, Duration timeout,
-                                 Consumer<String> log) throws IOException {
-        return refresh(vm, sshPort, agentSocket, access, timeout, log, () -> { });
+    public static String refresh(CloneRunner.Running clone, KeyPair access, Duration timeout, Consumer<String> log)
+            throws IOException {
+        return refresh(clone, access, timeout, log, () -> { });
     }
 
     /** As above; {@code loggedIn} runs as soon as the first SSH login is in (for {@code ingot bench ram}'s timers). */
-    public static String refresh(VmConfig vm, int sshPort, Path agentSocket, KeyPair access, Duration timeout,
-                                 Consumer<String> log, Runnable loggedIn) throws IOException {
+    public static String refresh(CloneRunner.Running clone, KeyPair access, Duration timeout, Consumer<String> log,
+                                 Runnable loggedIn) throws IOException {
+        VmConfig vm = clone.vm();
+        int sshPort = clone.sshPort();
+        Path agentSocket = clone.agentSocket();
         Optional<HostKeys> known = knownHostKeys(vm);
         if (agentSocket != null && !vm.ram().onRestore().isEmpty()) {
             runOnRestore(agentSocket, vm, log);
@@ -67,7 +72,7 @@ public final class IdentityRefresh {
         try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", sshPort, "root", access, timeout)) {
             loggedIn.run();
             if (vm.ram().onRestore().isEmpty()) return ssh.hostKeyFingerprint();
-            runOnRestore(ssh, vm, log);
+            if (!ranInGuest(clone)) runOnRestore(ssh, vm, log);
             if (known.isPresent()) {
                 // the type the client and the guest agreed on: the same as they will agree on next time
                 return known.get().sameTypeAs(ssh.hostKey()).orElse(known.get().keys().get(0)).fingerprint();
@@ -76,6 +81,11 @@ public final class IdentityRefresh {
         try (SshCommunicator fresh = SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
             return fresh.hostKeyFingerprint();
         }
+    }
+
+    /** Whether the guest ran the onRestore script ingot gave it through fw_cfg, as its serial console says. */
+    static boolean ranInGuest(CloneRunner.Running clone) {
+        return clone.restoreScript() != null && clone.serialLog() != null && clone.restoreScript().ranIn(clone.serialLog());
     }
 
     /**

@@ -30,8 +30,9 @@ public record VmConfig(String name, String template, String kind, String storage
      * A memory clone's RAM template (absolute paths): it resumes from these instead of booting.
      * {@code onRestore} runs in the guest after the restore; {@code nicModel} is hot-plugged with the clone's MAC.
      */
+    /** {@code restoreScriptSize}: see {@code Manifest.Ram}; null when the template has no fw_cfg entry for it. */
     public record Ram(String memoryFile, String stateFile, RamCompatibility compatibility,
-                      String nicModel, List<String> onRestore) { }
+                      String nicModel, List<String> onRestore, Integer restoreScriptSize) { }
 
     public boolean isMemoryClone() { return ram != null; }
 

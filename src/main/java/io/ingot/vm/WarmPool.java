@@ -228,7 +228,7 @@ public final class WarmPool {
             Files.createDirectories(slotDir);
             Files.createDirectories(sockets);
             UUID vmgenid = UUID.randomUUID();
-            QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming(processName(id), vm, slotDir, sockets.resolve("pool-" + id + ".qga"))
+            QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming(processName(id), vm, slotDir, sockets.resolve("pool-" + id + ".qga"), null)
                     .vmgenid(vmgenid)
                     .serialLog(slotDir.resolve("serial.log"))
                     .qmp(sockets.resolve("pool-" + id + ".qmp"))

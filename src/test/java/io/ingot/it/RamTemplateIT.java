@@ -64,6 +64,14 @@ class RamTemplateIT {
                 assertEquals(b.vm().nics().get(0).mac(), sb.run("cat /sys/class/net/eth0/address").strip());
                 assertNotEquals(sa.run("cat /etc/machine-id"), sb.run("cat /etc/machine-id"));
                 assertEquals(ra.hostKey(), sa.hostKeyFingerprint());
+                // onRestore came through fw_cfg and ran as the clone resumed, before its link was up: the clone
+                // said so on its serial console, its clock is the host's, and the script with its keys is gone
+                String serial = java.nio.file.Files.readString(Path.of(ra.serialLog()), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertTrue(serial.contains("ingot-onrestore: ok "), "the guest ran onRestore as it resumed");
+                long skew = Long.parseLong(sa.run("date +%s").strip()) - java.time.Instant.now().getEpochSecond();
+                assertTrue(Math.abs(skew) <= 5, "onRestore set the clock: " + skew + " s off");
+                assertTrue(java.nio.file.Files.notExists(Path.of(ra.serialLog()).resolveSibling("onrestore")),
+                        "the onRestore script (it holds private keys) is not left beside the clone");
                 // the keys are the ones ingot made and handed to onRestore: a client that trusts only them gets in
                 HostKeys made = SeedBuilder.hostKeys(Path.of(a.vm().seed()).resolveSibling("seed").resolve("user-data")).orElseThrow();
                 assertTrue(made.keys().stream().anyMatch(k -> k.fingerprint().equals(ra.hostKey())), "ingot recorded a key it made");
@@ -128,6 +136,9 @@ class RamTemplateIT {
             }
             long diskBefore = java.nio.file.Files.size(Path.of(vmb.disk().path()));
             try (SshCommunicator sb = ssh(rb, access)) {
+                // a pool process started before its clone was known: onRestore ran over SSH instead of fw_cfg
+                assertTrue(!java.nio.file.Files.readString(Path.of(rb.serialLog()), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .contains("ingot-onrestore: ok "), "a pool process's fw_cfg holds the template's placeholder");
                 assertEquals("pool-b", sb.run("hostname").strip());
                 assertEquals(second.vm().nics().get(0).mac(), sb.run("cat /sys/class/net/eth0/address").strip());
                 assertEquals(rb.hostKey(), sb.hostKeyFingerprint());
@@ -223,7 +234,8 @@ class RamTemplateIT {
             VmConfig.Ram ram = vm.ram();
             new VmConfig(vm.name(), vm.template(), vm.kind(), vm.storage(), vm.created(), vm.disk(), vm.seed(), vm.machine(),
                     vm.nics(), vm.smbiosUuid(), vm.vmgenid(), vm.instanceId(),
-                    new VmConfig.Ram(ram.memoryFile(), ram.stateFile(), elsewhere, ram.nicModel(), ram.onRestore()))
+                    new VmConfig.Ram(ram.memoryFile(), ram.stateFile(), elsewhere, ram.nicModel(), ram.onRestore(),
+                            ram.restoreScriptSize()))
                     .write(c.vmConfigFile());
             UserError e = assertThrows(UserError.class, () -> new CloneInstances(store).start("ram-elsewhere"));
             assertTrue(e.getMessage().contains("accelerator " + other + ", this start uses " + captured.accelerator()), e.getMessage());

@@ -92,4 +92,19 @@ class HostKeysTest {
         assertArrayEquals(pub, Arrays.copyOfRange(blob, blob.length - 32, blob.length));
         assertFalse(keys.environment().containsKey("INGOT_HOST_KEY_ECDSA_DROPBEAR"), "ed25519 only: the key dropbear serves first");
     }
+
+    @Test
+    void theShellsOwnPrintfWritesTheDropbearKeyFromItsOctalForm(@TempDir Path dir) throws Exception {
+        HostKeys keys = HostKeys.generate("root@m1");
+        Map<String, String> env = keys.environment();
+        byte[] expected = Base64.getDecoder().decode(env.get("INGOT_HOST_KEY_ED25519_DROPBEAR"));
+        Path out = dir.resolve("key");
+        // as the recipe's onRestore does it: no program started, NUL bytes included
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "printf \"$K\" > \"$F\"");
+        pb.environment().put("K", env.get("INGOT_HOST_KEY_ED25519_DROPBEAR_OCTAL"));
+        pb.environment().put("F", out.toString());
+        assertEquals(0, pb.start().waitFor());
+        assertArrayEquals(expected, Files.readAllBytes(out));
+        assertTrue(env.get("INGOT_HOST_KEY_ED25519_DROPBEAR_OCTAL").matches("(\\\\[0-3][0-7]{2})+"), "only escapes: no % for printf");
+    }
 }

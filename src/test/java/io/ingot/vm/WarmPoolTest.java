@@ -166,6 +166,6 @@ class WarmPoolTest {
                 new VmConfig.DiskRef("/c/disk.qcow2", "qcow2", "/t/1/ram/overlay.qcow2"), "/c/seed.iso",
                 new VmConfig.Machine("pc", "max", 1, 256, List.of("disk:virtio", "nic:virtio-net-pci")),
                 List.of(new VmConfig.NicConfig("virtio-net-pci", "0a:49:4e:00:00:01")),
-                "u", "g", "i", new VmConfig.Ram(memoryFile, "/t/1/ram/state", compatibility(), "virtio-net-pci", List.of()));
+                "u", "g", "i", new VmConfig.Ram(memoryFile, "/t/1/ram/state", compatibility(), "virtio-net-pci", List.of(), null));
     }
 }

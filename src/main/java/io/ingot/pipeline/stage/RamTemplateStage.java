@@ -20,6 +20,7 @@ import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sha256;
 import io.ingot.util.Sizes;
+import io.ingot.vm.RestoreScript;
 import io.ingot.vm.SeedBuilder;
 
 import java.io.IOException;
@@ -81,6 +82,9 @@ public final class RamTemplateStage implements Stage {
         long memoryMiB = Sizes.parseMebibytes(m.memory());
         PortLease lease = build.held(this).add(ports.allocate());
         Path agentSocket = build.runtimeDir().resolve("ram.qga");
+        // the slot each memory clone's onRestore script takes (see RestoreScript)
+        Path restorePlaceholder = dir.resolve("onrestore");
+        Files.write(restorePlaceholder, RestoreScript.placeholder());
         QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
                 .machine(m.type()).accel(build.accelerator().name()).cpu(m.cpu()).smp(m.cpus())
                 .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", memory, memoryMiB, true, false))
@@ -90,6 +94,7 @@ public final class RamTemplateStage implements Stage {
                 .serialLog(build.buildDir().resolve("serial-ram.log"))
                 .qmp(build.runtimeDir().resolve("ram.qmp"))
                 .pidFile(build.buildDir().resolve("qemu-ram.pid"))
+                .fwCfgFile(RestoreScript.FW_CFG_NAME, restorePlaceholder)
                 .extraArgs(m.qemuArgs())
                 // a slot of its own: -device is placed before the if=virtio drives, and the migration stream
                 // names devices by slot, so the drives must sit where the clones (without a NIC) have them
@@ -129,7 +134,7 @@ public final class RamTemplateStage implements Stage {
                 (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()), build.accelerator().name(),
                 HostCpu.flags());
         Manifest.Ram ram = new Manifest.Ram(ramFile(memory), ramFile(state), ramFile(overlay), compat.key(), compat,
-                m.nic().model(), recipe.onRestore());
+                m.nic().model(), recipe.onRestore(), RestoreScript.SIZE);
         build.manifest(build.manifest().withRam(ram));
         build.extraFiles().put(DIR + "/overlay.qcow2", overlay);
         build.extraFiles().put(DIR + "/memory", memory);
