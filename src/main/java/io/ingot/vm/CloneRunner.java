@@ -113,23 +113,25 @@ public final class CloneRunner {
         checkCompatible(vm);
         ensureSeed(vm);
         PortLease lease = ports.allocate();
-        RestoreScript script = restoreScript(vm);
         try {
-            QemuCommand cmd = incoming(processName(vm.name()), vm, logDir, agentSocket(socketDir, vm.name()), script)
-                    .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
-                    .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
-                    .vmgenid(UUID.fromString(vm.vmgenid()))
-                    .serialLog(logDir.resolve("serial.log"))
-                    .qmp(socketDir.resolve(vm.name() + ".qmp"))
-                    .pidFile(logDir.resolve("qemu.pid"))
-                    .build();
-            if (ownSession) cmd = inOwnSession(cmd);
-            long spawned = System.nanoTime();
+            RestoreScript script = restoreScript(vm);
+            QemuCommand cmd;
             QemuProcess process;
+            long spawned;
             try {
+                cmd = incoming(processName(vm.name()), vm, logDir, agentSocket(socketDir, vm.name()), script)
+                        .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
+                        .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
+                        .vmgenid(UUID.fromString(vm.vmgenid()))
+                        .serialLog(logDir.resolve("serial.log"))
+                        .qmp(socketDir.resolve(vm.name() + ".qmp"))
+                        .pidFile(logDir.resolve("qemu.pid"))
+                        .build();
+                if (ownSession) cmd = inOwnSession(cmd);
+                spawned = System.nanoTime();
                 process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT, tether(ownSession));
             } finally {
-                forgetRestoreScript(logDir); // QEMU read it at its start; it holds the clone's private host keys
+                forgetRestoreScript(logDir); // QEMU read it as it started; it holds the clone's private host keys
             }
             try {
                 loadDeviceState(process.qmp(), vm);
@@ -208,7 +210,7 @@ public final class CloneRunner {
             Path file = dir.resolve(RESTORE_SCRIPT_FILE);
             try {
                 if (script != null) script.write(file);
-                else Files.write(file, RestoreScript.placeholder());
+                else Files.write(file, RestoreScript.placeholder(vm.ram().restoreScriptSize()));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
             }

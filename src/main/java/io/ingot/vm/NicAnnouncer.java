@@ -1,7 +1,7 @@
 package io.ingot.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ingot.qemu.QmpClient;
+import io.ingot.qemu.Qmp;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,19 +23,19 @@ final class NicAnnouncer {
     }
 
     /** Waits (on a daemon thread, up to {@code within}) for the link of NIC {@code nicId}, then announces it. */
-    static Thread start(QmpClient qmp, String nicId, Duration within) {
+    static Thread start(Qmp qmp, String nicId, Duration within) {
         Thread t = new Thread(() -> announceWhenUp(qmp, nicId, within), "ingot-announce-" + nicId);
         t.setDaemon(true);
         t.start();
         return t;
     }
 
-    static boolean announceWhenUp(QmpClient qmp, String nicId, Duration within) {
+    /** Whether it announced: false when no such event came in time (or QEMU went away: no event comes then). */
+    static boolean announceWhenUp(Qmp qmp, String nicId, Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         while (true) {
             long left = deadline - System.nanoTime();
-            if (left <= 0 || !qmp.isConnected()) return false;
-            Optional<JsonNode> event = qmp.awaitEvent(LINK_EVENT, Duration.ofNanos(left));
+            Optional<JsonNode> event = left > 0 ? qmp.awaitEvent(LINK_EVENT, Duration.ofNanos(left)) : Optional.empty();
             if (event.isEmpty()) return false;
             if (nicId.equals(event.get().path("data").path("name").asText())) break;
         }

@@ -35,28 +35,34 @@ public record RestoreScript(String nonce, byte[] content) {
     static final String HEADER = "# ingot onRestore ";
     private static final String REPORT = "ingot-onrestore: ";
 
-    /** What the RAM template's VM holds in the entry: no header, so a guest that resumes with it runs nothing. */
-    public static byte[] placeholder() {
-        return pad("# ingot: no onRestore in the template itself\n".getBytes(StandardCharsets.UTF_8));
+    /**
+     * What the RAM template's VM holds in the entry ({@code size} bytes, {@link #SIZE} for templates made now),
+     * and a warm pool process: comments, so a guest that runs it does nothing.
+     */
+    public static byte[] placeholder(int size) {
+        return pad("# ingot: no onRestore script here\n".getBytes(StandardCharsets.UTF_8), size);
     }
 
     /**
-     * The script for one clone; empty when it does not fit in {@link #SIZE} bytes. It runs once (a NIC plugged in
-     * later must not set the clock back), then reports on the serial console; a failed step ends it unreported.
+     * The script for one clone; empty when it does not fit in {@link #SIZE} bytes. It runs once, also across a
+     * reboot of the guest in the same QEMU process (a NIC plugged in later must not set the clock back or the
+     * authorized keys to what they were), marked on the disk where the guest has ingot's directory, else in
+     * /run; then it reports on the serial console. A failed step ends it unreported. Shell built-ins only.
      */
     public static Optional<RestoreScript> of(List<String> steps, Map<String, String> environment) {
         String nonce = UUID.randomUUID().toString();
-        String done = "/run/ingot-onrestore." + nonce;
+        String onDisk = "/var/lib/ingot/onrestore." + nonce, inRun = "/run/ingot-onrestore." + nonce;
         String script = HEADER + nonce + "\n"
-                + "[ ! -e " + done + " ] || exit 0\n"
-                + ": > " + done + "\n"
+                + "[ ! -e " + onDisk + " ] && [ ! -e " + inRun + " ] || exit 0\n"
+                // true, not ':': a failed redirection of a special built-in would end the script
+                + "true 2>/dev/null > " + onDisk + " || true > " + inRun + "\n"
                 + Shell.exports(environment) + "\n"
                 + "set -e\n"
                 + String.join("\n", steps) + "\n"
                 + "echo '" + REPORT + "ok " + nonce + "' > /dev/ttyS0\n";
         byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > SIZE) return Optional.empty();
-        return Optional.of(new RestoreScript(nonce, pad(bytes)));
+        return Optional.of(new RestoreScript(nonce, pad(bytes, SIZE)));
     }
 
     /** Writes the script (it holds private keys: owner-only) for QEMU to read at its start. */
@@ -72,9 +78,9 @@ public record RestoreScript(String nonce, byte[] content) {
         return tail(serialLog, 64 * 1024).contains(REPORT + "ok " + nonce);
     }
 
-    private static byte[] pad(byte[] script) {
-        byte[] padded = Arrays.copyOf(script, SIZE);
-        Arrays.fill(padded, script.length, SIZE, (byte) '\n');
+    private static byte[] pad(byte[] script, int size) {
+        byte[] padded = Arrays.copyOf(script, size);
+        Arrays.fill(padded, Math.min(script.length, size), size, (byte) '\n');
         return padded;
     }
 

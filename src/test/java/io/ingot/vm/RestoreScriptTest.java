@@ -35,8 +35,8 @@ class RestoreScriptTest {
         String text = new String(s.content(), StandardCharsets.UTF_8);
         assertTrue(text.startsWith(RestoreScript.HEADER + s.nonce() + "\n"), text);
         assertTrue(text.strip().endsWith("ingot-onrestore: ok " + s.nonce() + "' > /dev/ttyS0"), text);
-        assertEquals(RestoreScript.SIZE, RestoreScript.placeholder().length);
-        String placeholder = new String(RestoreScript.placeholder(), StandardCharsets.UTF_8);
+        assertEquals(RestoreScript.SIZE, RestoreScript.placeholder(RestoreScript.SIZE).length);
+        String placeholder = new String(RestoreScript.placeholder(RestoreScript.SIZE), StandardCharsets.UTF_8);
         assertTrue(placeholder.lines().allMatch(l -> l.isEmpty() || l.startsWith("#")), "only comments: " + placeholder);
         assertTrue(s.toString().contains(s.nonce()) && !s.toString().contains("INGOT"), "never the content: it holds keys");
     }
@@ -48,11 +48,13 @@ class RestoreScriptTest {
         assertTrue(RestoreScript.of(List.of("true"), env).isEmpty());
     }
 
-    /** The script as the guest runs it, in a real shell: /run and the serial console moved to files here. */
-    private Path run(RestoreScript s, Path console) throws Exception {
+    /** The script as the guest runs it, in a real shell: its marks and the serial console moved to files here. */
+    private Path run(RestoreScript s, Path console, String lib) throws Exception {
         String text = new String(s.content(), StandardCharsets.UTF_8)
-                .replace("/run/", dir.toString() + "/")
+                .replace("/run/", dir.resolve("run") + "/")
+                .replace("/var/lib/ingot/", dir.resolve(lib) + "/")
                 .replace("/dev/ttyS0", console.toString());
+        Files.createDirectories(dir.resolve("run"));
         Path file = Files.writeString(dir.resolve("script"), text);
         Process p = new ProcessBuilder("sh", "-c", "(. '" + file + "')").directory(dir.toFile()).redirectErrorStream(true).start();
         assertTrue(p.waitFor(20, TimeUnit.SECONDS));
@@ -66,19 +68,36 @@ class RestoreScriptTest {
                 "printf '%s\\n' \"$INGOT_AUTHORIZED_KEYS\" >> " + out,
                 "echo \"$INGOT_HOSTNAME\" >> " + out), env("m1")).orElseThrow();
         Path console = dir.resolve("console");
-        run(s, console);
+        Files.createDirectories(dir.resolve("lib"));
+        run(s, console, "lib");
         assertEquals(List.of("ssh-ed25519 AAAA owner", "ssh-ed25519 BBBB it's ingot", "m1"), Files.readAllLines(out));
         Files.copy(console, dir.resolve("serial.log"));
         assertTrue(s.ranIn(dir.resolve("serial.log")));
-        run(s, console);
-        assertEquals(3, Files.readAllLines(out).size(), "a NIC plugged in later does not run it again");
+        // a reboot empties /run; the mark on the disk stays
+        try (var marks = Files.list(dir.resolve("run"))) {
+            for (Path m : marks.toList()) Files.delete(m);
+        }
+        Files.delete(console);
+        run(s, console, "lib");
+        assertEquals(3, Files.readAllLines(out).size(), "a NIC plugged in later, even after a reboot, does not run it again");
+        assertFalse(Files.exists(console), "nor says it ran again");
+    }
+
+    @Test
+    void aGuestWithoutIngotsDirectoryMarksTheRunInRun() throws Exception {
+        Path out = dir.resolve("out");
+        RestoreScript s = RestoreScript.of(List.of("echo once >> " + out), env("m1")).orElseThrow();
+        Path console = run(s, dir.resolve("console"), "no-such-dir");
+        assertTrue(s.ranIn(console));
+        run(s, dir.resolve("console2"), "no-such-dir");
+        assertEquals(List.of("once"), Files.readAllLines(out));
     }
 
     @Test
     void aFailedStepEndsTheScriptWithoutTheLineIngotWaitsFor() throws Exception {
         Path out = dir.resolve("out");
         RestoreScript s = RestoreScript.of(List.of("false", "echo ran-on >> " + out), env("m1")).orElseThrow();
-        Path console = run(s, dir.resolve("console"));
+        Path console = run(s, dir.resolve("console"), "lib");
         assertFalse(Files.exists(out), "set -e: the step after the failed one did not run");
         assertFalse(s.ranIn(console), "then ingot runs onRestore over SSH, which reports the failure");
     }

@@ -84,7 +84,7 @@ public final class RamTemplateStage implements Stage {
         Path agentSocket = build.runtimeDir().resolve("ram.qga");
         // the slot each memory clone's onRestore script takes (see RestoreScript)
         Path restorePlaceholder = dir.resolve("onrestore");
-        Files.write(restorePlaceholder, RestoreScript.placeholder());
+        Files.write(restorePlaceholder, RestoreScript.placeholder(RestoreScript.SIZE));
         QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
                 .machine(m.type()).accel(build.accelerator().name()).cpu(m.cpu()).smp(m.cpus())
                 .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", memory, memoryMiB, true, false))
