@@ -220,12 +220,13 @@ public final class CloneRunner {
     }
 
     /**
-     * The onRestore script for a memory clone whose template has room for it in fw_cfg (null otherwise, or when
-     * it has no onRestore, or too much of it: then it runs over SSH).
+     * The onRestore script for a memory clone whose template has room for it in fw_cfg; null when it has no
+     * onRestore, too much of it (then it runs over SSH), or a guest agent (through which it runs).
      */
     private static RestoreScript restoreScript(VmConfig vm) {
         Integer size = vm.ram().restoreScriptSize();
-        if (size == null || size != RestoreScript.SIZE || vm.ram().onRestore().isEmpty()) return null;
+        if (size == null || size != RestoreScript.SIZE || vm.ram().onRestore().isEmpty()
+                || Devices.agent(vm.machine().devices())) return null;
         try {
             return RestoreScript.of(vm.ram().onRestore(), IdentityRefresh.environment(vm)).orElse(null);
         } catch (IOException e) {
