@@ -84,7 +84,7 @@ public final class RamBenchmark {
                 t0 = System.nanoTime();
                 try (CloneRunner.Running r = runner.resume(mem, dirOf(mem), sockets, false)) {
                     memCont.add(r.resumedAfter().toNanos() / 1e6);
-                    double[] identity = refreshIdentity(r.vm(), r, access, t0);
+                    double[] identity = refreshIdentity(r, access, t0);
                     memFirstSsh.add(identity[0]);
                     memSsh.add(identity[1]);
                 }
@@ -100,7 +100,7 @@ public final class RamBenchmark {
                         .orElseThrow(() -> new IllegalStateException("the warm pool process just started is gone"));
                 try (CloneRunner.Running r = runner.resumeClaimed(mem, claimed, dirOf(mem))) {
                     poolCont.add(r.resumedAfter().toNanos() / 1e6);
-                    poolSsh.add(refreshIdentity(r.vm(), r, access, t0)[1]);
+                    poolSsh.add(refreshIdentity(r, access, t0)[1]);
                 }
             }
             Stats cold = Stats.of(coldSsh), cont = Stats.of(memCont), first = Stats.of(memFirstSsh), ssh = Stats.of(memSsh);
@@ -185,11 +185,11 @@ public final class RamBenchmark {
      * and to the clone having its own identity with ingot knowing its host key (refresh returned). Then, after the
      * timers, a connection that trusts only the host keys ingot made proves them, where onRestore installed them.
      */
-    private static double[] refreshIdentity(VmConfig vm, CloneRunner.Running r, KeyPair access, long t0) throws IOException {
+    private static double[] refreshIdentity(CloneRunner.Running r, KeyPair access, long t0) throws IOException {
         double[] firstLogin = {Double.NaN};
         IdentityRefresh.refresh(r, access, SSH_TIMEOUT, line -> { }, () -> firstLogin[0] = ms(t0));
         double identity = ms(t0);
-        var known = IdentityRefresh.knownHostKeys(vm);
+        var known = IdentityRefresh.knownHostKeys(r.vm());
         if (known.isPresent()) {
             try (SshCommunicator pinned = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT,
                     known.get().publicKeys())) {

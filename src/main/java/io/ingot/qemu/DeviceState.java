@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 
@@ -20,7 +20,7 @@ public final class DeviceState {
 
     /** Saves the state of a stopped VM into {@code file}; fails with QEMU's error if the migration fails. */
     public static void save(Qmp qmp, QemuFeatures features, Path file, Duration timeout) {
-        ignoreShared(qmp);
+        capabilities(qmp, "x-ignore-shared");
         String uri = features.fileMigration() ? "file:" + file : "exec:cat > " + quote(file);
         qmp.execute("migrate", Map.of("uri", uri));
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -41,9 +41,7 @@ public final class DeviceState {
      * {@code cont}. QEMU says so with its MIGRATION event (sent once the VM's run state is set): no polling.
      */
     public static void load(Qmp qmp, QemuFeatures features, Path file, Duration timeout) {
-        qmp.execute("migrate-set-capabilities", Map.of("capabilities", List.of(
-                Map.of("capability", "x-ignore-shared", "state", true),
-                Map.of("capability", "events", "state", true))));
+        capabilities(qmp, "x-ignore-shared", "events");
         String uri = features.fileMigration() ? "file:" + file : "exec:cat " + quote(file);
         qmp.execute("migrate-incoming", Map.of("uri", uri));
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -59,9 +57,10 @@ public final class DeviceState {
         }
     }
 
-    private static void ignoreShared(Qmp qmp) {
+    /** Turns the named migration capabilities on ({@code x-ignore-shared}: the RAM stays in its file). */
+    private static void capabilities(Qmp qmp, String... names) {
         qmp.execute("migrate-set-capabilities", Map.of("capabilities",
-                List.of(Map.of("capability", "x-ignore-shared", "state", true))));
+                Arrays.stream(names).map(n -> Map.of("capability", n, "state", true)).toList()));
     }
 
     private static String quote(Path p) {
