@@ -6,6 +6,7 @@ import io.ingot.images.ImageStore;
 import io.ingot.pipeline.Recovery;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;
+import io.ingot.qemu.QemuFeatures;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
@@ -102,8 +103,11 @@ public class DoctorCommand implements Callable<Integer> {
         if (qemu != null) {
             report.putObject("qemu").put("path", qemu.system().toString()).put("version", qemu.version().toString());
             report.putObject("qemuImg").put("path", qemu.img().toString()).put("version", qemu.imgVersion().toString());
-            report.putObject("features").put("memoryBackendRom", qemu.features().memoryBackendRom())
-                    .put("fileMigration", qemu.features().fileMigration()).put("mappedRam", qemu.features().mappedRam());
+            QemuFeatures f = qemu.features();
+            ObjectNode features = report.putObject("features").put("memoryBackendRom", f.memoryBackendRom())
+                    .put("fileMigration", f.fileMigration()).put("mappedRam", f.mappedRam()).put("exitWithParent", f.exitWithParent());
+            ObjectNode how = features.putObject("how");
+            f.byLabel().keySet().forEach(label -> how.put(label, f.how().getOrDefault(label, "")));
             report.putObject("accelerator").put("name", accel.name()).put("reason", accel.reason());
         } else {
             report.put("qemuProblem", qemuProblem);
@@ -116,9 +120,9 @@ public class DoctorCommand implements Callable<Integer> {
             if (qemu != null) {
                 out.printf("QEMU        %s  %s%n", qemu.version(), qemu.system());
                 out.printf("qemu-img    %s  %s%n", qemu.imgVersion(), qemu.img());
-                out.printf("features    rom on memory-backend-file: %s, file: migration: %s, mapped-ram: %s%n",
-                        yesNo(qemu.features().memoryBackendRom()), yesNo(qemu.features().fileMigration()),
-                        yesNo(qemu.features().mappedRam()));
+                out.println("features    (asked of QEMU, remembered until the binary changes)");
+                QemuFeatures f = qemu.features();
+                f.byLabel().forEach((label, has) -> out.printf("  %-28s %-4s %s%n", label + ":", yesNo(has), f.how().getOrDefault(label, "")));
                 out.printf("accelerator %s (auto) - %s%n", accel.name(), accel.reason());
             } else {
                 out.println("QEMU        " + qemuProblem);

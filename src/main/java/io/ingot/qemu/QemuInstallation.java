@@ -1,6 +1,7 @@
 package io.ingot.qemu;
 
 import io.ingot.util.Command;
+import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 
 import java.io.File;
@@ -11,34 +12,42 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The QEMU binaries ingot runs and what they can do. Found on PATH, or through
- * {@code INGOT_QEMU} / {@code INGOT_QEMU_IMG}; versions and features are asked of the binaries
- * each time {@link #detect()} runs (two short process runs), nothing is cached statically.
+ * {@code INGOT_QEMU} / {@code INGOT_QEMU_IMG}; the system binary's version and features are asked of it
+ * by {@link QemuFeatureProbe} and remembered in ingot's private state until the binary changes.
  */
 public record QemuInstallation(Path system, Path img, QemuVersion version, QemuVersion imgVersion, QemuFeatures features) {
     public static final String SYSTEM_BINARY = "qemu-system-x86_64";
     public static final String IMG_BINARY = "qemu-img";
+    /** Beside the accelerator probe's accelerator.json. */
+    public static final String FEATURE_CACHE = "qemu-features.json";
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
-    private static final Pattern ROM_OPTION = Pattern.compile("(?m)^\\s*rom=");
 
-    /** Finds and inspects QEMU using this process's environment. */
+    /** Finds and inspects QEMU using this process's environment and ingot's state folder. */
     public static QemuInstallation detect() {
         return detect(System.getenv());
     }
 
-    /** Finds and inspects QEMU; a missing binary is a {@link UserError} that names the package to install. */
+    /** The same with {@code env}'s binaries; answers remembered in this process's ingot state folder. */
     public static QemuInstallation detect(Map<String, String> env) {
+        return detect(env, IngotPaths.fromEnvironment().state().resolve(FEATURE_CACHE));
+    }
+
+    /**
+     * Finds and inspects QEMU, remembering its features in {@code featureCache} (null: ask every time); a missing
+     * binary is a {@link UserError} that names the package to install.
+     */
+    public static QemuInstallation detect(Map<String, String> env, Path featureCache) {
         Path system = findSystem(env).orElseThrow(() -> new UserError(
                 SYSTEM_BINARY + " not found on PATH (install qemu-system-x86, or set INGOT_QEMU)"));
         Path img = findImg(env).orElseThrow(() -> new UserError(
                 IMG_BINARY + " not found on PATH (install qemu-utils, or set INGOT_QEMU_IMG)"));
         try {
-            QemuVersion version = QemuVersion.parse(Command.exec(List.of(system.toString(), "--version"), PROBE_TIMEOUT).output());
+            QemuFeatureProbe.Probed probed = new QemuFeatureProbe(featureCache).probe(system);
             QemuVersion imgVersion = QemuVersion.parse(Command.exec(List.of(img.toString(), "--version"), PROBE_TIMEOUT).output());
-            return new QemuInstallation(system, img, version, imgVersion, detectFeatures(system, version));
+            return new QemuInstallation(system, img, probed.version(), imgVersion, probed.features());
         } catch (IOException | IllegalArgumentException e) {
             throw new UserError("cannot ask " + system + " for its version: " + e.getMessage(), e);
         }
@@ -74,19 +83,6 @@ public record QemuInstallation(Path system, Path img, QemuVersion version, QemuV
             return Optional.of(p.toAbsolutePath());
         }
         return onPath(env, program);
-    }
-
-    /** One run of {@code -object memory-backend-file,help}; the migration features follow from the version. */
-    static QemuFeatures detectFeatures(Path system, QemuVersion version) throws IOException {
-        Command.Result help = Command.exec(List.of(system.toString(), "-object", "memory-backend-file,help"), PROBE_TIMEOUT);
-        boolean rom = help.exitCode() == 0 && ROM_OPTION.matcher(help.output()).find();
-        return features(rom, version);
-    }
-
-    static QemuFeatures features(boolean romListed, QemuVersion version) {
-        // file: URI arrived in 8.2, mapped-ram in 9.0, -run-with exit-with-parent in 9.1; none has a cheap probe
-        // without starting a VM (-run-with help does not list its keys).
-        return new QemuFeatures(romListed, version.atLeast(8, 2), version.atLeast(9, 0), version.atLeast(9, 1));
     }
 
     /** A command builder for this QEMU binary. */

@@ -8,8 +8,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DoctorCommandIT {
@@ -36,7 +38,13 @@ class DoctorCommandIT {
         assertEquals(0, rc);
         assertTrue(text.toString().contains("accelerator " + accel + " (auto) - " + reason.replaceAll(" \\(probed .*\\)$", "")), text.toString());
         if (pvm) assertTrue(text.toString().contains("which runs only PVM guest kernels"), text.toString());
-        assertTrue(text.toString().contains("mapped-ram: no"), text.toString());
+        // the features as the probe found them on this QEMU, each with how (QemuFeatureProbeIT checks them against QEMU)
+        JsonNode features = report.path("features");
+        for (String label : List.of("rom on memory-backend-file", "file: migration", "mapped-ram", "exit-with-parent")) {
+            assertFalse(features.path("how").path(label).asText().isEmpty(), out.toString());
+        }
+        assertTrue(text.toString().contains("  mapped-ram:                  " + (features.path("mappedRam").asBoolean() ? "yes " : "no  ")
+                + " " + features.path("how").path("mapped-ram").asText()), text.toString());
         assertTrue(text.toString().contains("xorriso"), text.toString());
     }
 }

@@ -24,15 +24,6 @@ class QemuInstallationTest {
     }
 
     @Test
-    void migrationFeaturesFollowTheVersion() {
-        assertEquals(new QemuFeatures(false, false, false, false), QemuInstallation.features(false, new QemuVersion(7, 2, 22)));
-        assertEquals(new QemuFeatures(true, true, false, false), QemuInstallation.features(true, new QemuVersion(8, 2, 0)));
-        assertEquals(new QemuFeatures(true, true, true, false), QemuInstallation.features(true, new QemuVersion(9, 0, 0)));
-        assertEquals(new QemuFeatures(true, true, true, true), QemuInstallation.features(true, new QemuVersion(9, 1, 0)));
-        assertEquals(new QemuFeatures(true, true, true, true), QemuInstallation.features(true, new QemuVersion(10, 0, 2)));
-    }
-
-    @Test
     void envOverrideWinsAndMustBeExecutable(@TempDir Path dir) throws Exception {
         Path fake = dir.resolve("my-qemu");
         Files.writeString(fake, "#!/bin/sh\n");

@@ -15,9 +15,9 @@ public final class QemuStage implements Stage {
 
     @Override
     public void run(BuildContext build) {
-        QemuInstallation qemu = QemuInstallation.detect();
+        QemuInstallation qemu = QemuInstallation.detect(System.getenv(), build.paths().state().resolve(QemuInstallation.FEATURE_CACHE));
         build.qemu(qemu);
-        build.log().info("QEMU " + qemu.version() + " (" + qemu.system() + ")");
+        build.log().info("QEMU " + qemu.version() + " (" + qemu.system() + "), features: " + qemu.features().byLabel());
         build.accelerator(probe(qemu, build).resolve(build.recipe().recipe().machine().accel()));
         build.log().info("accelerator: " + build.accelerator().reason());
     }
