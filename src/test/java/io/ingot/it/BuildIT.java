@@ -34,6 +34,8 @@ class BuildIT {
         assertTrue(log.contains("boot command: <waitFor 'boot:'>install url=http://10.0.2.2:" + build.httpPort()
                 + "/answers.cfg<enter>"), "the log shows the typed boot command");
         assertTrue(log.contains("GET /answers.cfg 200"), "the log shows the answer-file request");
+        QemuInstallation qemu = QemuInstallation.detect();
+        assertTrue(log.contains("QEMU " + qemu.version() + " (" + qemu.system() + "), features: "), "the log names the QEMU of this run");
         assertTrue(log.contains("motd: ") || log.contains("provisioner motd"), "the log shows each provisioner");
         for (String stage : List.of("recovery", "qemu", "media", "wait-install", "provision", "seal", "shutdown", "template")) {
             assertTrue(log.contains(stage + " done in "), "the log shows the duration of " + stage);

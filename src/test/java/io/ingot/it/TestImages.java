@@ -36,7 +36,8 @@ public final class TestImages {
     }
 
     public static IngotPaths paths() {
-        Path images = home().resolve("target/it-images");
+        // a second run of the tests on another QEMU keeps its templates apart (pom.xml, profile qemu-backports)
+        Path images = Path.of(System.getProperty("ingot.it.images", home().resolve("target/it-images").toString()));
         Path cache = Path.of(System.getProperty("ingot.it.cache",
                 Path.of(System.getProperty("user.home"), ".cache", "ingot").toString()));
         return new IngotPaths(home(), images, cache, images.resolve(".ingot"));

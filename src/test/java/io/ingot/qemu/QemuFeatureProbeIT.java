@@ -26,6 +26,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class QemuFeatureProbeIT {
     private final Path system = QemuInstallation.findSystem(System.getenv()).orElseThrow();
 
+    /** The second run of these tests (pom.xml, profile qemu-backports) must really be on the QEMU it names. */
+    @Test
+    void theQemuOfThisRunIsTheOneThePomNames() {
+        String expected = System.getProperty("ingot.it.expect.qemu");
+        org.junit.jupiter.api.Assumptions.assumeTrue(expected != null, "the run on the QEMU of PATH");
+        assertEquals(Path.of(expected), system);
+        assertEquals(Path.of(expected).resolveSibling("qemu-img"), QemuInstallation.findImg(System.getenv()).orElseThrow());
+    }
+
     @Test
     void whatTheProbeReportsIsWhatQemuAccepts(@TempDir Path dir) throws Exception {
         QemuFeatures f = new QemuFeatureProbe(null).probe(system).features();
@@ -66,7 +75,8 @@ class QemuFeatureProbeIT {
 
         // a binary replaced in place (a package upgrade) is asked again
         Files.setLastModifiedTime(copy, FileTime.from(Instant.now().plusSeconds(5)));
-        assertEquals(first.features().mappedRam(), new QemuFeatureProbe(cache).probe(copy).features().mappedRam());
+        QemuFeatures again = new QemuFeatureProbe(cache).probe(copy).features();
+        assertEquals(first.features(), again, "asked again: " + again.how() + ", first: " + first.features().how());
         assertEquals(first.version(), new QemuFeatureProbe(cache).probe(copy).version());
     }
 

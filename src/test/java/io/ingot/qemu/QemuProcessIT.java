@@ -94,7 +94,7 @@ class QemuProcessIT {
         ProcessHandle h = ProcessHandle.of(qemu).orElse(null);
         assertTrue(h == null || QemuProcess.waitGone(h, Duration.ofSeconds(15)), "QEMU ended with the ingot that started it");
         assertTrue(Files.readString(dir.resolve("qemu-it-tethered.log")).contains("terminating on signal 15"),
-                "the watchdog sent SIGTERM (QEMU < 9.1 has no exit-with-parent)");
+                "the tether (" + Tether.forBuildVm(this.qemu.features(), false) + ") ended QEMU with SIGTERM");
     }
 
     @Test
