@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingot.util.Command;
 import io.ingot.util.Json;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +18,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
@@ -106,38 +107,52 @@ public final class QemuFeatureProbe {
     static Map<String, JsonNode> askQmp(Path system) throws IOException {
         Process p = new ProcessBuilder(system.toString(), "-machine", "none", "-nodefaults", "-display", "none",
                 "-S", "-qmp", "stdio").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
-            try {
-                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "";
-            }
-        });
-        try (OutputStream in = p.getOutputStream()) {
-            in.write(String.join("\n",
-                    "{\"execute\":\"qmp_capabilities\",\"id\":\"caps\"}",
-                    "{\"execute\":\"query-migrate-capabilities\",\"id\":\"migrate\"}",
-                    "{\"execute\":\"query-qmp-schema\",\"id\":\"schema\"}",
-                    "{\"execute\":\"quit\",\"id\":\"quit\"}", "").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException ignored) {
-            // QEMU ended before reading: no answers
-        }
-        Map<String, JsonNode> answers = new HashMap<>();
+        OutputStream in = p.getOutputStream();
         try {
-            if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) return answers;
-            for (String line : out.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).split("\n")) {
-                if (line.isBlank()) continue;
-                JsonNode n = Json.MAPPER.readTree(line);
-                if (n.has("id") && n.has("return")) answers.put(n.get("id").asText(), n.get("return"));
+            try {
+                in.write(String.join("\n",
+                        "{\"execute\":\"qmp_capabilities\",\"id\":\"caps\"}",
+                        "{\"execute\":\"query-migrate-capabilities\",\"id\":\"migrate\"}",
+                        "{\"execute\":\"query-qmp-schema\",\"id\":\"schema\"}", "").getBytes(StandardCharsets.UTF_8));
+                in.flush();
+            } catch (IOException ignored) {
+                // QEMU ended before reading: no answers
             }
-            return answers;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return answers;
-        } catch (Exception e) {
+            // read on this thread (the schema is ~250 KB, more than a pipe holds), and quit only once it is all in:
+            // QEMU writes its monitor's output as the pipe takes it, and a quit ends it with the rest unwritten
+            Map<String, JsonNode> answers = new HashMap<>();
+            Thread limit = new Thread(() -> {
+                try {
+                    if (!p.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) p.destroyForcibly();
+                } catch (InterruptedException ignored) {
+                    // the answers are in
+                }
+            }, "qemu-feature-probe-limit");
+            limit.setDaemon(true);
+            limit.start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null && !answers.containsKey("schema"); line = out.readLine()) {
+                    JsonNode n = parse(line);
+                    if (n != null && n.has("id") && n.has("return")) answers.put(n.get("id").asText(), n.get("return"));
+                }
+                try (in) {
+                    in.write("{\"execute\":\"quit\"}\n".getBytes(StandardCharsets.UTF_8));
+                } catch (IOException ignored) {
+                    // already gone
+                }
+            }
+            limit.interrupt();
             return answers;
         } finally {
             p.destroyForcibly();
+        }
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return Json.MAPPER.readTree(line);
+        } catch (IOException e) {
+            return null; // not a QMP line
         }
     }
 
