@@ -2,6 +2,9 @@ package io.ingot.cli;
 
 import io.ingot.images.CloneOptions;
 import io.ingot.images.CloneService;
+import io.ingot.images.CloneSettings;
+import io.ingot.util.Sizes;
+import io.ingot.util.UserError;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -31,12 +34,19 @@ public class CloneCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the clone's VM config as JSON.") boolean json;
     @Option(names = "--ram", description = {"A memory clone (with --linked): 'ingot start' resumes it from the template's",
             "RAM template in well under a second instead of booting it."}) boolean ram;
+    @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default: the template's).") Integer cpus;
+    @Option(names = "--memory", paramLabel = "SIZE", description = "Memory, e.g. 2G (default: the template's).") String memory;
+    @Option(names = "--disk-size", paramLabel = "SIZE", description = "Grow the disk to SIZE, e.g. 8G; the guest grows its root file system at boot.") String diskSize;
+    @Option(names = "--hostname", paramLabel = "NAME", description = "The guest's host name (default: the clone's name).") String hostname;
+    @Option(names = "--user-data", paramLabel = "FILE", description = "A #cloud-config file merged into the clone's seed (ingot keeps its access keys, host keys and host name).") Path userData;
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        CloneSettings settings = new CloneSettings(cpus, memory == null ? null : (int) (bytes("--memory", memory) >> 20),
+                diskSize == null ? null : bytes("--disk-size", diskSize), hostname, userData);
         CloneService.Clone c = CatalogViews.openWithProgress().clones().clone(source, name,
-                new CloneOptions(kind.linked, storage, format, sshKeys, ram));
+                new CloneOptions(kind.linked, storage, format, sshKeys, ram, settings));
         var out = spec.commandLine().getOut();
         if (json) {
             out.println(c.vm().toJson());
@@ -46,5 +56,13 @@ public class CloneCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    private static long bytes(String option, String text) {
+        try {
+            return Sizes.parseBytes(text);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(option + " '" + text + "': " + e.getMessage());
+        }
     }
 }

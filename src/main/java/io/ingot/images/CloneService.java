@@ -7,6 +7,7 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneFiles;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.Feature;
+import io.ingot.storage.FeatureTable;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.storage.TemplateFiles;
@@ -14,6 +15,7 @@ import io.ingot.storage.Volume;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.PausePoint;
+import io.ingot.util.Sizes;
 import io.ingot.util.UserError;
 import io.ingot.vm.HostKeys;
 import io.ingot.vm.MacAddresses;
@@ -27,11 +29,15 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** Makes and removes clones of template versions: disk on the storage, vm.json, seed ISO, catalog row. */
 public final class CloneService {
+    private static final Pattern HOSTNAME = Pattern.compile(
+            "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final List<String> NIC_MODELS = List.of("virtio-net-pci", "e1000", "e1000e", "rtl8139", "vmxnet3");
 
     private final Catalog catalog;
@@ -72,6 +78,8 @@ public final class CloneService {
                         + "make a linked clone without --ram");
             }
         }
+        CloneSettings settings = options.settings();
+        Map<String, Object> cloudConfig = checkSettings(settings, v, options.ram());
         if (options.linked()) {
             if (options.format() != null && !"qcow2".equals(options.format())) {
                 throw new UserError("a linked clone is always a qcow2 overlay; --format " + options.format() + " needs --full");
@@ -81,6 +89,7 @@ public final class CloneService {
                         + String.join("', '", v.storages()) + "', not '" + storageName + "' (use --full to copy it there)");
             }
             target.require(Feature.LINKED_CLONE);
+            if (settings.diskBytes() != null) target.require(Feature.RESIZE, FeatureTable.State.CURRENT, "qcow2");
             TemplateFiles base = locate(target, v);
             // a memory clone's disk continues from the disk state the RAM was captured with
             Volume parent = options.ram() ? target.captureDisk(base, ram) : base.baseImage();
@@ -92,21 +101,28 @@ public final class CloneService {
             // copy from the target storage itself when it holds the version: that is where a reflink can work
             StorageBackend from = v.storages().contains(storageName) ? target : storages.get(v.primaryStorage());
             TemplateFiles base = locate(from, v);
-            files = target.createFullClone(base.baseImage(), cloneName,
-                    options.format() != null ? options.format() : target.features().defaultFormat());
+            String format = options.format() != null ? options.format() : target.features().defaultFormat();
+            if (settings.diskBytes() != null) target.require(Feature.RESIZE, FeatureTable.State.CURRENT, format);
+            files = target.createFullClone(base.baseImage(), cloneName, format);
             kind = CloneKind.FULL;
         }
         try {
             Manifest m = v.manifest();
+            if (settings.diskBytes() != null && settings.diskBytes() > m.disk().virtualSize()) {
+                target.growDisk(files, settings.diskBytes());
+            }
             String instanceId = UUID.randomUUID().toString();
+            String hostname = settings.hostname() != null ? settings.hostname() : cloneName;
             // host keys made here, at native speed: the guest installs them instead of making its own
-            Path seed = seeds.write(files.dir(), instanceId, cloneName, keys, HostKeys.generate("root@" + cloneName));
+            Path seed = seeds.write(files.dir(), new SeedBuilder.Seed(instanceId, hostname, keys,
+                    HostKeys.generate("root@" + hostname), cloudConfig));
             // a memory clone is made to start fast: it pays for the ISO now rather than at every first start
             if (kind == CloneKind.MEMORY) seeds.ensureIso(seed);
             VmConfig vm = new VmConfig(cloneName, v.ref(), kind.label(), storageName, Instant.now(),
                     new VmConfig.DiskRef(files.disk().target(), files.format(), backing),
                     seed.toString(),
-                    new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
+                    new VmConfig.Machine(m.machineType(), m.cpuModel(), orElse(settings.cpus(), m.cpus()),
+                            orElse(settings.memoryMiB(), m.memoryMiB()), m.devices()),
                     List.of(new VmConfig.NicConfig(nicModel(m), macs.next())),
                     UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId,
                     kind == CloneKind.MEMORY ? memory(locate(target, v), ram) : null);
@@ -140,6 +156,48 @@ public final class CloneService {
         return new VmConfig("(warm pool)", v.ref(), CloneKind.MEMORY.label(), storageName, Instant.now(), null, null,
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()), List.of(),
                 null, null, null, memory(locate(storages.get(storageName), v), m.ram()));
+    }
+
+    private static Integer orElse(Integer chosen, Integer template) { return chosen != null ? chosen : template; }
+
+    /**
+     * Refuses settings that cannot work, before anything is made: a memory clone resumes the template's machine as
+     * captured, so its CPUs, memory and disk stay, and cloud-init has already run in it; a disk only grows.
+     * Returns the owner's cloud-config (empty without --user-data).
+     */
+    private static Map<String, Object> checkSettings(CloneSettings s, TemplateVersion v, boolean ram) {
+        Manifest m = v.manifest();
+        if (ram) {
+            String why = " the RAM template of " + v.ref() + " was captured with them; make a linked clone without --ram for that";
+            if (s.cpus() != null && !s.cpus().equals(m.cpus())) {
+                throw new UserError("a memory clone keeps its template's CPUs (" + m.cpus() + "), not --cpus " + s.cpus() + ":" + why);
+            }
+            if (s.memoryMiB() != null && !s.memoryMiB().equals(m.memoryMiB())) {
+                throw new UserError("a memory clone keeps its template's memory (" + m.memoryMiB() + " MiB), not --memory "
+                        + s.memoryMiB() + "M:" + why);
+            }
+            if (s.diskBytes() != null) throw new UserError("a memory clone keeps its template's disk size: its guest resumes"
+                    + " with the disk it saw at the capture; make a linked clone without --ram to grow it");
+            if (s.userData() != null) throw new UserError("a memory clone resumes after cloud-init has run, so --user-data"
+                    + " would never run in it; use the recipe's onRestore, or a linked clone without --ram");
+            if (s.hostname() != null) throw new UserError("a memory clone's host name is its clone name (onRestore sets it);"
+                    + " drop --hostname");
+        }
+        if (s.cpus() != null && (s.cpus() < 1 || s.cpus() > 255)) throw new UserError("--cpus " + s.cpus() + ": expected 1 to 255");
+        if (s.memoryMiB() != null && s.memoryMiB() < 64) throw new UserError("--memory " + s.memoryMiB() + "M: at least 64M");
+        Long size = m.disk() == null ? null : m.disk().virtualSize();
+        if (s.diskBytes() != null && size != null && s.diskBytes() < size) {
+            throw new UserError("--disk-size " + Sizes.format(s.diskBytes()) + " is smaller than the disk of " + v.ref()
+                    + " (" + Sizes.format(size) + "); a clone's disk can only grow");
+        }
+        if (s.diskBytes() != null && s.diskBytes() % 512 != 0) {
+            throw new UserError("--disk-size " + s.diskBytes() + ": a disk size is a multiple of 512 bytes (use e.g. 8G)");
+        }
+        if (s.hostname() != null && !HOSTNAME.matcher(s.hostname()).matches()) {
+            throw new UserError("--hostname '" + s.hostname() + "': expected letters, digits and '-' in dot-separated labels"
+                    + " of at most 63 characters, not starting or ending with '-'");
+        }
+        return s.userData() == null ? Map.of() : SeedBuilder.readCloudConfig(s.userData());
     }
 
     private static VmConfig.Ram memory(TemplateFiles base, Manifest.Ram ram) {

@@ -68,6 +68,8 @@ public final class DirStorage implements StorageBackend {
             .allow(Feature.COPY, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
             .allow(Feature.COPY, FeatureTable.State.CURRENT, "qcow2", "raw", "vmdk")
             .allow(Feature.REFLINK, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
+            // qemu-img cannot resize vmdk
+            .allow(Feature.RESIZE, FeatureTable.State.CURRENT, "qcow2", "raw")
             .build();
 
     /** The type as storage.yaml names it, registered through META-INF/services. */

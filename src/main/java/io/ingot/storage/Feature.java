@@ -6,7 +6,8 @@ public enum Feature {
     LINKED_CLONE("make linked clones"),
     FULL_CLONE("make full clones"),
     COPY("copy images"),
-    REFLINK("make reflink copies");
+    REFLINK("make reflink copies"),
+    RESIZE("grow disks");
 
     private final String action;
 

@@ -84,6 +84,7 @@ public final class RbdStorage implements StorageBackend {
             .allow(Feature.FULL_CLONE, FeatureTable.State.BASE, "qcow2", "raw", "vmdk")
             .allow(Feature.COPY, FeatureTable.State.BASE, "raw")
             .allow(Feature.COPY, FeatureTable.State.CURRENT, "raw")
+            .allow(Feature.RESIZE, FeatureTable.State.CURRENT, "raw")
             .build();
 
     /** The type as storage.yaml names it, registered through META-INF/services. */

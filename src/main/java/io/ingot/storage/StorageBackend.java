@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import io.ingot.qemu.QemuImg;
 import io.ingot.storage.FeatureTable.State;
 import io.ingot.template.Manifest;
 import io.ingot.util.UserError;
@@ -60,6 +61,13 @@ public interface StorageBackend {
     CloneFiles createFullClone(Volume source, String clone, String format) throws IOException;
 
     Optional<CloneFiles> locateClone(String clone);
+
+    /** Grows a clone's disk to {@code bytes} (its guest grows its file system at boot, e.g. cloud-init's growpart). */
+    default void growDisk(CloneFiles clone, long bytes) throws IOException {
+        require(Feature.RESIZE, State.CURRENT, clone.format());
+        // qemu-img opens files and block URIs (rbd:...) alike; an rbd image is resized by its driver
+        new QemuImg().resize(clone.disk().target(), clone.format(), bytes);
+    }
 
     void deleteClone(String clone) throws IOException;
 

@@ -1,15 +1,18 @@
 package io.ingot.vm;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.ingot.util.Command;
 import io.ingot.util.Json;
+import io.ingot.util.UserError;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,13 +33,23 @@ public final class SeedBuilder {
 
     /**
      * What a seed says: the clone's instance id (new id = new instance: host keys, machine-id), host name, keys,
-     * and the host keys ingot made for it (null: the guest makes its own).
+     * the host keys ingot made for it (null: the guest makes its own), and the owner's own cloud-config
+     * ({@code --user-data}; empty: none), merged under what ingot must keep.
      */
-    public record Seed(String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys) {
+    public record Seed(String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys,
+                       Map<String, Object> cloudConfig) {
         public Seed {
             authorizedKeys = List.copyOf(authorizedKeys);
+            cloudConfig = cloudConfig == null ? Map.of() : new LinkedHashMap<>(cloudConfig);
+        }
+
+        public Seed(String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys) {
+            this(instanceId, hostname, authorizedKeys, hostKeys, Map.of());
         }
     }
+
+    /** The keys of the owner's cloud-config that ingot sets itself: its access (root's keys, host keys) and name. */
+    public static final List<String> KEPT_BY_INGOT = List.of("hostname", "fqdn", "disable_root", "ssh_keys");
 
     /** Writes {@code seed/} (meta-data, user-data) into {@code cloneDir}; returns where the ISO goes. */
     public Path write(Path cloneDir, String instanceId, String hostname, List<String> authorizedKeys) throws IOException {
@@ -45,7 +58,12 @@ public final class SeedBuilder {
 
     /** As {@link #write(Path, String, String, List)}, with the clone's host keys in the user-data. */
     public Path write(Path cloneDir, String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys) throws IOException {
-        Seed seed = new Seed(instanceId, hostname, authorizedKeys, hostKeys);
+        return write(cloneDir, new Seed(instanceId, hostname, authorizedKeys, hostKeys));
+    }
+
+    /** Writes {@code seed/} for {@code seed} into {@code cloneDir}; returns where the ISO goes. */
+    public Path write(Path cloneDir, Seed seed) throws IOException {
+        HostKeys hostKeys = seed.hostKeys();
         Path src = cloneDir.resolve("seed");
         Files.createDirectories(src);
         Files.writeString(src.resolve("meta-data"), metaData(seed));
@@ -67,16 +85,53 @@ public final class SeedBuilder {
     }
 
     static String userData(Seed seed) throws IOException {
+        Map<String, Object> owner = new LinkedHashMap<>(seed.cloudConfig());
+        KEPT_BY_INGOT.forEach(owner::remove);
         Map<String, Object> user = new LinkedHashMap<>();
         user.put("hostname", seed.hostname());
         // cloud-init's default (false) keeps an old /etc/hosts line for the template's name
-        user.put("manage_etc_hosts", true);
+        user.put("manage_etc_hosts", owner.getOrDefault("manage_etc_hosts", true));
         user.put("disable_root", false);
-        user.put("ssh_pwauth", false);
-        user.put("ssh_authorized_keys", seed.authorizedKeys());
+        user.put("ssh_pwauth", owner.getOrDefault("ssh_pwauth", false));
+        // the owner's keys first, then the ones ingot gives (the owner's --ssh-key files and ingot's access key)
+        List<String> keys = new ArrayList<>();
+        if (owner.remove("ssh_authorized_keys") instanceof List<?> own) own.forEach(k -> keys.add(String.valueOf(k)));
+        for (String k : seed.authorizedKeys()) if (!keys.contains(k)) keys.add(k);
+        user.put("ssh_authorized_keys", keys);
         if (seed.hostKeys() != null) user.put("ssh_keys", seed.hostKeys().cloudInit());
+        owner.forEach(user::putIfAbsent);
         // multi-line values (the private keys) as literal blocks, line for line as in a key file
         return "#cloud-config\n" + Json.YAML.writer().with(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE).writeValueAsString(user);
+    }
+
+    /**
+     * The owner's cloud-config from {@code file} ({@code --user-data}): YAML whose first line is
+     * {@code #cloud-config} and whose document is a mapping; anything else is a one-line {@link UserError}.
+     */
+    public static Map<String, Object> readCloudConfig(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new UserError("cannot read user-data file " + file + ": " + e.getMessage());
+        }
+        if (!text.startsWith("#cloud-config")) {
+            throw new UserError(file + ":1: not cloud-config: the first line must be #cloud-config"
+                    + " (other user-data formats, such as scripts, are not merged with ingot's)");
+        }
+        Object doc;
+        try {
+            doc = Json.YAML.readValue(text, Object.class);
+        } catch (JsonProcessingException e) {
+            var at = e.getLocation();
+            String where = at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
+            throw new UserError(file + where + ": not YAML: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+        if (doc == null) return Map.of();
+        if (!(doc instanceof Map<?, ?> map)) throw new UserError(file + ": cloud-config must be a mapping of keys (such as runcmd:)");
+        Map<String, Object> config = new LinkedHashMap<>();
+        map.forEach((k, v) -> config.put(String.valueOf(k), v));
+        return config;
     }
 
     /** The host keys of a seed's user-data, as {@link #write} wrote them; empty when the seed has none. */

@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A real distribution end to end: the debian-12-minimal template (Debian 12 from Debian's package archive,
  * installed by ingot's debianinstall media, provisioned, sealed, verified) cloned three ways. Each clone gets
  * its identity the way a user's would: stock cloud-init reads the clone's NoCloud seed (linked and full
- * clones), or onRestore refreshes it (memory clone); root and the image's default user log in with the
+ * clones), or onRestore refreshes it (memory clones, resumed by a fresh QEMU or by a warm pool process); root and the image's default user log in with the
  * seed's keys.
  */
 class DebianIT {
@@ -53,6 +53,7 @@ class DebianIT {
         CloneService.Clone linked = clones.clone(v.ref(), "deb-linked", new CloneOptions(true, null, null, List.of(userKey)));
         CloneService.Clone full = clones.clone(v.ref(), "deb-full", new CloneOptions(false, null, null, List.of(userKey)));
         CloneService.Clone memory = clones.clone(v.ref(), "deb-mem", CloneOptions.memoryClone(List.of(userKey)));
+        CloneService.Clone pooled = clones.clone(v.ref(), "deb-pool", CloneOptions.memoryClone(List.of(userKey)));
         CloneInstances instances = new CloneInstances(store);
         BuildKey access = BuildKey.load(store.accessKey().privateKeyPath());
         Set<String> hostKeys = new HashSet<>();
@@ -76,7 +77,8 @@ class DebianIT {
             assertTrue(instances.stop("deb-linked", Duration.ofSeconds(60)));
             assertTrue(instances.stop("deb-full", Duration.ofSeconds(60)));
 
-            RunningClone rm = instances.start("deb-mem");
+            // --pool 1: a QEMU process is left waiting for the next memory clone of this RAM template
+            RunningClone rm = instances.start("deb-mem", false, 1);
             assertEquals("resumed", rm.how(), "a memory clone resumes from the RAM template");
             try (SshCommunicator root = ssh(rm, "root", access)) {
                 assertEquals(rm.hostKey(), root.hostKeyFingerprint(), "the host key onRestore made is the one that answers");
@@ -89,13 +91,21 @@ class DebianIT {
                 assertEquals("only-in-deb-mem", root.run("cat /root/mark").strip());
                 assertEquals("running", root.run("systemctl is-system-running --wait || true").strip());
             }
+            RunningClone rp = instances.start("deb-pool");
+            assertEquals("pool", rp.how(), "the next memory clone takes the waiting warm pool process");
+            try (SshCommunicator root = ssh(rp, "root", access)) {
+                assertEquals(rp.hostKey(), root.hostKeyFingerprint());
+                assertIdentity(root, pooled, hostKeys, machineIds);
+            }
         } finally {
-            for (String name : List.of("deb-linked", "deb-full", "deb-mem")) {
+            for (String name : List.of("deb-linked", "deb-full", "deb-mem", "deb-pool")) {
                 instances.stop(name, Duration.ofSeconds(30));
                 clones.remove(name);
             }
+            instances.pool().drain(slot -> true);
         }
         assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-deb-"));
+        assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-pool-"));
     }
 
     /** Hostname and MAC from the clone's vm.json; host keys and machine-id its own (unlike every other clone's). */

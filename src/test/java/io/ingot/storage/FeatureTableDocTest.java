@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** docs/storage.md's feature table says what the backends' tables say, row for row. */
 class FeatureTableDocTest {
     private static final Map<String, Feature> FEATURES = Map.of("template", Feature.TEMPLATE, "linked clone", Feature.LINKED_CLONE,
-            "full clone", Feature.FULL_CLONE, "copy", Feature.COPY, "reflink", Feature.REFLINK);
+            "full clone", Feature.FULL_CLONE, "copy", Feature.COPY, "reflink", Feature.REFLINK, "resize", Feature.RESIZE);
 
     @Test
     void theDocumentedTableIsTheBackends() throws Exception {

@@ -3,6 +3,7 @@ package io.ingot.storage;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.images.CloneOptions;
 import io.ingot.images.CloneService;
+import io.ingot.images.CloneSettings;
 import io.ingot.images.ImageStore;
 import io.ingot.images.PublishRequest;
 import io.ingot.template.Manifest;
@@ -233,6 +234,61 @@ abstract class StorageContract {
         UserError e = assertThrows(UserError.class, () -> store.publisher().register(m, files, "s", null));
         assertTrue(e.getMessage().contains("backing file outside the version"), e.getMessage());
         assertTrue(storage().locate(name, 1).isEmpty());
+    }
+
+    @Test
+    void clonesGetTheCpusMemoryAndLargerDiskAskedAndBadSizesMakeNothing() throws Exception {
+        String name = "sz-" + tag;
+        TemplateVersion v = publishBuild(name);
+        CloneService clones = store.clones();
+        CloneSettings bigger = CloneSettings.NONE.withCpus(3).withMemoryMiB(768).withDiskBytes(64L << 20);
+
+        CloneService.Clone linked = clones.clone(v.ref(), "lz-" + tag, CloneOptions.linkedClone().with(bigger));
+        Volume disk = storage().locateClone("lz-" + tag).orElseThrow().disk();
+        assertEquals(64L << 20, virtualSize(disk), "the linked clone's disk grew");
+        assertEquals(3, linked.vm().machine().cpus());
+        assertEquals(768, linked.vm().machine().memoryMiB());
+        sameDiskPrefix(images.resolve("expect-" + name + "-base.raw"), disk, "the template's data under the grown disk");
+
+        String format = storage().features().has(Feature.RESIZE, FeatureTable.State.CURRENT, "raw") ? "raw" : storage().features().defaultFormat();
+        clones.clone(v.ref(), "fz-" + tag, CloneOptions.fullClone("s", format).with(bigger));
+        assertEquals(64L << 20, virtualSize(storage().locateClone("fz-" + tag).orElseThrow().disk()), "the full clone's disk grew");
+
+        UserError smaller = assertThrows(UserError.class, () -> clones.clone(v.ref(), "small-" + tag,
+                CloneOptions.linkedClone().with(CloneSettings.NONE.withDiskBytes(8L << 20))));
+        assertEquals("--disk-size 8M is smaller than the disk of " + v.ref() + " (16M); a clone's disk can only grow", smaller.getMessage());
+        UserError ram = assertThrows(UserError.class, () -> clones.clone(v.ref(), "rz-" + tag,
+                CloneOptions.memoryClone(List.of()).with(CloneSettings.NONE.withCpus(4))));
+        assertTrue(ram.getMessage().startsWith("a memory clone keeps its template's CPUs"), ram.getMessage());
+        UserError host = assertThrows(UserError.class, () -> clones.clone(v.ref(), "hz-" + tag,
+                CloneOptions.linkedClone().with(CloneSettings.NONE.withHostname("-bad-"))));
+        assertTrue(host.getMessage().startsWith("--hostname '-bad-': expected"), host.getMessage());
+        for (String refused : List.of("small-", "rz-", "hz-")) {
+            assertTrue(storage().locateClone(refused + tag).isEmpty(), refused + ": nothing made on the storage");
+            assertTrue(store.catalog().clone(refused + tag).isEmpty(), refused + ": no catalog row");
+        }
+        if (!storage().features().has(Feature.RESIZE, FeatureTable.State.CURRENT, "vmdk") && storage().features().formats().contains("vmdk")) {
+            UserError vmdk = assertThrows(UserError.class, () -> clones.clone(v.ref(), "vz-" + tag,
+                    CloneOptions.fullClone("s", "vmdk").with(CloneSettings.NONE.withDiskBytes(64L << 20))));
+            assertTrue(vmdk.getMessage().contains("cannot grow disks from vmdk images"), vmdk.getMessage());
+            assertTrue(storage().locateClone("vz-" + tag).isEmpty());
+        }
+        clones.remove("lz-" + tag);
+        clones.remove("fz-" + tag);
+        store.versions().remove(name, v.version(), true);
+    }
+
+    private static long virtualSize(Volume v) throws Exception {
+        return new io.ingot.qemu.QemuImg().info(v.target()).virtualSize();
+    }
+
+    /** The first bytes of {@code stored} (as big as {@code expectedRaw}) are the expected disk's. */
+    private static void sameDiskPrefix(Path expectedRaw, Volume stored, String what) throws Exception {
+        Path grown = expectedRaw.resolveSibling(expectedRaw.getFileName() + ".grown");
+        run("qemu-img", "convert", "-f", stored.format(), "-O", "raw", stored.target(), grown.toString());
+        run("truncate", "-s", String.valueOf(Files.size(expectedRaw)), grown.toString());
+        assertEquals(Sha256.of(expectedRaw), Sha256.of(grown), what);
+        Files.delete(grown);
     }
 
     @Test
