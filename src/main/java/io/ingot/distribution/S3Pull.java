@@ -111,7 +111,15 @@ public final class S3Pull {
         Path manifest = work.resolve(Manifest.FILE_NAME);
         Files.write(manifest, manifestBytes);
         files.put(Manifest.FILE_NAME, manifest);
-        TemplateVersion v = store.publisher().register(m, files, target, channel);
+        TemplateVersion v;
+        try {
+            v = store.publisher().register(m, files, target, channel);
+        } catch (UserError e) {
+            // refused for what it is (an image that fails the import check, a version already there): nothing of it
+            // is worth resuming
+            Trees.deleteQuietly(work);
+            throw e;
+        }
         Trees.delete(work);
         progress.accept("pulled " + v.ref() + " from " + url + " onto storage '" + target + "'"
                 + (resumedFrom > 0 ? " (resumed at " + resumedFrom + " bytes)" : ""));

@@ -89,7 +89,7 @@ public final class S3Push {
                     upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, Sha256.of(file));
                 }
             }
-            QemuImg.Info info = qemuImg.info(disk);
+            QemuImg.Info info = qemuImg.info(disk, "qcow2");
             byte[] manifest = m.withDisk(new Manifest.Disk("disk.qcow2", "qcow2", info.virtualSize(), size, sha)).toJson()
                     .getBytes(StandardCharsets.UTF_8);
             s3.putObject(PutObjectRequest.builder().bucket(to.bucket()).key(to.versionKey(v.name(), v.version(), "manifest.json"))

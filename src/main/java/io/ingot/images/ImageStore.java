@@ -1,6 +1,7 @@
 package io.ingot.images;
 
 import io.ingot.catalog.Catalog;
+import io.ingot.qemu.ImageCheck;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageConfig;
 import io.ingot.storage.Storages;
@@ -17,7 +18,7 @@ import io.ingot.vm.WarmPool;
  * {@code ingot catalog reindex} / {@code ingot doctor --repair} run.
  */
 public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, Publisher publisher,
-                         TemplateVersions versions, CloneService clones, ManagedAccessKey accessKey) {
+                         TemplateVersions versions, CloneService clones, ManagedAccessKey accessKey, ImageCheck imageCheck) {
     public static ImageStore open(IngotPaths paths) {
         return open(paths, ProgressBar.Factory.NONE);
     }
@@ -31,10 +32,12 @@ public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, P
         WarmPool pool = WarmPool.of(paths);
         TemplateVersions versions = new TemplateVersions(catalog, storages, config.keepVersions(),
                 ref -> pool.drain(slot -> slot.template().equals(ref)));
-        Publisher publisher = new Publisher(catalog, storages, qemuImg, versions, System.getenv(Publisher.PAUSE_ENV));
+        // every disk that comes in passes it: the publisher's (publish, pulls, workers' results) and media.disk
+        ImageCheck imageCheck = new ImageCheck(qemuImg, config.importMaxVirtualSize());
+        Publisher publisher = new Publisher(catalog, storages, qemuImg, imageCheck, versions, System.getenv(Publisher.PAUSE_ENV));
         ManagedAccessKey key = new ManagedAccessKey(paths.state());
         CloneService clones = new CloneService(catalog, storages, new SeedBuilder(), key, new MacAddresses(config.macPrefix()));
-        return new ImageStore(paths, storages, catalog, publisher, versions, clones, key);
+        return new ImageStore(paths, storages, catalog, publisher, versions, clones, key, imageCheck);
     }
 
     /** The storages' and the catalog's part of the recovery step. */

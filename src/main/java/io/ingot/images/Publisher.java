@@ -2,7 +2,9 @@ package io.ingot.images;
 
 import io.ingot.catalog.Catalog;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.qemu.ImageCheck;
 import io.ingot.qemu.QemuImg;
+import io.ingot.storage.DirStorage;
 import io.ingot.storage.Feature;
 import io.ingot.storage.FeatureTable.State;
 import io.ingot.storage.StagedVersion;
@@ -27,10 +29,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Publishes a sealed disk as the next version of a template: files first (temporary name, renamed
- * into place), catalog rows last, so a crash leaves either the old state or the new one.
+ * into place), catalog rows last, so a crash leaves either the old state or the new one. Every version that comes
+ * in, built here or fetched, passes through here and so through the import check ({@link ImageCheck}).
  */
 public final class Publisher {
     /** Test hook: {@code before-rename} or {@code before-catalog} makes publish stop there until killed. */
@@ -40,13 +44,16 @@ public final class Publisher {
     private final Catalog catalog;
     private final Storages storages;
     private final QemuImg qemuImg;
+    private final ImageCheck imageCheck;
     private final TemplateVersions versions;
     private final String pauseAt;
 
-    public Publisher(Catalog catalog, Storages storages, QemuImg qemuImg, TemplateVersions versions, String pauseAt) {
+    public Publisher(Catalog catalog, Storages storages, QemuImg qemuImg, ImageCheck imageCheck, TemplateVersions versions,
+                     String pauseAt) {
         this.catalog = catalog;
         this.storages = storages;
         this.qemuImg = qemuImg;
+        this.imageCheck = imageCheck;
         this.versions = versions;
         this.pauseAt = pauseAt;
     }
@@ -62,6 +69,9 @@ public final class Publisher {
             b.require(Feature.TEMPLATE, State.CURRENT, req.diskFormat());
             targets.add(b);
         }
+        String capture = captureFile(req.manifest());
+        admit(req.disk(), req.diskFormat(), req.disk().getFileName().toString(), name,
+                capture, capture == null ? null : req.extraFiles().get(capture));
         // a build of the fleet publishes under the number the daemon reserved for it when it was queued
         int version = req.version() != null ? req.version() : catalog.reserveVersion(name);
         Instant now = Instant.now();
@@ -91,7 +101,7 @@ public final class Publisher {
                 written.add(target.publishVersion(name, version, staged -> {
                     if (first == null) {
                         Volume disk = importFiles(staged, req.disk(), req.diskFormat(), how, req.extraFiles(), captureFile(m0));
-                        finalManifest[0] = m0.withDisk(describe(disk, req.disk(), null));
+                        finalManifest[0] = m0.withDisk(describe(disk, req.disk(), req.diskFormat(), null));
                     } else {
                         copyFiles(staged, first, storages.get(first.storage()), m0, req.extraFiles().keySet());
                     }
@@ -129,6 +139,7 @@ public final class Publisher {
      * (name in the version folder -> downloaded, verified file; the base image under the manifest's name for it) are
      * imported by the storage under a temporary name and renamed, the catalog row is written last. The manifest is
      * kept as it came unless the storage keeps the base image otherwise (another name or format: rbd's raw image).
+     * Its disks pass the import check first ({@link #admit}): a refused version never reaches a storage.
      */
     public TemplateVersion register(Manifest manifest, Map<String, Path> files, String storage, String channel)
             throws IOException {
@@ -145,7 +156,9 @@ public final class Publisher {
         others.remove(Manifest.FILE_NAME);
         others.remove(manifest.disk().file());
         String capture = captureFile(manifest);
-        if (capture != null && others.containsKey(capture)) backOnto(others.get(capture), disk, capture);
+        Path overlay = capture == null ? null : others.get(capture);
+        ImageCheck.Facts captured = admit(disk, diskFormat, manifest.disk().file(), name + ":" + version, capture, overlay);
+        if (captured != null) backOnto(overlay, captured.backing(), disk);
         Manifest[] stored = new Manifest[1];
         target.publishVersion(name, version, staged -> {
             Volume base = importFiles(staged, disk, diskFormat, Import.TAKE, others, capture);
@@ -155,7 +168,7 @@ public final class Publisher {
                 Files.move(files.get(Manifest.FILE_NAME), staged.manifest());
                 stored[0] = manifest;
             } else {
-                stored[0] = asItCame ? manifest : manifest.withDisk(describe(base, null, manifest.disk()));
+                stored[0] = asItCame ? manifest : manifest.withDisk(describe(base, null, null, manifest.disk()));
                 stored[0].write(staged.manifest());
             }
         });
@@ -212,33 +225,42 @@ public final class Publisher {
      * The manifest's record of a stored base image: a file's size and sha256 (from {@code known} when it is the
      * same bytes, a verified download), else the image's name, format and the source's virtual size.
      */
-    private Manifest.Disk describe(Volume stored, Path source, Manifest.Disk known) throws IOException {
+    private Manifest.Disk describe(Volume stored, Path source, String sourceFormat, Manifest.Disk known) throws IOException {
         if (stored.isFile()) {
             if (known != null && known.sha256() != null && stored.format().equals(known.format())) {
                 return new Manifest.Disk(stored.name(), stored.format(), known.virtualSize(), known.actualSize(), known.sha256());
             }
-            QemuImg.Info info = qemuImg.info(stored.path());
+            QemuImg.Info info = qemuImg.info(stored.path(), stored.format());
             return new Manifest.Disk(stored.name(), stored.format(), info.virtualSize(), Files.size(stored.path()), Sha256.of(stored.path()));
         }
         // not a file: its sha256 would mean reading it all back
-        long virtualSize = known != null ? known.virtualSize() : qemuImg.info(source).virtualSize();
+        long virtualSize = known != null ? known.virtualSize() : qemuImg.info(source, sourceFormat).virtualSize();
         return new Manifest.Disk(stored.name(), stored.format(), virtualSize, null, null);
     }
 
     /**
-     * A downloaded capture overlay names its backing file as its origin had it (../base.qcow2); here the base image
-     * may have been saved under another name: the backing must stay inside the download's folder, and is linked to
-     * the downloaded base image when it names another file.
+     * Every disk of a version that comes in passes {@link ImageCheck} before anything reads it with what it names:
+     * the base image stands alone, in the format it is said to have; a RAM template's capture overlay is a qcow2 on
+     * the version's base image and nothing else, named relative to it from the overlay's folder (ram/overlay.qcow2:
+     * {@code ../base.qcow2}) under the name the base came with or the one a dir storage keeps it under (a version
+     * pushed to S3 travels as disk.qcow2). Returns the overlay's facts (null: no overlay).
      */
-    private void backOnto(Path overlay, Path disk, String file) throws IOException {
-        Path root = disk.toAbsolutePath().normalize().getParent();
-        Path abs = overlay.toAbsolutePath().normalize();
-        String backingName = qemuImg.info(abs).backingFilename();
+    private ImageCheck.Facts admit(Path disk, String format, String diskName, String of, String capture, Path overlay)
+            throws IOException {
+        imageCheck.check(disk, diskName + " of " + of, ImageCheck.Policy.standalone(format));
+        if (capture == null || overlay == null) return null;
+        String up = "../".repeat(capture.split("/").length - 1);
+        List<String> bases = Stream.of(diskName, DirStorage.BASE_IMAGE).distinct().map(b -> up + b).toList();
+        return imageCheck.check(overlay, capture + " of " + of, ImageCheck.Policy.overlay(bases, format));
+    }
+
+    /**
+     * A downloaded capture overlay (checked: it names the version's base image) reads the downloaded base: linked
+     * there under the name the overlay gives when the download keeps the base under another.
+     */
+    private static void backOnto(Path overlay, String backingName, Path disk) throws IOException {
         if (backingName == null) return;
-        Path backing = abs.resolveSibling(backingName).normalize();
-        if (!backing.startsWith(root) || backing.equals(abs)) {
-            throw new UserError(file + " names a backing file outside the version: " + backingName);
-        }
+        Path backing = overlay.toAbsolutePath().normalize().resolveSibling(backingName).normalize();
         if (!backing.equals(disk.toAbsolutePath().normalize())) {
             Files.deleteIfExists(backing);
             Files.createSymbolicLink(backing, disk.toAbsolutePath());

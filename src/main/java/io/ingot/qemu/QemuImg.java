@@ -5,6 +5,7 @@ import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import io.ingot.util.ProgressBar;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ public final class QemuImg {
     public static final List<String> FORMATS = List.of("raw", "qcow2", "vmdk");
 
     private static final Pattern PROGRESS = Pattern.compile("\\((\\d+(?:\\.\\d+)?)/100%\\)");
+    /** info reads headers only: one that takes longer is stuck on something it opened. */
+    private static final Duration INSPECT_TIMEOUT = Duration.ofMinutes(2);
 
     private final String binary;
     private final ProgressBar.Factory progress;
@@ -38,16 +41,42 @@ public final class QemuImg {
     /** Image facts from {@code qemu-img info --output=json}. */
     public record Info(String format, long virtualSize, long actualSize, String backingFilename, String backingFormat) { }
 
-    public Info info(Path image) throws IOException {
-        return info(image.toString());
+    /** Facts of a file in {@code format}, never probed: qemu-img would take a raw disk holding a qcow2 header for qcow2. */
+    public Info info(Path image, String format) throws IOException {
+        return info(image.toString(), format);
     }
 
     /** The same for anything qemu-img opens: a file, or a block URI such as {@code rbd:POOL/IMAGE:conf=...}. */
-    public Info info(String image) throws IOException {
-        JsonNode n = Json.MAPPER.readTree(Command.run(List.of(binary, "info", "--output=json", image)));
+    public Info info(String image, String format) throws IOException {
+        return parse(Json.MAPPER.readTree(Command.run(List.of(binary, "info", "--output=json", "-f", checkFormat(format), image))));
+    }
+
+    /**
+     * {@code qemu-img info --output=json} of the file alone, as it came: opened by the file driver in {@code format}
+     * (no protocol prefix, no probing), its backing file not opened. A refusal (not that format) is the exit code.
+     */
+    public Command.Result infoAlone(Path image, String format) throws IOException {
+        return Command.exec(List.of(binary, "info", "--output=json", alone(image, format)), INSPECT_TIMEOUT);
+    }
+
+    /** {@code qemu-img check} of the file alone (as {@link #infoAlone}): its own metadata, nothing it names opened. */
+    public Command.Result checkAlone(Path image, String format) throws IOException {
+        return Command.exec(List.of(binary, "check", alone(image, format)));
+    }
+
+    /** The facts {@link #info} reads from qemu-img's JSON. */
+    static Info parse(JsonNode n) {
         return new Info(n.path("format").asText(), n.path("virtual-size").asLong(), n.path("actual-size").asLong(),
                 n.hasNonNull("backing-filename") ? n.get("backing-filename").asText() : null,
                 n.hasNonNull("backing-filename-format") ? n.get("backing-filename-format").asText() : null);
+    }
+
+    /** {@code json:{"driver":FORMAT,"file":{"driver":"file","filename":PATH},"backing":null}}. */
+    private static String alone(Path image, String format) {
+        ObjectNode spec = Json.MAPPER.createObjectNode().put("driver", checkFormat(format));
+        spec.putObject("file").put("driver", "file").put("filename", image.toAbsolutePath().toString());
+        spec.putNull("backing");
+        return "json:" + spec;
     }
 
     /**

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.jsontype.NamedType;
+import io.ingot.qemu.ImageCheck;
 import io.ingot.qemu.QemuImg;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
+import io.ingot.util.Sizes;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
@@ -18,7 +20,7 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * {@code <images>/storage.yaml}: the storages, retention and clone settings.
+ * {@code <images>/storage.yaml}: the storages, retention, clone and import settings.
  * <pre>
  * storages:
  *   fast:                 # a storage name, as used by publish.storage and clone --storage
@@ -37,11 +39,14 @@ import java.util.TreeSet;
  *   keep: 5               # versions kept per template (never one with clones or a channel)
  * clones:
  *   macPrefix: "0a:49:4e" # locally administered unicast
+ * imports:
+ *   maxVirtualSize: 2T    # the largest disk a pull, a worker's result, media.disk or a publish may bring in
  * </pre>
  * {@code local} always exists: a {@code dir} storage at the images directory, unless storage.yaml redefines it.
  * Each storage's section is read by its type ({@link StorageType}, registered by the type itself).
  */
-public record StorageConfig(Path file, Map<String, Entry> storages, int keepVersions, String macPrefix) {
+public record StorageConfig(Path file, Map<String, Entry> storages, int keepVersions, String macPrefix,
+                            long importMaxVirtualSize) {
     public static final String FILE_NAME = "storage.yaml";
     public static final String LOCAL = "local";
     public static final int DEFAULT_KEEP = 5;
@@ -56,9 +61,10 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
      */
     public record Entry(String type, Path path, StorageType.Opener opener) { }
 
-    record StorageYaml(Map<String, StorageType.Section> storages, RetentionYaml retention, ClonesYaml clones) { }
+    record StorageYaml(Map<String, StorageType.Section> storages, RetentionYaml retention, ClonesYaml clones, ImportsYaml imports) { }
     record RetentionYaml(Integer keep) { }
     record ClonesYaml(String macPrefix) { }
+    record ImportsYaml(String maxVirtualSize) { }
 
     public StorageConfig {
         storages = Map.copyOf(storages);
@@ -75,6 +81,7 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
         }
         int keep = DEFAULT_KEEP;
         String macPrefix = DEFAULT_MAC_PREFIX;
+        long maxVirtualSize = ImageCheck.DEFAULT_MAX_VIRTUAL_SIZE;
         if (Files.isRegularFile(file)) {
             StorageYaml parsed;
             try {
@@ -106,8 +113,17 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
             if (parsed != null && parsed.clones() != null && parsed.clones().macPrefix() != null) {
                 macPrefix = parsed.clones().macPrefix();
             }
+            if (parsed != null && parsed.imports() != null && parsed.imports().maxVirtualSize() != null) {
+                String size = parsed.imports().maxVirtualSize();
+                try {
+                    maxVirtualSize = Sizes.parseBytes(size);
+                } catch (IllegalArgumentException e) {
+                    throw new UserError(file + ": imports.maxVirtualSize '" + size + "': " + e.getMessage());
+                }
+                if (maxVirtualSize < 1) throw new UserError(file + ": imports.maxVirtualSize must be more than 0");
+            }
         }
-        return new StorageConfig(file, storages, keep, macPrefix);
+        return new StorageConfig(file, storages, keep, macPrefix, maxVirtualSize);
     }
 
     /** The shared YAML mapper, taught the section of every registered storage type. */

@@ -72,7 +72,7 @@ class DerivedTemplateIT {
             assertEquals(parent1.manifest().disk().sha256(), a.sha256(), "the parent's sha256");
             assertEquals(shared.manifest().mediaChecksum(), a.mediaChecksum(), "down to the media the parent was installed from");
             Path childBase = store.storages().get("local").locate("tiny-linux-web", child1.version()).orElseThrow().baseImage().path();
-            assertNull(new QemuImg().info(childBase).backingFilename(), "flattened: the child's base image stands on its own");
+            assertNull(new QemuImg().info(childBase, "qcow2").backingFilename(), "flattened: the child's base image stands on its own");
 
             JsonNode v1 = json(base + "/api/templates/tiny-linux-web/versions/" + child1.version());
             assertEquals(parent1.ref(), v1.path("parent").asText());
@@ -126,7 +126,7 @@ class DerivedTemplateIT {
         assertEquals("sha256:" + shared.manifest().disk().sha256(), v.manifest().mediaChecksum());
         assertNull(v.manifest().parent());
         Path base = ImageStore.open(paths).storages().get("local").locate("disk-web", v.version()).orElseThrow().baseImage().path();
-        assertNull(new QemuImg().info(base).backingFilename(), "flattened: the image it came from is not needed any more");
+        assertNull(new QemuImg().info(base, "qcow2").backingFilename(), "flattened: the image it came from is not needed any more");
     }
 
     /** {@code ingot ARGS} in its own process on these images. */

@@ -232,7 +232,8 @@ abstract class StorageContract {
         Manifest m = Manifest.empty().withIdentity(name, 1, java.time.Instant.now()).withRam(b.ram())
                 .withDisk(new Manifest.Disk("disk.qcow2", "qcow2", 16L << 20, Files.size(disk), Sha256.of(disk)));
         UserError e = assertThrows(UserError.class, () -> store.publisher().register(m, files, "s", null));
-        assertTrue(e.getMessage().contains("backing file outside the version"), e.getMessage());
+        assertEquals("ram/overlay.qcow2 of " + name + ":1: refused: its backing file " + b.base() + " (an absolute path on this host)"
+                + " is not its version's base image (../disk.qcow2 or ../base.qcow2)", e.getMessage());
         assertTrue(storage().locate(name, 1).isEmpty());
     }
 

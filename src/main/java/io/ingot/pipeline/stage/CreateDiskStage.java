@@ -7,6 +7,7 @@ import io.ingot.recipe.Recipe;
 import io.ingot.qemu.QemuImg;
 import io.ingot.util.Command;
 import io.ingot.util.Sizes;
+import io.ingot.util.UserError;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +28,16 @@ public final class CreateDiskStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Recipe.Disk disk = build.recipe().recipe().machine().disk();
+        long limit = build.images().imageCheck().maxVirtualSize();
+        if (Sizes.parseBytes(disk.size()) > limit) {
+            // the publish would refuse the template at the end: say so before the build
+            throw new UserError("machine.disk.size " + disk.size() + " is over the import limit of " + Sizes.format(limit)
+                    + " (imports.maxVirtualSize in storage.yaml)");
+        }
         Path backing = build.parent() != null ? build.parent().baseImage() : build.diskImage();
         if (backing != null) {
             String backingFormat = build.parent() != null ? build.parent().format() : build.diskImageFormat();
-            long size = Math.max(qemuImg.info(backing).virtualSize(), Sizes.parseBytes(disk.size()));
+            long size = Math.max(qemuImg.info(backing, backingFormat).virtualSize(), Sizes.parseBytes(disk.size()));
             Path file = build.buildDir().resolve("disk.qcow2");
             Files.deleteIfExists(file);
             Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", backingFormat,

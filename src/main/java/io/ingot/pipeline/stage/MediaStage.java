@@ -7,6 +7,7 @@ import io.ingot.media.TinyInstallMedia;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Stage;
+import io.ingot.qemu.ImageCheck;
 import io.ingot.recipe.Recipe;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
@@ -22,7 +23,7 @@ import java.util.List;
  * Resolves the installation media: downloads with progress, verifies checksums, caches. A recipe made
  * {@code from} a published template gets that template's base image instead (resolved in the catalog: the
  * channel's version now, or the version the fleet resolved when it queued the build), and {@code media.disk}
- * a ready disk image.
+ * a ready disk image, which passes the import check ({@link ImageCheck}) like every disk that comes in.
  */
 public final class MediaStage implements Stage {
     @Override
@@ -40,6 +41,8 @@ public final class MediaStage implements Stage {
         Path dir = build.recipe().dir();
         if (media.disk() != null) {
             MediaFetcher.Fetched disk = fetcher.fetch(media.disk(), dir);
+            // it comes in as a pulled image does: the build's disk is an overlay on it, flattened into the template
+            build.images().imageCheck().check(disk.file(), "media.disk " + disk.file(), ImageCheck.Policy.standalone(media.disk().diskFormat()));
             build.diskImage(disk.file(), media.disk().diskFormat());
             build.mediaChecksum(disk.checksum());
             build.log().info("disk image: " + disk.file() + " (" + media.disk().diskFormat() + ", " + disk.checksum() + ")");

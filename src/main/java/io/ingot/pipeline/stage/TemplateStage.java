@@ -34,7 +34,7 @@ public final class TemplateStage implements Stage {
         // an overlay on a parent template or a disk image is read through its backing file: flattened here
         qemuImg.convert(build.disk(), build.diskFormat(), base, "qcow2", recipe.template().compress());
         qemuImg.check(base, "qcow2");
-        QemuImg.Info info = qemuImg.info(base);
+        QemuImg.Info info = qemuImg.info(base, "qcow2");
         build.log().info(String.format("base image: %d MiB virtual, %d MiB on disk (sealed disk was %d MiB)",
                 info.virtualSize() >> 20, Files.size(base) >> 20, Files.size(build.disk()) >> 20));
         build.baseImage(base);

@@ -1,0 +1,61 @@
+package io.ingot.pipeline.stage;
+
+import io.ingot.images.ImageStore;
+import io.ingot.qemu.ImportDisks;
+import io.ingot.util.Sha256;
+import io.ingot.util.UserError;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * A recipe whose {@code media.disk} is a qcow2 backed by a host file: the media stage refuses it before the build's
+ * disk is made on it (which the template stage would flatten, host file and all, into the base image).
+ */
+class MediaStageImportCheckTest {
+    @Test
+    void aHostBackedMediaDiskIsRefused(@TempDir Path dir) throws Exception {
+        Path host = ImportDisks.hostFile(dir);
+        Path disk = ImportDisks.hostBacked(dir.resolve("cloud.qcow2"), host);
+        StageFixture f = new StageFixture(dir, recipe(Sha256.of(disk)));
+        f.build.images(ImageStore.open(f.build.paths()));
+        UserError e = assertThrows(UserError.class, () -> new MediaStage().run(f.build));
+        assertEquals("media.disk " + disk + ": refused: a base image stands alone, but it names a backing file: " + host
+                + " (an absolute path on this host)", e.getMessage());
+        assertNull(f.build.diskImage(), "no disk image for the build");
+    }
+
+    @Test
+    void aPlainMediaDiskIsTaken(@TempDir Path dir) throws Exception {
+        Path disk = ImportDisks.qcow2(dir.resolve("cloud.qcow2"), "64M");
+        StageFixture f = new StageFixture(dir, recipe(Sha256.of(disk)));
+        f.build.images(ImageStore.open(f.build.paths()));
+        new MediaStage().run(f.build);
+        assertEquals(disk, f.build.diskImage());
+    }
+
+    private static String recipe(String sha256) {
+        return """
+                name: from-disk
+                media:
+                  disk:
+                    path: cloud.qcow2
+                    format: qcow2
+                    checksum: sha256:%s
+                machine:
+                  memory: 256M
+                  disk:
+                    size: 256M
+                communicator:
+                  type: ssh
+                  user: root
+                shutdown:
+                  command: poweroff
+                """.formatted(sha256);
+    }
+}
