@@ -38,7 +38,7 @@ SECURITY="${INGOT_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 # BIOS (grub-pc) and UEFI (grub-efi-amd64-bin).
 BASE_PACKAGES="systemd-sysv udev dbus linux-image-cloud-amd64 initramfs-tools openssh-server cloud-init
   qemu-guest-agent sudo grub-pc grub-efi-amd64-bin e2fsprogs dosfstools fdisk iproute2 iputils-ping
-  ca-certificates netbase less procps"
+  ca-certificates netbase less procps cloud-guest-utils"
 PACKAGES="$(echo $BASE_PACKAGES ${INGOT_PACKAGES:-} | tr ' ' '\n' | sort -u | paste -sd, -)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/debianinstall.XXXXXX")"

@@ -6,6 +6,7 @@ import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.images.CloneInstances;
 import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneSettings;
 import io.ingot.images.CloneService;
 import io.ingot.images.ImageStore;
 import io.ingot.template.Devices;
@@ -50,7 +51,11 @@ class DebianIT {
         Path userKey = tmp.resolve("user.pub");
         Files.writeString(userKey, user.publicKeyLine("someone@laptop") + "\n");
         CloneService clones = store.clones();
-        CloneService.Clone linked = clones.clone(v.ref(), "deb-linked", new CloneOptions(true, null, null, List.of(userKey)));
+        // the linked clone with settings of its own: fewer CPUs, more memory, a larger disk, the owner's cloud-config
+        Path userData = tmp.resolve("user-data.yaml");
+        Files.writeString(userData, "#cloud-config\nruncmd:\n  - echo from-user-data > /root/user-data-ran\n");
+        CloneService.Clone linked = clones.clone(v.ref(), "deb-linked", new CloneOptions(true, null, null, List.of(userKey))
+                .with(CloneSettings.NONE.withCpus(1).withMemoryMiB(2048).withDiskBytes(8L << 30).withUserData(userData)));
         CloneService.Clone full = clones.clone(v.ref(), "deb-full", new CloneOptions(false, null, null, List.of(userKey)));
         CloneService.Clone memory = clones.clone(v.ref(), "deb-mem", CloneOptions.memoryClone(List.of(userKey)));
         CloneService.Clone pooled = clones.clone(v.ref(), "deb-pool", CloneOptions.memoryClone(List.of(userKey)));
@@ -68,6 +73,14 @@ class DebianIT {
                     assertEquals("status: done", root.run("cloud-init status --wait > /dev/null; cloud-init status").strip(), c.vm().name());
                     assertEquals(c.vm().instanceId(), root.run("cat /var/lib/cloud/data/instance-id").strip());
                     assertIdentity(root, c, hostKeys, machineIds);
+                    if (c == linked) {
+                        assertEquals("1", root.run("nproc").strip(), "--cpus 1");
+                        long memKiB = Long.parseLong(root.run("awk '/^MemTotal:/ { print $2 }' /proc/meminfo").strip());
+                        assertTrue(memKiB > 1800 * 1024 && memKiB <= 2048 * 1024, "--memory 2G: MemTotal " + memKiB + " KiB");
+                        long rootBytes = Long.parseLong(root.run("df -B1 --output=size / | tail -n 1").strip());
+                        assertTrue(rootBytes > 7L << 30, "--disk-size 8G: cloud-init grew / to " + rootBytes + " bytes");
+                        assertEquals("from-user-data", root.run("cat /root/user-data-ran").strip(), "the owner's runcmd ran");
+                    }
                 }
                 // the seed's keys also reach the image's default user, through stock cloud-init
                 try (SshCommunicator debian = ssh(pair.getValue(), "debian", user)) {

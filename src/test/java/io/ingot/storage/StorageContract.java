@@ -280,7 +280,7 @@ abstract class StorageContract {
     }
 
     private static long virtualSize(Volume v) throws Exception {
-        return new io.ingot.qemu.QemuImg().info(v.target()).virtualSize();
+        return new io.ingot.qemu.QemuImg().info(v.target(), v.format()).virtualSize();
     }
 
     /** The first bytes of {@code stored} (as big as {@code expectedRaw}) are the expected disk's. */
