@@ -57,8 +57,31 @@ install_file() { # MODE SRC DEST
     chmod "$1" "$3"
 }
 
-# download_debs DIR PACKAGE...: apt-get download into DIR (as _apt when root), updating the package
-# lists once when they are missing or stale.
+# apt_private DIR SUITE MIRROR SECURITY [KEYRING]: an apt of the media's own in DIR (sources, package
+# lists, cache; the host's apt.conf, and so its proxy, still apply) on the archive ingot chose (by default
+# the one the host's own sources name), with SUITE, SUITE-updates and SUITE-security; its lists are fetched
+# now. The host's package lists are neither read nor updated. Sets APT_OPTS for apt-get and apt-cache.
+apt_private() {
+    local dir="$1" suite="$2" mirror="$3" security="$4" keyring="${5:-}" opt=""
+    [ -n "$keyring" ] || { [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] && keyring=/usr/share/keyrings/debian-archive-keyring.gpg; }
+    [ -n "$keyring" ] && opt="[signed-by=$keyring] "
+    mkdir -p "$dir/sources.list.d" "$dir/preferences.d" "$dir/lists/partial" "$dir/cache/archives/partial"
+    {
+        echo "deb $opt$mirror $suite main"
+        echo "deb $opt$mirror $suite-updates main"
+        echo "deb $opt$security $suite-security main"
+    } > "$dir/sources.list"
+    : > "$dir/status"
+    chmod -R a+rX "$dir"
+    APT_OPTS=(-o "Dir::Etc::SourceList=$dir/sources.list" -o "Dir::Etc::SourceParts=$dir/sources.list.d"
+              -o "Dir::Etc::PreferencesParts=$dir/preferences.d" -o "Dir::Etc::Preferences=$dir/preferences"
+              -o "Dir::State::Lists=$dir/lists" -o "Dir::State::status=$dir/status" -o "Dir::Cache=$dir/cache"
+              -o "Acquire::Languages=none" -o "Acquire::Retries=3")
+    log "package lists of $suite from $mirror (security: $security)"
+    apt-get "${APT_OPTS[@]}" update -qq
+}
+
+# download_debs DIR PACKAGE...: apt-get download into DIR (as _apt when root) through apt_private's apt.
 download_debs() {
     local dir="$1"
     shift
@@ -67,11 +90,7 @@ download_debs() {
     chmod 755 "$dir"
     if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$dir"; fi
     log "downloading $*"
-    if ! (cd "$dir" && apt-get download -q "$@" >/dev/null); then
-        log "download failed, running apt-get update and retrying"
-        apt-get update -qq
-        (cd "$dir" && apt-get download -q "$@" >/dev/null)
-    fi
+    (cd "$dir" && apt-get "${APT_OPTS[@]}" download -q "$@" >/dev/null)
 }
 
 # An isolinux ISO that boots KERNEL + INITRD from isolinux.cfg, and by UEFI too when EFI_IMAGE (a FAT
