@@ -15,16 +15,23 @@ busybox_root() {
 }
 
 # copy_modules ROOT PKGROOT KVER NAME...: the named kernel modules (and, where PKGROOT has a
-# modules.dep, everything they depend on) plus a modules.dep made by busybox depmod.
+# modules.dep, everything they depend on) plus a modules.dep made by busybox depmod. A module built
+# into the kernel (modules.builtin: Debian 13's cloud kernel has virtio_pci in it) needs no file;
+# compressed modules (.ko.xz, .ko.zst, .ko.gz: Debian 13's) are stored uncompressed, as busybox's
+# insmod may not read them.
 copy_modules() {
-    local root="$1" src="$2" kver="$3" m f dep
+    local root="$1" src="$2" kver="$3" m f dep out
     shift 3
     local moddir="lib/modules/$kver"
     [ -d "$src/$moddir" ] || moddir="usr/lib/modules/$kver"
     local wanted=() seen=" "
     for m in "$@"; do
-        f="$(cd "$src" && find "$moddir/kernel" -name "$m.ko" | head -n 1)"
-        [ -n "$f" ] || { echo "missing kernel module $m in $kver" >&2; exit 1; }
+        if module_builtin "$src/$moddir" "$m"; then
+            log "kernel module $m is built into $kver"
+            continue
+        fi
+        f="$(cd "$src" && find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.*" \) | head -n 1)"
+        [ -n "$f" ] || { echo "missing kernel module $m in $kver (neither a file nor in modules.builtin)" >&2; exit 1; }
         wanted+=("${f#"$moddir"/}")
     done
     while [ "${#wanted[@]}" -gt 0 ]; do
@@ -32,8 +39,15 @@ copy_modules() {
         wanted=("${wanted[@]:1}")
         case "$seen" in *" $f "*) continue ;; esac
         seen="$seen$f "
-        mkdir -p "$root/lib/modules/$kver/$(dirname "$f")"
-        cp "$src/$moddir/$f" "$root/lib/modules/$kver/$f"
+        out="$root/lib/modules/$kver/${f%.ko*}.ko"
+        mkdir -p "$(dirname "$out")"
+        case "$f" in
+        *.ko) cp "$src/$moddir/$f" "$out" ;;
+        *.ko.xz) "$BUSYBOX" unxz -c "$src/$moddir/$f" > "$out" ;;
+        *.ko.gz) "$BUSYBOX" gunzip -c "$src/$moddir/$f" > "$out" ;;
+        *.ko.zst) zstd -q -d -c "$src/$moddir/$f" > "$out" ;;
+        *) echo "kernel module $f: unknown compression" >&2; exit 1 ;;
+        esac
         if [ -f "$src/$moddir/modules.dep" ]; then
             for dep in $(awk -v m="$f:" '$1 == m { $1 = ""; print }' "$src/$moddir/modules.dep"); do
                 wanted+=("$dep")
@@ -41,7 +55,19 @@ copy_modules() {
         fi
     done
     cp "$src/$moddir/modules.builtin" "$src/$moddir/modules.order" "$root/lib/modules/$kver/"
+    # modules.order names the compressed files; depmod and modprobe find the uncompressed ones by it
+    sed -i -E 's/\.ko\.(xz|gz|zst)$/.ko/' "$root/lib/modules/$kver/modules.order"
     "$BUSYBOX" depmod -b "$root" "$kver"
+}
+
+# module_builtin MODDIR NAME: whether the kernel has NAME built in (modules.builtin lists it; module names
+# treat - and _ alike).
+module_builtin() {
+    local list="$1/modules.builtin" a b
+    [ -f "$list" ] || return 1
+    a="$(echo "$2" | tr - _)"
+    b="$(echo "$2" | tr _ -)"
+    grep -qE "/($a|$b)\.ko\$" "$list"
 }
 
 # Reproducible gzip'ed newc cpio of a directory.

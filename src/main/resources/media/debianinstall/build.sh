@@ -95,7 +95,9 @@ download_debs "$WORK/debs" busybox-static isolinux syslinux-common
 mkdir -p "$WORK/pkgs"
 for deb in "$WORK"/debs/*.deb; do dpkg-deb -x "$deb" "$WORK/pkgs"; done
 P="$WORK/pkgs"
+# /bin in Debian 12's busybox-static, /usr/bin from Debian 13 on (the /usr merge moved packages' files)
 BUSYBOX="$P/bin/busybox"
+[ -x "$BUSYBOX" ] || BUSYBOX="$P/usr/bin/busybox"
 I="$WORK/installer"
 busybox_root "$I"
 mkdir -p "$WORK/kroot/lib"
