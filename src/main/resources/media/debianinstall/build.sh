@@ -5,9 +5,12 @@
 # powers off (the way live installers install from a squashfs).
 #   build.sh OUTDIR
 # Environment (ingot sets them from the recipe; they are part of the cache key):
-#   INGOT_SUITE            Debian suite (default bookworm)
-#   INGOT_MIRROR           archive URL (default http://deb.debian.org/debian)
-#   INGOT_SECURITY_MIRROR  security archive URL (default http://deb.debian.org/debian-security)
+#   INGOT_SUITE            Debian suite (bookworm, trixie ...)
+#   INGOT_MIRROR           archive URL (ingot takes the host's own apt sources unless the recipe's
+#                          media.iso.mirror or the user's INGOT_MIRROR says otherwise)
+#   INGOT_SECURITY_MIRROR  security archive URL
+#   INGOT_KEYRING          keyring the archive is signed with, for the installer's packages (optional;
+#                          Debian's by default; mmdebstrap finds the system's keyring itself)
 #   INGOT_PACKAGES         packages to add to the base list below (space-separated)
 # Writes OUTDIR/debianinstall.iso (stops at "boot:"; type "install url=http://HOST:PORT/answers.cfg")
 # and OUTDIR/packages.txt (every package and version in the system).
@@ -30,9 +33,9 @@ done
 
 MEDIA_NAME=debianinstall
 . "$HERE/../common/lib.sh"
-SUITE="${INGOT_SUITE:-bookworm}"
-MIRROR="${INGOT_MIRROR:-http://deb.debian.org/debian}"
-SECURITY="${INGOT_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
+SUITE="${INGOT_SUITE:?INGOT_SUITE is not set (the Debian suite)}"
+MIRROR="${INGOT_MIRROR:?INGOT_MIRROR is not set (the Debian archive URL)}"
+SECURITY="${INGOT_SECURITY_MIRROR:?INGOT_SECURITY_MIRROR is not set (the Debian security archive URL)}"
 # A server system as Debian's cloud images have it: systemd, the cloud kernel, OpenSSH, cloud-init,
 # the QEMU guest agent; systemd-networkd brings up every NIC (also one plugged in later); GRUB for
 # BIOS (grub-pc) and UEFI (grub-efi-amd64-bin).
@@ -87,11 +90,14 @@ tar2sqfs --quiet --no-skip --no-xattr --force --compressor zstd --block-size 262
 rm -f "$WORK/rootfs.tar"
 
 # --- the installer (busybox initramfs with the system's own kernel) ---------------------------
+apt_private "$WORK/apt" "$SUITE" "$MIRROR" "$SECURITY" "${INGOT_KEYRING:-}"
 download_debs "$WORK/debs" busybox-static isolinux syslinux-common
 mkdir -p "$WORK/pkgs"
 for deb in "$WORK"/debs/*.deb; do dpkg-deb -x "$deb" "$WORK/pkgs"; done
 P="$WORK/pkgs"
+# /bin in Debian 12's busybox-static, /usr/bin from Debian 13 on (the /usr merge moved packages' files)
 BUSYBOX="$P/bin/busybox"
+[ -x "$BUSYBOX" ] || BUSYBOX="$P/usr/bin/busybox"
 I="$WORK/installer"
 busybox_root "$I"
 mkdir -p "$WORK/kroot/lib"

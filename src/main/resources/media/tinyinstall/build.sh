@@ -1,8 +1,13 @@
 #!/bin/bash
 # Builds ingot's test installation media from Debian packages only.
 #   build.sh OUTDIR
+# Environment (ingot sets them; they are part of the cache key):
+#   INGOT_SUITE            Debian suite of the packages (bookworm: Debian 12's cloud kernel)
+#   INGOT_MIRROR           archive URL (ingot takes the host's own apt sources unless told otherwise)
+#   INGOT_SECURITY_MIRROR  security archive URL
+#   INGOT_KEYRING          keyring the archive is signed with (optional; Debian's by default)
 # Writes OUTDIR/tinyinstall.iso (isolinux, stops at "boot:"; type
-# "install url=http://HOST:PORT/answers.cfg"), OUTDIR/vmlinuz (Debian 12 cloud kernel) and
+# "install url=http://HOST:PORT/answers.cfg"), OUTDIR/vmlinuz (the suite's cloud kernel) and
 # OUTDIR/initrd.img (a tiny probe initramfs: prints "ingot-probe: ok" and powers off).
 # Needs: apt-get, dpkg-deb, cpio, gzip, xorriso. Runs as any user that may use apt-get download.
 set -euo pipefail
@@ -21,22 +26,18 @@ done
 
 MEDIA_NAME=tinyinstall
 . "$HERE/../common/lib.sh"
+SUITE="${INGOT_SUITE:?INGOT_SUITE is not set (the Debian suite)}"
+MIRROR="${INGOT_MIRROR:?INGOT_MIRROR is not set (the Debian archive URL)}"
+SECURITY="${INGOT_SECURITY_MIRROR:?INGOT_SECURITY_MIRROR is not set (the Debian security archive URL)}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/tinyinstall.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 chmod 755 "$WORK"  # apt-get download drops privileges to _apt, which must reach debs/
 
 # --- ingredients -------------------------------------------------------------------------
-kernel_package() {
-    apt-cache depends linux-image-cloud-amd64 2>/dev/null \
-        | awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
-}
-KPKG="$(kernel_package)"
-if [ -z "$KPKG" ]; then
-    log "package lists missing, running apt-get update"
-    apt-get update -qq
-    KPKG="$(kernel_package)"
-fi
-[ -n "$KPKG" ] || { echo "build.sh: cannot resolve linux-image-cloud-amd64" >&2; exit 1; }
+apt_private "$WORK/apt" "$SUITE" "$MIRROR" "$SECURITY" "${INGOT_KEYRING:-}"
+KPKG="$(apt-cache "${APT_OPTS[@]}" depends linux-image-cloud-amd64 2>/dev/null \
+        | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')"
+[ -n "$KPKG" ] || { echo "build.sh: cannot resolve linux-image-cloud-amd64 in $SUITE of $MIRROR" >&2; exit 1; }
 KVER="${KPKG#linux-image-}"
 
 PACKAGES=(busybox-static "$KPKG" isolinux syslinux-common extlinux dropbear-bin

@@ -1,5 +1,6 @@
 package io.ingot.cli;
 
+import io.ingot.media.MirrorChooser;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.BuildOptions;
@@ -53,6 +54,8 @@ public class BuildCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         IngotPaths paths = IngotPaths.fromEnvironment();
         LoadedRecipe loaded = new RecipeLoader(new RecipeValidator(new RecipePaths(allowPaths))).load(recipe, variables);
+        // ingot's own media need a Debian archive: a host without one is told what to set before anything starts
+        MirrorChooser.ofHost().forRecipe(loaded.recipe());
         BuildOptions options = new BuildOptions(onError, System.out, vnc);
         try (BuildEngine engine = new BuildEngine(StandardStages.of(paths))) {
             BuildContext build = engine.runner(paths).run(loaded, options);

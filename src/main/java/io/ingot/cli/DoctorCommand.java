@@ -3,6 +3,8 @@ package io.ingot.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingot.images.ImageStore;
+import io.ingot.media.DebianArchive;
+import io.ingot.media.MirrorChooser;
 import io.ingot.pipeline.Recovery;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;
@@ -25,7 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
-@Command(name = "doctor", mixinStandardHelpOptions = true, description = "Report QEMU, its features, the accelerator that will be used and why, and the tools found or missing.")
+@Command(name = "doctor", mixinStandardHelpOptions = true, description = "Report QEMU, its features, the accelerator that will be used and why, the Debian archive ingot's own media come from, and the tools found or missing.")
 public class DoctorCommand implements Callable<Integer> {
 
     /** A program ingot runs, the Debian package that provides it, and whether builds need it. */
@@ -100,6 +102,18 @@ public class DoctorCommand implements Callable<Integer> {
             }
         }
 
+        // ingot's own media (tinyinstall, debianinstall) are built from this archive; recipes may name another
+        DebianArchive archive = null;
+        String archiveProblem = null;
+        try {
+            archive = MirrorChooser.ofHost().choose(null, null);
+            report.putObject("archive").put("mirror", archive.mirror()).put("security", archive.security())
+                    .put("origin", archive.origin());
+        } catch (UserError e) {
+            archiveProblem = e.getMessage();
+            report.put("archiveProblem", archiveProblem);
+        }
+
         if (qemu != null) {
             report.putObject("qemu").put("path", qemu.system().toString()).put("version", qemu.version().toString());
             report.putObject("qemuImg").put("path", qemu.img().toString()).put("version", qemu.imgVersion().toString());
@@ -127,6 +141,7 @@ public class DoctorCommand implements Callable<Integer> {
             } else {
                 out.println("QEMU        " + qemuProblem);
             }
+            out.println("archive     " + (archive != null ? archive.describe() : archiveProblem));
             out.println("tools:");
             for (var n : tools) {
                 String status = n.get("found").asBoolean() ? "found    " + n.get("path").asText()

@@ -17,6 +17,7 @@ import io.ingot.fleet.WorkerProfile;
 import io.ingot.fleet.WorkerRecovery;
 import io.ingot.images.ImageStore;
 import io.ingot.media.MediaFetcher;
+import io.ingot.media.MirrorChooser;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Recovery;
 import io.ingot.pipeline.stage.StandardStages;
@@ -101,7 +102,7 @@ public final class Daemon implements AutoCloseable {
         }
         Metrics metrics = new Metrics();
         MediaFetcher media = new MediaFetcher(paths.cache(), line -> { }, builtin -> null);
-        MediaIdentity identity = new MediaIdentity(media, paths.cache(), store.catalog());
+        MediaIdentity identity = new MediaIdentity(media, paths.cache(), store.catalog(), MirrorChooser.ofHost());
         FleetRequests requests = new FleetRequests(store, recipes, identity, bucket, s3, b.maxAttempts());
         BuildQueue queue = new BuildQueue(paths.state(), recipes, requests, new Registrar(store, s3));
         Schedules schedules = new Schedules(recipes, queue, new ScheduleStates(paths.state()), metrics,

@@ -4,6 +4,7 @@ import io.ingot.catalog.Catalog;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.media.DebianInstallMedia;
 import io.ingot.media.MediaFetcher;
+import io.ingot.media.MirrorChooser;
 import io.ingot.recipe.Recipe;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
@@ -21,11 +22,13 @@ final class MediaIdentity implements InputHash.ChecksumLists {
     private final MediaFetcher media;
     private final Path cache;
     private final Catalog catalog;
+    private final MirrorChooser mirrors;
 
-    MediaIdentity(MediaFetcher media, Path cache, Catalog catalog) {
+    MediaIdentity(MediaFetcher media, Path cache, Catalog catalog, MirrorChooser mirrors) {
         this.media = media;
         this.cache = cache;
         this.catalog = catalog;
+        this.mirrors = mirrors;
     }
 
     @Override
@@ -47,8 +50,13 @@ final class MediaIdentity implements InputHash.ChecksumLists {
     @Override
     public String builtin(Recipe.Source s) {
         if (!DebianInstallMedia.NAME.equals(s.builtin())) return String.valueOf(s);
-        DebianInstallMedia debian = new DebianInstallMedia(cache, line -> { },
-                new DebianInstallMedia.Options(s.suite(), s.mirror(), s.packages()));
+        DebianInstallMedia.Options options;
+        try {
+            options = DebianInstallMedia.Options.of(s, mirrors);
+        } catch (UserError e) {
+            return String.valueOf(s); // no archive to ask: the build fails and says so
+        }
+        DebianInstallMedia debian = new DebianInstallMedia(cache, line -> { }, options);
         // unreachable archive: the recipe as written, so nothing rebuilds only because the network is down
         return debian.currentKey().orElse(String.valueOf(s));
     }

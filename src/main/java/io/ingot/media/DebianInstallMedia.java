@@ -1,5 +1,6 @@
 package io.ingot.media;
 
+import io.ingot.recipe.Recipe;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -33,26 +35,34 @@ public final class DebianInstallMedia {
     static final String KEY_FILE = "media-key.txt";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(40);
 
-    /** What the recipe asks for; null fields take the defaults. */
-    public record Options(String suite, String mirror, List<String> packages) {
+    /**
+     * What the recipe asks for (a null suite is bookworm, null packages none) and the archive to build from
+     * ({@link MirrorChooser}: the recipe's mirror, INGOT_MIRROR, or the host's own apt sources).
+     */
+    public record Options(String suite, DebianArchive archive, List<String> packages) {
+        public static final String DEFAULT_SUITE = "bookworm";
+
         public Options {
-            suite = suite == null ? "bookworm" : suite;
-            mirror = mirror == null ? "http://deb.debian.org/debian" : stripSlash(mirror);
+            suite = suite == null ? DEFAULT_SUITE : suite;
+            Objects.requireNonNull(archive, "archive");
             packages = packages == null ? List.of() : List.copyOf(new TreeSet<>(packages));
         }
 
-        String securityMirror() {
-            // deb.debian.org serves both; another mirror is assumed to carry debian-security beside debian
-            return mirror.endsWith("/debian") ? mirror + "-security" : mirror.replaceFirst("/[^/]*$", "/debian-security");
+        /** A recipe's {@code media.iso}, its archive chosen by {@code mirrors}. */
+        public static Options of(Recipe.Source source, MirrorChooser mirrors) {
+            String suite = source.suite() == null ? DEFAULT_SUITE : source.suite();
+            return new Options(suite, mirrors.choose(source.mirror(), suite), source.packages());
         }
+
+        String mirror() { return archive.mirror(); }
+
+        String securityMirror() { return archive.security(); }
 
         /** The cache key without the archive dates (to find earlier media of the same system). */
         String identity() {
-            return "suite=" + suite + "\nmirror=" + mirror + "\nsecurity=" + securityMirror()
+            return "suite=" + suite + "\nmirror=" + mirror() + "\nsecurity=" + securityMirror()
                     + "\npackages=" + String.join(" ", packages) + "\n";
         }
-
-        private static String stripSlash(String s) { return s.endsWith("/") ? s.substring(0, s.length() - 1) : s; }
     }
 
     private final Path cacheDir;
@@ -78,6 +88,7 @@ public final class DebianInstallMedia {
             return earlier.resolve(ISO_NAME);
         }
         String key = options.identity() + dates.get();
+        progress.accept("Debian archive: " + options.archive().describe());
         ScriptedMedia media = new ScriptedMedia(NAME, ISO_NAME, cacheDir, progress, key, environment(), BUILD_TIMEOUT);
         Path iso = media.ensureIso();
         Path keyFile = media.outputDir().resolve(KEY_FILE);
@@ -97,8 +108,7 @@ public final class DebianInstallMedia {
     Map<String, String> environment() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("INGOT_SUITE", options.suite());
-        env.put("INGOT_MIRROR", options.mirror());
-        env.put("INGOT_SECURITY_MIRROR", options.securityMirror());
+        env.putAll(options.archive().environment());
         env.put("INGOT_PACKAGES", String.join(" ", options.packages()));
         return env;
     }

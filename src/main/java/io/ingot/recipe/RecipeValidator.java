@@ -593,10 +593,14 @@ public final class RecipeValidator {
             if (!path.equals("media.disk") && !isNull(get(source, "format"))) {
                 problem(keyNode(source, "format"), path + ".format: only for media.disk (qcow2 or raw)");
             }
-            boolean debian = get(source, "builtin") instanceof ScalarNode b && b.getValue().equals("debianinstall");
+            String builtin = get(source, "builtin") instanceof ScalarNode b ? b.getValue() : "";
+            boolean debian = builtin.equals("debianinstall");
             for (String option : List.of("suite", "mirror", "packages")) {
-                if (!debian && !isNull(get(source, option))) {
-                    problem(keyNode(source, option), path + "." + option + ": only for builtin: debianinstall");
+                // both of ingot's own media come from Debian's archive; only debianinstall's system is chosen
+                boolean allowed = debian || option.equals("mirror") && builtin.equals("tinyinstall");
+                if (!allowed && !isNull(get(source, option))) {
+                    problem(keyNode(source, option), path + "." + option + ": only for builtin: debianinstall"
+                            + (option.equals("mirror") ? " or tinyinstall" : ""));
                 }
             }
         }

@@ -31,6 +31,11 @@ class DoctorCommandIT {
         boolean pvm = Files.isDirectory(Path.of("/sys/module/kvm_pvm")) && Files.isWritable(Path.of("/dev/kvm"));
         if (pvm) assertTrue(reason.startsWith("tcg: KVM unusable: the host's KVM module is kvm_pvm"), out.toString());
         assertEquals(7, report.path("tools").size());
+        // the archive of ingot's own media, and where it was found: the host's apt sources unless INGOT_MIRROR is set
+        JsonNode archive = report.path("archive");
+        assertTrue(archive.path("mirror").asText().matches("https?://\\S+"), out.toString());
+        String origin = archive.path("origin").asText();
+        assertTrue(System.getenv("INGOT_MIRROR") != null ? origin.equals("INGOT_MIRROR") : origin.startsWith("/etc/apt/sources.list"), out.toString());
         assertTrue(report.path("ok").asBoolean());
 
         StringWriter text = new StringWriter();
@@ -46,5 +51,6 @@ class DoctorCommandIT {
         assertTrue(text.toString().contains("  mapped-ram:                  " + (features.path("mappedRam").asBoolean() ? "yes " : "no  ")
                 + " " + features.path("how").path("mapped-ram").asText()), text.toString());
         assertTrue(text.toString().contains("xorriso"), text.toString());
+        assertTrue(text.toString().contains("archive     " + archive.path("mirror").asText() + " (security "), text.toString());
     }
 }

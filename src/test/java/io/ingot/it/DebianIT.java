@@ -122,7 +122,7 @@ class DebianIT {
     }
 
     /** Hostname and MAC from the clone's vm.json; host keys and machine-id its own (unlike every other clone's). */
-    private static void assertIdentity(SshCommunicator root, CloneService.Clone c, Set<String> hostKeys, Set<String> machineIds) {
+    static void assertIdentity(SshCommunicator root, CloneService.Clone c, Set<String> hostKeys, Set<String> machineIds) {
         String name = c.vm().name();
         assertEquals(name, root.run("hostname").strip());
         String mac = c.vm().nics().get(0).mac();
@@ -137,7 +137,7 @@ class DebianIT {
         assertNotEquals("", root.run("ls /etc/ssh/ssh_host_ed25519_key.pub").strip());
     }
 
-    private static SshCommunicator ssh(RunningClone r, String user, BuildKey key) {
+    static SshCommunicator ssh(RunningClone r, String user, BuildKey key) {
         return SshCommunicator.connect("127.0.0.1", r.sshPort(), user, key.keyPair(), BOOT);
     }
 }

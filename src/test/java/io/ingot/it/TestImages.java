@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 public final class TestImages {
     private static BuildContext tinyLinux;
     private static BuildContext debian;
+    private static BuildContext debian13;
     private static BuildEngine engine;
 
     private TestImages() { }
@@ -91,6 +92,20 @@ public final class TestImages {
             debian = b;
         }
         return debian;
+    }
+
+    /**
+     * The debian-13-minimal template of this run (recipes/debian-13-minimal.yaml: Debian 13 from the archive the
+     * host's apt sources name, built like debian-12-minimal), built once: the media take ~3 minutes, the build
+     * ~10 under TCG. Only tests tagged debian13 ask for it (mvn verify -P debian13).
+     */
+    public static synchronized BuildContext debian13() throws Exception {
+        if (debian13 == null) {
+            BuildContext b = build(home().resolve("recipes/debian-13-minimal.yaml"), OnError.CLEANUP);
+            assertNull(b.failure(), () -> "the shared debian-13-minimal build failed: " + b.failure().getMessage());
+            debian13 = b;
+        }
+        return debian13;
     }
 
     /**

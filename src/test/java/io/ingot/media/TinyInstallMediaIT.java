@@ -24,10 +24,15 @@ class TinyInstallMediaIT {
         return Path.of(configured);
     }
 
+    /** The archive a build on this host would use: the host's own apt sources (or INGOT_MIRROR). */
+    private static DebianArchive archive() {
+        return MirrorChooser.ofHost().choose(null, TinyInstallMedia.SUITE);
+    }
+
     @Test
     void isoHoldsIsolinuxAndTheInstaller() throws Exception {
         List<String> progress = new ArrayList<>();
-        TinyInstallMedia media = new TinyInstallMedia(cache(), progress::add);
+        TinyInstallMedia media = new TinyInstallMedia(cache(), progress::add, archive());
 
         Path iso = media.ensureIso();
 
@@ -49,13 +54,13 @@ class TinyInstallMediaIT {
 
         // A second call reuses the cache instead of building again.
         List<String> again = new ArrayList<>();
-        assertEquals(iso, new TinyInstallMedia(cache(), again::add).ensureIso());
+        assertEquals(iso, new TinyInstallMedia(cache(), again::add, archive()).ensureIso());
         assertTrue(again.isEmpty(), "cached media must not be rebuilt: " + again);
     }
 
     @Test
     void kernelAndProbeInitrdReachUserSpace() throws Exception {
-        TinyInstallMedia media = new TinyInstallMedia(cache(), line -> { });
+        TinyInstallMedia media = new TinyInstallMedia(cache(), line -> { }, archive());
         media.ensureIso();
         Path kernel = media.kernel().orElseThrow();
 

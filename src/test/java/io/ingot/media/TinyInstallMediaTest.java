@@ -51,9 +51,14 @@ class TinyInstallMediaTest {
 
     @Test
     void outputDirIsNamedAfterTheScriptsHash(@org.junit.jupiter.api.io.TempDir Path cache) {
-        TinyInstallMedia media = new TinyInstallMedia(cache, line -> { });
-        String expected = ScriptedMedia.hash(ScriptedMedia.readScripts(getClass().getClassLoader(), "tinyinstall"), "").substring(0, 12);
+        DebianArchive archive = new DebianArchive("http://mirror.example/debian", "http://mirror.example/debian-security", null, "test");
+        TinyInstallMedia media = new TinyInstallMedia(cache, line -> { }, archive);
+        String expected = ScriptedMedia.hash(ScriptedMedia.readScripts(getClass().getClassLoader(), "tinyinstall"),
+                "suite=bookworm\nmirror=http://mirror.example/debian\nsecurity=http://mirror.example/debian-security\n").substring(0, 12);
         assertEquals(cache.resolve("media").resolve("tinyinstall-" + expected), media.outputDir());
         assertTrue(media.kernel().isEmpty(), "nothing built yet");
+        // another archive, another cache directory (its packages may differ)
+        DebianArchive other = new DebianArchive("http://proxy.example:3142/debian", "http://proxy.example:3142/debian-security", null, "test");
+        assertNotEquals(media.outputDir(), new TinyInstallMedia(cache, line -> { }, other).outputDir());
     }
 }

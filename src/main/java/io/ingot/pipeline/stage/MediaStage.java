@@ -3,6 +3,7 @@ package io.ingot.pipeline.stage;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.media.DebianInstallMedia;
 import io.ingot.media.MediaFetcher;
+import io.ingot.media.MirrorChooser;
 import io.ingot.media.TinyInstallMedia;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildOptions;
@@ -26,6 +27,13 @@ import java.util.List;
  * a ready disk image, which passes the import check ({@link ImageCheck}) like every disk that comes in.
  */
 public final class MediaStage implements Stage {
+    private final MirrorChooser mirrors;
+
+    /** @param mirrors chooses the Debian archive of ingot's own media (the host's apt sources by default) */
+    public MediaStage(MirrorChooser mirrors) {
+        this.mirrors = mirrors;
+    }
+
     @Override
     public String name() { return "media"; }
 
@@ -93,11 +101,12 @@ public final class MediaStage implements Stage {
                 + (self.sha256() != null ? ", sha256 " + self.sha256() : "") + ")");
     }
 
-    private static Path builtin(BuildContext build, Recipe.Source source) {
+    private Path builtin(BuildContext build, Recipe.Source source) {
         return switch (source.builtin()) {
-            case TinyInstallMedia.NAME -> new TinyInstallMedia(build.paths().cache(), build.log()::info).ensureIso();
+            case TinyInstallMedia.NAME -> new TinyInstallMedia(build.paths().cache(), build.log()::info,
+                    mirrors.choose(source.mirror(), TinyInstallMedia.SUITE)).ensureIso();
             case DebianInstallMedia.NAME -> new DebianInstallMedia(build.paths().cache(), build.log()::info,
-                    new DebianInstallMedia.Options(source.suite(), source.mirror(), source.packages())).ensureIso();
+                    DebianInstallMedia.Options.of(source, mirrors)).ensureIso();
             default -> throw new UserError("unknown builtin media: " + source.builtin());
         };
     }

@@ -86,7 +86,11 @@ public final class SealStage implements Stage {
                 case CLOUD_INIT -> lines.add("if command -v cloud-init > /dev/null 2>&1; then "
                         + "cloud-init status --wait > /dev/null || echo 'cloud-init reported errors in this boot (cloud-init status --long)'; "
                         + "cloud-init clean --logs; rm -rf /var/lib/cloud/seed/nocloud-net /var/lib/cloud/seed/nocloud; fi");
-                case LOGS -> lines.add("find /var/log -type f 2>/dev/null | while read -r f; do : > \"$f\"; done; "
+                // a persistent journal (Debian 13's) would get the rest of this boot, shutdown included, under the
+                // build's machine-id: journald writes to /run from here on (--relinquish-var, systemd >= 243)
+                case LOGS -> lines.add("if [ -d /var/log/journal ] && command -v journalctl > /dev/null 2>&1; then "
+                        + "journalctl --relinquish-var 2> /dev/null || true; fi; "
+                        + "find /var/log -type f 2>/dev/null | while read -r f; do : > \"$f\"; done; "
                         + "rm -rf /var/log/journal/*");
                 case SHELL_HISTORY -> lines.add("rm -f /root/.ash_history /root/.bash_history /root/.sh_history "
                         + "/home/*/.ash_history /home/*/.bash_history; unset HISTFILE");

@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.media.MirrorChooser;
 import io.ingot.pipeline.Stages;
 import io.ingot.qemu.VmDriver;
 import io.ingot.server.PortAllocator;
@@ -21,7 +22,7 @@ public final class StandardStages {
                 new BuildKeyStage(),
                 new AnswerServerStage(ports),
                 new AnswerFilesStage(),
-                new MediaStage(),
+                new MediaStage(MirrorChooser.ofHost()),
                 new CreateDiskStage(),
                 new InstallerVmStage(driver),
                 new BootCommandStage(),

@@ -45,6 +45,9 @@ class SealStageTest {
         assertTrue(script.startsWith("set -eu\n"), script);
         assertTrue(script.contains("cloud-init clean --logs"), script);
         assertTrue(script.contains("/var/lib/systemd/random-seed"), script);
+        // a persistent journal stops being written under the build's machine-id before it is removed
+        assertTrue(script.indexOf("journalctl --relinquish-var") < script.indexOf("rm -rf /var/log/journal/*"), script);
+        assertTrue(script.contains("journalctl --relinquish-var"), script);
         assertTrue(SealOperation.defaults().contains("cloud-init"));
         for (String op : SealOperation.defaults()) assertTrue(script.contains("step=" + op + "\n"), op);
         assertFalse(script.contains("\ntrue\n") || script.endsWith("true\n"), "no trailing true that would hide a failure");
