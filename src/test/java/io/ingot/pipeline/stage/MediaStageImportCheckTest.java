@@ -1,6 +1,7 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.images.ImageStore;
+import io.ingot.media.MirrorChooser;
 import io.ingot.qemu.ImportDisks;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
@@ -24,7 +25,7 @@ class MediaStageImportCheckTest {
         Path disk = ImportDisks.hostBacked(dir.resolve("cloud.qcow2"), host);
         StageFixture f = new StageFixture(dir, recipe(Sha256.of(disk)));
         f.build.images(ImageStore.open(f.build.paths()));
-        UserError e = assertThrows(UserError.class, () -> new MediaStage().run(f.build));
+        UserError e = assertThrows(UserError.class, () -> new MediaStage(MirrorChooser.ofHost()).run(f.build));
         assertEquals("media.disk " + disk + ": refused: a base image stands alone, but it names a backing file: " + host
                 + " (an absolute path on this host)", e.getMessage());
         assertNull(f.build.diskImage(), "no disk image for the build");
@@ -35,7 +36,7 @@ class MediaStageImportCheckTest {
         Path disk = ImportDisks.qcow2(dir.resolve("cloud.qcow2"), "64M");
         StageFixture f = new StageFixture(dir, recipe(Sha256.of(disk)));
         f.build.images(ImageStore.open(f.build.paths()));
-        new MediaStage().run(f.build);
+        new MediaStage(MirrorChooser.ofHost()).run(f.build);
         assertEquals(disk, f.build.diskImage());
     }
 
