@@ -178,8 +178,13 @@ public final class ImageCheck {
         throw refused(name, "qemu-img check found errors (exit " + r.exitCode() + ": " + why + ")");
     }
 
-    private static UserError refused(String name, String why) {
-        return new UserError(printable(name) + ": refused: " + why);
+    private static Refused refused(String name, String why) {
+        return new Refused(printable(name) + ": refused: " + why);
+    }
+
+    /** An image refused by the check: it will be refused again, so whoever retries on failure gives up at once. */
+    public static final class Refused extends UserError {
+        Refused(String message) { super(message); }
     }
 
     /** qemu-img's message on one line, without its prefix and the json: specification it was given. */
