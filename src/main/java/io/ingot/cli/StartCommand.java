@@ -46,8 +46,7 @@ public class StartCommand implements Callable<Integer> {
             String from = "pool".equals(r.how()) ? " from the warm pool in " : " from its RAM template in ";
             System.out.println((r.resumedMillis() != null ? "resumed " + name + from + r.resumedMillis() + " ms"
                     : "started " + name) + ": pid " + r.pid() + " (" + r.accelerator() + "), SSH on 127.0.0.1:" + r.sshPort());
-            System.out.println("  ssh -i " + store.accessKey().privateKeyPath() + " -p " + r.sshPort()
-                    + " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null root@127.0.0.1");
+            System.out.println("  log in: ingot ssh " + name + "   (or: ingot ssh " + name + " -- COMMAND)");
             System.out.println("  serial console: " + r.serialLog());
             if (pool > 0) System.out.println("  warm pool: " + pool + " QEMU processes wait for the next memory clones of this template (ingot pool)");
         }

@@ -14,8 +14,10 @@ import io.ingot.storage.CloneFiles;
 import io.ingot.util.PausePoint;
 import io.ingot.util.UserError;
 import io.ingot.vm.CloneRunner;
+import io.ingot.vm.HostKeys;
 import io.ingot.vm.IdentityRefresh;
 import io.ingot.vm.RunningClone;
+import io.ingot.vm.SeedBuilder;
 import io.ingot.vm.VmConfig;
 import io.ingot.vm.WarmPool;
 import org.slf4j.Logger;
@@ -202,6 +204,27 @@ public final class CloneInstances {
     public Optional<RunningClone> status(String name) throws IOException {
         CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
         return RunningClone.read(cloneDir(clone));
+    }
+
+    /** How to log in to a running clone: its SSH port, ingot's access key, and a known_hosts file with its host keys. */
+    public record Login(int port, Path accessKey, Path knownHosts) { }
+
+    /**
+     * What {@code ingot ssh} needs for {@code name}, which must be running: the host keys are the ones ingot made for
+     * the clone (in its seed; a memory clone's onRestore installs them too), so nothing else is trusted.
+     */
+    public Login login(String name) throws IOException {
+        CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
+        Path dir = cloneDir(clone);
+        RunningClone r = RunningClone.read(dir).orElseThrow(() -> new UserError("clone '" + name
+                + "' is not running; start it: ingot start " + name));
+        HostKeys keys = SeedBuilder.hostKeys(dir.resolve("seed").resolve("user-data")).orElseThrow(() -> new UserError(
+                "clone '" + name + "' has no host keys made by ingot in its seed, so its host key cannot be checked"));
+        Path knownHosts = dir.resolve("known_hosts");
+        StringBuilder lines = new StringBuilder();
+        for (HostKeys.HostKey k : keys.keys()) lines.append("[127.0.0.1]:").append(r.sshPort()).append(' ').append(k.publicKey()).append('\n');
+        Files.writeString(knownHosts, lines);
+        return new Login(r.sshPort(), store.accessKey().privateKeyPath(), knownHosts);
     }
 
     private Path cloneDir(CloneRecord clone) {

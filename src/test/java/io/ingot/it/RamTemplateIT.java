@@ -153,6 +153,15 @@ class RamTemplateIT {
             try (SshCommunicator again = ssh(rb, access)) {
                 assertEquals("pool-b", again.run("hostname").strip(), "a new connection after DHCP ran");
             }
+            // ingot ssh: OpenSSH's client with ingot's key, trusting only the host key ingot made for the clone
+            IngotChild cli = new IngotChild(TestImages.home(), TestImages.paths().images(), TestImages.paths().cache());
+            IngotChild.Result viaSsh = cli.run(Duration.ofMinutes(1), "ssh", "pool-b", "--", "hostname");
+            assertEquals(0, viaSsh.exitCode(), viaSsh.toString());
+            assertTrue(viaSsh.output().lines().anyMatch("pool-b"::equals), viaSsh.toString());
+            instances.stop("pool-b", Duration.ofSeconds(10));
+            IngotChild.Result stopped = cli.run(Duration.ofMinutes(1), "ssh", "pool-b", "--", "hostname");
+            assertEquals(2, stopped.exitCode(), stopped.toString());
+            assertTrue(stopped.output().contains("ingot: clone 'pool-b' is not running; start it: ingot start pool-b"), stopped.toString());
             assertTrue(java.nio.file.Files.size(Path.of(vmb.disk().path())) >= diskBefore + (4L << 20),
                     "what the pooled clone writes lands in its own overlay");
         } finally {
