@@ -355,11 +355,13 @@ public final class Catalog {
     }
 
     /**
-     * Records a published version and points the channel (if any) at it, in one transaction. The same version
-     * adopted meanwhile by a recovery step (same build) is taken as recorded.
+     * Records a published version and points the channel (if any) at it, in one transaction, unless the channel
+     * points at a newer version already (a build that publishes after a newer one, say after retries, leaves it
+     * there). The same version adopted meanwhile by a recovery step (same build) is taken as recorded. Returns what
+     * became of the channel (null without one).
      */
-    public void addVersion(TemplateVersion v, String channel) {
-        tx(c -> {
+    public ChannelMove addVersion(TemplateVersion v, String channel) {
+        ChannelMove move = tx(c -> {
             Optional<TemplateVersion> present = versionRow(c, v.name(), v.version());
             if (present.isPresent() && v.buildId() != null && v.buildId().equals(present.get().buildId())) {
                 LOG.info("{} was adopted by a recovery step while it was published", v.ref());
@@ -369,10 +371,14 @@ public final class Catalog {
             } else {
                 insertVersion(c, v);
             }
-            if (channel != null) setChannel(c, v.name(), channel, v.version());
-            return null;
+            if (channel == null) return null;
+            Integer at = channelVersion(c, v.name(), channel);
+            if (at != null && at > v.version()) return new ChannelMove(v.name(), channel, v.version(), at);
+            setChannel(c, v.name(), channel, v.version());
+            return new ChannelMove(v.name(), channel, v.version(), v.version());
         });
         changed(v.name());
+        return move;
     }
 
     /**
@@ -611,6 +617,14 @@ public final class Catalog {
             return null;
         });
         changed(template);
+    }
+
+    private static Integer channelVersion(Connection c, String template, String channel) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT version FROM channels WHERE template = ? AND channel = ?")) {
+            p.setString(1, template);
+            p.setString(2, channel);
+            try (ResultSet rs = p.executeQuery()) { return rs.next() ? rs.getInt(1) : null; }
+        }
     }
 
     private static void setChannel(Connection c, String template, String channel, int version) throws SQLException {

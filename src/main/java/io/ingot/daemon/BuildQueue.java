@@ -1,5 +1,6 @@
 package io.ingot.daemon;
 
+import io.ingot.catalog.ChannelMove;
 import io.ingot.fleet.BuildEvent;
 import io.ingot.fleet.BuildRequest;
 import io.ingot.fleet.FleetNames;
@@ -201,8 +202,9 @@ public final class BuildQueue {
                         firstLine(e.message()));
             }
             case BuildEvent.SUCCEEDED -> {
+                ChannelMove move;
                 try {
-                    registrar.register(job, e);
+                    move = registrar.register(job, e);
                 } catch (IOException | RuntimeException ex) {
                     int n = deliveries == null ? 1 : deliveries;
                     // a refused image is refused again: downloading it four more times helps nobody
@@ -216,8 +218,10 @@ public final class BuildQueue {
                     finish(job, new Outcome(false, why, e.started(), e.stages()));
                     return;
                 }
-                registrar.record(job, e, "succeeded", e.message());
-                finish(job, new Outcome(true, e.message(), e.started(), e.stages()));
+                String message = Registrar.result(e, move);
+                registrar.record(job, e, "succeeded", message);
+                if (move != null && move.note() != null) registrar.note(job, move.note());
+                finish(job, new Outcome(true, message, e.started(), e.stages()));
             }
             default -> LOG.warn("build {}: unknown message kind '{}'", e.id(), e.kind());
         }

@@ -160,6 +160,7 @@ public final class Daemon implements AutoCloseable {
             props.setProperty("ingot.worker.concurrency", Integer.toString(profile.concurrency()));
             props.setProperty("ingot.worker.selector", profile.selector());
             props.setProperty("ingot.recipesDir", recipesDir.toAbsolutePath().toString());
+            props.setProperty("ingot.api.host", front.authority());
             engine = new BuildEngine(StandardStages.of(paths), ROUTES, beans, props);
 
             worker.start(engine.runner(paths), engine.camelContext().createProducerTemplate());

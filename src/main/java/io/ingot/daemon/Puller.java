@@ -133,7 +133,9 @@ public final class Puller {
             }
             Manifest manifest = Manifest.read(files.get(Manifest.FILE_NAME));
             checkManifest(manifest, name, version, listed, daemon);
-            TemplateVersion v = store.publisher().register(manifest, files, storage, ref.channel());
+            Publisher.Published registered = store.publisher().registerVersion(manifest, files, storage, ref.channel());
+            TemplateVersion v = registered.version();
+            if (registered.channel() != null && !registered.channel().moved()) out.println(registered.channel().note());
             Trees.delete(dir);
             return new Result(v, downloaded, resumed);
         } catch (UserError e) {

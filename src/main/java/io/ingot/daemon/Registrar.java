@@ -1,5 +1,6 @@
 package io.ingot.daemon;
 
+import io.ingot.catalog.ChannelMove;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Pull;
@@ -19,6 +20,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -41,15 +44,19 @@ public final class Registrar {
         this.clients = clients;
     }
 
-    /** Makes the build's version part of the catalog (idempotent: by its build id). */
-    public void register(BuildJob job, BuildEvent e) throws IOException {
+    /**
+     * Makes the build's version part of the catalog (idempotent: by its build id). Returns what became of the
+     * recipe's channel when the version was registered here (it moves only forward), or null: registered before,
+     * published in place by the daemon's own worker, or no channel.
+     */
+    public ChannelMove register(BuildJob job, BuildEvent e) throws IOException {
         TemplateRef ref = TemplateRef.parse(e.ref());
         if (!ref.name().equals(job.recipe()) || ref.version() == null) {
             throw new IllegalStateException("build " + e.id() + " of " + job.recipe() + " reports " + e.ref());
         }
         Optional<TemplateVersion> have = store.catalog().version(ref.name(), ref.version());
         if (have.isPresent()) {
-            if (Objects.equals(have.get().buildId(), e.id())) return;
+            if (Objects.equals(have.get().buildId(), e.id())) return null;
             throw new IllegalStateException(e.ref() + " in the catalog is build " + have.get().buildId() + ", not " + e.id());
         }
         if (e.s3() == null) {
@@ -57,16 +64,29 @@ public final class Registrar {
         }
         String storage = job.storage() != null ? job.storage() : StorageConfig.LOCAL;
         long start = System.nanoTime();
+        S3Pull.Pulled p;
         try (S3Client s3 = clients.create()) {
-            S3Pull.Pulled p = new S3Pull(store, s3, LOG::info, n -> { }).pull(e.s3(), storage, job.channel());
+            p = new S3Pull(store, s3, LOG::info, n -> { }).pull(e.s3(), storage, job.channel());
             LOG.info("registered {} from {} on {}{} in {}", p.version().ref(), e.s3(), storage,
-                    job.channel() == null ? "" : ", channel " + job.channel(), Durations.format(Duration.ofNanos(System.nanoTime() - start)));
+                    p.channel() == null ? "" : p.channel().describe(), Durations.format(Duration.ofNanos(System.nanoTime() - start)));
         }
         try {
             store.versions().prune(ref.name());
         } catch (IOException | RuntimeException ex) {
             LOG.warn("retention for {} failed: {}", ref.name(), ex.getMessage());
         }
+        return p.channel();
+    }
+
+    /** The result of a build the daemon registered: the worker's, unless the channel stayed on a newer version. */
+    public static String result(BuildEvent e, ChannelMove move) {
+        if (move == null || move.moved()) return e.message();
+        return "published " + e.ref() + move.describe() + (e.s3() == null ? "" : " (" + e.s3() + ")");
+    }
+
+    /** A line the daemon adds to a build's log (after the worker's own lines), timed like the build's. */
+    public void note(BuildJob job, String line) {
+        append(job, LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss.SSS")) + " " + line + "\n");
     }
 
     /** A build from another host: its log and stage timings, where the daemon's own builds keep theirs. */

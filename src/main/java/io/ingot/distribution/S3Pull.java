@@ -1,7 +1,9 @@
 package io.ingot.distribution;
 
+import io.ingot.catalog.ChannelMove;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.images.ImageStore;
+import io.ingot.images.Publisher;
 import io.ingot.storage.Feature;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
@@ -62,7 +64,8 @@ public final class S3Pull {
     }
 
     /** What a pull did: the version, where it landed, and how many disk bytes a resumed download skipped. */
-    public record Pulled(TemplateVersion version, String storage, long resumedFrom, long diskBytes) { }
+    /** {@code channel}: what became of the channel the version was registered with (null: none). */
+    public record Pulled(TemplateVersion version, String storage, long resumedFrom, long diskBytes, ChannelMove channel) { }
 
     public Pulled pull(String url, String storage) throws IOException {
         return pull(url, storage, S3Location.parseSource(url).ref().channel());
@@ -111,19 +114,21 @@ public final class S3Pull {
         Path manifest = work.resolve(Manifest.FILE_NAME);
         Files.write(manifest, manifestBytes);
         files.put(Manifest.FILE_NAME, manifest);
-        TemplateVersion v;
+        Publisher.Published registered;
         try {
-            v = store.publisher().register(m, files, target, channel);
+            registered = store.publisher().registerVersion(m, files, target, channel);
         } catch (UserError e) {
             // refused for what it is (an image that fails the import check, a version already there): nothing of it
             // is worth resuming
             Trees.deleteQuietly(work);
             throw e;
         }
+        TemplateVersion v = registered.version();
         Trees.delete(work);
         progress.accept("pulled " + v.ref() + " from " + url + " onto storage '" + target + "'"
                 + (resumedFrom > 0 ? " (resumed at " + resumedFrom + " bytes)" : ""));
-        return new Pulled(v, target, resumedFrom, bytes);
+        if (registered.channel() != null && !registered.channel().moved()) progress.accept(registered.channel().note());
+        return new Pulled(v, target, resumedFrom, bytes, registered.channel());
     }
 
     private int channel(S3Location at, String name, String channel) throws IOException {

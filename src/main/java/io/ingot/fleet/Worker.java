@@ -117,8 +117,11 @@ public final class Worker {
                 where = delivery.deliver(r);
             }
             LOG.info("build {} of {} succeeded: {}", r.id(), r.recipe(), r.ref());
-            return event(r, BuildEvent.SUCCEEDED, attempt, current.started(), "published " + r.ref()
-                            + (r.channel() == null ? "" : ", channel " + r.channel()) + (where == null ? "" : " (" + where + ")"),
+            // published here: the build's own result says what became of the channel (it may have stayed on a newer
+            // version); pushed elsewhere: the daemon moves the channel when it registers the version, and says so
+            String message = delivery.local() && build != null && build.result() != null ? build.result()
+                    : "published " + r.ref() + (r.channel() == null ? "" : ", channel " + r.channel()) + (where == null ? "" : " (" + where + ")");
+            return event(r, BuildEvent.SUCCEEDED, attempt, current.started(), message,
                     r.ref(), where, build, delivery.local() ? null : log(r)).toJson();
         } catch (Exception | Error e) {
             String error = e.getMessage() == null ? e.toString() : e.getMessage();

@@ -1,6 +1,7 @@
 package io.ingot.images;
 
 import io.ingot.catalog.Catalog;
+import io.ingot.catalog.ChannelMove;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.qemu.ImageCheck;
 import io.ingot.qemu.QemuImg;
@@ -58,7 +59,16 @@ public final class Publisher {
         this.pauseAt = pauseAt;
     }
 
+    /** A version published or registered, and what became of the channel it named (null: none). */
+    public record Published(TemplateVersion version, ChannelMove channel) { }
+
+    /** {@link #publishVersion}, for a caller that does not report the channel. */
     public TemplateVersion publish(PublishRequest req) throws IOException {
+        return publishVersion(req).version();
+    }
+
+    /** Publishes; the request's channel moves to the new version unless it points at a newer one already. */
+    public Published publishVersion(PublishRequest req) throws IOException {
         String name = TemplateRef.checkName(req.template(), "template name");
         if (req.channel() != null) TemplateRef.checkName(req.channel(), "channel name");
         QemuImg.checkFormat(req.diskFormat());
@@ -113,14 +123,15 @@ public final class Publisher {
             if (how == Import.TAKE) Files.deleteIfExists(req.disk());
             pause("before-catalog");
             TemplateVersion v = new TemplateVersion(name, version, finalManifest[0].buildId(), req.storages(), finalManifest[0], now, false);
-            catalog.addVersion(v, req.channel());
+            ChannelMove move = catalog.addVersion(v, req.channel());
             LOG.info("published {} to {}", v.ref(), String.join(", ", req.storages()));
+            if (move != null && !move.moved()) LOG.info(move.note());
             try {
                 versions.prune(name);
             } catch (RuntimeException | IOException e) {
                 LOG.warn("retention for {} failed: {}", name, e.getMessage());
             }
-            return v;
+            return new Published(v, move);
         } catch (IOException | RuntimeException e) {
             for (TemplateFiles f : written) {
                 try {
@@ -142,6 +153,12 @@ public final class Publisher {
      * Its disks pass the import check first ({@link #admit}): a refused version never reaches a storage.
      */
     public TemplateVersion register(Manifest manifest, Map<String, Path> files, String storage, String channel)
+            throws IOException {
+        return registerVersion(manifest, files, storage, channel).version();
+    }
+
+    /** {@link #register}, saying what became of the channel (it moves only forward, as with a publish). */
+    public Published registerVersion(Manifest manifest, Map<String, Path> files, String storage, String channel)
             throws IOException {
         String name = TemplateRef.checkName(manifest.name(), "template name");
         if (manifest.version() == null || manifest.disk() == null) throw new UserError("manifest of " + name + " has no version or disk");
@@ -175,14 +192,16 @@ public final class Publisher {
         Files.deleteIfExists(disk); // what a storage converted instead of taking it
         TemplateVersion v = new TemplateVersion(name, version, manifest.buildId(), List.of(storage), stored[0],
                 manifest.createdAt() == null ? Instant.now() : manifest.createdAt(), false);
+        ChannelMove move;
         try {
-            catalog.addVersion(v, channel);
+            move = catalog.addVersion(v, channel);
         } catch (RuntimeException e) {
             target.deleteVersion(name, version);
             throw e;
         }
         LOG.info("registered {} on {}", v.ref(), storage);
-        return v;
+        if (move != null && !move.moved()) LOG.info(move.note());
+        return new Published(v, move);
     }
 
     /**

@@ -173,14 +173,25 @@ public record Recipe(
         public boolean isSsh() { return "ssh".equals(type); }
     }
 
-    /** One provisioning step: {@code shell}, {@code file} or {@code reboot}. */
+    /**
+     * One provisioning step: {@code shell}, {@code file} or {@code reboot}. {@code retryOn}: the failures that
+     * {@code retries} retries, of {@link #FAILURES}; by default only those a second attempt can pass (a timeout, a
+     * lost connection), not a command's own exit status, which would only fail the same way again.
+     */
     public record Provisioner(String type, String name, List<String> inline, String script,
-                              Map<String, String> env, String timeout, Integer retries,
+                              Map<String, String> env, String timeout, Integer retries, List<String> retryOn,
                               Boolean expectDisconnect, String source, String destination) {
+        public static final String EXIT = "exit";
+        public static final String TIMEOUT = "timeout";
+        public static final String DISCONNECT = "disconnect";
+        public static final List<String> FAILURES = List.of(EXIT, TIMEOUT, DISCONNECT);
+        public static final List<String> RETRY_ON_DEFAULT = List.of(TIMEOUT, DISCONNECT);
+
         public Provisioner {
             env = env == null ? Map.of() : Map.copyOf(env);
             timeout = timeout == null ? "10m" : timeout;
             retries = retries == null ? 0 : retries;
+            retryOn = retryOn == null ? RETRY_ON_DEFAULT : List.copyOf(retryOn);
             inline = inline == null ? List.of() : List.copyOf(inline);
         }
         public boolean expectsDisconnect() { return Boolean.TRUE.equals(expectDisconnect); }

@@ -657,8 +657,8 @@ public final class RecipeValidator {
             "provisioners.commands", "inline");
 
     private static final Map<String, Set<String>> PROVISIONER_FIELDS = Map.of(
-            "shell", Set.of("type", "name", "inline", "script", "env", "timeout", "retries", "expectDisconnect"),
-            "file", Set.of("type", "name", "source", "destination", "timeout", "retries"),
+            "shell", Set.of("type", "name", "inline", "script", "env", "timeout", "retries", "retryOn", "expectDisconnect"),
+            "file", Set.of("type", "name", "source", "destination", "timeout", "retries", "retryOn"),
             "reboot", Set.of("type", "name", "timeout"));
 
     private static final Map<String, Function<String, String>> RULES = new HashMap<>();
@@ -672,6 +672,7 @@ public final class RecipeValidator {
         oneOf("machine.disk.interface", "virtio", "ide", "scsi", "nvme");
         oneOf("communicator.type", "ssh", "none");
         oneOf("provisioners.type", "shell", "file", "reboot");
+        oneOf("provisioners.retryOn", Recipe.Provisioner.FAILURES.toArray(String[]::new));
         oneOf("template.format", "qcow2", "raw");
         oneOf("schedule.when", "changed", "always");
         oneOf("seal.operations", SealOperation.defaults().toArray(String[]::new));

@@ -9,6 +9,7 @@ import io.ingot.fleet.LocalDelivery;
 import io.ingot.fleet.Worker;
 import io.ingot.fleet.WorkerProfile;
 import io.ingot.images.ImageStore;
+import io.ingot.images.PublishRequest;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Pipeline;
@@ -56,6 +57,8 @@ class FleetQueueTest {
     /** Attempts of each recipe to fail (recipe name -> failures left), counted by the stand-in provision stage. */
     private final Map<String, AtomicInteger> failures = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> builds = new ConcurrentHashMap<>();
+    /** Something that happens elsewhere while a recipe's first attempt fails (recipe name -> action, run once). */
+    private final Map<String, Runnable> meanwhile = new ConcurrentHashMap<>();
 
     @Test
     void buildsAreDeliveredOnceRetriedAndDeadLettered(@TempDir Path dir) throws Exception {
@@ -116,6 +119,44 @@ class FleetQueueTest {
             waitFor("the retried build", () -> !f.queue.job(retried.job().id()).pending());
             assertEquals("succeeded", f.queue.job(retried.job().id()).state());
             assertTrue(f.queue.deadLetters().isEmpty());
+        }
+    }
+
+    @Test
+    void aRetryThatPublishesAfterANewerVersionLeavesTheChannelThereAndSaysSo(@TempDir Path dir) throws Exception {
+        IngotPaths paths = new IngotPaths(HOME, dir.resolve("images"), dir.resolve("cache"), dir.resolve("images/.ingot"));
+        Path recipes = recipes(dir.resolve("recipes"), "fleet-late");
+        failures.put("fleet-late", new AtomicInteger(2));
+        try (Fleet f = new Fleet(paths, recipes, true)) {
+            // while the daemon's build (version 1 reserved) fails its first attempts, ingot build on the shell publishes 2
+            meanwhile.put("fleet-late", () -> {
+                try {
+                    Path disk = dir.resolve("shell-build.qcow2");
+                    Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", disk.toString(), "1M"), Duration.ofSeconds(30));
+                    f.store.publisher().publish(new PublishRequest("fleet-late", disk, "qcow2", false,
+                            Manifest.empty().withBuild("shell-build", "hash", null), List.of("local"), "latest"));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            BuildQueue.Submitted late = f.queue.submit("fleet-late", "api");
+            waitFor("the build to end", () -> !f.queue.job(late.job().id()).pending());
+            BuildJob job = f.queue.job(late.job().id());
+            assertEquals("succeeded", job.state(), job.toString());
+            assertEquals(3, job.attempts());
+            assertEquals(1, job.version(), "published under the number reserved for it");
+            assertEquals(List.of(1, 2), f.store.catalog().versions("fleet-late").stream().map(TemplateVersion::version).toList());
+            assertEquals(2, f.store.catalog().channels("fleet-late").get("latest"), "latest stays at 2, not back to 1");
+
+            String result = "published fleet-late:1 on local (channel latest stays at 2, which is newer)";
+            assertEquals(result, job.message(), "the queue's record of the build");
+            assertEquals(result, f.store.catalog().builds().stream().filter(b -> b.id().equals(job.id())).findFirst().orElseThrow().message(),
+                    "the catalog's record of the build (the API and the page show it)");
+            String log = Files.readString(paths.builds().resolve("fleet-late").resolve(job.id()).resolve("build.log"));
+            assertTrue(log.contains("channel latest stays at fleet-late:2, which is newer than fleet-late:1"), log);
+
+            f.store.catalog().promote("fleet-late", 1, "latest");
+            assertEquals(1, f.store.catalog().channels("fleet-late").get("latest"), "ingot promote still moves it anywhere");
         }
     }
 
@@ -222,7 +263,11 @@ class FleetQueueTest {
                         }
                         case "provision" -> {
                             AtomicInteger left = failures.get(build.name());
-                            if (left != null && left.getAndDecrement() > 0) throw new IllegalStateException("stand-in failure of " + build.name());
+                            if (left != null && left.getAndDecrement() > 0) {
+                                Runnable elsewhere = meanwhile.remove(build.name());
+                                if (elsewhere != null) elsewhere.run();
+                                throw new IllegalStateException("stand-in failure of " + build.name());
+                            }
                         }
                         case "template" -> {
                             Path base = build.buildDir().resolve("base.qcow2");

@@ -8,42 +8,48 @@ import org.apache.sshd.server.shell.ProcessShellFactory;
 import java.io.IOException;
 import java.security.PublicKey;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A real SSH server on 127.0.0.1 for tests: MINA's SshServer running each exec request with
  * {@code /bin/sh -c} on this machine, authorizing exactly one public key (changeable, like a
- * guest whose build key is removed at sealing). It offers no sftp or scp, like the tiny guest.
+ * guest whose build key is removed at sealing). It offers no sftp or scp, like the tiny guest. Public for the
+ * stage tests, which may map the guest's paths to folders of their own ({@code commands} rewrites each command).
  */
-final class TestSshServer implements AutoCloseable {
+public final class TestSshServer implements AutoCloseable {
     private final SshServer sshd = SshServer.setUpDefaultServer();
     private final AtomicReference<PublicKey> authorized = new AtomicReference<>();
 
-    TestSshServer(BuildKey hostKey, PublicKey authorizedKey, int port) {
+    public TestSshServer(BuildKey hostKey, PublicKey authorizedKey, int port) {
+        this(hostKey, authorizedKey, port, UnaryOperator.identity());
+    }
+
+    public TestSshServer(BuildKey hostKey, PublicKey authorizedKey, int port, UnaryOperator<String> commands) {
         authorized.set(authorizedKey);
         sshd.setHost("127.0.0.1");
         sshd.setPort(port);
         sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey.keyPair()));
         sshd.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, authorized.get()));
         sshd.setCommandFactory((channel, command) ->
-                new ProcessShellFactory(command, List.of("/bin/sh", "-c", command)).createShell(channel));
+                new ProcessShellFactory(command, List.of("/bin/sh", "-c", commands.apply(command))).createShell(channel));
     }
 
-    TestSshServer start() throws IOException {
+    public TestSshServer start() throws IOException {
         sshd.start();
         return this;
     }
 
-    int port() {
+    public int port() {
         return sshd.getPort();
     }
 
-    void authorize(PublicKey key) {
+    public void authorize(PublicKey key) {
         authorized.set(key);
     }
 
     /** Drops every connection at once, like a guest that reboots. */
-    void kill() throws IOException {
+    public void kill() throws IOException {
         sshd.stop(true);
     }
 

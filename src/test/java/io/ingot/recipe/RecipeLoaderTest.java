@@ -35,6 +35,8 @@ class RecipeLoaderTest {
         assertEquals(4, r.provisioners().size());
         assertTrue(r.provisioners().get(1).expectsDisconnect());
         assertEquals(3, r.provisioners().get(0).retries());
+        assertEquals(List.of("exit", "timeout"), r.provisioners().get(0).retryOn());
+        assertEquals(List.of("timeout", "disconnect"), r.provisioners().get(1).retryOn(), "by default, only what a retry can pass");
         assertEquals(List.of("build-key", "host-keys", "machine-id"), r.seal().operations());
         assertTrue(r.template().ram());
         assertEquals(List.of("local", "nas"), r.publish().storage());

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * The names a request's {@code Host} header may carry: the daemon's own names and addresses (localhost,
@@ -19,6 +20,8 @@ import java.util.TreeSet;
  * name as Host, so it is refused before it can read anything.
  */
 public final class HostAllowList {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]+");
+    private static final Pattern IPV6_LITERAL = Pattern.compile("\\[[0-9A-Fa-f:.]+]");
     private final Set<String> names;
 
     public HostAllowList(Collection<String> names) {
@@ -59,7 +62,11 @@ public final class HostAllowList {
         return host != null && names.contains(host);
     }
 
-    /** The host part of a Host header, lowercase, without port or trailing dot; IPv6 in brackets. Null if malformed. */
+    /**
+     * The host part of a Host header, lowercase, without port or trailing dot; IPv6 in brackets. Null if malformed:
+     * anything but a DNS name or an IPv4 address (letters, digits, '.', '-', '_') or a bracketed IPv6 address, with
+     * an optional port.
+     */
     static String hostOf(String header) {
         if (header == null) return null;
         String h = header.strip();
@@ -68,6 +75,7 @@ public final class HostAllowList {
             if (close < 0) return null;
             String rest = h.substring(close + 1);
             if (!rest.isEmpty() && !rest.matches(":\\d{1,5}")) return null;
+            if (!IPV6_LITERAL.matcher(h.substring(0, close + 1)).matches()) return null;
             return normalize(h.substring(0, close + 1));
         }
         int colon = h.indexOf(':');
@@ -75,7 +83,7 @@ public final class HostAllowList {
             if (!h.substring(colon).matches(":\\d{1,5}")) return null;
             h = h.substring(0, colon);
         }
-        return h.isEmpty() ? null : normalize(h);
+        return NAME.matcher(h).matches() ? normalize(h) : null;
     }
 
     private static String normalize(String name) {
@@ -86,7 +94,7 @@ public final class HostAllowList {
         return n;
     }
 
-    private static String literal(InetAddress a) {
+    static String literal(InetAddress a) {
         String s = a.getHostAddress();
         if (a instanceof Inet6Address) {
             int zone = s.indexOf('%');

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -28,8 +29,9 @@ import java.util.function.Function;
 
 /**
  * The daemon's HTTP server: Vert.x, with Camel's platform-http routes (the REST DSL of routes/api.camel.yaml)
- * on its router. Before any route runs, every request goes through the {@link RequestGuard}; a HEAD is
- * answered as the GET of the same path without its body; connections idle (or still sending their headers)
+ * on its router. Before any route runs, every request goes through the {@link RequestGuard} (its Host header
+ * before Vert.x Web sees it); a HEAD is answered as the GET of the same path without its body; every answer gets
+ * the {@link SecurityHeaders}; connections idle (or still sending their headers)
  * past the idle timeout are closed; {@code ?follow=1} of a build log is streamed here by the
  * {@link LogFollower} so that no thread waits on a client. Errors Vert.x decides itself (no such path, wrong
  * method, body too large) get the same JSON answers as the routes' ({@link ApiErrors}).
@@ -55,11 +57,13 @@ public final class HttpFront implements AutoCloseable {
     private final IdleConnections idle;
     private final RequestGuard guard;
     private final long requestTimeoutMillis;
+    private final InetAddress bind;
     private volatile boolean ready;
     private volatile Function<String, Set<String>> allowedMethods = p -> Set.of();
 
     private HttpFront(Settings settings, RequestGuard guard, LogFollower.Source logs) {
         this.guard = guard;
+        this.bind = settings.bind();
         this.requestTimeoutMillis = Math.max(1, settings.requestTimeout().toMillis());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(16)
                 // no .vertx cache folder in the working directory: the daemon serves no classpath files through Vert.x
@@ -79,6 +83,13 @@ public final class HttpFront implements AutoCloseable {
         this.server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false).setHttp2ClearTextEnabled(false))
                 .connectionHandler(idle::opened)
                 .requestHandler(request -> {
+                    // Host first: Vert.x Web fails an HTTP/1.1 request without one as a server error
+                    try {
+                        guard.host(request.headers().getAll("Host"));
+                    } catch (RuntimeException e) {
+                        send(request.response(), ApiErrors.of(e), null);
+                        return;
+                    }
                     // bodies are JSON whatever the type says (curl -d sends a form type); set before the router reads it
                     String type = request.getHeader("Content-Type");
                     if (type != null && type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
@@ -102,6 +113,24 @@ public final class HttpFront implements AutoCloseable {
     }
 
     public int port() { return server.actualPort(); }
+
+    /**
+     * {@code HOST:PORT} of this server as its own settings give it, never as a request names it (the OpenAPI
+     * document's server): the bind address, or the host's name when bound to every address.
+     */
+    public String authority() {
+        String host;
+        if (bind.isAnyLocalAddress()) {
+            try {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
+                host = "localhost";
+            }
+        } else {
+            host = HostAllowList.literal(bind);
+        }
+        return host + ":" + port();
+    }
 
     public LogFollower follower() { return follower; }
 
@@ -150,6 +179,10 @@ public final class HttpFront implements AutoCloseable {
                 idle.requestEnded(ctx.request().connection());
             });
             ctx.request().headers().remove(HEAD_HEADER);
+            // nor does a query parameter stand in for a request header the routes read (Camel puts both on the message)
+            for (String name : List.copyOf(ctx.queryParams().names())) {
+                if (ResponseHeaders.READ.contains(name.toLowerCase(Locale.ROOT))) ctx.queryParams().remove(name);
+            }
             if (!ready) {
                 ctx.fail(HttpError.unavailable("the daemon is starting"));
                 return;
@@ -170,7 +203,10 @@ public final class HttpFront implements AutoCloseable {
             }
         }
         // after a reroute too: the response headers were reset
-        ctx.addHeadersEndHandler(v -> lengthOrChunks(ctx.response()));
+        ctx.addHeadersEndHandler(v -> {
+            lengthOrChunks(ctx.response());
+            SecurityHeaders.apply(ctx.response().headers());
+        });
         ctx.next();
     }
 
@@ -192,11 +228,17 @@ public final class HttpFront implements AutoCloseable {
             response.reset();
             return;
         }
+        send(response, r, r.status() == 405 ? String.join(", ", allowedMethods.apply(ctx.request().path())) : null);
+    }
+
+    /** An error answer: its status, its headers ({@code allow} for a 405), one line of JSON. */
+    private static void send(HttpServerResponse response, ApiErrors.Reply r, String allow) {
         response.headers().clear();
         response.setStatusCode(r.status());
         r.headers().forEach(response::putHeader);
-        if (r.status() == 405) response.putHeader("Allow", String.join(", ", allowedMethods.apply(ctx.request().path())));
+        if (allow != null) response.putHeader("Allow", allow);
         response.putHeader("Content-Type", "application/json");
+        SecurityHeaders.apply(response.headers());
         byte[] body = r.body();
         response.putHeader("Content-Length", Integer.toString(body.length));
         response.end(Buffer.buffer(body));

@@ -9,13 +9,20 @@ import org.apache.camel.Message;
 
 import java.io.IOException;
 
-/** How the API routes' results become response bodies: values as JSON, file slices as downloads. */
+/**
+ * How the API routes' results become answers: values as JSON, file slices as downloads. Each sets its own
+ * Content-Type: an answer's type is never left to what the request carried.
+ */
 public final class Replies {
+    public static final String JSON_TYPE = "application/json";
     /** ISO-8601 times, as docs/api.md says. */
     private static final ObjectMapper JSON = Json.MAPPER.copy().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
-    public byte[] json(Object value) throws JsonProcessingException {
-        return JSON.writeValueAsBytes(value);
+    /** The body, a value, becomes its JSON. */
+    public void json(Exchange exchange) throws JsonProcessingException {
+        Message m = exchange.getMessage();
+        m.setBody(JSON.writeValueAsBytes(m.getBody()));
+        m.setHeader(Exchange.CONTENT_TYPE, JSON_TYPE);
     }
 
     /** A {@link FileSlice} body becomes the download: status, length, range and checksum headers, the bytes. */

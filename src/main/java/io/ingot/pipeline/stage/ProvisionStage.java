@@ -4,6 +4,7 @@ import io.ingot.guest.CommandFailed;
 import io.ingot.guest.CommandTimeout;
 import io.ingot.guest.Disconnected;
 import io.ingot.guest.ExecResult;
+import io.ingot.guest.GuestException;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
@@ -20,11 +21,20 @@ import java.util.Map;
 /**
  * Runs the recipe's provisioners in order over SSH: {@code shell} (inline lines or a script, run with
  * {@code sh -e}), {@code file} (upload of a file or a folder) and {@code reboot}; each with its timeout and
- * retries (with a growing pause between attempts, see {@link ProvisionerRetries}).
+ * retries of the failures its {@code retryOn} lists (with a growing pause between attempts, see
+ * {@link ProvisionerRetries}). An attempt after a lost connection reconnects first.
  */
 public final class ProvisionStage implements Stage {
     private static final String BOOT_ID = "cat /proc/sys/kernel/random/boot_id";
-    private final ProvisionerRetries retries = new ProvisionerRetries();
+    private final ProvisionerRetries retries;
+
+    public ProvisionStage() {
+        this(new ProvisionerRetries());
+    }
+
+    ProvisionStage(ProvisionerRetries retries) {
+        this.retries = retries;
+    }
 
     @Override
     public String name() { return "provision"; }
@@ -41,7 +51,10 @@ public final class ProvisionStage implements Stage {
             Provisioner p = steps.get(i);
             String label = p.name() != null ? p.name() : p.type() + "#" + (i + 1);
             int index = i;
-            retries.run(label, p.retries(), build.log()::info, () -> runOne(build, p, label, index));
+            retries.run(label, p.retries(), p.retryOn(), build.log()::info, () -> {
+                if (!build.ssh().isConnected()) GuestConnection.open(build, GuestConnection.timeout(build)); // after a lost connection
+                runOne(build, p, label, index);
+            });
         }
     }
 
@@ -54,24 +67,28 @@ public final class ProvisionStage implements Stage {
                         ? Files.readAllBytes(build.recipe().resolve(p.script()))
                         : (String.join("\n", p.inline()) + "\n").getBytes(StandardCharsets.UTF_8);
                 String remote = "/tmp/ingot-provision-" + (index + 1) + ".sh";
-                ssh.upload(script, remote, "0700");
+                try {
+                    ssh.upload(script, remote, "0700");
+                } catch (GuestException e) {
+                    throw failed(label, e);
+                }
                 ExecResult r;
                 try {
                     r = ssh.exec("sh -e " + remote + "; rc=$?; rm -f " + remote + "; exit $rc", p.env(), timeout,
                             line -> build.log().output(label, line));
                 } catch (CommandTimeout t) {
-                    throw new ProvisionerFailed("provisioner '" + label + "': " + t.getMessage()); // the timeout is per attempt
+                    throw failed(label, t); // the timeout is per attempt
                 } catch (Disconnected d) {
                     if (!p.expectsDisconnect()) {
-                        throw new ProvisionerFailed("provisioner '" + label + "' lost its SSH connection: " + d.getMessage()
-                                + " (set expectDisconnect: true if the step reboots)");
+                        throw new ProvisionerFailed(Provisioner.DISCONNECT, "provisioner '" + label + "' lost its SSH connection: "
+                                + d.getMessage() + " (set expectDisconnect: true if the step reboots)");
                     }
                     build.log().info("provisioner " + label + " disconnected, as expected; reconnecting");
                     GuestConnection.open(build, GuestConnection.timeout(build));
                     return;
                 }
                 if (r.exitStatus() != 0) {
-                    throw new ProvisionerFailed("provisioner '" + label + "' exited with status " + r.exitStatus());
+                    throw new ProvisionerFailed(Provisioner.EXIT, "provisioner '" + label + "' exited with status " + r.exitStatus());
                 }
             }
             case "file" -> {
@@ -84,8 +101,8 @@ public final class ProvisionStage implements Stage {
                         ssh.upload(source, p.destination(), Files.isExecutable(source) ? "0755" : "0644");
                         build.log().info("uploaded " + p.source() + " to " + p.destination());
                     }
-                } catch (CommandFailed | CommandTimeout e) {
-                    throw new ProvisionerFailed("provisioner '" + label + "': " + e.getMessage());
+                } catch (GuestException e) {
+                    throw failed(label, e);
                 }
             }
             case "reboot" -> {
@@ -101,7 +118,7 @@ public final class ProvisionStage implements Stage {
                 while (true) {
                     SshCommunicator fresh = GuestConnection.open(build, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                     if (!fresh.run(BOOT_ID).strip().equals(bootId)) break;
-                    if (System.nanoTime() > deadline) throw new ProvisionerFailed("provisioner '" + label + "': the guest did not reboot");
+                    if (System.nanoTime() > deadline) throw new ProvisionerFailed(Provisioner.TIMEOUT, "provisioner '" + label + "': the guest did not reboot");
                     Thread.sleep(1000);
                 }
             }
@@ -109,8 +126,26 @@ public final class ProvisionStage implements Stage {
         }
     }
 
-    /** A provisioner failed in a way that a retry may fix. */
+    /**
+     * A guest failure of a step as a provisioner failure of its kind: a command's exit status (an upload's too), a
+     * timeout or a lost connection. Any other (a command that could not start, a file that cannot be read) is not a
+     * provisioner failure: it ends the build at once.
+     */
+    private static RuntimeException failed(String label, GuestException e) {
+        String kind = e instanceof CommandTimeout ? Provisioner.TIMEOUT : e instanceof Disconnected ? Provisioner.DISCONNECT
+                : e instanceof CommandFailed ? Provisioner.EXIT : null;
+        return kind == null ? e : new ProvisionerFailed(kind, "provisioner '" + label + "': " + e.getMessage());
+    }
+
+    /** A provisioner failed; {@code kind} ({@link Provisioner#FAILURES}) says whether its {@code retryOn} retries it. */
     static final class ProvisionerFailed extends RuntimeException {
-        ProvisionerFailed(String message) { super(message); }
+        private final String kind;
+
+        ProvisionerFailed(String kind, String message) {
+            super(message);
+            this.kind = kind;
+        }
+
+        String kind() { return kind; }
     }
 }

@@ -4,12 +4,15 @@ import io.ingot.util.Durations;
 import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * A provisioner's attempts: the first, then up to {@code retries} more after a failure a retry may fix.
- * Before each retry it waits, from {@link #FIRST_DELAY} doubling up to {@link #MAX_DELAY}, so a flaky
- * mirror gets time to recover (Camel's redelivery policy computes the pauses).
+ * A provisioner's attempts: the first, then up to {@code retries} more after a failure of a kind the recipe's
+ * {@code retryOn} lists (by default a timeout or a lost connection: a command's own exit status is retried only
+ * when the recipe asks, since the same command mostly fails the same way again). Before each retry it waits,
+ * from {@link #FIRST_DELAY} doubling up to {@link #MAX_DELAY}, so a flaky mirror gets time to recover (Camel's
+ * redelivery policy computes the pauses).
  */
 final class ProvisionerRetries {
     static final Duration FIRST_DELAY = Duration.ofSeconds(5);
@@ -38,10 +41,11 @@ final class ProvisionerRetries {
     }
 
     /**
-     * Runs {@code attempt} until it succeeds or has failed {@code 1 + retries} times; only
-     * {@link ProvisionStage.ProvisionerFailed} is retried, anything else ends the step at once.
+     * Runs {@code attempt} until it succeeds or has failed {@code 1 + retries} times; only a
+     * {@link ProvisionStage.ProvisionerFailed} of a kind {@code retryOn} lists is retried, anything else ends the
+     * step at once.
      */
-    void run(String label, int retries, Consumer<String> log, Attempt attempt) throws Exception {
+    void run(String label, int retries, List<String> retryOn, Consumer<String> log, Attempt attempt) throws Exception {
         int attempts = 1 + retries;
         long pause = 0;
         for (int n = 1; ; n++) {
@@ -51,6 +55,10 @@ final class ProvisionerRetries {
                 return;
             } catch (ProvisionStage.ProvisionerFailed e) {
                 if (n >= attempts) throw e;
+                if (!retryOn.contains(e.kind())) {
+                    log.accept(e.getMessage() + "; not retried (retryOn: [" + String.join(", ", retryOn) + "] does not list " + e.kind() + ")");
+                    throw e;
+                }
                 pause = backoff.calculateRedeliveryDelay(pause, n);
                 log.accept(e.getMessage() + "; retrying in " + Durations.format(Duration.ofMillis(pause)));
                 sleeper.sleep(Duration.ofMillis(pause));

@@ -28,9 +28,15 @@ class RequestGuardTest {
         for (String bad : List.of("evil.example", "evil.example:8470", "127.0.0.1.evil.example", "localhost:80x", "[::1", "", "localhost:")) {
             assertFalse(hosts.allows(bad), bad);
         }
+        assertEquals("localhost:8470", guard.host(List.of("localhost:8470")));
         HttpError e = assertThrows(HttpError.class, () -> guard.check("GET", "/api/templates", "rebound.example:8470", LOOPBACK, null));
         assertEquals(403, e.status());
-        assertDoesNotThrow(() -> guard.check("GET", "/api/templates", null, LOOPBACK, null), "no Host: not a browser");
+        // none, several, or one that is no host name: bad input (400), not a server error
+        for (List<String> bad : List.of(List.<String>of(), List.of("localhost", "evil.example"), List.of(""), List.of("localhost:port"),
+                List.of("[::1"), List.of("a b"), List.of("localhost,evil.example"), List.of("[fe80::1%eth0]"))) {
+            UserError u = assertThrows(UserError.class, () -> guard.host(bad), bad.toString());
+            assertTrue(u.getMessage().contains("Host"), u.getMessage());
+        }
     }
 
     @Test

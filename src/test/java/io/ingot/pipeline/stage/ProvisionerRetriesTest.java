@@ -11,18 +11,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** Provisioner retries wait between attempts: 5s, doubling, at most a minute, and say so in the log. */
+/** Provisioner retries wait between attempts: 5s, doubling, at most a minute, and say so in the log; only the failures retryOn lists are retried. */
 class ProvisionerRetriesTest {
     private final List<Duration> pauses = new ArrayList<>();
     private final List<String> log = new ArrayList<>();
     private final ProvisionerRetries retries = new ProvisionerRetries(pauses::add);
+    /** A recipe that asks for exit statuses to be retried ({@code retryOn: [exit]}). */
+    private static final List<String> EXIT = List.of("exit");
 
     @Test
     void pausesGrowExponentiallyUpToTheCapAndAreLogged() {
         AtomicInteger calls = new AtomicInteger();
         ProvisionStage.ProvisionerFailed last = assertThrows(ProvisionStage.ProvisionerFailed.class, () ->
-                retries.run("mirror", 7, log::add, () -> {
-                    throw new ProvisionStage.ProvisionerFailed("provisioner 'mirror' exited with status " + calls.incrementAndGet());
+                retries.run("mirror", 7, EXIT, log::add, () -> {
+                    throw new ProvisionStage.ProvisionerFailed("exit", "provisioner 'mirror' exited with status " + calls.incrementAndGet());
                 }));
         assertEquals(8, calls.get(), "the first attempt and 7 retries");
         assertEquals("provisioner 'mirror' exited with status 8", last.getMessage());
@@ -36,8 +38,8 @@ class ProvisionerRetriesTest {
     @Test
     void aStepThatSucceedsOnASecondAttemptWaitsOnce() throws Exception {
         AtomicInteger calls = new AtomicInteger();
-        retries.run("flaky", 3, log::add, () -> {
-            if (calls.incrementAndGet() == 1) throw new ProvisionStage.ProvisionerFailed("provisioner 'flaky' exited with status 1");
+        retries.run("flaky", 3, EXIT, log::add, () -> {
+            if (calls.incrementAndGet() == 1) throw new ProvisionStage.ProvisionerFailed("exit", "provisioner 'flaky' exited with status 1");
         });
         assertEquals(2, calls.get());
         assertEquals(List.of(Duration.ofSeconds(5)), pauses);
@@ -45,14 +47,27 @@ class ProvisionerRetriesTest {
 
     @Test
     void withoutRetriesOrForOtherFailuresThereIsNoPause() {
-        assertThrows(ProvisionStage.ProvisionerFailed.class, () -> retries.run("once", 0, log::add, () -> {
-            throw new ProvisionStage.ProvisionerFailed("failed");
+        assertThrows(ProvisionStage.ProvisionerFailed.class, () -> retries.run("once", 0, EXIT, log::add, () -> {
+            throw new ProvisionStage.ProvisionerFailed("exit", "failed");
         }));
         IllegalStateException bug = new IllegalStateException("not a provisioner failure");
-        assertSame(bug, assertThrows(IllegalStateException.class, () -> retries.run("other", 5, log::add, () -> {
+        assertSame(bug, assertThrows(IllegalStateException.class, () -> retries.run("other", 5, EXIT, log::add, () -> {
             throw bug;
         })));
         assertEquals(List.of(), pauses);
         assertEquals(List.of("provisioner once", "provisioner other (attempt 1/6)"), log);
+    }
+
+    @Test
+    void aFailureRetryOnDoesNotListIsNotRetriedAndTheLogSaysWhy() {
+        AtomicInteger calls = new AtomicInteger();
+        assertThrows(ProvisionStage.ProvisionerFailed.class, () -> retries.run("apt", 2, List.of("timeout", "disconnect"), log::add, () -> {
+            calls.incrementAndGet();
+            throw new ProvisionStage.ProvisionerFailed("exit", "provisioner 'apt' exited with status 3");
+        }));
+        assertEquals(1, calls.get());
+        assertEquals(List.of(), pauses);
+        assertEquals(List.of("provisioner apt (attempt 1/3)",
+                "provisioner 'apt' exited with status 3; not retried (retryOn: [timeout, disconnect] does not list exit)"), log);
     }
 }
