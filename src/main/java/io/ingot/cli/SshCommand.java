@@ -12,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "ssh", mixinStandardHelpOptions = true,
-        description = {"Log in to a running clone, or run COMMAND in it, with OpenSSH's ssh: ingot's access key,",
-                "and only the host key ingot made for the clone is trusted. The exit code is ssh's."})
+        description = {"Log in to a running clone, or run a command in it, checking its host key.",
+                "Runs OpenSSH's ssh with ingot's access key and trusts only the host keys ingot made for the clone.",
+                "The exit code is ssh's."})
 public class SshCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "The clone.")
     String name;

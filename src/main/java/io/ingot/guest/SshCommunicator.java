@@ -167,6 +167,7 @@ public final class SshCommunicator implements AutoCloseable {
         boolean ok = false;
         try {
             String lastProblem = "no attempt was made";
+            boolean problemSeen = false;
             LocalTime lastAt = LocalTime.now();
             int attempts = 0;
             Duration delay = FIRST_RETRY_DELAY;
@@ -189,8 +190,12 @@ public final class SshCommunicator implements AutoCloseable {
                     return new SshCommunicator(client, session, target);
                 } catch (AttemptFailed e) {
                     if (!e.problem.equals(lastProblem)) progress.accept("SSH to " + target + ": " + e.problem + "; retrying");
-                    lastProblem = e.problem;
-                    lastAt = LocalTime.now();
+                    // an attempt the deadline cut short keeps the problem seen before (say, a refused key) on record
+                    if (!e.outOfTime || !problemSeen) {
+                        lastProblem = e.problem;
+                        lastAt = LocalTime.now();
+                        problemSeen = true;
+                    }
                 }
                 String reason = giveUp.get();
                 if (reason != null) {
@@ -463,10 +468,17 @@ public final class SshCommunicator implements AutoCloseable {
     /** Why one attempt did not get in, as one phrase for the user. */
     private static final class AttemptFailed extends Exception {
         final String problem;
+        /** It timed out only because the overall deadline left it too little time: it says nothing new. */
+        final boolean outOfTime;
 
         AttemptFailed(String problem) {
+            this(problem, false);
+        }
+
+        AttemptFailed(String problem, boolean outOfTime) {
             super(problem, null, false, false);
             this.problem = problem;
+            this.outOfTime = outOfTime;
         }
     }
 
@@ -508,6 +520,7 @@ public final class SshCommunicator implements AutoCloseable {
             throw new AttemptFailed(connectProblem(e));
         }
         Duration handshakeBudget = min(budget.minusNanos(System.nanoTime() - started), maxHandshake);
+        boolean cutByDeadline = handshakeBudget.compareTo(maxHandshake) < 0;
         if (handshakeBudget.toMillis() < 100) handshakeBudget = Duration.ofMillis(100);
         try {
             session.addPublicKeyIdentity(key);
@@ -516,7 +529,7 @@ public final class SshCommunicator implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             String problem = handshakeProblem(session, e, handshakeBudget);
             session.close(true);
-            throw new AttemptFailed(problem);
+            throw new AttemptFailed(problem, cutByDeadline && isTimeout(e));
         }
     }
 
