@@ -131,7 +131,9 @@ public final class QemuFeatureProbe {
             limit.setDaemon(true);
             limit.start();
             try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line = out.readLine(); line != null && !answers.containsKey("schema"); line = out.readLine()) {
+                String line;
+                // the schema's answer is the last one asked for: reading on would wait for the quit not yet sent
+                while (!answers.containsKey("schema") && (line = out.readLine()) != null) {
                     JsonNode n = parse(line);
                     if (n != null && n.has("id") && n.has("return")) answers.put(n.get("id").asText(), n.get("return"));
                 }
