@@ -34,6 +34,7 @@ class ProvisionIT {
                           - type: shell
                             name: flaky
                             retries: 2
+                            retryOn: [exit]
                             inline:
                               - if [ ! -e /root/flaky-once ]; then touch /root/flaky-once; echo first try fails; exit 7; fi
                               - rm /root/flaky-once
