@@ -89,7 +89,6 @@ public final class CloneService {
                         + String.join("', '", v.storages()) + "', not '" + storageName + "' (use --full to copy it there)");
             }
             target.require(Feature.LINKED_CLONE);
-            if (settings.diskBytes() != null) target.require(Feature.RESIZE, FeatureTable.State.CURRENT, "qcow2");
             TemplateFiles base = locate(target, v);
             // a memory clone's disk continues from the disk state the RAM was captured with
             Volume parent = options.ram() ? target.captureDisk(base, ram) : base.baseImage();
@@ -102,6 +101,7 @@ public final class CloneService {
             StorageBackend from = v.storages().contains(storageName) ? target : storages.get(v.primaryStorage());
             TemplateFiles base = locate(from, v);
             String format = options.format() != null ? options.format() : target.features().defaultFormat();
+            // refused before the copy; a linked clone's format is the storage's own, checked when it grows
             if (settings.diskBytes() != null) target.require(Feature.RESIZE, FeatureTable.State.CURRENT, format);
             files = target.createFullClone(base.baseImage(), cloneName, format);
             kind = CloneKind.FULL;
