@@ -13,6 +13,7 @@ import io.ingot.util.IngotPaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -25,9 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
  * tiny-linux template built the first time a test asks for it (the build takes a minute under TCG).
  */
 public final class TestImages {
-    private static BuildContext tinyLinux;
-    private static BuildContext debian;
-    private static BuildContext debian13;
+    /** The templates this run built once, by recipe name. */
+    private static final Map<String, BuildContext> SHARED = new HashMap<>();
     private static BuildEngine engine;
 
     private TestImages() { }
@@ -71,13 +71,8 @@ public final class TestImages {
     }
 
     /** The tiny-linux template of this run, built once. */
-    public static synchronized BuildContext tinyLinux() throws Exception {
-        if (tinyLinux == null) {
-            BuildContext b = build(home().resolve("recipes/tiny-linux.yaml"), OnError.CLEANUP);
-            assertNull(b.failure(), () -> "the shared tiny-linux build failed: " + b.failure().getMessage());
-            tinyLinux = b;
-        }
-        return tinyLinux;
+    public static BuildContext tinyLinux() throws Exception {
+        return shared("tiny-linux");
     }
 
     /**
@@ -85,13 +80,8 @@ public final class TestImages {
      * Debian's package archive, with cloud-init, the guest agent and a RAM template), built once: the
      * media take ~2 minutes, the build ~8 under TCG.
      */
-    public static synchronized BuildContext debian() throws Exception {
-        if (debian == null) {
-            BuildContext b = build(home().resolve("recipes/debian-12-minimal.yaml"), OnError.CLEANUP);
-            assertNull(b.failure(), () -> "the shared debian-12-minimal build failed: " + b.failure().getMessage());
-            debian = b;
-        }
-        return debian;
+    public static BuildContext debian() throws Exception {
+        return shared("debian-12-minimal");
     }
 
     /**
@@ -99,13 +89,18 @@ public final class TestImages {
      * host's apt sources name, built like debian-12-minimal), built once: the media take ~3 minutes, the build
      * ~10 under TCG. Only tests tagged debian13 ask for it (mvn verify -P debian13).
      */
-    public static synchronized BuildContext debian13() throws Exception {
-        if (debian13 == null) {
-            BuildContext b = build(home().resolve("recipes/debian-13-minimal.yaml"), OnError.CLEANUP);
-            assertNull(b.failure(), () -> "the shared debian-13-minimal build failed: " + b.failure().getMessage());
-            debian13 = b;
-        }
-        return debian13;
+    public static BuildContext debian13() throws Exception {
+        return shared("debian-13-minimal");
+    }
+
+    /** recipes/RECIPE.yaml built once in this run; a failed build is not kept, so the next test that asks tries again. */
+    private static synchronized BuildContext shared(String recipe) throws Exception {
+        BuildContext kept = SHARED.get(recipe);
+        if (kept != null) return kept;
+        BuildContext b = build(home().resolve("recipes").resolve(recipe + ".yaml"), OnError.CLEANUP);
+        assertNull(b.failure(), () -> "the shared " + recipe + " build failed: " + b.failure().getMessage());
+        SHARED.put(recipe, b);
+        return b;
     }
 
     /**
