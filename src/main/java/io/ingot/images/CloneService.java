@@ -108,7 +108,8 @@ public final class CloneService {
         }
         try {
             Manifest m = v.manifest();
-            if (settings.diskBytes() != null && settings.diskBytes() > m.disk().virtualSize()) {
+            Long templateSize = m.disk() == null ? null : m.disk().virtualSize();
+            if (settings.diskBytes() != null && (templateSize == null || settings.diskBytes() > templateSize)) {
                 target.growDisk(files, settings.diskBytes());
             }
             String instanceId = UUID.randomUUID().toString();
