@@ -189,7 +189,7 @@ public final class QemuFeatureProbe {
         if (cacheFile == null) return;
         try {
             ObjectNode all = Json.MAPPER.createObjectNode();
-            readCache().forEach(all::set);
+            readCache().forEach(all::set); // read again: another process may have added its binary meanwhile
             ObjectNode entry = all.putObject(system.toString()).put("key", key).put("version", probed.version().toString());
             QemuFeatures f = probed.features();
             entry.putObject("features").put("memoryBackendRom", f.memoryBackendRom()).put("fileMigration", f.fileMigration())

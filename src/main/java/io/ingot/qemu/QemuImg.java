@@ -136,15 +136,15 @@ public final class QemuImg {
         Command.run(List.of(binary, "create", "-q", "-f", checkFormat(format), image.toString(), size), Duration.ofMinutes(1));
     }
 
-    /**
-     * A qcow2 overlay on {@code backing}; the path is written as given, so pass it relative to the overlay's directory.
-     * Written in-process ({@link Qcow2Overlay}) for qcow2 and raw backing images, by qemu-img otherwise.
-     */
     /** Sets the virtual size of {@code image} (a file or a block URI) in {@code format} to {@code bytes}. */
     public void resize(String image, String format, long bytes) throws IOException {
         Command.run(List.of(binary, "resize", "-q", "-f", format, image, Long.toString(bytes)));
     }
 
+    /**
+     * A qcow2 overlay on {@code backing}; the path is written as given, so pass it relative to the overlay's directory.
+     * Written in-process ({@link Qcow2Overlay}) for qcow2 and raw backing images, by qemu-img otherwise.
+     */
     public void createOverlay(Path overlay, String relativeBacking, String backingFormat) throws IOException {
         if (Qcow2Overlay.create(overlay, relativeBacking, backingFormat)) return;
         Command.run(List.of(binary, "create", "-q", "-f", "qcow2", "-F", backingFormat, "-b", relativeBacking, overlay.toString()));
