@@ -36,11 +36,12 @@ DHCP=ipv4
 SendRelease=no
 NET
     in_target /usr/bin/systemctl enable systemd-networkd.service
-    # The network comes from the file above, not from cloud-init (which would match by MAC); NoCloud
-    # first, so ds-identify does not probe for clouds that are not there; C.UTF-8 needs no locale
+    # cloud-init renders a clone's network-config (its NICs on networks of networks.yaml, matched by MAC)
+    # as networkd files ahead of the catch-all above; without one, its fallback is DHCP on the first NIC,
+    # as above. NoCloud first, so ds-identify does not probe for clouds that are not there; C.UTF-8 needs no locale
     # generation; no DSA host key (OpenSSH 9 ignores it).
     cat > /mnt/etc/cloud/cloud.cfg.d/90-ingot.cfg <<'CFG'
-network: {config: disabled}
+system_info: {network: {renderers: [networkd]}}
 datasource_list: [NoCloud, None]
 locale: C.UTF-8
 ssh_genkeytypes: [ed25519, ecdsa, rsa]

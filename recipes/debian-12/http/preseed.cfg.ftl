@@ -72,7 +72,7 @@ d-i preseed/late_command string \
     printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n' > /target/etc/systemd/network/80-ingot-dhcp.network; \
     printf 'auto lo\niface lo inet loopback\n' > /target/etc/network/interfaces; \
     in-target systemctl enable systemd-networkd.service; \
-    printf 'network: {config: disabled}\ndatasource_list: [NoCloud, None]\n' > /target/etc/cloud/cloud.cfg.d/90-ingot.cfg
+    printf 'system_info: {network: {renderers: [networkd]}}\ndatasource_list: [NoCloud, None]\n' > /target/etc/cloud/cloud.cfg.d/90-ingot.cfg
 
 ### Finish: power off instead of rebooting, so ingot sees the install end
 d-i finish-install/reboot_in_progress note

@@ -31,6 +31,7 @@ class ArchitectureTest {
             List.of("distribution"),
             List.of("images"),
             List.of("catalog", "storage", "vm"),
+            List.of("network"),
             List.of("media"),
             List.of("qemu", "guest", "recipe", "template"),
             List.of("server", "util"));
@@ -70,8 +71,9 @@ class ArchitectureTest {
     @Test
     void theVmRuntimeRunsOnQemuAlone() {
         // a clone runs from its vm.json and the template's files: no catalog, storage or recipe in between
+        // (its NICs on bridges need the host's networks: taps and networks.yaml)
         classes().that().resideInAPackage("io.ingot.vm..").should().onlyDependOnClassesThat(
-                        resideOutsideOfPackage("io.ingot..").or(resideInAnyPackage("io.ingot.vm..", "io.ingot.qemu..",
+                        resideOutsideOfPackage("io.ingot..").or(resideInAnyPackage("io.ingot.vm..", "io.ingot.network..", "io.ingot.qemu..",
                                 "io.ingot.guest..", "io.ingot.template..", "io.ingot.server..", "io.ingot.util..")))
                 .check(main);
     }

@@ -4,6 +4,11 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneSettings;
+import io.ingot.network.AddressPlan;
+import io.ingot.network.NetworksFile;
+import io.ingot.network.NicRequest;
+import io.ingot.network.TapDevices;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuInstallation;
@@ -49,11 +54,23 @@ public final class RamBenchmark {
     }
 
     public Map<String, Object> run(String source, int count, List<Integer> concurrency) throws Exception {
+        return run(source, count, concurrency, null);
+    }
+
+    /**
+     * As {@link #run(String, int, List)}; with {@code network} (a network of networks.yaml with a pool), memory clones
+     * with a NIC on its bridge too, timed to SSH with identity and to their first SSH answer at their bridge address.
+     */
+    public Map<String, Object> run(String source, int count, List<Integer> concurrency, String network) throws Exception {
         TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
         if (v.manifest().ram() == null) throw new UserError(v.ref() + " has no RAM template (template.ram: true)");
+        NetworksFile networks = NetworksFile.load(store.paths().images());
+        if (network != null && networks.get(network, "--net").pool() == null) {
+            throw new UserError("--net " + network + ": the benchmark needs a network with a pool (its clones' addresses must be known)");
+        }
         QemuInstallation qemu = QemuInstallation.detect();
         CloneRunner runner = new CloneRunner(qemu, accelerator, new PortAllocator(store.paths().state().resolve("ports")),
-                store.paths().state().resolve("run"));
+                store.paths().state().resolve("run"), networks, new TapDevices());
         KeyPair access = BuildKey.load(store.accessKey().privateKeyPath()).keyPair();
         Path sockets = Files.createTempDirectory("ingot-bench-");
         Path runDir = store.paths().state().resolve("run");
@@ -71,6 +88,7 @@ public final class RamBenchmark {
         try {
             List<Double> coldSsh = new ArrayList<>();
             List<Double> memCont = new ArrayList<>(), memFirstSsh = new ArrayList<>(), memSsh = new ArrayList<>();
+            List<Double> bridgedSsh = new ArrayList<>(), bridgedAddress = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 progress.accept("cold boot " + (i + 1) + "/" + count);
                 VmConfig cold = clone(v, prefix + "cold-" + i, false, made);
@@ -87,6 +105,20 @@ public final class RamBenchmark {
                     double[] identity = refreshIdentity(r, access, t0);
                     memFirstSsh.add(identity[0]);
                     memSsh.add(identity[1]);
+                }
+                if (network != null) {
+                    progress.accept("memory clone on " + network + " " + (i + 1) + "/" + count);
+                    VmConfig bridged = store.clones().clone(v.ref(), prefix + "net-" + i, CloneOptions.memoryClone(List.of())
+                            .with(CloneSettings.NONE.withNets(List.of(new NicRequest(network, null, null))))).vm();
+                    made.add(bridged.name());
+                    String address = AddressPlan.hostAddress(bridged.nics().get(1).address());
+                    t0 = System.nanoTime();
+                    try (CloneRunner.Running r = runner.resume(bridged, dirOf(bridged), sockets, false)) {
+                        bridgedSsh.add(refreshIdentity(r, access, t0)[1]);
+                        try (SshCommunicator atAddress = SshCommunicator.connect(address, 22, "root", access, SSH_TIMEOUT)) {
+                            bridgedAddress.add(ms(t0));
+                        }
+                    }
                 }
             }
             List<Double> poolCont = new ArrayList<>(), poolSsh = new ArrayList<>();
@@ -109,6 +141,11 @@ public final class RamBenchmark {
             result.put("memoryToFirstSsh", first);
             result.put("memoryToSshWithIdentity", ssh);
             result.put("sshRatio", cold.p50Ms() / ssh.p50Ms());
+            if (network != null) {
+                result.put("network", network);
+                result.put("bridgedToSshWithIdentity", Stats.of(bridgedSsh));
+                result.put("bridgedToSshAtAddress", Stats.of(bridgedAddress));
+            }
             result.put("poolToCont", Stats.of(poolCont));
             result.put("poolToSshWithIdentity", Stats.of(poolSsh));
 
@@ -212,6 +249,10 @@ public final class RamBenchmark {
         row(t, "memory clone: cont returned", (Stats) r.get("memoryToCont"));
         row(t, "memory clone: first SSH answer", (Stats) r.get("memoryToFirstSsh"));
         row(t, "memory clone: SSH answer, identity refreshed", (Stats) r.get("memoryToSshWithIdentity"));
+        if (r.get("network") != null) {
+            row(t, "memory clone + NIC on " + r.get("network") + ": identity", (Stats) r.get("bridgedToSshWithIdentity"));
+            row(t, "memory clone on " + r.get("network") + ": SSH at its address", (Stats) r.get("bridgedToSshAtAddress"));
+        }
         row(t, "from the warm pool (from claim): cont returned", (Stats) r.get("poolToCont"));
         row(t, "from the warm pool: SSH answer, identity", (Stats) r.get("poolToSshWithIdentity"));
         t.append(String.format("cold boot / memory clone (to SSH with identity, p50): %.1fx%n", (Double) r.get("sshRatio")));

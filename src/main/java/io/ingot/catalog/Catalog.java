@@ -640,7 +640,21 @@ public final class Catalog {
      * still exist (a concurrent {@code rm} of the version cannot slip in between).
      */
     public void addClone(CloneRecord r) {
+        addClone(r, others -> Optional.empty());
+    }
+
+    /**
+     * As {@link #addClone(CloneRecord)}; in the same transaction, {@code conflict} looks at the clones recorded so far
+     * (their addresses and MACs, say) and, when it names a conflict, the clone is refused with it.
+     */
+    public void addClone(CloneRecord r, java.util.function.Function<List<CloneRecord>, Optional<String>> conflict) {
         tx(c -> {
+            List<CloneRecord> others = new ArrayList<>();
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM clones ORDER BY name")) {
+                while (rs.next()) others.add(cloneRecord(rs));
+            }
+            Optional<String> refused = conflict.apply(others);
+            if (refused.isPresent()) throw new UserError(refused.get());
             try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM clones WHERE name = ?")) {
                 p.setString(1, r.name());
                 try (ResultSet rs = p.executeQuery()) { if (rs.next()) throw new UserError("clone '" + r.name() + "' already exists"); }

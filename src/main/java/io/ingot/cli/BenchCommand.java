@@ -63,6 +63,10 @@ public class BenchCommand implements Runnable {
                 description = "Clone counts for the memory comparison (default: ${DEFAULT-VALUE}).")
         List<Integer> concurrent;
 
+        @Option(names = "--net", paramLabel = "NAME", description = {"Also memory clones with a NIC on this network of",
+                "images/networks.yaml (one with a pool; as root): to SSH with identity and to SSH at their address."})
+        String net;
+
         @Option(names = "--json", description = "Print the JSON report instead of the table.")
         boolean json;
 
@@ -74,7 +78,7 @@ public class BenchCommand implements Runnable {
             var qemu = QemuInstallation.detect();
             var accel = AcceleratorProbe.forIngot(qemu, paths).auto();
             Map<String, Object> result = new RamBenchmark(store, accel, line -> System.err.println("bench: " + line))
-                    .run(template, count, concurrent);
+                    .run(template, count, concurrent, net);
             Path file = report(paths, "ram", result, json, RamBenchmark.table(result));
             Path png = file.resolveSibling(file.getFileName().toString().replace(".json", ".png"));
             RamBenchmark.plot(result, png);

@@ -3,6 +3,7 @@ package io.ingot.cli;
 import io.ingot.images.CloneOptions;
 import io.ingot.images.CloneService;
 import io.ingot.images.CloneSettings;
+import io.ingot.network.NicRequest;
 import io.ingot.util.Sizes;
 import io.ingot.util.UserError;
 import picocli.CommandLine.ArgGroup;
@@ -39,12 +40,17 @@ public class CloneCommand implements Callable<Integer> {
     @Option(names = "--disk-size", paramLabel = "SIZE", description = "Grow the disk to SIZE, e.g. 8G; the guest grows its root file system at boot.") String diskSize;
     @Option(names = "--hostname", paramLabel = "NAME", description = "The guest's host name (default: the clone's name).") String hostname;
     @Option(names = "--user-data", paramLabel = "FILE", description = "A #cloud-config file merged into the clone's seed (ingot keeps its access keys, host keys and host name).") Path userData;
+    @Option(names = "--net", paramLabel = "NAME[,ip=ADDR][,mac=MAC]", description = {
+            "A NIC on a network of images/networks.yaml (repeatable, in order); 'user' is QEMU's user network with",
+            "ingot's SSH forward (the default). ip=ADDR: a static address (default: the next free one of the network's",
+            "pool, else DHCP); ip=dhcp: DHCP; mac=MAC: this MAC instead of a new one."}) List<String> nets = new ArrayList<>();
     @Spec CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
         CloneSettings settings = new CloneSettings(cpus, memory == null ? null : (int) (bytes("--memory", memory) >> 20),
-                diskSize == null ? null : bytes("--disk-size", diskSize), hostname, userData);
+                diskSize == null ? null : bytes("--disk-size", diskSize), hostname, userData,
+                nets.stream().map(NicRequest::parse).toList());
         CloneService.Clone c = CatalogViews.openWithProgress().clones().clone(source, name,
                 new CloneOptions(kind.linked, storage, format, sshKeys, ram, settings));
         var out = spec.commandLine().getOut();
@@ -53,6 +59,10 @@ public class CloneCommand implements Callable<Integer> {
         } else {
             out.println(c.record().kind().label() + " clone " + name + " of " + c.record().parentRef() + " on storage '"
                     + c.record().storage() + "': " + c.vm().disk().path());
+            for (var nic : c.vm().nics()) {
+                if (nic.onUserNetwork()) continue;
+                out.println("  " + nic.network() + ": " + nic.mac() + ", " + ("dhcp".equals(nic.address()) ? "address by DHCP" : nic.address()));
+            }
         }
         out.flush();
         return 0;

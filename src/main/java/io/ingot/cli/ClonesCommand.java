@@ -1,6 +1,11 @@
 package io.ingot.cli;
 
 import io.ingot.catalog.CloneRecord;
+import io.ingot.images.CloneInstances;
+import io.ingot.images.ImageStore;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.UserError;
+import io.ingot.vm.RunningClone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -8,6 +13,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -16,7 +22,8 @@ public class ClonesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.") boolean json;
     @Spec CommandSpec spec;
 
-    public record Row(String name, String template, int version, String kind, String storage, Instant created) { }
+    /** {@code addresses}: of a running clone's NICs, NETWORK=ADDRESS (empty when it is not running). */
+    public record Row(String name, String template, int version, String kind, String storage, Instant created, List<String> addresses) { }
 
     @Override
     public Integer call() throws Exception {
@@ -25,12 +32,24 @@ public class ClonesCommand implements Callable<Integer> {
 
     /** The command itself, also run without picocli by {@link Main} for its plain forms. */
     int run(PrintWriter out) throws Exception {
-        List<CloneRecord> clones = CatalogViews.catalog().clones();
+        ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+        CloneInstances instances = new CloneInstances(store);
+        List<Row> rows = new ArrayList<>();
+        for (CloneRecord c : store.catalog().clones()) {
+            List<String> addresses = new ArrayList<>();
+            try {
+                for (RunningClone.Nic n : instances.nics(c.name())) addresses.add(n.network() + "=" + (n.address() != null ? n.address() : "?"));
+            } catch (UserError e) {
+                addresses.add("(" + e.getMessage() + ")"); // a clone whose files are gone still gets its line
+            }
+            rows.add(new Row(c.name(), c.template(), c.version(), c.kind().label(), c.storage(), c.created(), addresses));
+        }
         if (json) {
-            CatalogViews.json(out, clones.stream().map(c -> new Row(c.name(), c.template(), c.version(), c.kind().label(), c.storage(), c.created())).toList());
+            CatalogViews.json(out, rows);
         } else {
-            CatalogViews.table(out, List.of("NAME", "TEMPLATE", "KIND", "STORAGE", "CREATED"), clones.stream().map(c -> List.of(
-                    c.name(), c.parentRef(), c.kind().label(), c.storage(), c.created().toString())).toList());
+            CatalogViews.table(out, List.of("NAME", "TEMPLATE", "KIND", "STORAGE", "CREATED", "ADDRESSES"), rows.stream().map(r -> List.of(
+                    r.name(), r.template() + ":" + r.version(), r.kind(), r.storage(), r.created().toString(),
+                    r.addresses().isEmpty() ? "-" : String.join(" ", r.addresses()))).toList());
         }
         return 0;
     }

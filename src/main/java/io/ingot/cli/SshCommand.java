@@ -31,7 +31,7 @@ public class SshCommand implements Callable<Integer> {
         List<String> argv = new ArrayList<>(List.of("ssh", "-i", login.accessKey().toString(), "-p", String.valueOf(login.port()),
                 "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=yes",
                 "-o", "UserKnownHostsFile=" + login.knownHosts(), "-o", "GlobalKnownHostsFile=/dev/null",
-                user + "@127.0.0.1"));
+                user + "@" + login.host()));
         if (!command.isEmpty()) {
             argv.add("--");
             argv.addAll(command);

@@ -45,7 +45,15 @@ public class StartCommand implements Callable<Integer> {
         } else {
             String from = "pool".equals(r.how()) ? " from the warm pool in " : " from its RAM template in ";
             System.out.println((r.resumedMillis() != null ? "resumed " + name + from + r.resumedMillis() + " ms"
-                    : "started " + name) + ": pid " + r.pid() + " (" + r.accelerator() + "), SSH on 127.0.0.1:" + r.sshPort());
+                    : "started " + name) + ": pid " + r.pid() + " (" + r.accelerator() + ")"
+                    + (r.sshPort() > 0 ? ", SSH on 127.0.0.1:" + r.sshPort() : ""));
+            if (r.nics() != null) {
+                for (RunningClone.Nic n : r.nics()) {
+                    if (n.network().equals("user")) continue;
+                    System.out.println("  " + n.network() + " (tap " + n.tap() + "): " + n.mac() + ", "
+                            + (n.address() != null ? n.address() : "address by DHCP (ingot clones shows it once the guest has one)"));
+                }
+            }
             System.out.println("  log in: ingot ssh " + name + "   (or: ingot ssh " + name + " -- COMMAND)");
             System.out.println("  serial console: " + r.serialLog());
             if (pool > 0) System.out.println("  warm pool: " + pool + " QEMU processes wait for the next memory clones of this template (ingot pool)");

@@ -2,6 +2,9 @@ package io.ingot.images;
 
 import io.ingot.catalog.CloneRecord;
 import io.ingot.guest.BuildKey;
+import io.ingot.network.DhcpAddresses;
+import io.ingot.network.NetworksFile;
+import io.ingot.network.TapDevices;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
@@ -63,8 +66,7 @@ public final class CloneInstances {
         Path dir = cloneDir(clone);
         Optional<RunningClone> running = RunningClone.read(dir);
         if (running.isPresent()) {
-            throw new UserError("clone '" + name + "' is already running (pid " + running.get().pid()
-                    + ", SSH on 127.0.0.1:" + running.get().sshPort() + ")");
+            throw new UserError("clone '" + name + "' is already running (pid " + running.get().pid() + ")");
         }
         stopInterrupted(name).ifPresent(pid -> LOG.info("stopped QEMU pid {}, left by an interrupted start of {}", pid, name));
         VmConfig vm = VmConfig.read(dir.resolve(VmConfig.FILE_NAME));
@@ -115,9 +117,11 @@ public final class CloneInstances {
             r.close();
             throw e;
         }
-        RunningClone record = new RunningClone(name, p.pid(), p.startTime().orElse(null), r.sshPort(),
+        int sshPort = vm.userNic().isPresent() ? r.sshPort() : 0;
+        RunningClone record = new RunningClone(name, p.pid(), p.startTime().orElse(null), sshPort,
                 p.command().qmpSocket().toString(), r.serialLog().toString(), accel.name(),
-                pooled ? "pool" : resume ? "resumed" : "booted", r.resumedAfter() == null ? null : r.resumedAfter().toMillis(), hostKey);
+                pooled ? "pool" : resume ? "resumed" : "booted", r.resumedAfter() == null ? null : r.resumedAfter().toMillis(), hostKey,
+                addresses().of(vm, sshPort));
         if (pooled) r.vm().write(dir.resolve(VmConfig.FILE_NAME)); // it runs with the pool process's vmgenid
         PausePoint.at("start:before-record");
         // run.json first, then the run registry's record goes: killed in between, both name the QEMU
@@ -141,7 +145,21 @@ public final class CloneInstances {
     }
 
     private CloneRunner runner(QemuInstallation qemu, Accelerator accel) {
-        return new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")), runDir());
+        return new CloneRunner(qemu, accel, new PortAllocator(store.paths().state().resolve("ports")), runDir(),
+                NetworksFile.load(store.paths().images()), new TapDevices());
+    }
+
+    private CloneAddresses addresses() {
+        return new CloneAddresses(NetworksFile.load(store.paths().images()), new DhcpAddresses());
+    }
+
+    /** The NICs of a running clone with their addresses as known now (DHCP ones once the guest has one); empty when it is not running. */
+    public java.util.List<RunningClone.Nic> nics(String name) throws IOException {
+        CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
+        Path dir = cloneDir(clone);
+        Optional<RunningClone> r = RunningClone.read(dir);
+        if (r.isEmpty()) return java.util.List.of();
+        return addresses().of(VmConfig.read(dir.resolve(VmConfig.FILE_NAME)), r.get().sshPort());
     }
 
     private Path runDir() {
@@ -206,8 +224,8 @@ public final class CloneInstances {
         return RunningClone.read(cloneDir(clone));
     }
 
-    /** How to log in to a running clone: its SSH port, ingot's access key, and a known_hosts file with its host keys. */
-    public record Login(int port, Path accessKey, Path knownHosts) { }
+    /** How to log in to a running clone: its SSH host and port, ingot's access key, and a known_hosts file with its host keys. */
+    public record Login(String host, int port, Path accessKey, Path knownHosts) { }
 
     /**
      * What {@code ingot ssh} needs for {@code name}, which must be running: the host keys are the ones ingot made for
@@ -220,11 +238,13 @@ public final class CloneInstances {
                 + "' is not running; start it: ingot start " + name));
         HostKeys keys = SeedBuilder.hostKeys(dir.resolve("seed").resolve("user-data")).orElseThrow(() -> new UserError(
                 "clone '" + name + "' has no host keys made by ingot in its seed, so its host key cannot be checked"));
+        CloneAddresses.Target at = addresses().loginTarget(VmConfig.read(dir.resolve(VmConfig.FILE_NAME)), r.sshPort());
         Path knownHosts = dir.resolve("known_hosts");
         StringBuilder lines = new StringBuilder();
-        for (HostKeys.HostKey k : keys.keys()) lines.append("[127.0.0.1]:").append(r.sshPort()).append(' ').append(k.publicKey()).append('\n');
+        String host = at.port() == 22 ? at.host() : "[" + at.host() + "]:" + at.port();
+        for (HostKeys.HostKey k : keys.keys()) lines.append(host).append(' ').append(k.publicKey()).append('\n');
         Files.writeString(knownHosts, lines);
-        return new Login(r.sshPort(), store.accessKey().privateKeyPath(), knownHosts);
+        return new Login(at.host(), at.port(), store.accessKey().privateKeyPath(), knownHosts);
     }
 
     private Path cloneDir(CloneRecord clone) {

@@ -4,6 +4,10 @@ import io.ingot.catalog.Catalog;
 import io.ingot.catalog.CloneKind;
 import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.network.AddressPlan;
+import io.ingot.network.NetworkConfig;
+import io.ingot.network.NetworksFile;
+import io.ingot.network.NicRequest;
 import io.ingot.storage.CloneFiles;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.Feature;
@@ -45,13 +49,21 @@ public final class CloneService {
     private final SeedBuilder seeds;
     private final ManagedAccessKey accessKey;
     private final MacAddresses macs;
+    private final java.util.function.Supplier<NetworksFile> networks;
 
     public CloneService(Catalog catalog, Storages storages, SeedBuilder seeds, ManagedAccessKey accessKey, MacAddresses macs) {
+        this(catalog, storages, seeds, accessKey, macs, NetworksFile::none);
+    }
+
+    /** {@code networks}: read when a clone asks for a network (a broken networks.yaml stops only those). */
+    public CloneService(Catalog catalog, Storages storages, SeedBuilder seeds, ManagedAccessKey accessKey, MacAddresses macs,
+                        java.util.function.Supplier<NetworksFile> networks) {
         this.catalog = catalog;
         this.storages = storages;
         this.seeds = seeds;
         this.accessKey = accessKey;
         this.macs = macs;
+        this.networks = networks;
     }
 
     /** A made clone: its row, its VM config and where that config is. */
@@ -80,6 +92,8 @@ public final class CloneService {
         }
         CloneSettings settings = options.settings();
         Map<String, Object> cloudConfig = checkSettings(settings, v, options.ram());
+        NetworksFile nets = settings.nets().stream().allMatch(NicRequest::isUser) ? NetworksFile.none() : networks.get();
+        List<AddressPlan.Planned> nics = new AddressPlan(nets, macs::next).plan(nicRequests(settings, options.ram()), claims(catalog.clones()));
         if (options.linked()) {
             if (options.format() != null && !"qcow2".equals(options.format())) {
                 throw new UserError("a linked clone is always a qcow2 overlay; --format " + options.format() + " needs --full");
@@ -116,7 +130,7 @@ public final class CloneService {
             String hostname = settings.hostname() != null ? settings.hostname() : cloneName;
             // host keys made here, at native speed: the guest installs them instead of making its own
             Path seed = seeds.write(files.dir(), new SeedBuilder.Seed(instanceId, hostname, keys,
-                    HostKeys.generate("root@" + hostname), cloudConfig));
+                    HostKeys.generate("root@" + hostname), cloudConfig, NetworkConfig.of(nics, nets)));
             // a memory clone is made to start fast: it pays for the ISO now rather than at every first start
             if (kind == CloneKind.MEMORY) seeds.ensureIso(seed);
             VmConfig vm = new VmConfig(cloneName, v.ref(), kind.label(), storageName, Instant.now(),
@@ -124,13 +138,14 @@ public final class CloneService {
                     seed.toString(),
                     new VmConfig.Machine(m.machineType(), m.cpuModel(), orElse(settings.cpus(), m.cpus()),
                             orElse(settings.memoryMiB(), m.memoryMiB()), m.devices()),
-                    List.of(new VmConfig.NicConfig(nicModel(m), macs.next())),
+                    nics.stream().map(n -> new VmConfig.NicConfig(nicModel(m), n.mac(), n.network(), n.address())).toList(),
                     UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId,
                     kind == CloneKind.MEMORY ? memory(locate(target, v), ram) : null);
             vm.write(files.vmConfig());
             CloneRecord record = new CloneRecord(cloneName, v.name(), v.version(), storageName, kind, vm.created(), vm.toJson());
             PausePoint.at("clone:before-catalog");
-            catalog.addClone(record);
+            // the addresses and MACs checked above, again where no other clone can slip in between
+            catalog.addClone(record, others -> conflict(nics, claims(others)));
             // last: until now the directory is marked as a clone being made, which the recovery step and
             // 'ingot clone'/'ingot rm' of the same name clear once this process is gone
             CloneMarker.remove(files.dir());
@@ -157,6 +172,48 @@ public final class CloneService {
         return new VmConfig("(warm pool)", v.ref(), CloneKind.MEMORY.label(), storageName, Instant.now(), null, null,
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()), List.of(),
                 null, null, null, memory(locate(storages.get(storageName), v), m.ram()));
+    }
+
+    /**
+     * The NICs asked for; a memory clone always has one on the user network (added first when not asked): ingot's
+     * own SSH forward, over which it gives the clone its identity before its other NICs have their addresses.
+     */
+    private static List<NicRequest> nicRequests(CloneSettings s, boolean ram) {
+        if (!ram || s.nets().isEmpty() || s.nets().stream().anyMatch(NicRequest::isUser)) return s.nets();
+        List<NicRequest> out = new ArrayList<>();
+        out.add(new NicRequest(io.ingot.network.Network.USER, null, null));
+        out.addAll(s.nets());
+        return out;
+    }
+
+    /** The MACs and fixed addresses the recorded clones hold. */
+    static List<AddressPlan.Claim> claims(List<CloneRecord> clones) {
+        List<AddressPlan.Claim> out = new ArrayList<>();
+        for (CloneRecord c : clones) {
+            VmConfig vm;
+            try {
+                vm = VmConfig.fromJson(c.vmConfigJson());
+            } catch (IOException e) {
+                continue; // a row the catalog could not have taken; nothing to claim
+            }
+            if (vm.nics() == null) continue;
+            for (VmConfig.NicConfig n : vm.nics()) out.add(new AddressPlan.Claim(c.name(), n.network(), AddressPlan.hostAddress(n.address()), n.mac()));
+        }
+        return out;
+    }
+
+    /** A MAC or address of {@code nics} that {@code taken} already holds (a clone made meanwhile), as a refusal. */
+    static Optional<String> conflict(List<AddressPlan.Planned> nics, List<AddressPlan.Claim> taken) {
+        for (AddressPlan.Planned n : nics) {
+            for (AddressPlan.Claim c : taken) {
+                if (n.mac().equals(c.mac())) return Optional.of("mac " + n.mac() + " was just given to clone '" + c.owner() + "'; clone again");
+                String a = AddressPlan.hostAddress(n.address());
+                if (a != null && a.equals(c.address()) && n.network().equals(c.network())) {
+                    return Optional.of("address " + a + " on network " + n.network() + " was just given to clone '" + c.owner() + "'; clone again");
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private static Integer orElse(Integer chosen, Integer template) { return chosen != null ? chosen : template; }

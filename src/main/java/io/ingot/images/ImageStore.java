@@ -1,6 +1,7 @@
 package io.ingot.images;
 
 import io.ingot.catalog.Catalog;
+import io.ingot.network.NetworksFile;
 import io.ingot.qemu.ImageCheck;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageConfig;
@@ -36,7 +37,8 @@ public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, P
         ImageCheck imageCheck = new ImageCheck(qemuImg, config.importMaxVirtualSize());
         Publisher publisher = new Publisher(catalog, storages, qemuImg, imageCheck, versions, System.getenv(Publisher.PAUSE_ENV));
         ManagedAccessKey key = new ManagedAccessKey(paths.state());
-        CloneService clones = new CloneService(catalog, storages, new SeedBuilder(), key, new MacAddresses(config.macPrefix()));
+        CloneService clones = new CloneService(catalog, storages, new SeedBuilder(), key, new MacAddresses(config.macPrefix()),
+                () -> NetworksFile.load(paths.images()));
         return new ImageStore(paths, storages, catalog, publisher, versions, clones, key, imageCheck);
     }
 

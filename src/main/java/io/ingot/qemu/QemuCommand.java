@@ -83,15 +83,28 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
     }
 
     /**
-     * User-mode network with one NIC. {@code hostSshPort} forwards 127.0.0.1:port to the guest's {@code guestPort}.
+     * A NIC: on the user-mode network ({@code tap} null), where {@code hostSshPort} forwards 127.0.0.1:port to the
+     * guest's {@code guestPort}; or on a tap device QEMU makes with that name (no script: ingot adds it to a bridge).
      */
-    public record Nic(String model, String mac, Integer hostSshPort, int guestPort) {
+    public record Nic(String model, String mac, Integer hostSshPort, int guestPort, String tap) {
         public Nic {
             model = model == null ? "virtio-net-pci" : model;
         }
 
+        public Nic(String model, String mac, Integer hostSshPort, int guestPort) { this(model, mac, hostSshPort, guestPort, null); }
+
         public static Nic user(String model, String mac, Integer hostSshPort) {
             return new Nic(model, mac, hostSshPort, 22);
+        }
+
+        public static Nic tap(String model, String mac, String tap) {
+            return new Nic(model, mac, null, 22, tap);
+        }
+
+        /** The {@code -netdev} option of this NIC, as {@code id}. */
+        String netdev(String id) {
+            if (tap != null) return "tap,id=" + id + ",ifname=" + tap + ",script=no,downscript=no";
+            return "user,id=" + id + (hostSshPort != null ? ",hostfwd=tcp:127.0.0.1:" + hostSshPort + "-:" + guestPort : "");
         }
     }
 
@@ -134,7 +147,7 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         private Path kernel;
         private Path initrd;
         private String append;
-        private Nic nic;
+        private final List<Nic> nics = new ArrayList<>();
         private Path serialLog;
         private Path qmpSocket;
         private Path pidFile;
@@ -170,7 +183,8 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         /** {@code -boot order=dc} etc.: d = CD, c = first disk, n = network. */
         public Builder bootOrder(String order) { this.bootOrder = order; return this; }
         public Builder kernel(Path kernel, Path initrd, String append) { this.kernel = kernel; this.initrd = initrd; this.append = append; return this; }
-        public Builder nic(Nic nic) { this.nic = nic; return this; }
+        /** Adds a NIC (net0, net1 ... in the order added). */
+        public Builder nic(Nic nic) { nics.add(nic); return this; }
         public Builder serialLog(Path file) { this.serialLog = file; return this; }
         public Builder qmp(Path socket) { this.qmpSocket = socket; return this; }
         public Builder pidFile(Path file) { this.pidFile = file; return this; }
@@ -219,11 +233,10 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
                 if (initrd != null) add(a, "-initrd", initrd.toString());
                 if (append != null) add(a, "-append", append);
             }
-            if (nic != null) {
-                String netdev = "user,id=net0";
-                if (nic.hostSshPort() != null) netdev += ",hostfwd=tcp:127.0.0.1:" + nic.hostSshPort() + "-:" + nic.guestPort();
-                add(a, "-netdev", netdev);
-                add(a, "-device", nic.model() + ",netdev=net0" + (nic.mac() != null ? ",mac=" + nic.mac() : ""));
+            for (int i = 0; i < nics.size(); i++) {
+                Nic nic = nics.get(i);
+                add(a, "-netdev", nic.netdev("net" + i));
+                add(a, "-device", nic.model() + ",netdev=net" + i + (nic.mac() != null ? ",mac=" + nic.mac() : ""));
             }
             if (serialLog != null) add(a, "-serial", "file:" + serialLog);
             if (qmpSocket != null) add(a, "-qmp", "unix:" + esc(qmpSocket) + ",server=on,wait=off");

@@ -1,5 +1,8 @@
 package io.ingot.vm;
 
+import io.ingot.network.Network;
+import io.ingot.network.NetworksFile;
+import io.ingot.network.TapDevices;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuInstallation;
@@ -41,12 +44,48 @@ public final class CloneRunner {
     private final Accelerator accelerator;
     private final PortAllocator ports;
     private final Path runDir;
+    private final NetworksFile networks;
+    private final TapDevices taps;
 
+    /** A runner for clones on QEMU's user network only (build verification, benchmarks). */
     public CloneRunner(QemuInstallation qemu, Accelerator accelerator, PortAllocator ports, Path runDir) {
+        this(qemu, accelerator, ports, runDir, NetworksFile.none(), new TapDevices());
+    }
+
+    /** {@code networks}: the bridges that clones' NICs on named networks join; {@code taps} makes their host side. */
+    public CloneRunner(QemuInstallation qemu, Accelerator accelerator, PortAllocator ports, Path runDir,
+                       NetworksFile networks, TapDevices taps) {
         this.qemu = qemu;
         this.accelerator = accelerator;
         this.ports = ports;
         this.runDir = runDir;
+        this.networks = networks;
+        this.taps = taps;
+    }
+
+    /** A clone's NIC on a bridge: its index among the clone's NICs, its network and the tap QEMU makes for it. */
+    public record Bridged(int index, VmConfig.NicConfig nic, Network network, String tap) { }
+
+    /**
+     * The clone's NICs on bridges, checked before anything is made: the networks exist, this process may make taps,
+     * the bridges are there.
+     */
+    public List<Bridged> bridged(VmConfig vm) {
+        List<Bridged> out = new java.util.ArrayList<>();
+        List<VmConfig.NicConfig> nics = vm.nics() == null ? List.of() : vm.nics();
+        for (int i = 0; i < nics.size(); i++) {
+            VmConfig.NicConfig nic = nics.get(i);
+            if (nic.onUserNetwork()) continue;
+            Network n = networks.get(nic.network(), "clone '" + vm.name() + "'");
+            taps.check(vm.name(), n);
+            out.add(new Bridged(i, nic, n, TapDevices.name(vm.name(), i)));
+        }
+        return out;
+    }
+
+    /** Adds the taps QEMU made for the clone's bridged NICs to their bridges. */
+    private void attach(List<Bridged> bridged) {
+        for (Bridged b : bridged) taps.attach(b.tap(), b.network().bridge());
     }
 
     String acceleratorName() { return accelerator.name(); }
@@ -88,12 +127,23 @@ public final class CloneRunner {
     }
 
     private Running start(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
+        List<Bridged> bridged = bridged(vm);
         ensureSeed(vm);
         PortLease lease = ports.allocate();
         try {
             QemuCommand cmd = command(vm, lease.port(), logDir, socketDir);
             if (ownSession) cmd = inOwnSession(cmd);
             QemuProcess process = QemuProcess.start(cmd, logDir, runDir, START_TIMEOUT, tether(ownSession));
+            if (!bridged.isEmpty()) {
+                // paused until its taps are on their bridges: the guest's first DHCP request must not go nowhere
+                try {
+                    attach(bridged);
+                    process.qmp().cont();
+                } catch (RuntimeException e) {
+                    process.stop(Duration.ofSeconds(2));
+                    throw e;
+                }
+            }
             return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null, agentOf(vm, agentSocket(socketDir, vm.name())),
                     null);
         } catch (RuntimeException e) {
@@ -111,6 +161,7 @@ public final class CloneRunner {
      */
     public Running resume(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
         checkCompatible(vm);
+        List<Bridged> bridged = bridged(vm);
         ensureSeed(vm);
         PortLease lease = ports.allocate();
         try {
@@ -135,7 +186,7 @@ public final class CloneRunner {
             }
             try {
                 loadDeviceState(process.qmp(), vm);
-                plugNicAndContinue(process, vm, lease, agentSocket(socketDir, vm.name()));
+                plugNicsAndContinue(process, vm, lease, bridged, agentSocket(socketDir, vm.name()));
                 return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned),
                         agentOf(vm, agentSocket(socketDir, vm.name())), script);
             } catch (RuntimeException e) {
@@ -163,6 +214,7 @@ public final class CloneRunner {
             if (!"virtio".equals(diskInterface(vm)) || !Files.isRegularFile(Path.of(vm.disk().path()))) {
                 throw new IllegalStateException("a warm pool process takes only virtio disks in files");
             }
+            List<Bridged> bridged = bridged(vm);
             ensureSeed(vm);
             lease = ports.allocate();
             process = claimed.adopt(processName(vm.name()), runDir, START_TIMEOUT);
@@ -175,7 +227,7 @@ public final class CloneRunner {
             qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "seed0", "id", "seed0", "addr", WarmPool.SEED_SLOT));
             loadDeviceState(qmp, vm);
             Path agent = Path.of(claimed.slot().qmpSocket().replaceFirst("\\.qmp$", ".qga"));
-            plugNicAndContinue(process, vm, lease, agent);
+            plugNicsAndContinue(process, vm, lease, bridged, agent);
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
             return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter,
@@ -281,20 +333,32 @@ public final class CloneRunner {
     }
 
     /**
-     * Plugs the clone's own NIC while the guest is still paused (its hot-plug event waits for it at cont,
-     * and QMP does not have to compete with a vCPU busy translating the guest's code afresh), then continues;
-     * QEMU announces the NIC once the guest has its link up (see {@link NicAnnouncer}).
+     * Plugs the clone's own NICs while the guest is still paused (their hot-plug events wait for it at cont, and
+     * QMP does not have to compete with a vCPU busy translating the guest's code afresh), the taps of bridged ones
+     * on their bridges, then continues; QEMU announces each NIC once the guest has its link up (see
+     * {@link NicAnnouncer}). The NIC on the user network carries ingot's SSH forward.
      */
-    private void plugNicAndContinue(QemuProcess process, VmConfig vm, PortLease lease, Path agentSocket) {
-        VmConfig.NicConfig nic = vm.nics().get(0);
-        process.qmp().execute("netdev_add", Map.of("type", "user", "id", "net0",
-                "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22"))));
-        process.qmp().execute("device_add", Map.of("driver", vm.ram().nicModel() == null ? nic.model() : vm.ram().nicModel(),
-                "netdev", "net0", "id", NIC_ID, "mac", nic.mac()));
+    private void plugNicsAndContinue(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, Path agentSocket) {
+        List<VmConfig.NicConfig> nics = vm.nics();
+        String model = vm.ram().nicModel();
+        for (int i = 0; i < nics.size(); i++) {
+            VmConfig.NicConfig nic = nics.get(i);
+            int index = i;
+            String tap = bridged.stream().filter(b -> b.index() == index).map(Bridged::tap).findFirst().orElse(null);
+            process.qmp().execute("netdev_add", tap == null
+                    ? Map.of("type", "user", "id", "net" + i, "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22")))
+                    : Map.of("type", "tap", "id", "net" + i, "ifname", tap, "script", "no", "downscript", "no"));
+            process.qmp().execute("device_add", Map.of("driver", model == null ? nic.model() : model,
+                    "netdev", "net" + i, "id", nicId(i), "mac", nic.mac()));
+        }
+        attach(bridged);
         process.qmp().cont();
-        NicAnnouncer.start(process.qmp(), NIC_ID, START_TIMEOUT);
+        for (int i = 0; i < nics.size(); i++) NicAnnouncer.start(process.qmp(), nicId(i), START_TIMEOUT);
         if (Devices.agent(vm.machine().devices())) thaw(vm, agentSocket);
     }
+
+    /** The QEMU id of a memory clone's NIC {@code i}: the first keeps the id it always had. */
+    private static String nicId(int i) { return i == 0 ? NIC_ID : "nic" + i; }
 
     /** A template with a guest agent was captured with its file systems frozen: they thaw in each memory clone. */
     private static void thaw(VmConfig vm, Path agentSocket) {
@@ -336,7 +400,6 @@ public final class CloneRunner {
     QemuCommand command(VmConfig vm, int sshPort, Path logDir, Path socketDir) {
         VmConfig.Machine m = vm.machine();
         String iface = diskInterface(vm);
-        VmConfig.NicConfig nic = vm.nics().get(0);
         QemuCommand.Builder b = qemu.command(processName(vm.name()))
                 .machine(m.type())
                 .accel(accelerator.name())
@@ -346,12 +409,22 @@ public final class CloneRunner {
                 .disk(Path.of(vm.disk().path()), vm.disk().format(), iface)
                 .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
                 .bootOrder("c")
-                .nic(QemuCommand.Nic.user(nic.model(), nic.mac(), sshPort))
                 .smbiosUuid(UUID.fromString(vm.smbiosUuid()))
                 .vmgenid(UUID.fromString(vm.vmgenid()))
                 .serialLog(logDir.resolve("serial.log"))
                 .qmp(socketDir.resolve(vm.name() + ".qmp"))
                 .pidFile(logDir.resolve("qemu.pid"));
+        boolean forwarded = false;
+        for (int i = 0; i < vm.nics().size(); i++) {
+            VmConfig.NicConfig nic = vm.nics().get(i);
+            if (nic.onUserNetwork()) {
+                b.nic(QemuCommand.Nic.user(nic.model(), nic.mac(), forwarded ? null : sshPort));
+                forwarded = true;
+            } else {
+                b.nic(QemuCommand.Nic.tap(nic.model(), nic.mac(), TapDevices.name(vm.name(), i)));
+                b.paused(true); // continued once its taps are on their bridges
+            }
+        }
         return withTemplateDevices(b, m, logDir, agentSocket(socketDir, vm.name())).build();
     }
 }

@@ -28,7 +28,9 @@ import java.util.function.Consumer;
  * the clone's NIC is still getting its address), else over SSH with ingot's access key, with the clone's
  * identity in the environment: INGOT_HOSTNAME,
  * INGOT_INSTANCE_ID, INGOT_MACHINE_ID, INGOT_AUTHORIZED_KEYS (one key a line, from its seed), INGOT_EPOCH, and the host keys
- * ingot made for the clone ({@link HostKeys#environment()}: INGOT_HOST_KEYS, INGOT_HOST_KEY_<TYPE>).
+ * ingot made for the clone ({@link HostKeys#environment()}: INGOT_HOST_KEYS, INGOT_HOST_KEY_<TYPE>), and for each NIC i
+ * INGOT_NIC<i>_MAC, INGOT_NIC<i>_NETWORK ({@code user} or a network of networks.yaml) and INGOT_NIC<i>_ADDRESS (CIDR, or
+ * {@code dhcp}).
  */
 public final class IdentityRefresh {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
@@ -163,6 +165,15 @@ public final class IdentityRefresh {
         env.put("INGOT_AUTHORIZED_KEYS", String.join("\n", SeedBuilder.authorizedKeys(userData(vm))));
         env.put("INGOT_EPOCH", String.valueOf(Instant.now().getEpochSecond()));
         SeedBuilder.hostKeys(userData(vm)).ifPresent(keys -> env.putAll(keys.environment()));
+        // the NICs plugged in at the restore: onRestore gives static ones their address (the others take DHCP)
+        if (vm.nics() != null) {
+            for (int i = 0; i < vm.nics().size(); i++) {
+                VmConfig.NicConfig n = vm.nics().get(i);
+                env.put("INGOT_NIC" + i + "_MAC", n.mac());
+                env.put("INGOT_NIC" + i + "_NETWORK", n.onUserNetwork() ? "user" : n.network());
+                env.put("INGOT_NIC" + i + "_ADDRESS", n.address() == null ? "dhcp" : n.address());
+            }
+        }
         return env;
     }
 

@@ -18,9 +18,21 @@ import java.util.Optional;
  * @param how           {@code booted} or {@code resumed} (a memory clone from its RAM template)
  * @param resumedMillis for a resumed clone: from spawning QEMU to {@code cont} returning
  * @param hostKey       for a resumed clone: its SSH host key after onRestore
+ * @param nics          its NICs: network, MAC, tap and address as far as known at start
  */
 public record RunningClone(String name, long pid, String start, int sshPort, String qmpSocket, String serialLog,
-                           String accelerator, String how, Long resumedMillis, String hostKey) {
+                           String accelerator, String how, Long resumedMillis, String hostKey, java.util.List<Nic> nics) {
+
+    public RunningClone(String name, long pid, String start, int sshPort, String qmpSocket, String serialLog,
+                        String accelerator, String how, Long resumedMillis, String hostKey) {
+        this(name, pid, start, sshPort, qmpSocket, serialLog, accelerator, how, resumedMillis, hostKey, null);
+    }
+
+    /**
+     * A running NIC: {@code network} {@code user} (QEMU's user network, reached through the SSH forward) or a network of
+     * networks.yaml; {@code tap} its host side on the bridge; {@code address} without prefix (null: by DHCP, not seen yet).
+     */
+    public record Nic(String network, String mac, String tap, String address) { }
     public static final String FILE_NAME = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

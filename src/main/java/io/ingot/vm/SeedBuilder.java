@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A clone's NoCloud seed: a {@code cidata} ISO with meta-data and user-data, as stock cloud-init reads it
+ * A clone's NoCloud seed: a {@code cidata} ISO with meta-data, user-data and, for NICs on networks of
+ * networks.yaml, network-config, as stock cloud-init reads it
  * (and tiny-linux's own NoCloud script). The user-data is written with a YAML library: keys are opaque
  * text and must survive any character. {@code disable_root: false} lets root log in with the seed's keys
  * (stock cloud-init on Debian and Ubuntu would otherwise turn root's key into "Please login as ..."),
@@ -34,13 +35,19 @@ public final class SeedBuilder {
     /**
      * What a seed says: the clone's instance id (new id = new instance: host keys, machine-id), host name, keys,
      * the host keys ingot made for it (null: the guest makes its own), and the owner's own cloud-config
-     * ({@code --user-data}; empty: none), merged under what ingot must keep.
+     * ({@code --user-data}; empty: none), merged under what ingot must keep; {@code networkConfig}: the NICs' network
+     * configuration (cloud-init's version 2; null: none, the image's own DHCP setup applies).
      */
     public record Seed(String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys,
-                       Map<String, Object> cloudConfig) {
+                       Map<String, Object> cloudConfig, Map<String, Object> networkConfig) {
         public Seed {
             authorizedKeys = List.copyOf(authorizedKeys);
             cloudConfig = cloudConfig == null ? Map.of() : new LinkedHashMap<>(cloudConfig);
+        }
+
+        public Seed(String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys,
+                    Map<String, Object> cloudConfig) {
+            this(instanceId, hostname, authorizedKeys, hostKeys, cloudConfig, null);
         }
 
         public Seed(String instanceId, String hostname, List<String> authorizedKeys, HostKeys hostKeys) {
@@ -74,6 +81,9 @@ public final class SeedBuilder {
             Files.createFile(userData, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         }
         Files.writeString(userData, userData(seed));
+        Path network = src.resolve("network-config");
+        if (seed.networkConfig() != null) Files.writeString(network, Json.YAML.writeValueAsString(seed.networkConfig()));
+        else Files.deleteIfExists(network);
         return cloneDir.resolve("seed.iso");
     }
 

@@ -46,7 +46,20 @@ public record VmConfig(String name, String template, String kind, String storage
 
     public record Machine(String type, String cpu, Integer cpus, Integer memoryMiB, List<String> devices) { }
 
-    public record NicConfig(String model, String mac) { }
+    /**
+     * A NIC: {@code network} null for QEMU's user network (with ingot's SSH forward), else a network of
+     * networks.yaml joined through a tap; {@code address} its static address in CIDR form, or {@code dhcp}.
+     */
+    public record NicConfig(String model, String mac, String network, String address) {
+        public NicConfig(String model, String mac) { this(model, mac, null, null); }
+
+        public boolean onUserNetwork() { return network == null; }
+    }
+
+    /** The NIC on QEMU's user network, if the clone has one: ingot reaches the clone through its SSH forward. */
+    public java.util.Optional<NicConfig> userNic() {
+        return nics == null ? java.util.Optional.empty() : nics.stream().filter(NicConfig::onUserNetwork).findFirst();
+    }
 
     public String toJson() {
         try {

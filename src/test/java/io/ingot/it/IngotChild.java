@@ -23,11 +23,24 @@ public final class IngotChild {
     private final Path home;
     private final Path images;
     private final Path cache;
+    private final List<String> prefix;
 
     public IngotChild(Path home, Path images, Path cache) {
+        this(home, images, cache, List.of());
+    }
+
+    private IngotChild(Path home, Path images, Path cache, List<String> prefix) {
         this.home = home;
         this.images = images;
         this.cache = cache;
+        this.prefix = List.copyOf(prefix);
+    }
+
+    /** The same CLI run by {@code command} (e.g. {@code ip netns exec NS}: ingot on a host whose network that is). */
+    public IngotChild wrappedIn(List<String> command) {
+        List<String> p = new ArrayList<>(command);
+        p.addAll(prefix);
+        return new IngotChild(home, images, cache, p);
     }
 
     /**
@@ -85,7 +98,8 @@ public final class IngotChild {
     }
 
     private Running start(String pausePoint, String... args) throws IOException {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> argv = new ArrayList<>(prefix);
+        argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         argv.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(argv).directory(home.toFile()).redirectErrorStream(true);

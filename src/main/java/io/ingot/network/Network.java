@@ -1,0 +1,27 @@
+package io.ingot.network;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A named network of {@code images/networks.yaml}: a Linux bridge on this host that clones' NICs join through a tap
+ * each, its subnet, gateway and DNS servers; {@code pool}: the addresses ingot hands out (null: clones without an
+ * address of their own take one by DHCP); {@code dhcpLeases}: the DHCP server's lease file, where ingot reads the
+ * addresses of DHCP clones (null: from the bridge's neighbour table).
+ */
+public record Network(String name, String bridge, Subnet subnet, Ipv4 gateway, List<Ipv4> dns, Pool pool, Path dhcpLeases) {
+    /** The network QEMU makes itself (user mode, no rights needed): the default, with ingot's SSH forward. */
+    public static final String USER = "user";
+
+    public Network {
+        dns = dns == null ? List.of() : List.copyOf(dns);
+    }
+
+    /** The addresses from {@code first} to {@code last}, both included. */
+    public record Pool(Ipv4 first, Ipv4 last) {
+        public boolean contains(Ipv4 a) { return a.compareTo(first) >= 0 && a.compareTo(last) <= 0; }
+
+        @Override
+        public String toString() { return first + "-" + last; }
+    }
+}
