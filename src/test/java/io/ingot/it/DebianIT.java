@@ -56,7 +56,9 @@ class DebianIT {
         Files.writeString(userData, "#cloud-config\nruncmd:\n  - echo from-user-data > /root/user-data-ran\n");
         CloneService.Clone linked = clones.clone(v.ref(), "deb-linked", new CloneOptions(true, null, null, List.of(userKey))
                 .with(CloneSettings.NONE.withCpus(1).withMemoryMiB(2048).withDiskBytes(8L << 30).withUserData(userData)));
-        CloneService.Clone full = clones.clone(v.ref(), "deb-full", new CloneOptions(false, null, null, List.of(userKey)));
+        // the full clone a raw copy with a larger disk
+        CloneService.Clone full = clones.clone(v.ref(), "deb-full", new CloneOptions(false, null, "raw", List.of(userKey))
+                .with(CloneSettings.NONE.withDiskBytes(6L << 30)));
         CloneService.Clone memory = clones.clone(v.ref(), "deb-mem", CloneOptions.memoryClone(List.of(userKey)));
         CloneService.Clone pooled = clones.clone(v.ref(), "deb-pool", CloneOptions.memoryClone(List.of(userKey)));
         CloneInstances instances = new CloneInstances(store);
@@ -80,6 +82,11 @@ class DebianIT {
                         long rootBytes = Long.parseLong(root.run("df -B1 --output=size / | tail -n 1").strip());
                         assertTrue(rootBytes > 7L << 30, "--disk-size 8G: cloud-init grew / to " + rootBytes + " bytes");
                         assertEquals("from-user-data", root.run("cat /root/user-data-ran").strip(), "the owner's runcmd ran");
+                    }
+                    if (c == full) {
+                        assertEquals("raw", c.vm().disk().format());
+                        long rootBytes = Long.parseLong(root.run("df -B1 --output=size / | tail -n 1").strip());
+                        assertTrue(rootBytes > 5L << 30, "a raw full clone of 6G: cloud-init grew / to " + rootBytes + " bytes");
                     }
                 }
                 // the seed's keys also reach the image's default user, through stock cloud-init

@@ -6,6 +6,7 @@ import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.images.CloneInstances;
 import io.ingot.images.CloneOptions;
+import io.ingot.images.CloneSettings;
 import io.ingot.images.CloneService;
 import io.ingot.images.ImageStore;
 import io.ingot.images.PublishRequest;
@@ -111,6 +112,19 @@ class RbdStorageIT {
         assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-rc-"), "stop leaves no QEMU");
         assertNotEquals("", ceph.rbd("diff", "rbd/vm-rc-0-disk-0").strip(), "the guest's writes went to its clone image");
         assertEquals(parentBefore, exportSha(ceph, "rbd/" + baseImage + "@base"), "the parent's data is unchanged");
+
+        // a full clone on RBD itself, raw, with a larger disk: QEMU's rbd driver grows the image and the guest sees the size
+        long grown = v.manifest().disk().virtualSize() + (256L << 20);
+        clones.clone("tiny-linux", "rc-raw", new CloneOptions(false, "ceph", "raw", List.of()).with(CloneSettings.NONE.withDiskBytes(grown)));
+        assertTrue(ceph.rbd("info", "rbd/" + RbdStorage.cloneImageName("rc-raw")).contains("size " + (grown >> 20) + " MiB"), "the RBD image has the new size");
+        RunningClone rr = instances.start("rc-raw");
+        try (SshCommunicator ssh = ssh(rr, access)) {
+            assertEquals("rc-raw", ssh.run("hostname").strip());
+            assertEquals(grown, Long.parseLong(ssh.run("cat /sys/block/vda/size").strip()) * 512, "the guest's disk has the size asked for");
+        } finally {
+            instances.stop("rc-raw", Duration.ofSeconds(20));
+            clones.remove("rc-raw");
+        }
 
         // full clone from RBD into local qcow2, before the template goes
         CloneService.Clone full = clones.clone("tiny-linux", "rc-full", CloneOptions.fullClone("local", "qcow2"));
