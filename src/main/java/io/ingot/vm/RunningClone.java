@@ -18,9 +18,10 @@ import java.util.Optional;
  * @param how           {@code booted} or {@code resumed} (a memory clone from its RAM template)
  * @param resumedMillis for a resumed clone: from spawning QEMU to {@code cont} returning
  * @param hostKey       for a resumed clone: its SSH host key after onRestore
+ * @param consoleSocket its serial console, for {@code ingot console} (null in a record of an ingot that made none)
  */
 public record RunningClone(String name, long pid, String start, int sshPort, String qmpSocket, String serialLog,
-                           String accelerator, String how, Long resumedMillis, String hostKey) {
+                           String accelerator, String how, Long resumedMillis, String hostKey, String consoleSocket) {
     public static final String FILE_NAME = "run.json";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
