@@ -16,9 +16,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "console", mixinStandardHelpOptions = true,
-        description = {"Attach the terminal to a running clone's serial console, like virsh console; Ctrl-] detaches.",
-                "On a terminal every key goes to the guest (Ctrl-C too); with standard input from a pipe it ends when",
-                "the input does, once the guest has been quiet for 2 s. The serial log still records everything."})
+        description = {"Attach the terminal to a running clone's serial console, like virsh console.",
+                "Ctrl-] detaches. On a terminal every key goes to the guest, Ctrl-C too.",
+                "From a pipe it ends with its input, once the guest has been quiet for 2 s.",
+                "The clone's serial log records everything the guest prints, attached or not."})
 public class ConsoleCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The clone.")
     String name;
