@@ -16,7 +16,7 @@ import java.util.function.Supplier;
         subcommands = {
                 BuildCommand.class, ValidateCommand.class, DoctorCommand.class,
                 TemplatesCommand.class, VersionsCommand.class, PromoteCommand.class,
-                CloneCommand.class, StartCommand.class, StopCommand.class, SshCommand.class, PoolCommand.class, ClonesCommand.class,
+                CloneCommand.class, StartCommand.class, StopCommand.class, SshCommand.class, ConsoleCommand.class, PoolCommand.class, ClonesCommand.class,
                 RmCommand.class, CatalogCommand.class, BenchCommand.class, ServeCommand.class, S3Command.class,
                 ScheduleCommand.class, PullCommand.class, SubmitCommand.class, WorkerCommand.class, RevokeCommand.class,
                 CommandLine.HelpCommand.class })

@@ -20,7 +20,7 @@ public class StartCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The clone to start.")
     String name;
 
-    @Option(names = "--json", description = "Print the clone's pid, SSH port, QMP socket and serial log as JSON.")
+    @Option(names = "--json", description = "Print the clone's pid, SSH port, QMP socket, serial log and console socket as JSON.")
     boolean json;
 
     @Option(names = "--cold", description = "Boot a memory clone from its disk instead of resuming it from the RAM template.")
@@ -55,7 +55,7 @@ public class StartCommand implements Callable<Integer> {
                 }
             }
             System.out.println("  log in: ingot ssh " + name + "   (or: ingot ssh " + name + " -- COMMAND)");
-            System.out.println("  serial console: " + r.serialLog());
+            System.out.println("  serial console: ingot console " + name + " (log: " + r.serialLog() + ")");
             if (pool > 0) System.out.println("  warm pool: " + pool + " QEMU processes wait for the next memory clones of this template (ingot pool)");
         }
         return 0;

@@ -121,7 +121,7 @@ public final class CloneInstances {
         RunningClone record = new RunningClone(name, p.pid(), p.startTime().orElse(null), sshPort,
                 p.command().qmpSocket().toString(), r.serialLog().toString(), accel.name(),
                 pooled ? "pool" : resume ? "resumed" : "booted", r.resumedAfter() == null ? null : r.resumedAfter().toMillis(), hostKey,
-                addresses().of(vm, sshPort));
+                addresses().of(vm, sshPort), r.consoleSocket().toString());
         if (pooled) r.vm().write(dir.resolve(VmConfig.FILE_NAME)); // it runs with the pool process's vmgenid
         PausePoint.at("start:before-record");
         // run.json first, then the run registry's record goes: killed in between, both name the QEMU
@@ -216,6 +216,7 @@ public final class CloneInstances {
         if (!QemuProcess.waitGone(h, Duration.ofSeconds(5))) QemuProcess.terminate(h, Duration.ofSeconds(5), Duration.ofSeconds(5));
         Files.deleteIfExists(dir.resolve(RunningClone.FILE_NAME));
         Files.deleteIfExists(Path.of(r.qmpSocket()));
+        if (r.consoleSocket() != null) Files.deleteIfExists(Path.of(r.consoleSocket()));
         return true;
     }
 
@@ -245,6 +246,22 @@ public final class CloneInstances {
         for (HostKeys.HostKey k : keys.keys()) lines.append(host).append(' ').append(k.publicKey()).append('\n');
         Files.writeString(knownHosts, lines);
         return new Login(at.host(), at.port(), store.accessKey().privateKeyPath(), knownHosts);
+    }
+
+    /** Where {@code ingot console} attaches: the clone's serial console socket, and the lock one client holds on it. */
+    public record Console(Path socket, Path lock) { }
+
+    /** The serial console of {@code name}, which must be running (with a console: clones started by this ingot are). */
+    public Console console(String name) throws IOException {
+        CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
+        Path dir = cloneDir(clone);
+        RunningClone r = RunningClone.read(dir).orElseThrow(() -> new UserError("clone '" + name
+                + "' is not running; start it: ingot start " + name));
+        if (r.consoleSocket() == null || !Files.exists(Path.of(r.consoleSocket()))) {
+            throw new UserError("clone '" + name + "' runs without a serial console socket (started by an older ingot);"
+                    + " its serial log is " + r.serialLog() + ", or restart it: ingot stop " + name + " && ingot start " + name);
+        }
+        return new Console(Path.of(r.consoleSocket()), dir.resolve("console.lock"));
     }
 
     private Path cloneDir(CloneRecord clone) {

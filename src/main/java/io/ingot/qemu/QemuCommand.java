@@ -149,6 +149,7 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         private String append;
         private final List<Nic> nics = new ArrayList<>();
         private Path serialLog;
+        private Path serialSocket;
         private Path qmpSocket;
         private Path pidFile;
         private boolean noReboot;
@@ -186,6 +187,11 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
         /** Adds a NIC (net0, net1 ... in the order added). */
         public Builder nic(Nic nic) { nics.add(nic); return this; }
         public Builder serialLog(Path file) { this.serialLog = file; return this; }
+        /**
+         * The serial port as a unix socket QEMU listens on (one client at a time: {@code ingot console}), still
+         * written to the {@link #serialLog serial log} as before, client or not.
+         */
+        public Builder serialConsole(Path socket) { this.serialSocket = socket; return this; }
         public Builder qmp(Path socket) { this.qmpSocket = socket; return this; }
         public Builder pidFile(Path file) { this.pidFile = file; return this; }
         /** Exit instead of rebooting: an installer's final reboot then ends the VM. */
@@ -238,7 +244,14 @@ public record QemuCommand(String name, List<String> argv, Path qmpSocket, Path s
                 add(a, "-netdev", nic.netdev("net" + i));
                 add(a, "-device", nic.model() + ",netdev=net" + i + (nic.mac() != null ? ",mac=" + nic.mac() : ""));
             }
-            if (serialLog != null) add(a, "-serial", "file:" + serialLog);
+            if (serialSocket != null) {
+                // logfile truncates at each start, as -serial file: does: a serial log holds one run of the VM
+                add(a, "-chardev", "socket,id=serial0,path=" + esc(serialSocket) + ",server=on,wait=off"
+                        + (serialLog != null ? ",logfile=" + esc(serialLog) + ",logappend=off" : ""));
+                add(a, "-serial", "chardev:serial0");
+            } else if (serialLog != null) {
+                add(a, "-serial", "file:" + serialLog);
+            }
             if (qmpSocket != null) add(a, "-qmp", "unix:" + esc(qmpSocket) + ",server=on,wait=off");
             if (pidFile != null) add(a, "-pidfile", pidFile.toString());
             if (vga != null) add(a, "-vga", vga);

@@ -99,10 +99,12 @@ public final class CloneRunner {
      * A running clone; closing it stops QEMU and releases the port. {@code resumedAfter}: for a memory
      * clone, from spawning QEMU to {@code cont} returning (null for a booted clone); {@code agentSocket}: the
      * host end of its guest agent channel (null when its template has none); {@code restoreScript}: the onRestore
-     * script a memory clone got through fw_cfg (null when it got none: then onRestore runs over SSH or the agent).
+     * script a memory clone got through fw_cfg (null when it got none: then onRestore runs over SSH or the agent);
+     * {@code consoleSocket}: its serial console ({@code ingot console}), the serial log being written all the same.
      */
     public record Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease,
-                          Duration resumedAfter, Path agentSocket, RestoreScript restoreScript) implements AutoCloseable {
+                          Duration resumedAfter, Path agentSocket, RestoreScript restoreScript, Path consoleSocket)
+            implements AutoCloseable {
         @Override
         public void close() {
             process.stop(Duration.ofSeconds(5));
@@ -145,7 +147,7 @@ public final class CloneRunner {
                 }
             }
             return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null, agentOf(vm, agentSocket(socketDir, vm.name())),
-                    null);
+                    null, consoleSocket(cmd.qmpSocket()));
         } catch (RuntimeException e) {
             lease.close();
             throw e;
@@ -175,6 +177,7 @@ public final class CloneRunner {
                         .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
                         .vmgenid(UUID.fromString(vm.vmgenid()))
                         .serialLog(logDir.resolve("serial.log"))
+                        .serialConsole(consoleSocket(socketDir.resolve(vm.name() + ".qmp")))
                         .qmp(socketDir.resolve(vm.name() + ".qmp"))
                         .pidFile(logDir.resolve("qemu.pid"))
                         .build();
@@ -188,7 +191,7 @@ public final class CloneRunner {
                 loadDeviceState(process.qmp(), vm);
                 plugNicsAndContinue(process, vm, lease, bridged, agentSocket(socketDir, vm.name()));
                 return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned),
-                        agentOf(vm, agentSocket(socketDir, vm.name())), script);
+                        agentOf(vm, agentSocket(socketDir, vm.name())), script, consoleSocket(cmd.qmpSocket()));
             } catch (RuntimeException e) {
                 process.stop(Duration.ofSeconds(2));
                 throw e;
@@ -231,7 +234,7 @@ public final class CloneRunner {
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
             return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter,
-                    agentOf(vm, agent), null);
+                    agentOf(vm, agent), null, consoleSocket(Path.of(claimed.slot().qmpSocket())));
         } catch (RuntimeException e) {
             if (process != null) {
                 process.stop(Duration.ofSeconds(2));
@@ -303,6 +306,14 @@ public final class CloneRunner {
 
     private static Path agentOf(VmConfig vm, Path socket) {
         return Devices.agent(vm.machine().devices()) ? socket : null;
+    }
+
+    /**
+     * Where a VM's serial console socket is: beside its QMP socket, its name as long (unix socket paths are limited
+     * to 107 bytes: where the QMP socket fits, this one does).
+     */
+    static Path consoleSocket(Path qmpSocket) {
+        return qmpSocket.resolveSibling(qmpSocket.getFileName().toString().replaceFirst("\\.qmp$", "") + ".tty");
     }
 
     /** Where a clone's guest agent channel ends on the host: beside its QMP socket. */
@@ -412,6 +423,7 @@ public final class CloneRunner {
                 .smbiosUuid(UUID.fromString(vm.smbiosUuid()))
                 .vmgenid(UUID.fromString(vm.vmgenid()))
                 .serialLog(logDir.resolve("serial.log"))
+                .serialConsole(consoleSocket(socketDir.resolve(vm.name() + ".qmp")))
                 .qmp(socketDir.resolve(vm.name() + ".qmp"))
                 .pidFile(logDir.resolve("qemu.pid"));
         boolean forwarded = false;

@@ -19,14 +19,11 @@ import java.util.Optional;
  * @param resumedMillis for a resumed clone: from spawning QEMU to {@code cont} returning
  * @param hostKey       for a resumed clone: its SSH host key after onRestore
  * @param nics          its NICs: network, MAC, tap and address as far as known at start
+ * @param consoleSocket its serial console, for {@code ingot console} (null in a record of an ingot that made none)
  */
 public record RunningClone(String name, long pid, String start, int sshPort, String qmpSocket, String serialLog,
-                           String accelerator, String how, Long resumedMillis, String hostKey, java.util.List<Nic> nics) {
-
-    public RunningClone(String name, long pid, String start, int sshPort, String qmpSocket, String serialLog,
-                        String accelerator, String how, Long resumedMillis, String hostKey) {
-        this(name, pid, start, sshPort, qmpSocket, serialLog, accelerator, how, resumedMillis, hostKey, null);
-    }
+                           String accelerator, String how, Long resumedMillis, String hostKey, java.util.List<Nic> nics,
+                           String consoleSocket) {
 
     /**
      * A running NIC: {@code network} {@code user} (QEMU's user network, reached through the SSH forward) or a network of

@@ -159,7 +159,7 @@ public final class WarmPool {
                     slots.add(orphan.get());
                 } else if (slot.isPresent() || filling.isPresent() || olderThan(d, Duration.ofMinutes(1))) {
                     // dead process, or a slot whose filler died before starting QEMU
-                    slot.ifPresent(s -> deleteQuietly(Path.of(s.qmpSocket())));
+                    slot.ifPresent(WarmPool::forgetSockets);
                     filling.ifPresent(registry::stop);
                     Trees.deleteQuietly(d);
                 }
@@ -231,6 +231,7 @@ public final class WarmPool {
             QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming(processName(id), vm, slotDir, sockets.resolve("pool-" + id + ".qga"), null)
                     .vmgenid(vmgenid)
                     .serialLog(slotDir.resolve("serial.log"))
+                    .serialConsole(CloneRunner.consoleSocket(sockets.resolve("pool-" + id + ".qmp")))
                     .qmp(sockets.resolve("pool-" + id + ".qmp"))
                     .pidFile(slotDir.resolve("qemu.pid"))
                     .build());
@@ -285,7 +286,13 @@ public final class WarmPool {
             }
             if (!quit || !QemuProcess.waitGone(h, STOP_GRACE)) QemuProcess.terminate(h, STOP_GRACE, STOP_GRACE);
         });
+        forgetSockets(s);
+    }
+
+    /** A stopped process's sockets: QEMU removes them as it quits, but not when it is killed. */
+    private static void forgetSockets(Slot s) {
         deleteQuietly(Path.of(s.qmpSocket()));
+        deleteQuietly(CloneRunner.consoleSocket(Path.of(s.qmpSocket())));
     }
 
     private static String processName(String slotId) {

@@ -97,7 +97,62 @@ public final class IngotChild {
         return new Result(done.exitCode(), done.output(), done.pid(), qemus);
     }
 
+    /**
+     * Starts a command whose standard input is a pipe the test writes ({@link Session#type}), its output read as it
+     * comes, prompts without a line end included (for {@code ingot console}).
+     */
+    public Session session(String... args) throws IOException {
+        return new Session(start(null, true, args));
+    }
+
+    /** A command started by {@link #session}. */
+    public static final class Session {
+        private final Running running;
+
+        private Session(Running running) { this.running = running; }
+
+        /** Writes {@code text} to the command's standard input. */
+        public void type(String text) throws IOException {
+            running.process.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+            running.process.getOutputStream().flush();
+        }
+
+        /** Waits until the command's output has {@code text} after byte {@code from}; returns where that text ends. */
+        public int awaitOutput(int from, String text, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                int at = running.output().indexOf(text, from);
+                if (at >= 0) return at + text.length();
+                if (!running.process.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError("no '" + text + "' in the output " + (running.process.isAlive()
+                            ? "within " + timeout.toSeconds() + "s" : "before the command ended") + ":\n" + running.output());
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        public String output() { return running.output(); }
+
+        /** Whether the command still runs. */
+        public boolean isAlive() { return running.process.isAlive(); }
+
+        /** Closes the command's standard input and waits for its end. */
+        public Result endInput(Duration timeout) throws Exception {
+            running.process.getOutputStream().close();
+            return running.finish(timeout);
+        }
+
+        /** Waits for the command's end, its standard input left open. */
+        public Result finish(Duration timeout) throws Exception {
+            return running.finish(timeout);
+        }
+    }
+
     private Running start(String pausePoint, String... args) throws IOException {
+        return start(pausePoint, false, args);
+    }
+
+    private Running start(String pausePoint, boolean asItComes, String... args) throws IOException {
         List<String> argv = new ArrayList<>(prefix);
         argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -109,7 +164,7 @@ public final class IngotChild {
         env.put("INGOT_CACHE", cache.toString());
         if (pausePoint != null) env.put(PausePoint.ENV, pausePoint);
         else env.remove(PausePoint.ENV);
-        return new Running(pb.start());
+        return new Running(pb.start(), asItComes);
     }
 
     private static final class Running {
@@ -117,11 +172,17 @@ public final class IngotChild {
         private final StringBuffer out = new StringBuffer();
         private final CompletableFuture<Void> reader;
 
-        Running(Process process) {
+        /** {@code asItComes}: output as read, without waiting for line ends (else line by line, line ends as '\n'). */
+        Running(Process process, boolean asItComes) {
             this.process = process;
             this.reader = CompletableFuture.runAsync(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    for (String line; (line = r.readLine()) != null; ) out.append(line).append('\n');
+                    if (asItComes) {
+                        char[] buf = new char[4096];
+                        for (int n; (n = r.read(buf)) >= 0; ) out.append(buf, 0, n);
+                    } else {
+                        for (String line; (line = r.readLine()) != null; ) out.append(line).append('\n');
+                    }
                 } catch (IOException ignored) {
                     // the process is gone
                 }

@@ -61,6 +61,19 @@ class QemuCommandTest {
     }
 
     @Test
+    void serialConsoleIsASocketThatStillWritesTheSerialLog() {
+        QemuCommand cmd = QemuCommand.builder(Path.of("qemu"), "clone")
+                .serialLog(Path.of("/c/x,y/serial.log"))
+                .serialConsole(Path.of("/s/clone.tty"))
+                .build();
+        String line = String.join(" ", cmd.argv());
+        assertTrue(line.contains("-chardev socket,id=serial0,path=/s/clone.tty,server=on,wait=off,"
+                + "logfile=/c/x,,y/serial.log,logappend=off -serial chardev:serial0"), line);
+        assertTrue(!line.contains("file:"), line);
+        assertEquals(Path.of("/c/x,y/serial.log"), cmd.serialLog(), "readers of the serial log find it where they did");
+    }
+
+    @Test
     void displayQuotesForTheShell() {
         QemuCommand cmd = QemuCommand.builder(Path.of("qemu"), "x").kernel(Path.of("/k"), null, "a b").build();
         assertTrue(cmd.display().contains("-append 'a b'"), cmd.display());

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -51,5 +52,16 @@ class CloneRunnerTest {
         String line = String.join(" ", runner.command(vm(List.of("disk:virtio", "nic:virtio-net-pci")), 2222, dir, dir).argv());
         assertFalse(line.contains("pflash"), line);
         assertFalse(line.contains("qga"), line);
+    }
+
+    @Test
+    void aClonesSerialConsoleListensBesideItsQmpSocketAndStillFillsItsSerialLog(@TempDir Path dir) {
+        CloneRunner runner = new CloneRunner(QEMU, new Accelerator("tcg", "test"), new PortAllocator(dir.resolve("ports")), dir);
+        QemuCommand cmd = runner.command(vm(List.of("disk:virtio", "nic:virtio-net-pci")), 2222, dir, dir.resolve("s"));
+        String line = String.join(" ", cmd.argv());
+        assertTrue(line.contains("-chardev socket,id=serial0,path=" + dir.resolve("s/c1.tty") + ",server=on,wait=off,logfile="
+                + dir.resolve("serial.log")), line);
+        assertEquals(dir.resolve("serial.log"), cmd.serialLog());
+        assertEquals(dir.resolve("s/c1.tty"), CloneRunner.consoleSocket(cmd.qmpSocket()));
     }
 }
