@@ -165,6 +165,17 @@ class PullerTest {
     }
 
     @Test
+    void aDiskFullyWrittenAtTheLimitIsNotRefusedForItsMetadata() throws IOException {
+        reopen("imports:\n  maxVirtualSize: 1M\n");
+        listWithManifest(manifest(null), "");
+        list(new String(routes.get("/api/templates/evil/versions/1/files"), StandardCharsets.UTF_8)
+                .replace("\"size\": " + DISK.length + ",", "\"size\": " + ((1 << 20) + 4096) + ","));
+        // past the limits (a qcow2 of 1M with its tables is a little more than 1M): downloaded, then refused for its size
+        assertRefused("listed as " + ((1 << 20) + 4096) + " bytes");
+        assertEquals(1, requests.get("/api/templates/evil/versions/1/files/base.qcow2"));
+    }
+
+    @Test
     void aManifestListedOverOneMebibyteIsRefusedBeforeAnyDownload() {
         listWithManifest(manifest(null), "");
         String list = new String(routes.get("/api/templates/evil/versions/1/files"), StandardCharsets.UTF_8);
