@@ -61,7 +61,7 @@ public final class PullLimits {
      * The largest file a version may list: a disk's file holds its virtual size and qcow2's metadata (L2 and
      * refcount tables, well under 1/64 of it), so a fully written disk at the limit still comes in.
      */
-    static long maxFile(long maxVirtualSize) {
+    public static long maxFile(long maxVirtualSize) {
         return maxVirtualSize > Long.MAX_VALUE - maxVirtualSize / 64 ? Long.MAX_VALUE : maxVirtualSize + maxVirtualSize / 64;
     }
 }
