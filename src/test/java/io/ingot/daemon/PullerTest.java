@@ -229,6 +229,12 @@ class PullerTest {
         reopen("storages:\n  broken:\n    type: dir\n    path: " + notADirectory + "\n");
         IOException failed = assertThrows(IOException.class, () -> puller().pull(daemon(), "evil:2", "broken"));
         assertOnlyVersionOne(sha1, base1, failed);
+
+        // and the same pull onto a working storage takes what the earlier tries verified
+        Puller.Result r = puller().pull(daemon(), "evil:2", "local");
+        assertEquals(2, r.version().version());
+        assertTrue(r.resumedFrom() > 0, "resumed: " + r.resumedFrom());
+        assertFalse(Files.exists(images.resolve(".ingot/pull/evil-2")), "the pull folder is gone once registered");
     }
 
     private void assertOnlyVersionOne(String sha1, Path base1, Exception e) throws IOException {
