@@ -14,6 +14,7 @@ import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import org.apache.commons.io.input.BoundedInputStream;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -34,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -47,6 +49,9 @@ import java.util.function.LongConsumer;
  * number, in the catalog with the channel it was pulled by.
  */
 public final class S3Pull {
+    /** The most entries a listing of one template's versions may hold (versions are numbered 1 to 999999999). */
+    static final int MAX_LISTED = 100_000;
+
     private final ImageStore store;
     private final S3Client s3;
     private final Consumer<String> progress;
@@ -168,12 +173,25 @@ public final class S3Pull {
         }
     }
 
-    /** The highest version whose manifest is there (a version without one was not pushed completely). */
+    /**
+     * The highest version whose manifest is there (a version without one was not pushed completely), from a listing
+     * of no more than {@link #MAX_LISTED} entries: one that goes on is refused, not followed page after page.
+     */
     private int latest(S3Location at, String name) {
         String prefix = at.key(name) + "/";
-        List<Integer> versions = s3.listObjectsV2Paginator(b -> b.bucket(at.bucket()).prefix(prefix).delimiter("/"))
-                .commonPrefixes().stream().map(CommonPrefix::prefix)
-                .map(p -> p.substring(prefix.length()).replace("/", ""))
+        List<String> listed;
+        try {
+            listed = s3.listObjectsV2Paginator(b -> b.bucket(at.bucket()).prefix(prefix).delimiter("/"))
+                    .commonPrefixes().stream().limit(MAX_LISTED + 1L).map(CommonPrefix::prefix).toList();
+        } catch (SdkClientException e) {
+            throw refusal(e).orElseThrow(() -> e);
+        }
+        if (listed.size() > MAX_LISTED) {
+            throw new UserError(at + ": more than " + MAX_LISTED + " entries under " + name + "/ (refused; pull a version by number: "
+                    + name + ":N)");
+        }
+        List<Integer> versions = listed.stream()
+                .map(p -> p.substring(Math.min(prefix.length(), p.length())).replace("/", ""))
                 .filter(s -> s.matches("[1-9]\\d{0,8}")).map(Integer::valueOf)
                 .sorted(Comparator.reverseOrder()).toList();
         for (int v : versions) {
@@ -185,6 +203,14 @@ public final class S3Pull {
             }
         }
         throw new UserError("no version of '" + name + "' in " + at);
+    }
+
+    /** The refusal of an answer over {@link S3AnswerCap}'s limit, which the SDK hands on wrapped. */
+    private static Optional<UserError> refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UserError u) return Optional.of(u);
+        }
+        return Optional.empty();
     }
 
     private HeadObjectResponse head(S3Location at, String key) {
