@@ -7,11 +7,13 @@ import io.ingot.daemon.DaemonConfig;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
+import io.ingot.util.LimitedRead;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
@@ -45,16 +47,18 @@ public class SubmitCommand implements Callable<Integer> {
         HttpClient http = HttpClient.newHttpClient();
         ObjectMapper json = Json.MAPPER;
         String body = json.writeValueAsString(Map.of("recipe", name, "source", "cli"));
-        HttpResponse<String> rs;
+        HttpResponse<InputStream> rs;
         try {
             rs = http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds")).header("Authorization", "Bearer " + token)
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (ConnectException e) {
             throw new UserError("cannot connect to " + base + " (is ingot serve running?)");
         }
-        JsonNode answer = json.readTree(rs.body());
-        if (rs.statusCode() != 202) throw new UserError(base + ": HTTP " + rs.statusCode() + ": " + answer.path("error").asText(rs.body()));
+        JsonNode answer = answer(rs, base + "/api/builds");
+        if (rs.statusCode() != 202) throw new UserError(base + ": HTTP " + rs.statusCode() + ": " + answer.path("error").asText(answer.toString()));
         String id = answer.path("id").asText();
+        // it goes into the next URLs
+        if (!id.matches("[A-Za-z0-9._-]{1,100}") || id.startsWith(".")) throw new UserError(base + "/api/builds: answered a build id ingot does not make: " + answer.path("id"));
         System.out.println((answer.path("queuedNow").asBoolean() ? "queued build " : "already queued: build ") + id + " of " + name);
         if (!follow) return 0;
         HttpResponse<InputStream> log = http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds/" + id + "/log?follow=1")).build(),
@@ -62,9 +66,14 @@ public class SubmitCommand implements Callable<Integer> {
         try (InputStream in = log.body()) {
             in.transferTo(System.out);
         }
-        JsonNode status = json.readTree(http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds/" + id)).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode status = answer(http.send(HttpRequest.newBuilder(URI.create(base + "/api/builds/" + id)).build(),
+                HttpResponse.BodyHandlers.ofInputStream()), base + "/api/builds/" + id);
         if (!"succeeded".equals(status.path("state").asText())) throw new BuildFailed("build " + id + " " + status.path("state").asText() + ": " + status.path("message").asText());
         return 0;
+    }
+
+    /** The daemon's JSON answer, read no further than {@link LimitedRead#JSON_ANSWER}. */
+    private static JsonNode answer(HttpResponse<InputStream> rs, String url) throws IOException {
+        return Json.foreign(LimitedRead.read(rs.body(), LimitedRead.JSON_ANSWER, url, "an answer of the API is never that large"), url);
     }
 }

@@ -1,11 +1,14 @@
 package io.ingot.daemon;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.ingot.recipe.RecipePaths;
 import io.ingot.util.Durations;
 import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
@@ -71,6 +74,8 @@ public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuild
         }
     }
 
+    private static final ObjectMapper YAML = YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
     public static DaemonConfig defaults() {
         return new DaemonConfig(null, null, null, null, null, null, null, null, null, null, null, null);
     }
@@ -79,8 +84,10 @@ public record DaemonConfig(String bind, Integer port, Integer maxConcurrentBuild
         Path file = paths.images().resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) return defaults();
         try {
-            DaemonConfig c = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), DaemonConfig.class);
+            DaemonConfig c = YAML.readValue(file.toFile(), DaemonConfig.class);
             return c == null ? defaults() : c;
+        } catch (JsonProcessingException e) {
+            throw new UserError(file + ": " + Json.problem(e));
         } catch (IOException e) {
             throw new UserError(file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
         }

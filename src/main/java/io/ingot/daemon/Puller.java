@@ -8,6 +8,7 @@ import io.ingot.images.Publisher;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
+import io.ingot.util.LimitedRead;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
@@ -23,6 +24,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -36,7 +38,8 @@ import java.util.Set;
 /**
  * {@code ingot pull}: fetches a template version (base image, RAM template files, manifest) from another
  * ingot daemon into {@code <state>/pull/NAME-VERSION/}, resuming each {@code .part} file with an HTTP Range
- * request, reading no more than the listed size, checks every sha256 against the list, the manifest and the
+ * request, reading no more than the listed size (each within {@link io.ingot.images.PullLimits}, checked before
+ * any download; the JSON answers strictly, within 1 MiB), checks every sha256 against the list, the manifest and the
  * {@code X-Checksum-Sha256} header, then registers the version in the local catalog with its lineage
  * ({@link Publisher#register}). A file left by an earlier pull is used again only if its sha256 still matches;
  * a pull refused for its content (a checksum, a manifest, a file name) leaves nothing behind, while one cut by
@@ -81,10 +84,12 @@ public final class Puller {
             throw new UserError(name + ":" + version + " is already in the local catalog");
         }
         String filesUrl = base + "/api/templates/" + name + "/versions/" + version + "/files";
-        Map<String, VersionFiles.Entry> listed = checkList(Json.MAPPER.convertValue(getJson(filesUrl), new TypeReference<List<VersionFiles.Entry>>() { }),
-                daemon);
         Path dir = store.paths().state().resolve("pull").resolve(name + "-" + version);
         try {
+            Map<String, VersionFiles.Entry> listed = checkList(entries(getJson(filesUrl), filesUrl), daemon);
+            Map<String, Long> sizes = new LinkedHashMap<>();
+            listed.forEach((file, e) -> sizes.put(file, e.size()));
+            store.pullLimits().check(name + ":" + version, sizes, alreadyHere(dir, listed), dir, storage);
             Files.createDirectories(dir);
             long downloaded = 0;
             long resumed = 0;
@@ -131,7 +136,8 @@ public final class Puller {
                 out.println("  " + e.file() + ": " + size + " bytes, sha256 ok" + (have > 0 ? " (resumed at " + have + ")" : ""));
                 files.put(e.file(), done);
             }
-            Manifest manifest = Manifest.read(files.get(Manifest.FILE_NAME));
+            Manifest manifest = Manifest.fromForeign(Files.readAllBytes(files.get(Manifest.FILE_NAME)),
+                    Manifest.FILE_NAME + " of " + name + ":" + version + " from " + daemon);
             checkManifest(manifest, name, version, listed, daemon);
             Publisher.Published registered = store.publisher().registerVersion(manifest, files, storage, ref.channel());
             TemplateVersion v = registered.version();
@@ -139,10 +145,31 @@ public final class Puller {
             Trees.delete(dir);
             return new Result(v, downloaded, resumed);
         } catch (UserError e) {
-            // refused for what it is, not cut by the network: nothing of it is worth resuming
+            // refused for what it is (a list, a manifest or a checksum that does not agree, over a limit, an image that
+            // fails the import check), not cut by the network: nothing of it, nor of an earlier try, is worth resuming
             Trees.deleteQuietly(dir);
             throw e;
         }
+    }
+
+    /** The file list as records; another shape is refused with the URL it came from. */
+    private static List<VersionFiles.Entry> entries(JsonNode list, String url) {
+        try {
+            return Json.MAPPER.convertValue(list, new TypeReference<List<VersionFiles.Entry>>() { });
+        } catch (IllegalArgumentException e) {
+            throw new UserError("GET " + url + ": not a file list [{file, size, sha256}]");
+        }
+    }
+
+    /** Bytes of the listed files an earlier pull left in {@code dir} (each counted up to its listed size). */
+    private static long alreadyHere(Path dir, Map<String, VersionFiles.Entry> listed) throws IOException {
+        long here = 0;
+        for (VersionFiles.Entry e : listed.values()) {
+            for (Path p : new Path[] {dir.resolve(e.file()), dir.resolve(e.file() + ".part")}) {
+                if (Files.isRegularFile(p)) here += Math.min(Files.size(p), e.size());
+            }
+        }
+        return here;
     }
 
     /** The daemon's file list, by file: names a version folder can hold, each once, sizes, sha256s and manifest.json. */
@@ -242,18 +269,21 @@ public final class Puller {
         return partial || have == 0 ? got : -got;
     }
 
+    /** A JSON answer of the daemon, read no further than {@link LimitedRead#JSON_ANSWER}. */
     private JsonNode getJson(String url) throws IOException, InterruptedException {
-        HttpResponse<String> rs = send(request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<InputStream> rs = send(request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofInputStream());
         if (rs.statusCode() != 200) {
-            String msg = rs.body();
+            String msg = new String(LimitedRead.read(rs.body(), 4096, "GET " + url + ": HTTP " + rs.statusCode(),
+                    "an error is never that long"), StandardCharsets.UTF_8);
             try {
                 msg = Json.MAPPER.readTree(msg).path("error").asText(msg);
             } catch (IOException ignored) {
                 // not JSON: keep the body
             }
-            throw new UserError("GET " + url + ": HTTP " + rs.statusCode() + ": " + msg.strip());
+            throw new UserError("GET " + url + ": HTTP " + rs.statusCode() + ": " + msg.strip().replaceAll("\\s+", " "));
         }
-        return Json.MAPPER.readTree(rs.body());
+        byte[] body = LimitedRead.read(rs.body(), LimitedRead.JSON_ANSWER, "GET " + url, "an answer of the API is never that large");
+        return Json.foreign(body, "GET " + url);
     }
 
     private HttpRequest.Builder request(URI uri) {

@@ -7,11 +7,14 @@ import io.ingot.images.Publisher;
 import io.ingot.storage.Feature;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.LimitedRead;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
 import io.ingot.util.UserError;
+import org.apache.commons.io.input.BoundedInputStream;
 import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -32,17 +35,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
 /**
  * {@code ingot s3 pull s3://bucket[/prefix]/NAME[:VERSION|@CHANNEL]}: downloads a pushed version into
  * {@code images/.s3-pull/} (a partial download is resumed with a range request while the object's ETag is
- * unchanged), verifies every file's sha256 against its object metadata and the manifest, then registers it as
+ * unchanged), reads the manifest strictly and no further than 1 MiB, holds every object's size (from its HEAD) to
+ * {@link io.ingot.images.PullLimits} before downloading it, verifies every file's sha256 against its object
+ * metadata and the manifest (a refusal removes the download), then registers it as
  * every pulled version is ({@link io.ingot.images.Publisher#register}): on a storage, under its own version
  * number, in the catalog with the channel it was pulled by.
  */
 public final class S3Pull {
+    /** The most entries a listing of one template's versions may hold (versions are numbered 1 to 999999999). */
+    static final int MAX_LISTED = 100_000;
+
     private final ImageStore store;
     private final S3Client s3;
     private final Consumer<String> progress;
@@ -79,47 +88,70 @@ public final class S3Pull {
         String name = ref.name();
         int version = ref.version() != null ? ref.version() : ref.channel() != null ? channel(at, name, ref.channel()) : latest(at, name);
 
-        byte[] manifestBytes = get(at, at.versionKey(name, version, "manifest.json"), url);
-        String manifestSha = head(at, at.versionKey(name, version, "manifest.json")).metadata().get(S3Push.SHA256_META);
-        if (manifestSha != null && !manifestSha.equals(Sha256.of(manifestBytes))) {
-            throw new IOException("sha256 mismatch for " + at.versionKey(name, version, "manifest.json"));
-        }
-        Manifest m = Manifest.fromJson(new String(manifestBytes, StandardCharsets.UTF_8));
-        if (!name.equals(m.name()) || m.version() == null || m.version() != version || m.disk() == null) {
-            throw new IOException(at + ": the manifest at " + name + "/" + version + " says " + m.ref() + " (or has no disk)");
-        }
-        var existing = store.catalog().version(name, version);
-        if (existing.isPresent()) {
-            throw new UserError(name + ":" + version + " is already in the catalog" + (Objects.equals(existing.get().buildId(), m.buildId())
-                    ? " (the same build)" : " and is another build (" + existing.get().buildId() + "); remove it first"));
-        }
+        String of = name + ":" + version;
         String target = storage == null ? "local" : storage;
-        store.storages().get(target).require(Feature.TEMPLATE);
-
         // downloaded in the version's own layout, then registered as any pulled version is
         Path work = store.paths().images().resolve(".s3-pull").resolve(at.bucket() + "-" + name + "-" + version);
-        Files.createDirectories(work);
-        String diskFile = TemplateRef.checkVersionFile(m.disk().file());
-        Path part = work.resolve(diskFile + ".part");
-        long resumedFrom = Files.isRegularFile(part) ? Files.size(part) : 0;
-        Map<String, Path> files = new LinkedHashMap<>();
-        Path disk = download(at, at.versionKey(name, version, "disk.qcow2"), part, m.disk().sha256(), diskBytes);
-        files.put(diskFile, disk);
-        List<Manifest.RamFile> ram = m.ram() == null ? List.of() : S3Push.ramFiles(m.ram());
-        for (Manifest.RamFile f : ram) {
-            String file = TemplateRef.checkVersionFile(f.file());
-            files.put(file, download(at, at.versionKey(name, version, file), work.resolve(file + ".part"), f.sha256(), n -> { }));
-        }
-        long bytes = Files.size(disk);
-        Path manifest = work.resolve(Manifest.FILE_NAME);
-        Files.write(manifest, manifestBytes);
-        files.put(Manifest.FILE_NAME, manifest);
         Publisher.Published registered;
+        long bytes;
+        long resumedFrom;
         try {
+            byte[] manifestBytes = get(at, at.versionKey(name, version, "manifest.json"), url, "a manifest is never that large");
+            String manifestSha = head(at, at.versionKey(name, version, "manifest.json")).metadata().get(S3Push.SHA256_META);
+            if (manifestSha != null && !manifestSha.equals(Sha256.of(manifestBytes))) {
+                throw new UserError("sha256 mismatch for " + at.versionKey(name, version, "manifest.json") + " in bucket " + at.bucket());
+            }
+            Manifest m = Manifest.fromForeign(manifestBytes, Manifest.FILE_NAME + " of " + at + "/" + of);
+            if (!name.equals(m.name()) || m.version() == null || m.version() != version || m.disk() == null) {
+                throw new UserError(at + ": the manifest at " + name + "/" + version + " says " + m.ref() + " (or has no disk)");
+            }
+            var existing = store.catalog().version(name, version);
+            if (existing.isPresent()) {
+                throw new UserError(name + ":" + version + " is already in the catalog" + (Objects.equals(existing.get().buildId(), m.buildId())
+                        ? " (the same build)" : " and is another build (" + existing.get().buildId() + "); remove it first"));
+            }
+            store.storages().get(target).require(Feature.TEMPLATE);
+            String diskFile = TemplateRef.checkVersionFile(m.disk().file());
+            Path part = work.resolve(diskFile + ".part");
+            resumedFrom = Files.isRegularFile(part) ? Files.size(part) : 0;
+            // every object's size from its HEAD, held to the limits before a byte is downloaded
+            Map<String, String> keys = new LinkedHashMap<>();
+            keys.put(diskFile, at.versionKey(name, version, "disk.qcow2"));
+            Map<String, String> shas = new LinkedHashMap<>();
+            shas.put(diskFile, m.disk().sha256());
+            for (Manifest.RamFile f : m.ram() == null ? List.<Manifest.RamFile>of() : S3Push.ramFiles(m.ram())) {
+                String file = TemplateRef.checkVersionFile(f.file());
+                keys.put(file, at.versionKey(name, version, file));
+                shas.put(file, f.sha256());
+            }
+            Map<String, HeadObjectResponse> heads = new LinkedHashMap<>();
+            Map<String, Long> sizes = new LinkedHashMap<>();
+            long here = 0;
+            for (Map.Entry<String, String> k : keys.entrySet()) {
+                HeadObjectResponse h = head(at, k.getValue());
+                heads.put(k.getKey(), h);
+                sizes.put(k.getKey(), h.contentLength());
+                Path p = work.resolve(k.getKey() + ".part");
+                if (Files.isRegularFile(p)) here += Math.min(Files.size(p), h.contentLength());
+            }
+            sizes.put(Manifest.FILE_NAME, (long) manifestBytes.length);
+            store.pullLimits().check(of, sizes, here, work, target);
+            Files.createDirectories(work);
+            Map<String, Path> files = new LinkedHashMap<>();
+            for (Map.Entry<String, String> k : keys.entrySet()) {
+                String file = k.getKey();
+                files.put(file, download(at, k.getValue(), heads.get(file), work.resolve(file + ".part"), shas.get(file),
+                        file + " of " + of, file.equals(diskFile) ? diskBytes : n -> { }));
+            }
+            bytes = Files.size(files.get(diskFile));
+            Path manifest = work.resolve(Manifest.FILE_NAME);
+            Files.write(manifest, manifestBytes);
+            files.put(Manifest.FILE_NAME, manifest);
             registered = store.publisher().registerVersion(m, files, target, channel);
         } catch (UserError e) {
-            // refused for what it is (an image that fails the import check, a version already there): nothing of it
-            // is worth resuming
+            // refused for what it is (a manifest or a checksum that does not agree, over a limit, an image that fails
+            // the import check, a version already there): nothing of it, nor of an earlier try, is worth resuming; a
+            // download cut by the network (any other exception) is kept to resume
             Trees.deleteQuietly(work);
             throw e;
         }
@@ -132,7 +164,8 @@ public final class S3Pull {
     }
 
     private int channel(S3Location at, String name, String channel) throws IOException {
-        String text = new String(get(at, at.channelKey(name, channel), at + "/" + name + "@" + channel), StandardCharsets.UTF_8).strip();
+        String text = new String(get(at, at.channelKey(name, channel), at + "/" + name + "@" + channel, "a channel holds a version number"),
+                StandardCharsets.UTF_8).strip();
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {
@@ -140,12 +173,25 @@ public final class S3Pull {
         }
     }
 
-    /** The highest version whose manifest is there (a version without one was not pushed completely). */
+    /**
+     * The highest version whose manifest is there (a version without one was not pushed completely), from a listing
+     * of no more than {@link #MAX_LISTED} entries: one that goes on is refused, not followed page after page.
+     */
     private int latest(S3Location at, String name) {
         String prefix = at.key(name) + "/";
-        List<Integer> versions = s3.listObjectsV2Paginator(b -> b.bucket(at.bucket()).prefix(prefix).delimiter("/"))
-                .commonPrefixes().stream().map(CommonPrefix::prefix)
-                .map(p -> p.substring(prefix.length()).replace("/", ""))
+        List<String> listed;
+        try {
+            listed = s3.listObjectsV2Paginator(b -> b.bucket(at.bucket()).prefix(prefix).delimiter("/"))
+                    .commonPrefixes().stream().limit(MAX_LISTED + 1L).map(CommonPrefix::prefix).toList();
+        } catch (SdkClientException e) {
+            throw refusal(e).orElseThrow(() -> e);
+        }
+        if (listed.size() > MAX_LISTED) {
+            throw new UserError(at + ": more than " + MAX_LISTED + " entries under " + name + "/ (refused; pull a version by number: "
+                    + name + ":N)");
+        }
+        List<Integer> versions = listed.stream()
+                .map(p -> p.substring(Math.min(prefix.length(), p.length())).replace("/", ""))
                 .filter(s -> s.matches("[1-9]\\d{0,8}")).map(Integer::valueOf)
                 .sorted(Comparator.reverseOrder()).toList();
         for (int v : versions) {
@@ -159,6 +205,14 @@ public final class S3Pull {
         throw new UserError("no version of '" + name + "' in " + at);
     }
 
+    /** The refusal of an answer over {@link S3AnswerCap}'s limit, which the SDK hands on wrapped. */
+    private static Optional<UserError> refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UserError u) return Optional.of(u);
+        }
+        return Optional.empty();
+    }
+
     private HeadObjectResponse head(S3Location at, String key) {
         try {
             return s3.headObject(b -> b.bucket(at.bucket()).key(key));
@@ -168,9 +222,11 @@ public final class S3Pull {
         }
     }
 
-    private byte[] get(S3Location at, String key, String what) {
+    /** A small object (a manifest, a channel), read no further than {@link LimitedRead#JSON_ANSWER}. */
+    private byte[] get(S3Location at, String key, String what, String whyNoMore) throws IOException {
         try {
-            return s3.getObjectAsBytes(b -> b.bucket(at.bucket()).key(key)).asByteArray();
+            return LimitedRead.read(s3.getObject(b -> b.bucket(at.bucket()).key(key)), LimitedRead.JSON_ANSWER,
+                    key + " in bucket " + at.bucket(), whyNoMore);
         } catch (NoSuchKeyException e) {
             throw new UserError("not found in S3: " + what + " (no object " + key + " in bucket " + at.bucket() + ")");
         }
@@ -180,11 +236,11 @@ public final class S3Pull {
      * Downloads into {@code part}, resuming from its length when the object's ETag is the one the partial
      * download began with; verifies sha256 (the object's metadata and the manifest's) and renames it to its final name.
      */
-    private Path download(S3Location at, String key, Path part, String expectedSha, LongConsumer bytes) throws IOException {
-        HeadObjectResponse h = head(at, key);
+    private Path download(S3Location at, String key, HeadObjectResponse h, Path part, String expectedSha, String what,
+                          LongConsumer bytes) throws IOException {
         String metaSha = h.metadata().get(S3Push.SHA256_META);
         if (metaSha != null && expectedSha != null && !metaSha.equals(expectedSha)) {
-            throw new IOException(key + ": sha256 in its metadata (" + metaSha + ") differs from the manifest's (" + expectedSha + ")");
+            throw new UserError(what + ": sha256 in its metadata (" + metaSha + ") differs from the manifest's (" + expectedSha + ")");
         }
         Files.createDirectories(part.getParent()); // RAM template files live in ram/
         Path etagFile = part.resolveSibling(part.getFileName() + ".etag");
@@ -200,17 +256,18 @@ public final class S3Pull {
                     .ifMatch(h.eTag()).range(have > 0 ? "bytes=" + have + "-" : null));
                  OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                  ProgressBar bar = bars.open(key, h.contentLength())) {
-                copy(in, out, have, bar == null ? bytes : n -> {
+                // no further than the size the limits were checked against; the sha256 decides the rest
+                LongConsumer seen = bar == null ? bytes : n -> {
                     bar.update(n);
                     bytes.accept(n);
-                });
+                };
+                copy(BoundedInputStream.builder().setInputStream(in).setMaxCount(h.contentLength() - have).get(), out, have, seen);
             }
         }
         String sha = Sha256.of(part);
         String want = expectedSha != null ? expectedSha : metaSha;
         if (want == null || !want.equals(sha)) {
-            Files.delete(part);
-            throw new IOException("sha256 mismatch for " + key + ": got " + sha + ", expected " + want + " (the partial download was removed)");
+            throw new UserError(what + ": sha256 " + sha + ", expected " + want + " (nothing kept)");
         }
         Path done = part.resolveSibling(part.getFileName().toString().replaceFirst("\\.part$", ""));
         Files.move(part, done, StandardCopyOption.REPLACE_EXISTING);

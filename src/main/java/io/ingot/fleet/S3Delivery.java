@@ -11,11 +11,11 @@ import io.ingot.storage.StorageConfig;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Durations;
+import io.ingot.util.LimitedRead;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -54,8 +54,10 @@ public final class S3Delivery implements Delivery {
     @Override
     public Optional<String> delivered(BuildRequest r) throws IOException {
         try (S3Client s3 = clients.create()) {
-            byte[] json = s3.getObjectAsBytes(b -> b.bucket(bucket.bucket()).key(bucket.versionKey(r.recipe(), r.version(), Manifest.FILE_NAME))).asByteArray();
-            Manifest m = Manifest.fromJson(new String(json, StandardCharsets.UTF_8));
+            String key = bucket.versionKey(r.recipe(), r.version(), Manifest.FILE_NAME);
+            byte[] json = LimitedRead.read(s3.getObject(b -> b.bucket(bucket.bucket()).key(key)), LimitedRead.JSON_ANSWER,
+                    key + " in bucket " + bucket.bucket(), "a manifest is never that large");
+            Manifest m = Manifest.fromForeign(json, Manifest.FILE_NAME + " of " + url(bucket, r.ref()));
             return Objects.equals(m.buildId(), r.id()) ? Optional.of(url(bucket, r.ref())) : Optional.empty();
         } catch (NoSuchKeyException e) {
             return Optional.empty();

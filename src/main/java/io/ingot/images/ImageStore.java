@@ -42,6 +42,11 @@ public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, P
         return new ImageStore(paths, storages, catalog, publisher, versions, clones, key, imageCheck);
     }
 
+    /** The limits a pull's listed files are held to before they are downloaded. */
+    public PullLimits pullLimits() {
+        return new PullLimits(storages);
+    }
+
     /** The storages' and the catalog's part of the recovery step. */
     public StoreRecovery recovery() {
         return new StoreRecovery(catalog, storages, versions);

@@ -1,6 +1,8 @@
 package io.ingot.media;
 
 import io.ingot.recipe.Recipe;
+import io.ingot.util.FreeSpace;
+import io.ingot.util.LimitedRead;
 import io.ingot.util.UserError;
 
 import java.io.IOException;
@@ -28,6 +30,12 @@ import java.util.function.Function;
 public final class MediaFetcher {
     public record Fetched(Path file, String checksum) { }
 
+    /** The most a downloaded file may be, and the setting that says so (for the refusal). */
+    public record Limit(long bytes, String what) { }
+
+    /** The most a checksum list (SHA256SUMS) may hold. */
+    static final int CHECKSUM_LIST = 4 << 20;
+
     private final Path cache;
     private final HttpClient http;
     private final Consumer<String> progress;
@@ -42,6 +50,11 @@ public final class MediaFetcher {
     }
 
     public Fetched fetch(Recipe.Source source, Path recipeDir) throws IOException, InterruptedException {
+        return fetch(source, recipeDir, null);
+    }
+
+    /** {@code limit}: the most the file may be (media.disk: the import limit), checked before it is downloaded (null: none). */
+    public Fetched fetch(Recipe.Source source, Path recipeDir, Limit limit) throws IOException, InterruptedException {
         if (source.builtin() != null) {
             Path built = builtins.apply(source);
             return new Fetched(built, Checksum.sha256(built).toString());
@@ -66,7 +79,7 @@ public final class MediaFetcher {
         }
         Files.createDirectories(dir);
         Path part = dir.resolve(fileName + ".part");
-        download(uri, part);
+        download(uri, part, limit);
         if (!expected.matches(part)) {
             Files.deleteIfExists(part);
             throw new UserError("checksum mismatch for " + uri + ": expected " + expected);
@@ -111,14 +124,20 @@ public final class MediaFetcher {
 
     private String fetchText(URI uri) throws IOException, InterruptedException {
         if ("file".equals(uri.getScheme())) return Files.readString(Path.of(uri));
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).GET().build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (r.statusCode() != 200) throw new UserError("cannot fetch " + uri + ": HTTP " + r.statusCode());
-        return r.body();
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        if (r.statusCode() != 200) {
+            r.body().close();
+            throw new UserError("cannot fetch " + uri + ": HTTP " + r.statusCode());
+        }
+        // Debian's lists are a few KiB; whatever does not end is not one
+        return new String(LimitedRead.read(r.body(), CHECKSUM_LIST, uri.toString(), "a checksum list is never that large"), StandardCharsets.UTF_8);
     }
 
-    /** Downloads into {@code part}, resuming from its current size with a Range request. */
-    private void download(URI uri, Path part) throws IOException, InterruptedException {
+    /**
+     * Downloads into {@code part}, resuming from its current size with a Range request. An announced length
+     * over {@code limit} or the free space is refused before the body is read, and what an earlier try left removed.
+     */
+    private void download(URI uri, Path part, Limit limit) throws IOException, InterruptedException {
         long have = Files.exists(part) ? Files.size(part) : 0;
         HttpRequest.Builder req = HttpRequest.newBuilder(uri).GET();
         if (have > 0) req.header("Range", "bytes=" + have + "-");
@@ -129,7 +148,20 @@ public final class MediaFetcher {
             throw new UserError("cannot download " + uri + ": HTTP " + r.statusCode());
         }
         if (!resumed) have = 0;
-        long total = r.headers().firstValueAsLong("Content-Length").orElse(-1) + (resumed ? have : 0);
+        long length = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+        if (length >= 0) {
+            try {
+                if (limit != null && length + have > limit.bytes()) {
+                    throw new UserError(uri + " is " + (length + have) + " bytes, over " + limit.what() + " (nothing downloaded)");
+                }
+                FreeSpace.require(uri.toString(), length, part.getParent());
+            } catch (UserError e) {
+                r.body().close();
+                Files.deleteIfExists(part);
+                throw e;
+            }
+        }
+        long total = length + (resumed ? have : 0);
         progress.accept((resumed ? "resuming " : "downloading ") + uri + (total > 0 ? " (" + total / (1 << 20) + " MiB)" : ""));
         long started = System.nanoTime();
         long done = have;

@@ -1,6 +1,8 @@
 package io.ingot.qemu;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.PausePoint;
 import io.ingot.util.Trees;
@@ -45,7 +47,7 @@ public final class AcceleratorProbe {
     private final QemuInstallation qemu;
     private final List<Path> kernelCandidates;
     private final Path kvmDevice;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private final Path cpuinfo;
     private final Path sysModules;
     private final Path procModules;

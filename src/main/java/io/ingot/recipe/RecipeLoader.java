@@ -2,6 +2,7 @@ package io.ingot.recipe;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -30,6 +31,7 @@ public final class RecipeLoader {
         // is-getters off: helpers such as Media.isIso() would clash with the record accessors
         this.yaml = YAMLMapper.builder()
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // the validator reports it first, with both lines
                 .disable(MapperFeature.AUTO_DETECT_IS_GETTERS)
                 .build();
     }

@@ -1,5 +1,6 @@
 package io.ingot.storage;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidTypeIdException;
@@ -96,6 +97,8 @@ public record StorageConfig(Path file, Map<String, Entry> storages, int keepVers
                 throw new UserError(file + ": unknown field '" + e.getPropertyName() + "' at " + path(e) + " (known: " + e.getKnownPropertyIds() + ")");
             } catch (JsonMappingException e) {
                 throw new UserError(file + ": " + path(e) + ": " + e.getOriginalMessage());
+            } catch (JsonProcessingException e) { // not YAML, or a key twice
+                throw new UserError(file + ": " + Json.problem(e));
             } catch (IOException e) {
                 throw new UserError(file + ": cannot read: " + e.getMessage());
             }

@@ -2,7 +2,9 @@ package io.ingot.template;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import io.ingot.util.Json;
+import io.ingot.util.UserError;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -143,6 +145,18 @@ public record Manifest(
 
     public static Manifest fromJson(String json) throws IOException {
         return Json.MAPPER.readValue(json, Manifest.class);
+    }
+
+    /**
+     * A manifest that came from elsewhere (a pull, a bucket): one that does not read as a manifest (not JSON, a key
+     * twice, a field of the wrong type) is a {@link UserError} naming {@code what}.
+     */
+    public static Manifest fromForeign(byte[] json, String what) {
+        try {
+            return Json.MAPPER.treeToValue(Json.foreign(json, what), Manifest.class);
+        } catch (JsonProcessingException e) {
+            throw new UserError(what + ": not a manifest: " + Json.problem(e));
+        }
     }
 
     public void write(Path file) throws IOException {

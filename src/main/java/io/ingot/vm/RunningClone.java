@@ -1,7 +1,9 @@
 package io.ingot.vm;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.ingot.qemu.QemuProcess;
 
 import java.io.IOException;
@@ -31,7 +33,8 @@ public record RunningClone(String name, long pid, String start, int sshPort, Str
      */
     public record Nic(String network, String mac, String tap, String address) { }
     public static final String FILE_NAME = "run.json";
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
     public void write(Path cloneDir) throws IOException {
         Path tmp = cloneDir.resolve(FILE_NAME + ".tmp");

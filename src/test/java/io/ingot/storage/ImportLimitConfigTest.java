@@ -32,4 +32,12 @@ class ImportLimitConfigTest {
         assertEquals(images.resolve("storage.yaml") + ": imports.maxVirtualSize must be more than 0",
                 assertThrows(UserError.class, () -> StorageConfig.load(images)).getMessage());
     }
+
+    @Test
+    void aKeyGivenTwiceIsAOneLineError() throws Exception {
+        // the second limit would silently win over the first a reader of the file sees
+        Files.writeString(images.resolve("storage.yaml"), "imports:\n  maxVirtualSize: 1G\n  maxVirtualSize: 64T\n");
+        assertEquals(images.resolve("storage.yaml") + ": imports (line 3): Duplicate field 'maxVirtualSize'",
+                assertThrows(UserError.class, () -> StorageConfig.load(images)).getMessage());
+    }
 }

@@ -1,6 +1,7 @@
 package io.ingot.daemon.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Request bodies read strictly into records: wrong types ({@code {"revoked": "yes"}}, {@code {"version": 1.5}}),
- * explicit nulls, unknown fields, a body that is not an object ({@code null}, {@code [true]}) and anything after
+ * explicit nulls, unknown fields, a key given twice, a body that is not an object ({@code null}, {@code [true]}) and anything after
  * the JSON value are refused with a 400 that shows the expected shape. An empty body reads as {@code {}}.
  */
 public final class JsonBodies {
@@ -26,6 +27,7 @@ public final class JsonBodies {
 
     private static ObjectMapper strict() {
         JsonMapper m = JsonMapper.builder()
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

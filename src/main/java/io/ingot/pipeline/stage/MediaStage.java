@@ -1,6 +1,7 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.images.PullLimits;
 import io.ingot.media.DebianInstallMedia;
 import io.ingot.media.MediaFetcher;
 import io.ingot.media.MirrorChooser;
@@ -10,9 +11,11 @@ import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.ImageCheck;
 import io.ingot.recipe.Recipe;
+import io.ingot.storage.StorageConfig;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Sizes;
 import io.ingot.util.UserError;
 
 import java.nio.file.Files;
@@ -48,7 +51,10 @@ public final class MediaStage implements Stage {
         MediaFetcher fetcher = new MediaFetcher(build.paths().cache(), build.log()::info, source -> builtin(build, source));
         Path dir = build.recipe().dir();
         if (media.disk() != null) {
-            MediaFetcher.Fetched disk = fetcher.fetch(media.disk(), dir);
+            // a disk over the import limit is refused from its announced length, before it is downloaded
+            StorageConfig config = build.images().storages().config();
+            MediaFetcher.Fetched disk = fetcher.fetch(media.disk(), dir, new MediaFetcher.Limit(PullLimits.maxFile(config.importMaxVirtualSize()),
+                    "imports.maxVirtualSize (" + Sizes.format(config.importMaxVirtualSize()) + " in " + config.file() + ")"));
             // it comes in as a pulled image does: the build's disk is an overlay on it, flattened into the template
             build.images().imageCheck().check(disk.file(), "media.disk " + disk.file(), ImageCheck.Policy.standalone(media.disk().diskFormat()));
             build.diskImage(disk.file(), media.disk().diskFormat());

@@ -46,6 +46,12 @@ class JsonBodiesTest {
         refused("{\"recipe\": ", Submit.class, "not JSON");
     }
 
+    @Test
+    void aKeyGivenTwiceIsRefused() {
+        // {"version": 1, "version": 9} would otherwise promote to 9 while a proxy that reads the first key saw 1
+        refused("{\"version\": 1, \"version\": 9}", Promote.class, "not JSON (Duplicate field 'version')");
+    }
+
     private static <T> T read(String body, Class<T> type) {
         return JsonBodies.read(body.getBytes(StandardCharsets.UTF_8), type, "SHAPE");
     }

@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import com.sun.net.httpserver.HttpServer;
 import io.ingot.images.ImageStore;
 import io.ingot.media.MirrorChooser;
 import io.ingot.qemu.ImportDisks;
@@ -8,6 +9,9 @@ import io.ingot.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -38,6 +42,31 @@ class MediaStageImportCheckTest {
         f.build.images(ImageStore.open(f.build.paths()));
         new MediaStage(MirrorChooser.ofHost()).run(f.build);
         assertEquals(disk, f.build.diskImage());
+    }
+
+    @Test
+    void aMediaDiskAnnouncedOverTheImportLimitIsNotDownloaded(@TempDir Path dir) throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/cloud.qcow2", ex -> {
+            try (ex) {
+                ex.sendResponseHeaders(200, 4 << 20); // the body never comes
+            } catch (IOException e) {
+                // the client hung up
+            }
+        });
+        server.start();
+        try {
+            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/cloud.qcow2";
+            StageFixture f = new StageFixture(dir, recipe("ab".repeat(32)).replace("path: cloud.qcow2", "url: " + url));
+            Path storageYaml = Files.createDirectories(f.build.paths().images()).resolve("storage.yaml");
+            Files.writeString(storageYaml, "imports:\n  maxVirtualSize: 1M\n");
+            f.build.images(ImageStore.open(f.build.paths()));
+            UserError e = assertThrows(UserError.class, () -> new MediaStage(MirrorChooser.ofHost()).run(f.build));
+            assertEquals(url + " is 4194304 bytes, over imports.maxVirtualSize (1M in " + storageYaml + ") (nothing downloaded)", e.getMessage());
+            assertNull(f.build.diskImage(), "no disk image for the build");
+        } finally {
+            server.stop(0);
+        }
     }
 
     private static String recipe(String sha256) {

@@ -1,0 +1,168 @@
+package io.ingot.daemon;
+
+import io.ingot.distribution.S3Clients;
+import io.ingot.distribution.S3Location;
+import io.ingot.distribution.S3Pull;
+import io.ingot.distribution.S3Push;
+import io.ingot.fleet.BuildRequest;
+import io.ingot.fleet.S3Delivery;
+import io.ingot.images.ImageStore;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.Sha256;
+import io.ingot.util.UserError;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code ingot s3 pull} of versions that are not what ingot pushes, from a real S3-compatible server (s3proxy,
+ * in-process, on loopback): a manifest with a key twice or of megabytes, a disk over the import limit, a disk whose
+ * bytes are not the manifest's. Each is refused with one line before anything is registered, and nothing is left
+ * in the download area or the storage.
+ */
+class S3PullLimitsTest {
+    private static final String KEY_ID = "ingot-test-access";
+    private static final String SECRET = "ingot-test-secret";
+    private static final S3Location BUCKET = S3Location.parse("s3://limits/site");
+    private static final byte[] DISK = "qcow2 stand-in, never opened: every case is refused before".getBytes(StandardCharsets.UTF_8);
+    private static S3Proxy proxy;
+    private static BlobStoreContext blobs;
+    @TempDir Path tmp;
+    private Path images;
+
+    @BeforeAll
+    static void startS3() throws Exception {
+        blobs = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
+        proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET).build();
+        proxy.start();
+        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
+        try (S3Client s3 = client()) {
+            s3.createBucket(b -> b.bucket(BUCKET.bucket()));
+        }
+    }
+
+    @AfterAll
+    static void stopS3() throws Exception {
+        if (proxy != null) proxy.stop();
+        if (blobs != null) blobs.close();
+    }
+
+    private static S3Clients clients() {
+        return new S3Clients(Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET, "AWS_REGION", "us-east-1",
+                "AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.getPort()));
+    }
+
+    private static S3Client client() {
+        return clients().create();
+    }
+
+    @BeforeEach
+    void paths() {
+        images = tmp.resolve("images");
+    }
+
+    @Test
+    void aManifestWithADuplicateKeyIsRefused() throws Exception {
+        push("dup", DISK, manifest("dup", DISK).replace("\"version\": 1,", "\"version\": 1, \"version\": 1,"));
+        assertRefused("dup", "manifest.json of " + BUCKET + "/dup:1: not valid JSON: Duplicate field 'version' (line 1, column ");
+    }
+
+    @Test
+    void aManifestOfMegabytesIsNotRead() throws Exception {
+        push("big", DISK, manifest("big", DISK).replace("{\"name\"", "{\"padding\": \"" + "x".repeat(2 << 20) + "\", \"name\""));
+        assertRefused("big", BUCKET.versionKey("big", 1, "manifest.json") + " in bucket limits: more than 1M (refused; a manifest is never that large)");
+    }
+
+    @Test
+    void aWorkerDoesNotReadAManifestOfMegabytesEither() throws Exception {
+        push("bigger", DISK, manifest("bigger", DISK).replace("{\"name\"", "{\"padding\": \"" + "x".repeat(2 << 20) + "\", \"name\""));
+        ImageStore store = ImageStore.open(new IngotPaths(tmp, images, tmp.resolve("cache"), images.resolve(".ingot")));
+        BuildRequest r = new BuildRequest("b-bigger", "bigger", "cli", Instant.now(), 1, null, null, null, S3Delivery.key(BUCKET), 1,
+                null, null, null, null);
+        UserError e = assertThrows(UserError.class, () -> new S3Delivery(store, BUCKET, clients(), line -> { }).delivered(r));
+        assertEquals(BUCKET.versionKey("bigger", 1, "manifest.json") + " in bucket limits: more than 1M (refused; a manifest is never that large)",
+                e.getMessage());
+    }
+
+    @Test
+    void aDiskOverTheImportLimitIsRefusedBeforeItIsDownloaded() throws Exception {
+        Files.createDirectories(images);
+        Files.writeString(images.resolve("storage.yaml"), "imports:\n  maxVirtualSize: 1K\n");
+        byte[] disk = new byte[4096];
+        push("large", disk, manifest("large", disk));
+        assertRefused("large", "disk.qcow2 of large:1 is listed at 4096 bytes, over imports.maxVirtualSize (1K in "
+                + images.resolve("storage.yaml") + ")");
+    }
+
+    @Test
+    void aDiskThatIsNotTheManifestsIsRefusedAndRemoved() throws Exception {
+        byte[] other = "other bytes".getBytes(StandardCharsets.UTF_8);
+        // the object's metadata agrees with the manifest; its bytes do not
+        push("swapped", other, manifest("swapped", DISK), Sha256.of(DISK));
+        assertRefused("swapped", "disk.qcow2 of swapped:1: sha256 " + Sha256.of(other) + ", expected " + Sha256.of(DISK)
+                + " (nothing kept)");
+    }
+
+    private void assertRefused(String name, String expected) throws IOException {
+        ImageStore store = ImageStore.open(new IngotPaths(tmp, images, tmp.resolve("cache"), images.resolve(".ingot")));
+        UserError e;
+        try (S3Client s3 = client()) {
+            e = assertThrows(UserError.class, () -> new S3Pull(store, s3, line -> { }, n -> { }).pull(BUCKET + "/" + name + ":1", null));
+        }
+        assertTrue(e.getMessage().contains(expected) && !e.getMessage().contains("\n"), e.getMessage());
+        assertEquals(List.of(), list(images.resolve(".s3-pull")), "nothing in the download area");
+        assertEquals(List.of(), list(images.resolve("templates")), "no version folder");
+        assertTrue(store.catalog().templateNames().isEmpty(), "no catalog row");
+    }
+
+    private static String manifest(String name, byte[] disk) {
+        return "{\"name\": \"" + name + "\", \"version\": 1, \"buildId\": \"b-" + name + "\", \"disk\": {\"file\": \"disk.qcow2\","
+                + " \"format\": \"qcow2\", \"virtualSize\": 1048576, \"actualSize\": " + disk.length + ", \"sha256\": \""
+                + Sha256.of(disk) + "\"}}";
+    }
+
+    private static void push(String name, byte[] disk, String manifest) {
+        push(name, disk, manifest, Sha256.of(disk));
+    }
+
+    /** As ingot s3 push lays a version out: disk.qcow2, then the manifest, each with a sha256 in its metadata. */
+    private static void push(String name, byte[] disk, String manifest, String diskSha) {
+        byte[] m = manifest.getBytes(StandardCharsets.UTF_8);
+        try (S3Client s3 = client()) {
+            s3.putObject(b -> b.bucket(BUCKET.bucket()).key(BUCKET.versionKey(name, 1, "disk.qcow2"))
+                    .metadata(Map.of(S3Push.SHA256_META, diskSha)), RequestBody.fromBytes(disk));
+            s3.putObject(b -> b.bucket(BUCKET.bucket()).key(BUCKET.versionKey(name, 1, "manifest.json"))
+                    .metadata(Map.of(S3Push.SHA256_META, Sha256.of(m))), RequestBody.fromBytes(m));
+        }
+    }
+
+    private static List<Path> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return List.of();
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        }
+    }
+}
