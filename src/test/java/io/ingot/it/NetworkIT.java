@@ -42,6 +42,7 @@ class NetworkIT {
     @BeforeAll
     static void bridgeAndDhcpInANamespace() throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "bridges, taps and namespaces need root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/dnsmasq")), "the DHCP server of the test's network is dnsmasq (dnsmasq-base)");
         TestImages.debian();
         dir = Files.createTempDirectory(TestImages.home().resolve("target"), "network-it");
         run("ip", "netns", "add", NS);
