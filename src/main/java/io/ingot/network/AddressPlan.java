@@ -68,6 +68,9 @@ public final class AddressPlan {
     }
 
     private String address(Network n, NicRequest r, String option, Map<String, String> owner) {
+        if (n.routed() && NicRequest.DHCP.equals(r.ip())) {
+            throw new UserError(option + ": network " + n.name() + " is a routed tap with no DHCP; give ip=ADDR" + (n.pool() != null ? " or none (its pool)" : ""));
+        }
         if (NicRequest.DHCP.equals(r.ip())) return NicRequest.DHCP;
         if (r.ip() != null) {
             Ipv4 a = Ipv4.parse(r.ip());
@@ -78,6 +81,9 @@ public final class AddressPlan {
             if (by != null) throw new UserError(option + ": ip " + a + " on network " + n.name() + " is already taken by "
                     + (by.equals("this clone") ? "another NIC of this clone" : "clone '" + by + "'"));
             return n.subnet().cidr(a);
+        }
+        if (n.pool() == null && n.routed()) {
+            throw new UserError(option + ": network " + n.name() + " is a routed tap with no DHCP and no pool; give ip=ADDR");
         }
         if (n.pool() == null) return NicRequest.DHCP;
         for (Ipv4 a = n.pool().first(); n.pool().contains(a); a = a.plus(1)) {

@@ -18,6 +18,7 @@ import java.util.Optional;
 public final class DhcpAddresses {
 
     public Optional<Ipv4> find(Network network, String mac) {
+        if (network.routed()) return Optional.empty(); // no DHCP there
         String m = mac.toLowerCase(Locale.ROOT);
         List<String> lines;
         try {

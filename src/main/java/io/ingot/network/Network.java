@@ -5,7 +5,9 @@ import java.util.List;
 
 /**
  * A named network of {@code images/networks.yaml}: a Linux bridge on this host that clones' NICs join through a tap
- * each, its subnet, gateway and DNS servers; {@code pool}: the addresses ingot hands out (null: clones without an
+ * each ({@code bridge}), or, with {@code bridge} null, a tap per clone NIC and nothing else: the host end of each tap
+ * has the gateway's address and a route to the clone's address (routed, like libvirt's routed networks); its subnet,
+ * gateway and DNS servers; {@code pool}: the addresses ingot hands out (null: clones without an
  * address of their own take one by DHCP); {@code dhcpLeases}: the DHCP server's lease file, where ingot reads the
  * addresses of DHCP clones (null: from the bridge's neighbour table).
  */
@@ -16,6 +18,9 @@ public record Network(String name, String bridge, Subnet subnet, Ipv4 gateway, L
     public Network {
         dns = dns == null ? List.of() : List.copyOf(dns);
     }
+
+    /** A tap per clone NIC, routed by the host, no bridge (and no DHCP: every NIC has a static address). */
+    public boolean routed() { return bridge == null; }
 
     /** The addresses from {@code first} to {@code last}, both included. */
     public record Pool(Ipv4 first, Ipv4 last) {

@@ -35,6 +35,11 @@ import java.util.regex.Pattern;
  *     dns: [10.77.0.1]          # optional
  *     pool: 10.77.0.10-10.77.0.99   # optional: ingot hands these out; without it clones use DHCP
  *     dhcpLeases: /var/lib/misc/dnsmasq.leases   # optional: where DHCP clones' addresses are read
+ *   solo:
+ *     tap: routed               # no bridge: a tap per clone NIC whose host end has the gateway's address
+ *     subnet: 10.88.0.0/24
+ *     gateway: 10.88.0.1        # required here
+ *     pool: 10.88.0.10-10.88.0.99   # or ip= at clone time: no DHCP on a routed tap
  * </pre>
  * Read from the YAML node tree, so that every error names its line and field.
  */
@@ -43,7 +48,7 @@ public final class NetworksFile {
     private static final Pattern NAME = Pattern.compile("[a-z][a-z0-9-]{0,30}");
     /** Linux interface names: at most 15 bytes, no '/', ':' or blanks. */
     private static final Pattern IFNAME = Pattern.compile("[A-Za-z0-9_.-]{1,15}");
-    private static final Set<String> FIELDS = Set.of("bridge", "subnet", "gateway", "dns", "pool", "dhcpLeases");
+    private static final Set<String> FIELDS = Set.of("bridge", "tap", "subnet", "gateway", "dns", "pool", "dhcpLeases");
 
     private final Path file;
     private final Map<String, Network> networks;
@@ -108,12 +113,21 @@ public final class NetworksFile {
             if (fields.containsKey(key)) throw error(file, t.getKeyNode(), at + "." + key + " is given twice");
             fields.put(key, t.getValueNode());
         }
-        for (String required : List.of("bridge", "subnet")) {
-            if (!fields.containsKey(required)) throw error(file, nameNode, at + "." + required + " is missing");
+        if (fields.containsKey("bridge") == fields.containsKey("tap")) {
+            throw error(file, nameNode, at + ": give either bridge: NAME (a Linux bridge the clones join) or tap: routed (a tap per clone, routed by the host)");
         }
-        String bridge = scalar(file, fields.get("bridge"), at + ".bridge");
-        if (!IFNAME.matcher(bridge).matches()) {
-            throw error(file, fields.get("bridge"), at + ".bridge '" + bridge + "': a Linux interface name of at most 15 characters");
+        if (!fields.containsKey("subnet")) throw error(file, nameNode, at + ".subnet is missing");
+        String bridge = null;
+        if (fields.containsKey("bridge")) {
+            bridge = scalar(file, fields.get("bridge"), at + ".bridge");
+            if (!IFNAME.matcher(bridge).matches()) {
+                throw error(file, fields.get("bridge"), at + ".bridge '" + bridge + "': a Linux interface name of at most 15 characters");
+            }
+        } else {
+            String tap = scalar(file, fields.get("tap"), at + ".tap");
+            if (!tap.equals("routed")) throw error(file, fields.get("tap"), at + ".tap '" + tap + "': the one kind is 'routed'");
+            if (!fields.containsKey("gateway")) throw error(file, nameNode, at + ".gateway is missing: a routed tap's host end has that address");
+            if (fields.containsKey("dhcpLeases")) throw error(file, fields.get("dhcpLeases"), at + ".dhcpLeases: a routed tap has no DHCP");
         }
         Subnet subnet = value(file, fields.get("subnet"), at + ".subnet", Subnet::parse);
         Ipv4 gateway = null;

@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * The host side of a clone's NIC on a bridge: a tap device that QEMU makes itself when it starts ({@code -netdev tap}
  * without a script) and that the kernel removes when QEMU closes it, so a stopped or killed clone leaves none behind;
- * ingot adds it to the network's bridge before the guest runs. Making a tap takes {@code CAP_NET_ADMIN}.
+ * ingot adds it to the network's bridge (or, on a routed network, gives its host end the gateway's address and a route
+ * to the clone) before the guest runs. Making a tap takes {@code CAP_NET_ADMIN}.
  */
 public final class TapDevices {
     /** Bit 12 of the capability sets in /proc/PID/status (linux/capability.h). */
@@ -53,9 +54,11 @@ public final class TapDevices {
      */
     public void check(String clone, Network network) {
         if (!hasNetAdmin()) {
-            throw new UserError("clone '" + clone + "' has a NIC on network '" + network.name() + "' (bridge " + network.bridge()
+            throw new UserError("clone '" + clone + "' has a NIC on network '" + network.name() + "' ("
+                    + (network.routed() ? "a routed tap" : "bridge " + network.bridge())
                     + "): making its tap device needs the capability CAP_NET_ADMIN, which this process lacks (run ingot as root)");
         }
+        if (network.routed()) return;
         Path dev = sysClassNet.resolve(network.bridge());
         if (!Files.exists(dev)) {
             throw new UserError("network '" + network.name() + "': bridge " + network.bridge() + " does not exist on this host"
@@ -78,13 +81,30 @@ public final class TapDevices {
         return false;
     }
 
-    /** Adds the tap QEMU made to {@code bridge} and brings it up. */
-    public void attach(String tap, String bridge) {
+    /**
+     * Brings up the tap QEMU made for a NIC on {@code network}: on its bridge; or, routed, with the gateway's address on
+     * the host end, a route to the clone's {@code address} (CIDR) through it, and proxy ARP on it, so that the clone
+     * reaches the other clones of the network where the host forwards. All of it goes with the tap.
+     */
+    public void attach(String tap, Network network, String address) {
         try {
-            Command.run(List.of("ip", "link", "set", "dev", tap, "master", bridge), Duration.ofSeconds(10));
-            Command.run(List.of("ip", "link", "set", "dev", tap, "up"), Duration.ofSeconds(10));
+            if (!network.routed()) {
+                ip("link", "set", "dev", tap, "master", network.bridge());
+                ip("link", "set", "dev", tap, "up");
+                return;
+            }
+            ip("addr", "add", network.gateway() + "/32", "dev", tap);
+            ip("link", "set", "dev", tap, "up");
+            ip("route", "add", AddressPlan.hostAddress(address) + "/32", "dev", tap);
+            Files.writeString(Path.of("/proc/sys/net/ipv4/conf", tap, "proxy_arp"), "1\n");
         } catch (IOException e) {
-            throw new IllegalStateException("cannot add tap " + tap + " to bridge " + bridge + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot set up tap " + tap + " for network " + network.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    private static void ip(String... args) throws IOException {
+        List<String> argv = new java.util.ArrayList<>(List.of("ip"));
+        argv.addAll(List.of(args));
+        Command.run(argv, Duration.ofSeconds(10));
     }
 }

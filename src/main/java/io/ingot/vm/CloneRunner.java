@@ -85,7 +85,7 @@ public final class CloneRunner {
 
     /** Adds the taps QEMU made for the clone's bridged NICs to their bridges. */
     private void attach(List<Bridged> bridged) {
-        for (Bridged b : bridged) taps.attach(b.tap(), b.network().bridge());
+        for (Bridged b : bridged) taps.attach(b.tap(), b.network(), b.nic().address());
     }
 
     String acceleratorName() { return accelerator.name(); }

@@ -64,6 +64,10 @@ class NetworkIT {
                     dns: [10.77.0.1]
                     pool: 10.77.0.10-10.77.0.29
                     dhcpLeases: %s
+                  solo:
+                    tap: routed
+                    subnet: 10.88.0.0/24
+                    gateway: 10.88.0.1
                 """.formatted(dir.resolve("leases")));
         ingot = new IngotChild(TestImages.home(), TestImages.paths().images(), TestImages.paths().cache())
                 .wrappedIn(List.of("ip", "netns", "exec", NS));
@@ -90,7 +94,7 @@ class NetworkIT {
         Path userData = dir.resolve("user-data.yaml");
         Files.writeString(userData, "#cloud-config\nruncmd:\n  - echo on-the-bridge > /root/user-data-ran\n");
         ok(ingot.run(Duration.ofMinutes(2), "clone", "debian-12-minimal", "net-a", "--linked", "--net", "lab"), "10.77.0.10/24");
-        ok(ingot.run(Duration.ofMinutes(2), "clone", "debian-12-minimal", "net-b", "--linked", "--net", "lab,ip=10.77.0.42",
+        ok(ingot.run(Duration.ofMinutes(2), "clone", "debian-12-minimal", "net-b", "--linked", "--net", "lab,ip=10.77.0.42", "--net", "solo,ip=10.88.0.5",
                 "--disk-size", "8G", "--cpus", "2", "--memory", "2G", "--user-data", userData.toString()), "10.77.0.42/24");
         ok(ingot.run(Duration.ofMinutes(2), "clone", "debian-12-minimal", "net-c", "--linked", "--net", "lab,ip=dhcp"), "address by DHCP");
         for (String c : List.of("net-a", "net-b", "net-c")) ok(ingot.run(Duration.ofMinutes(2), "start", c), "lab (tap ingot");
@@ -106,6 +110,9 @@ class NetworkIT {
         ssh("net-a", "ping -c 1 -W 5 10.77.0.42 && ping -c 1 -W 5 " + dhcp);
         ssh("net-c", "ping -c 1 -W 5 10.77.0.10 && ping -c 1 -W 5 10.77.0.1");
         assertTrue(ssh("net-a", "ip route show default").contains("via 10.77.0.1"), "the static NIC has the network's gateway");
+        // net-b's second NIC is on a routed tap of its own: the host reaches it through its route, and it the host's end
+        assertEquals(0, exit("ip", "netns", "exec", NS, "ping", "-c", "1", "-W", "5", "10.88.0.5"), "the namespace reaches net-b on solo");
+        ssh("net-b", "ping -c 1 -W 5 10.88.0.1");
         // the clone-time sizes and the owner's cloud-config
         assertEquals("2", ssh("net-b", "nproc").strip(), "--cpus 2");
         long memKiB = Long.parseLong(ssh("net-b", "awk '/^MemTotal:/ { print $2 }' /proc/meminfo").strip());
@@ -115,7 +122,7 @@ class NetworkIT {
         assertEquals("on-the-bridge", ssh("net-b", "cloud-init status --wait > /dev/null; cat /root/user-data-ran").strip());
 
         String clones = ingot.run(Duration.ofMinutes(1), "clones").output();
-        assertTrue(clones.contains("lab=10.77.0.10") && clones.contains("lab=10.77.0.42") && clones.contains("lab=" + dhcp), clones);
+        assertTrue(clones.contains("lab=10.77.0.10") && clones.contains("lab=10.77.0.42 solo=10.88.0.5") && clones.contains("lab=" + dhcp), clones);
         // a stopped clone's tap is gone with its QEMU
         String tap = TapDevices.name("net-a", 0);
         assertEquals(0, exit("ip", "-n", NS, "link", "show", tap));

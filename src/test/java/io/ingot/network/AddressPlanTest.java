@@ -18,6 +18,7 @@ class AddressPlanTest {
             networks:
               lab: {bridge: br0, subnet: 10.77.0.0/24, gateway: 10.77.0.1, pool: 10.77.0.10-10.77.0.12}
               dhcp: {bridge: br1, subnet: 10.88.0.0/24}
+              solo: {tap: routed, subnet: 10.99.0.0/24, gateway: 10.99.0.1}
             """);
 
     private static AddressPlan plan(String... macs) {
@@ -72,9 +73,18 @@ class AddressPlanTest {
         assertEquals("--net dhcp: mac 0a:49:4e:00:00:07 is given to two NICs",
                 assertThrows(UserError.class, () -> plan().plan(nets("lab,mac=0a:49:4e:00:00:07", "dhcp,mac=0a:49:4e:00:00:07"), taken)).getMessage());
         assertTrue(assertThrows(UserError.class, () -> plan("0a:49:4e:00:00:01").plan(nets("nope"), taken)).getMessage()
-                .startsWith("--net nope: unknown network 'nope' (known: user, dhcp, lab"));
+                .startsWith("--net nope: unknown network 'nope' (known: user, dhcp, lab, solo"));
         assertTrue(assertThrows(UserError.class, () -> plan("0a:49:4e:00:00:01", "0a:49:4e:00:00:02").plan(nets("user", "user"), taken))
                 .getMessage().startsWith("--net user is given twice"));
+    }
+
+    @Test
+    void aRoutedTapHasNoDhcp() {
+        assertEquals("10.99.0.5/24", plan("0a:49:4e:00:00:01").plan(nets("solo,ip=10.99.0.5"), List.of()).get(0).address());
+        assertEquals("--net solo: network solo is a routed tap with no DHCP and no pool; give ip=ADDR",
+                assertThrows(UserError.class, () -> plan("0a:49:4e:00:00:01").plan(nets("solo"), List.of())).getMessage());
+        assertEquals("--net solo: network solo is a routed tap with no DHCP; give ip=ADDR",
+                assertThrows(UserError.class, () -> plan("0a:49:4e:00:00:01").plan(nets("solo,ip=dhcp"), List.of())).getMessage());
     }
 
     @Test

@@ -102,6 +102,19 @@ class NetworksFileTest {
     }
 
     @Test
+    void aRoutedTapNeedsAGatewayAndHasNoBridgeOrDhcp() {
+        Network solo = parse("networks:\n  solo: {tap: routed, subnet: 10.88.0.0/24, gateway: 10.88.0.1}\n").get("solo", "--net solo");
+        assertTrue(solo.routed());
+        assertNull(solo.bridge());
+        assertEquals(FILE + ":2: networks.solo.gateway is missing: a routed tap's host end has that address",
+                error("networks:\n  solo: {tap: routed, subnet: 10.88.0.0/24}\n"));
+        assertTrue(error("networks:\n  solo: {tap: routed, bridge: br0, subnet: 10.88.0.0/24}\n")
+                .startsWith(FILE + ":2: networks.solo: give either bridge: NAME"));
+        assertEquals(FILE + ":2: networks.solo.tap 'bridged': the one kind is 'routed'",
+                error("networks:\n  solo: {tap: bridged, subnet: 10.88.0.0/24, gateway: 10.88.0.1}\n"));
+    }
+
+    @Test
     void anUnknownNetworkListsTheKnownOnes() {
         NetworksFile f = parse("networks:\n  lab: {bridge: br0, subnet: 10.77.0.0/24}\n");
         assertEquals("--net nope: unknown network 'nope' (known: user, lab; see " + FILE + ")",
