@@ -1,13 +1,12 @@
 package io.ingot.cli;
 
-import com.sun.net.httpserver.HttpServer;
+import io.ingot.it.LoopbackHttp;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,30 +21,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * end, or one with a key twice. One line and exit 2 each, read no further than 1 MiB.
  */
 class SubmitCommandTest extends InProcessCli {
-    private HttpServer server;
+    private LoopbackHttp server;
     private volatile byte[] answer;
     private volatile boolean endless;
 
     @BeforeEach
     void serve() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/api/builds", ex -> {
-            try (ex) {
-                ex.getRequestBody().readAllBytes();
-                if (endless) {
-                    ex.sendResponseHeaders(202, 0);
-                    OutputStream out = ex.getResponseBody();
-                    byte[] chunk = ("{\"id\": \"" + "x".repeat(1000) + "\"} ").getBytes(StandardCharsets.UTF_8);
-                    for (int i = 0; i < 100_000; i++) out.write(chunk); // ~100 MB, then it gives up
-                    return;
-                }
-                ex.sendResponseHeaders(202, answer.length);
-                ex.getResponseBody().write(answer);
-            } catch (IOException e) {
-                // the client hung up
+        server = new LoopbackHttp().route("/api/builds", ex -> {
+            ex.getRequestBody().readAllBytes();
+            if (endless) {
+                ex.sendResponseHeaders(202, 0);
+                OutputStream out = ex.getResponseBody();
+                byte[] chunk = ("{\"id\": \"" + "x".repeat(1000) + "\"} ").getBytes(StandardCharsets.UTF_8);
+                for (int i = 0; i < 100_000; i++) out.write(chunk); // ~100 MB, then it gives up
+                return;
             }
-        });
-        server.start();
+            ex.sendResponseHeaders(202, answer.length);
+            ex.getResponseBody().write(answer);
+        }).start();
         System.setProperty("ingot.home", tmp.toString());
         Path state = Files.createDirectories(tmp.resolve("images/.ingot"));
         Files.writeString(state.resolve("api-token"), "t0ken\n");
@@ -53,7 +46,7 @@ class SubmitCommandTest extends InProcessCli {
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
     }
 
     @Test
@@ -77,6 +70,6 @@ class SubmitCommandTest extends InProcessCli {
     }
 
     private String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        return server.url();
     }
 }

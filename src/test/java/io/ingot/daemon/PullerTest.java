@@ -1,7 +1,7 @@
 package io.ingot.daemon;
 
-import com.sun.net.httpserver.HttpServer;
 import io.ingot.images.ImageStore;
+import io.ingot.it.LoopbackHttp;
 import io.ingot.qemu.ImportDisks;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class PullerTest {
     private static final byte[] DISK = "qcow2 stand-in".getBytes(StandardCharsets.UTF_8);
-    private HttpServer server;
+    private LoopbackHttp server;
     private final Map<String, byte[]> routes = new ConcurrentHashMap<>();
     private volatile boolean endlessList;
     private final Map<String, Integer> cutAt = new ConcurrentHashMap<>();
@@ -55,41 +54,35 @@ class PullerTest {
     @BeforeEach
     void start(@TempDir Path images) throws IOException {
         this.images = images;
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", ex -> {
-            try (ex) {
-                String path = ex.getRequestURI().getPath();
-                requests.merge(path, 1, Integer::sum);
-                if (endlessList && path.equals("/api/templates/evil/versions/1/files")) { // a JSON array that never ends
-                    ex.sendResponseHeaders(200, 0);
-                    OutputStream out = ex.getResponseBody();
-                    out.write('[');
-                    byte[] entry = "{\"file\": \"x\", \"size\": 1, \"sha256\": \"y\"}, ".getBytes(StandardCharsets.UTF_8);
-                    for (int i = 0; i < 2_500_000; i++) out.write(entry); // ~100 MiB, then it gives up
-                    return;
-                }
-                if (path.endsWith("/files/endless.qcow2")) { // streams until the client hangs up
-                    ex.sendResponseHeaders(200, 0);
-                    OutputStream out = ex.getResponseBody();
-                    byte[] chunk = new byte[1 << 16];
-                    for (int i = 0; i < 100_000; i++) out.write(chunk);
-                    return;
-                }
-                byte[] body = routes.get(path);
-                Integer cut = cutAt.get(path);
-                if (body != null && cut != null) { // the connection drops after cut bytes of a longer answer
-                    ex.sendResponseHeaders(200, body.length);
-                    ex.getResponseBody().write(body, 0, cut);
-                    ex.getResponseBody().flush();
-                    return; // closed short of its length: the server drops the connection
-                }
-                ex.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
-                if (body != null) ex.getResponseBody().write(body);
-            } catch (IOException e) {
-                // the client hung up
+        server = new LoopbackHttp().route("/", ex -> {
+            String path = ex.getRequestURI().getPath();
+            requests.merge(path, 1, Integer::sum);
+            if (endlessList && path.equals("/api/templates/evil/versions/1/files")) { // a JSON array that never ends
+                ex.sendResponseHeaders(200, 0);
+                OutputStream out = ex.getResponseBody();
+                out.write('[');
+                byte[] entry = "{\"file\": \"x\", \"size\": 1, \"sha256\": \"y\"}, ".getBytes(StandardCharsets.UTF_8);
+                for (int i = 0; i < 2_500_000; i++) out.write(entry); // ~100 MiB, then it gives up
+                return;
             }
-        });
-        server.start();
+            if (path.endsWith("/files/endless.qcow2")) { // streams until the client hangs up
+                ex.sendResponseHeaders(200, 0);
+                OutputStream out = ex.getResponseBody();
+                byte[] chunk = new byte[1 << 16];
+                for (int i = 0; i < 100_000; i++) out.write(chunk);
+                return;
+            }
+            byte[] body = routes.get(path);
+            Integer cut = cutAt.get(path);
+            if (body != null && cut != null) { // the connection drops after cut bytes of a longer answer
+                ex.sendResponseHeaders(200, body.length);
+                ex.getResponseBody().write(body, 0, cut);
+                ex.getResponseBody().flush();
+                return; // closed short of its length: the server drops the connection
+            }
+            ex.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
+            if (body != null) ex.getResponseBody().write(body);
+        }).start();
         Path home = Path.of(System.getProperty("ingot.home", ".")).toAbsolutePath();
         store = ImageStore.open(new IngotPaths(home, images, images.resolve("cache"), images.resolve(".ingot")));
         pullDir = images.resolve(".ingot/pull/evil-1");
@@ -99,7 +92,7 @@ class PullerTest {
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
     }
 
     @Test
@@ -143,7 +136,7 @@ class PullerTest {
     @Test
     void aManifestWithADuplicateKeyIsRefusedAndItsDownloadsRemoved() {
         listWithManifest(manifest(null).replace("\"version\": 1,", "\"version\": 1, \"version\": 2,"), "");
-        assertRefused("manifest.json of evil:1 from http://127.0.0.1:" + server.getAddress().getPort()
+        assertRefused("manifest.json of evil:1 from " + server.url()
                 + ": not valid JSON: Duplicate field 'version' (line 1, column ");
     }
 
@@ -199,7 +192,7 @@ class PullerTest {
     void anUnknownStorageIsRefusedBeforeAnyDownload() {
         listWithManifest(manifest(null), "");
         UserError e = assertThrows(UserError.class, () -> new Puller(store, null, new PrintStream(OutputStream.nullOutputStream()), -1)
-                .pull(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "evil:1", "nowhere"));
+                .pull(URI.create(server.url()), "evil:1", "nowhere"));
         assertTrue(e.getMessage().contains("nowhere"), e.getMessage());
         assertEquals(null, requests.get("/api/templates/evil/versions/1/files/base.qcow2"), "nothing downloaded");
         assertFalse(Files.exists(pullDir));
@@ -265,7 +258,7 @@ class PullerTest {
     }
 
     private URI daemon() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return URI.create(server.url());
     }
 
     private void reopen(String storageYaml) throws IOException {
@@ -276,7 +269,7 @@ class PullerTest {
 
     private void assertRefused(String expected) {
         UserError e = assertThrows(UserError.class, () -> new Puller(store, null, new PrintStream(OutputStream.nullOutputStream()), -1)
-                .pull(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "evil:1", "local"));
+                .pull(URI.create(server.url()), "evil:1", "local"));
         assertTrue(e.getMessage().contains(expected) && !e.getMessage().contains("\n"), e.getMessage());
         assertFalse(Files.exists(pullDir), "a refused pull leaves nothing in " + pullDir);
         assertTrue(store.catalog().templateNames().isEmpty());

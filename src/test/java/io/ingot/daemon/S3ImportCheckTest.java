@@ -1,30 +1,24 @@
 package io.ingot.daemon;
 
-import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
 import io.ingot.fleet.BuildEvent;
 import io.ingot.fleet.S3Delivery;
 import io.ingot.images.ImageStore;
+import io.ingot.it.LocalS3;
 import io.ingot.qemu.ImportDisks;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,34 +41,11 @@ class S3ImportCheckTest {
     private static final String KEY_ID = "ingot-test-access";
     private static final String SECRET = "ingot-test-secret";
     private static final S3Location FLEET = S3Location.parse("s3://fleet/site");
-    private static S3Proxy proxy;
-    private static BlobStoreContext blobs;
+    @RegisterExtension
+    static final LocalS3 S3 = LocalS3.forClass(KEY_ID, SECRET, FLEET.bucket());
     @TempDir Path tmp;
     private ImageStore store;
     private Path host;
-
-    @BeforeAll
-    static void startS3() throws Exception {
-        blobs = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET).build();
-        proxy.start();
-        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
-        try (S3Client s3 = clients().create()) {
-            s3.createBucket(b -> b.bucket(FLEET.bucket()));
-        }
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        if (proxy != null) proxy.stop();
-        if (blobs != null) blobs.close();
-    }
-
-    private static S3Clients clients() {
-        return new S3Clients(Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET, "AWS_REGION", "us-east-1",
-                "AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.getPort()));
-    }
 
     @BeforeEach
     void pushEvil() throws IOException {
@@ -87,7 +58,7 @@ class S3ImportCheckTest {
                 + " \"format\": \"qcow2\", \"virtualSize\": 1048576, \"actualSize\": " + Files.size(disk) + ", \"sha256\": \""
                 + Sha256.of(disk) + "\"}}").getBytes(StandardCharsets.UTF_8);
         String diskSha = Sha256.of(disk);
-        try (S3Client s3 = clients().create()) {
+        try (S3Client s3 = S3.clients().create()) {
             s3.putObject(b -> b.bucket(FLEET.bucket()).key(FLEET.versionKey("evil", 1, "disk.qcow2"))
                     .metadata(Map.of(S3Push.SHA256_META, diskSha)), RequestBody.fromFile(disk));
             s3.putObject(b -> b.bucket(FLEET.bucket()).key(FLEET.versionKey("evil", 1, "manifest.json"))
@@ -98,7 +69,7 @@ class S3ImportCheckTest {
     @Test
     void s3PullRefusesAHostBackedBaseImage() throws Exception {
         UserError e;
-        try (S3Client s3 = clients().create()) {
+        try (S3Client s3 = S3.clients().create()) {
             e = assertThrows(UserError.class, () -> new S3Pull(store, s3, line -> { }, n -> { }).pull(FLEET + "/evil:1", null));
         }
         assertEquals(refusal(), e.getMessage());
@@ -110,7 +81,7 @@ class S3ImportCheckTest {
         BuildJob job = new BuildJob("b-evil", "evil", "cli", Instant.now(), "running", null).sent(1, null, "latest", "hash");
         BuildEvent done = new BuildEvent("b-evil", "evil", BuildEvent.SUCCEEDED, "worker1", 1, Instant.now(), Instant.now(),
                 "built", "evil:1", S3Delivery.url(FLEET, "evil:1"), null, null);
-        UserError e = assertThrows(UserError.class, () -> new Registrar(store, clients()).register(job, done));
+        UserError e = assertThrows(UserError.class, () -> new Registrar(store, S3.clients()).register(job, done));
         assertEquals(refusal(), e.getMessage());
         // BuildQueue gives up on a refused result at once instead of fetching it again REGISTER_ATTEMPTS times
         org.junit.jupiter.api.Assertions.assertInstanceOf(io.ingot.qemu.ImageCheck.Refused.class, e);

@@ -1,29 +1,23 @@
 package io.ingot.daemon;
 
-import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
 import io.ingot.fleet.BuildRequest;
 import io.ingot.fleet.S3Delivery;
 import io.ingot.images.ImageStore;
+import io.ingot.it.LocalS3;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,36 +41,13 @@ class S3PullLimitsTest {
     private static final String SECRET = "ingot-test-secret";
     private static final S3Location BUCKET = S3Location.parse("s3://limits/site");
     private static final byte[] DISK = "qcow2 stand-in, never opened: every case is refused before".getBytes(StandardCharsets.UTF_8);
-    private static S3Proxy proxy;
-    private static BlobStoreContext blobs;
+    @RegisterExtension
+    static final LocalS3 S3 = LocalS3.forClass(KEY_ID, SECRET, BUCKET.bucket());
     @TempDir Path tmp;
     private Path images;
 
-    @BeforeAll
-    static void startS3() throws Exception {
-        blobs = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET).build();
-        proxy.start();
-        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
-        try (S3Client s3 = client()) {
-            s3.createBucket(b -> b.bucket(BUCKET.bucket()));
-        }
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        if (proxy != null) proxy.stop();
-        if (blobs != null) blobs.close();
-    }
-
-    private static S3Clients clients() {
-        return new S3Clients(Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET, "AWS_REGION", "us-east-1",
-                "AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.getPort()));
-    }
-
     private static S3Client client() {
-        return clients().create();
+        return S3.clients().create();
     }
 
     @BeforeEach
@@ -102,7 +73,7 @@ class S3PullLimitsTest {
         ImageStore store = ImageStore.open(new IngotPaths(tmp, images, tmp.resolve("cache"), images.resolve(".ingot")));
         BuildRequest r = new BuildRequest("b-bigger", "bigger", "cli", Instant.now(), 1, null, null, null, S3Delivery.key(BUCKET), 1,
                 null, null, null, null);
-        UserError e = assertThrows(UserError.class, () -> new S3Delivery(store, BUCKET, clients(), line -> { }).delivered(r));
+        UserError e = assertThrows(UserError.class, () -> new S3Delivery(store, BUCKET, S3.clients(), line -> { }).delivered(r));
         assertEquals(BUCKET.versionKey("bigger", 1, "manifest.json") + " in bucket limits: more than 1M (refused; a manifest is never that large)",
                 e.getMessage());
     }

@@ -1,7 +1,7 @@
 package io.ingot.distribution;
 
-import com.sun.net.httpserver.HttpServer;
 import io.ingot.images.ImageStore;
+import io.ingot.it.LoopbackHttp;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.AfterEach;
@@ -12,7 +12,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,42 +30,36 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class S3ListingLimitsTest {
     @TempDir Path tmp;
-    private HttpServer server;
+    private LoopbackHttp server;
     private final AtomicInteger pages = new AtomicInteger();
     private volatile int pageBytes;
 
     @BeforeEach
     void serve() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/", ex -> {
-            try (ex) {
-                ex.getRequestBody().readAllBytes();
-                int page = pages.incrementAndGet();
-                StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                        + "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>fake</Name>"
-                        + "<Prefix>site/evil/</Prefix><Delimiter>/</Delimiter><MaxKeys>1000</MaxKeys>");
-                if (pageBytes > 0) xml.append("<!-- ").append("x".repeat(pageBytes)).append(" -->");
-                // 300 pages of 1000 names that are no version, then the end: the client must stop well before
-                boolean more = page < 300;
-                xml.append("<IsTruncated>").append(more).append("</IsTruncated>");
-                if (more) xml.append("<NextContinuationToken>t").append(page).append("</NextContinuationToken>");
-                for (int i = 0; i < 1000; i++) xml.append("<CommonPrefixes><Prefix>site/evil/x").append(page).append('-').append(i).append("/</Prefix></CommonPrefixes>");
-                xml.append("</ListBucketResult>");
-                byte[] body = xml.toString().getBytes(StandardCharsets.UTF_8);
-                ex.getResponseHeaders().add("Content-Type", "application/xml");
-                ex.sendResponseHeaders(200, body.length);
-                OutputStream out = ex.getResponseBody();
-                out.write(body);
-            } catch (IOException e) {
-                // the client hung up
-            }
-        });
-        server.start();
+        server = new LoopbackHttp().route("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            int page = pages.incrementAndGet();
+            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                    + "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>fake</Name>"
+                    + "<Prefix>site/evil/</Prefix><Delimiter>/</Delimiter><MaxKeys>1000</MaxKeys>");
+            if (pageBytes > 0) xml.append("<!-- ").append("x".repeat(pageBytes)).append(" -->");
+            // 300 pages of 1000 names that are no version, then the end: the client must stop well before
+            boolean more = page < 300;
+            xml.append("<IsTruncated>").append(more).append("</IsTruncated>");
+            if (more) xml.append("<NextContinuationToken>t").append(page).append("</NextContinuationToken>");
+            for (int i = 0; i < 1000; i++) xml.append("<CommonPrefixes><Prefix>site/evil/x").append(page).append('-').append(i).append("/</Prefix></CommonPrefixes>");
+            xml.append("</ListBucketResult>");
+            byte[] body = xml.toString().getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/xml");
+            ex.sendResponseHeaders(200, body.length);
+            OutputStream out = ex.getResponseBody();
+            out.write(body);
+        }).start();
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
     }
 
     @Test
@@ -87,7 +80,7 @@ class S3ListingLimitsTest {
     private UserError pull() {
         ImageStore store = ImageStore.open(new IngotPaths(tmp, tmp.resolve("images"), tmp.resolve("cache"), tmp.resolve("images/.ingot")));
         S3Clients clients = new S3Clients(Map.of("AWS_ACCESS_KEY_ID", "k", "AWS_SECRET_ACCESS_KEY", "s", "AWS_REGION", "us-east-1",
-                "AWS_ENDPOINT_URL", "http://127.0.0.1:" + server.getAddress().getPort()));
+                "AWS_ENDPOINT_URL", server.url()));
         return assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             try (S3Client s3 = clients.create()) {
                 return assertThrows(UserError.class, () -> new S3Pull(store, s3, line -> { }, n -> { }).pull("s3://fake/site/evil", null));

@@ -10,10 +10,6 @@ import io.ingot.images.ImageStore;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
 import org.apache.commons.io.FileUtils;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -30,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -59,8 +54,7 @@ class FleetIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final List<Process> workers = new ArrayList<>();
-    private S3Proxy proxy;
-    private BlobStoreContext blobs;
+    private LocalS3 localS3;
     private Daemon daemon;
 
     @AfterEach
@@ -70,23 +64,15 @@ class FleetIT {
             if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
         }
         if (daemon != null) daemon.close();
-        if (proxy != null) proxy.stop();
-        if (blobs != null) blobs.close();
+        if (localS3 != null) localS3.close();
     }
 
     @Test
     void twoWorkersBuildThreeRecipesThroughAKilledWorkerAndABrokerRestart() throws Exception {
         Path root = TestImages.home().resolve("target/it-fleet");
         FileUtils.deleteDirectory(root.toFile());
-        blobs = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET).build();
-        proxy.start();
-        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
-        S3Clients s3 = new S3Clients(awsEnv());
-        try (S3Client c = s3.create()) {
-            c.createBucket(b -> b.bucket(BUCKET));
-        }
+        localS3 = LocalS3.start(KEY_ID, SECRET).bucket(BUCKET);
+        S3Clients s3 = localS3.clients();
 
         Path recipes = root.resolve("recipes");
         List<String> names = List.of("fleet-a", "fleet-b", "fleet-c");
@@ -206,7 +192,7 @@ class FleetIT {
                 "-cp", System.getProperty("java.class.path"), "io.ingot.cli.Main", "worker", "--broker", broker,
                 "--s3", "s3://" + BUCKET + "/fleet", "--name", name, "--concurrency", "1");
         Map<String, String> env = pb.environment();
-        env.putAll(awsEnv());
+        env.putAll(localS3.env());
         env.put("INGOT_HOME", TestImages.home().toString());
         env.put("INGOT_IMAGES", images.toString());
         env.put("INGOT_CACHE", TestImages.paths().cache().toString());
@@ -216,15 +202,6 @@ class FleetIT {
         Process p = pb.start();
         workers.add(p);
         return p;
-    }
-
-    private Map<String, String> awsEnv() {
-        Map<String, String> env = new HashMap<>();
-        env.put("AWS_ACCESS_KEY_ID", KEY_ID);
-        env.put("AWS_SECRET_ACCESS_KEY", SECRET);
-        env.put("AWS_REGION", "us-east-1");
-        env.put("AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.getPort());
-        return env;
     }
 
     private static IngotPaths paths(Path images) {

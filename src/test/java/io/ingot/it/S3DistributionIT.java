@@ -1,7 +1,6 @@
 package io.ingot.it;
 
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;
@@ -15,20 +14,13 @@ import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
 import io.ingot.vm.RunningClone;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,36 +35,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class S3DistributionIT {
     private static final String KEY_ID = "ingot-it-access";
     private static final String SECRET = "ingot-it-secret-never-logged";
-    private static S3Proxy proxy;
-    private static BlobStoreContext blobs;
-
-    @BeforeAll
-    static void startS3() throws Exception {
-        blobs = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET).build();
-        proxy.start();
-        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
-    }
-
-    @AfterAll
-    static void stopS3() throws Exception {
-        if (proxy != null) proxy.stop();
-        if (blobs != null) blobs.close();
-    }
-
-    private static Map<String, String> env() {
-        return Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET, "AWS_REGION", "us-east-1",
-                "AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.getPort());
-    }
+    @RegisterExtension
+    static final LocalS3 S3 = LocalS3.forClass(KEY_ID, SECRET);
 
     @Test
     void pushPullResumeAndBoot() throws Exception {
         TestImages.tinyLinux();
         ImageStore source = TestImages.store();
         TemplateVersion shared = source.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
-        try (S3Client s3 = new S3Clients(env()).create()) {
-            s3.createBucket(b -> b.bucket("ingot-it"));
+        S3.bucket("ingot-it");
+        try (S3Client s3 = S3.clients().create()) {
             S3Push.Pushed pushed = new S3Push(source, s3, new QemuImg(), System.out::println)
                     .push("tiny-linux@latest", S3Location.parse("s3://ingot-it/site-a"));
             String diskKey = "site-a/tiny-linux/" + shared.version() + "/disk.qcow2";
@@ -130,8 +102,8 @@ class S3DistributionIT {
         ImageStore source = TestImages.store();
         TemplateVersion shared = source.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
         io.ingot.template.Manifest.Ram ram = shared.manifest().ram();
-        try (S3Client s3 = new S3Clients(env()).create()) {
-            s3.createBucket(b -> b.bucket("ingot-it-ceph"));
+        S3.bucket("ingot-it-ceph");
+        try (S3Client s3 = S3.clients().create()) {
             new S3Push(source, s3, new QemuImg(), System.out::println).push(shared.ref(), S3Location.parse("s3://ingot-it-ceph/site-ceph"));
             ImageStore target = ImageStore.open(RbdStorageIT.cephImages(ceph, "it-s3-pulled-ceph"));
             S3Pull.Pulled pulled = new S3Pull(target, s3, System.out::println, n -> { })

@@ -1,6 +1,6 @@
 package io.ingot.media;
 
-import com.sun.net.httpserver.HttpServer;
+import io.ingot.it.LoopbackHttp;
 import io.ingot.recipe.Recipe;
 import io.ingot.util.UserError;
 import org.junit.jupiter.api.AfterEach;
@@ -10,7 +10,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,35 +31,24 @@ class MediaFetcherTest {
     private static final String SHA = "sha256:" + "ab".repeat(32);
     @TempDir Path cache;
     @TempDir Path recipeDir;
-    private HttpServer server;
+    private LoopbackHttp server;
     private volatile long announced;
 
     @BeforeEach
     void serve() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/SHA256SUMS", ex -> {
-            try (ex) {
-                ex.sendResponseHeaders(200, 0);
-                OutputStream out = ex.getResponseBody();
-                byte[] line = (SHA.substring(7) + "  other.img\n").getBytes(StandardCharsets.UTF_8);
-                for (int i = 0; i < 1_500_000; i++) out.write(line); // ~100 MB, then it gives up
-            } catch (IOException e) {
-                // the client hung up
-            }
-        });
-        server.createContext("/disk.img", ex -> {
-            try (ex) {
-                ex.sendResponseHeaders(200, announced); // the body never comes: the client must not wait for it
-            } catch (IOException e) {
-                // the client hung up
-            }
-        });
-        server.start();
+        server = new LoopbackHttp().route("/SHA256SUMS", ex -> {
+            ex.sendResponseHeaders(200, 0);
+            OutputStream out = ex.getResponseBody();
+            byte[] line = (SHA.substring(7) + "  other.img\n").getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < 1_500_000; i++) out.write(line); // ~100 MB, then it gives up
+        }).route("/disk.img", ex -> {
+            ex.sendResponseHeaders(200, announced); // the body never comes: the client must not wait for it
+        }).start();
     }
 
     @AfterEach
     void stop() {
-        server.stop(0);
+        server.close();
     }
 
     @Test
@@ -96,7 +84,7 @@ class MediaFetcherTest {
     }
 
     private String url(String path) {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+        return server.url(path);
     }
 
     private List<Path> files() throws IOException {

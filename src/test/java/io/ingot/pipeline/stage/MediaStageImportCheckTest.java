@@ -1,7 +1,7 @@
 package io.ingot.pipeline.stage;
 
-import com.sun.net.httpserver.HttpServer;
 import io.ingot.images.ImageStore;
+import io.ingot.it.LoopbackHttp;
 import io.ingot.media.MirrorChooser;
 import io.ingot.qemu.ImportDisks;
 import io.ingot.util.Sha256;
@@ -9,8 +9,6 @@ import io.ingot.util.UserError;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -46,17 +44,10 @@ class MediaStageImportCheckTest {
 
     @Test
     void aMediaDiskAnnouncedOverTheImportLimitIsNotDownloaded(@TempDir Path dir) throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/cloud.qcow2", ex -> {
-            try (ex) {
-                ex.sendResponseHeaders(200, 4 << 20); // the body never comes
-            } catch (IOException e) {
-                // the client hung up
-            }
-        });
-        server.start();
-        try {
-            String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/cloud.qcow2";
+        try (LoopbackHttp server = new LoopbackHttp().route("/cloud.qcow2", ex -> {
+            ex.sendResponseHeaders(200, 4 << 20); // the body never comes
+        }).start()) {
+            String url = server.url("/cloud.qcow2");
             StageFixture f = new StageFixture(dir, recipe("ab".repeat(32)).replace("path: cloud.qcow2", "url: " + url));
             Path storageYaml = Files.createDirectories(f.build.paths().images()).resolve("storage.yaml");
             Files.writeString(storageYaml, "imports:\n  maxVirtualSize: 1M\n");
@@ -64,8 +55,6 @@ class MediaStageImportCheckTest {
             UserError e = assertThrows(UserError.class, () -> new MediaStage(MirrorChooser.ofHost()).run(f.build));
             assertEquals(url + " is 4194304 bytes, over imports.maxVirtualSize (1M in " + storageYaml + ") (nothing downloaded)", e.getMessage());
             assertNull(f.build.diskImage(), "no disk image for the build");
-        } finally {
-            server.stop(0);
         }
     }
 
