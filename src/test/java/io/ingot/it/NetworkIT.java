@@ -111,7 +111,8 @@ class NetworkIT {
         ssh("net-c", "ping -c 1 -W 5 10.77.0.10 && ping -c 1 -W 5 10.77.0.1");
         assertTrue(ssh("net-a", "ip route show default").contains("via 10.77.0.1"), "the static NIC has the network's gateway");
         // net-b's second NIC is on a routed tap of its own: the host reaches it through its route, and it the host's end
-        assertEquals(0, exit("ip", "netns", "exec", NS, "ping", "-c", "1", "-W", "5", "10.88.0.5"), "the namespace reaches net-b on solo");
+        assertEquals(0, exit("ip", "netns", "exec", NS, "timeout", "10", "bash", "-c", "exec 3<>/dev/tcp/10.88.0.5/22 && head -c 4 <&3 | grep -q SSH-"),
+                "the namespace reaches net-b's SSH on solo");
         ssh("net-b", "ping -c 1 -W 5 10.88.0.1");
         // the clone-time sizes and the owner's cloud-config
         assertEquals("2", ssh("net-b", "nproc").strip(), "--cpus 2");
