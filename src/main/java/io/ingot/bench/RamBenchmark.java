@@ -115,6 +115,7 @@ public final class RamBenchmark {
                     t0 = System.nanoTime();
                     try (CloneRunner.Running r = runner.resume(bridged, dirOf(bridged), sockets, false)) {
                         bridgedSsh.add(refreshIdentity(r, access, t0)[1]);
+                        awaitPort(address, SSH_TIMEOUT);
                         try (SshCommunicator atAddress = SshCommunicator.connect(address, 22, "root", access, SSH_TIMEOUT)) {
                             bridgedAddress.add(ms(t0));
                         }
@@ -234,6 +235,28 @@ public final class RamBenchmark {
             }
         }
         return new double[] {firstLogin[0], identity};
+    }
+
+    /**
+     * Polls {@code address}:22 every 50 ms until it accepts a connection: the login's own retries, after "no route to
+     * host" while the guest has no address yet, back off by seconds and would time those instead.
+     */
+    private static void awaitPort(String address, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(address, 22), 200);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) throw new IOException("nothing answers at " + address + ":22: " + e.getMessage(), e);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
     }
 
     private static double ms(long t0) {
