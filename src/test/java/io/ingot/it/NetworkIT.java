@@ -135,7 +135,7 @@ class NetworkIT {
     @Order(2)
     void badInputIsOneLineAndMakesNothing() throws Exception {
         refused(ingot.run(Duration.ofMinutes(1), "clone", "debian-12-minimal", "net-x", "--linked", "--net", "nope"),
-                "--net nope: unknown network 'nope' (known: user, lab; see ");
+                "--net nope: unknown network 'nope' (known: user, lab, solo; see ");
         refused(ingot.run(Duration.ofMinutes(1), "clone", "debian-12-minimal", "net-x", "--linked", "--net", "lab,ip=10.78.0.5"),
                 "--net lab: ip 10.78.0.5 is outside network lab's subnet 10.77.0.0/24");
         refused(ingot.run(Duration.ofMinutes(1), "clone", "debian-12-minimal", "net-x", "--linked", "--net", "lab,ip=10.77.0.42"),
