@@ -58,10 +58,10 @@ final class LibvirtTarget implements Target {
         String domain = h.name();
         reachable();
         checkPool();
-        if (virsh.exec("dominfo", domain).ok()) throw new UserError("libvirt at " + virsh.uri() + " has a domain named '" + domain + "' already");
+        if (virsh.exec("dominfo", domain).ok()) throw new UserError("libvirt at " + virsh.uri() + " has a domain named '" + Virsh.printable(domain) + "' already");
         for (String vol : new String[] {diskVolume(domain), seedVolume(domain)}) {
             if (virsh.exec("vol-info", "--pool", pool, vol).ok()) {
-                throw new UserError("storage pool '" + pool + "' at " + virsh.uri() + " has a volume '" + vol + "' already");
+                throw new UserError("storage pool '" + pool + "' at " + virsh.uri() + " has a volume '" + Virsh.printable(vol) + "' already");
             }
         }
         Deque<String[]> undo = new ArrayDeque<>();

@@ -46,8 +46,19 @@ final class Virsh {
 
     String run(Duration timeout, String what, String... args) {
         Command.Result r = exec(timeout, args);
-        if (!r.ok()) throw new UserError(what + ": " + oneLine(r));
+        if (!r.ok()) throw new UserError(printable(what) + ": " + oneLine(r));
         return r.stdout();
+    }
+
+    /** A text with its control characters escaped (a name with a line break stays on its line in a message). */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (char c : s.toCharArray()) {
+            if (c == '\n') b.append("\\n");
+            else if (Character.isISOControl(c)) b.append(String.format("\\x%02x", (int) c));
+            else b.append(c);
+        }
+        return b.toString();
     }
 
     String upload(String what, String... args) {
@@ -60,8 +71,9 @@ final class Virsh {
         List<String> parts = new ArrayList<>();
         for (String l : text.split("\\R")) {
             String s = l.strip().replaceFirst("^error:\\s*", "");
-            if (!s.isEmpty() && !parts.contains(s)) parts.add(s);
+            // virsh's "Failed to define domain from FILE" names a scratch file that is gone by then: libvirt's reason follows
+            if (!s.isEmpty() && !parts.contains(s) && !s.matches("Failed to \\w+ \\w+ from /.*")) parts.add(s);
         }
-        return parts.isEmpty() ? "virsh exited with " + r.exitCode() : String.join("; ", parts);
+        return parts.isEmpty() ? "virsh exited with " + r.exitCode() : printable(String.join("; ", parts));
     }
 }
