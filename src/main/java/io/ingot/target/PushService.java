@@ -56,7 +56,10 @@ public final class PushService {
         this.accelerator = accelerator;
     }
 
-    /** What a push made: the catalog's record, the target's summary, and the host keys the new machine answers with. */
+    /**
+     * What a push made: the catalog's record, the target's summary, and the host keys the new machine answers with
+     * (null for a pushed clone: it keeps those in its seed).
+     */
     public record Pushed(DeliveryRecord record, Target.Delivered delivered, HostKeys hostKeys) { }
 
     /** {@code full}: a full copy instead of a linked clone (a clone is always copied whole); {@code ram}: the RAM template too. */
@@ -69,6 +72,8 @@ public final class PushService {
             throw new UserError("'" + source + "' is both a clone and a template: push " + source + "@latest for the template");
         }
         if (ram) features.require(tname, TargetFeature.RAM, "push the disk alone (without --ram)");
+        // private: the new machine's seed (with its host keys) is made here
+        Files.createDirectories(store.paths().state());
         Path scratch = Files.createTempDirectory(store.paths().state(), "push-");
         try {
             Handover h;

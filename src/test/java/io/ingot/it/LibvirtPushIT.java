@@ -13,6 +13,7 @@ import io.ingot.qemu.QemuImg;
 import io.ingot.target.PushService;
 import io.ingot.target.PushedCopies;
 import io.ingot.target.Targets;
+import io.ingot.template.Devices;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Command;
@@ -193,6 +194,44 @@ class LibvirtPushIT {
             store.clones().remove(name);
             new Deliveries(store.catalog()).forget("libvirt", "qemu:///system?pool=" + pool, name);
         }
+    }
+
+    @Test
+    void aUefiTemplateGetsOvmfAndAVariableStorePerDomain() throws Exception {
+        assumeTrue(Files.isRegularFile(Path.of("/usr/share/OVMF/OVMF_CODE.fd")), "UEFI needs OVMF: apt-get install ovmf");
+        ImageStore store = TestImages.store();
+        TestImages.tinyLinux();
+        TemplateVersion shared = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        Path sharedBase = store.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage().path();
+        Manifest m = shared.manifest();
+        // the device list is what makes a template UEFI (and gives it an agent channel): the guest need not boot for libvirt's part
+        TemplateVersion v = store.publisher().publish(new PublishRequest("push-it-uefi", sharedBase, "qcow2", false,
+                Manifest.empty().withMachine(m.qemuVersion(), "q35", m.cpuModel(), m.cpus(), m.memoryMiB(),
+                        List.of("disk:virtio", "nic:virtio-net-pci", Devices.UEFI, Devices.AGENT)), List.of("local"), "latest"));
+        PushService push = new PushService(store, Targets.registered(), () -> "tcg");
+        List<String> stores = new ArrayList<>();
+        for (String name : List.of("pit-uefi1", "pit-uefi2")) {
+            domains.add(name);
+            push.push(v.ref(), "libvirt:///system?pool=" + pool + "&name=" + name, false, false, l -> { });
+            ok(LibvirtDaemon.virsh("start", name));
+            String xml = ok(LibvirtDaemon.virsh("dumpxml", name));
+            assertTrue(xml.contains("<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>"), xml);
+            assertTrue(xml.contains("name='org.qemu.guest_agent.0'"), xml);
+            assertTrue(xml.contains("bus='sata'"), "the seed CD-ROM is on SATA on q35: " + xml);
+            String vars = between(xml, "<nvram template='/usr/share/OVMF/OVMF_VARS.fd'>", "</nvram>");
+            assertTrue(Files.isRegularFile(Path.of(vars)), "libvirt made the domain's variable store " + vars);
+            stores.add(vars);
+        }
+        assertEquals(2, stores.stream().distinct().count(), "each domain has its own variable store: " + stores);
+        for (String name : List.of("pit-uefi1", "pit-uefi2")) {
+            ok(LibvirtDaemon.virsh("destroy", name));
+            ok(LibvirtDaemon.virsh("undefine", "--nvram", name));
+            ok(LibvirtDaemon.virsh("vol-delete", "--pool", pool, name + ".qcow2"));
+            ok(LibvirtDaemon.virsh("vol-delete", "--pool", pool, name + "-seed.iso"));
+        }
+        for (String vars : stores) assertFalse(Files.exists(Path.of(vars)), "the variable store goes with its domain");
+        new PushedCopies(store.catalog(), store.storages(), Targets.registered()).forgetGone(v.name(), v.version(), l -> { });
+        store.versions().remove(v.name(), v.version(), true);
     }
 
     @Test
