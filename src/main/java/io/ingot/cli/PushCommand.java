@@ -15,12 +15,16 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 @Command(name = "push", mixinStandardHelpOptions = true,
-        description = {"Hand a template version or a clone to another system (TARGET's scheme picks it) and record the copy.",
-                "A template becomes a new linked clone there (an overlay on its read-only base image; --full: a copy) with an identity",
-                "of its own; a clone is copied whole and keeps its identity. While a linked copy exists there, the version cannot be removed.",
-                "libvirt:///system?pool=POOL&name=NAME (or qemu:///system?..., qemu+ssh://HOST/system?...): a domain, its volumes in POOL;",
-                "  options: pool (default: default), name (default: NAME-VERSION, or the clone's name), network (a libvirt network;",
-                "  default: user-mode networking), type (kvm or qemu; default: what ingot uses here)."})
+        description = {"Hand a template version or a clone to another system and record the copy.",
+                "A template becomes a new linked clone there (an overlay on its read-only",
+                "base; --full: a copy) with an identity of its own; a clone is copied whole",
+                "and keeps its identity. While a linked copy exists, its version stays.",
+                "TARGET's scheme picks the target:",
+                "  libvirt:///system?pool=POOL&name=NAME (or libvirt's own qemu:///system,",
+                "  qemu+ssh://HOST/system): a domain, its disk and seed volumes in POOL.",
+                "  Options: pool (default: default), name (default: NAME-VERSION, or the",
+                "  clone's), network (a libvirt network; default: user-mode networking),",
+                "  type (kvm or qemu; default: what ingot uses here)."})
 public class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "NAME, NAME:VERSION, NAME@CHANNEL or a clone's name.") String source;
     @Parameters(index = "1", paramLabel = "TARGET", description = "Where to, e.g. libvirt:///system?pool=default&name=web1.") String target;

@@ -82,6 +82,18 @@ class LibvirtPushIT {
             }
             LibvirtDaemon.virsh("pool-destroy", pool);
             Files.deleteIfExists(poolDir);
+            // the test's own template versions go too, now that nothing in libvirt reads them
+            ImageStore store = TestImages.store();
+            PushedCopies copies = new PushedCopies(store.catalog(), store.storages(), Targets.registered());
+            for (TemplateVersion v : store.catalog().versions(TEMPLATE)) {
+                if (v.deleting()) continue;
+                copies.forgetGone(v.name(), v.version(), l -> { });
+                try {
+                    store.versions().remove(v.name(), v.version(), true);
+                } catch (UserError e) {
+                    System.err.println("LibvirtPushIT keeps " + v.ref() + ": " + e.getMessage());
+                }
+            }
         } finally {
             daemon.close();
         }
