@@ -209,6 +209,25 @@ class LibvirtPushIT {
     }
 
     @Test
+    void aFullCopyDoesNotHoldItsVersionAndRmSaysItIsLeftBehind() throws Exception {
+        ImageStore store = TestImages.store();
+        TemplateVersion v = template(store);
+        Path base = store.storages().get("local").locate(TEMPLATE, v.version()).orElseThrow().baseImage().path();
+        String name = "pit-full";
+        domains.add(name);
+        PushService.Pushed p = new PushService(store, Targets.registered(), () -> "tcg")
+                .push(v.ref(), "libvirt:///system?pool=" + pool + "&name=" + name, true, false, l -> { });
+        Path disk = poolDir.resolve(name + ".qcow2");
+        assertNull(new QemuImg().info(disk, "qcow2").backingFilename(), "an independent copy");
+        assertEquals(Sha256.of(base), Sha256.of(disk), "the base image's bytes, uploaded through libvirt");
+        assertEquals(Sha256.of(base), p.record().sha256());
+        Cli rm = Cli.run("rm", v.ref(), "--force");
+        assertEquals(0, rm.code, rm.err);
+        assertTrue(rm.out.contains("left behind: libvirt " + name + " at qemu:///system?pool=" + pool + " (full copy)"), rm.out);
+        assertEquals("shut off", ok(LibvirtDaemon.virsh("domstate", name)).strip(), "the domain is still there");
+    }
+
+    @Test
     void aUefiTemplateGetsOvmfAndAVariableStorePerDomain() throws Exception {
         assumeTrue(Files.isRegularFile(Path.of("/usr/share/OVMF/OVMF_CODE.fd")), "UEFI needs OVMF: apt-get install ovmf");
         ImageStore store = TestImages.store();
