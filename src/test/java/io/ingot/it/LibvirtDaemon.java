@@ -44,6 +44,14 @@ final class LibvirtDaemon implements AutoCloseable {
         started.add(new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile()).start());
     }
 
+    /** The first folder above {@code p} that users other than root cannot enter (libvirt's QEMU runs as libvirt-qemu), or null. */
+    static Path notSearchableByOthers(Path p) throws IOException {
+        for (Path d = p.toAbsolutePath(); d != null; d = d.getParent()) {
+            if (!java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(d)).endsWith("x")) return d;
+        }
+        return null;
+    }
+
     static boolean answers() throws IOException {
         return Command.exec(List.of("virsh", "-c", URI, "uri"), Duration.ofSeconds(20)).ok();
     }

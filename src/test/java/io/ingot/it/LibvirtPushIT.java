@@ -53,6 +53,8 @@ class LibvirtPushIT {
     private static LibvirtDaemon daemon;
     private static String pool;
     private static Path poolDir;
+    /** Options every push here adds: run-as=root where libvirt's QEMU user could not reach this checkout's files. */
+    private static String runAs = "";
     private static final List<String> domains = new ArrayList<>();
 
     @BeforeAll
@@ -63,6 +65,12 @@ class LibvirtPushIT {
         poolDir = TestImages.home().resolve("target/libvirt-it").resolve(pool);
         Files.createDirectories(poolDir);
         Files.setPosixFilePermissions(poolDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path blocked = LibvirtDaemon.notSearchableByOthers(TestImages.home());
+        if (blocked != null || Boolean.getBoolean("ingot.it.libvirtRunAsRoot")) {
+            System.err.println("LibvirtPushIT: pushes run QEMU as root (run-as=root)"
+                    + (blocked == null ? "" : ": libvirt-qemu cannot enter " + blocked));
+            runAs = "&run-as=root";
+        }
         // transient: it is gone from libvirt once destroyed
         ok(LibvirtDaemon.virsh("pool-create-as", pool, "dir", "--target", poolDir.toString()));
     }
@@ -110,7 +118,7 @@ class LibvirtPushIT {
         domains.add(name);
 
         List<String> progress = new ArrayList<>();
-        PushService.Pushed p = push.push(v.ref(), "libvirt:///system?pool=" + pool + "&name=" + name, false, false, progress::add);
+        PushService.Pushed p = push.push(v.ref(), "libvirt:///system?pool=" + pool + runAs + "&name=" + name, false, false, progress::add);
         assertEquals(new DeliveryRecord("libvirt", "qemu:///system?pool=" + pool, name, TEMPLATE, v.version(), null, true,
                 v.manifest().disk().sha256(), p.record().created()), p.record());
         assertTrue(new Deliveries(store.catalog()).of(TEMPLATE, v.version()).contains(p.record()), "the catalog records the copy");
@@ -122,12 +130,15 @@ class LibvirtPushIT {
         assertEquals("qcow2", info.backingFormat());
         String xml = ok(LibvirtDaemon.virsh("dumpxml", "--inactive", name));
         assertTrue(xml.contains("<domain type='qemu'"), "TCG here: " + xml);
-        assertTrue(xml.contains("<source file='" + base + "'>") && xml.contains("relabel='no'"), "backing chain to the base: " + xml);
+        assertTrue(xml.contains("<source file='" + base + "'") && xml.contains("relabel='no'"), "backing chain to the base, never relabelled: " + xml);
         assertTrue(xml.contains("device='cdrom'") && xml.contains(poolDir.resolve(name + "-seed.iso").toString()), "seed as a CD-ROM: " + xml);
         assertTrue(xml.contains("<genid>"), "a vmgenid: " + xml);
 
         ok(LibvirtDaemon.virsh("start", name));
         assertEquals("running", ok(LibvirtDaemon.virsh("domstate", name)).strip());
+        String qemuPid = Files.readString(Path.of("/run/libvirt/qemu/" + name + ".pid")).strip();
+        assertEquals(runAs.isEmpty() ? "libvirt-qemu" : "root", Files.getOwner(Path.of("/proc", qemuPid)).getName(),
+                "libvirt's QEMU user reads the base through its permissions (run-as=root: root)");
         int port = freePort();
         // Debian 12's libvirt 9.0 refuses the passt backend that <portForward> needs: the test forwards a loopback port itself
         ok(LibvirtDaemon.virsh("qemu-monitor-command", name, "--hmp", "hostfwd_add hostnet0 tcp:127.0.0.1:" + port + "-:22"));
@@ -180,7 +191,7 @@ class LibvirtPushIT {
         var clone = store.clones().clone(TEMPLATE, name, new CloneOptions(true, null, null, List.of()));
         try {
             PushService.Pushed p = new PushService(store, Targets.registered(), () -> "tcg")
-                    .push(name, "libvirt:///system?pool=" + pool, false, false, l -> { });
+                    .push(name, "libvirt:///system?pool=" + pool + runAs, false, false, l -> { });
             assertFalse(p.record().linked());
             assertEquals(name, p.record().cloneName());
             Path disk = poolDir.resolve(name + ".qcow2");
@@ -216,7 +227,7 @@ class LibvirtPushIT {
         String name = "pit-full";
         domains.add(name);
         PushService.Pushed p = new PushService(store, Targets.registered(), () -> "tcg")
-                .push(v.ref(), "libvirt:///system?pool=" + pool + "&name=" + name, true, false, l -> { });
+                .push(v.ref(), "libvirt:///system?pool=" + pool + runAs + "&name=" + name, true, false, l -> { });
         Path disk = poolDir.resolve(name + ".qcow2");
         assertNull(new QemuImg().info(disk, "qcow2").backingFilename(), "an independent copy");
         assertEquals(Sha256.of(base), Sha256.of(disk), "the base image's bytes, uploaded through libvirt");
@@ -243,7 +254,7 @@ class LibvirtPushIT {
         List<String> stores = new ArrayList<>();
         for (String name : List.of("pit-uefi1", "pit-uefi2")) {
             domains.add(name);
-            push.push(v.ref(), "libvirt:///system?pool=" + pool + "&name=" + name, false, false, l -> { });
+            push.push(v.ref(), "libvirt:///system?pool=" + pool + runAs + "&name=" + name, false, false, l -> { });
             ok(LibvirtDaemon.virsh("start", name));
             String xml = ok(LibvirtDaemon.virsh("dumpxml", name));
             assertTrue(xml.contains("<loader readonly='yes' type='pflash'>/usr/share/OVMF/OVMF_CODE.fd</loader>"), xml);
@@ -272,7 +283,7 @@ class LibvirtPushIT {
         PushService push = new PushService(store, Targets.registered(), () -> "tcg");
         List<String> before = List.of(ok(LibvirtDaemon.virsh("list", "--all", "--name")).strip());
         List<DeliveryRecord> recorded = new Deliveries(store.catalog()).all();
-        String at = "?pool=" + pool + "&name=";
+        String at = "?pool=" + pool + runAs + "&name=";
 
         assertOneLine("cannot reach libvirt at qemu+tcp://127.0.0.1:1/system",
                 () -> push.push(v.ref(), "qemu+tcp://127.0.0.1:1/system" + at + "pit-x", false, false, l -> { }));

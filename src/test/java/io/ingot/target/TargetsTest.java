@@ -31,11 +31,12 @@ class TargetsTest {
                 assertThrows(UserError.class, () -> targets.open("oci://registry/repo:1")).getMessage());
         assertTrue(assertThrows(UserError.class, () -> targets.open("web1")).getMessage().contains("is not a URI"));
         assertEquals("target 'libvirt:///system?pol=x': unknown option 'pol' (known: command, keyfile, known_hosts, mode, name, netcat, "
-                        + "network, no_tty, no_verify, pool, proxy, socket, sshauth, type)",
+                        + "network, no_tty, no_verify, pool, proxy, run-as, socket, sshauth, type)",
                 assertThrows(UserError.class, () -> targets.open("libvirt:///system?pol=x")).getMessage());
         assertTrue(assertThrows(UserError.class, () -> targets.open("libvirt:///other")).getMessage().contains("/system or /session"));
         assertTrue(assertThrows(UserError.class, () -> targets.open("libvirt:///system?type=xen")).getMessage().contains("kvm or qemu"));
         assertTrue(assertThrows(UserError.class, () -> targets.open("libvirt:///system?pool=a&pool=b")).getMessage().contains("given twice"));
+        assertTrue(assertThrows(UserError.class, () -> targets.open("libvirt:///system?run-as=nobody")).getMessage().contains("run-as is root"));
     }
 
     @Test

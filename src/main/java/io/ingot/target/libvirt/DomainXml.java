@@ -24,9 +24,10 @@ final class DomainXml {
      * @param domainType kvm or qemu (TCG)
      * @param disk       the disk volume's path; {@code backing} its base image (null: a self-contained disk)
      * @param network    a libvirt network's name, or null for user-mode networking
+     * @param asRoot     run this domain's QEMU as root (run-as=root) instead of qemu.conf's user
      */
     record Spec(String name, String domainType, VmConfig.Machine machine, String disk, String backing, String backingFormat,
-                String seed, VmConfig.NicConfig nic, String network, String uuid, String genid, String description) { }
+                String seed, VmConfig.NicConfig nic, String network, String uuid, String genid, String description, boolean asRoot) { }
 
     private DomainXml() { }
 
@@ -59,8 +60,14 @@ final class DomainXml {
         if (s.backing() != null) {
             // the base stays ingot's: read-only, never relabelled (its mode 0444 lets libvirt's QEMU user read it)
             x.append("      <backingStore type='file'>\n        <format type='").append(esc(s.backingFormat())).append("'/>\n");
-            x.append("        <source file='").append(esc(s.backing())).append("'>\n");
-            x.append("          <seclabel model='dac' relabel='no'/>\n        </source>\n        <backingStore/>\n      </backingStore>\n");
+            if (s.asRoot()) {
+                // the domain's own label below relabels nothing, and libvirt allows no per-disk label beside it
+                x.append("        <source file='").append(esc(s.backing())).append("'/>\n");
+            } else {
+                x.append("        <source file='").append(esc(s.backing())).append("'>\n");
+                x.append("          <seclabel model='dac' relabel='no'/>\n        </source>\n");
+            }
+            x.append("        <backingStore/>\n      </backingStore>\n");
         } else {
             x.append("      <backingStore/>\n");
         }
@@ -83,7 +90,12 @@ final class DomainXml {
         x.append("    <rng model='virtio'>\n      <backend model='random'>/dev/urandom</backend>\n    </rng>\n");
         // no balloon, as in ingot's own clones
         x.append("    <memballoon model='none'/>\n");
-        x.append("  </devices>\n</domain>\n");
+        x.append("  </devices>\n");
+        if (s.asRoot()) {
+            // QEMU as root for this domain alone, nothing chowned: for images its usual user (qemu.conf's) cannot reach
+            x.append("  <seclabel type='static' model='dac' relabel='no'>\n    <label>+0:+0</label>\n  </seclabel>\n");
+        }
+        x.append("</domain>\n");
         return x.toString();
     }
 

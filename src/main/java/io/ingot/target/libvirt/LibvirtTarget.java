@@ -29,8 +29,10 @@ final class LibvirtTarget implements Target {
     private final String network;
     private final String domainType;
     private final boolean local;
+    private final boolean asRoot;
 
-    LibvirtTarget(TargetType type, Virsh virsh, String pool, String name, String network, String domainType, boolean local) {
+    LibvirtTarget(TargetType type, Virsh virsh, String pool, String name, String network, String domainType, boolean local,
+                  boolean asRoot) {
         this.type = type;
         this.virsh = virsh;
         this.pool = pool;
@@ -38,6 +40,7 @@ final class LibvirtTarget implements Target {
         this.network = network;
         this.domainType = domainType;
         this.local = local;
+        this.asRoot = asRoot;
     }
 
     @Override public TargetType type() { return type; }
@@ -70,8 +73,9 @@ final class LibvirtTarget implements Target {
             String disk = diskVolume(domain);
             String refused = "libvirt at " + virsh.uri() + " refused ";
             if (h.linked()) {
-                if (local) unreadableByOthers(h.baseImage()).ifPresent(why -> progress.accept("warning: libvirt's QEMU (user libvirt-qemu,"
-                        + " unless qemu.conf says otherwise) may not read the base image " + h.baseImage() + ": " + why));
+                if (local && !asRoot) unreadableByOthers(h.baseImage()).ifPresent(why -> progress.accept("warning: libvirt's QEMU (user libvirt-qemu,"
+                        + " unless qemu.conf says otherwise) may not read the base image " + h.baseImage() + ": " + why
+                        + " (or push with run-as=root)"));
                 Path xml = scratch.resolve("disk.xml");
                 Files.writeString(xml, DomainXml.volume(disk, h.virtualSize(), h.baseImage().toString(), h.baseFormat()));
                 virsh.run(refused + "the volume '" + disk + "'", "vol-create", pool, xml.toString());
@@ -93,7 +97,8 @@ final class LibvirtTarget implements Target {
             String what = h.cloneName() != null ? "clone " + h.cloneName() + " of " + h.version().ref() : h.version().ref();
             Files.writeString(xml, DomainXml.domain(new DomainXml.Spec(domain, domainType(h), h.machine(),
                     volumePath(disk), h.linked() ? h.baseImage().toString() : null, h.baseFormat(), volumePath(seed), h.nic(), network,
-                    h.smbiosUuid(), h.vmgenid(), "ingot push of " + what + (h.linked() ? " (linked: reads " + h.baseImage() + ")" : ""))));
+                    h.smbiosUuid(), h.vmgenid(), "ingot push of " + what + (h.linked() ? " (linked: reads " + h.baseImage() + ")" : ""),
+                    asRoot)));
             virsh.run(refused + "the domain '" + domain + "'", "define", xml.toString());
             undo.push(new String[] {"undefine", "--nvram", domain});
             progress.accept("defined domain " + domain + " at " + virsh.uri());

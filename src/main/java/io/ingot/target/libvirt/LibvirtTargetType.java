@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 public final class LibvirtTargetType implements TargetType {
     static final TargetFeatures FEATURES = TargetFeatures.of(TargetFeature.LINKED, TargetFeature.FULL, TargetFeature.UEFI);
     /** ingot's options; the others are libvirt's own URI parameters, passed on to virsh. */
-    private static final Set<String> OPTIONS = Set.of("pool", "name", "network", "type");
+    private static final Set<String> OPTIONS = Set.of("pool", "name", "network", "type", "run-as");
     private static final Set<String> LIBVIRT_PARAMS = Set.of("socket", "keyfile", "no_verify", "no_tty", "mode", "proxy",
             "command", "sshauth", "known_hosts", "netcat");
     private static final Pattern QEMU_SCHEME = Pattern.compile("qemu(\\+[a-z0-9]+)?");
@@ -54,8 +54,12 @@ public final class LibvirtTargetType implements TargetType {
         if (type != null && !type.equals("kvm") && !type.equals("qemu")) {
             throw new UserError("target '" + uri.text() + "': type is kvm or qemu (TCG), not '" + type + "'");
         }
+        String runAs = uri.get("run-as", null);
+        if (runAs != null && !runAs.equals("root")) {
+            throw new UserError("target '" + uri.text() + "': run-as is root, or left out for the user of libvirt's qemu.conf");
+        }
         boolean local = rest.startsWith("///");
         return new LibvirtTarget(this, new Virsh(connect.toString()), uri.get("pool", "default"), uri.get("name", null),
-                uri.get("network", null), type, local);
+                uri.get("network", null), type, local, runAs != null);
     }
 }

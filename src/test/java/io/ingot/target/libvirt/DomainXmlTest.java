@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,7 +16,7 @@ class DomainXmlTest {
     private static DomainXml.Spec spec(String machine, String cpu, List<String> devices, String backing) {
         return new DomainXml.Spec("web1", "qemu", new VmConfig.Machine(machine, cpu, 2, 1024, devices), "/pool/web1.qcow2",
                 backing, "qcow2", "/pool/web1-seed.iso", new VmConfig.NicConfig("virtio-net-pci", "0a:49:4e:01:02:03"), null,
-                "11111111-2222-3333-4444-555555555555", "66666666-7777-8888-9999-000000000000", "ingot push of t:1 <&>");
+                "11111111-2222-3333-4444-555555555555", "66666666-7777-8888-9999-000000000000", "ingot push of t:1 <&>", false);
     }
 
     @Test
@@ -32,7 +33,7 @@ class DomainXmlTest {
         assertTrue(x.contains("<format type='qcow2'/>") && x.contains("<backingStore/>\n      </backingStore>"), "explicit format, chain ends: " + x);
         assertTrue(x.contains("device='cdrom'") && x.contains("<target dev='hdc' bus='ide'/>") && x.contains("<readonly/>"), x);
         assertTrue(x.contains("ingot push of t:1 &lt;&amp;&gt;"), "escaped: " + x);
-        assertFalse(x.contains("<loader") || x.contains("guest_agent"), x);
+        assertFalse(x.contains("<loader") || x.contains("guest_agent") || x.contains("<seclabel type="), x);
     }
 
     @Test
@@ -44,6 +45,15 @@ class DomainXmlTest {
         assertTrue(x.contains("<target dev='sdb' bus='sata'/>"), "q35 has no IDE: " + x);
         assertTrue(x.contains("<model fallback='forbid'>Skylake-Client</model>"), x);
         assertTrue(x.contains("<source file='/pool/web1.qcow2'/>\n      <backingStore/>"), "a full copy has no backing: " + x);
+    }
+
+    @Test
+    void runAsRootIsThisDomainsOwnSecurityLabel() {
+        DomainXml.Spec s = spec("pc", "max", List.of("disk:virtio"), "/images/base.qcow2");
+        String x = DomainXml.domain(new DomainXml.Spec(s.name(), s.domainType(), s.machine(), s.disk(), s.backing(), s.backingFormat(),
+                s.seed(), s.nic(), s.network(), s.uuid(), s.genid(), s.description(), true));
+        assertTrue(x.contains("  </devices>\n  <seclabel type='static' model='dac' relabel='no'>\n    <label>+0:+0</label>"), x);
+        assertEquals(1, x.split("<seclabel").length - 1, "libvirt refuses a disk's label beside a domain's that relabels nothing: " + x);
     }
 
     @Test
