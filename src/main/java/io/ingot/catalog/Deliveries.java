@@ -1,5 +1,7 @@
 package io.ingot.catalog;
 
+import io.ingot.util.UserError;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The catalog's table of deliveries: where template versions (and clones) were handed to other systems
@@ -35,9 +38,23 @@ public final class Deliveries {
 
     public Deliveries(Catalog catalog) { this.catalog = catalog; }
 
-    /** Records a delivery; one already recorded under the same target, location and reference is replaced. */
+    /**
+     * Records a delivery; one already recorded under the same target, location and reference is replaced. A linked one
+     * needs its version there and not being removed, checked in the same transaction (as a clone's row is).
+     */
     public void record(DeliveryRecord d) {
         catalog.tx(c -> {
+            if (d.linked()) {
+                try (PreparedStatement p = c.prepareStatement("SELECT state FROM versions WHERE name = ? AND version = ?")) {
+                    p.setString(1, d.template());
+                    p.setInt(2, d.version());
+                    try (ResultSet rs = p.executeQuery()) {
+                        if (!rs.next() || TemplateVersion.DELETING.equals(rs.getString(1))) {
+                            throw new UserError("template version " + d.versionRef() + " was removed while it was pushed");
+                        }
+                    }
+                }
+            }
             try (PreparedStatement p = c.prepareStatement("INSERT OR REPLACE INTO deliveries"
                     + "(target, location, reference, template, version, clone, linked, sha256, created) VALUES (?,?,?,?,?,?,?,?,?)")) {
                 p.setString(1, d.target());
@@ -65,6 +82,11 @@ public final class Deliveries {
                 return p.executeUpdate() > 0;
             }
         });
+    }
+
+    public Optional<DeliveryRecord> find(String target, String location, String reference) {
+        return catalog.read(c -> select(c, "SELECT * FROM deliveries WHERE target = ? AND location = ? AND reference = ?",
+                target, location, reference)).stream().findFirst();
     }
 
     public List<DeliveryRecord> all() {

@@ -86,12 +86,27 @@ public final class PushService {
                 hostKeys = HostKeys.generate("root@" + name);
                 h = templateHandover(v, name, !full, target, features, tname, hostKeys, scratch, progress);
             }
-            Target.Delivered d = target.deliver(h, progress);
             String sha = h.linked() ? diskSha(h.version()) : Sha256.of(h.fullDisk());
-            DeliveryRecord record = new DeliveryRecord(tname, target.location(), d.reference(), h.version().name(), h.version().version(),
+            DeliveryRecord planned = new DeliveryRecord(tname, target.location(), h.name(), h.version().name(), h.version().version(),
                     h.cloneName(), h.linked(), sha, Instant.now());
-            // last, as a publish writes its row last: a push killed before this left a copy the target shows, never a row without one
-            deliveries.record(record);
+            // a linked copy's row comes first, as a clone's .creating mark does: the version cannot be removed under the
+            // copy being made; a push killed meanwhile leaves a row that ingot rm finds gone from the target and forgets
+            // (a row of an earlier copy under that name stays as it is: the target refuses a name in use, and only
+            // once it took this copy does this copy's row replace it)
+            boolean marked = h.linked() && deliveries.find(planned.target(), planned.location(), planned.reference()).isEmpty();
+            if (marked) deliveries.record(planned);
+            Target.Delivered d;
+            try {
+                d = target.deliver(h, progress);
+            } catch (IOException | RuntimeException e) {
+                if (marked) deliveries.forget(planned.target(), planned.location(), planned.reference());
+                throw e;
+            }
+            DeliveryRecord record = new DeliveryRecord(planned.target(), planned.location(), d.reference(), planned.template(),
+                    planned.version(), planned.cloneName(), planned.linked(), planned.sha256(), planned.created());
+            if (marked && !record.equals(planned)) deliveries.forget(planned.target(), planned.location(), planned.reference());
+            // a full copy reads nothing of ingot's: its row comes after it, as a publish writes its row last
+            if (!marked || !record.equals(planned)) deliveries.record(record);
             return new Pushed(record, d, hostKeys);
         } finally {
             // the seed's sources hold the new machine's private host keys: they live on in the target's seed volume only

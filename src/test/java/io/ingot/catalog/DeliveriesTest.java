@@ -43,6 +43,8 @@ class DeliveriesTest {
 
         assertTrue(deliveries.forget("libvirt", "qemu:///system?pool=default", "web1"));
         catalog.markDeleting("t", 1, true);
+        assertEquals("template version t:1 was removed while it was pushed",
+                assertThrows(UserError.class, () -> deliveries.record(linked)).getMessage(), "no linked copy of a version being removed");
     }
 
     @Test

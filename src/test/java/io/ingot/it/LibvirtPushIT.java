@@ -122,6 +122,9 @@ class LibvirtPushIT {
         assertEquals(new DeliveryRecord("libvirt", "qemu:///system?pool=" + pool, name, TEMPLATE, v.version(), null, true,
                 v.manifest().disk().sha256(), p.record().created()), p.record());
         assertTrue(new Deliveries(store.catalog()).of(TEMPLATE, v.version()).contains(p.record()), "the catalog records the copy");
+        assertOneLine("has a domain named '" + name + "' already",
+                () -> push.push(v.ref(), "libvirt:///system?pool=" + pool + runAs + "&name=" + name, false, false, l -> { }));
+        assertTrue(new Deliveries(store.catalog()).of(TEMPLATE, v.version()).contains(p.record()), "a refused push keeps the earlier copy's row");
 
         // the disk is a volume of the pool: a qcow2 overlay whose backing file is the base, with its format spelled out
         Path overlay = poolDir.resolve(name + ".qcow2");
