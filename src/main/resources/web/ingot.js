@@ -44,6 +44,16 @@ function builtFrom(v) {
   return cell;
 }
 
+function pushedTo(v) {
+  const cell = el("span");
+  for (const d of v.pushed || []) {
+    const tag = el("span", d.target + " " + d.reference, "tag");
+    tag.title = (d.linked ? "linked (reads the base image)" : "full copy") + " at " + d.location + ", " + d.created;
+    cell.appendChild(tag);
+  }
+  return cell;
+}
+
 async function templates() {
   const body = document.querySelector("#templates tbody");
   body.replaceChildren();
@@ -53,7 +63,7 @@ async function templates() {
       const chans = el("span");
       for (const [c, n] of Object.entries(t.channels)) if (n === v.version) chans.appendChild(el("span", "@" + c, "tag"));
       if (v.revoked) chans.appendChild(el("span", "revoked", "tag bad"));
-      const tr = row([name, v.version, chans, when(v.created), v.ramTemplate ? "yes" : "no", v.clones, builtFrom(v)]);
+      const tr = row([name, v.version, chans, when(v.created), v.ramTemplate ? "yes" : "no", v.clones, builtFrom(v), pushedTo(v)]);
       tr.dataset.template = v.ref;
       body.appendChild(tr);
     }

@@ -54,8 +54,9 @@ log "kernel $KVER"
 
 VIRTIO_MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
                 virtio_blk failover net_failover virtio_net)
+# the CD-ROM drivers and their dependencies by name: the package has no modules.dep to follow (depmod makes it)
 SYSTEM_MODULES=("${VIRTIO_MODULES[@]}" virtio-rng cdrom isofs fat vfat nls_cp437 nls_iso8859-1
-                nls_utf8 button evdev qemu_fw_cfg)
+                nls_utf8 button evdev qemu_fw_cfg scsi_common scsi_mod sr_mod libata ata_piix)
 
 # --- the installed system's own initramfs ------------------------------------------------
 log "building the installed system"

@@ -28,7 +28,7 @@ class ArchitectureTest {
             List.of("daemon", "bench"),
             List.of("fleet"),
             List.of("pipeline"),
-            List.of("distribution"),
+            List.of("distribution", "target"),
             List.of("images"),
             List.of("catalog", "storage", "vm"),
             List.of("network"),

@@ -30,7 +30,7 @@ import java.util.TreeMap;
 
 /**
  * The catalog: an embedded SQLite database ({@code <images>/catalog.db}) of templates, versions,
- * channels, clones and builds. WAL mode and a busy timeout let several CLI processes and the daemon
+ * channels, clones, builds and deliveries ({@link Deliveries}). WAL mode and a busy timeout let several CLI processes and the daemon
  * share it; every write is one {@code BEGIN IMMEDIATE} transaction, so writers queue instead of
  * failing on a lock upgrade. One kept connection, used by one thread at a time, serves the process.
  * Everything in it can be rebuilt from the storages ({@link #reindex}): versions from their manifests,
@@ -39,7 +39,7 @@ import java.util.TreeMap;
  */
 public final class Catalog {
     public static final String FILE_NAME = "catalog.db";
-    static final int SCHEMA_VERSION = 2;
+    static final int SCHEMA_VERSION = 3;
     private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
 
     private static final String[] SCHEMA_V1 = {
@@ -315,6 +315,7 @@ public final class Catalog {
             try (Statement s = c.createStatement()) {
                 if (current < 1) for (String ddl : SCHEMA_V1) s.execute(ddl);
                 if (current < 2) for (String ddl : SCHEMA_V2) s.execute(ddl);
+                if (current < 3) for (String ddl : Deliveries.SCHEMA_V3) s.execute(ddl);
                 s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             }
             return null;
@@ -542,6 +543,12 @@ public final class Catalog {
                 dependants.forEach((k, names) -> sb.append(sb.toString().endsWith("has ") ? "" : "; ")
                         .append(k.label()).append(" clones: ").append(String.join(", ", names)));
                 throw new UserError(sb + " (remove them first with: ingot rm CLONE)");
+            }
+            List<DeliveryRecord> linked = Deliveries.linkedUsers(c, name, version);
+            if (!linked.isEmpty()) {
+                throw new UserError(name + ":" + version + " is the base image of " + String.join("; ",
+                        linked.stream().map(d -> d.target() + " " + d.reference() + " at " + d.location()).toList())
+                        + " (remove it there first; ingot rm forgets it once it is gone)");
             }
             List<String> channels = new ArrayList<>();
             try (PreparedStatement p = c.prepareStatement("SELECT channel FROM channels WHERE template = ? AND version = ? ORDER BY channel")) {

@@ -1,6 +1,8 @@
 package io.ingot.cli;
 
 import io.ingot.catalog.Catalog;
+import io.ingot.catalog.Deliveries;
+import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.Lineage;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.template.TemplateRef;
@@ -35,6 +37,8 @@ public class RevokeCommand implements Callable<Integer> {
         catalog.revoke(v.name(), v.version(), revoked);
         PrintWriter out = spec.commandLine().getOut();
         out.println((revoked ? "revoked " : "un-revoked ") + v.ref());
+        // a revoked version's copies on push targets keep running: say where they are
+        if (revoked) for (DeliveryRecord d : new Deliveries(catalog).of(v.name(), v.version())) out.println("still there: " + d.describe());
         if (cascade) {
             List<TemplateVersion> descendants = new Lineage(catalog).descendants(v.ref());
             for (TemplateVersion d : descendants) {

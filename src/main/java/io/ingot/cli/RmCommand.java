@@ -2,6 +2,8 @@ package io.ingot.cli;
 
 import io.ingot.images.CloneInstances;
 import io.ingot.images.ImageStore;
+import io.ingot.target.PushedCopies;
+import io.ingot.target.Targets;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
@@ -10,11 +12,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "rm", mixinStandardHelpOptions = true,
         description = {"Remove a clone (NAME) or a template version (NAME:VERSION).",
-                "A version is refused while linked clones use it; while a channel points at it, only with --force (the channel is dropped).",
+                "A version is refused while linked clones use it, here or on a push target (ingot push); while a channel points at it, only with --force (the channel is dropped).",
                 "A running clone is refused; the QEMU of an interrupted start, and a clone an interrupted 'ingot clone' left half-made, are removed."})
 public class RmCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME|NAME:VERSION") String target;
@@ -28,8 +31,13 @@ public class RmCommand implements Callable<Integer> {
         if (target.contains(":") || target.contains("@")) {
             TemplateRef r = TemplateRef.parse(target);
             if (r.version() == null) throw new UserError("rm takes NAME:VERSION for a template version, not '" + target + "'");
+            PushedCopies pushes = new PushedCopies(store.catalog(), store.storages(), Targets.registered());
+            // a linked copy deleted on its target since the push no longer holds the version
+            pushes.forgetGone(r.name(), r.version(), line -> spec.commandLine().getErr().println(line));
+            List<String> copies = pushes.of(r.name(), r.version());
             store.versions().remove(r.name(), r.version(), force);
             out.println("removed template version " + r);
+            for (String c : copies) out.println("left behind: " + c);
         } else {
             TemplateRef.checkName(target, "clone name");
             if (store.catalog().clone(target).isEmpty() && !store.catalog().versions(target).isEmpty()) {

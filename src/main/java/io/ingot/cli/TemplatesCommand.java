@@ -2,6 +2,8 @@ package io.ingot.cli;
 
 import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.Catalog;
+import io.ingot.catalog.Deliveries;
+import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.Lineage;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.template.TemplateRef;
@@ -28,10 +30,11 @@ public class TemplatesCommand implements Callable<Integer> {
 
     /**
      * One template in the listing; {@code broken}: versions whose files are missing or incomplete; {@code parent}:
-     * the template its newest version was made from, {@code parentMoved} when that parent's channel moved on since.
+     * the template its newest version was made from, {@code parentMoved} when that parent's channel moved on since;
+     * {@code pushed}: where its versions went with {@code ingot push} ("VERSION: TARGET REFERENCE at LOCATION").
      */
     public record Row(String name, List<Integer> versions, Map<String, Integer> channels, long sizeBytes, int clones, boolean ramTemplate,
-                      List<Integer> broken, String parent, boolean parentMoved) { }
+                      List<Integer> broken, String parent, boolean parentMoved, List<String> pushed) { }
 
     @Override
     public Integer call() throws Exception {
@@ -44,6 +47,7 @@ public class TemplatesCommand implements Callable<Integer> {
         List<CloneRecord> clones = catalog.clones();
         List<Row> rows = new ArrayList<>();
         Lineage lineage = new Lineage(catalog);
+        List<DeliveryRecord> deliveries = new Deliveries(catalog).all();
         for (String name : catalog.templateNames()) {
             List<TemplateVersion> vs = catalog.versions(name);
             long size = vs.stream().mapToLong(v -> v.manifest().disk() == null || v.manifest().disk().actualSize() == null ? 0 : v.manifest().disk().actualSize()).sum();
@@ -52,7 +56,9 @@ public class TemplatesCommand implements Callable<Integer> {
             TemplateVersion newest = vs.get(vs.size() - 1);
             rows.add(new Row(name, vs.stream().map(TemplateVersion::version).toList(), catalog.channels(name), size, n, ram,
                     vs.stream().filter(TemplateVersion::broken).map(TemplateVersion::version).toList(),
-                    newest.manifest().parent(), lineage.parentMoved(newest)));
+                    newest.manifest().parent(), lineage.parentMoved(newest),
+                    deliveries.stream().filter(d -> d.template().equals(name) && vs.stream().anyMatch(v -> v.version() == d.version()))
+                            .map(d -> d.version() + ": " + d.target() + " " + d.reference() + " at " + d.location()).toList()));
         }
         List<Row> listed = tree(rows);
         if (json) {
@@ -62,10 +68,16 @@ public class TemplatesCommand implements Callable<Integer> {
                     String.join(",", r.versions().stream().map(v -> v + (r.broken().contains(v) ? "(broken)" : "")).toList()),
                     r.channels().isEmpty() ? "-" : String.join(",", r.channels().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()),
                     CatalogViews.size(r.sizeBytes()), String.valueOf(r.clones()),
-                    r.parent() == null ? "-" : r.parent() + (r.parentMoved() ? " (parent moved)" : ""), r.ramTemplate() ? "yes" : "no")).toList();
+                    r.parent() == null ? "-" : r.parent() + (r.parentMoved() ? " (parent moved)" : ""), r.ramTemplate() ? "yes" : "no",
+                    r.pushed().isEmpty() ? "-" : String.join("; ", r.pushed()))).toList();
             // the FROM column only where some template was built from another
             boolean derived = listed.stream().anyMatch(r -> r.parent() != null);
-            List<String> header = new ArrayList<>(List.of("NAME", "VERSIONS", "CHANNELS", "SIZE", "CLONES", "FROM", "RAM"));
+            List<String> header = new ArrayList<>(List.of("NAME", "VERSIONS", "CHANNELS", "SIZE", "CLONES", "FROM", "RAM", "PUSHED"));
+            // the PUSHED column only where some version went to a push target
+            if (listed.stream().allMatch(r -> r.pushed().isEmpty())) {
+                header.remove("PUSHED");
+                cells = cells.stream().map(c -> c.subList(0, 7)).toList();
+            }
             if (!derived) {
                 header.remove("FROM");
                 cells = cells.stream().map(c -> { List<String> l = new ArrayList<>(c); l.remove(5); return List.copyOf(l); }).toList();

@@ -1,6 +1,8 @@
 package io.ingot.daemon;
 
 import io.ingot.catalog.CloneRecord;
+import io.ingot.catalog.Deliveries;
+import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.Lineage;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.http.JsonBodies;
@@ -140,7 +142,20 @@ public final class TemplatesApi {
         m.put("parentMoved", new Lineage(store.catalog()).parentMoved(v));
         m.put("lineage", v.manifest().lineage());
         m.put("clones", store.catalog().clonesOf(v.name(), v.version()).size());
+        m.put("pushed", new Deliveries(store.catalog()).of(v.name(), v.version()).stream().map(TemplatesApi::deliveryJson).toList());
         m.put("manifest", v.manifest());
+        return m;
+    }
+
+    private static Map<String, Object> deliveryJson(DeliveryRecord d) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("target", d.target());
+        m.put("location", d.location());
+        m.put("reference", d.reference());
+        m.put("clone", d.cloneName());
+        m.put("linked", d.linked());
+        m.put("sha256", d.sha256());
+        m.put("created", d.created());
         return m;
     }
 

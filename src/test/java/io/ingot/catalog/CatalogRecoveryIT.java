@@ -162,7 +162,7 @@ class CatalogRecoveryIT {
             s.execute("PRAGMA user_version = 1");
         }
         Catalog catalog = Catalog.open(db);
-        assertEquals(2, catalog.schemaVersion());
+        assertEquals(3, catalog.schemaVersion());
         TemplateVersion kept = catalog.version("t", 1).orElseThrow();
         assertTrue(kept.broken() && kept.problem().contains("clones use it"), kept.toString());
         assertTrue(catalog.version("u", 7).isEmpty(), "a full clone holds no version");

@@ -1,0 +1,24 @@
+package io.ingot.target;
+
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.vm.VmConfig;
+
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/**
+ * What a push hands to a target: the version, its base image (a file), the disk to copy for a full push, the
+ * machine as the template was built, and the identity of the new machine (MAC, SMBIOS UUID, vmgenid, NoCloud seed
+ * ISO with its instance id, host name, keys and host keys).
+ *
+ * @param name        the name the copy gets there (domain name)
+ * @param linked      true: an overlay on {@code baseImage}; false: a copy of {@code fullDisk}
+ * @param fullDisk    a self-contained disk (no backing file) for a full push; null for a linked one
+ * @param cloneName   the clone pushed, or null for a template
+ * @param accelerator the accelerator ingot would use on this host ({@code kvm}, {@code tcg}), for local targets; asked
+ *                    only by a target that needs it (it may probe KVM)
+ */
+public record Handover(String name, TemplateVersion version, Path baseImage, String baseFormat, long virtualSize,
+                       boolean linked, Path fullDisk, String fullFormat, VmConfig.Machine machine, VmConfig.NicConfig nic,
+                       String smbiosUuid, String vmgenid, Path seedIso, String cloneName, Supplier<String> accelerator) {
+}
