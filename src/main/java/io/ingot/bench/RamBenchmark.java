@@ -116,7 +116,11 @@ public final class RamBenchmark {
                     try (CloneRunner.Running r = runner.resume(bridged, dirOf(bridged), sockets, false)) {
                         bridgedSsh.add(refreshIdentity(r, access, t0)[1]);
                         awaitPort(address, SSH_TIMEOUT);
-                        try (SshCommunicator atAddress = SshCommunicator.connect(address, 22, "root", access, SSH_TIMEOUT)) {
+                        // reachable, and its host keys known: one login with no banner probes, as a user's ssh would
+                        var known = IdentityRefresh.knownHostKeys(bridged);
+                        try (SshCommunicator atAddress = known.isPresent()
+                                ? SshCommunicator.connectReachable(address, 22, "root", access, SSH_TIMEOUT, known.get().publicKeys())
+                                : SshCommunicator.connect(address, 22, "root", access, SSH_TIMEOUT)) {
                             bridgedAddress.add(ms(t0));
                         }
                     }
