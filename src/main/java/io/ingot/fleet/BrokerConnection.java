@@ -78,8 +78,10 @@ public final class BrokerConnection implements AutoCloseable {
         } catch (JMSException e) {
             close();
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            String hint = why.contains("Failed to create session factory") && !tls.url().contains("sslEnabled=true")
+                    ? " (no broker answered in clear: if the daemon serves --tls, give --tls-fingerprint or --tls-ca)" : "";
             throw new UserError("cannot connect to the build broker at " + display(url) + ": "
-                    + (why.contains("AMQ229031") || why.contains("AMQ229032") ? "user or password refused (INGOT_TOKEN?)" : why));
+                    + (why.contains("AMQ229031") || why.contains("AMQ229032") ? "user or password refused (INGOT_TOKEN?)" : why + hint));
         }
         return this;
     }
