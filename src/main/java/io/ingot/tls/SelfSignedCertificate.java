@@ -93,10 +93,20 @@ final class SelfSignedCertificate {
         List<GeneralName> out = new ArrayList<>();
         for (String n : new LinkedHashSet<>(names)) {
             String bare = n.startsWith("[") && n.endsWith("]") ? n.substring(1, n.length() - 1) : n;
-            if (isAddress(bare)) out.add(new GeneralName(GeneralName.iPAddress, bare));
+            if (isAddress(bare)) {
+                if (!anyLocal(bare)) out.add(new GeneralName(GeneralName.iPAddress, bare)); // 0.0.0.0 names no server
+            }
             else if (bare.matches("[A-Za-z0-9.-]+")) out.add(new GeneralName(GeneralName.dNSName, bare));
         }
         return out.toArray(GeneralName[]::new);
+    }
+
+    private static boolean anyLocal(String address) {
+        try {
+            return InetAddress.getByName(address).isAnyLocalAddress();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean isAddress(String s) {

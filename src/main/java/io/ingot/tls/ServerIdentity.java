@@ -19,6 +19,7 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -100,7 +101,7 @@ public record ServerIdentity(PrivateKey key, List<X509Certificate> chain) {
     public static char[] randomPassword() {
         byte[] b = new byte[24];
         new SecureRandom().nextBytes(b);
-        return java.util.HexFormat.of().formatHex(b).toCharArray();
+        return HexFormat.of().formatHex(b).toCharArray();
     }
 
     private static boolean matches(PrivateKey key, X509Certificate cert) {
