@@ -99,10 +99,12 @@ public record ClientTrust(Fingerprint pin, Path caFile, List<X509Certificate> ca
         }
     }
 
-    /** An HTTP client's "the server closed without a word": what a TLS server does to a plain HTTP request. */
+    /**
+     * The JDK HTTP client's "the server closed before any answer": what a TLS server does to a plain HTTP request
+     * (a connection reset half way through a download is not this).
+     */
     public static boolean noAnswer(IOException e) {
-        String m = messages(e);
-        return m.contains("received no bytes") || m.contains("Connection reset");
+        return messages(e).contains("received no bytes");
     }
 
     /**
@@ -125,7 +127,7 @@ public record ClientTrust(Fingerprint pin, Path caFile, List<X509Certificate> ca
         if (all.contains("Unsupported or unrecognized SSL message") || all.contains("plaintext connection")) {
             return new UserError(where + ": does not speak TLS (is it serving plain http?)", e);
         }
-        if (noAnswer(e)) {
+        if (noAnswer(e) || all.contains("Connection reset")) {
             return new UserError(where + ": closed the connection without an answer (does it serve https://?)", e);
         }
         if (!(e instanceof SSLException)) {

@@ -5,6 +5,7 @@ import io.ingot.distribution.S3Clients;
 import io.ingot.images.ImageStore;
 import io.ingot.images.PublishRequest;
 import io.ingot.it.IngotChild;
+import io.ingot.it.LocalS3;
 import io.ingot.it.TestImages;
 import io.ingot.template.Manifest;
 import io.ingot.tls.ClientTrust;
@@ -13,13 +14,8 @@ import io.ingot.tls.ServerIdentity;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
 import org.apache.commons.io.FileUtils;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -45,17 +41,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code ingot serve --tls} as its users meet it, all on 127.0.0.1: a real daemon with its self-made
  * certificate, the real CLI in child JVMs ({@code ingot submit}, {@code ingot pull}, {@code ingot worker}), a real
  * Artemis acceptor on TLS. A wrong pinned fingerprint is refused with one line naming the certificate the
- * server showed, and nothing happens on the daemon; the right one (or the certificate as a CA file) works.
+ * server showed, and nothing happens on the daemon; the right one (or the certificate as a CA file) works;
+ * clients in clear are refused too.
  */
 class TlsIT {
-    private static final String KEY_ID = "tls-it-access";
-    private static final String SECRET = "tls-it-secret";
     private static final String BUCKET = "ingot-tls";
 
     private final List<Process> workers = new ArrayList<>();
     private Daemon daemon;
-    private S3Proxy proxy;
-    private BlobStoreContext blobs;
+    private LocalS3 localS3;
 
     @AfterEach
     void stop() throws Exception {
@@ -64,8 +58,7 @@ class TlsIT {
             if (!p.waitFor(20, TimeUnit.SECONDS)) p.destroyForcibly();
         }
         if (daemon != null) daemon.close();
-        if (proxy != null) proxy.stop();
-        if (blobs != null) blobs.close();
+        if (localS3 != null) localS3.close();
     }
 
     @Test
@@ -134,15 +127,8 @@ class TlsIT {
     void aWorkerJoinsTheTlsBrokerWithThePinnedCertificateOnly() throws Exception {
         Path root = TestImages.home().resolve("target/it-tls-fleet");
         FileUtils.deleteDirectory(root.toFile());
-        blobs = ContextBuilder.newBuilder("transient").credentials("identity", "credential").build(BlobStoreContext.class);
-        proxy = S3Proxy.builder().blobStore(blobs.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY_ID, SECRET).build();
-        proxy.start();
-        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
-        S3Clients s3 = new S3Clients(awsEnv());
-        try (S3Client c = s3.create()) {
-            c.createBucket(b -> b.bucket(BUCKET));
-        }
+        localS3 = LocalS3.start("tls-it-access", "tls-it-secret").bucket(BUCKET);
+        S3Clients s3 = localS3.clients();
         IngotPaths paths = paths(root.resolve("daemon"));
         int brokerPort = freePort();
         DaemonConfig config = DaemonConfig.defaults().withListen("127.0.0.1", 0).withRecipes(recipes(root, "tls-fleet").toString(), null, 3)
@@ -173,11 +159,16 @@ class TlsIT {
         assertTrue(lastLine(plainLog).endsWith("if the daemon serves --tls, give --tls-fingerprint or --tls-ca)"), plainLog);
 
         worker(root, "pinned", broker, token, "--tls-fingerprint", right.toString());
+        // the certificate as a CA file: Artemis checks the host name (127.0.0.1, which the self-made certificate names)
+        worker(root, "ca", broker, token, "--tls-ca", paths.state().resolve("tls/cert.pem").toString());
         HttpClient pinned = ClientTrust.of(null, right.toString()).httpClient().build();
         String workersUrl = "https://127.0.0.1:" + daemon.port() + "/api/workers";
         Instant end = Instant.now().plus(Duration.ofMinutes(3));
-        while (!alive(json(pinned, workersUrl), "pinned")) {
-            if (Instant.now().isAfter(end)) fail("the pinned worker did not announce itself: " + json(pinned, workersUrl) + "\n" + Files.readString(root.resolve("pinned.log")));
+        while (!alive(json(pinned, workersUrl), "pinned") || !alive(json(pinned, workersUrl), "ca")) {
+            if (Instant.now().isAfter(end)) {
+                fail("the workers did not announce themselves: " + json(pinned, workersUrl) + "\n" + Files.readString(root.resolve("pinned.log"))
+                        + "\n" + Files.readString(root.resolve("ca.log")));
+            }
             Thread.sleep(1000);
         }
         assertFalse(alive(json(pinned, workersUrl), "wrong"));
@@ -192,7 +183,7 @@ class TlsIT {
         cmd.addAll(List.of(tls));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         Map<String, String> env = pb.environment();
-        env.putAll(awsEnv());
+        env.putAll(localS3.env());
         env.put("INGOT_HOME", TestImages.home().toString());
         env.put("INGOT_IMAGES", root.resolve(name).toString());
         env.put("INGOT_CACHE", TestImages.paths().cache().toString());
@@ -202,11 +193,6 @@ class TlsIT {
         Process p = pb.start();
         workers.add(p);
         return p;
-    }
-
-    private Map<String, String> awsEnv() {
-        return Map.of("AWS_ACCESS_KEY_ID", KEY_ID, "AWS_SECRET_ACCESS_KEY", SECRET, "AWS_REGION", "us-east-1",
-                "AWS_ENDPOINT_URL", "http://127.0.0.1:" + proxy.getPort());
     }
 
     private static boolean alive(JsonNode workers, String name) {
