@@ -34,6 +34,7 @@ class ArchitectureTest {
             List.of("network"),
             List.of("media"),
             List.of("qemu", "guest", "recipe", "template"),
+            List.of("tls"),
             List.of("server", "util"));
 
     private static JavaClasses main;

@@ -4,13 +4,17 @@ import io.ingot.daemon.Puller;
 import io.ingot.images.ImageStore;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.tls.ClientTrust;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import javax.net.ssl.SSLException;
+import java.io.IOException;
 import java.net.URI;
 import java.util.concurrent.Callable;
 
@@ -32,6 +36,9 @@ public class PullCommand implements Callable<Integer> {
     @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token, if the daemon does not open reads to this host (or INGOT_TOKEN).")
     String token;
 
+    @Mixin
+    TlsClientOptions tls = new TlsClientOptions();
+
     @Override
     public Integer call() throws Exception {
         if (url.startsWith("s3://")) {
@@ -48,11 +55,21 @@ public class PullCommand implements Callable<Integer> {
         }
         if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) throw new UserError("URL must start with http:// or https://: " + url);
         TemplateRef.parse(ref); // a bad name is refused before anything else
+        ClientTrust trust = tls.trust();
+        if (trust.given() && !"https".equals(uri.getScheme())) throw new UserError("--tls-fingerprint and --tls-ca are for an https:// URL, got " + url);
         ProgressBar.Factory bars = ProgressBar.Factory.console();
         ImageStore store = ImageStore.open(IngotPaths.fromEnvironment(), bars);
         String t = token != null ? token : System.getenv("INGOT_TOKEN");
         System.out.println("pulling " + ref + " from " + uri);
-        Puller.Result r = new Puller(store, t, System.out, -1, bars).pull(uri, ref, storage);
+        Puller.Result r;
+        try {
+            r = new Puller(store, t, System.out, -1, bars, trust.sslContext()).pull(uri, ref, storage);
+        } catch (SSLException e) {
+            throw ClientTrust.explain(e, uri.getHost() + ":" + uri.getPort());
+        } catch (IOException e) {
+            if (!ClientTrust.noAnswer(e)) throw e;
+            throw ClientTrust.explain(e, uri.getHost() + ":" + uri.getPort());
+        }
         System.out.println("pulled " + r.version().ref() + " into storage " + storage
                 + (r.resumedFrom() > 0 ? " (resumed; " + r.resumedFrom() + " bytes were already here)" : "")
                 + (r.version().manifest().lineage().isEmpty() ? "" : ", lineage " + String.join(" <- ", r.version().manifest().lineage().stream().map(Manifest.Ancestor::ref).toList())));

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ingot.daemon.ApiToken;
 import io.ingot.daemon.DaemonConfig;
 import io.ingot.template.TemplateRef;
+import io.ingot.tls.ClientTrust;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
 import io.ingot.util.LimitedRead;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -31,11 +33,15 @@ public class SubmitCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME", description = "The recipe's name (from the daemon's recipes directory).")
     String name;
 
-    @Option(names = "--url", paramLabel = "URL", description = "The daemon (default http://127.0.0.1:PORT, PORT from images/daemon.yaml, else 8470).")
+    @Option(names = "--url", paramLabel = "URL", description = "The daemon (default http://127.0.0.1:PORT, PORT from images/daemon.yaml, else 8470); "
+            + "https://... for a daemon serving --tls.")
     String url;
 
     @Option(names = "--follow", description = "Stream the build's log until it has finished.")
     boolean follow;
+
+    @Mixin
+    TlsClientOptions tls = new TlsClientOptions();
 
     @Override
     public Integer call() throws Exception {
@@ -44,7 +50,9 @@ public class SubmitCommand implements Callable<Integer> {
         String base = url != null ? url.replaceAll("/+$", "") : "http://127.0.0.1:" + DaemonConfig.load(paths).port();
         String token = System.getenv("INGOT_TOKEN") != null ? System.getenv("INGOT_TOKEN") : ApiToken.read(paths.state());
         if (token == null) throw new UserError("no API token: set INGOT_TOKEN or run this where the daemon keeps images/.ingot/api-token");
-        HttpClient http = HttpClient.newHttpClient();
+        ClientTrust trust = tls.trust();
+        if (trust.given() && !base.startsWith("https://")) throw new UserError("--tls-fingerprint and --tls-ca are for an https:// --url, got " + base);
+        HttpClient http = trust.httpClient().build();
         ObjectMapper json = Json.MAPPER;
         String body = json.writeValueAsString(Map.of("recipe", name, "source", "cli"));
         HttpResponse<InputStream> rs;
@@ -53,6 +61,8 @@ public class SubmitCommand implements Callable<Integer> {
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (ConnectException e) {
             throw new UserError("cannot connect to " + base + " (is ingot serve running?)");
+        } catch (IOException e) {
+            throw ClientTrust.explain(e, base);
         }
         JsonNode answer = answer(rs, base + "/api/builds");
         if (rs.statusCode() != 202) throw new UserError(base + ": HTTP " + rs.statusCode() + ": " + answer.path("error").asText(answer.toString()));

@@ -4,6 +4,7 @@ import io.ingot.fleet.WorkerProcess;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -17,7 +18,8 @@ import java.util.concurrent.Callable;
         description = {"Build for a daemon: take build requests from its broker, build them like 'ingot build', and deliver",
                 "the templates through the fleet's S3 bucket (the daemon registers them). Runs until stopped (Ctrl-C).",
                 "The broker password is the daemon's API token: INGOT_TOKEN, or --token-file. S3 credentials and endpoint",
-                "come from AWS_* as for 'ingot s3'."})
+                "come from AWS_* as for 'ingot s3'. A daemon serving --tls takes workers on TLS only: give --tls-fingerprint",
+                "(printed by 'ingot serve --tls') or --tls-ca."})
 public class WorkerCommand implements Callable<Integer> {
     @Option(names = "--broker", required = true, paramLabel = "URL",
             description = "The daemon's broker: tcp://HOST:PORT (broker.listen in its daemon.yaml, or its external broker).")
@@ -36,6 +38,9 @@ public class WorkerCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "This worker's name on the daemon's page (default: the host name).")
     String name;
 
+    @Mixin
+    TlsClientOptions tls = new TlsClientOptions();
+
     @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the daemon's API token (instead of INGOT_TOKEN).")
     String tokenFile;
 
@@ -52,7 +57,7 @@ public class WorkerCommand implements Callable<Integer> {
         if (token == null || token.isBlank()) {
             throw new UserError("no broker password: set INGOT_TOKEN to the daemon's API token (images/.ingot/api-token on its host), or give --token-file");
         }
-        WorkerProcess.Settings settings = new WorkerProcess.Settings(broker, token, s3, concurrency, labels, name);
+        WorkerProcess.Settings settings = new WorkerProcess.Settings(broker, token, s3, concurrency, labels, name, tls.trust());
         try (WorkerProcess worker = WorkerProcess.start(IngotPaths.fromEnvironment(), settings, System.out::println)) {
             Runtime.getRuntime().addShutdownHook(new Thread(worker::close));
             worker.awaitStop();

@@ -21,6 +21,7 @@ import io.ingot.media.MirrorChooser;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Recovery;
 import io.ingot.pipeline.stage.StandardStages;
+import io.ingot.tls.ServerIdentity;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import org.apache.camel.CamelContext;
@@ -85,6 +86,15 @@ public final class Daemon implements AutoCloseable {
 
     /** With the S3 client settings for the fleet's bucket given (tests; otherwise AWS_* of the environment). */
     public static Daemon start(IngotPaths paths, DaemonConfig config, S3Clients s3) throws Exception {
+        return start(paths, config, s3, null);
+    }
+
+    /**
+     * With {@code tls} (null: none), the API is served over HTTPS and the broker takes workers over TLS only.
+     * Without it, listening beyond loopback is warned about in the log ({@link DaemonTls#plainWarnings}).
+     */
+    public static Daemon start(IngotPaths paths, DaemonConfig config, S3Clients s3, ServerIdentity tls) throws Exception {
+        for (String w : DaemonTls.plainWarnings(config, tls != null)) LOG.warn("{}", w);
         ImageStore store = ImageStore.open(paths);
         for (String line : new Recovery(paths).run(store, false)) LOG.info("recovery: {}", line);
         Path recipesDir = config.recipesDir(paths);
@@ -92,7 +102,7 @@ public final class Daemon implements AutoCloseable {
         ApiToken token = ApiToken.loadOrCreate(paths.state());
         DaemonConfig.Broker b = config.broker();
         S3Location bucket = b.storage() == null ? null : S3Location.parse(b.storage());
-        Broker broker = b.url() == null ? Broker.start(paths.state().resolve("broker"), b.listen(), token.value()) : null;
+        Broker broker = b.url() == null ? Broker.start(paths.state().resolve("broker"), b.listen(), token.value(), tls) : null;
         BrokerConnection connection;
         try {
             connection = BrokerConnection.open(broker != null ? broker.inVmUrl() : b.url(), token.value()).check();
@@ -124,7 +134,7 @@ public final class Daemon implements AutoCloseable {
         InetAddress bind = config.bindAddress();
         HttpFront front;
         try {
-            front = HttpFront.start(new HttpFront.Settings(bind, config.port(), config.idle(), config.requestTime(), MAX_LOG_FOLLOWERS),
+            front = HttpFront.start(new HttpFront.Settings(bind, config.port(), config.idle(), config.requestTime(), MAX_LOG_FOLLOWERS, tls),
                     new RequestGuard(HostAllowList.forDaemon(bind, config.hostNames()), token::accepts, config.openReads()), builds);
         } catch (Exception e) {
             metrics.close();
@@ -161,17 +171,18 @@ public final class Daemon implements AutoCloseable {
             props.setProperty("ingot.worker.selector", profile.selector());
             props.setProperty("ingot.recipesDir", recipesDir.toAbsolutePath().toString());
             props.setProperty("ingot.api.host", front.authority());
+            props.setProperty("ingot.api.scheme", front.scheme());
             engine = new BuildEngine(StandardStages.of(paths), ROUTES, beans, props);
 
             worker.start(engine.runner(paths), engine.camelContext().createProducerTemplate());
             queue.start(engine.camelContext().createProducerTemplate());
             schedules.register(engine.camelContext());
             front.ready(allowedMethods(engine.camelContext()));
-            LOG.info("ingot daemon on http://{}:{}/ (images {}, recipes {}, {}; broker {})",
-                    config.bind(), front.port(), paths.images(), recipes.dir(),
+            LOG.info("ingot daemon on {}://{}:{}/ (images {}, recipes {}, {}; broker {})",
+                    front.scheme(), config.bind(), front.port(), paths.images(), recipes.dir(),
                     local ? "its own worker runs " + config.maxConcurrentBuilds() + " build(s) at once, labels " + String.join(",", profile.labels())
                             : "only workers build",
-                    broker != null ? "embedded" + (broker.tcpUrl() == null ? "" : ", workers connect to " + broker.tcpUrl())
+                    broker != null ? "embedded" + (broker.tcpUrl() == null ? "" : ", workers connect to " + broker.tcpUrl() + (broker.tls() ? " (TLS)" : ""))
                             : BrokerConnection.display(b.url()));
             return new Daemon(engine, front, token, queue, schedules, metrics, broker, connection, worker);
         } catch (Exception | Error e) {
@@ -185,6 +196,9 @@ public final class Daemon implements AutoCloseable {
     }
 
     public int port() { return front.port(); }
+
+    /** {@code https} when serving TLS, else {@code http}. */
+    public String scheme() { return front.scheme(); }
 
     public ApiToken token() { return token; }
 

@@ -15,6 +15,7 @@ import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import org.apache.commons.io.input.BoundedInputStream;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -50,7 +51,7 @@ public final class Puller {
     public record Result(TemplateVersion version, long downloaded, long resumedFrom) { }
 
     private final ImageStore store;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http;
     private final String token;
     private final PrintStream out;
     private final long stopAfterBytes;
@@ -66,6 +67,13 @@ public final class Puller {
 
     /** {@code bars}: each file's download progress (ingot pull's: a bar on a terminal). */
     public Puller(ImageStore store, String token, PrintStream out, long stopAfterBytes, ProgressBar.Factory bars) {
+        this(store, token, out, stopAfterBytes, bars, null);
+    }
+
+    /** {@code tls}: whom https:// connections trust (a pinned certificate, a CA file; null: the JDK's defaults). */
+    public Puller(ImageStore store, String token, PrintStream out, long stopAfterBytes, ProgressBar.Factory bars, SSLContext tls) {
+        HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        this.http = (tls == null ? http : http.sslContext(tls)).build();
         this.store = store;
         this.token = token;
         this.out = out;

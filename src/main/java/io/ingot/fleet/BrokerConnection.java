@@ -1,5 +1,6 @@
 package io.ingot.fleet;
 
+import io.ingot.tls.ClientTrust;
 import io.ingot.util.UserError;
 import jakarta.jms.Connection;
 import jakarta.jms.JMSException;
@@ -23,33 +24,43 @@ public final class BrokerConnection implements AutoCloseable {
     private final ActiveMQConnectionFactory artemis;
     private final CachingConnectionFactory transacted;
     private final CachingConnectionFactory plain;
+    private final BrokerTrust tls;
 
-    private BrokerConnection(String url, ActiveMQConnectionFactory artemis) {
+    private BrokerConnection(String url, ActiveMQConnectionFactory artemis, BrokerTrust tls) {
         this.url = url;
         this.artemis = artemis;
         this.transacted = caching(artemis);
         this.plain = caching(artemis);
+        this.tls = tls;
+    }
+
+    /** Without a {@link ClientTrust} of the user's (plain TCP, or TLS as the URL's own parameters say). */
+    public static BrokerConnection open(String url, String token) {
+        return open(url, token, ClientTrust.DEFAULT);
     }
 
     /**
      * @param url      {@code tcp://HOST:PORT[?...]} or the embedded broker's {@code vm://N}; a {@code user=} and
      *                 {@code password=} in it are used as given, else user {@value FleetNames#USER} and {@code token}
      * @param token    the daemon's API token (the embedded broker's password)
+     * @param trust    with a CA file or a pinned fingerprint: TLS, trusting those only ({@link BrokerTrust})
      */
-    public static BrokerConnection open(String url, String token) {
+    public static BrokerConnection open(String url, String token, ClientTrust trust) {
         if (url == null || !(url.startsWith("tcp://") || url.startsWith("vm://"))) {
             throw new UserError("broker URL must be tcp://HOST:PORT (Artemis), got '" + url + "'");
         }
+        BrokerTrust tls = BrokerTrust.apply(url, trust);
         ActiveMQConnectionFactory cf;
         try {
-            cf = new ActiveMQConnectionFactory(url);
+            cf = new ActiveMQConnectionFactory(tls.url());
         } catch (RuntimeException e) {
+            tls.close();
             throw new UserError("bad broker URL " + display(url) + ": " + e.getMessage());
         }
         if (cf.getUser() == null) cf.setUser(FleetNames.USER);
         if (cf.getPassword() == null) cf.setPassword(token);
         cf.setConsumerWindowSize(0);
-        return new BrokerConnection(url, cf);
+        return new BrokerConnection(url, cf, tls);
     }
 
     private static CachingConnectionFactory caching(ActiveMQConnectionFactory cf) {
@@ -67,8 +78,10 @@ public final class BrokerConnection implements AutoCloseable {
         } catch (JMSException e) {
             close();
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
+            String hint = why.contains("Failed to create session factory") && !tls.url().contains("sslEnabled=true")
+                    ? " (no broker answered in clear: if the daemon serves --tls, give --tls-fingerprint or --tls-ca)" : "";
             throw new UserError("cannot connect to the build broker at " + display(url) + ": "
-                    + (why.contains("AMQ229031") || why.contains("AMQ229032") ? "user or password refused (INGOT_TOKEN?)" : why));
+                    + (why.contains("AMQ229031") || why.contains("AMQ229032") ? "user or password refused (INGOT_TOKEN?)" : why + hint));
         }
         return this;
     }
@@ -95,5 +108,6 @@ public final class BrokerConnection implements AutoCloseable {
         transacted.destroy();
         plain.destroy();
         artemis.close();
+        tls.close();
     }
 }

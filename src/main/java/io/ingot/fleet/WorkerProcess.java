@@ -5,6 +5,7 @@ import io.ingot.distribution.S3Location;
 import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.stage.StandardStages;
+import io.ingot.tls.ClientTrust;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -25,10 +26,14 @@ import java.util.function.Consumer;
 public final class WorkerProcess implements AutoCloseable {
     public static final String ROUTES = "classpath:routes/build.camel.yaml,classpath:routes/worker.camel.yaml";
 
-    /** What {@code ingot worker}'s options say; {@code s3} may be null (then the worker can deliver nothing). */
-    public record Settings(String broker, String token, String s3, int concurrency, List<String> labels, String name) {
+    /**
+     * What {@code ingot worker}'s options say; {@code s3} may be null (then the worker can deliver nothing);
+     * {@code trust}: whom to trust on a TLS broker ({@code --tls-ca}, {@code --tls-fingerprint}).
+     */
+    public record Settings(String broker, String token, String s3, int concurrency, List<String> labels, String name, ClientTrust trust) {
         public Settings {
             labels = labels == null ? List.of() : List.copyOf(labels);
+            trust = trust == null ? ClientTrust.DEFAULT : trust;
         }
     }
 
@@ -49,7 +54,7 @@ public final class WorkerProcess implements AutoCloseable {
                     + "(broker.storage in the daemon's daemon.yaml)");
         }
         S3Location bucket = S3Location.parse(s.s3());
-        BrokerConnection connection = BrokerConnection.open(s.broker(), s.token());
+        BrokerConnection connection = BrokerConnection.open(s.broker(), s.token(), s.trust());
         try {
             S3Clients clients = S3Clients.fromEnvironment();
             try (S3Client s3 = clients.create()) {
@@ -76,7 +81,9 @@ public final class WorkerProcess implements AutoCloseable {
             BuildEngine engine = new BuildEngine(StandardStages.of(paths), ROUTES, beans, props);
             worker.start(engine.runner(paths), engine.camelContext().createProducerTemplate());
             out.accept("worker " + profile.name() + " on " + host + ": labels " + String.join(", ", profile.labels()) + "; "
-                    + profile.concurrency() + " build(s) at once; broker " + BrokerConnection.display(s.broker()) + "; templates to " + bucket);
+                    + profile.concurrency() + " build(s) at once; broker " + BrokerConnection.display(s.broker())
+                    + (s.trust().given() ? " (TLS, " + (s.trust().pin() != null ? "pinned " + s.trust().pin() : "CA " + s.trust().caFile()) + ")" : "")
+                    + "; templates to " + bucket);
             return new WorkerProcess(connection, engine, worker);
         } catch (Exception | Error e) {
             connection.close();

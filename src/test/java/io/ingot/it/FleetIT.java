@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.Daemon;
 import io.ingot.daemon.DaemonConfig;
+import io.ingot.daemon.DaemonTls;
 import io.ingot.distribution.S3Clients;
 import io.ingot.fleet.FleetNames;
 import io.ingot.images.ImageStore;
+import io.ingot.tls.ClientTrust;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
 import org.apache.commons.io.FileUtils;
@@ -45,17 +47,19 @@ import static org.junit.jupiter.api.Assertions.fail;
  * builds are queued before any worker exists and the broker is restarted with them queued; then one worker is
  * killed with SIGKILL in the middle of a build, whose request the other worker builds; the killed worker comes
  * back and reaps the QEMU it left. Every build ends as exactly one version, registered by the daemon from the
- * bucket, and nothing is left in the queue or running.
+ * bucket, and nothing is left in the queue or running. All of it over TLS, as across hosts: the daemon serves
+ * {@code --tls} with its self-made certificate (the same after the restart), the workers and this test pin it.
  */
 class FleetIT {
     private static final String KEY_ID = "fleet-it-access";
     private static final String SECRET = "fleet-it-secret";
     private static final String BUCKET = "ingot-fleet";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final List<Process> workers = new ArrayList<>();
     private LocalS3 localS3;
     private Daemon daemon;
+    private HttpClient http;
+    private String fingerprint;
 
     @AfterEach
     void stop() throws Exception {
@@ -84,7 +88,10 @@ class FleetIT {
                 .withBroker(new DaemonConfig.Broker(null, "tcp://127.0.0.1:" + brokerPort, 3, "s3://" + BUCKET + "/fleet"));
 
         // queued while no worker exists, through the API as users queue them
-        daemon = Daemon.start(paths, config, s3);
+        DaemonTls tls = DaemonTls.choose(paths, config, null, null, Instant.now());
+        fingerprint = tls.identity().fingerprint().toString();
+        http = ClientTrust.of(null, fingerprint).httpClient().build();
+        daemon = Daemon.start(paths, config, s3, tls.identity());
         String token = daemon.token().value();
         List<String> ids = new ArrayList<>();
         for (String name : names) {
@@ -99,7 +106,10 @@ class FleetIT {
 
         // the broker (embedded in the daemon) restarts with the three builds queued: none is lost
         daemon.close();
-        daemon = Daemon.start(paths, config, s3);
+        DaemonTls again = DaemonTls.choose(paths, config, null, null, Instant.now());
+        assertEquals(fingerprint, again.identity().fingerprint().toString(), "the pinned certificate is the same after a restart");
+        daemon = Daemon.start(paths, config, s3, again.identity());
+        assertTrue(daemon.broker().tls());
         assertEquals(3, daemon.broker().messageCount(FleetNames.BUILDS), "the broker's journal kept the queued builds");
         Set<String> queued = new TreeSet<>();
         get("/api/queue").path("queued").forEach(j -> queued.add(j.path("id").asText()));
@@ -190,7 +200,7 @@ class FleetIT {
         Path images = root.resolve(name);
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), "io.ingot.cli.Main", "worker", "--broker", broker,
-                "--s3", "s3://" + BUCKET + "/fleet", "--name", name, "--concurrency", "1");
+                "--s3", "s3://" + BUCKET + "/fleet", "--name", name, "--concurrency", "1", "--tls-fingerprint", fingerprint);
         Map<String, String> env = pb.environment();
         env.putAll(localS3.env());
         env.put("INGOT_HOME", TestImages.home().toString());
@@ -249,7 +259,7 @@ class FleetIT {
 
     private String getText(String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + path)).build(),
+            return http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + daemon.port() + path)).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -260,7 +270,7 @@ class FleetIT {
     }
 
     private HttpResponse<String> post(String path, String body, String token) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + daemon.port() + path))
+        return http.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + daemon.port() + path))
                 .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

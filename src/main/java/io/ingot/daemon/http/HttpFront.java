@@ -1,5 +1,6 @@
 package io.ingot.daemon.http;
 
+import io.ingot.tls.ServerIdentity;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -9,6 +10,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -47,8 +49,14 @@ public final class HttpFront implements AutoCloseable {
     /**
      * Where to listen and how long to wait; {@code port} 0 picks a free port. {@code requestTimeout}: a request
      * whose answer has not started by then gets 503 (an answer under way, a download or a log stream, runs on).
+     * {@code tls}: the key and certificate to serve HTTPS with, or null for plain HTTP.
      */
-    public record Settings(InetAddress bind, int port, Duration idleTimeout, Duration requestTimeout, int maxLogFollowers) { }
+    public record Settings(InetAddress bind, int port, Duration idleTimeout, Duration requestTimeout, int maxLogFollowers,
+                           ServerIdentity tls) {
+        public Settings(InetAddress bind, int port, Duration idleTimeout, Duration requestTimeout, int maxLogFollowers) {
+            this(bind, port, idleTimeout, requestTimeout, maxLogFollowers, null);
+        }
+    }
 
     private final Vertx vertx;
     private final Router router;
@@ -58,12 +66,14 @@ public final class HttpFront implements AutoCloseable {
     private final RequestGuard guard;
     private final long requestTimeoutMillis;
     private final InetAddress bind;
+    private final boolean tls;
     private volatile boolean ready;
     private volatile Function<String, Set<String>> allowedMethods = p -> Set.of();
 
     private HttpFront(Settings settings, RequestGuard guard, LogFollower.Source logs) {
         this.guard = guard;
         this.bind = settings.bind();
+        this.tls = settings.tls() != null;
         this.requestTimeoutMillis = Math.max(1, settings.requestTimeout().toMillis());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(16)
                 // no .vertx cache folder in the working directory: the daemon serves no classpath files through Vert.x
@@ -80,7 +90,7 @@ public final class HttpFront implements AutoCloseable {
         for (int status : new int[] {404, 405, 406, 415}) router.errorHandler(status, this::failed);
         // HTTP/1.1 only: with h2c on, Vert.x knows a connection only once its first request head is complete,
         // and the idle timer must run from the moment a client connects
-        this.server = vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false).setHttp2ClearTextEnabled(false))
+        this.server = vertx.createHttpServer(options(settings.tls()))
                 .connectionHandler(idle::opened)
                 .requestHandler(request -> {
                     // Host first: Vert.x Web fails an HTTP/1.1 request without one as a server error
@@ -97,6 +107,18 @@ public final class HttpFront implements AutoCloseable {
                     }
                     router.handle(request);
                 });
+    }
+
+    /** HTTP/1.1, uncompressed; with TLS (no ALPN, so HTTP/1.1 there too) when given a key and certificate. */
+    private static HttpServerOptions options(ServerIdentity tls) {
+        HttpServerOptions o = new HttpServerOptions().setCompressionSupported(false).setHttp2ClearTextEnabled(false);
+        if (tls != null) {
+            // the key store lives in memory only, under a password of this process
+            char[] password = ServerIdentity.randomPassword();
+            o.setSsl(true).setUseAlpn(false)
+                    .setKeyCertOptions(new PfxOptions().setValue(Buffer.buffer(tls.pkcs12(password))).setPassword(new String(password)));
+        }
+        return o;
     }
 
     /** Starts listening; requests get 503 until {@link #ready} (Camel adds the routes in between). */
@@ -131,6 +153,9 @@ public final class HttpFront implements AutoCloseable {
         }
         return host + ":" + port();
     }
+
+    /** {@code https} or {@code http}. */
+    public String scheme() { return tls ? "https" : "http"; }
 
     public LogFollower follower() { return follower; }
 
