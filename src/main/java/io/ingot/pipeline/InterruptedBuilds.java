@@ -25,10 +25,12 @@ import java.util.stream.Stream;
 public final class InterruptedBuilds {
     private final IngotPaths paths;
     private final Catalog catalog;
+    private final BuildHistory history;
 
     public InterruptedBuilds(IngotPaths paths, Catalog catalog) {
         this.paths = paths;
         this.catalog = catalog;
+        this.history = new BuildHistory(paths, catalog);
     }
 
     public void run(Consumer<String> report) {
@@ -58,7 +60,7 @@ public final class InterruptedBuilds {
             Optional<BuildOwner> owner = BuildOwner.read(builds.resolve(b.recipe()).resolve(b.id()));
             if (owner.isPresent() && owner.get().alive()) continue;
             Long pid = owner.map(BuildOwner::pid).orElse(owners.get(b.id()));
-            catalog.buildFinished(b.id(), "failed", "interrupted: the ingot process that ran it"
+            history.finished(b.id(), b.recipe(), "failed", "interrupted: the ingot process that ran it"
                     + (pid != null && pid > 0 ? " (pid " + pid + ")" : "") + " is gone", Instant.now());
             report.accept("build " + b.id() + " of " + b.recipe() + " marked failed: its ingot process is gone");
         }
