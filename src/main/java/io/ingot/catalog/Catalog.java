@@ -11,7 +11,9 @@ import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -151,14 +153,44 @@ public final class Catalog {
 
     /** Opens the catalog; {@code listener} hears of every change to a template's channels or revoked versions. */
     public static Catalog open(Path file, TemplateListener listener) {
+        Path abs = file.toAbsolutePath();
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.createDirectories(abs.getParent());
+            if (!Files.exists(abs)) create(abs);
+            // SQLite takes an empty file for a new database (and deletes its WAL): ingot never leaves one, so it lost its content
+            if (Files.size(abs) == 0) throw new Damaged(abs, "it is empty: 0 bytes");
+        } catch (NoSuchFileException e) {
+            throw new Damaged(abs, "it vanished while it was opened");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Catalog c = new Catalog(file.toAbsolutePath(), listener);
+        Catalog c = new Catalog(abs, listener);
         c.migrate();
         return c;
+    }
+
+    /**
+     * Makes a new catalog under a temporary name and links it into place whole, so that an empty catalog.db is
+     * never ingot's own (a process killed while making one leaves only the temporary file). Another process
+     * making it at the same time wins harmlessly.
+     */
+    private static void create(Path file) throws IOException {
+        // createFile, not createTempFile: the file keeps the umask's mode, as SQLite would make it
+        Path tmp = Files.createFile(file.resolveSibling(file.getFileName() + ".new-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
+        try {
+            Catalog fresh = new Catalog(tmp, TemplateListener.NONE);
+            fresh.migrate();
+            fresh.close(); // the last connection folds the WAL into the file
+            try {
+                Files.createLink(file, tmp);
+            } catch (FileAlreadyExistsException e) {
+                // made by another process meanwhile: that one is used
+            } catch (UnsupportedOperationException e) {
+                Files.move(tmp, file);
+            }
+        } finally {
+            for (String part : List.of("", "-wal", "-shm")) Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + part));
+        }
     }
 
     /**
@@ -167,6 +199,11 @@ public final class Catalog {
      */
     public static boolean intact(Path file) {
         if (!Files.exists(file)) return true;
+        try {
+            if (Files.size(file) == 0) return false;
+        } catch (IOException e) {
+            return false;
+        }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
              Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA quick_check")) {
             return rs.next() && "ok".equals(rs.getString(1));
@@ -213,6 +250,7 @@ public final class Catalog {
                 try {
                     T result = work.run(c);
                     try (Statement s = c.createStatement()) { s.execute("COMMIT"); }
+                    checkpoint(c);
                     return result;
                 } catch (SQLException | RuntimeException e) {
                     rollback(c);
@@ -222,6 +260,20 @@ public final class Catalog {
                 dropConnection();
                 throw failure(e);
             }
+        }
+    }
+
+    /**
+     * Copies the WAL into catalog.db after each write, so that a copy of catalog.db alone (a backup) holds every
+     * change: without it the changes live in catalog.db-wal until SQLite's own checkpoint, up to a thousand pages
+     * later. FULL waits (busy timeout) for other processes' readers of an older snapshot, which are short.
+     */
+    private void checkpoint(Connection c) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(FULL)")) {
+            if (rs.next() && rs.getInt(1) != 0) LOG.debug("catalog checkpoint of {} not complete: other processes busy", file);
+        } catch (SQLException e) {
+            // the change is committed (in the WAL); the next write's checkpoint copies it
+            LOG.warn("cannot checkpoint the catalog {}: {}", file, e.getMessage());
         }
     }
 
@@ -742,6 +794,19 @@ public final class Catalog {
             if (update(c, "UPDATE builds SET status = ?, message = ?, finished = ? WHERE id = ?",
                     status, message, finished.toString(), id) == 0) throw new SQLException("no build " + id);
             return null;
+        });
+    }
+
+    /** Adds the builds the catalog lacks, keeping the rows it has (reindex: from their folders); returns how many. */
+    public int restoreBuilds(List<BuildRecord> found) {
+        return tx(c -> {
+            int n = 0;
+            for (BuildRecord b : found) {
+                n += update(c, "INSERT INTO builds(id, recipe, status, started, finished, message) VALUES (?,?,?,?,?,?) "
+                        + "ON CONFLICT(id) DO NOTHING", b.id(), b.recipe(), b.status(), b.started().toString(),
+                        b.finished() == null ? null : b.finished().toString(), b.message());
+            }
+            return n;
         });
     }
 

@@ -19,9 +19,9 @@ import java.util.function.Consumer;
 
 /**
  * The recovery step: puts right what ingot processes killed at any point left behind, in this order: QEMU
- * processes whose owner is gone (run registry), interrupted builds (rows, disks, runtime directories),
- * interrupted publishes, removals and clones on the storages, versions the catalog lacks or whose files are
- * broken, and the warm pool's dead or orphaned processes. It runs where time is not counted in milliseconds:
+ * processes whose owner is gone (run registry), interrupted publishes, removals and clones on the storages,
+ * versions the catalog lacks or whose files are broken, interrupted builds (rows, disks, runtime directories),
+ * and the warm pool's dead or orphaned processes. It runs where time is not counted in milliseconds:
  * at {@code ingot build} start, {@code ingot serve} start, and in {@code ingot catalog reindex} and
  * {@code ingot doctor --repair}; never on read commands. One process at a time ({@code <state>/recovery.lock}).
  */
@@ -42,8 +42,8 @@ public final class Recovery {
 
     /**
      * {@code ingot catalog reindex}: a damaged catalog file is set aside (renamed, never deleted) and rebuilt;
-     * the recovery step runs, then the catalog is rebuilt from the storages (versions, channels, revocations,
-     * clones) and every version's files are checked again.
+     * the builds it lacks come back from their folders, the recovery step runs, then the catalog is rebuilt from
+     * the storages (versions, channels, revocations, clones) and every version's files are checked again.
      */
     public Reindexed reindex() throws IOException {
         List<String> report = new ArrayList<>();
@@ -57,6 +57,9 @@ public final class Recovery {
                     report.add("the catalog was damaged: set aside as " + aside[0].getFileName() + "; rebuilding it from the storages");
                 }
                 ImageStore store = ImageStore.open(paths);
+                // before the steps, which close the restored builds whose process is gone
+                int builds = new BuildHistory(paths, store.catalog()).restore();
+                if (builds > 0) report.add("restored " + builds + " builds from their folders");
                 steps(store, false, report::add);
                 result[0] = store.versions().reindex();
                 store.recovery().checkVersions(report::add);
@@ -72,8 +75,9 @@ public final class Recovery {
 
     private void steps(ImageStore store, boolean stopLeftVms, Consumer<String> report) {
         new RunRegistry(paths.state().resolve("run")).reap(stopLeftVms).forEach(report);
-        new InterruptedBuilds(paths, store.catalog()).run(report);
+        // the storages first: a build killed after its publish is closed as succeeded once its version is adopted
         store.recovery().run(report);
+        new InterruptedBuilds(paths, store.catalog()).run(report);
         WarmPool.of(paths).list(); // clears slots whose process is gone
     }
 
