@@ -1,6 +1,8 @@
 package io.ingot.pipeline;
 
 import io.ingot.catalog.Catalog;
+import io.ingot.catalog.ReindexResult;
+import io.ingot.catalog.Database;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.RunRegistry;
 import io.ingot.util.IngotPaths;
@@ -49,11 +51,11 @@ public final class Recovery {
         List<String> report = new ArrayList<>();
         Path file = paths.images().resolve(Catalog.FILE_NAME);
         Path[] aside = new Path[1];
-        Catalog.ReindexResult[] result = new Catalog.ReindexResult[1];
+        ReindexResult[] result = new ReindexResult[1];
         locked(() -> {
             try {
-                if (!Catalog.intact(file)) {
-                    aside[0] = Catalog.setAside(file);
+                if (!Database.intact(file)) {
+                    aside[0] = Database.setAside(file);
                     report.add("the catalog was damaged: set aside as " + aside[0].getFileName() + "; rebuilding it from the storages");
                 }
                 ImageStore store = ImageStore.open(paths);
@@ -71,7 +73,7 @@ public final class Recovery {
     }
 
     /** What reindex did; {@code setAside}: where the damaged catalog went (null when it was sound). */
-    public record Reindexed(Catalog.ReindexResult result, Path setAside, List<String> report) { }
+    public record Reindexed(ReindexResult result, Path setAside, List<String> report) { }
 
     private void steps(ImageStore store, boolean stopLeftVms, Consumer<String> report) {
         new RunRegistry(paths.state().resolve("run")).reap(stopLeftVms).forEach(report);
