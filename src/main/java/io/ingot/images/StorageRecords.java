@@ -2,10 +2,10 @@ package io.ingot.images;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.Catalog;
-import io.ingot.catalog.TemplateRecord;
 import io.ingot.catalog.CloneKind;
 import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.TemplateListener;
+import io.ingot.catalog.TemplateRecord;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageConfig;

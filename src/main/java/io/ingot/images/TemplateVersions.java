@@ -1,9 +1,9 @@
 package io.ingot.images;
 
 import io.ingot.catalog.Catalog;
-import io.ingot.catalog.ReindexResult;
-import io.ingot.catalog.Inventory;
 import io.ingot.catalog.CloneRecord;
+import io.ingot.catalog.Inventory;
+import io.ingot.catalog.ReindexResult;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageBackend;

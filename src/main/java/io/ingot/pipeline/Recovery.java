@@ -1,8 +1,8 @@
 package io.ingot.pipeline;
 
 import io.ingot.catalog.Catalog;
-import io.ingot.catalog.ReindexResult;
 import io.ingot.catalog.Database;
+import io.ingot.catalog.ReindexResult;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.RunRegistry;
 import io.ingot.util.IngotPaths;
@@ -79,6 +79,15 @@ public final class Recovery {
         new RunRegistry(paths.state().resolve("run")).reap(stopLeftVms).forEach(report);
         // the storages first: a build killed after its publish is closed as succeeded once its version is adopted
         store.recovery().run(report);
+        if (store.catalog().builds().isEmpty()) {
+            // a catalog lost (deleted, set aside) and made anew lost its history too: the build folders keep it
+            try {
+                int n = new BuildHistory(paths, store.catalog()).restore();
+                if (n > 0) report.accept("the catalog knew no build: restored " + n + " builds from their folders");
+            } catch (IOException | RuntimeException e) {
+                report.accept("cannot restore the builds from their folders: " + e.getMessage());
+            }
+        }
         new InterruptedBuilds(paths, store.catalog()).run(report);
         WarmPool.of(paths).list(); // clears slots whose process is gone
     }
