@@ -20,6 +20,9 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The catalog's SQLite file and its one connection: WAL mode and a busy timeout let several CLI processes and
@@ -75,6 +78,7 @@ public final class Database {
      * making it at the same time wins harmlessly.
      */
     private static void create(Path file, Migrations migrations) throws IOException {
+        removeDeadAttempts(file);
         // createFile, not createTempFile: the file keeps the umask's mode, as SQLite would make it
         Path tmp = Files.createFile(file.resolveSibling(file.getFileName() + ".new-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
         try {
@@ -90,6 +94,17 @@ public final class Database {
             }
         } finally {
             for (String part : List.of("", "-wal", "-shm")) Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + part));
+        }
+    }
+
+    /** The temporary files of processes killed while they made the database ({@code NAME.new-PID-*}). */
+    private static void removeDeadAttempts(Path file) throws IOException {
+        Pattern attempt = Pattern.compile(Pattern.quote(file.getFileName().toString()) + "\\.new-(\\d+)-\\d+(-wal|-shm)?");
+        try (Stream<Path> siblings = Files.list(file.getParent())) {
+            for (Path p : siblings.toList()) {
+                Matcher m = attempt.matcher(p.getFileName().toString());
+                if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).map(h -> !h.isAlive()).orElse(true)) Files.deleteIfExists(p);
+            }
         }
     }
 

@@ -40,11 +40,16 @@ class CatalogFileTest {
     @Test
     void aNewCatalogIsNeverAnEmptyFile() throws Exception {
         Path db = dir.resolve("images").resolve(Catalog.FILE_NAME);
+        // what a process killed while making the catalog leaves: its temporary file, never an empty catalog.db
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.createDirectories(db.getParent());
+        Files.createFile(db.resolveSibling(Catalog.FILE_NAME + ".new-" + gone.pid() + "-1"));
         Catalog.open(db).close();
         assertTrue(Files.size(db) > 0);
         assertTrue(Database.intact(db));
         try (var left = Files.list(db.getParent())) {
-            assertEquals(List.of(Catalog.FILE_NAME), left.map(p -> p.getFileName().toString()).toList(), "no temporary file left");
+            assertEquals(List.of(Catalog.FILE_NAME), left.map(p -> p.getFileName().toString()).toList(), "no temporary file left, the dead process's included");
         }
         assertEquals(Migrations.fromClassPath().latest(), Catalog.open(db).schemaVersion());
     }
