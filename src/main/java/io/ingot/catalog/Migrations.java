@@ -7,17 +7,19 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The catalog's schema as numbered SQL resources, {@code catalog/V<n>__<what>.sql}, applied in order in one
@@ -30,8 +32,8 @@ public final class Migrations {
     private static final Pattern NAME = Pattern.compile("V([1-9]\\d*)__[\\w-]+\\.sql");
     private static final Pattern END = Pattern.compile(";[ \\t]*(\\r?\\n|$)");
 
-    /** One resource: its number and its statements. */
-    public record Migration(int version, String name, List<String> statements) { }
+    /** One resource: its number, its name and its statements (read when they are applied: most opens apply none). */
+    public record Migration(int version, String name, Supplier<List<String>> statements) { }
 
     private final List<Migration> all;
 
@@ -49,15 +51,18 @@ public final class Migrations {
         List<Migration> found = new ArrayList<>();
         for (String name : resourceNames()) {
             Matcher m = NAME.matcher(name);
-            if (!m.matches()) continue;
-            try (InputStream in = Migrations.class.getResourceAsStream("/" + FOLDER + "/" + name)) {
-                if (in == null) throw new IllegalStateException("cannot read " + FOLDER + "/" + name);
-                found.add(new Migration(Integer.parseInt(m.group(1)), name, statements(new String(in.readAllBytes(), StandardCharsets.UTF_8))));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            if (m.matches()) found.add(new Migration(Integer.parseInt(m.group(1)), name, () -> statements(resource(name))));
         }
         return new Migrations(found);
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Migrations.class.getResourceAsStream("/" + FOLDER + "/" + name)) {
+            if (in == null) throw new IllegalStateException("cannot read " + FOLDER + "/" + name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The schema version this ingot writes: the highest migration's number. */
@@ -78,7 +83,7 @@ public final class Migrations {
             try (Statement s = c.createStatement()) {
                 for (Migration m : all) {
                     if (m.version() <= current) continue;
-                    for (String sql : m.statements()) s.execute(sql);
+                    for (String sql : m.statements().get()) s.execute(sql);
                 }
                 s.execute("PRAGMA user_version = " + latest());
             }
@@ -96,18 +101,25 @@ public final class Migrations {
         return out;
     }
 
+    /** Plain loops: every command opens the catalog, and this is on its way (read commands answer in a quarter second). */
     private static List<String> resourceNames() {
+        List<String> names = new ArrayList<>();
         try {
             Path source = Path.of(Migrations.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             if (Files.isDirectory(source)) {
-                try (Stream<Path> files = Files.list(source.resolve(FOLDER))) {
-                    return files.map(p -> p.getFileName().toString()).toList();
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(source.resolve(FOLDER))) {
+                    for (Path p : files) names.add(p.getFileName().toString());
+                }
+                return names;
+            }
+            String prefix = FOLDER + "/";
+            try (JarFile jar = new JarFile(source.toFile())) {
+                for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
+                    String n = e.nextElement().getName();
+                    if (n.startsWith(prefix) && n.indexOf('/', prefix.length()) < 0 && n.length() > prefix.length()) names.add(n.substring(prefix.length()));
                 }
             }
-            try (JarFile jar = new JarFile(source.toFile())) {
-                return jar.stream().map(JarEntry::getName).filter(n -> n.startsWith(FOLDER + "/") && n.indexOf('/', FOLDER.length() + 1) < 0)
-                        .map(n -> n.substring(FOLDER.length() + 1)).filter(n -> !n.isEmpty()).toList();
-            }
+            return names;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the catalog's migrations: " + e.getMessage(), e);
         } catch (URISyntaxException e) {

@@ -37,8 +37,8 @@ class MigrationsTest {
 
         List<Migrations.Migration> withDeliveries = new ArrayList<>();
         Migrations own = Migrations.fromClassPath();
-        for (String name : own.names()) withDeliveries.add(new Migrations.Migration(withDeliveries.size() + 1, name, List.of()));
-        withDeliveries.add(new Migrations.Migration(3, "V3__deliveries.sql", Migrations.statements("""
+        for (String name : own.names()) withDeliveries.add(new Migrations.Migration(withDeliveries.size() + 1, name, List::of));
+        withDeliveries.add(new Migrations.Migration(3, "V3__deliveries.sql", () -> Migrations.statements("""
                 -- copies of templates handed elsewhere
                 CREATE TABLE deliveries (
                   id TEXT PRIMARY KEY,
@@ -60,7 +60,7 @@ class MigrationsTest {
         assertEquals(List.of("INSERT INTO t VALUES ('a; b')", "-- why\nDROP TABLE u"),
                 Migrations.statements("INSERT INTO t VALUES ('a; b');\n-- why\nDROP TABLE u;\n-- nothing after\n"));
         IllegalStateException gap = assertThrows(IllegalStateException.class, () -> new Migrations(List.of(
-                new Migrations.Migration(1, "V1__a.sql", List.of()), new Migrations.Migration(3, "V3__c.sql", List.of()))));
+                new Migrations.Migration(1, "V1__a.sql", List::of), new Migrations.Migration(3, "V3__c.sql", List::of))));
         assertTrue(gap.getMessage().contains("without gaps"), gap.getMessage());
     }
 }
