@@ -157,6 +157,12 @@ class CatalogRecoveryIT {
         BuildRecord old = after.stream().filter(b -> b.recipe().equals("u")).findFirst().orElseThrow();
         assertEquals("succeeded", old.status());
         assertEquals("published u:3 on local, channel latest", old.message());
+
+        // a catalog deleted by hand comes back with its history at the next recovery step, reindex or not
+        for (String f : List.of("", "-wal", "-shm")) Files.deleteIfExists(db.resolveSibling(Catalog.FILE_NAME + f));
+        IngotChild.Result repair = ingot.run(T, "doctor", "--repair");
+        assertTrue(repair.output().contains("the catalog knew no build: restored 3 builds from their folders"), repair.toString());
+        assertEquals(after, ImageStore.open(paths).catalog().builds());
     }
 
     @Test
