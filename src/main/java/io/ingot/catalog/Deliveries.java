@@ -13,27 +13,9 @@ import java.util.Optional;
 
 /**
  * The catalog's table of deliveries: where template versions (and clones) were handed to other systems
- * ({@code ingot push}). Its own class so that {@link Catalog} does not grow; it shares the catalog's connection and
- * transactions. A linked delivery keeps its version from being removed, like a linked clone ({@link #linkedUsers}).
+ * ({@code ingot push}): the store of the table made by {@code catalog/V3__deliveries.sql}, over the catalog's database. A linked delivery keeps its version from being removed, like a linked clone ({@link #linkedUsers}).
  */
 public final class Deliveries {
-    /** Schema version 3: the table (see {@link Catalog}'s migration). */
-    static final String[] SCHEMA_V3 = {
-            """
-            CREATE TABLE deliveries (
-              target TEXT NOT NULL,            -- the target's kind: libvirt, ...
-              location TEXT NOT NULL,          -- where it is reached again: qemu:///system?pool=default
-              reference TEXT NOT NULL,         -- what the target calls the copy: a domain name, an image reference
-              template TEXT NOT NULL,
-              version INTEGER NOT NULL,
-              clone TEXT,                      -- the clone pushed, if a clone was
-              linked INTEGER NOT NULL,         -- 1: reads the version's base image, which cannot go while it does
-              sha256 TEXT,
-              created TEXT NOT NULL,
-              PRIMARY KEY (target, location, reference))""",
-            "CREATE INDEX deliveries_version ON deliveries(template, version)"
-    };
-
     private final Catalog catalog;
 
     public Deliveries(Catalog catalog) { this.catalog = catalog; }
@@ -43,7 +25,7 @@ public final class Deliveries {
      * needs its version there and not being removed, checked in the same transaction (as a clone's row is).
      */
     public void record(DeliveryRecord d) {
-        catalog.tx(c -> {
+        catalog.database().tx(c -> {
             if (d.linked()) {
                 try (PreparedStatement p = c.prepareStatement("SELECT state FROM versions WHERE name = ? AND version = ?")) {
                     p.setString(1, d.template());
@@ -74,7 +56,7 @@ public final class Deliveries {
 
     /** Forgets a delivery (the copy is gone from the target); false when none was recorded. */
     public boolean forget(String target, String location, String reference) {
-        return catalog.tx(c -> {
+        return catalog.database().tx(c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM deliveries WHERE target = ? AND location = ? AND reference = ?")) {
                 p.setString(1, target);
                 p.setString(2, location);
@@ -85,20 +67,20 @@ public final class Deliveries {
     }
 
     public Optional<DeliveryRecord> find(String target, String location, String reference) {
-        return catalog.read(c -> select(c, "SELECT * FROM deliveries WHERE target = ? AND location = ? AND reference = ?",
+        return catalog.database().read(c -> select(c, "SELECT * FROM deliveries WHERE target = ? AND location = ? AND reference = ?",
                 target, location, reference)).stream().findFirst();
     }
 
     public List<DeliveryRecord> all() {
-        return catalog.read(c -> select(c, "SELECT * FROM deliveries ORDER BY template, version, target, location, reference"));
+        return catalog.database().read(c -> select(c, "SELECT * FROM deliveries ORDER BY template, version, target, location, reference"));
     }
 
     public List<DeliveryRecord> of(String template, int version) {
-        return catalog.read(c -> select(c, "SELECT * FROM deliveries WHERE template = ? AND version = ? ORDER BY target, location, reference",
+        return catalog.database().read(c -> select(c, "SELECT * FROM deliveries WHERE template = ? AND version = ? ORDER BY target, location, reference",
                 template, version));
     }
 
-    /** Linked deliveries of a version, in the caller's transaction: what {@link Catalog#markDeleting} refuses for. */
+    /** Linked deliveries of a version, in the caller's transaction: what {@link VersionStore#markDeleting} refuses for. */
     static List<DeliveryRecord> linkedUsers(Connection c, String template, int version) throws SQLException {
         return select(c, "SELECT * FROM deliveries WHERE template = ? AND version = ? AND linked = 1 ORDER BY target, location, reference",
                 template, version);

@@ -1,6 +1,7 @@
 package io.ingot.cli;
 
 import io.ingot.catalog.Catalog;
+import io.ingot.catalog.ReindexResult;
 import io.ingot.pipeline.Recovery;
 import io.ingot.util.IngotPaths;
 import picocli.CommandLine.Command;
@@ -30,7 +31,7 @@ public class CatalogCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Recovery.Reindexed done = new Recovery(IngotPaths.fromEnvironment()).reindex();
-            Catalog.ReindexResult r = done.result();
+            ReindexResult r = done.result();
             var out = spec.commandLine().getOut();
             for (String line : done.report()) out.println(line);
             out.println("reindexed: " + r.versions() + " template versions");

@@ -6,6 +6,7 @@ import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Pull;
 import io.ingot.fleet.BuildEvent;
 import io.ingot.images.ImageStore;
+import io.ingot.pipeline.BuildHistory;
 import io.ingot.storage.StorageConfig;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Durations;
@@ -120,7 +121,8 @@ public final class Registrar {
                 .anyMatch(b -> b.id().equals(job.id()) && b.finished() != null && b.status().equals(status));
         if (written) return;
         Instant started = e != null && e.started() != null ? e.started() : job.started() != null ? job.started() : job.submitted();
-        store.catalog().buildStarted(job.id(), job.recipe(), started);
-        store.catalog().buildFinished(job.id(), status, message, Instant.now());
+        BuildHistory history = new BuildHistory(store.paths(), store.catalog());
+        history.started(job.id(), job.recipe(), started);
+        history.finished(job.id(), job.recipe(), status, message, Instant.now());
     }
 }

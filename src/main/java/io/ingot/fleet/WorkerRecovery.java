@@ -1,6 +1,7 @@
 package io.ingot.fleet;
 
 import io.ingot.catalog.Catalog;
+import io.ingot.pipeline.BuildHistory;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.util.IngotPaths;
 import org.apache.commons.io.FileUtils;
@@ -38,7 +39,7 @@ public final class WorkerRecovery {
         for (Path bundle : left) {
             String id = bundle.getFileName().toString();
             catalog.builds().stream().filter(b -> b.id().equals(id) && "running".equals(b.status())).findFirst().ifPresent(b -> {
-                catalog.buildFinished(id, "failed", "interrupted: the worker running it stopped", Instant.now());
+                new BuildHistory(paths, catalog).finished(id, b.recipe(), "failed", "interrupted: the worker running it stopped", Instant.now());
                 removeDisks(paths.builds().resolve(b.recipe()).resolve(id));
             });
             FileUtils.deleteDirectory(bundle.toFile());

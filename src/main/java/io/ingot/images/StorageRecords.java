@@ -5,6 +5,7 @@ import io.ingot.catalog.Catalog;
 import io.ingot.catalog.CloneKind;
 import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.TemplateListener;
+import io.ingot.catalog.TemplateRecord;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageConfig;
@@ -89,8 +90,8 @@ public final class StorageRecords implements TemplateListener {
     }
 
     /** Each template's record, the newest where storages disagree. */
-    public Map<String, Catalog.TemplateRecord> templates() {
-        Map<String, Catalog.TemplateRecord> out = new LinkedHashMap<>();
+    public Map<String, TemplateRecord> templates() {
+        Map<String, TemplateRecord> out = new LinkedHashMap<>();
         for (String storage : config.storages().keySet()) {
             Path templates = localDir(storage).resolve("templates");
             if (!Files.isDirectory(templates)) continue;
@@ -99,8 +100,8 @@ public final class StorageRecords implements TemplateListener {
                     Path f = d.resolve(TEMPLATE_FILE);
                     if (!Files.isRegularFile(f)) continue;
                     try {
-                        Catalog.TemplateRecord r = Json.MAPPER.readValue(f.toFile(), Catalog.TemplateRecord.class);
-                        Catalog.TemplateRecord known = out.get(d.getFileName().toString());
+                        TemplateRecord r = Json.MAPPER.readValue(f.toFile(), TemplateRecord.class);
+                        TemplateRecord known = out.get(d.getFileName().toString());
                         if (known == null || (r.updated() != null && known.updated() != null && r.updated().isAfter(known.updated()))) {
                             out.put(d.getFileName().toString(), r);
                         }

@@ -2,6 +2,7 @@ package io.ingot.images;
 
 import io.ingot.catalog.Catalog;
 import io.ingot.catalog.CloneRecord;
+import io.ingot.catalog.ReindexResult;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageBackend;
@@ -104,7 +105,7 @@ public final class StoreRecovery {
             // a catalog that knows no version while the storages hold some was lost (deleted, set aside): rebuilt
             // whole, channels, revocations and clones included, before anything writes over their records
             try {
-                Catalog.ReindexResult r = versions.reindex();
+                ReindexResult r = versions.reindex();
                 report.accept("the catalog knew no template version: rebuilt it from the storages (" + r.versions() + " versions, "
                         + r.restoredChannels().size() + " channels, " + r.restoredClones().size() + " clones)");
             } catch (IOException | RuntimeException ex) {

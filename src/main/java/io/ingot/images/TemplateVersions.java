@@ -2,6 +2,8 @@ package io.ingot.images;
 
 import io.ingot.catalog.Catalog;
 import io.ingot.catalog.CloneRecord;
+import io.ingot.catalog.Inventory;
+import io.ingot.catalog.ReindexResult;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.storage.CloneMarker;
 import io.ingot.storage.StorageBackend;
@@ -109,9 +111,9 @@ public final class TemplateVersions {
      * Rebuilds the catalog from the storages: versions from their manifests, channels and revoked versions from
      * each template's {@code template.json}, clones from their {@code vm.json} (see {@link Catalog#reindex}).
      */
-    public Catalog.ReindexResult reindex() throws IOException {
+    public ReindexResult reindex() throws IOException {
         StorageRecords records = new StorageRecords(storages.config());
-        return catalog.reindex(new Catalog.Inventory(found(), records.templates(), records.clones()));
+        return catalog.reindex(new Inventory(found(), records.templates(), records.clones()));
     }
 
     /** The versions on every storage (manifest -> storages holding it). */

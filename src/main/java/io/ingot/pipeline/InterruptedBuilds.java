@@ -2,6 +2,7 @@ package io.ingot.pipeline;
 
 import io.ingot.catalog.BuildRecord;
 import io.ingot.catalog.Catalog;
+import io.ingot.catalog.TemplateVersion;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Trees;
 
@@ -17,7 +18,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Builds whose ingot process died: their row leaves {@code running} (it becomes {@code failed}, saying so), and
+ * Builds whose ingot process died: their row leaves {@code running} (it becomes {@code failed}, saying so, or
+ * {@code succeeded} when the catalog holds the version it published), and
  * their build directory loses what only the dead build needed (the VM disk, the base image, the RAM template and
  * verify files: often hundreds of MB) and its runtime directory, keeping the logs, the rendered answer files and
  * the timings.
@@ -25,10 +27,12 @@ import java.util.stream.Stream;
 public final class InterruptedBuilds {
     private final IngotPaths paths;
     private final Catalog catalog;
+    private final BuildHistory history;
 
     public InterruptedBuilds(IngotPaths paths, Catalog catalog) {
         this.paths = paths;
         this.catalog = catalog;
+        this.history = new BuildHistory(paths, catalog);
     }
 
     public void run(Consumer<String> report) {
@@ -53,12 +57,22 @@ public final class InterruptedBuilds {
             }
         }
         // rows still 'running' whose build directory has no live owner (also those of an ingot that wrote none)
+        Map<String, TemplateVersion> published = new HashMap<>();
+        for (TemplateVersion v : catalog.allVersions()) if (v.buildId() != null) published.put(v.buildId(), v);
         for (BuildRecord b : catalog.builds()) {
             if (!"running".equals(b.status())) continue;
             Optional<BuildOwner> owner = BuildOwner.read(builds.resolve(b.recipe()).resolve(b.id()));
             if (owner.isPresent() && owner.get().alive()) continue;
+            TemplateVersion v = published.get(b.id());
+            if (v != null) {
+                // killed after its publish (the version's row written, or adopted by the recovery step): it did its job
+                history.finished(b.id(), b.recipe(), "succeeded", "published " + v.ref()
+                        + " (its ingot process died before the build ended)", Instant.now());
+                report.accept("build " + b.id() + " of " + b.recipe() + " published " + v.ref() + " before its ingot process died: succeeded");
+                continue;
+            }
             Long pid = owner.map(BuildOwner::pid).orElse(owners.get(b.id()));
-            catalog.buildFinished(b.id(), "failed", "interrupted: the ingot process that ran it"
+            history.finished(b.id(), b.recipe(), "failed", "interrupted: the ingot process that ran it"
                     + (pid != null && pid > 0 ? " (pid " + pid + ")" : "") + " is gone", Instant.now());
             report.accept("build " + b.id() + " of " + b.recipe() + " marked failed: its ingot process is gone");
         }

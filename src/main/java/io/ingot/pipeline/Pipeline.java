@@ -106,7 +106,7 @@ public final class Pipeline {
             build.log().info("cannot remove " + BuildOwner.FILE_NAME + ": " + e.getMessage());
         }
         if (build.images() != null) {
-            build.images().catalog().buildFinished(build.buildId(), failed ? "failed" : "succeeded",
+            new BuildHistory(build.paths(), build.images().catalog()).finished(build.buildId(), build.name(), failed ? "failed" : "succeeded",
                     build.recipe().mask(failed ? build.failure().getMessage() : build.result()), Instant.now());
         }
         if (failed) {

@@ -1,6 +1,8 @@
 package io.ingot.pipeline;
 
 import io.ingot.catalog.Catalog;
+import io.ingot.catalog.Database;
+import io.ingot.catalog.ReindexResult;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.RunRegistry;
 import io.ingot.util.IngotPaths;
@@ -19,9 +21,9 @@ import java.util.function.Consumer;
 
 /**
  * The recovery step: puts right what ingot processes killed at any point left behind, in this order: QEMU
- * processes whose owner is gone (run registry), interrupted builds (rows, disks, runtime directories),
- * interrupted publishes, removals and clones on the storages, versions the catalog lacks or whose files are
- * broken, and the warm pool's dead or orphaned processes. It runs where time is not counted in milliseconds:
+ * processes whose owner is gone (run registry), interrupted publishes, removals and clones on the storages,
+ * versions the catalog lacks or whose files are broken, interrupted builds (rows, disks, runtime directories),
+ * and the warm pool's dead or orphaned processes. It runs where time is not counted in milliseconds:
  * at {@code ingot build} start, {@code ingot serve} start, and in {@code ingot catalog reindex} and
  * {@code ingot doctor --repair}; never on read commands. One process at a time ({@code <state>/recovery.lock}).
  */
@@ -42,21 +44,24 @@ public final class Recovery {
 
     /**
      * {@code ingot catalog reindex}: a damaged catalog file is set aside (renamed, never deleted) and rebuilt;
-     * the recovery step runs, then the catalog is rebuilt from the storages (versions, channels, revocations,
-     * clones) and every version's files are checked again.
+     * the builds it lacks come back from their folders, the recovery step runs, then the catalog is rebuilt from
+     * the storages (versions, channels, revocations, clones) and every version's files are checked again.
      */
     public Reindexed reindex() throws IOException {
         List<String> report = new ArrayList<>();
         Path file = paths.images().resolve(Catalog.FILE_NAME);
         Path[] aside = new Path[1];
-        Catalog.ReindexResult[] result = new Catalog.ReindexResult[1];
+        ReindexResult[] result = new ReindexResult[1];
         locked(() -> {
             try {
-                if (!Catalog.intact(file)) {
-                    aside[0] = Catalog.setAside(file);
+                if (!Database.intact(file)) {
+                    aside[0] = Database.setAside(file);
                     report.add("the catalog was damaged: set aside as " + aside[0].getFileName() + "; rebuilding it from the storages");
                 }
                 ImageStore store = ImageStore.open(paths);
+                // before the steps, which close the restored builds whose process is gone
+                int builds = new BuildHistory(paths, store.catalog()).restore();
+                if (builds > 0) report.add("restored " + builds + " builds from their folders");
                 steps(store, false, report::add);
                 result[0] = store.versions().reindex();
                 store.recovery().checkVersions(report::add);
@@ -68,12 +73,22 @@ public final class Recovery {
     }
 
     /** What reindex did; {@code setAside}: where the damaged catalog went (null when it was sound). */
-    public record Reindexed(Catalog.ReindexResult result, Path setAside, List<String> report) { }
+    public record Reindexed(ReindexResult result, Path setAside, List<String> report) { }
 
     private void steps(ImageStore store, boolean stopLeftVms, Consumer<String> report) {
         new RunRegistry(paths.state().resolve("run")).reap(stopLeftVms).forEach(report);
-        new InterruptedBuilds(paths, store.catalog()).run(report);
+        // the storages first: a build killed after its publish is closed as succeeded once its version is adopted
         store.recovery().run(report);
+        if (store.catalog().builds().isEmpty()) {
+            // a catalog lost (deleted, set aside) and made anew lost its history too: the build folders keep it
+            try {
+                int n = new BuildHistory(paths, store.catalog()).restore();
+                if (n > 0) report.accept("the catalog knew no build: restored " + n + " builds from their folders");
+            } catch (IOException | RuntimeException e) {
+                report.accept("cannot restore the builds from their folders: " + e.getMessage());
+            }
+        }
+        new InterruptedBuilds(paths, store.catalog()).run(report);
         WarmPool.of(paths).list(); // clears slots whose process is gone
     }
 

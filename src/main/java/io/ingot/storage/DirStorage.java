@@ -356,7 +356,10 @@ public final class DirStorage implements StorageBackend {
         return Optional.of(new CloneFiles(name, clone, dir, null, false));
     }
 
-    /** Renamed out of the way first (the name is free at once), then deleted. */
+    /**
+     * Renamed out of the way first (the name is free at once), then deleted; what an interrupted removal of the
+     * same clone left aside goes too ({@code ingot rm} run again finishes it).
+     */
     @Override
     public void deleteClone(String clone) throws IOException {
         Path renamed = setAside(cloneDir(clone), clone);
@@ -364,6 +367,7 @@ public final class DirStorage implements StorageBackend {
             PausePoint.at("clone-rm:renamed");
             Trees.delete(renamed);
         }
+        finishDeleting(root.resolve("clones"), clone);
     }
 
     /**

@@ -394,6 +394,13 @@ public final class RbdStorage implements StorageBackend {
         if (renamed) removeImage(aside);
         else if (exists(image)) rbd("rm", "--no-progress", spec(image));
         if (dir != null) Trees.delete(dir);
+        // what an interrupted removal of the same clone left aside ('ingot rm' run again finishes it)
+        Pattern leftover = Pattern.compile("deleting-" + Pattern.quote(image) + "-(\\d+)");
+        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
+            Matcher m = leftover.matcher(n.asText());
+            if (m.matches() && !alive(Long.parseLong(m.group(1)))) removeImage(n.asText());
+        }
+        DirStorage.finishDeleting(local.resolve("clones"), clone);
     }
 
     /** Refused while the snapshot has RBD children, naming them; else unprotect, purge snapshots, remove. */

@@ -248,7 +248,7 @@ class CatalogIT {
         store.catalog().promote("t", 1, "stable");
         store.catalog().promote("t", 3, "beta");
         store.storages().get("local").deleteVersion("t", 3);
-        Catalog.ReindexResult r = store.versions().reindex();
+        ReindexResult r = store.versions().reindex();
         assertEquals(List.of("t@beta -> 3", "t@latest -> 3"), r.droppedChannels().stream().sorted().toList());
         assertEquals(1, store.catalog().resolve(TemplateRef.parse("t@stable")).version());
     }

@@ -84,6 +84,88 @@ class CatalogRecoveryIT {
     }
 
     @Test
+    void anEmptyCatalogFileIsReportedDamagedAndReindexRebuildsIt() throws Exception {
+        ImageStore store = ImageStore.open(paths);
+        store.publisher().publish(Disks.request("t", Disks.disk(tmp, "a.qcow2", 1)));
+        store.catalog().close();
+        Path db = paths.images().resolve(Catalog.FILE_NAME);
+        Files.write(db, new byte[0]); // a disk that filled up, a copy cut short
+
+        IngotChild.Result templates = ingot.run(T, "templates");
+        assertEquals(2, templates.exitCode(), templates.toString());
+        assertTrue(templates.output().contains("the catalog " + db + " is damaged (it is empty: 0 bytes); run: ingot catalog reindex"),
+                templates.toString());
+        assertEquals(0, Files.size(db), "a read command does not make it a new, empty catalog");
+
+        IngotChild.Result reindex = ingot.run(T, "catalog", "reindex");
+        assertEquals(0, reindex.exitCode(), reindex.toString());
+        assertTrue(reindex.output().contains("the catalog was damaged: set aside as catalog.db.damaged-"), reindex.toString());
+        assertEquals(List.of(1), ImageStore.open(paths).catalog().versions("t").stream().map(TemplateVersion::version).toList());
+    }
+
+    @Test
+    void rmFinishesAnInterruptedRemovalOfThatClone() throws Exception {
+        ImageStore store = ImageStore.open(paths);
+        store.publisher().publish(Disks.request("t", Disks.disk(tmp, "a.qcow2", 1)));
+        store.clones().clone("t:1", "c1", CloneOptions.linkedClone());
+        store.clones().clone("t:1", "c2", CloneOptions.linkedClone());
+        ingot.killAt("clone-rm:renamed", T, "rm", "c1");
+        Path clones = paths.images().resolve("clones");
+        assertEquals(List.of(".deleting-c1-"), leftovers(clones), "killed after its folder was renamed aside");
+
+        IngotChild.Result rm = ingot.run(T, "rm", "c1");
+        assertEquals(0, rm.exitCode(), rm.toString());
+        assertTrue(rm.output().contains("removed clone c1"), rm.toString());
+        assertEquals(List.of(), leftovers(clones), "its files went too, not only its row");
+        assertEquals(List.of("c2"), ImageStore.open(paths).catalog().clones().stream().map(CloneRecord::name).toList());
+        assertTrue(Files.isDirectory(clones.resolve("c2")));
+    }
+
+    private static List<String> leftovers(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".deleting-"))
+                    .map(n -> n.replaceFirst("\\d+$", "")).sorted().toList();
+        }
+    }
+
+    @Test
+    void reindexOfADamagedCatalogKeepsTheBuildHistoryFromTheBuildFolders() throws Exception {
+        ImageStore store = ImageStore.open(paths);
+        io.ingot.pipeline.BuildHistory history = new io.ingot.pipeline.BuildHistory(paths, store.catalog());
+        java.time.Instant t0 = java.time.Instant.parse("2026-12-01T10:00:00Z");
+        history.started("20261201-100000-aaaaaa", "t", t0);
+        history.finished("20261201-100000-aaaaaa", "t", "succeeded", "published t:1 on local, channel latest", t0.plusSeconds(300));
+        history.started("20261201-110000-bbbbbb", "t", t0.plusSeconds(3600));
+        history.finished("20261201-110000-bbbbbb", "t", "failed", "stage install failed: no disk writes for 10m", t0.plusSeconds(3700));
+        List<BuildRecord> before = store.catalog().builds();
+        assertEquals(2, before.size());
+        // a build folder an older ingot left: its log alone says how the build ended
+        Path older = Files.createDirectories(paths.builds().resolve("u/20261130-090000-cccccc"));
+        Files.writeString(older.resolve("build.log"), "09:00:00.123 ==> recipe u\n"
+                + "09:04:01.000 ==> build 20261130-090000-cccccc of u finished in 4m 1s: published u:3 on local, channel latest\n");
+        store.catalog().close();
+        Path db = paths.images().resolve(Catalog.FILE_NAME);
+        try (RandomAccessFile f = new RandomAccessFile(db.toFile(), "rw")) {
+            f.setLength(f.length() / 2);
+        }
+
+        IngotChild.Result reindex = ingot.run(T, "catalog", "reindex");
+        assertEquals(0, reindex.exitCode(), reindex.toString());
+        assertTrue(reindex.output().contains("restored 3 builds from their folders"), reindex.toString());
+        List<BuildRecord> after = ImageStore.open(paths).catalog().builds();
+        assertEquals(before, after.stream().filter(b -> b.recipe().equals("t")).toList(), "the daemon's build list as it was");
+        BuildRecord old = after.stream().filter(b -> b.recipe().equals("u")).findFirst().orElseThrow();
+        assertEquals("succeeded", old.status());
+        assertEquals("published u:3 on local, channel latest", old.message());
+
+        // a catalog deleted by hand comes back with its history at the next recovery step, reindex or not
+        for (String f : List.of("", "-wal", "-shm")) Files.deleteIfExists(db.resolveSibling(Catalog.FILE_NAME + f));
+        IngotChild.Result repair = ingot.run(T, "doctor", "--repair");
+        assertTrue(repair.output().contains("the catalog knew no build: restored 3 builds from their folders"), repair.toString());
+        assertEquals(after, ImageStore.open(paths).catalog().builds());
+    }
+
+    @Test
     void aBaseImageDeletedByHandIsShownBrokenAndKeptWhileClonesUseIt() throws Exception {
         ImageStore store = ImageStore.open(paths);
         store.publisher().publish(Disks.request("t", Disks.disk(tmp, "a.qcow2", 1)));

@@ -32,7 +32,11 @@ final class Disks {
     }
 
     static PublishRequest request(String template, Path disk) {
-        Manifest m = Manifest.empty().withBuild("b-" + System.nanoTime(), "recipehash", null)
+        return request(template, disk, "b-" + System.nanoTime());
+    }
+
+    static PublishRequest request(String template, Path disk, String buildId) {
+        Manifest m = Manifest.empty().withBuild(buildId, "recipehash", null)
                 .withMachine("7.2.22", "pc", "max", 1, 256, List.of("virtio-net-pci", "virtio-blk-pci"))
                 .withStageTimings(Map.of("install", 1234L));
         return new PublishRequest(template, disk, "qcow2", false, m, List.of("local"), "latest");

@@ -2,6 +2,7 @@ package io.ingot.pipeline.stage;
 
 import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildHistory;
 import io.ingot.pipeline.Recovery;
 import io.ingot.pipeline.Stage;
 
@@ -17,6 +18,6 @@ public final class RecoveryStage implements Stage {
     public void run(BuildContext build) {
         build.images(ImageStore.open(build.paths()));
         for (String line : new Recovery(build.paths()).run(build.images(), false)) build.log().info("recovery: " + line);
-        build.images().catalog().buildStarted(build.buildId(), build.name(), build.started());
+        new BuildHistory(build.paths(), build.images().catalog()).started(build.buildId(), build.name(), build.started());
     }
 }
