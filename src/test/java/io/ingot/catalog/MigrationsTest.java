@@ -53,7 +53,7 @@ class MigrationsTest {
         upgraded.close();
 
         UserError e = assertThrows(UserError.class, () -> Catalog.open(db));
-        assertEquals("catalog " + db + " has schema version 3, newer than this ingot understands (2)", e.getMessage());
+        assertEquals("catalog " + db + " has schema version 4, newer than this ingot understands (3)", e.getMessage());
     }
 
     @Test
