@@ -1,8 +1,7 @@
 package io.ingot.cli;
 
 import io.ingot.catalog.CloneRecord;
-import io.ingot.images.CloneInstances;
-import io.ingot.images.ImageStore;
+import io.ingot.images.CloneAddresses;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;
 import io.ingot.vm.RunningClone;
@@ -32,15 +31,15 @@ public class ClonesCommand implements Callable<Integer> {
 
     /** The command itself, also run without picocli by {@link Main} for its plain forms. */
     int run(PrintWriter out) throws Exception {
-        ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
-        CloneInstances instances = new CloneInstances(store);
+        // the catalog and each running clone's run record: no storage is opened
+        CloneAddresses running = CloneAddresses.of(IngotPaths.fromEnvironment().images());
         List<Row> rows = new ArrayList<>();
-        for (CloneRecord c : store.catalog().clones()) {
+        for (CloneRecord c : CatalogViews.catalog().clones()) {
             List<String> addresses = new ArrayList<>();
             try {
-                for (RunningClone.Nic n : instances.nics(c.name())) addresses.add(n.network() + "=" + (n.address() != null ? n.address() : "?"));
+                for (RunningClone.Nic n : running.running(c)) addresses.add(n.network() + "=" + (n.address() != null ? n.address() : "?"));
             } catch (UserError e) {
-                addresses.add("(" + e.getMessage() + ")"); // a clone whose files are gone still gets its line
+                addresses.add("(" + e.getMessage() + ")"); // a broken networks.yaml: the clone still gets its line
             }
             rows.add(new Row(c.name(), c.template(), c.version(), c.kind().label(), c.storage(), c.created(), addresses));
         }

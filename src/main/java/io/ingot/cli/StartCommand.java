@@ -2,6 +2,7 @@ package io.ingot.cli;
 
 import io.ingot.images.CloneInstances;
 import io.ingot.images.ImageStore;
+import io.ingot.network.Network;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
 import io.ingot.util.UserError;
@@ -49,7 +50,7 @@ public class StartCommand implements Callable<Integer> {
                     + (r.sshPort() > 0 ? ", SSH on 127.0.0.1:" + r.sshPort() : ""));
             if (r.nics() != null) {
                 for (RunningClone.Nic n : r.nics()) {
-                    if (n.network().equals("user")) continue;
+                    if (n.network().equals(Network.USER)) continue;
                     System.out.println("  " + n.network() + " (tap " + n.tap() + "): " + n.mac() + ", "
                             + (n.address() != null ? n.address() : "address by DHCP (ingot clones shows it once the guest has one)"));
                 }

@@ -5,25 +5,51 @@ import io.ingot.network.DhcpAddresses;
 import io.ingot.network.Network;
 import io.ingot.network.NetworksFile;
 import io.ingot.network.TapDevices;
+import io.ingot.catalog.CloneRecord;
 import io.ingot.util.UserError;
 import io.ingot.vm.RunningClone;
 import io.ingot.vm.VmConfig;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Where a clone's NICs are: a static address from its VM config, a DHCP one from the network's lease file or the
- * bridge's neighbour table, the user network's through ingot's SSH forward on loopback.
+ * bridge's neighbour table, the user network's through ingot's SSH forward on loopback. networks.yaml is read once,
+ * when a NIC on a named network first needs it (a broken file concerns only those clones).
  */
-final class CloneAddresses {
-    private final NetworksFile networks;
+public final class CloneAddresses {
+    private final Supplier<NetworksFile> load;
     private final DhcpAddresses dhcp;
+    private NetworksFile networks;
 
-    CloneAddresses(NetworksFile networks, DhcpAddresses dhcp) {
-        this.networks = networks;
+    public CloneAddresses(Supplier<NetworksFile> networks, DhcpAddresses dhcp) {
+        this.load = networks;
         this.dhcp = dhcp;
+    }
+
+    /** The addresses of clones in the images folder {@code images}. */
+    public static CloneAddresses of(Path images) {
+        return new CloneAddresses(() -> NetworksFile.load(images), new DhcpAddresses());
+    }
+
+    private NetworksFile networks() {
+        if (networks == null) networks = load.get();
+        return networks;
+    }
+
+    /**
+     * The NICs of a recorded clone if it runs (empty otherwise), found from its VM config in the catalog alone: its
+     * run record is beside its seed, in its folder, whatever the storage.
+     */
+    public List<RunningClone.Nic> running(CloneRecord clone) throws IOException {
+        VmConfig vm = VmConfig.fromJson(clone.vmConfigJson());
+        Optional<RunningClone> r = RunningClone.read(Path.of(vm.seed()).getParent());
+        return r.isEmpty() ? List.of() : of(vm, r.get().sshPort());
     }
 
     /** The clone's NICs as they are now; {@code sshPort}: its SSH forward on the user network. */
@@ -37,7 +63,7 @@ final class CloneAddresses {
             }
             String address = AddressPlan.hostAddress(n.address());
             if (address == null) {
-                Optional<Network> net = networks.find(n.network());
+                Optional<Network> net = networks().find(n.network());
                 address = net.flatMap(x -> dhcp.find(x, n.mac())).map(Object::toString).orElse(null);
             }
             out.add(new RunningClone.Nic(n.network(), n.mac(), TapDevices.name(vm.name(), i), address));
@@ -54,6 +80,6 @@ final class CloneAddresses {
             if (n.address() != null) return new Target(n.address(), 22);
         }
         throw new UserError("clone '" + vm.name() + "' has no address yet: its NICs take theirs by DHCP and none has been seen"
-                + " (see: ingot clones; give the network a dhcpLeases file in " + networks.file() + " to read them from the DHCP server)");
+                + " (see: ingot clones; give the network a dhcpLeases file in " + networks().file() + " to read them from the DHCP server)");
     }
 }

@@ -2,7 +2,6 @@ package io.ingot.images;
 
 import io.ingot.catalog.CloneRecord;
 import io.ingot.guest.BuildKey;
-import io.ingot.network.DhcpAddresses;
 import io.ingot.network.NetworksFile;
 import io.ingot.network.TapDevices;
 import io.ingot.qemu.Accelerator;
@@ -150,16 +149,7 @@ public final class CloneInstances {
     }
 
     private CloneAddresses addresses() {
-        return new CloneAddresses(NetworksFile.load(store.paths().images()), new DhcpAddresses());
-    }
-
-    /** The NICs of a running clone with their addresses as known now (DHCP ones once the guest has one); empty when it is not running. */
-    public java.util.List<RunningClone.Nic> nics(String name) throws IOException {
-        CloneRecord clone = store.catalog().clone(name).orElseThrow(() -> notAClone(name));
-        Path dir = cloneDir(clone);
-        Optional<RunningClone> r = RunningClone.read(dir);
-        if (r.isEmpty()) return java.util.List.of();
-        return addresses().of(VmConfig.read(dir.resolve(VmConfig.FILE_NAME)), r.get().sshPort());
+        return CloneAddresses.of(store.paths().images());
     }
 
     private Path runDir() {

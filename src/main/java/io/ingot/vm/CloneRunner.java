@@ -354,11 +354,9 @@ public final class CloneRunner {
         String model = vm.ram().nicModel();
         for (int i = 0; i < nics.size(); i++) {
             VmConfig.NicConfig nic = nics.get(i);
-            int index = i;
-            String tap = bridged.stream().filter(b -> b.index() == index).map(Bridged::tap).findFirst().orElse(null);
-            process.qmp().execute("netdev_add", tap == null
+            process.qmp().execute("netdev_add", nic.onUserNetwork()
                     ? Map.of("type", "user", "id", "net" + i, "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22")))
-                    : Map.of("type", "tap", "id", "net" + i, "ifname", tap, "script", "no", "downscript", "no"));
+                    : Map.of("type", "tap", "id", "net" + i, "ifname", TapDevices.name(vm.name(), i), "script", "no", "downscript", "no"));
             process.qmp().execute("device_add", Map.of("driver", model == null ? nic.model() : model,
                     "netdev", "net" + i, "id", nicId(i), "mac", nic.mac()));
         }
