@@ -16,6 +16,7 @@ import io.ingot.storage.StorageBackend;
 import io.ingot.storage.Storages;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.storage.Volume;
+import io.ingot.template.Devices;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.PausePoint;
@@ -42,7 +43,6 @@ import java.util.regex.Pattern;
 public final class CloneService {
     private static final Pattern HOSTNAME = Pattern.compile(
             "(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
-    private static final List<String> NIC_MODELS = List.of("virtio-net-pci", "e1000", "e1000e", "rtl8139", "vmxnet3");
 
     private final Catalog catalog;
     private final Storages storages;
@@ -138,7 +138,7 @@ public final class CloneService {
                     seed.toString(),
                     new VmConfig.Machine(m.machineType(), m.cpuModel(), orElse(settings.cpus(), m.cpus()),
                             orElse(settings.memoryMiB(), m.memoryMiB()), m.devices()),
-                    nics.stream().map(n -> new VmConfig.NicConfig(nicModel(m), n.mac(), n.network(), n.address())).toList(),
+                    nics.stream().map(n -> new VmConfig.NicConfig(Devices.nicModel(m.devices()), n.mac(), n.network(), n.address())).toList(),
                     UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId,
                     kind == CloneKind.MEMORY ? memory(locate(target, v), ram) : null);
             vm.write(files.vmConfig());
@@ -264,14 +264,10 @@ public final class CloneService {
                 ram.restoreScriptSize());
     }
 
-    private static TemplateFiles locate(StorageBackend b, TemplateVersion v) {
+    /** The files of version {@code v} on storage {@code b}, or a one-line error saying to reindex. */
+    public static TemplateFiles locate(StorageBackend b, TemplateVersion v) {
         return b.locate(v.name(), v.version()).orElseThrow(() -> new UserError(
                 "template version " + v.ref() + " is in the catalog but its files are missing on storage '" + b.name() + "' (run: ingot catalog reindex)"));
-    }
-
-    private static String nicModel(Manifest m) {
-        return m.devices().stream().map(d -> d.startsWith("nic:") ? d.substring(4) : d)
-                .filter(NIC_MODELS::contains).findFirst().orElse("virtio-net-pci");
     }
 
     /** Public keys from a file in authorized_keys form; blank lines and comments are skipped. */

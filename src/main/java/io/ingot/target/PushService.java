@@ -5,6 +5,7 @@ import io.ingot.catalog.CloneRecord;
 import io.ingot.catalog.Deliveries;
 import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.images.CloneService;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageBackend;
@@ -41,8 +42,6 @@ import java.util.function.Supplier;
  * those copies.
  */
 public final class PushService {
-    private static final List<String> NIC_MODELS = List.of("virtio-net-pci", "e1000", "e1000e", "rtl8139", "vmxnet3");
-
     private final ImageStore store;
     private final Targets targets;
     private final Deliveries deliveries;
@@ -138,7 +137,7 @@ public final class PushService {
         String mac = new MacAddresses(store.storages().config().macPrefix()).next();
         return new Handover(name, v, base.isFile() ? base.path() : null, base.format(), size, linked, fullDisk, "qcow2",
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
-                new VmConfig.NicConfig(nicModel(m.devices()), mac), UUID.randomUUID().toString(), UUID.randomUUID().toString(),
+                new VmConfig.NicConfig(Devices.nicModel(m.devices()), mac), UUID.randomUUID().toString(), UUID.randomUUID().toString(),
                 iso, null, accelerator);
     }
 
@@ -185,17 +184,10 @@ public final class PushService {
     }
 
     private TemplateFiles locate(TemplateVersion v) {
-        StorageBackend b = store.storages().get(v.primaryStorage());
-        return b.locate(v.name(), v.version()).orElseThrow(() -> new UserError("template version " + v.ref()
-                + " is in the catalog but its files are missing on storage '" + b.name() + "' (run: ingot catalog reindex)"));
+        return CloneService.locate(store.storages().get(v.primaryStorage()), v);
     }
 
     private static String diskSha(TemplateVersion v) {
         return v.manifest().disk() == null ? null : v.manifest().disk().sha256();
-    }
-
-    private static String nicModel(List<String> devices) {
-        return devices == null ? "virtio-net-pci" : devices.stream().map(d -> d.startsWith("nic:") ? d.substring(4) : d)
-                .filter(NIC_MODELS::contains).findFirst().orElse("virtio-net-pci");
     }
 }
