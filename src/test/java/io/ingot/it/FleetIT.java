@@ -99,7 +99,8 @@ class FleetIT {
             assertEquals(202, r.statusCode(), r.body());
             ids.add(Json.MAPPER.readTree(r.body()).path("id").asText());
         }
-        assertEquals(3, daemon.broker().messageCount(FleetNames.BUILDS));
+        // the queue's count follows a committed send a moment later
+        waitFor(Duration.ofSeconds(30), "the three requests on the broker's queue", () -> daemon.broker().messageCount(FleetNames.BUILDS) == 3, root);
         JsonNode queue = get("/api/queue");
         assertEquals(3, queue.path("queued").size(), queue.toString());
         assertTrue(queue.path("queued").get(0).path("waitingFor").asText().contains("none is connected"), queue.toString());
