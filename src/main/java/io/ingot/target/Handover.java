@@ -25,6 +25,6 @@ public record Handover(String name, TemplateVersion version, Path baseImage, Str
                        String smbiosUuid, String vmgenid, Path seedIso, String cloneName, Supplier<String> accelerator,
                        Map<String, Path> ramFiles) {
     public Handover {
-        ramFiles = Map.copyOf(ramFiles);
+        ramFiles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ramFiles)); // in the manifest's order
     }
 }
