@@ -118,7 +118,7 @@ public final class OciPull {
                 files.put(Manifest.FILE_NAME, manifest);
             }
             TemplateVersion v = store.publisher().registerVersion(registered, files, storage, null).version();
-            progress.accept("pulled " + v.ref() + " from " + ref + " (" + manifestDigest + ") onto storage '" + storage + "'"
+            progress.accept("pulled " + v.ref() + " from " + ref + (ref.digest() == null ? " (" + manifestDigest + ")" : "") + " onto storage '" + storage + "'"
                     + (m.ram() != null && !withRam ? " without its RAM template (the image has none)" : ""));
             return v;
         } finally {
