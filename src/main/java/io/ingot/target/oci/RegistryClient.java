@@ -124,7 +124,7 @@ final class RegistryClient {
             return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new UserError("cannot reach registry " + ref.registry() + " at " + ref.baseUrl() + " to " + what + ": "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+                    + why(e));
         } catch (javax.net.ssl.SSLException e) {
             throw new UserError("registry " + ref.registry() + ": TLS failed (" + e.getMessage() + "); oci:// is HTTPS checked against the JDK's"
                     + " trust store, oci+http:// plain HTTP on loopback");
@@ -136,6 +136,15 @@ final class RegistryClient {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    /** The JDK's ConnectException has no message of its own: the first cause that says something. */
+    private static String why(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException) return "unknown host";
+            if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage();
+        }
+        return "no connection (refused, or nothing listens there)";
     }
 
     /** A status other than {@code want}: the registry's first error (code and message) in one line. */
