@@ -71,6 +71,7 @@ public final class PushService {
             throw new UserError("'" + source + "' is both a clone and a template: push " + source + "@latest for the template");
         }
         if (ram) features.require(tname, TargetFeature.RAM, "push the disk alone (without --ram)");
+        if (ram && clone.isPresent()) throw new UserError("--ram hands over a template's RAM template; clone '" + source + "' has none of its own (push its template with --ram)");
         // private: the new machine's seed (with its host keys) is made here
         Files.createDirectories(store.paths().state());
         Path scratch = Files.createTempDirectory(store.paths().state(), "push-");

@@ -188,6 +188,12 @@ class OciPushIT {
         oneLine(Cli.run(images, "push", ref, "oci+http://127.0.0.1:" + registry.port + "/ingot/x:-1"), "tag '-1' is not one the OCI distribution spec allows");
         oneLine(Cli.run(images, "push", ref, "oci+http://registry.example/ingot/x:1"), "loopback only");
         oneLine(Cli.run(images, "push", ref, "oci+http://127.0.0.1:" + registry.port + "/ingot/x:1?x=1"), "unknown option 'x'");
+        store.clones().clone(ref, "oci-ram", new CloneOptions(true, null, null, List.of()));
+        try {
+            oneLine(Cli.run(images, "push", "--ram", "oci-ram", "oci+http://127.0.0.1:" + registry.port + "/ingot/x:1"), "has none of its own");
+        } finally {
+            store.clones().remove("oci-ram");
+        }
         // the registry refuses (read-only: 405 on the upload): no image there, nothing recorded
         String ro = "127.0.0.1:" + readOnly.port + "/ingot/x";
         oneLine(Cli.run(images, "push", ref, "oci+http://" + ro + ":1"), "registry 127.0.0.1:" + readOnly.port + " refused");
