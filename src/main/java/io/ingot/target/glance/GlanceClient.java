@@ -38,7 +38,7 @@ final class GlanceClient {
 
     /** POST /v2/images: a queued image with these attributes and properties; its id. */
     String create(Map<String, Object> attributes) throws IOException {
-        JsonNode image = json(send("create the image", request("/v2/images").header("Content-Type", "application/json")
+        JsonNode image = json(send("the new image", request("/v2/images").header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(attributes))), 201));
         String id = image.path("id").asText(null);
         if (id == null) throw new IOException("Glance at " + endpoint + " answered a create without an image id");
@@ -47,7 +47,7 @@ final class GlanceClient {
 
     /** PUT /v2/images/ID/file: the image data. */
     void upload(String id, Path file) throws IOException {
-        send("the upload of " + file.getFileName(), request("/v2/images/" + id + "/file").header("Content-Type", "application/octet-stream")
+        send("the image's data", request("/v2/images/" + id + "/file").header("Content-Type", "application/octet-stream")
                 .timeout(Duration.ofHours(6)).PUT(HttpRequest.BodyPublishers.ofFile(file)), 204);
     }
 
@@ -79,12 +79,21 @@ final class GlanceClient {
         try {
             return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException | HttpConnectTimeoutException | UnresolvedAddressException e) {
-            throw new UserError("cannot reach Glance at " + endpoint + " (" + what + "): "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            String why = unresolved(e) ? "unknown host " + endpoint.getHost() : e instanceof HttpConnectTimeoutException ? "no answer within 10 s"
+                    : e.getMessage() == null ? "connection refused" : e.getMessage();
+            throw new UserError("cannot reach Glance at " + endpoint + ": " + why);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted: " + what + " at Glance " + endpoint, e);
         }
+    }
+
+    /** The JDK's client says ConnectException for a name it cannot resolve too: the cause tells. */
+    private static boolean unresolved(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof UnresolvedAddressException || t instanceof java.net.UnknownHostException) return true;
+        }
+        return false;
     }
 
     private String check(String what, HttpResponse<String> r, int expected) {
@@ -93,6 +102,9 @@ final class GlanceClient {
         if (r.statusCode() == 401 || r.statusCode() == 403) {
             throw new UserError("Glance at " + endpoint + " refused " + what + ": HTTP " + r.statusCode()
                     + (token == null ? " (no token given: set OS_AUTH_TOKEN)" : " (check the token in OS_AUTH_TOKEN)") + (reason.isEmpty() ? "" : ": " + reason));
+        }
+        if (r.statusCode() == 404 && r.request().uri().getPath().endsWith("/v2/images")) {
+            throw new UserError("no Glance v2 image API at " + endpoint + " (HTTP 404 for /v2/images): check the endpoint (openstack endpoint list --service image)");
         }
         throw new UserError("Glance at " + endpoint + " refused " + what + ": HTTP " + r.statusCode() + (reason.isEmpty() ? "" : ": " + reason));
     }
@@ -106,7 +118,8 @@ final class GlanceClient {
         String text = body;
         try {
             JsonNode n = Json.MAPPER.readTree(body);
-            if (n.hasNonNull("message")) text = n.get("message").asText();
+            // the first paragraph: jsonschema's refusals go on with the whole schema and the value again
+            if (n.hasNonNull("message")) text = n.get("message").asText().split("\\n\\s*\\n", 2)[0];
         } catch (IOException e) {
             text = body.replaceAll("(?is)<head>.*</head>", " ").replaceAll("(?is)<h1>.*?</h1>", " ");
         }

@@ -103,8 +103,9 @@ class GlanceTargetTypeTest {
         assertEquals("Image exceeds the storage quota: 5 bytes", GlanceClient.reason(
                 "<html>\n <head>\n  <title>413 Request Entity Too Large</title>\n </head>\n <body>\n  <h1>413 Request Entity Too Large</h1>\n"
                         + "  Image exceeds the storage quota: 5 bytes<br /><br />\n\n\n\n </body>\n</html>"));
-        assertEquals("Provided object does not match schema 'image'", GlanceClient.reason(
-                "{\"message\": \"Provided object does not match schema 'image'<br /><br />\\n\", \"code\": \"400 Bad Request\", \"title\": \"Bad Request\"}"));
+        assertEquals("Provided object does not match schema 'image': 'nnn' is too long", GlanceClient.reason(
+                "{\"message\": \"Provided object does not match schema 'image': 'nnn' is too long\\n\\nFailed validating 'maxLength' in schema\\n"
+                        + "    {'maxLength': 255}<br /><br />\\n\", \"code\": \"400 Bad Request\", \"title\": \"Bad Request\"}"));
     }
 
     @Test
