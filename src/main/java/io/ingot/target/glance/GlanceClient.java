@@ -103,8 +103,8 @@ final class GlanceClient {
             throw new UserError("Glance at " + endpoint + " refused " + what + ": HTTP " + r.statusCode()
                     + (token == null ? " (no token given: set OS_AUTH_TOKEN)" : " (check the token in OS_AUTH_TOKEN)") + (reason.isEmpty() ? "" : ": " + reason));
         }
-        if (r.statusCode() == 404 && r.request().uri().getPath().endsWith("/v2/images")) {
-            throw new UserError("no Glance v2 image API at " + endpoint + " (HTTP 404 for /v2/images): check the endpoint (openstack endpoint list --service image)");
+        if ((r.statusCode() == 404 || r.statusCode() == 300) && r.request().uri().getPath().endsWith("/v2/images")) {
+            throw new UserError("no Glance v2 image API at " + endpoint + " (HTTP " + r.statusCode() + " for /v2/images): check the endpoint (openstack endpoint list --service image)");
         }
         throw new UserError("Glance at " + endpoint + " refused " + what + ": HTTP " + r.statusCode() + (reason.isEmpty() ? "" : ": " + reason));
     }
