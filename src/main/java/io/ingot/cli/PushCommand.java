@@ -27,8 +27,9 @@ import java.util.concurrent.Callable;
                 "  type (kvm or qemu; default: what ingot uses here), run-as=root (QEMU as",
                 "  root, for images libvirt's QEMU user cannot reach).",
                 "  glance+http://HOST:9292?name=NAME (or glance+https): a Glance image (--full);",
-                "  options name, visibility, disk_format (qcow2 or raw), os_distro; a Keystone",
-                "  token from OS_AUTH_TOKEN."})
+                "  options name, visibility, disk_format (qcow2 or raw), os_distro, rbd=STORAGE",
+                "  and pool (Glance's rbd layout on that storage's Ceph); a Keystone token",
+                "  from OS_AUTH_TOKEN."})
 public class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "NAME, NAME:VERSION, NAME@CHANNEL or a clone's name.") String source;
     @Parameters(index = "1", paramLabel = "TARGET", description = "Where to, e.g. libvirt:///system?pool=default&name=web1.") String target;

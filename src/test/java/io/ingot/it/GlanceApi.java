@@ -41,6 +41,14 @@ final class GlanceApi implements AutoCloseable {
     }
 
     static GlanceApi start(Path dir, long sizeCap) throws Exception {
+        return start(dir, sizeCap, null);
+    }
+
+    /**
+     * With {@code ceph}: also Glance's rbd store on that cluster (pool rbd, as client.ingot, whose keyring a ceph.conf
+     * of Glance's own names) and {@code show_multiple_locations}, so a location rbd://... can be added to an image.
+     */
+    static GlanceApi start(Path dir, long sizeCap, CephCluster ceph) throws Exception {
         Files.createDirectories(dir.resolve("store"));
         Files.createDirectories(dir.resolve("staging"));
         int port;
@@ -48,6 +56,12 @@ final class GlanceApi implements AutoCloseable {
             port = s.getLocalPort();
         }
         Path conf = dir.resolve("glance-api.conf");
+        List<String> rbd = List.of();
+        if (ceph != null) {
+            Path cephConf = dir.resolve("ceph.conf");
+            Files.writeString(cephConf, Files.readString(ceph.conf()) + "\n[client.ingot]\nkeyring = " + ceph.keyring() + "\n");
+            rbd = List.of("stores = file, rbd", "rbd_store_ceph_conf = " + cephConf, "rbd_store_user = ingot", "rbd_store_pool = rbd");
+        }
         Files.writeString(conf, String.join("\n",
                 "[DEFAULT]",
                 "bind_host = 127.0.0.1",
@@ -56,13 +70,14 @@ final class GlanceApi implements AutoCloseable {
                 "log_file = " + dir.resolve("glance-api.log"),
                 "use_stderr = false",
                 "image_size_cap = " + sizeCap,
+                "show_multiple_locations = " + (ceph != null),
                 "[database]",
                 "connection = sqlite:///" + dir.resolve("glance.sqlite"),
                 "[paste_deploy]",
                 "flavor =",
                 "config_file = /etc/glance/glance-api-paste.ini",
                 "[glance_store]",
-                "stores = file",
+                ceph == null ? "stores = file" : String.join("\n", rbd),
                 "default_store = file",
                 "filesystem_store_datadir = " + dir.resolve("store"),
                 "[os_glance_staging_store]",

@@ -7,11 +7,13 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.cli.Main;
 import io.ingot.images.ImageStore;
 import io.ingot.images.PublishRequest;
+import io.ingot.qemu.QemuImg;
 import io.ingot.target.PushService;
 import io.ingot.target.Targets;
 import io.ingot.template.Devices;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
 import io.ingot.util.UserError;
@@ -155,6 +157,69 @@ class GlancePushIT {
         assertEquals(1, ram.err.strip().lines().count(), ram.err);
     }
 
+    @Test
+    void onAnRbdStoragesCephGlanceReadsTheImageFromItsOwnRbdLayout() throws Exception {
+        CephCluster ceph = CephCluster.shared();
+        TestImages.tinyLinux();
+        TemplateVersion shared = TestImages.store().catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        IngotPaths paths = RbdStorageIT.cephImages(ceph, "it-glance-ceph-images");
+        ImageStore store = ImageStore.open(paths);
+        TemplateVersion v = store.publisher().publish(new PublishRequest("glance-rbd", RbdStorageIT.sharedBase(shared), "qcow2", false,
+                RbdStorageIT.machineOf(shared), List.of("local"), "latest"));
+        Path raw = glance.dir().resolve("expected.raw");
+        new QemuImg().convert(RbdStorageIT.sharedBase(shared), "qcow2", raw, "raw", false);
+        String fsid = Files.readAllLines(ceph.conf()).stream().filter(l -> l.startsWith("fsid = ")).findFirst().orElseThrow().substring(7);
+        List<String> rbdBefore = List.of(ceph.rbd("ls", "rbd").strip().split("\\s+"));
+
+        // a Glance without an rbd store (the class's) refuses the location: the rbd image and the Glance image go again
+        List<String> before = glance.images();
+        Cli refused = Cli.run(paths, "push", v.ref(), "glance+http://127.0.0.1:" + glance.port() + "?rbd=ceph&pool=rbd", "--full");
+        assertEquals(2, refused.code, refused.err);
+        assertTrue(refused.err.contains("refused the location rbd://" + fsid + "/rbd/") && refused.err.contains("show_multiple_locations"), refused.err);
+        assertTrue(refused.err.contains("removed rbd rbd/"), refused.err);
+        assertEquals(before, glance.images(), "no image left in Glance");
+        assertEquals(rbdBefore, List.of(ceph.rbd("ls", "rbd").strip().split("\\s+")), "no rbd image left");
+
+        try (GlanceApi withRbd = GlanceApi.start(glance.dir().resolve("rbd"), SIZE_CAP * 4, ceph)) {
+            Cli push = Cli.run(paths, "push", v.ref(), "glance+http://127.0.0.1:" + withRbd.port() + "?rbd=ceph&pool=rbd&name=git-rbd", "--full");
+            assertEquals(0, push.code, push.err);
+            String id = withRbd.images().get(0);
+            assertTrue(push.out.contains("on rbd rbd/" + id + "@snap"), push.out);
+            JsonNode image = withRbd.image(id);
+            assertEquals("active", image.path("status").asText());
+            assertEquals("raw", image.path("disk_format").asText());
+            assertEquals(Files.size(raw), image.path("size").asLong(), "Glance's size, read from the rbd image");
+            assertEquals(hex("MD5", raw), image.path("checksum").asText());
+            assertEquals(hex("SHA-512", raw), image.path("os_hash_value").asText());
+            assertEquals("rbd://" + fsid + "/rbd/" + id + "/snap", image.path("locations").path(0).path("url").asText(), image.toString());
+            assertEquals("glance-rbd", image.path("ingot_template").asText());
+            Path download = glance.dir().resolve("download.raw");
+            withRbd.download(id, download);
+            assertEquals(Sha256.of(raw), Sha256.of(download), "Glance serves the rbd image's bytes");
+            Files.delete(download);
+
+            // Glance's layout, as Nova and Cinder clone from it: a protected snapshot 'snap', and a copy-on-write child of it
+            assertTrue(ceph.rbd("snap", "ls", "rbd/" + id).contains("snap"));
+            assertTrue(ceph.rbd("info", "rbd/" + id + "@snap").contains("protected: True"));
+            String child = "glance-it-child-" + UUID.randomUUID().toString().substring(0, 8);
+            ceph.rbd("clone", "rbd/" + id + "@snap", "rbd/" + child);
+            try {
+                assertTrue(ceph.rbd("info", "rbd/" + child).contains("parent: rbd/" + id + "@snap"), "copy-on-write");
+                var compare = io.ingot.util.Command.exec(List.of("qemu-img", "compare", "-f", "raw", "-F", "raw", raw.toString(),
+                        ceph.client().uri(child)), java.time.Duration.ofMinutes(5));
+                assertEquals(0, compare.exitCode(), "the child reads the template's disk: " + compare.output());
+            } finally {
+                ceph.rbd("rm", "--no-progress", "rbd/" + child);
+            }
+            // the image is Glance's now: deleting it there removes it from Ceph
+            withRbd.delete(id);
+            assertFalse(ceph.rbd("ls", "rbd").contains(id), "Glance removed its rbd image");
+        } finally {
+            Files.deleteIfExists(raw);
+            store.versions().remove(v.name(), v.version(), true);
+        }
+    }
+
     /** A template of its own from the shared tiny-linux build's base, so removing it disturbs no other test. */
     private static TemplateVersion template(ImageStore store) throws Exception {
         TestImages.tinyLinux();
@@ -187,8 +252,12 @@ class GlancePushIT {
     /** {@code ingot ARGS} in this JVM, on the tests' images directory. */
     private record Cli(int code, String out, String err) {
         static Cli run(String... args) {
+            return run(TestImages.paths(), args);
+        }
+
+        static Cli run(IngotPaths paths, String... args) {
             String saved = System.getProperty("ingot.images");
-            System.setProperty("ingot.images", TestImages.paths().images().toString());
+            System.setProperty("ingot.images", paths.images().toString());
             try {
                 StringWriter o = new StringWriter(), e = new StringWriter();
                 int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -49,6 +50,17 @@ final class GlanceClient {
     void upload(String id, Path file) throws IOException {
         send("the image's data", request("/v2/images/" + id + "/file").header("Content-Type", "application/octet-stream")
                 .timeout(Duration.ofHours(6)).PUT(HttpRequest.BodyPublishers.ofFile(file)), 204);
+    }
+
+    /**
+     * PATCH /v2/images/ID adding a location (Glance needs {@code show_multiple_locations = True} and a store for its
+     * scheme); {@code validation} gives Glance the checksums it cannot compute from data it never read.
+     */
+    void addLocation(String id, String url, Map<String, String> validation) throws IOException {
+        List<Map<String, Object>> patch = List.of(Map.of("op", "add", "path", "/locations/-",
+                "value", Map.of("url", url, "metadata", Map.of(), "validation_data", validation)));
+        send("the location " + url, request("/v2/images/" + id).header("Content-Type", "application/openstack-images-v2.1-json-patch")
+                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(patch))), 200);
     }
 
     /** GET /v2/images/ID; empty where Glance has no such image (404). */
@@ -99,7 +111,7 @@ final class GlanceClient {
     private String check(String what, HttpResponse<String> r, int expected) {
         if (r.statusCode() == expected) return r.body();
         String reason = reason(r.body());
-        if (r.statusCode() == 401 || r.statusCode() == 403) {
+        if (r.statusCode() == 401) {
             throw new UserError("Glance at " + endpoint + " refused " + what + ": HTTP " + r.statusCode()
                     + (token == null ? " (no token given: set OS_AUTH_TOKEN)" : " (check the token in OS_AUTH_TOKEN)") + (reason.isEmpty() ? "" : ": " + reason));
         }

@@ -18,6 +18,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -32,11 +34,14 @@ final class GlanceTarget implements Target {
     private final TargetType type;
     private final GlanceTargetType.Options options;
     private final GlanceClient glance;
+    private final GlanceRbd rbd;
 
-    GlanceTarget(TargetType type, GlanceTargetType.Options options, GlanceClient glance) {
+    /** {@code rbd}: where the image goes in Glance's rbd layout, or null to upload it through Glance. */
+    GlanceTarget(TargetType type, GlanceTargetType.Options options, GlanceClient glance, GlanceRbd rbd) {
         this.type = type;
         this.options = options;
         this.glance = glance;
+        this.rbd = rbd;
     }
 
     @Override public TargetType type() { return type; }
@@ -73,6 +78,7 @@ final class GlanceTarget implements Target {
     public Delivered deliver(Handover h, Consumer<String> progress) throws IOException {
         Path scratch = Files.createTempDirectory("ingot-glance-");
         String id = null;
+        boolean rbdWritten = false;
         boolean done = false;
         try {
             Path data = h.fullDisk();
@@ -82,15 +88,31 @@ final class GlanceTarget implements Target {
                 new QemuImg().convert(h.fullDisk(), h.fullFormat(), data, "raw", false);
             }
             Digests sent = Digests.of(data);
+            // asked before anything is made: an unreachable cluster leaves nothing in Glance
+            String fsid = rbd == null ? null : rbd.fsid();
             id = glance.create(GlanceImage.attributes(h, options, h.name(), sent.sha256()));
-            progress.accept("created Glance image " + id + " '" + h.name() + "' at " + glance.endpoint() + "; uploading "
-                    + sent.size() / (1 << 20) + " MiB (" + options.diskFormat() + ")");
-            try {
-                glance.upload(id, data);
-            } catch (UserError e) {
-                throw e;
-            } catch (IOException e) {
-                throw new UserError("the upload to Glance at " + glance.endpoint() + " broke off: " + e.getMessage());
+            if (rbd == null) {
+                progress.accept("created Glance image " + id + " '" + h.name() + "' at " + glance.endpoint() + "; uploading "
+                        + sent.size() / (1 << 20) + " MiB (" + options.diskFormat() + ")");
+                try {
+                    glance.upload(id, data);
+                } catch (UserError e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw new UserError("the upload to Glance at " + glance.endpoint() + " broke off: " + e.getMessage());
+                }
+            } else {
+                progress.accept("created Glance image " + id + " '" + h.name() + "' at " + glance.endpoint() + "; writing "
+                        + sent.size() / (1 << 20) + " MiB into rbd " + rbd.pool() + "/" + id + "@" + GlanceRbd.SNAPSHOT);
+                rbdWritten = true;
+                rbd.write(id, data);
+                String url = GlanceRbd.location(fsid, rbd.pool(), id);
+                try {
+                    glance.addLocation(id, url, Map.of("checksum", sent.md5(), "os_hash_algo", "sha512", "os_hash_value", sent.sha512()));
+                } catch (UserError e) {
+                    throw new UserError(e.getMessage() + " (Glance needs an rbd store on that cluster and show_multiple_locations = True)");
+                }
+                progress.accept("Glance image " + id + " reads " + url);
             }
             JsonNode image = active(id);
             verify(id, image, sent);
@@ -98,7 +120,8 @@ final class GlanceTarget implements Target {
             done = true;
             String what = h.cloneName() != null ? "clone " + h.cloneName() + " of " + h.version().ref() : h.version().ref();
             return new Delivered(id, "full copy of " + what + ": Glance image " + id + " '" + h.name() + "' at " + glance.endpoint()
-                    + " (" + options.diskFormat() + ", " + sent.size() + " bytes)");
+                    + " (" + options.diskFormat() + ", " + sent.size() + " bytes" + (rbd == null ? "" : ", on rbd " + rbd.pool() + "/" + id
+                    + "@" + GlanceRbd.SNAPSHOT + ": Nova and Cinder clone it copy-on-write") + ")");
         } finally {
             if (!done && id != null) {
                 try {
@@ -106,6 +129,15 @@ final class GlanceTarget implements Target {
                     progress.accept("deleted Glance image " + id + " again");
                 } catch (IOException | RuntimeException e) {
                     progress.accept("could not delete Glance image " + id + " at " + glance.endpoint() + ": " + e.getMessage());
+                }
+                // Glance deletes what its location names; what it never took is ingot's to remove
+                if (rbdWritten) {
+                    try {
+                        List<String> left = rbd.remove(id);
+                        progress.accept(left.isEmpty() ? "removed rbd " + rbd.pool() + "/" + id + " again" : "left in Ceph: " + String.join("; ", left));
+                    } catch (IOException | RuntimeException e) {
+                        progress.accept("could not remove rbd " + rbd.pool() + "/" + id + ": " + e.getMessage());
+                    }
                 }
             }
             Trees.deleteQuietly(scratch);

@@ -41,13 +41,19 @@ class GlanceTargetTypeTest {
         assertEquals(null, plain.visibility(), "Glance's own default (shared, or private)");
         assertTrue(new GlanceTargetType().handles("glance+http") && new GlanceTargetType().handles("glance+https"));
         assertFalse(new GlanceTargetType().handles("http"));
+        GlanceTargetType.Options rbd = options("glance+http://h:9292?rbd=ceph");
+        assertEquals("ceph", rbd.rbdStorage());
+        assertEquals("images", rbd.rbdPool(), "Glance's usual pool");
+        assertEquals("raw", rbd.diskFormat(), "an rbd location holds raw data");
     }
 
     @Test
     void badOptionsAreNamed() {
         assertOneLine("visibility is one of private, shared, community, public, not 'everyone'", "glance+http://h:9292?visibility=everyone");
         assertOneLine("disk_format is qcow2 or raw, not 'vmdk'", "glance+http://h:9292?disk_format=vmdk");
-        assertOneLine("unknown option 'pool'", "glance+http://h:9292?pool=images");
+        assertOneLine("unknown option 'bogus'", "glance+http://h:9292?bogus=1");
+        assertOneLine("pool is Glance's rbd pool; give rbd=STORAGE too", "glance+http://h:9292?pool=images");
+        assertOneLine("an rbd location holds a raw image; drop disk_format=qcow2", "glance+http://h:9292?rbd=ceph&disk_format=qcow2");
         assertOneLine("expected glance+http://HOST[:PORT][/PATH]", "glance+http:h");
         assertOneLine("a Keystone token goes in OS_AUTH_TOKEN", "glance+http://admin:secret@h:9292");
     }
