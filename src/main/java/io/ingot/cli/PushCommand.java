@@ -28,7 +28,11 @@ import java.util.concurrent.Callable;
                 "  root, for images libvirt's QEMU user cannot reach).",
                 "  oci://REGISTRY/REPO[:TAG] (HTTPS; oci+http:// plain HTTP, loopback only):",
                 "  a KubeVirt containerDisk image (always a full copy; --ram adds the RAM",
-                "  template as layers); TAG defaults to NAME-VERSION or the clone's name."})
+                "  template as layers); TAG defaults to NAME-VERSION or the clone's name.",
+                "  glance+http://HOST:9292?name=NAME (or glance+https): a Glance image (--full);",
+                "  options name, visibility, disk_format (qcow2 or raw), os_distro, rbd=STORAGE",
+                "  and pool (Glance's rbd layout on that storage's Ceph); a Keystone token",
+                "  from OS_AUTH_TOKEN."})
 public class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "NAME, NAME:VERSION, NAME@CHANNEL or a clone's name.") String source;
     @Parameters(index = "1", paramLabel = "TARGET", description = "Where to, e.g. libvirt:///system?pool=default&name=web1.") String target;
