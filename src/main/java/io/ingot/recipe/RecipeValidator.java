@@ -62,7 +62,7 @@ public final class RecipeValidator {
     private static final Pattern TEMPLATE_REF = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(:[1-9]\\d{0,8}|@[a-z0-9][a-z0-9._-]{0,63})?");
     /** Fields that name a file or folder on this host: they must stay where {@link RecipePaths} allows. */
     private static final Set<String> PATH_FIELDS = Set.of("media.iso.path", "media.kernel.path", "media.initrd.path", "media.disk.path",
-            "provisioners.script", "provisioners.source", "http.directory");
+            "provisioners.script", "provisioners.source", "http.directory", "publish.gate.feed");
     private static final Map<String, Class<?>> ALL_PATHS = new LinkedHashMap<>();
     /** Below this no kernel boots an installer (the accelerator probe's tiny guest already gets 128M). */
     static final long MIN_MEMORY = 64L << 20;
@@ -377,6 +377,7 @@ public final class RecipeValidator {
                 case "provisioners.source" ->
                         Files.exists(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
                 case "http.directory" -> httpDirectory(v);
+                case "publish.gate.feed" -> Files.exists(dir.resolve(v)) ? null : "no such feed '" + v + "' (relative to the recipe's folder)";
                 default -> null;
             };
         }
@@ -546,6 +547,10 @@ public final class RecipeValidator {
             }
             if (get(root, "schedule") instanceof MappingNode schedule && isNull(get(schedule, "cron"))) {
                 problem(keyNode(root, "schedule"), "schedule: 'cron' is required (e.g. @nightly or \"0 2 * * *\")");
+            }
+            if (get(root, "publish") instanceof MappingNode publish && get(publish, "gate") instanceof MappingNode gate
+                    && isNull(get(gate, "feed"))) {
+                problem(keyNode(publish, "gate"), "publish.gate: 'feed' is required (OSV or Debian security tracker JSON)");
             }
             ramTemplateRules(root);
         }
@@ -718,6 +723,8 @@ public final class RecipeValidator {
                 : "'" + v + "' is not a template name: use lower-case letters, digits, '.', '-' and '_', starting with a letter or digit");
         RULES.put("publish.channel", v -> NAME.matcher(v).matches() ? null
                 : "'" + v + "' is not a channel name: use lower-case letters, digits, '.', '-' and '_'");
+        oneOf("publish.gate.maxSeverity", "none", "low", "medium", "high", "critical");
+        RULES.put("publish.gate.allow", v -> v.matches("[A-Za-z][A-Za-z0-9._:-]*") ? null : "'" + v + "' is not an advisory id (CVE-2024-6387, DSA-5724-1, GHSA-...)");
         RULES.put("publish.storage", v -> NAME.matcher(v).matches() ? null : "'" + v + "' is not a storage name");
     }
 
