@@ -19,12 +19,12 @@ public final class GuestInventory {
     public static final String SCRIPT = String.join("\n",
             "if [ -r /etc/os-release ]; then ( . /etc/os-release; printf 'os\\t%s\\t%s\\n' \"${ID:-}\" \"${VERSION_ID:-}\" ); fi",
             "printf 'kernel\\t%s\\t%s\\n' \"$(uname -r)\" \"$(uname -m)\"",
-            "found=",
-            "if command -v dpkg-query > /dev/null 2>&1; then found=1; dpkg-query -W -f "
+            "if command -v dpkg-query > /dev/null 2>&1; then dpkg-query -W -f "
                     + "'deb\\t${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\t${source:Package}\\t${source:Version}\\n'; fi",
-            "if command -v apk > /dev/null 2>&1; then found=1; apk info -v 2> /dev/null | while read -r p; do printf 'apk\\t%s\\n' \"$p\"; done; fi",
-            "if command -v rpm > /dev/null 2>&1; then found=1; rpm -qa --qf 'rpm\\t%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'; fi",
-            "if [ -z \"$found\" ] && command -v busybox > /dev/null 2>&1; then printf 'busybox\\t%s\\n' \"$(busybox 2>&1 | head -n 1)\"; fi",
+            "if command -v apk > /dev/null 2>&1; then apk info -v 2> /dev/null | while read -r p; do printf 'apk\\t%s\\n' \"$p\"; done; fi",
+            // busybox has an rpm applet of its own, without a database: only the real rpm is asked
+            "if rpm --version 2> /dev/null | grep -q '^RPM version'; then rpm -qa --qf 'rpm\\t%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'; fi",
+            "if command -v busybox > /dev/null 2>&1; then printf 'busybox\\t%s\\n' \"$(busybox 2>&1 | head -n 1)\"; fi",
             "true") + "\n";
 
     private GuestInventory() { }
@@ -82,8 +82,10 @@ public final class GuestInventory {
                     }
                 }
                 case "busybox" -> {
+                    // a guest with a package manager lists busybox as its package already
                     var m = f.length >= 2 ? BUSYBOX.matcher(f[1].trim()) : null;
-                    if (m != null && m.matches()) {
+                    boolean managed = lines.stream().anyMatch(l -> l.startsWith("deb\t") || l.startsWith("apk\t") || l.startsWith("rpm\t"));
+                    if (m != null && m.matches() && !managed) {
                         out.add(new Component(Component.LIBRARY, "busybox", m.group(1), null, "generic",
                                 Purls.of("generic", null, "busybox", m.group(1), null, null), null, null));
                     }

@@ -37,6 +37,10 @@ class CycloneDxTest {
                 "busybox\tBusyBox v1.35.0 (Debian 1:1.35.0-4+b3) multi-call binary."), Instant.EPOCH);
         assertEquals("1.35.0", s.find("busybox").orElseThrow().version());
         assertEquals("generic", s.find("busybox").orElseThrow().ecosystem());
+        List<String> debianWithBusybox = new java.util.ArrayList<>(DEBIAN);
+        debianWithBusybox.add("busybox\tBusyBox v1.35.0 (Debian 1:1.35.0-4+b3) multi-call binary.");
+        assertTrue(GuestInventory.parse("d", debianWithBusybox, Instant.EPOCH).find("busybox").isEmpty(),
+                "where dpkg lists packages, busybox is one of them (or not there), never a second entry");
         Sbom alpine = GuestInventory.parse("a", List.of("os\talpine\t3.19.1", "apk\tlibssl3-3.1.4-r5"), Instant.EPOCH);
         assertEquals("libssl3", alpine.packages().get(0).name());
         assertEquals("3.1.4-r5", alpine.packages().get(0).version());
