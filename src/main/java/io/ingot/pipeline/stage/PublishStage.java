@@ -15,7 +15,6 @@ import io.ingot.util.Sha256;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-
 import java.util.List;
 
 /**
