@@ -44,6 +44,25 @@ function builtFrom(v) {
   return cell;
 }
 
+// the SBOM's size and, for a version a build of the daemon published, what changed from the version it replaced
+function changes(v) {
+  const cell = el("span");
+  if (v.packages != null) cell.appendChild(el("span", v.packages + " components "));
+  const c = v.changes;
+  if (!c) return cell;
+  const tag = el("span", c.summary, "tag");
+  const d = c.diff || {};
+  const lines = ["against " + c.against];
+  for (const p of d.added || []) lines.push("+ " + p.name + " " + p.version);
+  for (const p of d.removed || []) lines.push("- " + p.name + " " + p.version);
+  for (const p of d.changed || []) lines.push("~ " + p.name + " " + p.from + " \u2192 " + p.to);
+  if (d.kernel) lines.push("kernel " + d.kernel.from + " \u2192 " + d.kernel.to);
+  for (const f of d.facts || []) lines.push(f.name + " " + f.from + " \u2192 " + f.to);
+  tag.title = lines.join("\n");
+  cell.appendChild(tag);
+  return cell;
+}
+
 function pushedTo(v) {
   const cell = el("span");
   for (const d of v.pushed || []) {
@@ -63,7 +82,7 @@ async function templates() {
       const chans = el("span");
       for (const [c, n] of Object.entries(t.channels)) if (n === v.version) chans.appendChild(el("span", "@" + c, "tag"));
       if (v.revoked) chans.appendChild(el("span", "revoked", "tag bad"));
-      const tr = row([name, v.version, chans, when(v.created), v.ramTemplate ? "yes" : "no", v.clones, builtFrom(v), pushedTo(v)]);
+      const tr = row([name, v.version, chans, when(v.created), v.ramTemplate ? "yes" : "no", v.clones, builtFrom(v), changes(v), pushedTo(v)]);
       tr.dataset.template = v.ref;
       body.appendChild(tr);
     }

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
                 TemplatesCommand.class, VersionsCommand.class, PromoteCommand.class,
                 CloneCommand.class, StartCommand.class, StopCommand.class, SshCommand.class, ConsoleCommand.class, PoolCommand.class, ClonesCommand.class,
                 RmCommand.class, CatalogCommand.class, BenchCommand.class, ServeCommand.class, S3Command.class,
-                ScheduleCommand.class, PullCommand.class, SubmitCommand.class, WorkerCommand.class, RevokeCommand.class, PushCommand.class,
+                ScheduleCommand.class, PullCommand.class, SubmitCommand.class, WorkerCommand.class, RevokeCommand.class, PushCommand.class, DiffCommand.class, ScanCommand.class,
                 CommandLine.HelpCommand.class })
 public class Main implements Runnable {
 

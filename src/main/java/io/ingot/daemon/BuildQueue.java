@@ -220,6 +220,7 @@ public final class BuildQueue {
                 }
                 String message = Registrar.result(e, move);
                 registrar.record(job, e, "succeeded", message);
+                registrar.recordChanges(e);
                 if (move != null && move.note() != null) registrar.note(job, move.note());
                 finish(job, new Outcome(true, message, e.started(), e.stages()));
             }

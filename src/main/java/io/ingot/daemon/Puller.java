@@ -211,6 +211,7 @@ public final class Puller {
                 if (f != null) named.add(checkNamed("RAM template file", f.file(), f.sha256(), listed, daemon));
             }
         }
+        if (m.sbom() != null) named.add(checkNamed("SBOM", m.sbom().file(), m.sbom().sha256(), listed, daemon));
         for (String file : listed.keySet()) {
             if (!named.contains(file)) throw new UserError(daemon + " lists " + file + ", which the manifest does not name");
         }

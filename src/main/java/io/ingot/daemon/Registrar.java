@@ -79,6 +79,11 @@ public final class Registrar {
         return p.channel();
     }
 
+    /** What the build's version changed from the one it replaces, kept beside its log ({@link VersionChanges}). */
+    public void recordChanges(BuildEvent e) {
+        if (e.ref() != null) new VersionChanges(store).record(e.ref(), e.id());
+    }
+
     /** The result of a build the daemon registered: the worker's, unless the channel stayed on a newer version. */
     public static String result(BuildEvent e, ChannelMove move) {
         if (move == null || move.moved()) return e.message();

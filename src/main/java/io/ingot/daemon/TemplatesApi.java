@@ -33,8 +33,11 @@ public final class TemplatesApi {
 
     private final ImageStore store;
 
+    private final VersionChanges changes;
+
     public TemplatesApi(ImageStore store) {
         this.store = store;
+        this.changes = new VersionChanges(store);
     }
 
     public List<Map<String, Object>> list() {
@@ -143,6 +146,8 @@ public final class TemplatesApi {
         m.put("lineage", v.manifest().lineage());
         m.put("clones", store.catalog().clonesOf(v.name(), v.version()).size());
         m.put("pushed", new Deliveries(store.catalog()).of(v.name(), v.version()).stream().map(TemplatesApi::deliveryJson).toList());
+        m.put("packages", v.manifest().sbom() == null ? null : v.manifest().sbom().components());
+        m.put("changes", changes.of(v).orElse(null));
         m.put("manifest", v.manifest());
         return m;
     }

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The files of a template version that travel between daemons: the base image, the RAM template
- * files (if any) and manifest.json, each with its size and sha256 (from the manifest; the manifest's own
+ * files (if any), the SBOM (if any) and manifest.json, each with its size and sha256 (from the manifest; the manifest's own
  * checksum is computed, it is small).
  */
 public final class VersionFiles {
@@ -28,6 +28,7 @@ public final class VersionFiles {
                 if (f != null) out.add(new Entry(f.file(), f.size() == null ? -1 : f.size(), f.sha256()));
             }
         }
+        if (m.sbom() != null) out.add(new Entry(m.sbom().file(), m.sbom().size() == null ? -1 : m.sbom().size(), m.sbom().sha256()));
         Path manifest = versionDir.resolve(Manifest.FILE_NAME);
         out.add(new Entry(Manifest.FILE_NAME, Files.size(manifest), Sha256.of(manifest)));
         return out;

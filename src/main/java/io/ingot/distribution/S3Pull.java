@@ -124,6 +124,11 @@ public final class S3Pull {
                 keys.put(file, at.versionKey(name, version, file));
                 shas.put(file, f.sha256());
             }
+            if (m.sbom() != null) {
+                String file = TemplateRef.checkVersionFile(m.sbom().file());
+                keys.put(file, at.versionKey(name, version, file));
+                shas.put(file, m.sbom().sha256());
+            }
             Map<String, HeadObjectResponse> heads = new LinkedHashMap<>();
             Map<String, Long> sizes = new LinkedHashMap<>();
             long here = 0;

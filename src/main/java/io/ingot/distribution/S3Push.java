@@ -89,6 +89,11 @@ public final class S3Push {
                     upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, Sha256.of(file));
                 }
             }
+            if (m.sbom() != null) {
+                Path file = files.dir().resolve(TemplateRef.checkVersionFile(m.sbom().file()));
+                if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": its SBOM " + file + " is missing");
+                upload(to.bucket(), to.versionKey(v.name(), v.version(), m.sbom().file()), file, Sha256.of(file));
+            }
             QemuImg.Info info = qemuImg.info(disk, "qcow2");
             byte[] manifest = m.withDisk(new Manifest.Disk("disk.qcow2", "qcow2", info.virtualSize(), size, sha)).toJson()
                     .getBytes(StandardCharsets.UTF_8);

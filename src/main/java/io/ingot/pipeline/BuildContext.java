@@ -190,6 +190,8 @@ public final class BuildContext {
     /** Whether the recipe asks for a RAM template ({@code template.ram}). */
     public boolean wantsRamTemplate() { return recipe.recipe().template().ram(); }
     /** Whether the recipe has {@code verify} checks to run in a linked clone before publishing. */
+    public boolean hasPublishGate() { return recipe.recipe().publish().gate() != null; }
+
     public boolean hasVerifyChecks() { return !recipe.recipe().verify().isEmpty(); }
 
     /** The stage running now (workers report it in their heartbeats). */

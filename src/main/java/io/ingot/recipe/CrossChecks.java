@@ -89,6 +89,10 @@ final class CrossChecks {
         if (get(root, "schedule") instanceof MappingNode schedule && isNull(get(schedule, "cron"))) {
             problems.at(keyNode(root, "schedule"), "schedule: 'cron' is required (e.g. @nightly or \"0 2 * * *\")");
         }
+        if (get(root, "publish") instanceof MappingNode publish && get(publish, "gate") instanceof MappingNode gate
+                && isNull(get(gate, "feed"))) {
+            problems.at(keyNode(publish, "gate"), "publish.gate: 'feed' is required (OSV or Debian security tracker JSON)");
+        }
         ramTemplate(root, problems);
     }
 

@@ -93,6 +93,9 @@ final class FieldRules {
                 : "'" + v + "' is not a template name: use lower-case letters, digits, '.', '-' and '_', starting with a letter or digit");
         r.put("publish.channel", v -> NAME.matcher(v).matches() ? null
                 : "'" + v + "' is not a channel name: use lower-case letters, digits, '.', '-' and '_'");
+        oneOf(r, "publish.gate.maxSeverity", "none", "low", "medium", "high", "critical");
+        r.put("publish.gate.allow", v -> v.matches("[A-Za-z][A-Za-z0-9._:-]*") ? null
+                : "'" + v + "' is not an advisory id (CVE-2024-6387, DSA-5724-1, GHSA-...)");
         r.put("publish.storage", v -> NAME.matcher(v).matches() ? null : "'" + v + "' is not a storage name");
         rules = Map.copyOf(r);
     }

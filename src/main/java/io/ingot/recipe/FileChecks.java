@@ -11,7 +11,7 @@ import java.util.Set;
 final class FileChecks {
     /** Fields that name a file or folder on this host: they must stay where {@link RecipePaths} allows. */
     private static final Set<String> PATH_FIELDS = Set.of("media.iso.path", "media.kernel.path", "media.initrd.path", "media.disk.path",
-            "provisioners.script", "provisioners.source", "http.directory");
+            "provisioners.script", "provisioners.source", "http.directory", "publish.gate.feed");
 
     private final RecipePaths paths;
 
@@ -37,6 +37,7 @@ final class FileChecks {
                     Files.exists(dir.resolve(v)) ? null : "no such file '" + v + "' (relative to the recipe's folder)";
             case "http.directory" ->
                     Files.isDirectory(dir.resolve(v)) ? null : "no such directory '" + v + "' (relative to the recipe's folder)";
+            case "publish.gate.feed" -> Files.exists(dir.resolve(v)) ? null : "no such feed '" + v + "' (relative to the recipe's folder)";
             default -> null;
         };
     }

@@ -227,11 +227,23 @@ public record Recipe(
     /** A check run in a linked clone before publishing: a shell command that must exit 0. */
     public record VerifyCheck(String name, String run, String timeout) { }
 
-    public record Publish(List<String> storage, String channel) {
-        public static final Publish DEFAULT = new Publish(null, null);
+    public record Publish(List<String> storage, String channel, Gate gate) {
+        public static final Publish DEFAULT = new Publish(null, null, null);
         public Publish {
             storage = storage == null ? List.of("local") : List.copyOf(storage);
             channel = channel == null ? "latest" : channel;
+        }
+    }
+
+    /**
+     * The vulnerability gate before publish: the version's SBOM is matched against {@code feed} (OSV or Debian security
+     * tracker JSON, a file or folder relative to the recipe's folder); a finding above {@code maxSeverity} (default
+     * {@code high}: only critical ones stop) whose id is not in {@code allow} fails the build.
+     */
+    public record Gate(String maxSeverity, List<String> allow, String feed) {
+        public Gate {
+            maxSeverity = maxSeverity == null ? "high" : maxSeverity;
+            allow = allow == null ? List.of() : List.copyOf(allow);
         }
     }
 

@@ -39,7 +39,8 @@ public record Manifest(
         String parent,
         List<Ancestor> lineage,
         Ram ram,
-        String from) {
+        String from,
+        SbomFile sbom) {
 
     public static final String FILE_NAME = "manifest.json";
 
@@ -58,6 +59,9 @@ public record Manifest(
 
     /** The base image: file name relative to the version directory, sizes in bytes. */
     public record Disk(String file, String format, Long virtualSize, Long actualSize, String sha256) { }
+
+    /** The version's SBOM ({@code sbom.cdx.json}, CycloneDX): file name, sha256, size, and how many components it lists. */
+    public record SbomFile(String file, String sha256, Long size, Integer components) { }
 
     /** One file of a RAM template. */
     public record RamFile(String file, String sha256, Long size) { }
@@ -80,19 +84,19 @@ public record Manifest(
     /** A manifest with only build facts; the pipeline fills the rest with the {@code with*} methods or the canonical constructor. */
     public static Manifest empty() {
         return new Manifest(null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     public String ref() { return name + ":" + version; }
 
     public Manifest withIdentity(String name, int version, Instant createdAt) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
     }
 
     public Manifest withDisk(Disk disk) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
     }
 
     /**
@@ -101,7 +105,7 @@ public record Manifest(
      */
     public Manifest withParent(String from, String parent, List<Ancestor> lineage) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
     }
 
     /** This version as an ancestor of a template built from it. */
@@ -111,28 +115,33 @@ public record Manifest(
 
     public Manifest withLineage(String parent, List<Ancestor> lineage) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
     }
 
     public Manifest withBuild(String buildId, String recipeHash, String mediaChecksum) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
     }
 
     public Manifest withMachine(String qemuVersion, String machineType, String cpuModel, Integer cpus,
                                 Integer memoryMiB, List<String> devices) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
     }
 
     public Manifest withStageTimings(Map<String, Long> stageTimings) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
+    }
+
+    public Manifest withSbom(SbomFile sbom) {
+        return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
     }
 
     public Manifest withRam(Ram ram) {
         return new Manifest(name, version, buildId, createdAt, recipeHash, mediaChecksum, qemuVersion, machineType,
-                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from);
+                cpuModel, cpus, memoryMiB, devices, disk, stageTimings, parent, lineage, ram, from, sbom);
     }
 
     public String toJson() {

@@ -199,6 +199,8 @@ class DaemonIT {
             }
             assertEquals(shared.manifest().disk().sha256(), Sha256.of(
                     storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().baseImage().path()));
+            Path sbom = storeB.storages().get("local").locate("tiny-linux", v).orElseThrow().dir().resolve(shared.manifest().sbom().file());
+            assertEquals(shared.manifest().sbom().sha256(), Sha256.of(sbom), "the SBOM came along");
             JsonNode listedByB = json(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + b.port() + "/api/templates")).build(),
                     HttpResponse.BodyHandlers.ofString()));
             assertTrue(listedByB.findValuesAsText("ref").contains("tiny-linux:" + v), listedByB.toString());

@@ -51,7 +51,7 @@ class DerivedTemplateIT {
         IngotPaths paths = new IngotPaths(TestImages.home(), root.resolve("images"), TestImages.paths().cache(), root.resolve("images/.ingot"));
         ImageStore store = ImageStore.open(paths);
         // the parent: the run's tiny-linux, published here (its base image and manifest, without the RAM template)
-        Manifest parentManifest = shared.manifest().withRam(null);
+        Manifest parentManifest = shared.manifest().withRam(null).withSbom(null);
         TemplateVersion parent1 = store.publisher().publish(new PublishRequest("tiny-linux", sharedBase, "qcow2", false,
                 parentManifest, List.of("local"), "latest"));
         Path recipes = root.resolve("recipes");
@@ -92,6 +92,21 @@ class DerivedTemplateIT {
             TemplateVersion child2 = store.catalog().versions("tiny-linux-web").get(1);
             assertEquals(parent2.ref(), child2.manifest().parent());
             assertFalse(json(base + "/api/templates/tiny-linux-web/versions/" + child2.version()).path("parentMoved").asBoolean());
+            // the daemon recorded what the rebuild changed from the version it replaces: the same packages, another parent
+            String v2 = base + "/api/templates/tiny-linux-web/versions/" + child2.version();
+            waitFor(Duration.ofSeconds(30), "the rebuild's recorded changes", () -> {
+                try {
+                    return json(v2).path("changes").isObject();
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            JsonNode changes = json(v2).path("changes");
+            assertEquals(child1.ref(), changes.path("against").asText(), changes.toString());
+            assertEquals("+0 -0 ~0 packages", changes.path("summary").asText(), changes.toString());
+            assertTrue(changes.path("diff").path("facts").toString().contains("{\"name\":\"parent\",\"from\":\"" + parent1.ref()
+                    + "\",\"to\":\"" + parent2.ref() + "\"}"), changes.toString());
+            assertTrue(json(v2).path("packages").asInt() >= 1, "the child's SBOM lists at least its kernel");
 
             // revoking the new parent with cascade revokes the child built from it, not the older one
             HttpResponse<String> revoked = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/templates/tiny-linux/versions/"

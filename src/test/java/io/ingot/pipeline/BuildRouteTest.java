@@ -40,7 +40,7 @@ class BuildRouteTest {
     @Test
     void optionalStagesAreChoicesOnTheBuild() {
         List<String> optional = plan.steps().stream().filter(RoutePlan.Step::optional).map(RoutePlan.Step::stage).toList();
-        assertEquals(List.of("installer-vm", "boot-command", "wait-install", "ram-template", "verify"), optional);
+        assertEquals(List.of("installer-vm", "boot-command", "wait-install", "gate", "ram-template", "verify"), optional);
         assertEquals("${body.wantsRamTemplate()}", plan.steps().stream().filter(s -> s.stage().equals("ram-template"))
                 .findFirst().orElseThrow().conditions().get(0).expression());
     }

@@ -79,17 +79,17 @@ class PipelineTest {
         BuildContext b = build("minimal", OnError.CLEANUP, null);
         List<String> ran = events("run");
         assertEquals(List.of("recovery", "qemu", "runtime-dir", "build-key", "answer-server", "answer-files", "media",
-                "create-disk", "installer-vm", "boot-command", "wait-install", "installed-vm", "wait-ssh", "provision", "seal",
-                "shutdown", "template", "publish"), ran, "minimal has no RAM template and no verify checks");
+                "create-disk", "installer-vm", "boot-command", "wait-install", "installed-vm", "wait-ssh", "provision", "sbom",
+                "seal", "shutdown", "template", "publish"), ran, "minimal has no publish.gate, no RAM template and no verify checks");
         List<String> reversed = new ArrayList<>(ran);
         Collections.reverse(reversed);
         assertEquals(reversed, events("cleanup"));
         assertEquals(ran, b.plan());
         String log = Files.readString(b.buildDir().resolve("build.log"));
-        assertTrue(log.contains("==> [1/18] recovery (at "), log);
-        assertTrue(log.contains("==> [18/18] publish done in "), log);
+        assertTrue(log.contains("==> [1/19] recovery (at "), log);
+        assertTrue(log.contains("==> [19/19] publish done in "), log);
         JsonNode timings = Json.MAPPER.readTree(b.buildDir().resolve("timings.json").toFile()).path("stages");
-        assertEquals(18, timings.size());
+        assertEquals(19, timings.size());
         timings.forEach(t -> assertEquals("ok", t.path("status").asText()));
         assertEquals(null, b.failure());
         assertFalse(Files.exists(b.buildDir().resolve(BuildOwner.FILE_NAME)), "the owner mark goes at the end");
@@ -100,7 +100,7 @@ class PipelineTest {
         BuildContext b = build("full", OnError.CLEANUP, null);
         List<String> ran = events("run");
         assertEquals(List.of("template", "ram-template", "verify", "publish"), ran.subList(ran.size() - 4, ran.size()));
-        assertEquals(20, b.plan().size());
+        assertEquals(21, b.plan().size());
     }
 
     @Test

@@ -8,7 +8,13 @@ import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
+import io.ingot.sbom.CycloneDx;
+import io.ingot.sbom.Sbom;
+import io.ingot.template.Manifest;
+import io.ingot.util.Sha256;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -27,8 +33,18 @@ public final class PublishStage implements Stage {
         BuildOptions.PublishAs as = build.options().publishAs();
         List<String> storages = as != null ? as.storages() : recipe.publish().storage();
         String channel = as != null ? as.channel() : recipe.publish().channel();
+        Integer version = as == null ? null : as.version();
+        Path sbomFile = build.extraFiles().get(Sbom.FILE_NAME);
+        if (sbomFile != null) {
+            // the SBOM names the version it describes: its number is taken here (as the daemon does for a fleet build)
+            if (version == null) version = build.images().catalog().reserveVersion(recipe.name());
+            Sbom sbom = CycloneDx.read(sbomFile);
+            CycloneDx.write(new Sbom(sbom.serialNumber(), recipe.name() + ":" + version, sbom.created(), sbom.components()), sbomFile);
+            manifest = manifest.withSbom(new Manifest.SbomFile(Sbom.FILE_NAME, Sha256.of(sbomFile), Files.size(sbomFile),
+                    sbom.components().size()));
+        }
         Publisher.Published p = build.images().publisher().publishVersion(PublishRequest.ofBaseImage(recipe.name(),
-                build.baseImage(), manifest, storages, channel, build.extraFiles()).withVersion(as == null ? null : as.version()));
+                build.baseImage(), manifest, storages, channel, build.extraFiles()).withVersion(version));
         TemplateVersion v = p.version();
         ChannelMove move = p.channel();
         build.published(true);

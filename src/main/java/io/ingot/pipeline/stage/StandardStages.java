@@ -30,6 +30,8 @@ public final class StandardStages {
                 new InstalledVmStage(ports, driver),
                 new WaitSshStage(),
                 new ProvisionStage(),
+                new SbomStage(),
+                new GateStage(),
                 new SealStage(),
                 new ShutdownStage(),
                 new TemplateStage(),
