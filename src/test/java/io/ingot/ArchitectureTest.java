@@ -32,7 +32,7 @@ class ArchitectureTest {
             List.of("images"),
             List.of("catalog", "storage", "vm"),
             List.of("network"),
-            List.of("media"),
+            List.of("media", "trust"),
             List.of("qemu", "guest", "recipe", "template"),
             List.of("tls"),
             List.of("server", "util"));
