@@ -6,7 +6,12 @@ import io.ingot.qemu.ImageCheck;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageConfig;
 import io.ingot.storage.Storages;
+import io.ingot.trust.Verified;
 import io.ingot.trust.VersionTrust;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.storage.TemplateFiles;
+
+import java.io.IOException;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
 import io.ingot.vm.MacAddresses;
@@ -50,6 +55,15 @@ public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, P
 
     private static VersionTrust trust(IngotPaths paths) {
         return new VersionTrust(paths.state().resolve("keys"), paths.images().resolve("trust"));
+    }
+
+    /**
+     * Checks a version here again ({@code ingot verify}, {@code ingot clone --verify}): every file of its primary
+     * storage's folder hashed, its envelope signed by a trusted key over exactly those files.
+     */
+    public Verified verify(TemplateVersion v) throws IOException {
+        TemplateFiles files = CloneService.locate(storages.get(v.primaryStorage()), v);
+        return trust().verifyDir(v.ref(), files.dir());
     }
 
     /** The limits a pull's listed files are held to before they are downloaded. */

@@ -36,6 +36,19 @@ public final class VersionTrust {
 
     public Path trustDir() { return trustDir; }
 
+    /** {@code require} of {@code images/trust.yaml} (beside the trust folder): signed (default) or none. */
+    public TrustPolicy policy() throws IOException {
+        Path file = trustDir.resolveSibling("trust.yaml");
+        if (!Files.isRegularFile(file)) return TrustPolicy.SIGNED;
+        JsonNode config;
+        try {
+            config = Json.YAML.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UserError(file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
+        }
+        return TrustPolicy.parse(config == null ? null : config.path("require").asText(null), file.toString());
+    }
+
     /** This site's key and the keys in the trust folder (the site key only once it exists: verifying makes none). */
     public TrustedKeys trusted() throws IOException {
         return TrustedKeys.load(Files.isRegularFile(siteKey.file()) ? siteKey.load().getPublic() : null, trustDir);
@@ -85,7 +98,7 @@ public final class VersionTrust {
     public Optional<Verified> check(String of, byte[] envelope, Map<String, String> files, TrustPolicy policy) throws IOException {
         if (envelope == null) {
             if (policy == TrustPolicy.NONE) return Optional.empty();
-            throw new UserError(of + ": refused: not signed (no " + ENVELOPE + "; trust.require is signed: --allow-unsigned accepts it)");
+            throw new Refused(of + ": refused: not signed (no " + ENVELOPE + "; trust.require is signed: --allow-unsigned accepts it)");
         }
         return Optional.of(verify(of, envelope, files, trusted()));
     }
@@ -93,7 +106,7 @@ public final class VersionTrust {
     /** {@link #check} of a version folder here ({@code ingot verify}): every file hashed again. */
     public Verified verifyDir(String of, Path dir) throws IOException {
         Path env = dir.resolve(ENVELOPE);
-        if (!Files.isRegularFile(env)) throw new UserError(of + ": not signed (no " + ENVELOPE + " in " + dir + ")");
+        if (!Files.isRegularFile(env)) throw new Refused(of + ": not signed (no " + ENVELOPE + " in " + dir + ")");
         return verify(of, Files.readAllBytes(env), digests(dir, Map.of()), trusted());
     }
 
@@ -104,13 +117,13 @@ public final class VersionTrust {
         try {
             e = Json.MAPPER.treeToValue(Json.foreign(envelopeJson, ENVELOPE + " of " + of), Dsse.Envelope.class);
             if (!Dsse.IN_TOTO.equals(e.payloadType()) || e.payload() == null) {
-                throw new UserError(of + ": refused: " + ENVELOPE + " is not an in-toto envelope (payloadType " + e.payloadType() + ")");
+                throw new Refused(of + ": refused: " + ENVELOPE + " is not an in-toto envelope (payloadType " + e.payloadType() + ")");
             }
             statement = Json.foreign(e.body(), "the statement in " + ENVELOPE + " of " + of);
         } catch (IOException | IllegalArgumentException ex) {
-            throw new UserError(of + ": refused: " + ENVELOPE + " does not read as a DSSE envelope (" + ex.getMessage() + ")");
+            throw new Refused(of + ": refused: " + ENVELOPE + " does not read as a DSSE envelope (" + ex.getMessage() + ")");
         }
-        if (e.signatures().isEmpty()) throw new UserError(of + ": refused: " + ENVELOPE + " holds no signature");
+        if (e.signatures().isEmpty()) throw new Refused(of + ": refused: " + ENVELOPE + " holds no signature");
         String unknown = null;
         Dsse.Sig good = null;
         for (Dsse.Sig s : e.signatures()) {
@@ -120,32 +133,37 @@ public final class VersionTrust {
                 continue;
             }
             if (!Dsse.verifies(e, s.sig(), key.get())) {
-                throw new UserError(of + ": refused: bad signature by key " + s.keyid() + " (the envelope was altered or not signed by that key)");
+                throw new Refused(of + ": refused: bad signature by key " + s.keyid() + " (the envelope was altered or not signed by that key)");
             }
             good = s;
             break;
         }
         if (good == null) {
-            throw new UserError(of + ": refused: signed by unknown key " + unknown + " (not this site's key, not in " + "images/trust/)");
+            throw new Refused(of + ": refused: signed by unknown key " + unknown + " (not this site's key, not in " + "images/trust/)");
         }
         if (!Provenance.STATEMENT_TYPE.equals(statement.path("_type").asText())
                 || !Provenance.PREDICATE_TYPE.equals(statement.path("predicateType").asText())) {
-            throw new UserError(of + ": refused: the signed statement is not an in-toto v1 statement of SLSA provenance v1 (key " + good.keyid() + ")");
+            throw new Refused(of + ": refused: the signed statement is not an in-toto v1 statement of SLSA provenance v1 (key " + good.keyid() + ")");
         }
         Map<String, String> signed = new TreeMap<>();
         for (JsonNode s : statement.path("subject")) signed.put(s.path("name").asText(), s.path("digest").path("sha256").asText());
         for (Map.Entry<String, String> f : new TreeMap<>(files).entrySet()) {
             String want = signed.get(f.getKey());
-            if (want == null) throw new UserError(of + ": refused: " + f.getKey() + " is not among the files key " + good.keyid() + " signed");
+            if (want == null) throw new Refused(of + ": refused: " + f.getKey() + " is not among the files key " + good.keyid() + " signed");
             if (!want.equals(f.getValue())) {
-                throw new UserError(of + ": refused: file digest mismatch: " + f.getKey() + " has sha256 " + f.getValue()
+                throw new Refused(of + ": refused: file digest mismatch: " + f.getKey() + " has sha256 " + f.getValue()
                         + ", key " + good.keyid() + " signed " + want);
             }
         }
         for (String name : signed.keySet()) {
-            if (!files.containsKey(name)) throw new UserError(of + ": refused: " + name + ", signed by key " + good.keyid() + ", is missing");
+            if (!files.containsKey(name)) throw new Refused(of + ": refused: " + name + ", signed by key " + good.keyid() + ", is missing");
         }
         JsonNode predicate = statement.path("predicate");
         return new Verified(good.keyid(), keys.source(good.keyid()), Provenance.builder(predicate), predicate);
+    }
+
+    /** A version refused for its signature: refused again however often it is fetched. */
+    public static final class Refused extends UserError {
+        public Refused(String message) { super(message); }
     }
 }
