@@ -104,8 +104,8 @@ public final class S3Pull {
         String name = ref.name();
         VersionTrust trust = store.trust();
         TrustPolicy require = policy != null ? policy : trust.policy();
+        int version = ref.version() != null ? ref.version() : ref.channel() != null ? channel(at, name, ref.channel()) : latest(at, name, trust);
         Set<Integer> revoked = revoked(at, name, trust);
-        int version = ref.version() != null ? ref.version() : ref.channel() != null ? channel(at, name, ref.channel()) : latest(at, name, revoked);
 
         String of = name + ":" + version;
         String target = storage == null ? "local" : storage;
@@ -228,7 +228,7 @@ public final class S3Pull {
      * The highest version whose manifest is there (a version without one was not pushed completely), from a listing
      * of no more than {@link #MAX_LISTED} entries: one that goes on is refused, not followed page after page.
      */
-    private int latest(S3Location at, String name, Set<Integer> revoked) {
+    private int latest(S3Location at, String name, VersionTrust trust) throws IOException {
         String prefix = at.key(name) + "/";
         List<String> listed;
         try {
@@ -245,6 +245,7 @@ public final class S3Pull {
                 .map(p -> p.substring(Math.min(prefix.length(), p.length())).replace("/", ""))
                 .filter(s -> s.matches("[1-9]\\d{0,8}")).map(Integer::valueOf)
                 .sorted(Comparator.reverseOrder()).toList();
+        Set<Integer> revoked = versions.isEmpty() ? Set.of() : revoked(at, name, trust);
         for (int v : versions) {
             if (revoked.contains(v)) continue; // never resolved to, as in a catalog
             try {
