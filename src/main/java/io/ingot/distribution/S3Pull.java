@@ -105,7 +105,6 @@ public final class S3Pull {
         VersionTrust trust = store.trust();
         TrustPolicy require = policy != null ? policy : trust.policy();
         int version = ref.version() != null ? ref.version() : ref.channel() != null ? channel(at, name, ref.channel()) : latest(at, name, trust);
-        Set<Integer> revoked = revoked(at, name, trust);
 
         String of = name + ":" + version;
         String target = storage == null ? "local" : storage;
@@ -149,6 +148,7 @@ public final class S3Pull {
             Verified verified = trust.check(of + " in " + at, envelope(at, name, version), signed, require).orElse(null);
             if (verified == null) progress.accept(of + " is not signed: accepted as trust.require is none");
             else progress.accept(of + ": signed by key " + verified.keyId() + " (" + verified.keySource() + "), builder " + verified.builder());
+            Set<Integer> revoked = revoked(at, name, trust);
             Map<String, HeadObjectResponse> heads = new LinkedHashMap<>();
             Map<String, Long> sizes = new LinkedHashMap<>();
             long here = 0;

@@ -46,10 +46,10 @@ public final class Revocations {
             } else if (Dsse.verifies(e, s.sig(), key.get())) {
                 good = true;
             } else {
-                throw new UserError(what + ": refused: bad signature by key " + s.keyid());
+                throw new VersionTrust.Refused(what + ": refused: bad signature by key " + s.keyid());
             }
         }
-        if (!good) throw new UserError(what + ": refused: signed by unknown key " + unknown + " (not this site's key, not in images/trust/)");
+        if (!good) throw new VersionTrust.Refused(what + ": refused: signed by unknown key " + unknown + " (not this site's key, not in images/trust/)");
         JsonNode body;
         try {
             body = Json.foreign(e.body(), what);
