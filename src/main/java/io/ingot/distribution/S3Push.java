@@ -72,7 +72,11 @@ public final class S3Push {
     public record Pushed(String ref, S3Location to, String diskKey, long diskBytes, String diskSha256, List<String> channels) { }
 
     public Pushed push(String source, S3Location to) throws IOException {
-        TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
+        TemplateRef ref = TemplateRef.parse(source);
+        // NAME:VERSION may name a revoked version: pushed, it carries its revocation to the bucket
+        TemplateVersion v = ref.version() == null ? store.catalog().resolve(ref)
+                : store.catalog().version(ref.name(), ref.version()).orElseThrow(() -> new UserError("no template version " + ref));
+        if (v.revoked()) progress.accept(v.ref() + " is revoked: the bucket's revocation list will say so");
         TemplateFiles files = null;
         for (String s : v.storages()) {
             StorageBackend b = store.storages().get(s);
