@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Signed provenance end to end with the run's tiny-linux, between images folders that stand for sites: a bucket
  * whose base image was replaced and whose manifest was rewritten to match is refused by {@code s3 pull}; an intact
  * one is pulled and stays verifiable; a revocation travels through the bucket; a daemon on loopback serving a
- * version re-signed under a key nobody trusts is refused by {@code pull}; a rotated key keeps verifying its versions
+ * version re-signed under a key nobody trusts is refused by {@code pull}, a version revoked there is not served; a rotated key keeps verifying its versions
  * until its file leaves {@code images/trust/}. Each refusal registers nothing and leaves nothing behind.
  */
 class TrustIT {
@@ -131,6 +131,11 @@ class TrustIT {
                     + " (not this site's key, not in images/trust/)", refused.getMessage());
             assertNothingCameIn(siteD);
             assertTrue(Files.notExists(siteD.paths().state().resolve("pull/tiny-linux-" + v)), "no pull folder left");
+            // nor does a daemon hand out a version revoked there
+            siteB.catalog().revoke("tiny-linux", v, true);
+            UserError revoked = assertThrows(UserError.class, () -> new Puller(siteD, null, new PrintStream(OutputStream.nullOutputStream()), -1)
+                    .pull(base, "tiny-linux:" + v, "local"));
+            assertTrue(revoked.getMessage().endsWith("template version tiny-linux:" + v + " is revoked"), revoked.getMessage());
         }
     }
 
