@@ -19,8 +19,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "key", mixinStandardHelpOptions = true,
-        description = {"This site's signing key (Ed25519, made on first use in images/.ingot/keys/) and the keys it trusts",
-                "(images/trust/*.pem): versions from another host must be signed by one of them."},
+        description = {"This site's signing key and the keys it trusts.",
+                "The key (Ed25519) is made on first use in images/.ingot/keys/; the trusted keys are images/trust/*.pem.",
+                "Versions from another host must be signed by one of them."},
         subcommands = {KeyCommand.Show.class, KeyCommand.Export.class, KeyCommand.Rotate.class, KeyCommand.Trust.class})
 public class KeyCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -75,8 +76,8 @@ public class KeyCommand implements Runnable {
     }
 
     @Command(name = "rotate", mixinStandardHelpOptions = true,
-            description = {"Make a new site key. The old public key stays in images/trust/, so the versions it signed still",
-                    "verify; remove that file to stop trusting them."})
+            description = {"Make a new site key.",
+                    "The old public key stays in images/trust/, so the versions it signed still verify; remove that file to stop trusting them."})
     static class Rotate implements Callable<Integer> {
         @Spec CommandSpec spec;
 
@@ -93,8 +94,8 @@ public class KeyCommand implements Runnable {
     }
 
     @Command(name = "trust", mixinStandardHelpOptions = true,
-            description = {"Trust the public key in FILE (PEM, as 'ingot key export' writes it): another site's, or a worker's",
-                    "(a daemon registers a worker's builds only when it trusts the worker's key). Copied into images/trust/."})
+            description = {"Trust the public key in FILE (PEM, as 'ingot key export' writes it), copied into images/trust/.",
+                    "Another site's key, or a worker's: a daemon registers a worker's builds only when it trusts the worker's key."})
     static class Trust implements Callable<Integer> {
         @Parameters(paramLabel = "FILE") Path file;
         @Spec CommandSpec spec;

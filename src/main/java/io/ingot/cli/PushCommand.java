@@ -25,7 +25,14 @@ import java.util.concurrent.Callable;
                 "  Options: pool (default: default), name (default: NAME-VERSION, or the",
                 "  clone's), network (a libvirt network; default: user-mode networking),",
                 "  type (kvm or qemu; default: what ingot uses here), run-as=root (QEMU as",
-                "  root, for images libvirt's QEMU user cannot reach)."})
+                "  root, for images libvirt's QEMU user cannot reach).",
+                "  oci://REGISTRY/REPO[:TAG] (HTTPS; oci+http:// plain HTTP, loopback only):",
+                "  a KubeVirt containerDisk image (always a full copy; --ram adds the RAM",
+                "  template as layers); TAG defaults to NAME-VERSION or the clone's name.",
+                "  glance+http://HOST:9292?name=NAME (or glance+https): a Glance image (--full);",
+                "  options name, visibility, disk_format (qcow2 or raw), os_distro, rbd=STORAGE",
+                "  and pool (Glance's rbd layout on that storage's Ceph); a Keystone token",
+                "  from OS_AUTH_TOKEN."})
 public class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "NAME, NAME:VERSION, NAME@CHANNEL or a clone's name.") String source;
     @Parameters(index = "1", paramLabel = "TARGET", description = "Where to, e.g. libvirt:///system?pool=default&name=web1.") String target;

@@ -63,9 +63,9 @@ public class S3Command implements Runnable {
     }
 
     @Command(name = "pull", mixinStandardHelpOptions = true,
-            description = {"Download a template version, resuming a partial download, verify its sha256 and",
-                    "check its signed provenance against the trusted keys (ingot key) and register it in the catalog",
-                    "under its own version number (revoked when the bucket's signed revocation list names it)."})
+            description = {"Download a template version into the catalog.",
+                    "Resumes a partial download, verifies each file's sha256 and its signed provenance (by a trusted key: ingot key),",
+                    "and registers the version under its own number (revoked when the bucket's signed revocation list names it)."})
     static class Pull implements Callable<Integer> {
         @Parameters(paramLabel = "URL", description = "s3://BUCKET[/PREFIX]/NAME[:VERSION|@CHANNEL] (no version: the newest).")
         String url;
@@ -73,8 +73,8 @@ public class S3Command implements Runnable {
         @Option(names = "--storage", description = "Storage to put it on (default: local).")
         String storage;
 
-        @Option(names = "--allow-unsigned", description = {"Accept a version that carries no signed provenance (migration from an older ingot);",
-                "a signature that does not verify is refused still. Default: images/trust.yaml's require (signed)."})
+        @Option(names = "--allow-unsigned", description = "Accept a version that carries no signed provenance (migration from an older ingot); "
+                + "a signature that does not verify is refused still. Default: images/trust.yaml's require (signed).")
         boolean allowUnsigned;
 
         @Override

@@ -14,8 +14,9 @@ import java.io.IOException;
 import java.util.concurrent.Callable;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check a template version here again: every file hashed, its signed provenance by a trusted key over",
-                "exactly those files. Prints the key and the builder; a failure says which file or key, exit 2."})
+        description = {"Check a template version's files and signed provenance again.",
+                "Every file is hashed; the provenance must be signed by a trusted key over exactly those files.",
+                "Prints the key and the builder; a failure says which file or key (exit 2)."})
 public class VerifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "NAME[:VERSION|@CHANNEL]") String ref;
     @Spec CommandSpec spec;

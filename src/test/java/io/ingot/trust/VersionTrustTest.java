@@ -148,6 +148,22 @@ class VersionTrustTest {
     }
 
     @Test
+    void unsignedIsRefusedUnlessTrustYamlSaysNone() throws Exception {
+        VersionTrust trust = new VersionTrust(tmp.resolve("keys"), tmp.resolve("trust"));
+        assertEquals(TrustPolicy.SIGNED, trust.policy());
+        UserError e = assertThrows(UserError.class, () -> trust.check("t:1 from x", null, Map.of(), trust.policy()));
+        assertEquals("t:1 from x: refused: not signed (no provenance.dsse.json; trust.require is signed: --allow-unsigned accepts it)", e.getMessage());
+        Files.writeString(tmp.resolve("trust.yaml"), "require: none\n");
+        assertEquals(TrustPolicy.NONE, trust.policy());
+        assertTrue(trust.check("t:1 from x", null, Map.of(), trust.policy()).isEmpty());
+        // a bad envelope is refused even then
+        assertThrows(UserError.class, () -> trust.check("t:1 from x", "{}".getBytes(StandardCharsets.UTF_8), Map.of(), TrustPolicy.NONE));
+        Files.writeString(tmp.resolve("trust.yaml"), "require: maybe\n");
+        e = assertThrows(UserError.class, trust::policy);
+        assertEquals(tmp.resolve("trust.yaml") + ": trust.require is 'signed' or 'none', not 'maybe'", e.getMessage());
+    }
+
+    @Test
     void aKeyFileThatIsNotAPublicKeyIsNamed() throws Exception {
         Files.createDirectories(tmp.resolve("trust"));
         Files.writeString(tmp.resolve("trust/bad.pem"), "hello");
