@@ -139,7 +139,7 @@ public final class VersionTrust {
             break;
         }
         if (good == null) {
-            throw new Refused(of + ": refused: signed by unknown key " + unknown + " (not this site's key, not in " + "images/trust/)");
+            throw new Refused(of + ": refused: signed by unknown key " + unknown + " (not this site's key, not in images/trust/)");
         }
         if (!Provenance.STATEMENT_TYPE.equals(statement.path("_type").asText())
                 || !Provenance.PREDICATE_TYPE.equals(statement.path("predicateType").asText())) {
