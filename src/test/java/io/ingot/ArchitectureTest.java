@@ -33,7 +33,7 @@ class ArchitectureTest {
             List.of("images"),
             List.of("catalog", "storage", "vm"),
             List.of("network"),
-            List.of("media", "sbom"),
+            List.of("media", "sbom", "trust"),
             List.of("qemu", "guest", "recipe", "template"),
             List.of("tls"),
             List.of("server", "util"));

@@ -2,6 +2,8 @@ package io.ingot.cli;
 
 import io.ingot.images.CloneOptions;
 import io.ingot.images.CloneService;
+import io.ingot.images.ImageStore;
+import io.ingot.template.TemplateRef;
 import io.ingot.images.CloneSettings;
 import io.ingot.network.NicRequest;
 import io.ingot.util.Sizes;
@@ -45,6 +47,7 @@ public class CloneCommand implements Callable<Integer> {
             + "network with ingot's SSH forward (the default). ip=ADDR: a static address (default: the next "
             + "free one of the network's pool, else DHCP); ip=dhcp: DHCP; mac=MAC: this MAC instead of a new "
             + "one."}) List<String> nets = new ArrayList<>();
+    @Option(names = "--verify", description = "First check the version's files and signed provenance (as ingot verify); refuse the clone if they fail.") boolean verify;
     @Spec CommandSpec spec;
 
     @Override
@@ -52,7 +55,13 @@ public class CloneCommand implements Callable<Integer> {
         CloneSettings settings = new CloneSettings(cpus, memory == null ? null : (int) (bytes("--memory", memory) >> 20),
                 diskSize == null ? null : bytes("--disk-size", diskSize), hostname, userData,
                 nets.stream().map(NicRequest::parse).toList());
-        CloneService.Clone c = CatalogViews.openWithProgress().clones().clone(source, name,
+        ImageStore store = CatalogViews.openWithProgress();
+        if (verify) {
+            var v = store.catalog().resolve(TemplateRef.parse(source));
+            var ok = store.verify(v);
+            System.err.println(v.ref() + ": verified: signed by key " + ok.keyId() + ", builder " + ok.builder());
+        }
+        CloneService.Clone c = store.clones().clone(source, name,
                 new CloneOptions(kind.linked, storage, format, sshKeys, ram, settings));
         var out = spec.commandLine().getOut();
         if (json) {

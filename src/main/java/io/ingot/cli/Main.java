@@ -19,6 +19,7 @@ import java.util.function.Supplier;
                 CloneCommand.class, StartCommand.class, StopCommand.class, SshCommand.class, ConsoleCommand.class, PoolCommand.class, ClonesCommand.class,
                 RmCommand.class, CatalogCommand.class, BenchCommand.class, ServeCommand.class, S3Command.class,
                 ScheduleCommand.class, PullCommand.class, SubmitCommand.class, WorkerCommand.class, RevokeCommand.class, PushCommand.class, DiffCommand.class, ScanCommand.class,
+                KeyCommand.class, VerifyCommand.class,
                 CommandLine.HelpCommand.class })
 public class Main implements Runnable {
 

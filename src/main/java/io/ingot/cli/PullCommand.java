@@ -8,6 +8,7 @@ import io.ingot.target.oci.OciReference;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.tls.ClientTrust;
+import io.ingot.trust.TrustPolicy;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.UserError;
@@ -24,7 +25,8 @@ import java.util.concurrent.Callable;
 @Command(name = "pull", mixinStandardHelpOptions = true,
         description = {"Download a template version from another ingot daemon or an S3 bucket.",
                 "Fetches the base image, manifest and RAM template files, resuming an interrupted download,",
-                "verifies every sha256 and registers the version in the local catalog with its lineage.",
+                "verifies every sha256 and its signed provenance (by a trusted key: ingot key), and registers",
+                "the version in the local catalog with its lineage.",
                 "From S3: ingot pull s3://BUCKET[/PREFIX]/NAME[:VERSION|@CHANNEL] (as ingot s3 pull).",
                 "From an OCI registry: ingot pull oci://REGISTRY/REPO:TAG (or @sha256:DIGEST), an image",
                 "ingot push made (oci+http:// for a plain-HTTP registry on loopback)."})
@@ -41,6 +43,10 @@ public class PullCommand implements Callable<Integer> {
     @Option(names = "--token", paramLabel = "TOKEN", description = "Bearer token, if the daemon does not open reads to this host (or INGOT_TOKEN).")
     String token;
 
+    @Option(names = "--allow-unsigned", description = "Accept a version that carries no signed provenance (migration from an older ingot); "
+            + "a signature that does not verify is refused still. Default: images/trust.yaml's require (signed).")
+    boolean allowUnsigned;
+
     @Mixin
     TlsClientOptions tls = new TlsClientOptions();
 
@@ -48,7 +54,7 @@ public class PullCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (url.startsWith("s3://")) {
             if (ref != null) throw new UserError("with an s3:// URL the template is part of it: s3://BUCKET/" + ref);
-            S3Command.Pull.pull(url, storage);
+            S3Command.Pull.pull(url, storage, allowUnsigned);
             return 0;
         }
         if (OciReference.isOci(url)) {
@@ -75,7 +81,8 @@ public class PullCommand implements Callable<Integer> {
         System.out.println("pulling " + ref + " from " + uri);
         Puller.Result r;
         try {
-            r = new Puller(store, t, System.out, -1, bars, trust.sslContext()).pull(uri, ref, storage);
+            r = new Puller(store, t, System.out, -1, bars, trust.sslContext()).requiring(allowUnsigned ? TrustPolicy.NONE : null)
+                    .pull(uri, ref, storage);
         } catch (SSLException e) {
             throw ClientTrust.explain(e, uri.getHost() + ":" + uri.getPort());
         } catch (IOException e) {

@@ -3,6 +3,7 @@ package io.ingot.cli;
 import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
+import io.ingot.trust.TrustPolicy;
 import io.ingot.distribution.S3Push;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.QemuImg;
@@ -63,7 +64,8 @@ public class S3Command implements Runnable {
 
     @Command(name = "pull", mixinStandardHelpOptions = true,
             description = {"Download a template version into the catalog.",
-                    "Resumes a partial download, verifies each file's sha256 and registers the version under its own number."})
+                    "Resumes a partial download, verifies each file's sha256 and its signed provenance (by a trusted key: ingot key),",
+                    "and registers the version under its own number (revoked when the bucket's signed revocation list names it)."})
     static class Pull implements Callable<Integer> {
         @Parameters(paramLabel = "URL", description = "s3://BUCKET[/PREFIX]/NAME[:VERSION|@CHANNEL] (no version: the newest).")
         String url;
@@ -71,18 +73,23 @@ public class S3Command implements Runnable {
         @Option(names = "--storage", description = "Storage to put it on (default: local).")
         String storage;
 
+        @Option(names = "--allow-unsigned", description = "Accept a version that carries no signed provenance (migration from an older ingot); "
+                + "a signature that does not verify is refused still. Default: images/trust.yaml's require (signed).")
+        boolean allowUnsigned;
+
         @Override
         public Integer call() throws Exception {
-            pull(url, storage);
+            pull(url, storage, allowUnsigned);
             return 0;
         }
 
         /** {@code ingot s3 pull} and {@code ingot pull s3://...}. */
-        static void pull(String url, String storage) throws Exception {
+        static void pull(String url, String storage, boolean allowUnsigned) throws Exception {
             ProgressBar.Factory bars = ProgressBar.Factory.console();
             ImageStore store = ImageStore.open(IngotPaths.fromEnvironment(), bars);
             try (S3Client s3 = S3Clients.fromEnvironment().create()) {
-                S3Pull.Pulled p = new S3Pull(store, s3, line -> System.err.println("s3: " + line), n -> { }, bars)
+                S3Pull.Pulled p = new S3Pull(store, s3, line -> System.err.println("s3: " + line), n -> { }, bars,
+                        allowUnsigned ? TrustPolicy.NONE : null)
                         .pull(url, storage);
                 System.out.println("pulled " + p.version().ref() + " onto storage '" + p.storage() + "'"
                         + (p.resumedFrom() > 0 ? " (resumed at " + p.resumedFrom() + " bytes)" : ""));

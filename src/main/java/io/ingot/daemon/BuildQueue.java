@@ -8,6 +8,7 @@ import io.ingot.fleet.LogLines;
 import io.ingot.pipeline.BuildIds;
 import io.ingot.pipeline.Timings;
 import io.ingot.qemu.ImageCheck;
+import io.ingot.trust.VersionTrust;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;
 import io.ingot.util.NotFound;
@@ -208,7 +209,7 @@ public final class BuildQueue {
                 } catch (IOException | RuntimeException ex) {
                     int n = deliveries == null ? 1 : deliveries;
                     // a refused image is refused again: downloading it four more times helps nobody
-                    if (n < REGISTER_ATTEMPTS && !(ex instanceof ImageCheck.Refused)) {
+                    if (n < REGISTER_ATTEMPTS && !(ex instanceof ImageCheck.Refused) && !(ex instanceof VersionTrust.Refused)) {
                         LOG.warn("build {} of {}: cannot register {} yet (try {} of {}): {}", e.id(), e.recipe(), e.ref(), n,
                                 REGISTER_ATTEMPTS, ex.getMessage());
                         throw ex; // rolled back: the broker brings the result again

@@ -7,6 +7,9 @@ import io.ingot.images.ImageStore;
 import io.ingot.images.Publisher;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.trust.TrustPolicy;
+import io.ingot.trust.Verified;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.Json;
 import io.ingot.util.LimitedRead;
 import io.ingot.util.ProgressBar;
@@ -44,7 +47,9 @@ import java.util.Set;
  * {@code X-Checksum-Sha256} header, then registers the version in the local catalog with its lineage
  * ({@link Publisher#register}). A file left by an earlier pull is used again only if its sha256 still matches;
  * a pull refused for its content (a checksum, a manifest, a file name) leaves nothing behind, while one cut by
- * the network keeps its partial files for the next try.
+ * the network keeps its partial files for the next try. Before the version's files are downloaded, its signed
+ * provenance ({@value VersionTrust#ENVELOPE}) must name exactly the listed files and digests and be signed by a
+ * trusted key ({@link TrustPolicy}); the daemon never serves a revoked version by name (its resolve refuses it).
  */
 public final class Puller {
     /** What a pull did: the registered version, bytes fetched now, and bytes that were already there (resumed or reused). */
@@ -56,6 +61,7 @@ public final class Puller {
     private final PrintStream out;
     private final long stopAfterBytes;
     private final ProgressBar.Factory bars;
+    private TrustPolicy policy;
 
     /**
      * @param token          bearer token for daemons that do not open reads to this address (null: none)
@@ -81,6 +87,12 @@ public final class Puller {
         this.bars = bars;
     }
 
+    /** What a version must carry (null, the default: {@code images/trust.yaml}'s, by default signed). */
+    public Puller requiring(TrustPolicy policy) {
+        this.policy = policy;
+        return this;
+    }
+
     public Result pull(URI daemon, String refText, String storage) throws IOException, InterruptedException {
         TemplateRef ref = TemplateRef.parse(refText);
         String base = daemon.toString().replaceAll("/+$", "");
@@ -97,6 +109,7 @@ public final class Puller {
             Map<String, VersionFiles.Entry> listed = checkList(entries(getJson(filesUrl), filesUrl), daemon);
             Map<String, Long> sizes = new LinkedHashMap<>();
             listed.forEach((file, e) -> sizes.put(file, e.size()));
+            Verified verified = checkSignature(name + ":" + version + " from " + daemon, listed, filesUrl);
             store.pullLimits().check(name + ":" + version, sizes, alreadyHere(dir, listed), dir, storage);
             Files.createDirectories(dir);
             long downloaded = 0;
@@ -147,7 +160,7 @@ public final class Puller {
             Manifest manifest = Manifest.fromForeign(Files.readAllBytes(files.get(Manifest.FILE_NAME)),
                     Manifest.FILE_NAME + " of " + name + ":" + version + " from " + daemon);
             checkManifest(manifest, name, version, listed, daemon);
-            Publisher.Published registered = store.publisher().registerVersion(manifest, files, storage, ref.channel());
+            Publisher.Published registered = store.publisher().registerVersion(manifest, files, storage, ref.channel(), verified);
             TemplateVersion v = registered.version();
             if (registered.channel() != null && !registered.channel().moved()) out.println(registered.channel().note());
             Trees.delete(dir);
@@ -158,6 +171,34 @@ public final class Puller {
             Trees.deleteQuietly(dir);
             throw e;
         }
+    }
+
+    /**
+     * The envelope the daemon lists, fetched alone first (it is small) and checked against the list: its signature
+     * by a trusted key, its subjects exactly the other listed files with their digests (each download is then held
+     * to its listed digest). Null: unsigned, accepted under {@link TrustPolicy#NONE}.
+     */
+    private Verified checkSignature(String of, Map<String, VersionFiles.Entry> listed, String filesUrl) throws IOException, InterruptedException {
+        VersionTrust trust = store.trust();
+        TrustPolicy require = policy != null ? policy : trust.policy();
+        VersionFiles.Entry env = listed.get(VersionTrust.ENVELOPE);
+        byte[] envelope = null;
+        if (env != null) {
+            String url = filesUrl + "/" + VersionTrust.ENVELOPE;
+            HttpResponse<InputStream> rs = send(request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofInputStream());
+            envelope = LimitedRead.read(rs.body(), LimitedRead.JSON_ANSWER, "GET " + url, "an envelope is never that large");
+            if (rs.statusCode() != 200 || !Sha256.of(envelope).equals(env.sha256())) {
+                throw new UserError(of + ": " + VersionTrust.ENVELOPE + ": HTTP " + rs.statusCode() + ", or not the listed sha256 " + env.sha256());
+            }
+        }
+        Map<String, String> files = new LinkedHashMap<>();
+        listed.forEach((file, e) -> {
+            if (!file.equals(VersionTrust.ENVELOPE)) files.put(file, e.sha256());
+        });
+        Verified v = trust.check(of, envelope, files, require).orElse(null);
+        out.println(v == null ? "  " + of + " is not signed: accepted as trust.require is none"
+                : "  signed by key " + v.keyId() + " (" + v.keySource() + "), builder " + v.builder());
+        return v;
     }
 
     /** The file list as records; another shape is refused with the URL it came from. */
@@ -204,7 +245,7 @@ public final class Puller {
             throw new UserError("manifest from " + daemon + " is for " + m.ref() + ", not " + name + ":" + version);
         }
         if (m.disk() == null) throw new UserError("manifest from " + daemon + " names no base image");
-        Set<String> named = new HashSet<>(Set.of(Manifest.FILE_NAME));
+        Set<String> named = new HashSet<>(Set.of(Manifest.FILE_NAME, VersionTrust.ENVELOPE));
         named.add(checkNamed("base image", m.disk().file(), m.disk().sha256(), listed, daemon));
         if (m.ram() != null) {
             for (Manifest.RamFile f : new Manifest.RamFile[] {m.ram().memoryFile(), m.ram().stateFile(), m.ram().captureOverlay()}) {

@@ -9,6 +9,7 @@ import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildHistory;
 import io.ingot.storage.StorageConfig;
 import io.ingot.template.TemplateRef;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.Durations;
 import io.ingot.util.Json;
 import org.slf4j.Logger;
@@ -68,9 +69,14 @@ public final class Registrar {
         S3Pull.Pulled p;
         try (S3Client s3 = clients.create()) {
             p = new S3Pull(store, s3, LOG::info, n -> { }).pull(e.s3(), storage, job.channel());
-            LOG.info("registered {} from {} on {}{} in {}", p.version().ref(), e.s3(), storage,
-                    p.channel() == null ? "" : p.channel().describe(), Durations.format(Duration.ofNanos(System.nanoTime() - start)));
+        } catch (VersionTrust.Refused refused) {
+            // a worker signs with its own key, which an admin enrols here
+            if (!refused.getMessage().contains("unknown key")) throw refused;
+            throw new VersionTrust.Refused(refused.getMessage() + "; worker " + e.worker() + "'s key is not enrolled here (on the worker: "
+                    + "ingot key export FILE; here: ingot key trust FILE)");
         }
+        LOG.info("registered {} from {} on {}{} in {}", p.version().ref(), e.s3(), storage,
+                p.channel() == null ? "" : p.channel().describe(), Durations.format(Duration.ofNanos(System.nanoTime() - start)));
         try {
             store.versions().prune(ref.name());
         } catch (IOException | RuntimeException ex) {

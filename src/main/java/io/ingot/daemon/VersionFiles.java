@@ -1,6 +1,7 @@
 package io.ingot.daemon;
 
 import io.ingot.template.Manifest;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.Sha256;
 
 import java.io.IOException;
@@ -11,7 +12,7 @@ import java.util.List;
 
 /**
  * The files of a template version that travel between daemons: the base image, the RAM template
- * files (if any), the SBOM (if any) and manifest.json, each with its size and sha256 (from the manifest; the manifest's own
+ * files (if any), the SBOM (if any), the signed provenance (if any) and manifest.json, each with its size and sha256 (from the manifest; the manifest's own
  * checksum is computed, it is small).
  */
 public final class VersionFiles {
@@ -29,6 +30,9 @@ public final class VersionFiles {
             }
         }
         if (m.sbom() != null) out.add(new Entry(m.sbom().file(), m.sbom().size() == null ? -1 : m.sbom().size(), m.sbom().sha256()));
+        // the signed provenance, when the version has one (it signs the manifest: the manifest cannot name its digest)
+        Path envelope = versionDir.resolve(VersionTrust.ENVELOPE);
+        if (Files.isRegularFile(envelope)) out.add(new Entry(VersionTrust.ENVELOPE, Files.size(envelope), Sha256.of(envelope)));
         Path manifest = versionDir.resolve(Manifest.FILE_NAME);
         out.add(new Entry(Manifest.FILE_NAME, Files.size(manifest), Sha256.of(manifest)));
         return out;

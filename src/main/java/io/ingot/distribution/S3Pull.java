@@ -7,6 +7,10 @@ import io.ingot.images.Publisher;
 import io.ingot.storage.Feature;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.trust.Revocations;
+import io.ingot.trust.TrustPolicy;
+import io.ingot.trust.Verified;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.LimitedRead;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.Sha256;
@@ -36,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
 
@@ -46,7 +51,10 @@ import java.util.function.LongConsumer;
  * {@link io.ingot.images.PullLimits} before downloading it, verifies every file's sha256 against its object
  * metadata and the manifest (a refusal removes the download), then registers it as
  * every pulled version is ({@link io.ingot.images.Publisher#register}): on a storage, under its own version
- * number, in the catalog with the channel it was pulled by.
+ * number, in the catalog with the channel it was pulled by. Before a byte of the version is downloaded, its
+ * provenance ({@value VersionTrust#ENVELOPE}) must be signed by a trusted key over exactly the manifest and the files
+ * it names ({@link TrustPolicy}); a version the template's signed revocation list names is registered revoked, and
+ * {@code NAME} alone never resolves to one.
  */
 public final class S3Pull {
     /** The most entries a listing of one template's versions may hold (versions are numbered 1 to 999999999). */
@@ -57,6 +65,7 @@ public final class S3Pull {
     private final Consumer<String> progress;
     private final LongConsumer diskBytes;
     private final ProgressBar.Factory bars;
+    private final TrustPolicy policy;
 
     /** {@code diskBytes} hears the disk's downloaded byte count as it grows (progress display). */
     public S3Pull(ImageStore store, S3Client s3, Consumer<String> progress, LongConsumer diskBytes) {
@@ -65,6 +74,13 @@ public final class S3Pull {
 
     /** {@code bars}: each download's progress (the CLI's: a bar on a terminal). */
     public S3Pull(ImageStore store, S3Client s3, Consumer<String> progress, LongConsumer diskBytes, ProgressBar.Factory bars) {
+        this(store, s3, progress, diskBytes, bars, null);
+    }
+
+    /** {@code policy}: what a version must carry (null: {@code images/trust.yaml}'s, by default signed). */
+    public S3Pull(ImageStore store, S3Client s3, Consumer<String> progress, LongConsumer diskBytes, ProgressBar.Factory bars,
+                  TrustPolicy policy) {
+        this.policy = policy;
         this.bars = bars;
         this.store = store;
         this.s3 = s3;
@@ -86,7 +102,9 @@ public final class S3Pull {
         S3Location at = src.location();
         TemplateRef ref = src.ref();
         String name = ref.name();
-        int version = ref.version() != null ? ref.version() : ref.channel() != null ? channel(at, name, ref.channel()) : latest(at, name);
+        VersionTrust trust = store.trust();
+        TrustPolicy require = policy != null ? policy : trust.policy();
+        int version = ref.version() != null ? ref.version() : ref.channel() != null ? channel(at, name, ref.channel()) : latest(at, name, trust);
 
         String of = name + ":" + version;
         String target = storage == null ? "local" : storage;
@@ -129,6 +147,13 @@ public final class S3Pull {
                 keys.put(file, at.versionKey(name, version, file));
                 shas.put(file, m.sbom().sha256());
             }
+            // the signature, over the manifest and every file it names, before any of them is downloaded
+            Map<String, String> signed = new LinkedHashMap<>(shas);
+            signed.put(Manifest.FILE_NAME, Sha256.of(manifestBytes));
+            Verified verified = trust.check(of + " in " + at, envelope(at, name, version), signed, require).orElse(null);
+            if (verified == null) progress.accept(of + " is not signed: accepted as trust.require is none");
+            else progress.accept(of + ": signed by key " + verified.keyId() + " (" + verified.keySource() + "), builder " + verified.builder());
+            Set<Integer> revoked = revoked(at, name, trust);
             Map<String, HeadObjectResponse> heads = new LinkedHashMap<>();
             Map<String, Long> sizes = new LinkedHashMap<>();
             long here = 0;
@@ -152,7 +177,12 @@ public final class S3Pull {
             Path manifest = work.resolve(Manifest.FILE_NAME);
             Files.write(manifest, manifestBytes);
             files.put(Manifest.FILE_NAME, manifest);
-            registered = store.publisher().registerVersion(m, files, target, channel);
+            boolean isRevoked = revoked.contains(version);
+            registered = store.publisher().registerVersion(m, files, target, isRevoked ? null : channel, verified);
+            if (isRevoked) {
+                store.catalog().revoke(name, version, true);
+                progress.accept(of + " is revoked in " + at + ": registered revoked (no channel points at it)");
+            }
         } catch (UserError e) {
             // refused for what it is (a manifest or a checksum that does not agree, over a limit, an image that fails
             // the import check, a version already there): nothing of it, nor of an earlier try, is worth resuming; a
@@ -166,6 +196,27 @@ public final class S3Pull {
                 + (resumedFrom > 0 ? " (resumed at " + resumedFrom + " bytes)" : ""));
         if (registered.channel() != null && !registered.channel().moved()) progress.accept(registered.channel().note());
         return new Pulled(v, target, resumedFrom, bytes, registered.channel());
+    }
+
+    /** The version's envelope (null: there is none). */
+    private byte[] envelope(S3Location at, String name, int version) throws IOException {
+        try {
+            head(at, at.versionKey(name, version, VersionTrust.ENVELOPE));
+        } catch (NoSuchKeyException e) {
+            return null;
+        }
+        return get(at, at.versionKey(name, version, VersionTrust.ENVELOPE), at + "/" + name + ":" + version, "an envelope is never that large");
+    }
+
+    /** The template's revoked versions as the bucket carries them (signed; none when there is no list). */
+    private Set<Integer> revoked(S3Location at, String name, VersionTrust trust) throws IOException {
+        String key = at.key(name, Revocations.FILE);
+        try {
+            head(at, key);
+        } catch (NoSuchKeyException e) {
+            return Set.of();
+        }
+        return Revocations.read(name, get(at, key, at + "/" + name, "a revocation list is never that large"), trust.trusted(), at.toString());
     }
 
     private int channel(S3Location at, String name, String channel) throws IOException {
@@ -182,7 +233,7 @@ public final class S3Pull {
      * The highest version whose manifest is there (a version without one was not pushed completely), from a listing
      * of no more than {@link #MAX_LISTED} entries: one that goes on is refused, not followed page after page.
      */
-    private int latest(S3Location at, String name) {
+    private int latest(S3Location at, String name, VersionTrust trust) throws IOException {
         String prefix = at.key(name) + "/";
         List<String> listed;
         try {
@@ -199,7 +250,9 @@ public final class S3Pull {
                 .map(p -> p.substring(Math.min(prefix.length(), p.length())).replace("/", ""))
                 .filter(s -> s.matches("[1-9]\\d{0,8}")).map(Integer::valueOf)
                 .sorted(Comparator.reverseOrder()).toList();
+        Set<Integer> revoked = versions.isEmpty() ? Set.of() : revoked(at, name, trust);
         for (int v : versions) {
+            if (revoked.contains(v)) continue; // never resolved to, as in a catalog
             try {
                 head(at, at.versionKey(name, v, "manifest.json"));
                 return v;

@@ -7,6 +7,11 @@ import io.ingot.storage.StorageBackend;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.trust.Dsse;
+import io.ingot.trust.Provenance;
+import io.ingot.trust.Revocations;
+import io.ingot.trust.Verified;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
@@ -27,12 +32,18 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Consumer;
 
 /**
  * {@code ingot s3 push NAME:VERSION s3://bucket[/prefix]}: the base image as compressed qcow2 (multipart upload),
  * the RAM template files when the version has them, then the manifest (last: it marks the version complete)
- * and the channels that point at the version. Every object carries its sha256 in its metadata.
+ * and the channels that point at the version. Every object carries its sha256 in its metadata. A signed version
+ * travels signed: its provenance is checked here, then signed again with this site's key over the objects as pushed
+ * ({@value VersionTrust#ENVELOPE}, before the manifest); the template's revoked versions go with it, signed
+ * ({@value Revocations#FILE}).
  */
 public final class S3Push {
     public static final String SHA256_META = "sha256";
@@ -61,7 +72,11 @@ public final class S3Push {
     public record Pushed(String ref, S3Location to, String diskKey, long diskBytes, String diskSha256, List<String> channels) { }
 
     public Pushed push(String source, S3Location to) throws IOException {
-        TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
+        TemplateRef ref = TemplateRef.parse(source);
+        // NAME:VERSION may name a revoked version: pushed, it carries its revocation to the bucket
+        TemplateVersion v = ref.version() == null ? store.catalog().resolve(ref)
+                : store.catalog().version(ref.name(), ref.version()).orElseThrow(() -> new UserError("no template version " + ref));
+        if (v.revoked()) progress.accept(v.ref() + " is revoked: the bucket's revocation list will say so");
         TemplateFiles files = null;
         for (String s : v.storages()) {
             StorageBackend b = store.storages().get(s);
@@ -74,8 +89,13 @@ public final class S3Push {
             Path disk = work.resolve("disk.qcow2");
             progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
             qemuImg.convert(files.baseImage().target(), files.format(), disk.toString(), "qcow2", true);
+            // checked before anything is uploaded: a version whose files no longer match its signature is not shipped
+            Verified provenance = Files.isRegularFile(files.dir().resolve(VersionTrust.ENVELOPE))
+                    ? store.trust().verifyDir(v.ref(), files.dir()) : null;
+            Map<String, String> pushed = new TreeMap<>();
             String sha = Sha256.of(disk);
             long size = Files.size(disk);
+            pushed.put("disk.qcow2", sha);
             String diskKey = to.versionKey(v.name(), v.version(), "disk.qcow2");
             progress.accept(String.format("uploading %s (%.1f MiB) to s3://%s/%s", v.ref(), size / 1048576.0, to.bucket(), diskKey));
             upload(to.bucket(), diskKey, disk, sha);
@@ -86,7 +106,9 @@ public final class S3Push {
                 for (Manifest.RamFile f : ramFiles(m.ram())) {
                     Path file = files.dir().resolve(f.file());
                     if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": RAM template file " + file + " is missing");
-                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, Sha256.of(file));
+                    String fileSha = Sha256.of(file);
+                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, fileSha);
+                    pushed.put(f.file(), fileSha);
                 }
             }
             if (m.sbom() != null) {
@@ -97,6 +119,13 @@ public final class S3Push {
             QemuImg.Info info = qemuImg.info(disk, "qcow2");
             byte[] manifest = m.withDisk(new Manifest.Disk("disk.qcow2", "qcow2", info.virtualSize(), size, sha)).toJson()
                     .getBytes(StandardCharsets.UTF_8);
+            pushed.put(Manifest.FILE_NAME, Sha256.of(manifest));
+            if (provenance != null) {
+                byte[] envelope = store.trust().signPayload(Dsse.IN_TOTO, Provenance.statement(pushed, provenance.predicate())).toJson();
+                put(to.bucket(), to.versionKey(v.name(), v.version(), VersionTrust.ENVELOPE), envelope);
+            } else {
+                progress.accept(v.ref() + " is not signed here: pushed without provenance (a pull elsewhere refuses it unless it allows unsigned versions)");
+            }
             s3.putObject(PutObjectRequest.builder().bucket(to.bucket()).key(to.versionKey(v.name(), v.version(), "manifest.json"))
                     .metadata(Map.of(SHA256_META, Sha256.of(manifest))).contentType("application/json").build(),
                     RequestBody.fromBytes(manifest));
@@ -107,10 +136,19 @@ public final class S3Push {
                         RequestBody.fromString(Integer.toString(v.version())));
                 channels.add(c.getKey());
             }
+            Set<Integer> revoked = new TreeSet<>();
+            for (TemplateVersion other : store.catalog().versions(v.name())) if (other.revoked()) revoked.add(other.version());
+            put(to.bucket(), to.key(v.name(), Revocations.FILE),
+                    store.trust().signPayload(Revocations.PAYLOAD_TYPE, Revocations.body(v.name(), revoked)).toJson());
             return new Pushed(v.ref(), to, diskKey, size, sha, channels);
         } finally {
             Trees.delete(work);
         }
+    }
+
+    private void put(String bucket, String key, byte[] body) {
+        s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).metadata(Map.of(SHA256_META, Sha256.of(body)))
+                .contentType("application/json").build(), RequestBody.fromBytes(body));
     }
 
     static List<Manifest.RamFile> ramFiles(Manifest.Ram ram) {

@@ -6,6 +6,12 @@ import io.ingot.qemu.ImageCheck;
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.StorageConfig;
 import io.ingot.storage.Storages;
+import io.ingot.trust.Verified;
+import io.ingot.trust.VersionTrust;
+import io.ingot.catalog.TemplateVersion;
+import io.ingot.storage.TemplateFiles;
+
+import java.io.IOException;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
 import io.ingot.vm.MacAddresses;
@@ -35,11 +41,29 @@ public record ImageStore(IngotPaths paths, Storages storages, Catalog catalog, P
                 ref -> pool.drain(slot -> slot.template().equals(ref)));
         // every disk that comes in passes it: the publisher's (publish, pulls, workers' results) and media.disk
         ImageCheck imageCheck = new ImageCheck(qemuImg, config.importMaxVirtualSize());
-        Publisher publisher = new Publisher(catalog, storages, qemuImg, imageCheck, versions, System.getenv(Publisher.PAUSE_ENV));
+        Publisher publisher = new Publisher(catalog, storages, qemuImg, imageCheck, versions, trust(paths), System.getenv(Publisher.PAUSE_ENV));
         ManagedAccessKey key = new ManagedAccessKey(paths.state());
         CloneService clones = new CloneService(catalog, storages, new SeedBuilder(), key, new MacAddresses(config.macPrefix()),
                 () -> NetworksFile.load(paths.images()));
         return new ImageStore(paths, storages, catalog, publisher, versions, clones, key, imageCheck);
+    }
+
+    /** This site's signing key and the keys it trusts: {@code images/.ingot/keys/}, {@code images/trust/}. */
+    public VersionTrust trust() {
+        return trust(paths);
+    }
+
+    private static VersionTrust trust(IngotPaths paths) {
+        return new VersionTrust(paths.state().resolve("keys"), paths.images().resolve("trust"));
+    }
+
+    /**
+     * Checks a version here again ({@code ingot verify}, {@code ingot clone --verify}): every file of its primary
+     * storage's folder hashed, its envelope signed by a trusted key over exactly those files.
+     */
+    public Verified verify(TemplateVersion v) throws IOException {
+        TemplateFiles files = CloneService.locate(storages.get(v.primaryStorage()), v);
+        return trust().verifyDir(v.ref(), files.dir());
     }
 
     /** The limits a pull's listed files are held to before they are downloaded. */

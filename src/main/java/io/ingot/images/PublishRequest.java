@@ -1,6 +1,7 @@
 package io.ingot.images;
 
 import io.ingot.template.Manifest;
+import io.ingot.trust.BuildFacts;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -12,11 +13,12 @@ import java.util.Map;
  * QEMU facts, timings; name/version/disk are filled in by the publisher), the storages to publish
  * to (the first is the primary), the channel to point at the new version (null: none), and extra files
  * that belong to the version (the RAM template: relative name in the version directory to its source), and the
- * version number when it was reserved beforehand (a build of the fleet; null: the next one).
+ * version number when it was reserved beforehand (a build of the fleet; null: the next one), and what the build knows
+ * of itself for the version's signed provenance (null: a version published outside a build).
  */
 public record PublishRequest(String template, Path disk, String diskFormat, boolean compress, Manifest manifest,
                              List<String> storages, String channel, boolean baseReady, Map<String, Path> extraFiles,
-                             Integer version) {
+                             Integer version, BuildFacts provenance) {
     public PublishRequest {
         manifest = manifest == null ? Manifest.empty() : manifest;
         storages = storages == null || storages.isEmpty() ? List.of("local") : List.copyOf(storages);
@@ -26,13 +28,13 @@ public record PublishRequest(String template, Path disk, String diskFormat, bool
     /** Under the next version number. */
     public PublishRequest(String template, Path disk, String diskFormat, boolean compress, Manifest manifest,
                           List<String> storages, String channel, boolean baseReady, Map<String, Path> extraFiles) {
-        this(template, disk, diskFormat, compress, manifest, storages, channel, baseReady, extraFiles, null);
+        this(template, disk, diskFormat, compress, manifest, storages, channel, baseReady, extraFiles, null, null);
     }
 
     /** A sealed disk still to be converted into the base image. */
     public PublishRequest(String template, Path disk, String diskFormat, boolean compress, Manifest manifest,
                           List<String> storages, String channel) {
-        this(template, disk, diskFormat, compress, manifest, storages, channel, false, Map.of(), null);
+        this(template, disk, diskFormat, compress, manifest, storages, channel, false, Map.of(), null, null);
     }
 
     /**
@@ -41,11 +43,16 @@ public record PublishRequest(String template, Path disk, String diskFormat, bool
      */
     public static PublishRequest ofBaseImage(String template, Path base, Manifest manifest, List<String> storages,
                                              String channel, Map<String, Path> extraFiles) {
-        return new PublishRequest(template, base, "qcow2", false, manifest, storages, channel, true, extraFiles, null);
+        return new PublishRequest(template, base, "qcow2", false, manifest, storages, channel, true, extraFiles, null, null);
     }
 
     /** The same request under a version number reserved beforehand. */
     public PublishRequest withVersion(Integer version) {
-        return new PublishRequest(template, disk, diskFormat, compress, manifest, storages, channel, baseReady, extraFiles, version);
+        return new PublishRequest(template, disk, diskFormat, compress, manifest, storages, channel, baseReady, extraFiles, version, provenance);
+    }
+
+    /** The same request with the build's facts for its provenance. */
+    public PublishRequest withProvenance(BuildFacts facts) {
+        return new PublishRequest(template, disk, diskFormat, compress, manifest, storages, channel, baseReady, extraFiles, version, facts);
     }
 }

@@ -16,6 +16,9 @@ import io.ingot.storage.TemplateFiles;
 import io.ingot.storage.Volume;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.trust.Provenance;
+import io.ingot.trust.Verified;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.PausePoint;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
@@ -47,15 +50,17 @@ public final class Publisher {
     private final QemuImg qemuImg;
     private final ImageCheck imageCheck;
     private final TemplateVersions versions;
+    private final VersionTrust trust;
     private final String pauseAt;
 
     public Publisher(Catalog catalog, Storages storages, QemuImg qemuImg, ImageCheck imageCheck, TemplateVersions versions,
-                     String pauseAt) {
+                     VersionTrust trust, String pauseAt) {
         this.catalog = catalog;
         this.storages = storages;
         this.qemuImg = qemuImg;
         this.imageCheck = imageCheck;
         this.versions = versions;
+        this.trust = trust;
         this.pauseAt = pauseAt;
     }
 
@@ -116,6 +121,8 @@ public final class Publisher {
                         copyFiles(staged, first, storages.get(first.storage()), m0, req.extraFiles().keySet());
                     }
                     finalManifest[0].write(staged.manifest());
+                    // signed with the site's key: every file of the version, this storage's copy
+                    trust.sign(staged.dir(), knownDigests(finalManifest[0]), Provenance.predicate(finalManifest[0], req.provenance()));
                     pause("before-rename");
                 }));
             }
@@ -160,6 +167,15 @@ public final class Publisher {
     /** {@link #register}, saying what became of the channel (it moves only forward, as with a publish). */
     public Published registerVersion(Manifest manifest, Map<String, Path> files, String storage, String channel)
             throws IOException {
+        return registerVersion(manifest, files, storage, channel, null);
+    }
+
+    /**
+     * {@link #registerVersion}, of a version whose provenance the caller verified ({@code verified}; null: it came
+     * unsigned and stays so): signed again with this site's key over its files as stored here, predicate kept.
+     */
+    public Published registerVersion(Manifest manifest, Map<String, Path> files, String storage, String channel, Verified verified)
+            throws IOException {
         String name = TemplateRef.checkName(manifest.name(), "template name");
         if (manifest.version() == null || manifest.disk() == null) throw new UserError("manifest of " + name + " has no version or disk");
         int version = manifest.version();
@@ -171,6 +187,7 @@ public final class Publisher {
         target.require(Feature.TEMPLATE, State.CURRENT, diskFormat);
         Map<String, Path> others = new LinkedHashMap<>(files);
         others.remove(Manifest.FILE_NAME);
+        others.remove(VersionTrust.ENVELOPE); // signed again below, over the files as this storage keeps them
         others.remove(manifest.disk().file());
         String capture = captureFile(manifest);
         Path overlay = capture == null ? null : others.get(capture);
@@ -188,7 +205,9 @@ public final class Publisher {
                 stored[0] = asItCame ? manifest : manifest.withDisk(describe(base, null, null, manifest.disk()));
                 stored[0].write(staged.manifest());
             }
+            if (verified != null) trust.sign(staged.dir(), knownDigests(stored[0]), verified.predicate());
         });
+        if (files.containsKey(VersionTrust.ENVELOPE)) Files.deleteIfExists(files.get(VersionTrust.ENVELOPE));
         Files.deleteIfExists(disk); // what a storage converted instead of taking it
         TemplateVersion v = new TemplateVersion(name, version, manifest.buildId(), List.of(storage), stored[0],
                 manifest.createdAt() == null ? Instant.now() : manifest.createdAt(), false);
@@ -284,6 +303,22 @@ public final class Publisher {
             Files.deleteIfExists(backing);
             Files.createSymbolicLink(backing, disk.toAbsolutePath());
         }
+    }
+
+    /**
+     * Digests this process has of a version's large files, computed of the same bytes (the base image it stored, a
+     * verified download; the RAM template's memory and state, moved as they are). The capture overlay, which a
+     * storage may rebase, is hashed again.
+     */
+    private static Map<String, String> knownDigests(Manifest m) {
+        Map<String, String> known = new LinkedHashMap<>();
+        if (m.disk() != null && m.disk().sha256() != null) known.put(m.disk().file(), m.disk().sha256());
+        if (m.ram() != null) {
+            for (Manifest.RamFile f : new Manifest.RamFile[] {m.ram().memoryFile(), m.ram().stateFile()}) {
+                if (f != null && f.file() != null && f.sha256() != null) known.put(f.file(), f.sha256());
+            }
+        }
+        return known;
     }
 
     /** The capture overlay's name among the extra files (null: no RAM template). */

@@ -3,6 +3,8 @@ package io.ingot.cli;
 import com.sun.net.httpserver.HttpServer;
 import io.ingot.catalog.Catalog;
 import io.ingot.qemu.ImportDisks;
+import io.ingot.trust.Signed;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.Sha256;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -110,6 +112,13 @@ class PullImportCheckTest extends InProcessCli {
                 + "\"actualSize\": " + Files.size(disk) + ", \"sha256\": \"" + Sha256.of(disk) + "\"}" + (ram == null ? "" : ", " + ram) + "}";
         byte[] m = manifest.getBytes(StandardCharsets.UTF_8);
         StringBuilder list = new StringBuilder("[");
+        // signed by this site's own key (a source it trusts, misbehaving): the import check still stands
+        Map<String, String> signed = new java.util.TreeMap<>(Map.of("manifest.json", Sha256.of(m)));
+        for (Map.Entry<String, Path> f : files.entrySet()) signed.put(f.getKey(), Sha256.of(f.getValue()));
+        byte[] env = Signed.envelope(new VersionTrust(images.resolve(".ingot/keys"), images.resolve("trust")), signed);
+        routes.put(prefix + "/" + VersionTrust.ENVELOPE, env);
+        list.append("{\"file\": \"").append(VersionTrust.ENVELOPE).append("\", \"size\": ").append(env.length)
+                .append(", \"sha256\": \"").append(Sha256.of(env)).append("\"}, ");
         for (Map.Entry<String, Path> f : files.entrySet()) {
             routes.put(prefix + "/" + f.getKey(), Files.readAllBytes(f.getValue()));
             list.append("{\"file\": \"").append(f.getKey()).append("\", \"size\": ").append(Files.size(f.getValue()))

@@ -167,6 +167,7 @@ class DaemonIT {
         try (Daemon b = Daemon.start(pathsB, DaemonConfig.defaults().withListen("127.0.0.1", 0)
                 .withRecipes(TestImages.home().resolve("target/it-recipes/daemon-none").toString(), null, 3))) {
             ImageStore storeB = ImageStore.open(pathsB);
+            io.ingot.trust.Signed.enrol(TestImages.store().trust(), storeB.trust()); // the daemon pulled from is trusted here
             int v = shared.version();
             long half = shared.manifest().disk().actualSize() / 2;
             IOException cut = assertThrows(IOException.class,

@@ -184,7 +184,8 @@ class PullerTest {
         String huge = String.valueOf(3_000_000L << 40); // ~2.9 EiB: more than any disk here
         list(new String(routes.get("/api/templates/evil/versions/1/files"), StandardCharsets.UTF_8)
                 .replace("\"size\": " + DISK.length + ",", "\"size\": " + huge + ","));
-        assertRefused("evil:1 needs " + (Long.parseLong(huge) + manifest(null).length()) + " bytes in " + pullDir + ", which has ");
+        long envelope = routes.get("/api/templates/evil/versions/1/files/provenance.dsse.json").length;
+        assertRefused("evil:1 needs " + (Long.parseLong(huge) + manifest(null).length() + envelope) + " bytes in " + pullDir + ", which has ");
         assertEquals(null, requests.get("/api/templates/evil/versions/1/files/base.qcow2"), "nothing downloaded");
     }
 
@@ -249,8 +250,8 @@ class PullerTest {
                 + " \"actualSize\": " + d.length + ", \"sha256\": \"" + sha(d) + "\"}}").getBytes(StandardCharsets.UTF_8);
         routes.put(prefix + "/base.qcow2", d);
         routes.put(prefix + "/manifest.json", m);
-        routes.put(prefix, ("[{\"file\": \"base.qcow2\", \"size\": " + d.length + ", \"sha256\": \"" + sha(d) + "\"},"
-                + " {\"file\": \"manifest.json\", \"size\": " + m.length + ", \"sha256\": \"" + sha(m) + "\"}]").getBytes(StandardCharsets.UTF_8));
+        routes.put(prefix, signed(prefix, "[{\"file\": \"base.qcow2\", \"size\": " + d.length + ", \"sha256\": \"" + sha(d) + "\"},"
+                + " {\"file\": \"manifest.json\", \"size\": " + m.length + ", \"sha256\": \"" + sha(m) + "\"}]"));
     }
 
     private Puller puller() {
@@ -283,7 +284,27 @@ class PullerTest {
     }
 
     private void list(String json) {
-        routes.put("/api/templates/evil/versions/1/files", json.getBytes(StandardCharsets.UTF_8));
+        routes.put("/api/templates/evil/versions/1/files", signed("/api/templates/evil/versions/1/files", json));
+    }
+
+    /**
+     * The list with an envelope signed by the pulling site's own key over what it lists, as a daemon this site trusts
+     * would serve it: these tests are about what a trusted but misbehaving source can still not do. A list that does
+     * not read as one is served as it is.
+     */
+    private byte[] signed(String prefix, String json) {
+        try {
+            Map<String, String> files = new java.util.TreeMap<>();
+            // a list signed before, listed again (changed by a test): signed anew
+            json = json.replaceAll(", \\{\"file\": \"provenance\\.dsse\\.json\"[^}]*\\}", "");
+            for (var e : io.ingot.util.Json.MAPPER.readTree(json)) files.put(e.path("file").asText(), e.path("sha256").asText());
+            byte[] env = io.ingot.trust.Signed.envelope(store.trust(), files);
+            routes.put(prefix + "/provenance.dsse.json", env);
+            String entry = "{\"file\": \"provenance.dsse.json\", \"size\": " + env.length + ", \"sha256\": \"" + sha(env) + "\"}";
+            return (json.substring(0, json.lastIndexOf(']')) + ", " + entry + "]").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException | RuntimeException e) {
+            return json.getBytes(StandardCharsets.UTF_8);
+        }
     }
 
     private static String manifest(String ram) {

@@ -8,6 +8,8 @@ import io.ingot.fleet.S3Delivery;
 import io.ingot.images.ImageStore;
 import io.ingot.it.LocalS3;
 import io.ingot.qemu.ImportDisks;
+import io.ingot.trust.Signed;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
@@ -58,7 +60,10 @@ class S3ImportCheckTest {
                 + " \"format\": \"qcow2\", \"virtualSize\": 1048576, \"actualSize\": " + Files.size(disk) + ", \"sha256\": \""
                 + Sha256.of(disk) + "\"}}").getBytes(StandardCharsets.UTF_8);
         String diskSha = Sha256.of(disk);
+        // signed by the daemon's own key (as its own worker's would be): the import check still stands
+        byte[] env = Signed.envelope(store.trust(), Map.of("disk.qcow2", diskSha, "manifest.json", Sha256.of(manifest)));
         try (S3Client s3 = S3.clients().create()) {
+            s3.putObject(b -> b.bucket(FLEET.bucket()).key(FLEET.versionKey("evil", 1, VersionTrust.ENVELOPE)), RequestBody.fromBytes(env));
             s3.putObject(b -> b.bucket(FLEET.bucket()).key(FLEET.versionKey("evil", 1, "disk.qcow2"))
                     .metadata(Map.of(S3Push.SHA256_META, diskSha)), RequestBody.fromFile(disk));
             s3.putObject(b -> b.bucket(FLEET.bucket()).key(FLEET.versionKey("evil", 1, "manifest.json"))

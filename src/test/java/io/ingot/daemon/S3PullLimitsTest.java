@@ -7,6 +7,8 @@ import io.ingot.fleet.BuildRequest;
 import io.ingot.fleet.S3Delivery;
 import io.ingot.images.ImageStore;
 import io.ingot.it.LocalS3;
+import io.ingot.trust.Signed;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
 import io.ingot.util.UserError;
@@ -115,14 +117,22 @@ class S3PullLimitsTest {
                 + Sha256.of(disk) + "\"}}";
     }
 
-    private static void push(String name, byte[] disk, String manifest) {
+    private void push(String name, byte[] disk, String manifest) throws IOException {
         push(name, disk, manifest, Sha256.of(disk));
     }
 
-    /** As ingot s3 push lays a version out: disk.qcow2, then the manifest, each with a sha256 in its metadata. */
-    private static void push(String name, byte[] disk, String manifest, String diskSha) {
+    /**
+     * As ingot s3 push lays a version out: disk.qcow2, then the manifest, each with a sha256 in its metadata, signed by
+     * the pulling site's own key over the manifest and the disk's sha256 the manifest gives (a source this site trusts,
+     * misbehaving).
+     */
+    private void push(String name, byte[] disk, String manifest, String diskSha) throws IOException {
         byte[] m = manifest.getBytes(StandardCharsets.UTF_8);
+        String manifestDiskSha = manifest.replaceFirst("(?s).*\"sha256\": \"([0-9a-f]{64})\".*", "$1");
+        byte[] env = Signed.envelope(new VersionTrust(images.resolve(".ingot/keys"), images.resolve("trust")),
+                Map.of("disk.qcow2", manifestDiskSha, "manifest.json", Sha256.of(m)));
         try (S3Client s3 = client()) {
+            s3.putObject(b -> b.bucket(BUCKET.bucket()).key(BUCKET.versionKey(name, 1, VersionTrust.ENVELOPE)), RequestBody.fromBytes(env));
             s3.putObject(b -> b.bucket(BUCKET.bucket()).key(BUCKET.versionKey(name, 1, "disk.qcow2"))
                     .metadata(Map.of(S3Push.SHA256_META, diskSha)), RequestBody.fromBytes(disk));
             s3.putObject(b -> b.bucket(BUCKET.bucket()).key(BUCKET.versionKey(name, 1, "manifest.json"))

@@ -115,8 +115,14 @@ class TlsIT {
         assertEquals(2, noTrust.exitCode(), noTrust.toString());
         assertTrue(lastLine(noTrust.output()).contains("not signed by a CA we trust"), noTrust.toString());
         assertTrue(ImageStore.open(paths(root.resolve("puller"))).catalog().versions("tls-served").isEmpty());
+        // the daemon's signing key, enrolled on the pulling host as an admin does it
+        Path daemonKey = root.resolve("daemon-key.pem");
+        Files.writeString(daemonKey, io.ingot.trust.KeyFiles.publicPem(ImageStore.open(paths).trust().siteKey().load().getPublic()));
+        IngotChild.Result enrolled = elsewhere.run(Duration.ofMinutes(1), "key", "trust", daemonKey.toString());
+        assertEquals(0, enrolled.exitCode(), enrolled.toString());
         IngotChild.Result pulled = elsewhere.run(Duration.ofMinutes(1), "pull", base, "tls-served", "--tls-fingerprint", right.toString());
         assertEquals(0, pulled.exitCode(), pulled.toString());
+        assertTrue(pulled.output().contains("signed by key "), pulled.toString());
         assertTrue(pulled.output().contains("pulled tls-served:1"), pulled.toString());
         IngotChild.Result malformed = elsewhere.run(Duration.ofMinutes(1), "pull", base, "tls-served", "--tls-fingerprint", "sha256//abc=");
         assertEquals(2, malformed.exitCode(), malformed.toString());

@@ -118,6 +118,11 @@ class FleetIT {
         assertEquals(new TreeSet<>(ids), queued);
 
         String brokerUrl = "tcp://127.0.0.1:" + brokerPort;
+        // each worker signs with its own key, which the daemon registers builds by only once enrolled
+        for (String w : List.of("a", "b")) {
+            io.ingot.trust.Signed.enrol(new io.ingot.trust.VersionTrust(root.resolve(w + "/.ingot/keys"), root.resolve(w + "/trust")),
+                    ImageStore.open(paths).trust());
+        }
         Process a = worker(root, "a", brokerUrl, token);
         worker(root, "b", brokerUrl, token);
         waitFor(Duration.ofMinutes(2), "both workers to announce themselves", () -> aliveWorkers().size() == 2, root);

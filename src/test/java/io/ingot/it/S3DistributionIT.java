@@ -58,6 +58,7 @@ class S3DistributionIT {
             Path images = TestImages.home().resolve("target/it-s3-pulled");
             RbdStorageIT.deleteTree(images);
             ImageStore target = ImageStore.open(new IngotPaths(shared0.home(), images, shared0.cache(), images.resolve(".ingot")));
+            io.ingot.trust.Signed.enrol(source.trust(), target.trust()); // the site pulled from is trusted here
             String url = "s3://ingot-it/site-a/tiny-linux@latest";
 
             // the first pull is cut off after 1 MiB, as a dropped connection would
@@ -106,6 +107,7 @@ class S3DistributionIT {
         try (S3Client s3 = S3.clients().create()) {
             new S3Push(source, s3, new QemuImg(), System.out::println).push(shared.ref(), S3Location.parse("s3://ingot-it-ceph/site-ceph"));
             ImageStore target = ImageStore.open(RbdStorageIT.cephImages(ceph, "it-s3-pulled-ceph"));
+            io.ingot.trust.Signed.enrol(source.trust(), target.trust());
             S3Pull.Pulled pulled = new S3Pull(target, s3, System.out::println, n -> { })
                     .pull("s3://ingot-it-ceph/site-ceph/tiny-linux:" + shared.version(), "ceph");
             var onCeph = target.storages().get("ceph").locate("tiny-linux", pulled.version().version()).orElseThrow();

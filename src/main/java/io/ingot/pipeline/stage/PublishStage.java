@@ -7,14 +7,20 @@ import io.ingot.images.Publisher;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Stage;
+import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.Recipe;
 import io.ingot.sbom.CycloneDx;
 import io.ingot.sbom.Sbom;
 import io.ingot.template.Manifest;
+import io.ingot.trust.BuildFacts;
+import io.ingot.trust.Provenance;
 import io.ingot.util.Sha256;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -44,7 +50,8 @@ public final class PublishStage implements Stage {
                     sbom.components().size()));
         }
         Publisher.Published p = build.images().publisher().publishVersion(PublishRequest.ofBaseImage(recipe.name(),
-                build.baseImage(), manifest, storages, channel, build.extraFiles()).withVersion(version));
+                build.baseImage(), manifest, storages, channel, build.extraFiles()).withVersion(version)
+                .withProvenance(facts(build)));
         TemplateVersion v = p.version();
         ChannelMove move = p.channel();
         build.published(true);
@@ -52,5 +59,21 @@ public final class PublishStage implements Stage {
         build.log().info("base image sha256 " + disk.sha256() + (v.manifest().ram() != null ? ", with a RAM template" : ""));
         if (move != null && !move.moved()) build.log().info(move.note());
         build.result("published " + v.ref() + " on " + String.join(", ", v.storages()) + (move == null ? "" : move.describe()));
+    }
+
+    /** What the build's signed provenance says beyond the manifest: this host, its times, accelerator and provisioner files. */
+    private static BuildFacts facts(BuildContext build) throws IOException {
+        LoadedRecipe recipe = build.recipe();
+        List<BuildFacts.Input> inputs = new ArrayList<>();
+        for (Recipe.Provisioner p : recipe.recipe().provisioners()) {
+            for (String file : new String[] {p.script(), p.source()}) {
+                if (file == null) continue;
+                Path f = recipe.resolve(file);
+                // a folder a file provisioner copies is named by the recipe's hash, not file by file
+                if (Files.isRegularFile(f)) inputs.add(new BuildFacts.Input("provisioner " + file, null, Sha256.of(f)));
+            }
+        }
+        return new BuildFacts(Provenance.builderId(null), recipe.recipe().name(), build.started(), Instant.now(),
+                build.accelerator() == null ? null : build.accelerator().name(), inputs);
     }
 }
