@@ -27,8 +27,8 @@ class TargetsTest {
 
     @Test
     void badTargetsAreOneLineErrors() {
-        assertEquals("no target takes 'oci:' URIs (targets: libvirt as libvirt:///system?pool=default&name=NAME)",
-                assertThrows(UserError.class, () -> targets.open("oci://registry/repo:1")).getMessage());
+        assertTrue(assertThrows(UserError.class, () -> targets.open("nosuch://registry/repo:1")).getMessage()
+                .startsWith("no target takes 'nosuch:' URIs (targets: libvirt as libvirt:///system?pool=default&name=NAME"));
         assertTrue(assertThrows(UserError.class, () -> targets.open("web1")).getMessage().contains("is not a URI"));
         assertEquals("target 'libvirt:///system?pol=x': unknown option 'pol' (known: command, keyfile, known_hosts, mode, name, netcat, "
                         + "network, no_tty, no_verify, pool, proxy, run-as, socket, sshauth, type)",
