@@ -25,7 +25,9 @@ import java.util.concurrent.Callable;
                 "  Options: pool (default: default), name (default: NAME-VERSION, or the",
                 "  clone's), network (a libvirt network; default: user-mode networking),",
                 "  type (kvm or qemu; default: what ingot uses here), run-as=root (QEMU as",
-                "  root, for images libvirt's QEMU user cannot reach)."})
+                "  root, for images libvirt's QEMU user cannot reach).",
+                "  ova:/PATH/NAME.ova (with --full): an OVF package with a stream-optimized",
+                "  VMDK. Options: name (the machine's), force=true (replace the file)."})
 public class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "NAME, NAME:VERSION, NAME@CHANNEL or a clone's name.") String source;
     @Parameters(index = "1", paramLabel = "TARGET", description = "Where to, e.g. libvirt:///system?pool=default&name=web1.") String target;
