@@ -27,7 +27,10 @@ import java.util.concurrent.Callable;
                 "  type (kvm or qemu; default: what ingot uses here), run-as=root (QEMU as",
                 "  root, for images libvirt's QEMU user cannot reach).",
                 "  ova:/PATH/NAME.ova (with --full): an OVF package with a stream-optimized",
-                "  VMDK. Options: name (the machine's), force=true (replace the file)."})
+                "  VMDK. Options: name (the machine's), force=true (replace the file).",
+                "  proxmox:STORAGE?vmid=N (with --full): Proxmox's template VM N on an ingot",
+                "  dir storage a Proxmox cluster shares, and its qemu-server config. Options:",
+                "  config (default STORAGE/N.conf), name, bridge (vmbr0), storage-id, node."})
 public class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "NAME, NAME:VERSION, NAME@CHANNEL or a clone's name.") String source;
     @Parameters(index = "1", paramLabel = "TARGET", description = "Where to, e.g. libvirt:///system?pool=default&name=web1.") String target;

@@ -159,7 +159,8 @@ class ProxmoxTargetTest {
 
     @Test
     void theUriNamesAnIngotDirStorageAndAVmid(@TempDir Path images) throws Exception {
-        Files.writeString(images.resolve("storage.yaml"), "storages:\n  shared:\n    type: dir\n    path: " + images.resolve("pve") + "\n");
+        Files.writeString(images.resolve("storage.yaml"), "storages:\n  shared:\n    type: dir\n    path: " + images.resolve("pve") + "\n"
+                + "  ceph:\n    type: rbd\n    pool: rbd\n");
         Targets targets = new Targets(List.of(new ProxmoxTargetType(() -> images)));
         Target t = targets.open("proxmox:shared?vmid=9000&name=deb");
         assertEquals("proxmox:shared", t.location());
@@ -174,6 +175,8 @@ class ProxmoxTargetTest {
         assertTrue(error(targets, "proxmox:nosuch?vmid=100").contains("unknown storage 'nosuch'"));
         assertTrue(error(targets, "proxmox:?vmid=100").contains("expected proxmox:STORAGE?vmid=N"));
         assertTrue(error(targets, "proxmox:shared?vmid=100&pool=x").contains("unknown option 'pool'"));
+        assertTrue(error(targets, "proxmox:ceph?vmid=100").contains("storage 'ceph' is rbd"));
+        assertTrue(Files.notExists(images.resolve("pve")) && Files.notExists(images.resolve("rbd")), "opening made nothing");
     }
 
     private static String error(Targets targets, String uri) {
