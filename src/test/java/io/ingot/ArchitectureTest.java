@@ -13,6 +13,7 @@ import java.util.List;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,6 +78,15 @@ class ArchitectureTest {
                         resideOutsideOfPackage("io.ingot..").or(resideInAnyPackage("io.ingot.vm..", "io.ingot.network..", "io.ingot.qemu..",
                                 "io.ingot.guest..", "io.ingot.template..", "io.ingot.server..", "io.ingot.util..")))
                 .check(main);
+    }
+
+    @Test
+    void storageBackendsShareByCompositionNotByReachingIntoEachOther() {
+        // what both backends do with their local folders lives in MetadataFolders, which each holds
+        for (String[] pair : new String[][] {{"DirStorage", "RbdStorage"}, {"RbdStorage", "DirStorage"}}) {
+            noClasses().that().haveFullyQualifiedName("io.ingot.storage." + pair[0])
+                    .should().dependOnClassesThat().haveFullyQualifiedName("io.ingot.storage." + pair[1]).check(main);
+        }
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.ingot.bench;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.guest.SshLogin;
 import io.ingot.images.CloneOptions;
 import io.ingot.images.CloneSettings;
 import io.ingot.network.AddressPlan;
@@ -118,9 +119,9 @@ public final class RamBenchmark {
                         awaitPort(address, SSH_TIMEOUT);
                         // reachable, and its host keys known: one login with no banner probes, as a user's ssh would
                         var known = IdentityRefresh.knownHostKeys(bridged);
-                        try (SshCommunicator atAddress = known.isPresent()
-                                ? SshCommunicator.connectReachable(address, 22, "root", access, SSH_TIMEOUT, known.get().publicKeys())
-                                : SshCommunicator.connect(address, 22, "root", access, SSH_TIMEOUT)) {
+                        SshLogin login = SshLogin.of(address, 22, "root", access, SSH_TIMEOUT);
+                        try (SshCommunicator atAddress = SshCommunicator.connect(known.isPresent()
+                                ? login.trusting(known.get().publicKeys()).first(SshLogin.FirstAttempt.REACHABLE) : login)) {
                             bridgedAddress.add(ms(t0));
                         }
                     }
@@ -233,8 +234,8 @@ public final class RamBenchmark {
         double identity = ms(t0);
         var known = IdentityRefresh.knownHostKeys(r.vm());
         if (known.isPresent()) {
-            try (SshCommunicator pinned = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT,
-                    known.get().publicKeys())) {
+            try (SshCommunicator pinned = SshCommunicator.connect(SshLogin.of("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)
+                    .trusting(known.get().publicKeys()))) {
                 pinned.hostKeyFingerprint();
             }
         }

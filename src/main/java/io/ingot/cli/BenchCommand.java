@@ -48,9 +48,11 @@ public class BenchCommand implements Runnable {
     }
 
     @Command(name = "ram", mixinStandardHelpOptions = true,
-            description = {"Cold boots of linked clones against memory clones resumed from the RAM template (spawn",
-                    "to cont, spawn to SSH with identity refreshed; p50/p95 and the ratio), and the total PSS of",
-                    "1, 5 and 10 concurrent clones of each kind. Writes JSON and a PNG plot to images/.bench/."})
+            description = {
+                    "Cold boots of linked clones against memory clones resumed from the RAM template (spawn to cont, "
+                            + "spawn to SSH with identity refreshed; p50/p95 and the ratio), and the total PSS of 1, 5 and 10 "
+                            + "concurrent clones of each kind.",
+                    "Writes JSON and a PNG plot to images/.bench/."})
     static class Ram implements Callable<Integer> {
         @Option(names = "--template", paramLabel = "SOURCE", defaultValue = "tiny-linux",
                 description = "A template with a RAM template (default: ${DEFAULT-VALUE}).")
@@ -63,8 +65,8 @@ public class BenchCommand implements Runnable {
                 description = "Clone counts for the memory comparison (default: ${DEFAULT-VALUE}).")
         List<Integer> concurrent;
 
-        @Option(names = "--net", paramLabel = "NAME", description = {"Also memory clones with a NIC on this network of",
-                "images/networks.yaml (one with a pool; as root): to SSH with identity and to SSH at their address."})
+        @Option(names = "--net", paramLabel = "NAME", description = {"Also memory clones with a NIC on this network of images/networks.yaml (one with a pool; as "
+                + "root): to SSH with identity and to SSH at their address."})
         String net;
 
         @Option(names = "--json", description = "Print the JSON report instead of the table.")
@@ -88,9 +90,11 @@ public class BenchCommand implements Runnable {
     }
 
     @Command(name = "cli", mixinStandardHelpOptions = true,
-            description = {"The launcher 'ingot' (as a user runs it) for each read command (templates, versions NAME,",
-                    "clones, pool, doctor --json) against 'java -version', in the same run: wall time p50/p95",
-                    "and the ratio. Writes a JSON report to images/.bench/."})
+            description = {
+                    "The launcher 'ingot' (as a user runs it) for each read command (templates, versions NAME, "
+                            + "clones, pool, doctor --json) against 'java -version', in the same run: wall time p50/p95 and "
+                            + "the ratio.",
+                    "Writes a JSON report to images/.bench/."})
     static class Cli implements Callable<Integer> {
         @Option(names = "--count", defaultValue = "20", description = "Runs of each command (default: ${DEFAULT-VALUE}).")
         int count;
@@ -115,8 +119,9 @@ public class BenchCommand implements Runnable {
     }
 
     @Command(name = "clones", mixinStandardHelpOptions = true,
-            description = {"Linked clones through ingot's clone path against bare 'qemu-img create -b', and full",
-                    "clones of a generated data disk against 'cp --sparse=always' and 'qemu-img convert' of it.",
+            description = {
+                    "Linked clones through ingot's clone path against bare 'qemu-img create -b', and full clones of "
+                            + "a generated data disk against 'cp --sparse=always' and 'qemu-img convert' of it.",
                     "Writes a JSON report to images/.bench/ and prints a table (or the JSON with --json)."})
     static class Clones implements Callable<Integer> {
         @Option(names = "--template", paramLabel = "SOURCE", defaultValue = "tiny-linux",

@@ -36,13 +36,13 @@ public class BuildCommand implements Callable<Integer> {
     Map<String, String> variables = new LinkedHashMap<>();
 
     @Option(names = "--on-error", paramLabel = "MODE", defaultValue = "cleanup",
-            description = {"What a failed build leaves: cleanup (default: stop QEMU, remove disks, keep logs),",
-                    "abort (leave everything as it is, QEMU running, and print where),",
-                    "keep (stop QEMU, keep the VM disk and logs)."})
+            description = {"What a failed build leaves: cleanup (default: stop QEMU, remove disks, keep logs), abort (leave "
+                    + "everything as it is, QEMU running, and print where), keep (stop QEMU, keep the VM disk and "
+                    + "logs)."})
     OnError onError;
 
-    @Option(names = "--vnc", description = {"Give the build VMs a VNC display on 127.0.0.1 and print its",
-            "address (watch the installer; the screen is also saved as screen.png)."})
+    @Option(names = "--vnc", description = {"Give the build VMs a VNC display on 127.0.0.1 and print its address (watch the installer; the "
+            + "screen is also saved as screen.png)."})
     boolean vnc;
 
     @Option(names = "--allow-path", paramLabel = "DIR",

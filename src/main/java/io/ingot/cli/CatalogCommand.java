@@ -22,9 +22,11 @@ public class CatalogCommand implements Callable<Integer> {
     }
 
     @Command(name = "reindex", mixinStandardHelpOptions = true,
-            description = {"Rebuild the catalog from the storages: versions from their manifests, channels and revoked",
-                    "versions from each template's template.json, clones from their vm.json. Runs the recovery step",
-                    "first; a damaged catalog file is set aside (renamed, never deleted) and rebuilt."})
+            description = {
+                    "Rebuild the catalog from the storages: versions from their manifests, channels and revoked "
+                            + "versions from each template's template.json, clones from their vm.json.",
+                    "Runs the recovery step first; a damaged catalog file is set aside (renamed, never deleted) and "
+                            + "rebuilt."})
     static class Reindex implements Callable<Integer> {
         @Spec CommandSpec spec;
 

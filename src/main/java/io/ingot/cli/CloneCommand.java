@@ -33,17 +33,18 @@ public class CloneCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FMT", description = "raw, qcow2 or vmdk (full clones; default qcow2).") String format;
     @Option(names = "--ssh-key", paramLabel = "FILE", description = "Public key file to authorise in the clone (repeatable).") List<Path> sshKeys = new ArrayList<>();
     @Option(names = "--json", description = "Print the clone's VM config as JSON.") boolean json;
-    @Option(names = "--ram", description = {"A memory clone (with --linked): 'ingot start' resumes it from the template's",
-            "RAM template in well under a second instead of booting it."}) boolean ram;
+    @Option(names = "--ram", description = {"A memory clone (with --linked): 'ingot start' resumes it from the template's RAM template "
+            + "instead of booting it."}) boolean ram;
     @Option(names = "--cpus", paramLabel = "N", description = "Virtual CPUs (default: the template's).") Integer cpus;
     @Option(names = "--memory", paramLabel = "SIZE", description = "Memory, e.g. 2G (default: the template's).") String memory;
     @Option(names = "--disk-size", paramLabel = "SIZE", description = "Grow the disk to SIZE, e.g. 8G; the guest grows its root file system at boot.") String diskSize;
     @Option(names = "--hostname", paramLabel = "NAME", description = "The guest's host name (default: the clone's name).") String hostname;
-    @Option(names = "--user-data", paramLabel = "FILE", description = "A #cloud-config file merged into the clone's seed (ingot keeps its access keys, host keys and host name).") Path userData;
-    @Option(names = "--net", paramLabel = "NAME[,ip=ADDR][,mac=MAC]", description = {
-            "A NIC on a network of images/networks.yaml (repeatable, in order); 'user' is QEMU's user network with",
-            "ingot's SSH forward (the default). ip=ADDR: a static address (default: the next free one of the network's",
-            "pool, else DHCP); ip=dhcp: DHCP; mac=MAC: this MAC instead of a new one."}) List<String> nets = new ArrayList<>();
+    @Option(names = "--user-data", paramLabel = "FILE", description = "A #cloud-config file merged into the clone's seed (ingot keeps its access keys, host keys and "
+            + "host name).") Path userData;
+    @Option(names = "--net", paramLabel = "NAME[,ip=ADDR][,mac=MAC]", description = {"A NIC on a network of images/networks.yaml (repeatable, in order); 'user' is QEMU's user "
+            + "network with ingot's SSH forward (the default). ip=ADDR: a static address (default: the next "
+            + "free one of the network's pool, else DHCP); ip=dhcp: DHCP; mac=MAC: this MAC instead of a new "
+            + "one."}) List<String> nets = new ArrayList<>();
     @Spec CommandSpec spec;
 
     @Override

@@ -27,7 +27,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
-@Command(name = "doctor", mixinStandardHelpOptions = true, description = "Report QEMU, its features, the accelerator that will be used and why, the Debian archive ingot's own media come from, and the tools found or missing.")
+@Command(name = "doctor", mixinStandardHelpOptions = true, description = "Report QEMU, its features, the accelerator that will be used and why, the Debian archive "
+        + "ingot's own media come from, and the tools found or missing.")
 public class DoctorCommand implements Callable<Integer> {
 
     /** A program ingot runs, the Debian package that provides it, and whether builds need it. */
@@ -45,8 +46,8 @@ public class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as JSON.")
     boolean json;
 
-    @Option(names = "--repair", description = {"Run the recovery step first (what killed ingot processes left: QEMU, builds,",
-            "publishes, removals, clones), also stopping QEMU left running by --on-error abort."})
+    @Option(names = "--repair", description = {"Run the recovery step first (what killed ingot processes left: QEMU, builds, publishes, "
+            + "removals, clones), also stopping QEMU left running by --on-error abort."})
     boolean repair;
 
     @Spec

@@ -20,9 +20,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "pool", mixinStandardHelpOptions = true,
-        description = {"The warm pool: QEMU processes waiting (-incoming defer) for a RAM template, so that a memory",
-                "clone's start only loads its device state. 'ingot start NAME --pool N' fills it; without a",
-                "subcommand this lists the waiting processes."},
+        description = {
+                "The warm pool: QEMU processes waiting (-incoming defer) for a RAM template, so that a memory "
+                        + "clone's start only loads its device state.",
+                "'ingot start NAME --pool N' fills it; without a subcommand this lists the waiting processes."},
         subcommands = {PoolCommand.Fill.class, PoolCommand.Drain.class})
 public class PoolCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

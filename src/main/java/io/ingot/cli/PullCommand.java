@@ -1,7 +1,10 @@
 package io.ingot.cli;
 
 import io.ingot.daemon.Puller;
+import io.ingot.catalog.TemplateVersion;
 import io.ingot.images.ImageStore;
+import io.ingot.target.oci.OciPull;
+import io.ingot.target.oci.OciReference;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.tls.ClientTrust;
@@ -22,9 +25,11 @@ import java.util.concurrent.Callable;
         description = {"Download a template version from another ingot daemon or an S3 bucket.",
                 "Fetches the base image, manifest and RAM template files, resuming an interrupted download,",
                 "verifies every sha256 and registers the version in the local catalog with its lineage.",
-                "From S3: ingot pull s3://BUCKET[/PREFIX]/NAME[:VERSION|@CHANNEL] (as ingot s3 pull)."})
+                "From S3: ingot pull s3://BUCKET[/PREFIX]/NAME[:VERSION|@CHANNEL] (as ingot s3 pull).",
+                "From an OCI registry: ingot pull oci://REGISTRY/REPO:TAG (or @sha256:DIGEST), an image",
+                "ingot push made (oci+http:// for a plain-HTTP registry on loopback)."})
 public class PullCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "URL", description = "The daemon, e.g. http://templates.example:8470, or s3://BUCKET/NAME...")
+    @Parameters(index = "0", paramLabel = "URL", description = "The daemon, e.g. http://templates.example:8470, or s3://BUCKET/NAME..., or oci://REGISTRY/REPO:TAG")
     String url;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NAME[:VERSION|@CHANNEL]", description = "What to pull (from a daemon).")
@@ -44,6 +49,13 @@ public class PullCommand implements Callable<Integer> {
         if (url.startsWith("s3://")) {
             if (ref != null) throw new UserError("with an s3:// URL the template is part of it: s3://BUCKET/" + ref);
             S3Command.Pull.pull(url, storage);
+            return 0;
+        }
+        if (OciReference.isOci(url)) {
+            if (ref != null) throw new UserError("with an oci:// URL the image is part of it: oci://REGISTRY/REPO:TAG");
+            ImageStore store = ImageStore.open(IngotPaths.fromEnvironment(), ProgressBar.Factory.console());
+            TemplateVersion v = new OciPull(store, line -> System.err.println(line)).pull(url, storage);
+            System.out.println("pulled " + v.ref() + " into storage " + storage);
             return 0;
         }
         if (ref == null) throw new UserError("missing NAME[:VERSION|@CHANNEL] to pull from " + url);

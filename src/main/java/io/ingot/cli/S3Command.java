@@ -62,8 +62,8 @@ public class S3Command implements Runnable {
     }
 
     @Command(name = "pull", mixinStandardHelpOptions = true,
-            description = {"Download a template version, resuming a partial download, verify its sha256 and",
-                    "register it in the catalog under its own version number."})
+            description = {"Download a template version into the catalog.",
+                    "Resumes a partial download, verifies each file's sha256 and registers the version under its own number."})
     static class Pull implements Callable<Integer> {
         @Parameters(paramLabel = "URL", description = "s3://BUCKET[/PREFIX]/NAME[:VERSION|@CHANNEL] (no version: the newest).")
         String url;

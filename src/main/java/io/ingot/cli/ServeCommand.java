@@ -13,11 +13,13 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"Run the daemon: scheduled rebuilds, the build queue on its broker (embedded Artemis, or --broker),",
-                "its own worker, REST API, web page, metrics. The REST API is described in docs/api.md; metrics are at /metrics.",
-                "Settings in images/daemon.yaml; the API token (also the embedded broker's password for 'ingot worker')",
-                "is made on first start, printed once and kept in images/.ingot/api-token.",
-                "With --tls, the API is HTTPS and the broker takes workers on TLS only; plain HTTP is for 127.0.0.1."})
+        description = {
+                "Run the daemon: scheduled rebuilds, the build queue on its broker (embedded Artemis, or "
+                        + "--broker), its own worker, REST API, web page, metrics.",
+                "The REST API is described in docs/api.md; metrics are at /metrics. Settings in "
+                        + "images/daemon.yaml; the API token (also the embedded broker's password for 'ingot worker') is "
+                        + "made on first start, printed once and kept in images/.ingot/api-token. With --tls, the API is "
+                        + "HTTPS and the broker takes workers on TLS only; plain HTTP is for 127.0.0.1."})
 public class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", paramLabel = "P", description = "TCP port (default: daemon.yaml's port, else 8470; 0 picks a free one).")
@@ -27,7 +29,8 @@ public class ServeCommand implements Callable<Integer> {
     String bind;
 
     @Option(names = "--broker", paramLabel = "URL",
-            description = "An external Artemis broker, tcp://HOST:PORT (default: daemon.yaml's broker.url, else the daemon embeds one).")
+            description = "An external Artemis broker, tcp://HOST:PORT (default: daemon.yaml's broker.url, else the daemon "
+                    + "embeds one).")
     String broker;
 
     @Option(names = "--tls", description = "Serve HTTPS, and TLS on the broker's acceptor: with --tls-cert and --tls-key, else with a "

@@ -28,8 +28,8 @@ public class StartCommand implements Callable<Integer> {
     boolean cold;
 
     @Option(names = "--pool", paramLabel = "N", defaultValue = "0",
-            description = {"Memory clones: afterwards keep N QEMU processes waiting for this RAM template (the warm",
-                    "pool), so the next starts only load the device state. See: ingot pool."})
+            description = {"Memory clones: afterwards keep N QEMU processes waiting for this RAM template (the warm pool), "
+                    + "so the next starts only load the device state. See: ingot pool."})
     int pool;
 
     @Override

@@ -22,8 +22,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 @Command(name = "templates", mixinStandardHelpOptions = true,
-        description = {"List published templates, each made from another (from:) under its parent, marked 'parent moved' when",
-                "its newest version was built from a version its parent's channel no longer points at."})
+        description = {"List published templates: versions, channels, size, clones, RAM templates and where they were pushed.",
+                "One made from another (from:) is listed under its parent, marked 'parent moved' when its newest version "
+                        + "was built from a version its parent's channel no longer points at."})
 public class TemplatesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON.") boolean json;
     @Spec CommandSpec spec;

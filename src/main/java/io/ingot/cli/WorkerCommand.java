@@ -15,14 +15,17 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "worker", mixinStandardHelpOptions = true,
-        description = {"Build for a daemon: take build requests from its broker, build them like 'ingot build', and deliver",
-                "the templates through the fleet's S3 bucket (the daemon registers them). Runs until stopped (Ctrl-C).",
-                "The broker password is the daemon's API token: INGOT_TOKEN, or --token-file. S3 credentials and endpoint",
-                "come from AWS_* as for 'ingot s3'. A daemon serving --tls takes workers on TLS only: give --tls-fingerprint",
-                "(printed by 'ingot serve --tls') or --tls-ca."})
+        description = {
+                "Build for a daemon: take build requests from its broker, build them like 'ingot build', and "
+                        + "deliver the templates through the fleet's S3 bucket (the daemon registers them).",
+                "Runs until stopped (Ctrl-C). The broker password is the daemon's API token: INGOT_TOKEN, or "
+                        + "--token-file. S3 credentials and endpoint come from AWS_* as for 'ingot s3'. A daemon serving "
+                        + "--tls takes workers on TLS only: give --tls-fingerprint (printed by 'ingot serve --tls') or "
+                        + "--tls-ca."})
 public class WorkerCommand implements Callable<Integer> {
     @Option(names = "--broker", required = true, paramLabel = "URL",
-            description = "The daemon's broker: tcp://HOST:PORT (broker.listen in its daemon.yaml, or its external broker).")
+            description = "The daemon's broker: tcp://HOST:PORT (broker.listen in its daemon.yaml, or its external "
+                    + "broker).")
     String broker;
 
     @Option(names = "--s3", paramLabel = "s3://BUCKET[/PREFIX]",

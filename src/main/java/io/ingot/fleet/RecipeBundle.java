@@ -2,8 +2,8 @@ package io.ingot.fleet;
 
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.Recipe;
+import io.ingot.util.Trees;
 import io.ingot.util.UserError;
-import org.apache.commons.io.FileUtils;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -94,7 +94,7 @@ public final class RecipeBundle {
      * {@code dir} are refused.
      */
     public static Path unpack(String base64, String recipeFile, Path dir) throws IOException {
-        FileUtils.deleteDirectory(dir.toFile());
+        Trees.delete(dir);
         Files.createDirectories(dir);
         Path top = dir.toAbsolutePath().normalize();
         String executables = "";

@@ -8,10 +8,10 @@ import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeLoader;
 import io.ingot.recipe.RecipePaths;
 import io.ingot.recipe.RecipeValidator;
+import io.ingot.util.Trees;
 import io.ingot.util.IngotPaths;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
-import org.apache.commons.io.FileUtils;
 import org.apache.commons.io.output.TeeOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,7 +138,7 @@ public final class Worker {
             throw new AttemptFailed(error, e);
         } finally {
             running.remove(r.id());
-            FileUtils.deleteDirectory(bundleDir(r.id()).toFile());
+            Trees.delete(bundleDir(r.id()));
         }
     }
 

@@ -96,11 +96,6 @@ public record WorkerProfile(String name, String host, int concurrency, List<Stri
         return s.toString();
     }
 
-    /** Whether this worker has every label in {@code requires} (what the selector says, for the page). */
-    public static boolean satisfies(Set<String> labels, List<String> requires) {
-        return labels.containsAll(requires);
-    }
-
     private static String quote(String v) {
         return "'" + v.replace("'", "''") + "'";
     }

@@ -3,8 +3,8 @@ package io.ingot.fleet;
 import io.ingot.catalog.Catalog;
 import io.ingot.pipeline.BuildHistory;
 import io.ingot.qemu.QemuProcess;
+import io.ingot.util.Trees;
 import io.ingot.util.IngotPaths;
-import org.apache.commons.io.FileUtils;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,7 +42,7 @@ public final class WorkerRecovery {
                 new BuildHistory(paths, catalog).finished(id, b.recipe(), "failed", "interrupted: the worker running it stopped", Instant.now());
                 removeDisks(paths.builds().resolve(b.recipe()).resolve(id));
             });
-            FileUtils.deleteDirectory(bundle.toFile());
+            Trees.delete(bundle);
             done.add("build " + id + " was interrupted when this worker stopped: closed it, removed its disks, kept its logs");
         }
         return done;

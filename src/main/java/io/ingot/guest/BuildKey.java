@@ -133,15 +133,6 @@ public final class BuildKey {
         }
     }
 
-    /** Writes {@code publicKeyLine(comment)} plus a newline (an authorized_keys or .pub file). */
-    public void writePublicKey(Path file, String comment) {
-        try {
-            Files.writeString(file, publicKeyLine(comment) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write SSH public key " + file + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public String toString() {
         return "BuildKey[" + keyType() + " " + fingerprint() + "]";

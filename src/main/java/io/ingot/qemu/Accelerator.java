@@ -2,10 +2,6 @@ package io.ingot.qemu;
 
 /** The accelerator a VM runs with ({@code kvm} or {@code tcg}) and, in words, why it was chosen. */
 public record Accelerator(String name, String reason) {
-    public boolean isKvm() {
-        return "kvm".equals(name);
-    }
-
     @Override
     public String toString() {
         return reason;

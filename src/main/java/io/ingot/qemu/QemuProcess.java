@@ -176,11 +176,6 @@ public final class QemuProcess implements Vm, AutoCloseable {
         }
     }
 
-    /** The last {@code n} lines QEMU wrote to stdout/stderr. */
-    public List<String> logTail(int n) {
-        return tail(log, n);
-    }
-
     /**
      * Stops QEMU: QMP {@code quit}, then SIGTERM, then SIGKILL, each given {@code grace}; only this
      * process's PID is signalled. Removes the registry record and the shutdown hook. Idempotent.

@@ -192,11 +192,6 @@ public final class QmpClient implements Qmp, AutoCloseable {
         execute("send-key", Map.of("keys", keys, "hold-time", holdMs));
     }
 
-    /** A human monitor command, e.g. {@code info qtree}; returns its text output. */
-    public String humanMonitor(String commandLine) {
-        return execute("human-monitor-command", Map.of("command-line", commandLine)).asText();
-    }
-
     private void readLoop() {
         try {
             String line;

@@ -10,15 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,8 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -52,9 +45,6 @@ public final class DirStorage implements StorageBackend {
     public static final String BASE_FORMAT = "qcow2";
 
     private static final Logger LOG = LoggerFactory.getLogger(DirStorage.class);
-    private static final Pattern TMP = Pattern.compile("\\.tmp-(\\d+)-(\\d+)");
-    private static final Pattern DELETING = Pattern.compile("\\.deleting-(.+)-(\\d+)");
-    private static final Pattern VERSION_DIR = Pattern.compile("[1-9]\\d{0,8}");
 
     /**
      * What a dir storage does, by the format of the volume it starts from: any disk becomes a qcow2 base image;
@@ -98,12 +88,14 @@ public final class DirStorage implements StorageBackend {
 
     private final String name;
     private final Path root;
+    private final MetadataFolders folders;
     private final FeatureTable features;
     private final QemuImg qemuImg;
 
     public DirStorage(String name, Path root, FeatureTable features, QemuImg qemuImg) {
         this.name = name;
         this.root = root.toAbsolutePath().normalize();
+        this.folders = new MetadataFolders(this.root);
         this.features = features;
         this.qemuImg = qemuImg;
     }
@@ -117,16 +109,16 @@ public final class DirStorage implements StorageBackend {
     @Override public FeatureTable features() { return features; }
     public Path root() { return root; }
 
-    private Path templateDir(String template) { return root.resolve("templates").resolve(template); }
-    private Path versionDir(String template, int version) { return templateDir(template).resolve(Integer.toString(version)); }
-    private Path cloneDir(String clone) { return root.resolve("clones").resolve(clone); }
+    private Path templateDir(String template) { return folders.templateDir(template); }
+    private Path versionDir(String template, int version) { return folders.versionDir(template, version); }
+    private Path cloneDir(String clone) { return folders.cloneDir(clone); }
 
     @Override
     public TemplateFiles publishVersion(String template, int version, StagedVersion.Writer writer) throws IOException {
         require(Feature.TEMPLATE);
         Path target = versionDir(template, version);
         if (Files.exists(target)) throw new IOException("template version " + template + ":" + version + " already exists on storage '" + name + "': " + target);
-        Path tmp = templateDir(template).resolve(".tmp-" + version + "-" + ProcessHandle.current().pid());
+        Path tmp = folders.publishDir(template, version);
         Files.createDirectories(tmp.getParent());
         Trees.delete(tmp);
         Files.createDirectory(tmp);
@@ -143,7 +135,7 @@ public final class DirStorage implements StorageBackend {
                         if (!p.equals(tmp)) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r-xr-xr-x"));
                     } else {
                         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("r--r--r--"));
-                        fsync(p);
+                        MetadataFolders.fsync(p);
                     }
                 }
             }
@@ -153,7 +145,7 @@ public final class DirStorage implements StorageBackend {
             } catch (AtomicMoveNotSupportedException e) {
                 throw new IOException("storage '" + name + "' cannot rename atomically: " + e.getMessage(), e);
             }
-            fsyncDir(target.getParent());
+            MetadataFolders.fsyncDir(target.getParent());
             return files(template, version, target);
         } catch (IOException | RuntimeException e) {
             Trees.delete(tmp);
@@ -311,38 +303,7 @@ public final class DirStorage implements StorageBackend {
      * its creation is the atomic test that the name is free here.
      */
     private Path startClone(String clone, String parentRef) throws IOException {
-        Path dir = cloneDir(clone);
-        Files.createDirectories(dir.getParent());
-        claimCloneDir(this, clone, dir);
-        CloneMarker.create(dir, parentRef);
-        return dir;
-    }
-
-    /**
-     * Creates a clone's directory. One a killed {@code ingot clone} left (its marker's process is gone) is removed
-     * first: the name is free again. Any other is refused: a clone of that name exists or is being made.
-     */
-    static void claimCloneDir(StorageBackend storage, String clone, Path dir) throws IOException {
-        try {
-            Files.createDirectory(dir);
-            return;
-        } catch (FileAlreadyExistsException e) {
-            Optional<CloneMarker.Found> marker = CloneMarker.of(dir);
-            if (marker.isEmpty()) {
-                throw new UserError("clone '" + clone + "' already exists on storage '" + storage.name() + "' (" + dir + ")");
-            }
-            if (marker.get().ownerAlive()) {
-                throw new UserError("clone '" + clone + "' is being made on storage '" + storage.name() + "' by process "
-                        + marker.get().pid());
-            }
-            LOG.info("removing what an interrupted clone left in {}", dir);
-            storage.deleteClone(clone);
-        }
-        try {
-            Files.createDirectory(dir);
-        } catch (FileAlreadyExistsException e) {
-            throw new UserError("clone '" + clone + "' is being made on storage '" + storage.name() + "' by another process");
-        }
+        return folders.claimClone(this, clone, parentRef);
     }
 
     @Override
@@ -362,12 +323,12 @@ public final class DirStorage implements StorageBackend {
      */
     @Override
     public void deleteClone(String clone) throws IOException {
-        Path renamed = setAside(cloneDir(clone), clone);
+        Path renamed = folders.setAsideClone(clone);
         if (renamed != null) {
             PausePoint.at("clone-rm:renamed");
             Trees.delete(renamed);
         }
-        finishDeleting(root.resolve("clones"), clone);
+        folders.finishDeletingClone(clone);
     }
 
     /**
@@ -376,52 +337,20 @@ public final class DirStorage implements StorageBackend {
      */
     @Override
     public void deleteVersion(String template, int version) throws IOException {
-        Path renamed = setAside(versionDir(template, version), Integer.toString(version));
+        Path renamed = folders.setAsideVersion(template, version);
         if (renamed != null) PausePoint.at("version-rm:renamed");
-        finishDeleting(templateDir(template), Integer.toString(version));
-        Path t = templateDir(template);
-        try (Stream<Path> rest = Files.exists(t) ? Files.list(t) : Stream.empty()) {
-            if (Files.exists(t) && rest.findAny().isEmpty()) Files.deleteIfExists(t);
-        }
-    }
-
-    /** Renames {@code dir} to {@code .deleting-WHAT-PID} beside it (durably); null when it is not there. */
-    static Path setAside(Path dir, String what) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return null;
-        Path to = dir.resolveSibling(".deleting-" + what + "-" + ProcessHandle.current().pid());
-        // a version directory is 0555: renaming it out of its (writable) parent needs write on itself for ".."
-        if (Files.isDirectory(dir) && !Files.isWritable(dir)) {
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        }
-        try {
-            Files.move(dir, to, StandardCopyOption.ATOMIC_MOVE);
-        } catch (NoSuchFileException e) {
-            return null; // another process removed it first
-        }
-        fsyncDir(dir.getParent());
-        return to;
-    }
-
-    /** Deletes the {@code .deleting-WHAT-*} folders in {@code parent} (any process's: deleting twice is harmless). */
-    static void finishDeleting(Path parent, String what) throws IOException {
-        if (!Files.isDirectory(parent)) return;
-        try (Stream<Path> entries = Files.list(parent)) {
-            for (Path e : entries.toList()) {
-                Matcher m = DELETING.matcher(e.getFileName().toString());
-                if (m.matches() && m.group(1).equals(what)) Trees.delete(e);
-            }
-        }
+        folders.finishDeletingVersion(template, version);
     }
 
     @Override
     public List<Manifest> listVersions() throws IOException {
         List<Manifest> out = new ArrayList<>();
-        Path templates = root.resolve("templates");
+        Path templates = folders.templates();
         if (!Files.isDirectory(templates)) return out;
         try (Stream<Path> names = Files.list(templates)) {
             for (Path t : names.filter(Files::isDirectory).sorted().toList()) {
                 try (Stream<Path> versions = Files.list(t)) {
-                    for (Path v : versions.filter(p -> VERSION_DIR.matcher(p.getFileName().toString()).matches()).toList()) {
+                    for (Path v : versions.filter(p -> MetadataFolders.VERSION_DIR.matcher(p.getFileName().toString()).matches()).toList()) {
                         Path m = v.resolve(Manifest.FILE_NAME);
                         if (!Files.isRegularFile(m) || !Files.isRegularFile(v.resolve(BASE_IMAGE))) {
                             LOG.warn("skipping {}: no {} or {}", v, Manifest.FILE_NAME, BASE_IMAGE);
@@ -445,70 +374,6 @@ public final class DirStorage implements StorageBackend {
     /** Interrupted publishes whose process is gone, and removals a killed process left half-done. */
     @Override
     public int cleanLeftovers() throws IOException {
-        int removed = 0;
-        Path templates = root.resolve("templates");
-        if (Files.isDirectory(templates)) {
-            try (Stream<Path> names = Files.list(templates)) {
-                for (Path t : names.filter(Files::isDirectory).toList()) {
-                    removed += cleanTemplateDir(t);
-                }
-            }
-        }
-        removed += cleanDeleting(root.resolve("clones"));
-        return removed;
-    }
-
-    /** In one template's directory (of either backend's layout): dead publishes' {@code .tmp-*}, any {@code .deleting-*}. */
-    static int cleanTemplateDir(Path t) throws IOException {
-        int removed = 0;
-        try (Stream<Path> entries = Files.list(t)) {
-            for (Path e : entries.toList()) {
-                Matcher m = TMP.matcher(e.getFileName().toString());
-                if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
-                    LOG.info("removing leftover of an interrupted publish: {}", e);
-                    Trees.delete(e);
-                    removed++;
-                }
-            }
-        }
-        return removed + cleanDeleting(t);
-    }
-
-    /**
-     * Finishes removals that were interrupted: {@code .deleting-*} folders whose process is gone (a live one is
-     * still deleting). Both backends keep clone and version directories this way.
-     */
-    static int cleanDeleting(Path parent) throws IOException {
-        int removed = 0;
-        if (!Files.isDirectory(parent)) return removed;
-        try (Stream<Path> entries = Files.list(parent)) {
-            for (Path e : entries.toList()) {
-                Matcher m = DELETING.matcher(e.getFileName().toString());
-                if (m.matches() && !alive(Long.parseLong(m.group(2)))) {
-                    LOG.info("finishing an interrupted removal: {}", e);
-                    Trees.delete(e);
-                    removed++;
-                }
-            }
-        }
-        return removed;
-    }
-
-    private static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
-
-    private static void fsync(Path file) throws IOException {
-        try (var ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
-    }
-
-    static void fsyncDir(Path dir) {
-        try (var ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            LOG.debug("cannot fsync directory {}: {}", dir, e.getMessage());
-        }
+        return folders.cleanLeftovers();
     }
 }

@@ -118,12 +118,14 @@ public final class RbdStorage implements StorageBackend {
     private final String name;
     private final Cluster cluster;
     private final Path local;
+    private final MetadataFolders folders;
     private final QemuImg qemuImg;
 
     public RbdStorage(String name, Cluster cluster, Path local, QemuImg qemuImg) {
         this.name = name;
         this.cluster = cluster;
         this.local = local.toAbsolutePath().normalize();
+        this.folders = new MetadataFolders(this.local);
         this.qemuImg = qemuImg;
     }
 
@@ -136,8 +138,8 @@ public final class RbdStorage implements StorageBackend {
     public static String ramImageName(String template, int version) { return "ram-" + template + "-" + version; }
     public static String cloneImageName(String clone) { return "vm-" + clone + "-disk-0"; }
     private String spec(String image) { return cluster.pool() + "/" + image; }
-    private Path versionDir(String template, int version) { return local.resolve("templates").resolve(template).resolve(Integer.toString(version)); }
-    private Path cloneDir(String clone) { return local.resolve("clones").resolve(clone); }
+    private Path versionDir(String template, int version) { return folders.versionDir(template, version); }
+    private Path cloneDir(String clone) { return folders.cloneDir(clone); }
 
     /** Runs rbd; a failure is an IOException quoting its stderr. */
     private String rbd(String... args) throws IOException { return Command.run(cluster.rbd(args), TIMEOUT); }
@@ -162,7 +164,7 @@ public final class RbdStorage implements StorageBackend {
         // without its base image a RAM image is what a publish interrupted between the two renames left
         removeImage(ramName);
         Path target = versionDir(template, version);
-        Path tmpDir = target.resolveSibling(".tmp-" + version + "-" + ProcessHandle.current().pid());
+        Path tmpDir = folders.publishDir(template, version);
         Trees.delete(tmpDir);
         Files.createDirectories(tmpDir);
         removeImage(tmpName);
@@ -360,11 +362,7 @@ public final class RbdStorage implements StorageBackend {
     }
 
     private Path startClone(String clone, String parentRef) throws IOException {
-        Path dir = cloneDir(clone);
-        Files.createDirectories(dir.getParent());
-        DirStorage.claimCloneDir(this, clone, dir);
-        CloneMarker.create(dir, parentRef);
-        return dir;
+        return folders.claimClone(this, clone, parentRef);
     }
 
     /** The clone's files; it stays marked as being made ({@link CloneMarker}) until the caller has recorded it. */
@@ -389,7 +387,7 @@ public final class RbdStorage implements StorageBackend {
         String image = cloneImageName(clone);
         String aside = "deleting-" + image + "-" + ProcessHandle.current().pid();
         boolean renamed = exists(image) && rbdExec("rename", spec(image), spec(aside)).ok();
-        Path dir = DirStorage.setAside(cloneDir(clone), clone);
+        Path dir = folders.setAsideClone(clone);
         if (dir != null) PausePoint.at("clone-rm:renamed");
         if (renamed) removeImage(aside);
         else if (exists(image)) rbd("rm", "--no-progress", spec(image));
@@ -398,9 +396,9 @@ public final class RbdStorage implements StorageBackend {
         Pattern leftover = Pattern.compile("deleting-" + Pattern.quote(image) + "-(\\d+)");
         for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
             Matcher m = leftover.matcher(n.asText());
-            if (m.matches() && !alive(Long.parseLong(m.group(1)))) removeImage(n.asText());
+            if (m.matches() && !MetadataFolders.alive(Long.parseLong(m.group(1)))) removeImage(n.asText());
         }
-        DirStorage.finishDeleting(local.resolve("clones"), clone);
+        folders.finishDeletingClone(clone);
     }
 
     /** Refused while the snapshot has RBD children, naming them; else unprotect, purge snapshots, remove. */
@@ -417,17 +415,12 @@ public final class RbdStorage implements StorageBackend {
             // renamed first: a version half-removed is never listed (or reindexed) as a whole one
             String aside = "deleting-" + image + "-" + ProcessHandle.current().pid();
             rbd("rename", spec(image), spec(aside));
-            Path dir = DirStorage.setAside(versionDir(template, version), Integer.toString(version));
+            Path dir = folders.setAsideVersion(template, version);
             if (dir != null) PausePoint.at("version-rm:renamed");
             removeImage(aside);
         }
         removeImage(ramImageName(template, version));
-        DirStorage.finishDeleting(local.resolve("templates").resolve(template), Integer.toString(version));
-        Trees.delete(versionDir(template, version));
-        Path t = local.resolve("templates").resolve(template);
-        try (Stream<Path> rest = Files.exists(t) ? Files.list(t) : Stream.empty()) {
-            if (Files.exists(t) && rest.findAny().isEmpty()) Files.deleteIfExists(t);
-        }
+        folders.finishDeletingVersion(template, version);
     }
 
     private void removeImage(String image) throws IOException {
@@ -467,27 +460,16 @@ public final class RbdStorage implements StorageBackend {
         for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
             Matcher m = TMP.matcher(n.asText());
             Matcher d = DELETING.matcher(n.asText());
-            if (m.matches() && !alive(Long.parseLong(m.group(1)))) {
+            if (m.matches() && !MetadataFolders.alive(Long.parseLong(m.group(1)))) {
                 LOG.info("removing leftover of an interrupted publish: {}", spec(n.asText()));
                 removeImage(n.asText());
                 removed++;
-            } else if (d.matches() && !alive(Long.parseLong(d.group(1)))) {
+            } else if (d.matches() && !MetadataFolders.alive(Long.parseLong(d.group(1)))) {
                 LOG.info("finishing an interrupted removal: {}", spec(n.asText()));
                 removeImage(n.asText());
                 removed++;
             }
         }
-        Path templates = local.resolve("templates");
-        if (Files.isDirectory(templates)) {
-            try (Stream<Path> names = Files.list(templates)) {
-                for (Path t : names.filter(Files::isDirectory).toList()) removed += DirStorage.cleanTemplateDir(t);
-            }
-        }
-        removed += DirStorage.cleanDeleting(local.resolve("clones"));
-        return removed;
-    }
-
-    private static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return removed + folders.cleanLeftovers();
     }
 }

@@ -4,6 +4,7 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.vm.VmConfig;
 
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -17,8 +18,13 @@ import java.util.function.Supplier;
  * @param cloneName   the clone pushed, or null for a template
  * @param accelerator the accelerator ingot would use on this host ({@code kvm}, {@code tcg}), for local targets; asked
  *                    only by a target that needs it (it may probe KVM)
+ * @param ramFiles    with {@code --ram}: the RAM template's files (name in the version folder -> file); else empty
  */
 public record Handover(String name, TemplateVersion version, Path baseImage, String baseFormat, long virtualSize,
                        boolean linked, Path fullDisk, String fullFormat, VmConfig.Machine machine, VmConfig.NicConfig nic,
-                       String smbiosUuid, String vmgenid, Path seedIso, String cloneName, Supplier<String> accelerator) {
+                       String smbiosUuid, String vmgenid, Path seedIso, String cloneName, Supplier<String> accelerator,
+                       Map<String, Path> ramFiles) {
+    public Handover {
+        ramFiles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ramFiles)); // in the manifest's order
+    }
 }

@@ -71,6 +71,7 @@ public final class PushService {
             throw new UserError("'" + source + "' is both a clone and a template: push " + source + "@latest for the template");
         }
         if (ram) features.require(tname, TargetFeature.RAM, "push the disk alone (without --ram)");
+        if (ram && clone.isPresent()) throw new UserError("--ram hands over a template's RAM template; clone '" + source + "' has none of its own (push its template with --ram)");
         // private: the new machine's seed (with its host keys) is made here
         Files.createDirectories(store.paths().state());
         Path scratch = Files.createTempDirectory(store.paths().state(), "push-");
@@ -83,7 +84,8 @@ public final class PushService {
                 TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
                 String name = target.requestedName().orElse(v.name() + "-" + v.version());
                 hostKeys = HostKeys.generate("root@" + name);
-                h = templateHandover(v, name, !full, target, features, tname, hostKeys, scratch, progress);
+                // a target that takes no linked clones gets a full copy without being told --full
+                h = templateHandover(v, name, !full && features.has(TargetFeature.LINKED), ram, target, features, tname, hostKeys, scratch, progress);
             }
             String sha = h.linked() ? diskSha(h.version()) : Sha256.of(h.fullDisk());
             DeliveryRecord planned = new DeliveryRecord(tname, target.location(), h.name(), h.version().name(), h.version().version(),
@@ -113,7 +115,7 @@ public final class PushService {
         }
     }
 
-    private Handover templateHandover(TemplateVersion v, String name, boolean linked, Target target, TargetFeatures features,
+    private Handover templateHandover(TemplateVersion v, String name, boolean linked, boolean ram, Target target, TargetFeatures features,
                                       String tname, HostKeys hostKeys, Path scratch, Consumer<String> progress) throws IOException {
         Manifest m = v.manifest();
         features.require(tname, linked ? TargetFeature.LINKED : TargetFeature.FULL, linked ? "use --full" : null);
@@ -128,6 +130,7 @@ public final class PushService {
                 : new QemuImg().info(base.target(), base.format()).virtualSize();
         Path fullDisk = null;
         if (!linked) fullDisk = selfContained(base.target(), base.format(), base.isFile() ? base.path() : null, scratch, progress);
+        Map<String, Path> ramFiles = ram ? ramFiles(v, files) : Map.of();
         String instanceId = UUID.randomUUID().toString();
         Path seedDir = scratch.resolve("seed-of-" + UUID.randomUUID());
         Files.createDirectories(seedDir);
@@ -138,7 +141,21 @@ public final class PushService {
         return new Handover(name, v, base.isFile() ? base.path() : null, base.format(), size, linked, fullDisk, "qcow2",
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                 new VmConfig.NicConfig(Devices.nicModel(m.devices()), mac), UUID.randomUUID().toString(), UUID.randomUUID().toString(),
-                iso, null, accelerator);
+                iso, null, accelerator, ramFiles);
+    }
+
+    /** The RAM template's files (memory, device state, capture disk) beside the version's base image. */
+    private static Map<String, Path> ramFiles(TemplateVersion v, TemplateFiles files) {
+        Manifest.Ram r = v.manifest().ram();
+        if (r == null) throw new UserError(v.ref() + " has no RAM template; push it without --ram");
+        Map<String, Path> out = new java.util.LinkedHashMap<>();
+        for (Manifest.RamFile f : new Manifest.RamFile[] {r.memoryFile(), r.stateFile(), r.captureOverlay()}) {
+            if (f == null || f.file() == null) continue;
+            Path p = files.dir().resolve(f.file());
+            if (!Files.isRegularFile(p)) throw new UserError(v.ref() + ": RAM template file " + p + " is missing");
+            out.put(f.file(), p);
+        }
+        return out;
     }
 
     /** A clone keeps its identity (MAC, UUID, vmgenid, seed): it moves there; its disk goes whole, without a backing file. */
@@ -167,7 +184,7 @@ public final class PushService {
                         Manifest.empty().withIdentity(r.template(), r.version(), r.created()), r.created(), false, TemplateVersion.READY, null));
         long size = new QemuImg().info(disk, "qcow2").virtualSize();
         return new Handover(r.name(), v, null, null, size, false, disk, "qcow2", vm.machine(), vm.nics().get(0),
-                vm.smbiosUuid(), vm.vmgenid(), Path.of(vm.seed()), r.name(), accelerator);
+                vm.smbiosUuid(), vm.vmgenid(), Path.of(vm.seed()), r.name(), accelerator, Map.of());
     }
 
     /**

@@ -46,7 +46,7 @@ public record Manifest(
 
     public Manifest {
         devices = devices == null ? List.of() : List.copyOf(devices);
-        stageTimings = stageTimings == null ? Map.of() : Map.copyOf(stageTimings);
+        stageTimings = stageTimings == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stageTimings)); // in stage order
         lineage = lineage == null ? List.of() : List.copyOf(lineage);
     }
 

@@ -2,6 +2,7 @@ package io.ingot.vm;
 
 import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.guest.SshLogin;
 import io.ingot.qemu.GuestAgent;
 import io.ingot.util.UserError;
 
@@ -63,15 +64,15 @@ public final class IdentityRefresh {
             // the agent also says when the NIC plugged in at the restore has its address: one login, no probes
             boolean reachable = awaitAddress(agentSocket, timeout);
             Collection<PublicKey> trusted = known.map(HostKeys::publicKeys).orElse(null);
-            try (SshCommunicator ssh = reachable && trusted != null
-                    ? SshCommunicator.connectReachable("127.0.0.1", sshPort, "root", access, timeout, trusted)
-                    : trusted != null ? SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout, trusted)
-                    : SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
+            SshLogin login = SshLogin.of("127.0.0.1", sshPort, "root", access, timeout).trusting(trusted);
+            try (SshCommunicator ssh = SshCommunicator.connect(reachable && trusted != null
+                    ? login.first(SshLogin.FirstAttempt.REACHABLE) : login)) {
                 loggedIn.run();
                 return ssh.hostKeyFingerprint();
             }
         }
-        try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", sshPort, "root", access, timeout)) {
+        try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", sshPort, "root", access, timeout)
+                .first(SshLogin.FirstAttempt.RESUMED))) {
             loggedIn.run();
             if (vm.ram().onRestore().isEmpty()) return ssh.hostKeyFingerprint();
             if (!ranInGuest(clone)) runOnRestore(ssh, vm, log);

@@ -127,7 +127,8 @@ class SshCommunicatorTest {
             }
         });
         long start = System.nanoTime();
-        SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", port.port(), "root", buildKey.keyPair(), Duration.ofSeconds(20));
+        SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", port.port(), "root", buildKey.keyPair(), Duration.ofSeconds(20))
+                .first(SshLogin.FirstAttempt.RESUMED));
         toClose.add(ssh);
         long waitedMs = (System.nanoTime() - start) / 1_000_000;
         guestUp.get();
@@ -140,7 +141,8 @@ class SshCommunicatorTest {
     @Test
     void aResumedGuestThatAnswersIsLoggedIntoWithTheFirstConnection() throws Exception {
         server(buildKey).start();
-        try (SshCommunicator ssh = SshCommunicator.connectResumed("127.0.0.1", port.port(), "root", buildKey.keyPair(), Duration.ofSeconds(10))) {
+        try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", port.port(), "root", buildKey.keyPair(), Duration.ofSeconds(10))
+                .first(SshLogin.FirstAttempt.RESUMED))) {
             assertEquals("hello\n", ssh.run("echo hello"));
         }
     }
@@ -183,8 +185,8 @@ class SshCommunicatorTest {
 
     @Test
     void giveUpStopsTheWaitWithItsReason() {
-        SshNotReady e = assertThrows(SshNotReady.class, () -> SshCommunicator.connect("127.0.0.1", port.port(), "root",
-                buildKey.keyPair(), Duration.ofMinutes(5), line -> { }, () -> "QEMU exited with status 1"));
+        SshNotReady e = assertThrows(SshNotReady.class, () -> SshCommunicator.connect(SshLogin.of("127.0.0.1", port.port(), "root",
+                buildKey.keyPair(), Duration.ofMinutes(5)).reporting(line -> { }, () -> "QEMU exited with status 1")));
         assertTrue(e.getMessage().contains("because QEMU exited with status 1; last seen: connection refused"), e.getMessage());
     }
 

@@ -303,7 +303,7 @@ class LibvirtPushIT {
         }
         assertOneLine("no storage pool 'nosuch'", () -> push.push(v.ref(), "libvirt:///system?pool=nosuch&name=pit-y", false, false, l -> { }));
         assertOneLine("unknown option 'bogus'", () -> push.push(v.ref(), "libvirt:///system?bogus=1", false, false, l -> { }));
-        assertOneLine("no target takes 'oci:' URIs", () -> push.push(v.ref(), "oci://registry/repo:tag", false, false, l -> { }));
+        assertOneLine("no target takes 'nosuch:' URIs", () -> push.push(v.ref(), "nosuch://registry/repo:tag", false, false, l -> { }));
 
         assertEquals(List.of(), volumes(), "no volume left in the pool");
         assertEquals(before, List.of(ok(LibvirtDaemon.virsh("list", "--all", "--name")).strip()), "no domain left");

@@ -4,6 +4,7 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.cli.Main;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.guest.SshLogin;
 import io.ingot.images.CloneInstances;
 import io.ingot.images.CloneOptions;
 import io.ingot.images.ImageStore;
@@ -75,8 +76,8 @@ class RamTemplateIT {
                 // the keys are the ones ingot made and handed to onRestore: a client that trusts only them gets in
                 HostKeys made = SeedBuilder.hostKeys(Path.of(a.vm().seed()).resolveSibling("seed").resolve("user-data")).orElseThrow();
                 assertTrue(made.keys().stream().anyMatch(k -> k.fingerprint().equals(ra.hostKey())), "ingot recorded a key it made");
-                try (SshCommunicator pinned = SshCommunicator.connect("127.0.0.1", ra.sshPort(), "root", access.keyPair(),
-                        Duration.ofSeconds(30), made.publicKeys())) {
+                try (SshCommunicator pinned = SshCommunicator.connect(SshLogin.of("127.0.0.1", ra.sshPort(), "root", access.keyPair(),
+                        Duration.ofSeconds(30)).trusting(made.publicKeys()))) {
                     assertEquals("ram-a", pinned.run("hostname").strip());
                 }
                 // every host key the clone has is one ingot made (none of the template's is left)

@@ -27,8 +27,9 @@ class TargetsTest {
 
     @Test
     void badTargetsAreOneLineErrors() {
-        assertTrue(assertThrows(UserError.class, () -> targets.open("nosuch://registry/repo:1")).getMessage()
-                .startsWith("no target takes 'nosuch:' URIs (targets: libvirt as libvirt:///system?pool=default&name=NAME"));
+        String unknown = assertThrows(UserError.class, () -> targets.open("nosuch://registry/repo:1")).getMessage();
+        assertTrue(unknown.startsWith("no target takes 'nosuch:' URIs (targets: ") && unknown.contains("libvirt as libvirt:///system?pool=default&name=NAME")
+                && unknown.contains("oci as oci://REGISTRY/REPO:TAG"), unknown);
         assertTrue(assertThrows(UserError.class, () -> targets.open("web1")).getMessage().contains("is not a URI"));
         assertEquals("target 'libvirt:///system?pol=x': unknown option 'pol' (known: command, keyfile, known_hosts, mode, name, netcat, "
                         + "network, no_tty, no_verify, pool, proxy, run-as, socket, sshauth, type)",

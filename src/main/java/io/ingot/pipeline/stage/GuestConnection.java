@@ -1,6 +1,7 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.guest.SshCommunicator;
+import io.ingot.guest.SshLogin;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.recipe.Recipe;
 import io.ingot.util.Durations;
@@ -18,10 +19,10 @@ final class GuestConnection {
                 + " as " + c.user());
         long t0 = System.nanoTime();
         // a guest whose QEMU died will never answer: stop waiting at once and say why
-        SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", build.sshPort(), c.user(),
-                build.buildKey().keyPair(), timeout, line -> build.log().info("ssh: " + line),
+        SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", build.sshPort(), c.user(),
+                build.buildKey().keyPair(), timeout).reporting(line -> build.log().info("ssh: " + line),
                 () -> build.vm() != null && !build.vm().isAlive()
-                        ? "QEMU exited with status " + build.vm().exitCode().orElse(-1) : null);
+                        ? "QEMU exited with status " + build.vm().exitCode().orElse(-1) : null));
         build.ssh(ssh);
         build.hostKeyFingerprint(ssh.hostKeyFingerprint());
         build.log().info(String.format("SSH answered after %.1fs, host key %s",

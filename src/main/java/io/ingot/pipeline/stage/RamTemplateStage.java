@@ -2,6 +2,7 @@ package io.ingot.pipeline.stage;
 
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.guest.SshLogin;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.DeviceState;
@@ -106,9 +107,9 @@ public final class RamTemplateStage implements Stage {
         Vm vm = GuestVm.start(build, driver, cmd, "ram");
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
-            try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", lease.port(), recipe.communicator().user(),
-                    key.keyPair(), GuestConnection.timeout(build), line -> build.log().info("ssh: " + line),
-                    () -> vm.isAlive() ? null : "the capture VM's QEMU exited")) {
+            try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", lease.port(), recipe.communicator().user(),
+                    key.keyPair(), GuestConnection.timeout(build)).reporting(line -> build.log().info("ssh: " + line),
+                    () -> vm.isAlive() ? null : "the capture VM's QEMU exited"))) {
                 // an SSH answer comes before the end of the boot (cloud-init's last stages, other units): capture
                 // a settled guest, or every memory clone would run the rest of the boot again after its restore
                 build.log().info("capture VM answered SSH; waiting for its boot to finish, then syncing its disks");

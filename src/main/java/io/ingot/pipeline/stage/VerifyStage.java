@@ -3,6 +3,7 @@ package io.ingot.pipeline.stage;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
+import io.ingot.guest.SshLogin;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildLog;
 import io.ingot.pipeline.Stage;
@@ -93,10 +94,10 @@ public final class VerifyStage implements Stage {
         try (CloneRunner.Running running = runner.start(vm, dir, build.runtimeDir())) {
             build.log().info("verify clone " + running.process().command().name() + " booting (QEMU pid " + running.process().pid() + ")");
             BuildKey key = BuildKey.load(access.privateKeyPath());
-            try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", running.sshPort(),
-                    recipe.communicator().user(), key.keyPair(), GuestConnection.timeout(build),
+            try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", running.sshPort(),
+                    recipe.communicator().user(), key.keyPair(), GuestConnection.timeout(build)).reporting(
                     line -> build.log().info("ssh: " + line),
-                    () -> running.process().isAlive() ? null : "the verify clone's QEMU exited")) {
+                    () -> running.process().isAlive() ? null : "the verify clone's QEMU exited"))) {
                 runChecks(recipe.verify(), (command, timeout, sink) -> ssh.exec(command, Map.of(), timeout, sink), build.log());
             }
         } finally {
