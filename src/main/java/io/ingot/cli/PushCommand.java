@@ -29,9 +29,9 @@ import java.util.concurrent.Callable;
                 "  oci://REGISTRY/REPO[:TAG] (HTTPS; oci+http:// plain HTTP, loopback only):",
                 "  a KubeVirt containerDisk image (always a full copy; --ram adds the RAM",
                 "  template as layers); TAG defaults to NAME-VERSION or the clone's name.",
-                "  ova:/PATH/NAME.ova (with --full): an OVF package with a stream-optimized",
-                "  VMDK. Options: name (the machine's), force=true (replace the file).",
-                "  proxmox:STORAGE?vmid=N (with --full): Proxmox's template VM N on an ingot",
+                "  ova:/PATH/NAME.ova (always a full copy): an OVF package with a stream-",
+                "  optimized VMDK. Options: name (the machine's), force=true (replace it).",
+                "  proxmox:STORAGE?vmid=N (a full copy): Proxmox's template VM N on an ingot",
                 "  dir storage a Proxmox cluster shares, and its qemu-server config. Options:",
                 "  config (default STORAGE/N.conf), name, bridge (vmbr0), storage-id, node."})
 public class PushCommand implements Callable<Integer> {

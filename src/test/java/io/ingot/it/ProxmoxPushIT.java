@@ -134,7 +134,6 @@ class ProxmoxPushIT {
 
             List<String> before = list(pve);
             List<DeliveryRecord> recorded = new Deliveries(store.catalog()).all();
-            assertOneLine("target proxmox cannot take linked clones", () -> push.push(v.ref(), "proxmox:pve-shared?vmid=9002", false, false, l -> { }));
             assertOneLine("target proxmox cannot take RAM templates", () -> push.push(v.ref(), "proxmox:pve-shared?vmid=9002", true, true, l -> { }));
             assertOneLine("folder " + dir.resolve("nosuch"), () -> push.push(v.ref(), "proxmox:pve-shared?vmid=9002&config=" + dir.resolve("nosuch/x.conf"),
                     true, false, l -> { }));
