@@ -115,11 +115,12 @@ class OvaPushIT {
 
     /**
      * virt-v2v converts the OVA of debian-12-minimal: it inspects the guest (Debian 12) and rebuilds its boot for KVM.
-     * Its libguestfs appliance takes ~10 minutes under TCG here, so this runs only with -Dingot.it.ovaConvert=true.
+     * Its libguestfs appliance takes 3 to 6 minutes under TCG here (after the Debian build), so this runs only with
+     * -Dingot.it.ovaConvert=true.
      */
     @Test
     void virtV2vConvertsTheDebianGuestOfAnOva() throws Exception {
-        assumeTrue(Boolean.getBoolean("ingot.it.ovaConvert"), "the full conversion runs with -Dingot.it.ovaConvert=true (~10 minutes under TCG)");
+        assumeTrue(Boolean.getBoolean("ingot.it.ovaConvert"), "the full conversion runs with -Dingot.it.ovaConvert=true (3 to 6 minutes under TCG, after the Debian build)");
         ImageStore store = TestImages.store();
         TestImages.debian();
         TemplateVersion v = store.catalog().resolve(TemplateRef.parse("debian-12-minimal@latest"));
