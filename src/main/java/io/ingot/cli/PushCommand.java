@@ -32,7 +32,12 @@ import java.util.concurrent.Callable;
                 "  glance+http://HOST:9292?name=NAME (or glance+https): a Glance image (--full);",
                 "  options name, visibility, disk_format (qcow2 or raw), os_distro, rbd=STORAGE",
                 "  and pool (Glance's rbd layout on that storage's Ceph); a Keystone token",
-                "  from OS_AUTH_TOKEN."})
+                "  from OS_AUTH_TOKEN.",
+                "  ova:/PATH/NAME.ova (always a full copy): an OVF package with a stream-",
+                "  optimized VMDK. Options: name (the machine's), force=true (replace it).",
+                "  proxmox:STORAGE?vmid=N (a full copy): Proxmox's template VM N on an ingot",
+                "  dir storage a Proxmox cluster shares, and its qemu-server config. Options:",
+                "  config (default STORAGE/N.conf), name, bridge (vmbr0), storage-id, node."})
 public class PushCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SOURCE", description = "NAME, NAME:VERSION, NAME@CHANNEL or a clone's name.") String source;
     @Parameters(index = "1", paramLabel = "TARGET", description = "Where to, e.g. libvirt:///system?pool=default&name=web1.") String target;

@@ -91,6 +91,20 @@ public final class QemuImg {
     public void convert(String source, String sourceFormat, String target, String targetFormat, boolean compress) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(binary, "convert", "-m", "16", "-W", "-f", sourceFormat, "-O", targetFormat));
         if (compress) cmd.add("-c");
+        convert(cmd, source, target, targetFormat);
+    }
+
+    /**
+     * Converts into a new image made with the target format's {@code options} ({@code subformat=streamOptimized}),
+     * written in order (no {@code -W}): a stream-optimized VMDK is read front to back by those it is streamed to.
+     */
+    public void convertInOrder(Path source, String sourceFormat, Path target, String targetFormat, List<String> options) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(binary, "convert", "-f", sourceFormat, "-O", targetFormat));
+        if (!options.isEmpty()) cmd.addAll(List.of("-o", String.join(",", options)));
+        convert(cmd, source.toString(), target.toString(), targetFormat);
+    }
+
+    private void convert(List<String> cmd, String source, String target, String targetFormat) throws IOException {
         cmd.add(source);
         cmd.add(target);
         ProgressBar bar = progress.openPercent("converting " + shortName(source) + " to " + targetFormat);
