@@ -114,7 +114,9 @@ public final class S3Push {
             if (m.sbom() != null) {
                 Path file = files.dir().resolve(TemplateRef.checkVersionFile(m.sbom().file()));
                 if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": its SBOM " + file + " is missing");
-                upload(to.bucket(), to.versionKey(v.name(), v.version(), m.sbom().file()), file, Sha256.of(file));
+                String sbomSha = Sha256.of(file);
+                upload(to.bucket(), to.versionKey(v.name(), v.version(), m.sbom().file()), file, sbomSha);
+                pushed.put(m.sbom().file(), sbomSha); // signed with the rest
             }
             QemuImg.Info info = qemuImg.info(disk, "qcow2");
             byte[] manifest = m.withDisk(new Manifest.Disk("disk.qcow2", "qcow2", info.virtualSize(), size, sha)).toJson()

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.Deliveries;
 import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.cli.Main;
 import io.ingot.images.ImageStore;
 import io.ingot.images.PublishRequest;
 import io.ingot.qemu.QemuImg;
@@ -21,8 +20,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -220,18 +217,8 @@ class GlancePushIT {
         }
     }
 
-    /** A template of its own from the shared tiny-linux build's base, so removing it disturbs no other test. */
     private static TemplateVersion template(ImageStore store) throws Exception {
-        TestImages.tinyLinux();
-        TemplateVersion shared = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
-        var existing = store.catalog().versions(TEMPLATE).stream().filter(x -> !x.deleting() && !x.revoked()
-                && shared.manifest().disk().sha256().equals(x.manifest().disk().sha256())).findFirst();
-        if (existing.isPresent()) return existing.get();
-        Path sharedBase = store.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage().path();
-        Manifest m = shared.manifest();
-        return store.publisher().publish(new PublishRequest(TEMPLATE, sharedBase, "qcow2", false,
-                Manifest.empty().withMachine(m.qemuVersion(), m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
-                List.of("local"), "latest"));
+        return TestImages.ownTemplate(store, TEMPLATE);
     }
 
     private static String hex(String algorithm, Path file) throws Exception {
@@ -249,22 +236,4 @@ class GlancePushIT {
         assertFalse(e.getMessage().contains("\n"), "one line: " + e.getMessage());
     }
 
-    /** {@code ingot ARGS} in this JVM, on the tests' images directory. */
-    private record Cli(int code, String out, String err) {
-        static Cli run(String... args) {
-            return run(TestImages.paths(), args);
-        }
-
-        static Cli run(IngotPaths paths, String... args) {
-            String saved = System.getProperty("ingot.images");
-            System.setProperty("ingot.images", paths.images().toString());
-            try {
-                StringWriter o = new StringWriter(), e = new StringWriter();
-                int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-                return new Cli(code, o.toString(), e.toString());
-            } finally {
-                if (saved == null) System.clearProperty("ingot.images"); else System.setProperty("ingot.images", saved);
-            }
-        }
-    }
 }

@@ -3,7 +3,6 @@ package io.ingot.it;
 import io.ingot.catalog.Deliveries;
 import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.cli.Main;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.images.CloneOptions;
@@ -24,8 +23,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -313,19 +310,8 @@ class LibvirtPushIT {
         assertEquals(1, cli.err.strip().lines().count(), cli.err);
     }
 
-    /** A template of its own from the shared tiny-linux build's base, so removing it disturbs no other test. */
     private static TemplateVersion template(ImageStore store) throws Exception {
-        TestImages.tinyLinux();
-        TemplateVersion shared = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
-        // one made by an earlier run from another tiny-linux is not this run's
-        var existing = store.catalog().versions(TEMPLATE).stream().filter(x -> !x.deleting() && !x.revoked()
-                && shared.manifest().disk().sha256().equals(x.manifest().disk().sha256())).findFirst();
-        if (existing.isPresent()) return existing.get();
-        Path sharedBase = store.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage().path();
-        Manifest m = shared.manifest();
-        return store.publisher().publish(new PublishRequest(TEMPLATE, sharedBase, "qcow2", false,
-                Manifest.empty().withMachine(m.qemuVersion(), m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
-                List.of("local"), "latest"));
+        return TestImages.ownTemplate(store, TEMPLATE);
     }
 
     private static void assertOneLine(String expected, org.junit.jupiter.api.function.Executable push) {
@@ -359,18 +345,4 @@ class LibvirtPushIT {
         }
     }
 
-    /** {@code ingot ARGS} in this JVM, on the tests' images directory. */
-    private record Cli(int code, String out, String err) {
-        static Cli run(String... args) {
-            String saved = System.getProperty("ingot.images");
-            System.setProperty("ingot.images", TestImages.paths().images().toString());
-            try {
-                StringWriter o = new StringWriter(), e = new StringWriter();
-                int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-                return new Cli(code, o.toString(), e.toString());
-            } finally {
-                if (saved == null) System.clearProperty("ingot.images"); else System.setProperty("ingot.images", saved);
-            }
-        }
-    }
 }

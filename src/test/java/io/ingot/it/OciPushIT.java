@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.Deliveries;
 import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.cli.Main;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.images.CloneInstances;
@@ -20,9 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -274,18 +271,4 @@ class OciPushIT {
         }
     }
 
-    /** {@code ingot ARGS} in this JVM, on the images folder {@code images}. */
-    private record Cli(int code, String out, String err) {
-        static Cli run(Path images, String... args) {
-            String saved = System.getProperty("ingot.images");
-            System.setProperty("ingot.images", images.toString());
-            try {
-                StringWriter o = new StringWriter(), e = new StringWriter();
-                int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-                return new Cli(code, o.toString(), e.toString());
-            } finally {
-                if (saved == null) System.clearProperty("ingot.images"); else System.setProperty("ingot.images", saved);
-            }
-        }
-    }
 }

@@ -3,7 +3,6 @@ package io.ingot.it;
 import io.ingot.catalog.Deliveries;
 import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.cli.Main;
 import io.ingot.images.ImageStore;
 import io.ingot.images.PublishRequest;
 import io.ingot.qemu.AcceleratorProbe;
@@ -21,8 +20,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -236,18 +233,4 @@ class OvaPushIT {
         return r.stdout();
     }
 
-    /** {@code ingot ARGS} in this JVM, on the tests' images directory. */
-    private record Cli(int code, String out, String err) {
-        static Cli run(String... args) {
-            String saved = System.getProperty("ingot.images");
-            System.setProperty("ingot.images", TestImages.paths().images().toString());
-            try {
-                StringWriter o = new StringWriter(), e = new StringWriter();
-                int code = Main.run(args, new PrintWriter(o), new PrintWriter(e));
-                return new Cli(code, o.toString(), e.toString());
-            } finally {
-                if (saved == null) System.clearProperty("ingot.images"); else System.setProperty("ingot.images", saved);
-            }
-        }
-    }
 }

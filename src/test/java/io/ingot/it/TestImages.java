@@ -1,6 +1,10 @@
 package io.ingot.it;
 
 import io.ingot.images.ImageStore;
+import io.ingot.template.TemplateRef;
+import io.ingot.template.Manifest;
+import io.ingot.images.PublishRequest;
+import io.ingot.catalog.TemplateVersion;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.BuildOptions;
@@ -91,6 +95,24 @@ public final class TestImages {
      */
     public static BuildContext debian13() throws Exception {
         return shared("debian-13-minimal");
+    }
+
+    /**
+     * A template named {@code name} of its own, made from the shared tiny-linux build's base image, so that a test may
+     * remove or revoke it without disturbing another; one an earlier test of this run made from the same base is reused.
+     */
+    public static TemplateVersion ownTemplate(ImageStore store, String name) throws Exception {
+        tinyLinux();
+        TemplateVersion shared = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        // one made by an earlier run from another tiny-linux is not this run's
+        var existing = store.catalog().versions(name).stream().filter(x -> !x.deleting() && !x.revoked()
+                && shared.manifest().disk().sha256().equals(x.manifest().disk().sha256())).findFirst();
+        if (existing.isPresent()) return existing.get();
+        Path sharedBase = store.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage().path();
+        Manifest m = shared.manifest();
+        return store.publisher().publish(new PublishRequest(name, sharedBase, "qcow2", false,
+                Manifest.empty().withMachine(m.qemuVersion(), m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
+                List.of("local"), "latest"));
     }
 
     /** recipes/RECIPE.yaml built once in this run; a failed build is not kept, so the next test that asks tries again. */
