@@ -41,9 +41,17 @@ final class ProxmoxRbdDisks implements ProxmoxDisks {
         return Pattern.compile("(?:vm|base)-" + vmid + "-\\S+").matcher(image).matches();
     }
 
+    /** Also the first contact with the cluster: one that cannot be reached is said here, in one line, before anything is made. */
     @Override
-    public void requireFree() throws IOException {
-        for (String image : rbd.images()) {
+    public void requireFree() {
+        List<String> images;
+        try {
+            images = rbd.images();
+        } catch (IOException e) {
+            String[] lines = String.valueOf(e.getMessage()).strip().split("\\R");
+            throw new UserError("cannot list pool '" + rbd.cluster().pool() + "' of storage '" + storage + "': " + lines[lines.length - 1].strip());
+        }
+        for (String image : images) {
             if (ownedBy(image, volumes.vmid())) {
                 throw new UserError("storage '" + storage + "' has " + rbd.cluster().pool() + "/" + image + " already: VM "
                         + volumes.vmid() + " is taken there; pick another vmid");

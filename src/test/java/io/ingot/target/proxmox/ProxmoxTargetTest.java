@@ -4,6 +4,8 @@ import io.ingot.target.Target;
 import io.ingot.target.TargetFeature;
 import io.ingot.target.Targets;
 import io.ingot.template.Devices;
+import io.ingot.qemu.QemuImg;
+import io.ingot.storage.RbdStorage;
 import io.ingot.util.UserError;
 import io.ingot.vm.VmConfig;
 import org.junit.jupiter.api.Test;
@@ -127,6 +129,15 @@ class ProxmoxTargetTest {
         for (String image : List.of("base-90011-disk-0", "vm-900-disk-0", "base-tiny-linux-1", "tmp-base-9001-disk-0-77", "vm-9001")) {
             assertFalse(ProxmoxRbdDisks.ownedBy(image, 9001), image);
         }
+    }
+
+    @Test
+    void aCephClusterThatCannotBeReachedIsOneLineBeforeAnythingIsMade(@TempDir Path local) {
+        RbdStorage pool = new RbdStorage("ceph", new RbdStorage.Cluster("rbd", local.resolve("no-ceph.conf"), "admin", null), local, new QemuImg());
+        ProxmoxRbdDisks disks = new ProxmoxRbdDisks("ceph", new ProxmoxVolumes("ceph", 9001, false), pool);
+        String m = assertThrows(UserError.class, disks::requireFree).getMessage();
+        assertTrue(m.startsWith("cannot list pool 'rbd' of storage 'ceph': "), m);
+        assertFalse(m.contains("\n"), m);
     }
 
     @Test
