@@ -133,6 +133,7 @@ public final class RbdStorage implements StorageBackend {
     @Override public String type() { return TYPE; }
     @Override public FeatureTable features() { return FEATURES; }
     public Cluster cluster() { return cluster; }
+    public Path local() { return local; } // <images>/rbd/<storage>/: the node's files of this storage
 
     public static String baseImageName(String template, int version) { return "base-" + template + "-" + version; }
     public static String ramImageName(String template, int version) { return "ram-" + template + "-" + version; }
@@ -146,7 +147,8 @@ public final class RbdStorage implements StorageBackend {
 
     private Command.Result rbdExec(String... args) throws IOException { return Command.exec(cluster.rbd(args), TIMEOUT); }
 
-    private boolean exists(String image) throws IOException {
+    /** Whether the pool has {@code image}; a cluster that cannot answer is an IOException. */
+    public boolean exists(String image) throws IOException {
         Command.Result r = rbdExec("info", spec(image));
         if (r.ok()) return true;
         if (r.stderr().contains("No such file")) return false;
@@ -177,17 +179,15 @@ public final class RbdStorage implements StorageBackend {
                 throw new IOException("publish of " + template + ":" + version + " wrote no image " + spec(tmpName) + " or " + Manifest.FILE_NAME);
             }
             rbd("image-meta", "set", spec(tmpName), MANIFEST_KEY, Files.readString(staged.manifest()));
-            rbd("snap", "create", spec(tmpName) + "@" + SNAPSHOT);
-            rbd("snap", "protect", spec(tmpName) + "@" + SNAPSHOT);
+            protectedSnapshot(tmpName, SNAPSHOT);
             makeReadOnly(tmpDir);
             if (exists(tmpRam)) {
-                rbd("snap", "create", spec(tmpRam) + "@" + SNAPSHOT);
-                rbd("snap", "protect", spec(tmpRam) + "@" + SNAPSHOT);
-                rbd("rename", spec(tmpRam), spec(ramName));
+                protectedSnapshot(tmpRam, SNAPSHOT);
+                rename(tmpRam, ramName);
                 ramRenamed = true;
             }
             // the base image's rename is the atomic step: before it the version does not exist under its name
-            rbd("rename", spec(tmpName), spec(finalName));
+            rename(tmpName, finalName);
         } catch (IOException | RuntimeException e) {
             for (String image : ramRenamed ? List.of(tmpName, ramName) : List.of(tmpName, tmpRam)) {
                 try {
@@ -251,6 +251,28 @@ public final class RbdStorage implements StorageBackend {
             qemuImg.convert(src.target(), src.format(), cluster.uri(tmpRam), "raw", false);
             return Volume.image(ramName, "raw", cluster.uri(tmpRam));
         }
+    }
+
+    /** A snapshot of {@code image} that children can be cloned from (Ceph clones only protected ones). */
+    public void protectedSnapshot(String image, String snapshot) throws IOException {
+        rbd("snap", "create", spec(image) + "@" + snapshot);
+        rbd("snap", "protect", spec(image) + "@" + snapshot);
+    }
+
+    /** Renames an image within the pool; Ceph refuses a name that is taken, which makes it a claim of the name. */
+    public void rename(String image, String newName) throws IOException {
+        rbd("rename", spec(image), spec(newName));
+    }
+
+    /** A new empty image of {@code size} (rbd's notation, e.g. 4M); refused where the name is taken. */
+    public void createImage(String image, String size) throws IOException {
+        rbd("create", "--size", size, spec(image));
+    }
+
+    public List<String> images() throws IOException { // the names in the pool
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) out.add(n.asText());
+        return out;
     }
 
     /** A version's files are never written again: memory clones map the memory file privately and read the state. */
@@ -394,9 +416,9 @@ public final class RbdStorage implements StorageBackend {
         if (dir != null) Trees.delete(dir);
         // what an interrupted removal of the same clone left aside ('ingot rm' run again finishes it)
         Pattern leftover = Pattern.compile("deleting-" + Pattern.quote(image) + "-(\\d+)");
-        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
-            Matcher m = leftover.matcher(n.asText());
-            if (m.matches() && !MetadataFolders.alive(Long.parseLong(m.group(1)))) removeImage(n.asText());
+        for (String n : images()) {
+            Matcher m = leftover.matcher(n);
+            if (m.matches() && !MetadataFolders.alive(Long.parseLong(m.group(1)))) removeImage(n);
         }
         folders.finishDeletingClone(clone);
     }
@@ -423,7 +445,8 @@ public final class RbdStorage implements StorageBackend {
         folders.finishDeletingVersion(template, version);
     }
 
-    private void removeImage(String image) throws IOException {
+    /** Removes an image with its snapshots (unprotected first); nothing where there is none. */
+    public void removeImage(String image) throws IOException {
         if (!exists(image)) return;
         for (JsonNode s : Json.MAPPER.readTree(rbd("snap", "ls", "--format", "json", spec(image)))) {
             if (s.path("protected").asText().equals("true")) rbd("snap", "unprotect", spec(image) + "@" + s.path("name").asText());
@@ -435,17 +458,17 @@ public final class RbdStorage implements StorageBackend {
     @Override
     public List<Manifest> listVersions() throws IOException {
         List<Manifest> out = new ArrayList<>();
-        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
-            Matcher m = BASE.matcher(n.asText());
+        for (String image : images()) {
+            Matcher m = BASE.matcher(image);
             if (!m.matches()) continue;
-            Command.Result meta = rbdExec("image-meta", "get", spec(n.asText()), MANIFEST_KEY);
+            Command.Result meta = rbdExec("image-meta", "get", spec(image), MANIFEST_KEY);
             if (!meta.ok()) {
-                LOG.warn("skipping {}: no {} metadata", spec(n.asText()), MANIFEST_KEY);
+                LOG.warn("skipping {}: no {} metadata", spec(image), MANIFEST_KEY);
                 continue;
             }
             Manifest manifest = Manifest.fromJson(meta.stdout());
-            if (!n.asText().equals(baseImageName(manifest.name(), manifest.version()))) {
-                LOG.warn("skipping {}: its manifest says {}", spec(n.asText()), manifest.ref());
+            if (!image.equals(baseImageName(manifest.name(), manifest.version()))) {
+                LOG.warn("skipping {}: its manifest says {}", spec(image), manifest.ref());
                 continue;
             }
             out.add(manifest);
@@ -457,16 +480,16 @@ public final class RbdStorage implements StorageBackend {
     @Override
     public int cleanLeftovers() throws IOException {
         int removed = 0;
-        for (JsonNode n : Json.MAPPER.readTree(rbd("ls", "--format", "json", cluster.pool()))) {
-            Matcher m = TMP.matcher(n.asText());
-            Matcher d = DELETING.matcher(n.asText());
+        for (String image : images()) {
+            Matcher m = TMP.matcher(image);
+            Matcher d = DELETING.matcher(image);
             if (m.matches() && !MetadataFolders.alive(Long.parseLong(m.group(1)))) {
-                LOG.info("removing leftover of an interrupted publish: {}", spec(n.asText()));
-                removeImage(n.asText());
+                LOG.info("removing leftover of an interrupted publish: {}", spec(image));
+                removeImage(image);
                 removed++;
             } else if (d.matches() && !MetadataFolders.alive(Long.parseLong(d.group(1)))) {
-                LOG.info("finishing an interrupted removal: {}", spec(n.asText()));
-                removeImage(n.asText());
+                LOG.info("finishing an interrupted removal: {}", spec(image));
+                removeImage(image);
                 removed++;
             }
         }

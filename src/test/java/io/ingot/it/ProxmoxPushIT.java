@@ -1,17 +1,21 @@
 package io.ingot.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.Deliveries;
 import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.images.ImageStore;
 import io.ingot.images.PublishRequest;
 import io.ingot.qemu.QemuImg;
+import io.ingot.storage.RbdStorage;
 import io.ingot.target.PushService;
 import io.ingot.target.Targets;
 import io.ingot.target.proxmox.ProxmoxTargetType;
 import io.ingot.template.Devices;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.util.Command;
+import io.ingot.util.Json;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
 import io.ingot.util.UserError;
@@ -22,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code ingot push SOURCE proxmox:STORAGE?vmid=N} onto a dir storage of its own (as a Proxmox cluster would share it;
- * no Proxmox runs here): the files Proxmox expects under images/VMID, read-only where Proxmox keeps them so, qemu-img
+ * {@code ingot push SOURCE proxmox:STORAGE?vmid=N} onto a dir storage of its own and the test Ceph's rbd pool (as a
+ * Proxmox cluster would share them; no Proxmox runs here): the files Proxmox expects under images/VMID, read-only where Proxmox keeps them so, qemu-img
  * reading them, and a config of {@code key: value} lines naming them. ProxmoxTargetTest checks the names and keys
  * against Proxmox's own formats.
  */
@@ -112,12 +118,7 @@ class ProxmoxPushIT {
     void aUefiTemplateGetsOvmfAndAnEfiDiskAndBadInputLeavesNothing() throws Exception {
         ImageStore store = TestImages.store();
         TestImages.tinyLinux();
-        TemplateVersion shared = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
-        Path base = store.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage().path();
-        Manifest m = shared.manifest();
-        TemplateVersion v = store.publisher().publish(new PublishRequest("proxmox-it-uefi", base, "qcow2", false,
-                Manifest.empty().withMachine(m.qemuVersion(), "q35", m.cpuModel(), m.cpus(), m.memoryMiB(),
-                        List.of("disk:virtio", "nic:virtio-net-pci", Devices.UEFI, Devices.AGENT)), List.of("local"), "latest"));
+        TemplateVersion v = uefiVersion(store, "proxmox-it-uefi");
         PushService push = new PushService(store, targets, () -> "tcg");
         try {
             Path conf = dir.resolve("uefi.conf");
@@ -145,6 +146,100 @@ class ProxmoxPushIT {
         } finally {
             store.versions().remove(v.name(), v.version(), true);
         }
+    }
+
+    /**
+     * On an rbd storage (the one-node Ceph): the raw image base-N-disk-0 with the protected snapshot __base__ that a
+     * linked clone is made from as {@code qm clone} makes it ({@code rbd clone}), holding the template's disk; the
+     * cloud-init image; the config naming both; a taken VM ID refused; a push failing half-way leaves no image.
+     */
+    @Test
+    void onAnRbdStorageTheBaseImageHasTheProtectedSnapshotALinkedCloneIsMadeFrom() throws Exception {
+        CephCluster ceph = CephCluster.shared();
+        Files.writeString(dir.resolve("storage.yaml"), "storages:\n  pve-shared:\n    type: dir\n    path: " + pve + "\n"
+                + ceph.storageYaml("pve-ceph"));
+        ImageStore store = TestImages.store();
+        TestImages.tinyLinux();
+        TemplateVersion v = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        Path base = store.storages().get(v.primaryStorage()).locate(v.name(), v.version()).orElseThrow().baseImage().path();
+        PushService push = new PushService(store, targets, () -> "tcg");
+        List<String> before = rbdImages(ceph);
+        String clone = "rbd/vm-9201-disk-0";
+        TemplateVersion uefi = null;
+        try {
+            push.push(v.ref(), "proxmox:pve-ceph?vmid=9200&name=tiny", true, false, l -> { });
+            assertTrue(new Deliveries(store.catalog()).find("proxmox", "proxmox:pve-ceph", "9200").isPresent());
+            long size = new QemuImg().info(base, "qcow2").virtualSize();
+            JsonNode info = Json.MAPPER.readTree(ceph.rbd("info", "--format", "json", "rbd/base-9200-disk-0"));
+            assertEquals(size, info.path("size").asLong(), "a raw image of the template's virtual size");
+            JsonNode snaps = Json.MAPPER.readTree(ceph.rbd("snap", "ls", "--format", "json", "rbd/base-9200-disk-0"));
+            assertEquals(1, snaps.size(), snaps.toString());
+            assertEquals("__base__", snaps.get(0).path("name").asText());
+            assertEquals("true", snaps.get(0).path("protected").asText(), "protected, as RBDPlugin's create_base leaves it");
+            assertEquals(4L << 20, Json.MAPPER.readTree(ceph.rbd("info", "--format", "json", "rbd/vm-9200-cloudinit")).path("size").asLong());
+
+            // what 'qm clone 9200 9201' does on rbd: a child of base-9200-disk-0@__base__
+            ceph.rbd("clone", "rbd/base-9200-disk-0@__base__", clone);
+            assertTrue(ceph.rbd("info", clone).contains("parent: rbd/base-9200-disk-0@__base__"), "copy-on-write");
+            String uri = ceph.client().uri("vm-9201-disk-0");
+            Command.Result same = Command.exec(List.of("qemu-img", "compare", "-f", "qcow2", "-F", "raw", base.toString(), uri), Duration.ofMinutes(5));
+            assertEquals(0, same.exitCode(), "the clone holds the template's disk: " + same.output());
+
+            Path confFile = dir.resolve("rbd/pve-ceph/9200.conf");
+            Map<String, String> conf = parse(Files.readString(confFile));
+            assertEquals("1", conf.get("template"));
+            assertEquals("pve-ceph:base-9200-disk-0,size=" + sizeOf(size), conf.get("virtio0"));
+            assertEquals("pve-ceph:vm-9200-cloudinit,media=cdrom", conf.get("ide2"));
+
+            // the same VM ID again: refused in one line, the first untouched
+            String sha = Sha256.of(confFile);
+            List<String> made = rbdImages(ceph);
+            assertOneLine("VM 9200 is taken", () -> push.push(v.ref(), "proxmox:pve-ceph?vmid=9200&name=again", true, false, l -> { }));
+            assertEquals(made, rbdImages(ceph));
+            assertEquals(sha, Sha256.of(confFile));
+
+            // half-way (the disks written, the config cannot be): the images go again
+            Path blocker = dir.resolve("rbd/pve-ceph/.9202.conf.ingot-" + ProcessHandle.current().pid());
+            Files.createDirectories(blocker);
+            List<String> said = new ArrayList<>();
+            Exception failed = assertThrows(Exception.class, () -> push.push(v.ref(), "proxmox:pve-ceph?vmid=9202", true, false, said::add));
+            assertTrue(said.contains("writing base disk 0 to rbd/base-9202-disk-0 (raw)"), "it failed after the disk: " + said);
+            assertTrue(String.valueOf(failed.getMessage()).contains(blocker.getFileName().toString()), String.valueOf(failed.getMessage()));
+            Trees.deleteQuietly(blocker);
+            assertEquals(made, rbdImages(ceph), "nothing of VM 9202 left in the pool");
+            assertFalse(Files.exists(dir.resolve("rbd/pve-ceph/9202.conf")));
+
+            // a UEFI template: its EFI disk is a base image with __base__ too (create_base makes every disk but cloud-init one)
+            uefi = uefiVersion(store, "proxmox-it-uefi-rbd");
+            push.push(uefi.ref(), "proxmox:pve-ceph?vmid=9203", true, false, l -> { });
+            assertEquals(128L << 10, Json.MAPPER.readTree(ceph.rbd("info", "--format", "json", "rbd/base-9203-disk-1")).path("size").asLong());
+            assertTrue(ceph.rbd("info", "rbd/base-9203-disk-1@__base__").contains("protected: True"));
+            assertEquals("pve-ceph:base-9203-disk-1,efitype=2m,size=128K", parse(Files.readString(dir.resolve("rbd/pve-ceph/9203.conf"))).get("efidisk0"));
+        } finally {
+            new Deliveries(store.catalog()).forget("proxmox", "proxmox:pve-ceph", "9200");
+            new Deliveries(store.catalog()).forget("proxmox", "proxmox:pve-ceph", "9203");
+            if (uefi != null) store.versions().remove(uefi.name(), uefi.version(), true);
+            Command.exec(ceph.client().rbd("rm", "--no-progress", clone), Duration.ofMinutes(2));
+            RbdStorage pool = new RbdStorage("pve-ceph", ceph.client(), dir.resolve("rbd/pve-ceph"), new QemuImg());
+            for (String image : List.of("base-9200-disk-0", "vm-9200-cloudinit", "base-9203-disk-0", "base-9203-disk-1", "vm-9203-cloudinit")) {
+                pool.removeImage(image);
+            }
+        }
+        assertEquals(before, rbdImages(ceph));
+    }
+
+    /** tiny-linux's base image as a UEFI template on q35 with the guest agent. */
+    private static TemplateVersion uefiVersion(ImageStore store, String name) throws Exception {
+        TemplateVersion shared = store.catalog().resolve(TemplateRef.parse("tiny-linux@latest"));
+        Path base = store.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow().baseImage().path();
+        Manifest m = shared.manifest();
+        return store.publisher().publish(new PublishRequest(name, base, "qcow2", false,
+                Manifest.empty().withMachine(m.qemuVersion(), "q35", m.cpuModel(), m.cpus(), m.memoryMiB(),
+                        List.of("disk:virtio", "nic:virtio-net-pci", Devices.UEFI, Devices.AGENT)), List.of("local"), "latest"));
+    }
+
+    private static List<String> rbdImages(CephCluster ceph) throws Exception {
+        return List.of(ceph.rbd("ls", "rbd").strip().split("\\s+"));
     }
 
     /** Proxmox's size notation (format_size): the largest unit that divides it. */

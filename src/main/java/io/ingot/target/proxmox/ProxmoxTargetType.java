@@ -2,6 +2,7 @@ package io.ingot.target.proxmox;
 
 import io.ingot.qemu.QemuImg;
 import io.ingot.storage.DirStorage;
+import io.ingot.storage.RbdStorage;
 import io.ingot.storage.StorageBackend;
 import io.ingot.storage.StorageConfig;
 import io.ingot.target.Target;
@@ -19,8 +20,8 @@ import java.util.regex.Pattern;
 
 /**
  * The Proxmox target: {@code proxmox:STORAGE?vmid=N[&config=PATH&name=NAME&bridge=vmbr0&storage-id=ID&node=NODE]},
- * where STORAGE is an ingot storage (storage.yaml) that a Proxmox cluster shares as a directory storage. The template
- * becomes Proxmox's template VM N there: its base disk under Proxmox's name and the VM config {@code qm} reads. It takes
+ * where STORAGE is an ingot storage (storage.yaml) that a Proxmox cluster shares as a directory or rbd storage. The
+ * template becomes Proxmox's template VM N there: its base disk under Proxmox's name and the VM config {@code qm} reads. It takes
  * full copies and UEFI templates; linked clones are Proxmox's to make from the base (qm clone), and a RAM template has
  * no place in a Proxmox template.
  */
@@ -77,12 +78,19 @@ public final class ProxmoxTargetType implements TargetType {
         String bridge = uri.get("bridge", "vmbr0");
         if (!BRIDGE.matcher(bridge).matches()) throw new UserError(at + "'" + bridge + "' is not a bridge name");
         StorageBackend backend = StorageConfig.load(images.get()).open(storage, new QemuImg());
-        if (!(backend instanceof DirStorage dir)) {
-            throw new UserError(at + "storage '" + storage + "' is " + backend.type() + "; Proxmox templates are made on a dir storage"
-                    + " the cluster shares (an rbd storage's names are known, not made yet)");
-        }
         String config = uri.get("config", null);
-        Path conf = config == null ? dir.root().resolve(vmid + ".conf") : Path.of(config).toAbsolutePath().normalize();
-        return new ProxmoxTarget(this, storage, new ProxmoxVolumes(id, vmid, true), dir.root(), conf, name, bridge, node);
+        Path conf = config == null ? null : Path.of(config).toAbsolutePath().normalize();
+        if (backend instanceof DirStorage dir) {
+            ProxmoxVolumes volumes = new ProxmoxVolumes(id, vmid, true);
+            return new ProxmoxTarget(this, storage, new ProxmoxDirDisks(storage, volumes, dir.root()),
+                    conf != null ? conf : dir.root().resolve(vmid + ".conf"), false, name, bridge, node);
+        }
+        if (backend instanceof RbdStorage rbd) {
+            ProxmoxVolumes volumes = new ProxmoxVolumes(id, vmid, false);
+            return new ProxmoxTarget(this, storage, new ProxmoxRbdDisks(storage, volumes, rbd),
+                    conf != null ? conf : rbd.local().resolve(vmid + ".conf"), conf == null, name, bridge, node);
+        }
+        throw new UserError(at + "storage '" + storage + "' is " + backend.type() + "; Proxmox templates are made on a dir or rbd storage"
+                + " the cluster shares");
     }
 }

@@ -4,6 +4,8 @@ import io.ingot.target.Target;
 import io.ingot.target.TargetFeature;
 import io.ingot.target.Targets;
 import io.ingot.template.Devices;
+import io.ingot.qemu.QemuImg;
+import io.ingot.storage.RbdStorage;
 import io.ingot.util.UserError;
 import io.ingot.vm.VmConfig;
 import org.junit.jupiter.api.Test;
@@ -118,6 +120,27 @@ class ProxmoxTargetTest {
     }
 
     @Test
+    void aVmidIsTakenInAPoolByTheImagesRbdPluginCountsAsThatVmsOwn() {
+        for (String image : List.of("base-9001-disk-0", "vm-9001-disk-3", "vm-9001-cloudinit", "vm-9001-state-snap1")) {
+            assertTrue(ProxmoxRbdDisks.ownedBy(image, 9001), image);
+            Matcher m = RBD_VOLNAME.matcher(image);
+            assertTrue(m.matches() && "9001".equals(m.group(7)), "RBDPlugin reads " + image + " as VM 9001's too");
+        }
+        for (String image : List.of("base-90011-disk-0", "vm-900-disk-0", "base-tiny-linux-1", "tmp-base-9001-disk-0-77", "vm-9001")) {
+            assertFalse(ProxmoxRbdDisks.ownedBy(image, 9001), image);
+        }
+    }
+
+    @Test
+    void aCephClusterThatCannotBeReachedIsOneLineBeforeAnythingIsMade(@TempDir Path local) {
+        RbdStorage pool = new RbdStorage("ceph", new RbdStorage.Cluster("rbd", local.resolve("no-ceph.conf"), "admin", null), local, new QemuImg());
+        ProxmoxRbdDisks disks = new ProxmoxRbdDisks("ceph", new ProxmoxVolumes("ceph", 9001, false), pool);
+        String m = assertThrows(UserError.class, disks::requireFree).getMessage();
+        assertTrue(m.startsWith("cannot list pool 'rbd' of storage 'ceph': "), m);
+        assertFalse(m.contains("\n"), m);
+    }
+
+    @Test
     void theConfigIsKeyValueLinesOfQemuServersSchema() {
         ProxmoxVolumes v = new ProxmoxVolumes("pve-shared", 9000, true);
         String conf = QemuServerConf.of(new QemuServerConf.Spec("debian-12-minimal-3", "ingot push of debian-12-minimal:3\nsecond line",
@@ -175,7 +198,7 @@ class ProxmoxTargetTest {
         assertTrue(error(targets, "proxmox:nosuch?vmid=100").contains("unknown storage 'nosuch'"));
         assertTrue(error(targets, "proxmox:?vmid=100").contains("expected proxmox:STORAGE?vmid=N"));
         assertTrue(error(targets, "proxmox:shared?vmid=100&pool=x").contains("unknown option 'pool'"));
-        assertTrue(error(targets, "proxmox:ceph?vmid=100").contains("storage 'ceph' is rbd"));
+        assertEquals("proxmox:ceph", targets.open("proxmox:ceph?vmid=100").location(), "an rbd storage is opened without reaching Ceph");
         assertTrue(Files.notExists(images.resolve("pve")) && Files.notExists(images.resolve("rbd")), "opening made nothing");
     }
 
