@@ -236,6 +236,7 @@ class OciPushIT {
         try (var left = Files.list(third)) {
             assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".oci-pull")).toList(), "nothing left behind");
         }
+        oneLine(Cli.run(third, "pull", "--allow-unsigned", "oci+http://" + image + ":resigned"), "refused: signed by unknown key"); // allowed: none, not a bad one
         Cli allowed = Cli.run(third, "pull", "--allow-unsigned", "oci+http://" + image + ":unsigned");
         assertEquals(0, allowed.code, allowed.err);
         assertTrue(ImageStore.open(paths(third)).catalog().version(v.name(), v.version()).isPresent(), allowed.err);
