@@ -60,7 +60,7 @@ public class PullCommand implements Callable<Integer> {
         if (OciReference.isOci(url)) {
             if (ref != null) throw new UserError("with an oci:// URL the image is part of it: oci://REGISTRY/REPO:TAG");
             ImageStore store = ImageStore.open(IngotPaths.fromEnvironment(), ProgressBar.Factory.console());
-            TemplateVersion v = new OciPull(store, line -> System.err.println(line)).pull(url, storage);
+            TemplateVersion v = new OciPull(store, line -> System.err.println(line), allowUnsigned ? TrustPolicy.NONE : null).pull(url, storage);
             System.out.println("pulled " + v.ref() + " into storage " + storage);
             return 0;
         }

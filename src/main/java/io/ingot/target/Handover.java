@@ -19,12 +19,16 @@ import java.util.function.Supplier;
  * @param accelerator the accelerator ingot would use on this host ({@code kvm}, {@code tcg}), for local targets; asked
  *                    only by a target that needs it (it may probe KVM)
  * @param ramFiles    with {@code --ram}: the RAM template's files (name in the version folder -> file); else empty
+ * @param sbom        the template version's SBOM file, named in its manifest (null: none, or a clone)
+ * @param signer      what checks the version's signature and signs what a target carries of it ({@link VersionSigner#NONE}
+ *                    for a clone)
  */
 public record Handover(String name, TemplateVersion version, Path baseImage, String baseFormat, long virtualSize,
                        boolean linked, Path fullDisk, String fullFormat, VmConfig.Machine machine, VmConfig.NicConfig nic,
                        String smbiosUuid, String vmgenid, Path seedIso, String cloneName, Supplier<String> accelerator,
-                       Map<String, Path> ramFiles) {
+                       Map<String, Path> ramFiles, Path sbom, VersionSigner signer) {
     public Handover {
+        if (signer == null) signer = VersionSigner.NONE;
         ramFiles = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(ramFiles)); // in the manifest's order
     }
 }

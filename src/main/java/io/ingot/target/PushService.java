@@ -14,6 +14,10 @@ import io.ingot.storage.Volume;
 import io.ingot.template.Devices;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.trust.Dsse;
+import io.ingot.trust.Provenance;
+import io.ingot.trust.Verified;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
 import io.ingot.util.UserError;
@@ -141,7 +145,27 @@ public final class PushService {
         return new Handover(name, v, base.isFile() ? base.path() : null, base.format(), size, linked, fullDisk, "qcow2",
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                 new VmConfig.NicConfig(Devices.nicModel(m.devices()), mac), UUID.randomUUID().toString(), UUID.randomUUID().toString(),
-                iso, null, accelerator, ramFiles);
+                iso, null, accelerator, ramFiles, sbom(v, files), signer(v, files));
+    }
+
+    /** The version's SBOM file, which its manifest names (null: it has none). */
+    private static Path sbom(TemplateVersion v, TemplateFiles files) {
+        if (v.manifest().sbom() == null) return null;
+        Path p = files.dir().resolve(TemplateRef.checkVersionFile(v.manifest().sbom().file()));
+        if (!Files.isRegularFile(p)) throw new UserError(v.ref() + ": its SBOM " + p + " is missing");
+        return p;
+    }
+
+    /**
+     * Checks the version's files against its signature when a target asks (every file hashed: only a target that
+     * carries the files elsewhere asks), then signs what it carries with this site's key, the predicate kept.
+     */
+    private VersionSigner signer(TemplateVersion v, TemplateFiles files) {
+        return () -> {
+            if (!Files.isRegularFile(files.dir().resolve(VersionTrust.ENVELOPE))) return Optional.empty();
+            Verified provenance = store.trust().verifyDir(v.ref(), files.dir());
+            return Optional.of(subjects -> store.trust().signPayload(Dsse.IN_TOTO, Provenance.statement(subjects, provenance.predicate())).toJson());
+        };
     }
 
     /** The RAM template's files (memory, device state, capture disk) beside the version's base image. */
@@ -184,7 +208,7 @@ public final class PushService {
                         Manifest.empty().withIdentity(r.template(), r.version(), r.created()), r.created(), false, TemplateVersion.READY, null));
         long size = new QemuImg().info(disk, "qcow2").virtualSize();
         return new Handover(r.name(), v, null, null, size, false, disk, "qcow2", vm.machine(), vm.nics().get(0),
-                vm.smbiosUuid(), vm.vmgenid(), Path.of(vm.seed()), r.name(), accelerator, Map.of());
+                vm.smbiosUuid(), vm.vmgenid(), Path.of(vm.seed()), r.name(), accelerator, Map.of(), null, VersionSigner.NONE);
     }
 
     /**

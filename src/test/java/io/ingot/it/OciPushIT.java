@@ -10,6 +10,9 @@ import io.ingot.images.CloneInstances;
 import io.ingot.images.CloneOptions;
 import io.ingot.images.ImageStore;
 import io.ingot.template.TemplateRef;
+import io.ingot.trust.KeyFiles;
+import io.ingot.trust.Signed;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.Command;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Json;
@@ -42,7 +45,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code ingot push} to a real OCI registry (Debian's docker-registry, the distribution registry, started here on
  * 127.0.0.1 with its own config and storage; never the system service), read back by skopeo and tar, and
  * {@code ingot pull oci://} into another images folder whose clone boots. A blob damaged in the registry's storage is
- * refused, bad input gets one line, and a refused push leaves no image.
+ * refused, bad input gets one line, and a refused push leaves no image. The image is signed: the other folder trusts
+ * the pushing site's key; one signed by a key it does not trust, or not signed, is refused (unless --allow-unsigned).
  */
 class OciPushIT {
     private static Path dir;
@@ -79,6 +83,7 @@ class OciPushIT {
         long t0 = System.nanoTime();
         Cli push = Cli.run(TestImages.paths().images(), "push", "--ram", v.ref(), "oci+http://" + image + ":v1");
         assertEquals(0, push.code, push.err);
+        assertTrue(push.out.contains("signed by this site's key"), push.out);
         System.err.println("OciPushIT: push took " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         DeliveryRecord d = new Deliveries(store.catalog()).of(v.name(), v.version()).stream()
                 .filter(r -> r.location().equals("oci+http://" + image)).findFirst().orElseThrow(() -> new AssertionError("no delivery recorded: " + push.out));
@@ -93,18 +98,19 @@ class OciPushIT {
         assertEquals("tiny-linux", inspect.path("Labels").path("io.ingot.template").asText());
         assertEquals(String.valueOf(v.version()), inspect.path("Labels").path("io.ingot.version").asText());
         assertEquals("amd64", inspect.path("Architecture").asText());
+        assertTrue(inspect.path("Labels").path("io.ingot.provenance").asText().contains("\"payloadType\""), "signed: " + inspect);
         JsonNode raw = Json.MAPPER.readTree(skopeo("inspect", "--raw", "--tls-verify=false", "docker://" + image + ":v1"));
         assertEquals("application/vnd.oci.image.manifest.v1+json", raw.path("mediaType").asText());
         assertEquals(Sha256.of(base), raw.path("annotations").path("io.ingot.disk.sha256").asText());
         assertEquals("bios", raw.path("annotations").path("io.ingot.firmware").asText());
-        // the disk first, then the RAM template's files (--ram), each layer saying which file it holds
+        // the disk first, then the RAM template's files (--ram) and the SBOM, each layer saying which file it holds
         List<String> files = new ArrayList<>();
         List<String> digests = new ArrayList<>();
         raw.path("layers").forEach(l -> {
             files.add(l.path("annotations").path("io.ingot.file").asText());
             digests.add(l.path("digest").asText());
         });
-        assertEquals(List.of("disk.qcow2", "ram/memory", "ram/state", "ram/overlay.qcow2"), files);
+        assertEquals(List.of("disk.qcow2", "ram/memory", "ram/state", "ram/overlay.qcow2", v.manifest().sbom().file()), files);
         assertEquals(digests, Json.MAPPER.convertValue(inspect.path("Layers"), List.class), "skopeo lists the same layers");
         JsonNode layer = raw.path("layers").path(0);
         assertEquals("application/vnd.oci.image.layer.v1.tar", layer.path("mediaType").asText());
@@ -133,6 +139,7 @@ class OciPushIT {
         // another images folder: a blob damaged in the registry's storage is refused and leaves nothing
         Path other = TestImages.home().resolve("target/oci-it-other-" + UUID.randomUUID().toString().substring(0, 8));
         otherFolders.add(other);
+        Signed.enrol(store.trust(), ImageStore.open(paths(other)).trust()); // the site pushed from is trusted there
         Path stored = registry.storage.resolve("docker/registry/v2/blobs/sha256").resolve(layerDigest.substring(7, 9))
                 .resolve(layerDigest.substring(7)).resolve("data");
         byte original = flip(stored, Files.size(stored) / 2, (byte) 0);
@@ -151,12 +158,15 @@ class OciPushIT {
         Cli pull = Cli.run(other, "pull", "oci+http://" + image + "@" + inspect.path("Digest").asText());
         assertEquals(0, pull.code, pull.err);
         otherStore = ImageStore.open(paths(other));
+        Cli verify = Cli.run(other, "verify", v.ref());
+        assertEquals(0, verify.code, verify.out + verify.err); // signed again there with its own key
         TemplateVersion pulled = otherStore.catalog().version(v.name(), v.version()).orElseThrow();
         assertEquals(v.manifest().lineage(), pulled.manifest().lineage());
         assertEquals(v.manifest().buildId(), pulled.manifest().buildId());
         assertEquals(v.manifest().ram(), pulled.manifest().ram(), "the RAM template came along");
         Path pulledDir = otherStore.storages().get("local").locate(v.name(), v.version()).orElseThrow().dir();
         assertEquals(v.manifest().ram().stateFile().sha256(), Sha256.of(pulledDir.resolve("ram/state")));
+        assertEquals(v.manifest().sbom().sha256(), Sha256.of(pulledDir.resolve(v.manifest().sbom().file())), "the SBOM came along");
         assertEquals(Sha256.of(base), Sha256.of(otherStore.storages().get("local").locate(v.name(), v.version()).orElseThrow().baseImage().path()));
         otherStore.clones().clone(v.ref(), "oci-boot", new CloneOptions(true, null, null, List.of()));
         CloneInstances instances = new CloneInstances(otherStore);
@@ -167,6 +177,7 @@ class OciPushIT {
             instances.stop("oci-boot", Duration.ofSeconds(20));
             otherStore.clones().remove("oci-boot");
         }
+        refusedUnlessSignedByATrustedKey(v, store, otherStore, image);
         // the shared tiny-linux keeps no record of this run's registry
         Deliveries deliveries = new Deliveries(store.catalog());
         deliveries.all().stream().filter(r -> r.location().equals("oci+http://" + image))
@@ -199,6 +210,40 @@ class OciPushIT {
         assertEquals(recorded, new Deliveries(store.catalog()).all(), "nothing recorded");
         oneLine(Cli.run(images, "pull", "oci+http://127.0.0.1:" + registry.port + "/ingot/nosuch:1"), "has no image ingot/nosuch:1");
         oneLine(Cli.run(images, "pull", "oci+http://127.0.0.1:" + registry.port + "/ingot/nosuch"), "name the image by tag or digest");
+    }
+
+    /**
+     * A third folder trusts the first site's key only: the version re-pushed from the second folder (signed with its
+     * key) is refused, and so is one pushed there without its envelope unless --allow-unsigned; a refusal leaves nothing.
+     */
+    private static void refusedUnlessSignedByATrustedKey(TemplateVersion v, ImageStore first, ImageStore second, String image) throws Exception {
+        Path images = second.paths().images();
+        assertEquals(0, Cli.run(images, "push", v.ref(), "oci+http://" + image + ":resigned").code);
+        Files.delete(second.storages().get("local").locate(v.name(), v.version()).orElseThrow().dir().resolve(VersionTrust.ENVELOPE));
+        Cli unsigned = Cli.run(images, "push", v.ref(), "oci+http://" + image + ":unsigned");
+        assertEquals(0, unsigned.code, unsigned.err);
+        assertTrue(unsigned.err.contains("pushed without provenance"), unsigned.err);
+        Path third = TestImages.home().resolve("target/oci-it-third-" + UUID.randomUUID().toString().substring(0, 8));
+        otherFolders.add(third);
+        Signed.enrol(first.trust(), ImageStore.open(paths(third)).trust());
+        Cli resigned = Cli.run(third, "pull", "oci+http://" + image + ":resigned");
+        oneLine(resigned, "refused: signed by unknown key " + keyId(second));
+        assertTrue(resigned.err.contains(v.ref() + " in "), resigned.err);
+        Cli notSigned = Cli.run(third, "pull", "oci+http://" + image + ":unsigned");
+        oneLine(notSigned, "refused: not signed");
+        assertTrue(notSigned.err.contains(v.ref() + " in "), notSigned.err);
+        assertTrue(ImageStore.open(paths(third)).catalog().versions(v.name()).isEmpty(), "nothing registered");
+        try (var left = Files.list(third)) {
+            assertEquals(List.of(), left.filter(p -> p.getFileName().toString().startsWith(".oci-pull")).toList(), "nothing left behind");
+        }
+        oneLine(Cli.run(third, "pull", "--allow-unsigned", "oci+http://" + image + ":resigned"), "refused: signed by unknown key"); // allowed: none, not a bad one
+        Cli allowed = Cli.run(third, "pull", "--allow-unsigned", "oci+http://" + image + ":unsigned");
+        assertEquals(0, allowed.code, allowed.err);
+        assertTrue(ImageStore.open(paths(third)).catalog().version(v.name(), v.version()).isPresent(), allowed.err);
+    }
+
+    private static String keyId(ImageStore s) throws Exception {
+        return KeyFiles.keyId(s.trust().siteKey().load().getPublic());
     }
 
     private static void oneLine(Cli c, String expected) {

@@ -20,7 +20,10 @@ import java.util.Map;
  * The OCI image ingot pushes, as JSON: an image manifest whose config is an ordinary image config (so that container
  * runtimes, and KubeVirt through them, take it) carrying ingot's manifest whole in the label {@code io.ingot.manifest}
  * and its main facts as labels and annotations; its layers are uncompressed tars, the disk first, then the RAM
- * template's files, each layer annotated with the file it holds.
+ * template's files and the SBOM, each layer annotated with the file it holds. A signed version's DSSE envelope (an
+ * in-toto statement over the files as carried and ingot's manifest as in its label) is the config's label
+ * {@code io.ingot.provenance}: a label is what every registry keeps and {@code skopeo inspect} shows, and a layer a
+ * container runtime would unpack into the containerDisk.
  */
 final class ImageLayout {
     static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
@@ -28,6 +31,7 @@ final class ImageLayout {
     /** Also the RAM layers': a runtime refuses an image with layer types it does not know, and KubeVirt pulls through one. */
     static final String LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar";
     static final String MANIFEST_LABEL = "io.ingot.manifest";
+    static final String PROVENANCE_LABEL = "io.ingot.provenance";
     static final String CLONE = "io.ingot.clone";
     static final String FILE = "io.ingot.file";
     static final String ROLE = "io.ingot.role";
@@ -62,8 +66,16 @@ final class ImageLayout {
         return a;
     }
 
-    /** The image config: amd64/linux (what a runtime asks), the labels, and each layer's digest (uncompressed: the same). */
+    /** {@link #config(Manifest, Map, List, byte[])} of a version that is not signed. */
     static byte[] config(Manifest m, Map<String, String> labels, List<String> diffIds) {
+        return config(m, labels, diffIds, null);
+    }
+
+    /**
+     * The image config: amd64/linux (what a runtime asks), the labels, and each layer's digest (uncompressed: the
+     * same); {@code envelope} (null: none) as the label {@value #PROVENANCE_LABEL}.
+     */
+    static byte[] config(Manifest m, Map<String, String> labels, List<String> diffIds, byte[] envelope) {
         ObjectNode c = Json.MAPPER.createObjectNode();
         if (m.createdAt() != null) c.put("created", m.createdAt().toString());
         c.put("architecture", "amd64");
@@ -71,6 +83,7 @@ final class ImageLayout {
         ObjectNode l = c.putObject("config").putObject("Labels");
         labels.forEach(l::put);
         l.put(MANIFEST_LABEL, m.toJson());
+        if (envelope != null) l.put(PROVENANCE_LABEL, new String(envelope, StandardCharsets.UTF_8));
         ObjectNode rootfs = c.putObject("rootfs");
         rootfs.put("type", "layers");
         ArrayNode ids = rootfs.putArray("diff_ids");
@@ -118,6 +131,22 @@ final class ImageLayout {
     /** The label's text as it was pushed. */
     static String manifestLabel(byte[] config) {
         return Json.foreign(config, "image config").path("config").path("Labels").path(MANIFEST_LABEL).asText();
+    }
+
+    /** The envelope the config carries (null: none). */
+    static byte[] envelope(byte[] config) {
+        JsonNode l = Json.foreign(config, "image config").path("config").path("Labels").path(PROVENANCE_LABEL);
+        return l.isTextual() ? l.asText().getBytes(StandardCharsets.UTF_8) : null;
+    }
+
+    /**
+     * What a signature covers: each file an image carries (name -> sha256 as ingot's manifest gives it) and the
+     * manifest as in its label ({@code manifest.json}).
+     */
+    static Map<String, String> subjects(Map<String, String> carried, String manifestLabel) {
+        Map<String, String> out = new java.util.TreeMap<>(carried);
+        out.put(Manifest.FILE_NAME, io.ingot.util.Sha256.of(manifestLabel.getBytes(StandardCharsets.UTF_8)));
+        return out;
     }
 
     private static Blob blob(JsonNode d, String what) {

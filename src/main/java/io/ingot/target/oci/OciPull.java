@@ -5,6 +5,8 @@ import io.ingot.images.ImageStore;
 import io.ingot.storage.Feature;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
+import io.ingot.trust.TrustPolicy;
+import io.ingot.trust.Verified;
 import io.ingot.util.LimitedRead;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
@@ -29,15 +31,25 @@ import java.util.function.Consumer;
  * {@code ingot pull oci://REGISTRY/REPO:TAG} (or {@code @sha256:...}): the image ingot pushed, back into a storage.
  * Every blob is checked while it streams in (its sha256 and size against its descriptor), each file against ingot's
  * manifest from the config, and the version is registered as every pulled version is
- * ({@link io.ingot.images.Publisher#registerVersion}, with its import check). A refusal keeps nothing.
+ * ({@link io.ingot.images.Publisher#registerVersion}, with its import check). Before a blob is downloaded, the
+ * envelope in the config must be signed by a trusted key over exactly the files the image carries and ingot's
+ * manifest ({@link TrustPolicy}, as {@code ingot pull} and {@code ingot s3 pull}); the version is then signed again
+ * here. A refusal keeps nothing.
  */
 public final class OciPull {
     private final ImageStore store;
     private final Consumer<String> progress;
+    private final TrustPolicy policy;
 
     public OciPull(ImageStore store, Consumer<String> progress) {
+        this(store, progress, null);
+    }
+
+    /** {@code policy}: what an image must carry (null: {@code images/trust.yaml}'s, by default signed). */
+    public OciPull(ImageStore store, Consumer<String> progress, TrustPolicy policy) {
         this.store = store;
         this.progress = progress;
+        this.policy = policy;
     }
 
     public TemplateVersion pull(String url, String storage) throws IOException {
@@ -61,7 +73,7 @@ public final class OciPull {
         if (store.catalog().version(m.name(), m.version()).isPresent()) throw new UserError(of + " is already in the local catalog");
         store.storages().get(storage).require(Feature.TEMPLATE);
 
-        // which file each layer holds: the disk, and the RAM template's files if they came along
+        // which file each layer holds: the disk, the RAM template's files if they came along, the SBOM
         Map<String, String> wanted = new LinkedHashMap<>();
         wanted.put(TemplateRef.checkVersionFile(m.disk().file()), m.disk().sha256());
         Map<String, String> ram = new LinkedHashMap<>();
@@ -70,18 +82,28 @@ public final class OciPull {
                 if (f != null && f.file() != null) ram.put(TemplateRef.checkVersionFile(f.file()), f.sha256());
             }
         }
+        String sbom = m.sbom() == null ? null : TemplateRef.checkVersionFile(m.sbom().file());
         Map<String, ImageLayout.Blob> layers = new LinkedHashMap<>();
         for (ImageLayout.Blob b : image.layers()) {
             String file = b.annotations().get(ImageLayout.FILE);
-            if (file == null || !(wanted.containsKey(file) || ram.containsKey(file)) || layers.put(file, b) != null) {
+            if (file == null || !(wanted.containsKey(file) || ram.containsKey(file) || file.equals(sbom)) || layers.put(file, b) != null) {
                 throw new UserError(ref + ": layer " + b.digest() + " holds '" + file + "', which is not a file of " + of + " (or a second copy)");
             }
         }
         if (!layers.containsKey(m.disk().file())) throw new UserError(ref + ": no layer holds the disk " + m.disk().file());
         boolean withRam = !ram.isEmpty() && layers.keySet().containsAll(ram.keySet());
-        if (!withRam && layers.size() > 1) throw new UserError(ref + ": has only some of the RAM template's files of " + of);
+        if (!withRam && ram.keySet().stream().anyMatch(layers::containsKey)) throw new UserError(ref + ": has only some of the RAM template's files of " + of);
         if (withRam) wanted.putAll(ram);
+        boolean withSbom = sbom != null && layers.containsKey(sbom);
+        if (withSbom) wanted.put(sbom, m.sbom().sha256());
         Manifest registered = withRam || m.ram() == null ? m : m.withRam(null);
+        if (sbom != null && !withSbom) registered = registered.withSbom(null); // an image from before SBOMs travelled
+        String label = ImageLayout.manifestLabel(config);
+        // the signature, over the manifest as in its label and every file the image carries, before any is downloaded
+        Verified verified = store.trust().check(of + " in " + ref, ImageLayout.envelope(config), ImageLayout.subjects(wanted, label),
+                policy != null ? policy : store.trust().policy()).orElse(null);
+        if (verified == null) progress.accept(of + " is not signed: accepted as trust.require is none");
+        else progress.accept(of + ": signed by key " + verified.keyId() + " (" + verified.keySource() + "), builder " + verified.builder());
 
         Map<String, Long> sizes = new LinkedHashMap<>();
         layers.forEach((f, b) -> sizes.put(f, b.size()));
@@ -114,10 +136,10 @@ public final class OciPull {
             if (registered == m) {
                 // the manifest as it was pushed, for the checks registration makes of it
                 Path manifest = work.resolve(Manifest.FILE_NAME);
-                Files.write(manifest, ImageLayout.manifestLabel(config).getBytes(StandardCharsets.UTF_8));
+                Files.write(manifest, label.getBytes(StandardCharsets.UTF_8));
                 files.put(Manifest.FILE_NAME, manifest);
             }
-            TemplateVersion v = store.publisher().registerVersion(registered, files, storage, null).version();
+            TemplateVersion v = store.publisher().registerVersion(registered, files, storage, null, verified).version();
             progress.accept("pulled " + v.ref() + " from " + ref + (ref.digest() == null ? " (" + manifestDigest + ")" : "") + " onto storage '" + storage + "'"
                     + (m.ram() != null && !withRam ? " without its RAM template (the image has none)" : ""));
             return v;

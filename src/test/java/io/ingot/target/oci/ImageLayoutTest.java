@@ -3,6 +3,8 @@ package io.ingot.target.oci;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.template.Devices;
 import io.ingot.template.Manifest;
+import io.ingot.trust.Signed;
+import io.ingot.trust.VersionTrust;
 import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -123,5 +125,27 @@ class ImageLayoutTest {
         TarArchiveEntry e = new TarArchiveEntry(LayerTar.header("disk/disk.qcow2", '0', 0440, size, 0));
         assertEquals(size, e.getSize());
         assertEquals("disk/disk.qcow2", e.getName());
+    }
+
+    @Test
+    void theEnvelopeInTheConfigCoversTheCarriedFilesAndTheManifestAsInItsLabel(@TempDir Path tmp) throws Exception {
+        Manifest m = manifest();
+        VersionTrust site = new VersionTrust(tmp.resolve("keys"), tmp.resolve("trust"));
+        Map<String, String> carried = Map.of("disk.qcow2", "a".repeat(64), "sbom.cdx.json", "c".repeat(64));
+        byte[] envelope = Signed.envelope(site, ImageLayout.subjects(carried, m.toJson()));
+        byte[] config = ImageLayout.config(m, ImageLayout.annotations(m, null), List.of(D1, D2), envelope);
+        assertArrayEquals(envelope, ImageLayout.envelope(config));
+        assertEquals(null, ImageLayout.envelope(ImageLayout.config(m, Map.of(), List.of(D1))), "an unsigned image has none");
+        String label = ImageLayout.manifestLabel(config);
+        assertEquals(io.ingot.trust.KeyFiles.keyId(site.siteKey().load().getPublic()), VersionTrust.verify("web:3", ImageLayout.envelope(config), ImageLayout.subjects(carried, label),
+                site.trusted()).keyId());
+        // another manifest in the label (a sha256 rewritten), or a file the signature does not name: refused
+        String altered = m.withDisk(new Manifest.Disk("disk.qcow2", "qcow2", 1L << 30, 1000L, "d".repeat(64))).toJson();
+        UserError e = assertThrows(UserError.class, () -> VersionTrust.verify("web:3", envelope, ImageLayout.subjects(carried, altered), site.trusted()));
+        assertTrue(e.getMessage().contains("manifest.json has sha256"), e.getMessage());
+        Map<String, String> more = new java.util.HashMap<>(carried);
+        more.put("ram/state", "e".repeat(64));
+        e = assertThrows(UserError.class, () -> VersionTrust.verify("web:3", envelope, ImageLayout.subjects(more, label), site.trusted()));
+        assertTrue(e.getMessage().contains("ram/state is not among the files key"), e.getMessage());
     }
 }
