@@ -44,11 +44,14 @@ class KillRecoveryIT {
     private static final Pattern BUILD_ID = Pattern.compile("==> build (\\S+) of ");
     /**
      * Every boundary, in the build route's order: before each stage (the first is before anything), and the probe
-     * inside the qemu stage. tiny-linux asks for every optional stage (a RAM template, verify checks).
+     * inside the qemu stage. tiny-linux asks for every optional stage (a RAM template, verify checks) but the gate.
      */
     private static List<String> stagePoints() throws Exception {
         List<String> points = new ArrayList<>();
         for (String stage : RoutePlan.load("file:" + TestImages.home().resolve("routes/build.camel.yaml")).stageNames()) {
+            // the gate runs only for a recipe with publish.gate (tiny-linux has none); it reads the SBOM and writes
+            // nothing, so a kill there is a kill before the seal, which the seal's point covers
+            if (stage.equals("gate")) continue;
             points.add("stage:" + stage);
             if (stage.equals("qemu")) points.add("accel-probe");
         }
