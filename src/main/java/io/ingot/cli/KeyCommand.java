@@ -1,6 +1,7 @@
 package io.ingot.cli;
 
 import io.ingot.trust.KeyFiles;
+import io.ingot.trust.SiteKey;
 import io.ingot.trust.TrustedKeys;
 import io.ingot.trust.VersionTrust;
 import io.ingot.util.UserError;
@@ -84,10 +85,10 @@ public class KeyCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             VersionTrust t = trust();
-            String old = t.siteKey().rotate();
+            SiteKey.Rotated old = t.siteKey().rotate();
             PrintWriter out = spec.commandLine().getOut();
             out.println("new key id: " + KeyFiles.keyId(t.siteKey().load().getPublic()));
-            out.println("old key " + old + " kept in " + t.trustDir().resolve("site-" + old.substring(0, 16) + ".pem"));
+            out.println("old key " + old.oldId() + " kept in " + old.kept());
             out.flush();
             return 0;
         }

@@ -15,6 +15,7 @@ import java.util.function.Supplier;
  * @param name        the name the copy gets there (domain name)
  * @param linked      true: an overlay on {@code baseImage}; false: a copy of {@code fullDisk}
  * @param fullDisk    a self-contained disk (no backing file) for a full push; null for a linked one
+ * @param fullSha256  sha256 of {@code fullDisk}, hashed once by the push (what the catalog records); null for a linked one
  * @param cloneName   the clone pushed, or null for a template
  * @param accelerator the accelerator ingot would use on this host ({@code kvm}, {@code tcg}), for local targets; asked
  *                    only by a target that needs it (it may probe KVM)
@@ -24,7 +25,7 @@ import java.util.function.Supplier;
  *                    for a clone)
  */
 public record Handover(String name, TemplateVersion version, Path baseImage, String baseFormat, long virtualSize,
-                       boolean linked, Path fullDisk, String fullFormat, VmConfig.Machine machine, VmConfig.NicConfig nic,
+                       boolean linked, Path fullDisk, String fullFormat, String fullSha256, VmConfig.Machine machine, VmConfig.NicConfig nic,
                        String smbiosUuid, String vmgenid, Path seedIso, String cloneName, Supplier<String> accelerator,
                        Map<String, Path> ramFiles, Path sbom, VersionSigner signer) {
     public Handover {

@@ -91,7 +91,7 @@ public final class PushService {
                 // a target that takes no linked clones gets a full copy without being told --full
                 h = templateHandover(v, name, !full && features.has(TargetFeature.LINKED), ram, target, features, tname, hostKeys, scratch, progress);
             }
-            String sha = h.linked() ? diskSha(h.version()) : Sha256.of(h.fullDisk());
+            String sha = h.linked() ? diskSha(h.version()) : h.fullSha256();
             DeliveryRecord planned = new DeliveryRecord(tname, target.location(), h.name(), h.version().name(), h.version().version(),
                     h.cloneName(), h.linked(), sha, Instant.now());
             // a linked copy's row comes first, as a clone's .creating mark does: the version cannot be removed under the
@@ -143,6 +143,7 @@ public final class PushService {
                 hostKeys, Map.of())));
         String mac = new MacAddresses(store.storages().config().macPrefix()).next();
         return new Handover(name, v, base.isFile() ? base.path() : null, base.format(), size, linked, fullDisk, "qcow2",
+                fullDisk == null ? null : Sha256.of(fullDisk),
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                 new VmConfig.NicConfig(Devices.nicModel(m.devices()), mac), UUID.randomUUID().toString(), UUID.randomUUID().toString(),
                 iso, null, accelerator, ramFiles, sbom(v, files), signer(v, files));
@@ -207,7 +208,7 @@ public final class PushService {
                 .orElseGet(() -> new TemplateVersion(r.template(), r.version(), null, List.of(r.storage()),
                         Manifest.empty().withIdentity(r.template(), r.version(), r.created()), r.created(), false, TemplateVersion.READY, null));
         long size = new QemuImg().info(disk, "qcow2").virtualSize();
-        return new Handover(r.name(), v, null, null, size, false, disk, "qcow2", vm.machine(), vm.nics().get(0),
+        return new Handover(r.name(), v, null, null, size, false, disk, "qcow2", Sha256.of(disk), vm.machine(), vm.nics().get(0),
                 vm.smbiosUuid(), vm.vmgenid(), Path.of(vm.seed()), r.name(), accelerator, Map.of(), null, VersionSigner.NONE);
     }
 

@@ -45,8 +45,11 @@ public final class SiteKey {
         return new KeyPair(KeyFiles.parsePublic(text, f.toString()), KeyFiles.parsePrivate(text, f.toString()));
     }
 
-    /** A new key pair; the old public key goes to the trusted keys first. Returns the old key's id. */
-    public String rotate() throws IOException {
+    /** What a rotation did: the old key's id and the file its public key was kept in among the trusted keys. */
+    public record Rotated(String oldId, Path kept) { }
+
+    /** A new key pair; the old public key goes to the trusted keys first. */
+    public Rotated rotate() throws IOException {
         KeyPair old = load();
         String oldId = KeyFiles.keyId(old.getPublic());
         Files.createDirectories(trustDir);
@@ -54,7 +57,7 @@ public final class SiteKey {
         Files.writeString(kept, KeyFiles.publicPem(old.getPublic()));
         Path tmp = write(generate());
         Files.move(tmp, file(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        return oldId;
+        return new Rotated(oldId, kept);
     }
 
     private Path write(KeyPair kp) throws IOException {

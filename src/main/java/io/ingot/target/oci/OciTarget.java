@@ -1,7 +1,6 @@
 package io.ingot.target.oci;
 
 import io.ingot.catalog.DeliveryRecord;
-import io.ingot.qemu.QemuImg;
 import io.ingot.target.Handover;
 import io.ingot.target.Target;
 import io.ingot.target.TargetType;
@@ -61,10 +60,8 @@ final class OciTarget implements Target {
         Optional<VersionSigner.Sign> sign = template ? h.signer().verify() : Optional.empty();
         long mtime = (h.version().created() == null ? Instant.EPOCH : h.version().created()).getEpochSecond();
         Path disk = h.fullDisk();
-        progress.accept("hashing " + disk + " (" + Files.size(disk) / (1 << 20) + " MiB)");
-        String diskSha = Sha256.of(disk);
-        long virtualSize = new QemuImg().info(disk, "qcow2").virtualSize();
-        Manifest m = h.version().manifest().withDisk(new Manifest.Disk(DISK_FILE, "qcow2", virtualSize, Files.size(disk), diskSha));
+        String diskSha = h.fullSha256();
+        Manifest m = h.version().manifest().withDisk(new Manifest.Disk(DISK_FILE, "qcow2", h.virtualSize(), Files.size(disk), diskSha));
         // the files as carried, by the name each has in the version folder: the disk, the RAM template's, the SBOM
         Map<String, Path> files = new LinkedHashMap<>();
         Map<String, String> roles = new LinkedHashMap<>();

@@ -63,7 +63,7 @@ class GlanceTargetTypeTest {
         Manifest m = Manifest.empty().withIdentity("web", 3, Instant.EPOCH)
                 .withLineage("base:2", List.of(new Manifest.Ancestor("debian:1", "a", "b", "c"), new Manifest.Ancestor("base:2", "d", "e", null)));
         TemplateVersion v = new TemplateVersion("web", 3, null, List.of("local"), m, Instant.EPOCH, false, TemplateVersion.READY, null);
-        Handover h = new Handover("web-3", v, null, null, 3L * GlanceImage.GIB + 1, false, null, "qcow2",
+        Handover h = new Handover("web-3", v, null, null, 3L * GlanceImage.GIB + 1, false, null, "qcow2", null,
                 new VmConfig.Machine("q35", "max", 2, 1024, List.of("disk:virtio", "nic:e1000", Devices.UEFI, Devices.AGENT)),
                 null, null, null, null, null, null, Map.of(), null, null);
         Map<String, Object> a = GlanceImage.attributes(h, options("glance+http://h:9292?visibility=private&os_distro=debian"), "web-3", "abc");
@@ -85,7 +85,7 @@ class GlanceTargetTypeTest {
         assertEquals("base:2", a.get("ingot_parent"));
         assertEquals("debian:1 base:2", a.get("ingot_lineage"));
 
-        Handover bios = new Handover("t-1", v, null, null, GlanceImage.GIB, false, null, "qcow2",
+        Handover bios = new Handover("t-1", v, null, null, GlanceImage.GIB, false, null, "qcow2", null,
                 new VmConfig.Machine("pc", "max", 1, null, List.of()), null, null, null, null, "c1", null, Map.of(), null, null);
         Map<String, Object> b = GlanceImage.attributes(bios, options("glance+http://h:9292"), "t-1", "abc");
         assertEquals("bios", b.get("hw_firmware_type"));
