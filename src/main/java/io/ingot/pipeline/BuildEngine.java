@@ -2,14 +2,26 @@ package io.ingot.pipeline;
 
 import io.ingot.util.IngotPaths;
 import org.apache.camel.CamelContext;
+import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.support.PluginHelper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 import java.util.Map;
 import java.util.Properties;
 
 
 /**
- * Camel Main with the pipeline bean (over the given stages) bound and the route files of {@code routes/} loaded.
+ * Camel Main with the pipeline bean (over the given stages) bound and the route files of {@code routes/} loaded;
+ * every bean the routes name must be bound ({@link RouteBeans}), or the start fails before a route runs.
  * The CLI starts one for a build; the daemon keeps one running.
  */
 public final class BuildEngine implements AutoCloseable {
@@ -28,8 +40,27 @@ public final class BuildEngine implements AutoCloseable {
     /** With more beans and properties for the routes (the daemon's queue and schedules). */
     public BuildEngine(Stages stages, String routesPattern, Map<String, Object> beans,
                        Properties properties) throws Exception {
+        Set<String> bound = new TreeSet<>(beans.keySet());
+        bound.add("pipeline");
         main.bind("pipeline", new Pipeline(stages));
         beans.forEach(main::bind);
+        // the routes are loaded by now, none started yet
+        main.addMainListener(new MainListenerSupport() {
+            @Override
+            public void afterConfigure(BaseMainSupport m) {
+                try {
+                    List<Resource> routes = new ArrayList<>();
+                    for (String pattern : routesPattern.split(",")) {
+                        routes.addAll(PluginHelper.getPackageScanResourceResolver(m.getCamelContext()).findResources(pattern.trim()));
+                    }
+                    RouteBeans.check(RouteBeans.named(routes), bound);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                } catch (Exception e) {
+                    throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+                }
+            }
+        });
         main.setInitialProperties(properties);
         main.configure().withRoutesIncludePattern(routesPattern);
         main.configure().withName("ingot");
