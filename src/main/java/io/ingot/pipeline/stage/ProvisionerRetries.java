@@ -1,7 +1,8 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.util.Durations;
-import org.apache.camel.processor.errorhandler.RedeliveryPolicy;
+import dev.failsafe.Execution;
+import dev.failsafe.RetryPolicy;
 
 import java.time.Duration;
 import java.util.List;
@@ -11,8 +12,8 @@ import java.util.function.Consumer;
  * A provisioner's attempts: the first, then up to {@code retries} more after a failure of a kind the recipe's
  * {@code retryOn} lists (by default a timeout or a lost connection: a command's own exit status is retried only
  * when the recipe asks, since the same command mostly fails the same way again). Before each retry it waits,
- * from {@link #FIRST_DELAY} doubling up to {@link #MAX_DELAY}, so a flaky mirror gets time to recover (Camel's
- * redelivery policy computes the pauses).
+ * from {@link #FIRST_DELAY} doubling up to {@link #MAX_DELAY}, so a flaky mirror gets time to recover. Failsafe's
+ * retry policy decides whether to retry and how long to pause; the pause itself goes through the {@link Sleeper}.
  */
 final class ProvisionerRetries {
     static final Duration FIRST_DELAY = Duration.ofSeconds(5);
@@ -28,8 +29,6 @@ final class ProvisionerRetries {
         void sleep(Duration pause) throws InterruptedException;
     }
 
-    private final RedeliveryPolicy backoff = new RedeliveryPolicy().redeliveryDelay(FIRST_DELAY.toMillis())
-            .useExponentialBackOff().backOffMultiplier(2).maximumRedeliveryDelay(MAX_DELAY.toMillis());
     private final Sleeper sleeper;
 
     ProvisionerRetries() {
@@ -47,21 +46,25 @@ final class ProvisionerRetries {
      */
     void run(String label, int retries, List<String> retryOn, Consumer<String> log, Attempt attempt) throws Exception {
         int attempts = 1 + retries;
-        long pause = 0;
+        Execution<Object> execution = Execution.of(RetryPolicy.builder()
+                .handleIf(e -> e instanceof ProvisionStage.ProvisionerFailed f && retryOn.contains(f.kind()))
+                .withMaxRetries(retries).withBackoff(FIRST_DELAY, MAX_DELAY, 2).build());
         for (int n = 1; ; n++) {
             log.accept("provisioner " + label + (attempts > 1 ? " (attempt " + n + "/" + attempts + ")" : ""));
             try {
                 attempt.run();
                 return;
             } catch (ProvisionStage.ProvisionerFailed e) {
-                if (n >= attempts) throw e;
-                if (!retryOn.contains(e.kind())) {
-                    log.accept(e.getMessage() + "; not retried (retryOn: [" + String.join(", ", retryOn) + "] does not list " + e.kind() + ")");
+                execution.recordException(e);
+                if (execution.isComplete()) {
+                    if (n < attempts) {
+                        log.accept(e.getMessage() + "; not retried (retryOn: [" + String.join(", ", retryOn) + "] does not list " + e.kind() + ")");
+                    }
                     throw e;
                 }
-                pause = backoff.calculateRedeliveryDelay(pause, n);
-                log.accept(e.getMessage() + "; retrying in " + Durations.format(Duration.ofMillis(pause)));
-                sleeper.sleep(Duration.ofMillis(pause));
+                Duration pause = execution.getDelay();
+                log.accept(e.getMessage() + "; retrying in " + Durations.format(pause));
+                sleeper.sleep(pause);
             }
         }
     }
