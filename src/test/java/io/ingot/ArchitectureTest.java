@@ -35,8 +35,9 @@ class ArchitectureTest {
             List.of("network"),
             List.of("media", "sbom", "trust"),
             List.of("qemu", "guest", "recipe", "template"),
+            List.of("server"),
             List.of("tls"),
-            List.of("server", "util"));
+            List.of("util"));
 
     private static JavaClasses main;
 
@@ -87,6 +88,18 @@ class ArchitectureTest {
             noClasses().that().haveFullyQualifiedName("io.ingot.storage." + pair[0])
                     .should().dependOnClassesThat().haveFullyQualifiedName("io.ingot.storage." + pair[1]).check(main);
         }
+    }
+
+    @Test
+    void oneHttpLayerHostsCamelsRoutes() {
+        // the daemon's API is Camel's platform-http on the Vert.x server of server.http, the answer files the JDK's
+        // server of server: no second HTTP server, nor a front of its own, in the daemon or anywhere else
+        noClasses().that().resideOutsideOfPackage("io.ingot.server..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "com.sun.net.httpserver..",
+                        "org.apache.camel.component.platform.http..")
+                .because("HTTP is served in io.ingot.server alone (README's Layout)")
+                .check(main);
+        noClasses().should().resideInAPackage("io.ingot.daemon.http..").check(main);
     }
 
     @Test

@@ -2,8 +2,8 @@ package io.ingot.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.BuildRecord;
-import io.ingot.daemon.http.JsonBodies;
-import io.ingot.daemon.http.LogFollower;
+import io.ingot.server.http.JsonBodies;
+import io.ingot.server.http.LogFollower;
 import io.ingot.images.ImageStore;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Json;

@@ -1,6 +1,6 @@
 package io.ingot.daemon;
 
-import io.ingot.daemon.http.HttpFront;
+import io.ingot.server.http.HttpFront;
 import io.ingot.distribution.S3Clients;
 import io.ingot.fleet.Broker;
 import io.ingot.fleet.BrokerConnection;

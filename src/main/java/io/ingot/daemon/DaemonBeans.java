@@ -1,11 +1,11 @@
 package io.ingot.daemon;
 
-import io.ingot.daemon.http.ApiErrors;
-import io.ingot.daemon.http.HostAllowList;
-import io.ingot.daemon.http.HttpFront;
-import io.ingot.daemon.http.Replies;
-import io.ingot.daemon.http.RequestGuard;
-import io.ingot.daemon.http.ResponseHeaders;
+import io.ingot.server.http.ApiErrors;
+import io.ingot.server.http.HostAllowList;
+import io.ingot.server.http.HttpFront;
+import io.ingot.server.http.Replies;
+import io.ingot.server.http.RequestGuard;
+import io.ingot.server.http.ResponseHeaders;
 import io.ingot.distribution.S3Clients;
 import io.ingot.distribution.S3Location;
 import io.ingot.fleet.Broker;

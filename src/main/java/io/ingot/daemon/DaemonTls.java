@@ -1,6 +1,6 @@
 package io.ingot.daemon;
 
-import io.ingot.daemon.http.HostAllowList;
+import io.ingot.server.http.HostAllowList;
 import io.ingot.tls.ServerIdentity;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.UserError;

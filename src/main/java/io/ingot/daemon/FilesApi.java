@@ -1,9 +1,9 @@
 package io.ingot.daemon;
 
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.daemon.http.FileSlice;
-import io.ingot.daemon.http.HttpError;
-import io.ingot.daemon.http.HttpFront;
+import io.ingot.server.http.FileSlice;
+import io.ingot.server.http.HttpError;
+import io.ingot.server.http.HttpFront;
 import io.ingot.images.ImageStore;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;

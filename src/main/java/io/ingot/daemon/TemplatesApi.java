@@ -5,7 +5,7 @@ import io.ingot.catalog.Deliveries;
 import io.ingot.catalog.DeliveryRecord;
 import io.ingot.catalog.Lineage;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.daemon.http.JsonBodies;
+import io.ingot.server.http.JsonBodies;
 import io.ingot.images.ImageStore;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.Conflict;

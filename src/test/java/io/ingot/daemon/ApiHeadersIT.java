@@ -6,7 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.TemplateVersion;
-import io.ingot.daemon.http.HttpFront;
+import io.ingot.server.http.HttpFront;
 import io.ingot.images.ImageStore;
 import io.ingot.images.PublishRequest;
 import io.ingot.it.TestImages;

@@ -1,6 +1,6 @@
 package io.ingot.daemon;
 
-import io.ingot.daemon.http.HttpError;
+import io.ingot.server.http.HttpError;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,4 +1,4 @@
-package io.ingot.daemon.http;
+package io.ingot.server.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.ingot.util.Conflict;

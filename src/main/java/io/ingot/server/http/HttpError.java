@@ -1,4 +1,4 @@
-package io.ingot.daemon.http;
+package io.ingot.server.http;
 
 import java.util.Map;
 
