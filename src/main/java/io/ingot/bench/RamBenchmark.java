@@ -41,7 +41,8 @@ import java.util.function.Consumer;
  * connection showed the new key). PSS is summed from /proc/PID/smaps_rollup.
  */
 public final class RamBenchmark {
-    private static final Duration SSH_TIMEOUT = Duration.ofMinutes(3);
+    /** A cold boot of Debian under TCG on a loaded machine (load 16 on 2 cores) takes more than 3 minutes. */
+    private static final Duration SSH_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration POOL_SETTLE = Duration.ofMillis(300);
 
     private final ImageStore store;
@@ -63,6 +64,25 @@ public final class RamBenchmark {
      * with a NIC on its bridge too, timed to SSH with identity and to their first SSH answer at their bridge address.
      */
     public Map<String, Object> run(String source, int count, List<Integer> concurrency, String network) throws Exception {
+        return run(source, count, concurrency, network, 0);
+    }
+
+    /** As above, with {@code load} busy loops running beside it all along ({@code --load}). */
+    public Map<String, Object> run(String source, int count, List<Integer> concurrency, String network, int load) throws Exception {
+        if (load < 0) throw new UserError("--load must be 0 or more");
+        List<Double> before = BusyLoad.average();
+        try (BusyLoad busy = BusyLoad.start(load)) {
+            Map<String, Object> result = measure(source, count, concurrency, network);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("busyLoops", busy.size());
+            out.put("loadAverageBefore", before);
+            out.put("loadAverageAfter", BusyLoad.average());
+            out.putAll(result);
+            return out;
+        }
+    }
+
+    private Map<String, Object> measure(String source, int count, List<Integer> concurrency, String network) throws Exception {
         TemplateVersion v = store.catalog().resolve(TemplateRef.parse(source));
         if (v.manifest().ram() == null) throw new UserError(v.ref() + " has no RAM template (template.ram: true)");
         NetworksFile networks = NetworksFile.load(store.paths().images());
@@ -90,6 +110,7 @@ public final class RamBenchmark {
             List<Double> coldSsh = new ArrayList<>();
             List<Double> memCont = new ArrayList<>(), memFirstSsh = new ArrayList<>(), memSsh = new ArrayList<>();
             List<Double> bridgedSsh = new ArrayList<>(), bridgedAddress = new ArrayList<>();
+            Map<String, List<Double>> memPhases = new LinkedHashMap<>(), poolPhases = new LinkedHashMap<>();
             for (int i = 0; i < count; i++) {
                 progress.accept("cold boot " + (i + 1) + "/" + count);
                 VmConfig cold = clone(v, prefix + "cold-" + i, false, made);
@@ -106,6 +127,7 @@ public final class RamBenchmark {
                     double[] identity = refreshIdentity(r, access, t0);
                     memFirstSsh.add(identity[0]);
                     memSsh.add(identity[1]);
+                    addPhases(memPhases, r);
                 }
                 if (network != null) {
                     progress.accept("memory clone on " + network + " " + (i + 1) + "/" + count);
@@ -139,6 +161,7 @@ public final class RamBenchmark {
                 try (CloneRunner.Running r = runner.resumeClaimed(mem, claimed, dirOf(mem))) {
                     poolCont.add(r.resumedAfter().toNanos() / 1e6);
                     poolSsh.add(refreshIdentity(r, access, t0)[1]);
+                    addPhases(poolPhases, r);
                 }
             }
             Stats cold = Stats.of(coldSsh), cont = Stats.of(memCont), first = Stats.of(memFirstSsh), ssh = Stats.of(memSsh);
@@ -154,17 +177,24 @@ public final class RamBenchmark {
             }
             result.put("poolToCont", Stats.of(poolCont));
             result.put("poolToSshWithIdentity", Stats.of(poolSsh));
+            result.put("poolSshRatio", Stats.of(poolSsh).p50Ms() / ssh.p50Ms());
+            result.put("memoryPhases", stats(memPhases));
+            result.put("poolPhases", stats(poolPhases));
 
             List<Map<String, Object>> pss = new ArrayList<>();
             for (int n : concurrency) {
                 progress.accept("PSS of " + n + " memory clones and of " + n + " cold-booted clones");
-                long memPss = concurrentPss(v, runner, access, sockets, prefix + "pm" + n + "-", n, true, made);
-                long coldPss = concurrentPss(v, runner, access, sockets, prefix + "pc" + n + "-", n, false, made);
+                Concurrent mem = concurrent(v, runner, access, sockets, prefix + "pm" + n + "-", n, true, made);
+                Concurrent colds = concurrent(v, runner, access, sockets, prefix + "pc" + n + "-", n, false, made);
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("clones", n);
-                row.put("memoryClonesPssMiB", memPss / 1024.0);
-                row.put("coldClonesPssMiB", coldPss / 1024.0);
-                row.put("ratio", memPss / (double) coldPss);
+                row.put("memoryClonesAnswered", mem.answered());
+                row.put("memoryClonesToLastSshWithIdentityMs", mem.toLastMs());
+                row.put("coldClonesAnswered", colds.answered());
+                row.put("coldClonesToLastSshMs", colds.toLastMs());
+                row.put("memoryClonesPssMiB", mem.pssKiB() / 1024.0);
+                row.put("coldClonesPssMiB", colds.pssKiB() / 1024.0);
+                row.put("ratio", mem.pssKiB() / (double) colds.pssKiB());
                 pss.add(row);
             }
             result.put("pss", pss);
@@ -182,27 +212,65 @@ public final class RamBenchmark {
         return result;
     }
 
-    /** Starts n clones at once, waits until each answers SSH, settles, and sums their PSS (KiB). */
-    private long concurrentPss(TemplateVersion v, CloneRunner runner, KeyPair access, Path sockets, String prefix, int n,
-                               boolean memory, List<String> made) throws Exception {
+    /**
+     * n clones started at once: how many answered SSH (memory clones: with their identity, as {@code ingot start} gives
+     * it), milliseconds from the first spawn to the last of them, and their total PSS (KiB) once settled.
+     */
+    record Concurrent(int answered, double toLastMs, long pssKiB) { }
+
+    /**
+     * Starts n clones one after the other, then waits for each (one thread each: a clone's identity refresh does not
+     * wait for the one before it), settles, and sums their PSS.
+     */
+    private Concurrent concurrent(TemplateVersion v, CloneRunner runner, KeyPair access, Path sockets, String prefix, int n,
+                                  boolean memory, List<String> made) throws Exception {
+        List<VmConfig> vms = new ArrayList<>();
+        for (int i = 0; i < n; i++) vms.add(clone(v, prefix + i, memory, made));
         List<CloneRunner.Running> running = new ArrayList<>();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(n);
         try {
-            for (int i = 0; i < n; i++) {
-                VmConfig vm = clone(v, prefix + i, memory, made);
+            long t0 = System.nanoTime();
+            for (VmConfig vm : vms) {
                 running.add(memory ? runner.resume(vm, dirOf(vm), sockets, false) : runner.start(vm, dirOf(vm), sockets));
             }
+            List<java.util.concurrent.Future<Double>> answers = new ArrayList<>();
             for (CloneRunner.Running r : running) {
-                try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
-                    if (memory) IdentityRefresh.runOnRestore(ssh, r.vm(), line -> { });
+                answers.add(pool.submit(() -> {
+                    if (memory) return refreshIdentity(r, access, t0)[1];
+                    try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                        return ms(t0);
+                    }
+                }));
+            }
+            int answered = 0;
+            double last = 0;
+            for (var a : answers) {
+                try {
+                    last = Math.max(last, a.get());
+                    answered++;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    progress.accept("a clone did not answer: " + e.getCause().getMessage());
                 }
             }
             Thread.sleep(2000);
             long total = 0;
             for (CloneRunner.Running r : running) total += pssKiB(r.process().pid());
-            return total;
+            return new Concurrent(answered, answered == n ? last : Double.NaN, total);
         } finally {
+            pool.shutdownNow();
             for (CloneRunner.Running r : running) r.close();
         }
+    }
+
+    /** Adds each step of a memory clone's start (see {@link io.ingot.vm.StartPhases}) to its samples. */
+    private static void addPhases(Map<String, List<Double>> samples, CloneRunner.Running r) {
+        for (var p : r.phases().phases()) samples.computeIfAbsent(p.name(), k -> new ArrayList<>()).add(p.ms());
+    }
+
+    private static Map<String, Stats> stats(Map<String, List<Double>> samples) {
+        Map<String, Stats> out = new LinkedHashMap<>();
+        samples.forEach((k, v) -> out.put(k, Stats.of(v)));
+        return out;
     }
 
     public static long pssKiB(long pid) throws IOException {
@@ -284,15 +352,40 @@ public final class RamBenchmark {
         row(t, "from the warm pool (from claim): cont returned", (Stats) r.get("poolToCont"));
         row(t, "from the warm pool: SSH answer, identity", (Stats) r.get("poolToSshWithIdentity"));
         t.append(String.format("cold boot / memory clone (to SSH with identity, p50): %.1fx%n", (Double) r.get("sshRatio")));
+        if (r.get("poolSshRatio") != null) {
+            t.append(String.format("warm pool / memory clone (to SSH with identity, p50): %.2fx%n", (Double) r.get("poolSshRatio")));
+        }
+        if (r.get("loadAverageBefore") != null) {
+            t.append(String.format("load average before %s, after %s; busy loops beside: %s%n", r.get("loadAverageBefore"),
+                    r.get("loadAverageAfter"), r.get("busyLoops")));
+        }
+        phases(t, "memory clone, steps (ms from spawning QEMU)", (Map<String, Stats>) r.get("memoryPhases"));
+        phases(t, "warm pool clone, steps (ms from the claim)", (Map<String, Stats>) r.get("poolPhases"));
         if (Boolean.TRUE.equals(r.get("onRestoreByAgent"))) {
             t.append("(the template has a guest agent: onRestore runs through it before the first SSH login)\n");
         }
-        t.append(String.format("%-8s %18s %18s %8s%n", "clones", "memory clones PSS", "cold clones PSS", "ratio"));
+        t.append(String.format("%-8s %18s %18s %8s %16s %16s%n", "clones", "memory clones PSS", "cold clones PSS", "ratio",
+                "memory: last SSH", "cold: last SSH"));
         for (Map<String, Object> p : (List<Map<String, Object>>) r.get("pss")) {
-            t.append(String.format("%-8d %14.0f MiB %14.0f MiB %8.2f%n", (Integer) p.get("clones"),
-                    (Double) p.get("memoryClonesPssMiB"), (Double) p.get("coldClonesPssMiB"), (Double) p.get("ratio")));
+            t.append(String.format("%-8d %14.0f MiB %14.0f MiB %8.2f %11s ms %11s ms%n", (Integer) p.get("clones"),
+                    (Double) p.get("memoryClonesPssMiB"), (Double) p.get("coldClonesPssMiB"), (Double) p.get("ratio"),
+                    last(p, "memoryClonesAnswered", "memoryClonesToLastSshWithIdentityMs"), last(p, "coldClonesAnswered", "coldClonesToLastSshMs")));
         }
         return t.toString();
+    }
+
+    /** "12345", or "3/10 up" when not all of them answered. */
+    private static String last(Map<String, Object> p, String answered, String ms) {
+        Object a = p.get(answered), t = p.get(ms);
+        if (a == null || t == null) return "-";
+        if (t instanceof Double d && !d.isNaN()) return String.format("%.0f", d);
+        return a + "/" + p.get("clones") + " up";
+    }
+
+    private static void phases(StringBuilder t, String title, Map<String, Stats> phases) {
+        if (phases == null || phases.isEmpty()) return;
+        t.append(title).append(":\n");
+        phases.forEach((name, s) -> t.append(String.format("  %-44s %7.0fms %7.0fms%n", name, s.p50Ms(), s.p95Ms())));
     }
 
     private static void row(StringBuilder t, String label, Stats s) {
@@ -302,17 +395,17 @@ public final class RamBenchmark {
     @SuppressWarnings("unchecked")
     public static void plot(Map<String, Object> r, Path png) throws IOException {
         Stats cold = (Stats) r.get("coldBootToSsh"), cont = (Stats) r.get("memoryToCont"), ssh = (Stats) r.get("memoryToSshWithIdentity");
-        Stats pool = (Stats) r.get("poolToCont");
+        Stats pool = (Stats) r.get("poolToCont"), poolSsh = (Stats) r.get("poolToSshWithIdentity");
         List<BarChart.Group> times = List.of(
-                new BarChart.Group("p50", List.of(cold.p50Ms(), cont.p50Ms(), ssh.p50Ms(), pool.p50Ms())),
-                new BarChart.Group("p95", List.of(cold.p95Ms(), cont.p95Ms(), ssh.p95Ms(), pool.p95Ms())));
+                new BarChart.Group("p50", List.of(cold.p50Ms(), cont.p50Ms(), ssh.p50Ms(), pool.p50Ms(), poolSsh.p50Ms())),
+                new BarChart.Group("p95", List.of(cold.p95Ms(), cont.p95Ms(), ssh.p95Ms(), pool.p95Ms(), poolSsh.p95Ms())));
         List<BarChart.Group> pss = new ArrayList<>();
         for (Map<String, Object> p : (List<Map<String, Object>>) r.get("pss")) {
             pss.add(new BarChart.Group(p.get("clones") + " clones",
                     List.of((Double) p.get("coldClonesPssMiB"), (Double) p.get("memoryClonesPssMiB"))));
         }
         BarChart.write(png, "ingot bench ram: " + r.get("template") + " (" + r.get("accelerator") + ")",
-                List.of("cold boot", "memory clone: cont", "memory clone: SSH + identity", "warm pool: cont"),
+                List.of("cold boot", "memory clone: cont", "memory clone: SSH + identity", "warm pool: cont", "warm pool: SSH + identity"),
                 List.of(new BarChart.Panel("start", "ms", times), new BarChart.Panel("total PSS", "MiB", pss)));
     }
 }

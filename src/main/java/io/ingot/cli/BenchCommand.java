@@ -69,18 +69,23 @@ public class BenchCommand implements Runnable {
                 + "root): to SSH with identity and to SSH at their address."})
         String net;
 
+        @Option(names = "--load", paramLabel = "N", defaultValue = "0",
+                description = "Run N busy loops beside the benchmark, to measure it on a loaded machine (default: ${DEFAULT-VALUE}).")
+        int load;
+
         @Option(names = "--json", description = "Print the JSON report instead of the table.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
             if (count < 1) throw new UserError("--count must be at least 1");
+            if (load < 0) throw new UserError("--load must be 0 or more");
             IngotPaths paths = IngotPaths.fromEnvironment();
             ImageStore store = ImageStore.open(paths);
             var qemu = QemuInstallation.detect();
             var accel = AcceleratorProbe.forIngot(qemu, paths).auto();
             Map<String, Object> result = new RamBenchmark(store, accel, line -> System.err.println("bench: " + line))
-                    .run(template, count, concurrent, net);
+                    .run(template, count, concurrent, net, load);
             Path file = report(paths, "ram", result, json, RamBenchmark.table(result));
             Path png = file.resolveSibling(file.getFileName().toString().replace(".json", ".png"));
             RamBenchmark.plot(result, png);

@@ -103,7 +103,8 @@ public final class CloneRunner {
      * {@code consoleSocket}: its serial console ({@code ingot console}), the serial log being written all the same.
      */
     public record Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease,
-                          Duration resumedAfter, Path agentSocket, RestoreScript restoreScript, Path consoleSocket)
+                          Duration resumedAfter, Path agentSocket, RestoreScript restoreScript, Path consoleSocket,
+                          StartPhases phases)
             implements AutoCloseable {
         @Override
         public void close() {
@@ -147,7 +148,7 @@ public final class CloneRunner {
                 }
             }
             return new Running(vm, process, lease.port(), cmd.serialLog(), lease, null, agentOf(vm, agentSocket(socketDir, vm.name())),
-                    null, consoleSocket(cmd.qmpSocket()));
+                    null, consoleSocket(cmd.qmpSocket()), StartPhases.none());
         } catch (RuntimeException e) {
             lease.close();
             throw e;
@@ -187,11 +188,14 @@ public final class CloneRunner {
             } finally {
                 forgetRestoreScript(logDir); // QEMU read it as it started; it holds the clone's private host keys
             }
+            StartPhases phases = new StartPhases(spawned);
+            phases.mark("QEMU started, QMP connected");
             try {
                 loadDeviceState(process.qmp(), vm);
-                plugNicsAndContinue(process, vm, lease, bridged, agentSocket(socketDir, vm.name()));
+                phases.mark("device state loaded");
+                plugNicsAndContinue(process, vm, lease, bridged, agentSocket(socketDir, vm.name()), phases);
                 return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned),
-                        agentOf(vm, agentSocket(socketDir, vm.name())), script, consoleSocket(cmd.qmpSocket()));
+                        agentOf(vm, agentSocket(socketDir, vm.name())), script, consoleSocket(cmd.qmpSocket()), phases);
             } catch (RuntimeException e) {
                 process.stop(Duration.ofSeconds(2));
                 throw e;
@@ -220,7 +224,9 @@ public final class CloneRunner {
             List<Bridged> bridged = bridged(vm);
             ensureSeed(vm);
             lease = ports.allocate();
+            StartPhases phases = new StartPhases(claimed.claimedAt());
             process = claimed.adopt(processName(vm.name()), runDir, START_TIMEOUT);
+            phases.mark("pool process adopted, QMP connected");
             QmpClient qmp = process.qmp();
             qmp.execute("blockdev-add", Map.of("driver", vm.disk().format(), "node-name", "disk0",
                     "file", Map.of("driver", "file", "filename", vm.disk().path())));
@@ -228,13 +234,15 @@ public final class CloneRunner {
             qmp.execute("blockdev-add", Map.of("driver", "raw", "node-name", "seed0", "read-only", true,
                     "file", Map.of("driver", "file", "filename", vm.seed(), "read-only", true)));
             qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "seed0", "id", "seed0", "addr", WarmPool.SEED_SLOT));
+            phases.mark("disk and seed plugged");
             loadDeviceState(qmp, vm);
+            phases.mark("device state loaded");
             Path agent = Path.of(claimed.slot().qmpSocket().replaceFirst("\\.qmp$", ".qga"));
-            plugNicsAndContinue(process, vm, lease, bridged, agent);
+            plugNicsAndContinue(process, vm, lease, bridged, agent, phases);
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
             return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter,
-                    agentOf(vm, agent), null, consoleSocket(Path.of(claimed.slot().qmpSocket())));
+                    agentOf(vm, agent), null, consoleSocket(Path.of(claimed.slot().qmpSocket())), phases);
         } catch (RuntimeException e) {
             if (process != null) {
                 process.stop(Duration.ofSeconds(2));
@@ -349,7 +357,8 @@ public final class CloneRunner {
      * on their bridges, then continues; QEMU announces each NIC once the guest has its link up (see
      * {@link NicAnnouncer}). The NIC on the user network carries ingot's SSH forward.
      */
-    private void plugNicsAndContinue(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, Path agentSocket) {
+    private void plugNicsAndContinue(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, Path agentSocket,
+                                     StartPhases phases) {
         List<VmConfig.NicConfig> nics = vm.nics();
         String model = vm.ram().nicModel();
         for (int i = 0; i < nics.size(); i++) {
@@ -361,9 +370,14 @@ public final class CloneRunner {
                     "netdev", "net" + i, "id", nicId(i), "mac", nic.mac()));
         }
         attach(bridged);
+        phases.mark("NICs plugged");
         process.qmp().cont();
-        for (int i = 0; i < nics.size(); i++) NicAnnouncer.start(process.qmp(), nicId(i), START_TIMEOUT);
-        if (Devices.agent(vm.machine().devices())) thaw(vm, agentSocket);
+        phases.mark("cont returned");
+        for (int i = 0; i < nics.size(); i++) NicAnnouncer.start(process.qmp(), nicId(i), START_TIMEOUT, phases);
+        if (Devices.agent(vm.machine().devices())) {
+            thaw(vm, agentSocket);
+            phases.mark("file systems thawed (agent)");
+        }
     }
 
     /** The QEMU id of a memory clone's NIC {@code i}: the first keeps the id it always had. */

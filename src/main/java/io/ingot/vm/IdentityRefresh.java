@@ -59,23 +59,31 @@ public final class IdentityRefresh {
         int sshPort = clone.sshPort();
         Path agentSocket = clone.agentSocket();
         Optional<HostKeys> known = knownHostKeys(vm);
+        StartPhases phases = clone.phases() == null ? StartPhases.none() : clone.phases();
         if (agentSocket != null && !vm.ram().onRestore().isEmpty()) {
             runOnRestore(agentSocket, vm, log);
+            phases.mark("onRestore ran (agent)");
             // the agent also says when the NIC plugged in at the restore has its address: one login, no probes
             boolean reachable = awaitAddress(agentSocket, timeout);
+            phases.mark("guest has an address (agent)");
             Collection<PublicKey> trusted = known.map(HostKeys::publicKeys).orElse(null);
             SshLogin login = SshLogin.of("127.0.0.1", sshPort, "root", access, timeout).trusting(trusted);
             try (SshCommunicator ssh = SshCommunicator.connect(reachable && trusted != null
                     ? login.first(SshLogin.FirstAttempt.REACHABLE) : login)) {
+                phases.mark("SSH login");
                 loggedIn.run();
                 return ssh.hostKeyFingerprint();
             }
         }
         try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", sshPort, "root", access, timeout)
                 .first(SshLogin.FirstAttempt.RESUMED))) {
+            phases.mark("SSH login");
             loggedIn.run();
             if (vm.ram().onRestore().isEmpty()) return ssh.hostKeyFingerprint();
-            if (!ranInGuest(clone)) runOnRestore(ssh, vm, log);
+            if (!ranInGuest(clone)) {
+                runOnRestore(ssh, vm, log);
+                phases.mark("onRestore ran (SSH)");
+            }
             if (known.isPresent()) {
                 // the type the client and the guest agreed on: the same as they will agree on next time
                 return known.get().sameTypeAs(ssh.hostKey()).orElse(known.get().keys().get(0)).fingerprint();

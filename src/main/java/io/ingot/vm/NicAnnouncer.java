@@ -23,8 +23,10 @@ final class NicAnnouncer {
     }
 
     /** Waits (on a daemon thread, up to {@code within}) for the link of NIC {@code nicId}, then announces it. */
-    static Thread start(Qmp qmp, String nicId, Duration within) {
-        Thread t = new Thread(() -> announceWhenUp(qmp, nicId, within), "ingot-announce-" + nicId);
+    static Thread start(Qmp qmp, String nicId, Duration within, StartPhases phases) {
+        Thread t = new Thread(() -> {
+            if (announceWhenUp(qmp, nicId, within)) phases.mark(nicId + " link up, announced");
+        }, "ingot-announce-" + nicId);
         t.setDaemon(true);
         t.start();
         return t;
