@@ -2,6 +2,7 @@ package io.ingot.daemon;
 
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.http.FileSlice;
+import io.ingot.distribution.VersionFiles;
 import io.ingot.daemon.http.HttpError;
 import io.ingot.daemon.http.HttpFront;
 import io.ingot.images.ImageStore;

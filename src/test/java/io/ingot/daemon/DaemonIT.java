@@ -2,6 +2,7 @@ package io.ingot.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.distribution.Puller;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.images.CloneInstances;

@@ -1,4 +1,4 @@
-package io.ingot.daemon;
+package io.ingot.distribution;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;

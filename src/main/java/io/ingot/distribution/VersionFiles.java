@@ -1,4 +1,4 @@
-package io.ingot.daemon;
+package io.ingot.distribution;
 
 import io.ingot.template.Manifest;
 import io.ingot.trust.VersionTrust;
