@@ -33,7 +33,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.time.Duration;
@@ -365,15 +366,16 @@ public final class Puller {
         }
     }
 
-    /** Reads the first {@code have} bytes of a part file into {@code sha}; returns where to go on (0 if they cannot be read). */
+    /** Reads the first {@code have} bytes of a part file into {@code sha} (positional reads: the channel stays open for the writes). */
     private static long hashPrefix(RandomAccessFile raf, long have, MessageDigest sha) throws IOException {
-        if (have == 0) return 0;
-        try (InputStream in = BoundedInputStream.builder().setInputStream(Channels.newInputStream(raf.getChannel().position(0)))
-                .setMaxCount(have).get()) {
-            byte[] buf = new byte[1 << 20];
-            long read = 0;
-            for (int n; (n = in.read(buf)) > 0; read += n) sha.update(buf, 0, n);
-            if (read != have) throw new IOException("part file shorter than " + have);
+        FileChannel ch = raf.getChannel();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        for (long at = 0; at < have; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), have - at));
+            int n = ch.read(buf, at);
+            if (n < 0) throw new IOException("part file shorter than " + have);
+            sha.update(buf.flip());
+            at += n;
         }
         return have;
     }
@@ -384,7 +386,8 @@ public final class Puller {
         HttpRequest.Builder rq = request(uri);
         if (!whole) rq.header("Range", "bytes=" + first + "-" + last);
         HttpResponse<InputStream> rs = send(rq.build(), HttpResponse.BodyHandlers.ofInputStream());
-        if (rs.statusCode() != (whole ? 200 : 206)) {
+        boolean ignored = !whole && rs.statusCode() == 200; // a server that does not take ranges sends it all: skip to first
+        if (rs.statusCode() != (whole || ignored ? 200 : 206)) {
             String body;
             try (InputStream in = rs.body()) {
                 body = new String(in.readNBytes(4096));
@@ -395,6 +398,11 @@ public final class Puller {
         if (sha != null && !sha.equals(e.sha256())) {
             rs.body().close();
             throw new UserError(uri + ": X-Checksum-Sha256 " + sha + " differs from the listed " + e.sha256());
+        }
+        if (ignored) {
+            InputStream all = rs.body();
+            all.skipNBytes(first);
+            return BoundedInputStream.builder().setInputStream(all).setMaxCount(last - first + 1).get();
         }
         if (!whole && !rs.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + first + "-" + last + "/")) {
             rs.body().close();
