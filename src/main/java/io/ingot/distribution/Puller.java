@@ -33,8 +33,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.time.Duration;
@@ -335,7 +333,7 @@ public final class Puller {
         long got = 0;
         ProgressBar bar = bars.open(e.file(), e.size());
         try (RandomAccessFile raf = new RandomAccessFile(part.toFile(), "rw")) {
-            have = hashPrefix(raf, have, sha);
+            SparseWriter.hashPrefix(raf.getChannel(), have, sha);
             SparseWriter w = new SparseWriter(raf.getChannel(), sha, have);
             for (QemuImg.Extent x : e.fetch()) {
                 long from = Math.max(x.start(), have);
@@ -364,20 +362,6 @@ public final class Puller {
         } finally {
             if (bar != null) bar.close();
         }
-    }
-
-    /** Reads the first {@code have} bytes of a part file into {@code sha} (positional reads: the channel stays open for the writes). */
-    private static long hashPrefix(RandomAccessFile raf, long have, MessageDigest sha) throws IOException {
-        FileChannel ch = raf.getChannel();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-        for (long at = 0; at < have; ) {
-            buf.clear().limit((int) Math.min(buf.capacity(), have - at));
-            int n = ch.read(buf, at);
-            if (n < 0) throw new IOException("part file shorter than " + have);
-            sha.update(buf.flip());
-            at += n;
-        }
-        return have;
     }
 
     /** Bytes {@code first..last} of a listed file, checked to be those (a daemon that ignores the range is refused). */

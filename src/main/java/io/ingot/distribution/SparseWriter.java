@@ -27,6 +27,18 @@ final class SparseWriter {
 
     long position() { return position; }
 
+    /** Reads a part file's first {@code have} bytes into {@code sha} (positional reads: the channel stays open for the writes). */
+    static void hashPrefix(FileChannel ch, long have, MessageDigest sha) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        for (long at = 0; at < have; ) {
+            buf.clear().limit((int) Math.min(buf.capacity(), have - at));
+            int n = ch.read(buf, at);
+            if (n < 0) throw new IOException("part file shorter than " + have);
+            sha.update(buf.flip());
+            at += n;
+        }
+    }
+
     /** The next {@code n} bytes of {@code buf}. */
     void write(byte[] buf, int n) throws IOException {
         sha.update(buf, 0, n);
