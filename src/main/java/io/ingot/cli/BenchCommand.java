@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import io.ingot.bench.CliBenchmark;
 import io.ingot.bench.CloneBenchmark;
 import io.ingot.bench.RamBenchmark;
+import io.ingot.bench.TransferBenchmark;
 import io.ingot.catalog.Catalog;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.AcceleratorProbe;
@@ -19,13 +20,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Run benchmarks; each compares ingot with a baseline in the same run and reports the ratio.",
-        subcommands = {BenchCommand.Clones.class, BenchCommand.Ram.class, BenchCommand.Cli.class})
+        subcommands = {BenchCommand.Clones.class, BenchCommand.Ram.class, BenchCommand.Cli.class, BenchCommand.Transfer.class})
 public class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -155,6 +157,41 @@ public class BenchCommand implements Runnable {
             Map<String, Object> result = new CloneBenchmark(store, line -> System.err.println("bench: " + line), fullDataMiB << 20)
                     .run(template, count, storage);
             report(paths, "clones", result, json, CloneBenchmark.table(result));
+            return 0;
+        }
+    }
+
+    @Command(name = "transfer", mixinStandardHelpOptions = true,
+            description = {
+                    "ingot pull of a template version from a daemon on loopback (started and stopped here) against curl of the "
+                            + "same files, and curl plus sha256sum, in the same run; and the pulled files' bytes on disk.",
+                    "Writes a JSON report to images/.bench/."})
+    static class Transfer implements Callable<Integer> {
+        @Option(names = "--template", paramLabel = "SOURCE", defaultValue = "debian-12-minimal",
+                description = "The version to pull: NAME, NAME:VERSION or NAME@CHANNEL (default: ${DEFAULT-VALUE}).")
+        String template;
+
+        @Option(names = "--count", defaultValue = "3", description = "Runs of each (default: ${DEFAULT-VALUE}).")
+        int count;
+
+        @Option(names = "--baseline-ingot", paramLabel = "LAUNCHER",
+                description = "Also measure another ingot (the launcher of another checkout, e.g. main's) the same way, with its own daemon.")
+        Path baseline;
+
+        @Option(names = "--json", description = "Print the JSON report instead of the table.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (count < 1) throw new UserError("--count must be at least 1");
+            if (baseline != null && !Files.isExecutable(baseline)) throw new UserError("--baseline-ingot " + baseline + ": not an executable launcher");
+            IngotPaths paths = IngotPaths.fromEnvironment();
+            ImageStore store = ImageStore.open(paths);
+            Map<String, Path> launchers = new LinkedHashMap<>();
+            if (baseline != null) launchers.put("baseline", baseline.toAbsolutePath());
+            launchers.put("this", paths.home().resolve("ingot"));
+            Map<String, Object> result = new TransferBenchmark(store, line -> System.err.println("bench: " + line)).run(template, count, launchers);
+            report(paths, "transfer", result, json, TransferBenchmark.table(result));
             return 0;
         }
     }

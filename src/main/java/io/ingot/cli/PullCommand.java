@@ -1,6 +1,6 @@
 package io.ingot.cli;
 
-import io.ingot.daemon.Puller;
+import io.ingot.distribution.Puller;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.images.ImageStore;
 import io.ingot.target.oci.OciPull;

@@ -1,10 +1,12 @@
 package io.ingot.daemon;
 
 import io.ingot.catalog.TemplateVersion;
+import io.ingot.distribution.VersionFiles;
 import io.ingot.server.http.FileSlice;
 import io.ingot.server.http.HttpError;
 import io.ingot.server.http.HttpFront;
 import io.ingot.images.ImageStore;
+import io.ingot.qemu.QemuImg;
 import io.ingot.storage.TemplateFiles;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
@@ -29,15 +31,18 @@ public final class FilesApi {
 
     private final ImageStore store;
     private final TemplatesApi templates;
+    private final QemuImg qemuImg = new QemuImg();
 
     public FilesApi(ImageStore store, TemplatesApi templates) {
         this.store = store;
         this.templates = templates;
     }
 
-    public List<VersionFiles.Entry> list(@Header("name") String name, @Header("version") String version) throws IOException {
+    /** Request header {@code X-Ingot-Extents: 1}: also each large file's data extents (a pull of this ingot fetches only those). */
+    public List<VersionFiles.Entry> list(@Header("name") String name, @Header("version") String version,
+                                         @Header("X-Ingot-Extents") String extents) throws IOException {
         TemplateFiles tf = files(templates.find(name, version));
-        return VersionFiles.of(tf.dir(), Manifest.read(tf.manifest()));
+        return VersionFiles.of(tf.dir(), Manifest.read(tf.manifest()), "1".equals(extents) ? qemuImg : null);
     }
 
     /**

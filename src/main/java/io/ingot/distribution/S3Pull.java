@@ -28,7 +28,9 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -308,21 +310,30 @@ public final class S3Pull {
         }
         Files.writeString(etagFile, h.eTag());
         long have = Files.isRegularFile(part) ? Files.size(part) : 0;
-        if (have < h.contentLength()) {
-            if (have > 0) progress.accept("resuming " + key + " at " + have + " of " + h.contentLength() + " bytes");
-            try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(at.bucket()).key(key)
-                    .ifMatch(h.eTag()).range(have > 0 ? "bytes=" + have + "-" : null));
-                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                 ProgressBar bar = bars.open(key, h.contentLength())) {
-                // no further than the size the limits were checked against; the sha256 decides the rest
-                LongConsumer seen = bar == null ? bytes : n -> {
-                    bar.update(n);
-                    bytes.accept(n);
-                };
-                copy(BoundedInputStream.builder().setInputStream(in).setMaxCount(h.contentLength() - have).get(), out, have, seen);
+        // one pass: the sha256 is taken while writing (after the part's first bytes, read back), zero blocks left holes
+        MessageDigest digest = Sha256.digest();
+        try (RandomAccessFile raf = new RandomAccessFile(part.toFile(), "rw")) {
+            SparseWriter.hashPrefix(raf.getChannel(), have, digest);
+            SparseWriter w = new SparseWriter(raf.getChannel(), digest, have);
+            try {
+                if (have < h.contentLength()) {
+                    if (have > 0) progress.accept("resuming " + key + " at " + have + " of " + h.contentLength() + " bytes");
+                    try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(at.bucket()).key(key)
+                            .ifMatch(h.eTag()).range(have > 0 ? "bytes=" + have + "-" : null));
+                         ProgressBar bar = bars.open(key, h.contentLength())) {
+                        // no further than the size the limits were checked against; the sha256 decides the rest
+                        LongConsumer seen = bar == null ? bytes : n -> {
+                            bar.update(n);
+                            bytes.accept(n);
+                        };
+                        copy(BoundedInputStream.builder().setInputStream(in).setMaxCount(h.contentLength() - have).get(), w, seen);
+                    }
+                }
+            } finally {
+                raf.setLength(w.position()); // a trailing zero block written as a hole still counts
             }
         }
-        String sha = Sha256.of(part);
+        String sha = HexFormat.of().formatHex(digest.digest());
         String want = expectedSha != null ? expectedSha : metaSha;
         if (want == null || !want.equals(sha)) {
             throw new UserError(what + ": sha256 " + sha + ", expected " + want + " (nothing kept)");
@@ -333,14 +344,11 @@ public final class S3Pull {
         return done;
     }
 
-    private static void copy(InputStream in, OutputStream out, long have, LongConsumer bytes) throws IOException {
+    private static void copy(InputStream in, SparseWriter out, LongConsumer bytes) throws IOException {
         byte[] buf = new byte[1 << 20];
-        long total = have;
-        for (int n; (n = in.read(buf)) > 0; ) {
-            out.write(buf, 0, n);
-            total += n;
-            out.flush();
-            bytes.accept(total);
+        for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
+            out.write(buf, n);
+            bytes.accept(out.position());
         }
     }
 

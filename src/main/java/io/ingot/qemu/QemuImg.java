@@ -64,6 +64,26 @@ public final class QemuImg {
         return Command.exec(List.of(binary, "check", alone(image, format)));
     }
 
+    /** A run of bytes of a file: {@code start} and {@code length}. */
+    public record Extent(long start, long length) {
+        public long end() { return start + length; }
+    }
+
+    /**
+     * The runs of a file that hold data, in order, from {@code qemu-img map -f raw} (the file's own bytes, whatever
+     * they hold): what it leaves out are holes, which read as zeros (SEEK_DATA/SEEK_HOLE, which Java cannot ask).
+     */
+    public List<Extent> dataExtents(Path file) throws IOException {
+        List<Extent> out = new ArrayList<>();
+        JsonNode map = Json.MAPPER.readTree(Command.run(List.of(binary, "map", "--output=json", "-f", "raw", file.toString()), INSPECT_TIMEOUT));
+        for (JsonNode e : map) {
+            if (e.path("data").asBoolean(true) || !e.path("zero").asBoolean(false)) {
+                out.add(new Extent(e.path("start").asLong(), e.path("length").asLong()));
+            }
+        }
+        return out;
+    }
+
     /** The facts {@link #info} reads from qemu-img's JSON. */
     static Info parse(JsonNode n) {
         return new Info(n.path("format").asText(), n.path("virtual-size").asLong(), n.path("actual-size").asLong(),

@@ -79,6 +79,13 @@ class S3DistributionIT {
             assertEquals(shared.version(), pulled.version().version(), "the version keeps its number");
             Path base = target.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage().path();
             assertEquals(pushed.diskSha256(), Sha256.of(base), "the pulled disk is the pushed one");
+            io.ingot.template.Manifest.Ram ram = shared.manifest().ram();
+            if (ram != null) { // the memory file, sparse at the source, is written sparse: its zero blocks stay holes
+                Path memory = base.resolveSibling(ram.memoryFile().file());
+                assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the memory file came along");
+                long onDisk = Long.parseLong(io.ingot.util.Command.run(java.util.List.of("stat", "-c", "%b", memory.toString())).strip()) * 512;
+                assertTrue(onDisk < Files.size(memory) * 3 / 4, "ram/memory takes " + onDisk + " bytes on disk of " + Files.size(memory));
+            }
             assertEquals(shared.version(), target.catalog().resolve(TemplateRef.parse("tiny-linux@latest")).version(),
                     "pulled by channel, registered with it");
 

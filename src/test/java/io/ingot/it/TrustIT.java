@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.daemon.Daemon;
 import io.ingot.daemon.DaemonConfig;
-import io.ingot.daemon.Puller;
+import io.ingot.distribution.Puller;
 import io.ingot.distribution.S3Location;
 import io.ingot.distribution.S3Pull;
 import io.ingot.distribution.S3Push;

@@ -14,8 +14,11 @@ import java.util.Set;
  * whatever name it comes under. (Path parameters, name, version, id..., are not headers the routes send either.)
  */
 public final class ResponseHeaders implements HeaderFilterStrategy {
-    /** Request headers (or query parameters of the same name) the routes read: a download's range, the front's HEAD mark. */
-    static final Set<String> READ = Set.of("range", HttpFront.HEAD_HEADER.toLowerCase(Locale.ROOT));
+    /**
+     * Request headers (or query parameters of the same name) the routes read: a download's range, the front's HEAD mark,
+     * a file list's request for data extents ({@code io.ingot.daemon.FilesApi#list}).
+     */
+    static final Set<String> READ = Set.of("range", HttpFront.HEAD_HEADER.toLowerCase(Locale.ROOT), "x-ingot-extents");
     /** Headers the routes and {@link ApiErrors} set on an answer. */
     static final Set<String> SENT = Set.of("content-type", "content-length", "content-range", "accept-ranges",
             "x-checksum-sha256", "www-authenticate", "cache-control", "retry-after");

@@ -1,10 +1,11 @@
-package io.ingot.daemon;
+package io.ingot.distribution;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.catalog.TemplateVersion;
 import io.ingot.images.ImageStore;
 import io.ingot.images.Publisher;
+import io.ingot.qemu.QemuImg;
 import io.ingot.template.Manifest;
 import io.ingot.template.TemplateRef;
 import io.ingot.trust.TrustPolicy;
@@ -21,7 +22,8 @@ import org.apache.commons.io.input.BoundedInputStream;
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.io.InterruptedIOException;
+import java.io.RandomAccessFile;
 import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.URI;
@@ -31,13 +33,22 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code ingot pull}: fetches a template version (base image, RAM template files, manifest) from another
@@ -55,11 +66,16 @@ public final class Puller {
     /** What a pull did: the registered version, bytes fetched now, and bytes that were already there (resumed or reused). */
     public record Result(TemplateVersion version, long downloaded, long resumedFrom) { }
 
+    /** Asks a daemon's file list for the data extents of sparse files ({@link VersionFiles.Entry#data}). */
+    private static final String[] EXTENTS = {"X-Ingot-Extents", "1"};
+
     private final ImageStore store;
     private final HttpClient http;
     private final String token;
     private final PrintStream out;
     private final long stopAfterBytes;
+    /** Bytes fetched by this puller's downloads (all files), for the {@code stopAfterBytes} hook. */
+    private final AtomicLong fetched = new AtomicLong();
     private final ProgressBar.Factory bars;
     private TrustPolicy policy;
 
@@ -106,56 +122,21 @@ public final class Puller {
         String filesUrl = base + "/api/templates/" + name + "/versions/" + version + "/files";
         Path dir = store.paths().state().resolve("pull").resolve(name + "-" + version);
         try {
-            Map<String, VersionFiles.Entry> listed = checkList(entries(getJson(filesUrl), filesUrl), daemon);
+            // a daemon of this ingot then also lists each sparse file's data extents (an older one ignores the header)
+            Map<String, VersionFiles.Entry> listed = checkList(entries(getJson(filesUrl, EXTENTS), filesUrl), daemon);
             Map<String, Long> sizes = new LinkedHashMap<>();
             listed.forEach((file, e) -> sizes.put(file, e.size()));
             Verified verified = checkSignature(name + ":" + version + " from " + daemon, listed, filesUrl);
             store.pullLimits().check(name + ":" + version, sizes, alreadyHere(dir, listed), dir, storage);
             Files.createDirectories(dir);
+            String of = name + ":" + version + " from " + daemon;
+            Map<String, Path> files = new LinkedHashMap<>();
             long downloaded = 0;
             long resumed = 0;
-            Map<String, Path> files = new LinkedHashMap<>();
-            for (VersionFiles.Entry e : listed.values()) {
-                Path done = dir.resolve(e.file());
-                Path part = dir.resolve(e.file() + ".part");
-                Files.createDirectories(part.getParent()); // RAM template files live in ram/
-                if (Files.isRegularFile(done)) {
-                    // left by an earlier pull that failed later on: only what still matches the list is used
-                    if (Files.size(done) == e.size() && Sha256.of(done).equals(e.sha256())) {
-                        resumed += e.size();
-                        out.println("  " + e.file() + ": " + e.size() + " bytes from an earlier pull, sha256 ok");
-                        files.put(e.file(), done);
-                        continue;
-                    }
-                    Files.delete(done);
-                    out.println("  " + e.file() + ": the copy from an earlier pull differs; fetching it again");
-                }
-                long have = Files.isRegularFile(part) ? Files.size(part) : 0;
-                if (have > e.size()) {
-                    Files.delete(part);
-                    have = 0;
-                }
-                if (have < e.size()) {
-                    long got = fetch(URI.create(filesUrl + "/" + e.file()), part, have, e, downloaded);
-                    if (got < 0) { // the server ignored the range: started over
-                        got = -got;
-                        have = 0;
-                    }
-                    downloaded += got;
-                } else {
-                    Files.write(part, new byte[0], StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-                }
-                resumed += have;
-                long size = Files.size(part);
-                String sha = Sha256.of(part);
-                if (size != e.size() || !sha.equals(e.sha256())) {
-                    Files.delete(part);
-                    throw new UserError(e.file() + " of " + name + ":" + version + " from " + daemon + ": " + size + " bytes with sha256 " + sha
-                            + ", listed as " + e.size() + " bytes with sha256 " + e.sha256() + " (nothing kept; pull again)");
-                }
-                Files.move(part, done);
-                out.println("  " + e.file() + ": " + size + " bytes, sha256 ok" + (have > 0 ? " (resumed at " + have + ")" : ""));
-                files.put(e.file(), done);
+            for (Got g : fetchAll(listed.values(), dir, filesUrl, of)) {
+                files.put(g.file(), g.path());
+                downloaded += g.downloaded();
+                resumed += g.resumed();
             }
             Manifest manifest = Manifest.fromForeign(Files.readAllBytes(files.get(Manifest.FILE_NAME)),
                     Manifest.FILE_NAME + " of " + name + ":" + version + " from " + daemon);
@@ -171,6 +152,69 @@ public final class Puller {
             Trees.deleteQuietly(dir);
             throw e;
         }
+    }
+
+    /** One file in the pull folder: where, bytes fetched now, bytes an earlier try left. */
+    private record Got(String file, Path path, long downloaded, long resumed) { }
+
+    /**
+     * Every listed file, two at a time (the base image beside the memory file: one waits on the network while the
+     * other hashes and writes); the first failure stops the others before it is thrown, so nothing writes on after.
+     */
+    private List<Got> fetchAll(Collection<VersionFiles.Entry> entries, Path dir, String filesUrl, String of)
+            throws IOException, InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Got>> futures = new ArrayList<>();
+            for (VersionFiles.Entry e : entries) futures.add(pool.submit(() -> fetchOne(e, dir, filesUrl, of)));
+            List<Got> got = new ArrayList<>();
+            for (Future<Got> f : futures) {
+                try {
+                    got.add(f.get());
+                } catch (ExecutionException x) {
+                    pool.shutdownNow();
+                    pool.awaitTermination(5, TimeUnit.MINUTES);
+                    if (x.getCause() instanceof IOException io) throw io;
+                    if (x.getCause() instanceof RuntimeException r) throw r;
+                    if (x.getCause() instanceof InterruptedException ie) throw ie;
+                    throw new IOException(x.getCause());
+                }
+            }
+            return got;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private Got fetchOne(VersionFiles.Entry e, Path dir, String filesUrl, String of) throws IOException, InterruptedException {
+        Path done = dir.resolve(e.file());
+        Path part = dir.resolve(e.file() + ".part");
+        Files.createDirectories(part.getParent()); // RAM template files live in ram/
+        if (Files.isRegularFile(done)) {
+            // left by an earlier pull that failed later on: only what still matches the list is used
+            if (Files.size(done) == e.size() && Sha256.of(done).equals(e.sha256())) {
+                out.println("  " + e.file() + ": " + e.size() + " bytes from an earlier pull, sha256 ok");
+                return new Got(e.file(), done, 0, e.size());
+            }
+            Files.delete(done);
+            out.println("  " + e.file() + ": the copy from an earlier pull differs; fetching it again");
+        }
+        long have = Files.isRegularFile(part) ? Files.size(part) : 0;
+        if (have > e.size()) {
+            Files.delete(part);
+            have = 0;
+        }
+        Fetched f = fetch(URI.create(filesUrl + "/" + e.file()), part, have, e);
+        have = f.resumedAt();
+        long size = f.length();
+        if (size != e.size() || !f.sha256().equals(e.sha256())) {
+            Files.delete(part);
+            throw new UserError(e.file() + " of " + of + ": " + size + " bytes with sha256 " + f.sha256()
+                    + ", listed as " + e.size() + " bytes with sha256 " + e.sha256() + " (nothing kept; pull again)");
+        }
+        Files.move(part, done);
+        out.println("  " + e.file() + ": " + size + " bytes, sha256 ok" + (have > 0 ? " (resumed at " + have + ")" : ""));
+        return new Got(e.file(), done, f.bytes(), have);
     }
 
     /**
@@ -275,53 +319,88 @@ public final class Puller {
         return file;
     }
 
-    /** Appends the rest of one file to {@code part}, never more than its listed size; returns bytes fetched, negated if the server restarted at 0. */
-    private long fetch(URI uri, Path part, long have, VersionFiles.Entry e, long pulledBefore) throws IOException, InterruptedException {
+    /** What {@link #fetch} did: bytes fetched now, where it took up the part file, the sha256 of the whole file. */
+    private record Fetched(long bytes, long resumedAt, String sha256, long length) { }
+
+    /**
+     * Fetches the rest of one file into {@code part} from {@code have} on (bytes an earlier try wrote, in order): only
+     * its data extents when the daemon listed them, the rest left holes, each zero block of the data too (the file
+     * stays as sparse as it was at the source). One pass: the sha256 of all {@code e.size()} bytes (holes as zeros) is
+     * taken while writing, the part's first {@code have} bytes read back first. Never past the listed size.
+     */
+    private Fetched fetch(URI uri, Path part, long have, VersionFiles.Entry e) throws IOException, InterruptedException {
+        MessageDigest sha = Sha256.digest();
+        long got = 0;
+        ProgressBar bar = bars.open(e.file(), e.size());
+        try (RandomAccessFile raf = new RandomAccessFile(part.toFile(), "rw")) {
+            SparseWriter.hashPrefix(raf.getChannel(), have, sha);
+            SparseWriter w = new SparseWriter(raf.getChannel(), sha, have);
+            for (QemuImg.Extent x : e.fetch()) {
+                long from = Math.max(x.start(), have);
+                if (from >= x.end()) continue;
+                w.zerosTo(from);
+                try (InputStream in = range(uri, from, x.end() - 1, e)) {
+                    byte[] buf = new byte[1 << 20];
+                    for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
+                        w.write(buf, n);
+                        got += n;
+                        if (bar != null) bar.update(w.position());
+                        if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("stopped: another file of the pull failed");
+                        long all = fetched.addAndGet(n);
+                        if (stopAfterBytes >= 0 && all >= stopAfterBytes) {
+                            throw new IOException("download interrupted after " + all + " bytes (test hook)");
+                        }
+                    }
+                }
+                if (w.position() != x.end()) { // a whole answer, shorter than listed: the checksum check refuses it
+                    return new Fetched(got, have, HexFormat.of().formatHex(sha.digest()), w.position());
+                }
+            }
+            w.zerosTo(e.size());
+            raf.setLength(e.size()); // the last hole, if any
+            return new Fetched(got, have, HexFormat.of().formatHex(sha.digest()), Files.size(part));
+        } finally {
+            if (bar != null) bar.close();
+        }
+    }
+
+    /** Bytes {@code first..last} of a listed file, checked to be those (a daemon that ignores the range is refused). */
+    private InputStream range(URI uri, long first, long last, VersionFiles.Entry e) throws IOException, InterruptedException {
+        boolean whole = first == 0 && last == e.size() - 1;
         HttpRequest.Builder rq = request(uri);
-        if (have > 0) rq.header("Range", "bytes=" + have + "-");
+        if (!whole) rq.header("Range", "bytes=" + first + "-" + last);
         HttpResponse<InputStream> rs = send(rq.build(), HttpResponse.BodyHandlers.ofInputStream());
-        boolean partial = rs.statusCode() == 206;
-        if (rs.statusCode() != 200 && !partial) {
+        boolean ignored = !whole && rs.statusCode() == 200; // a server that does not take ranges sends it all: skip to first
+        if (rs.statusCode() != (whole || ignored ? 200 : 206)) {
             String body;
             try (InputStream in = rs.body()) {
                 body = new String(in.readNBytes(4096));
             }
-            throw new UserError("GET " + uri + ": HTTP " + rs.statusCode() + " " + body.strip());
+            throw new UserError("GET " + uri + (whole ? "" : " bytes " + first + "-" + last) + ": HTTP " + rs.statusCode() + " " + body.strip());
         }
         String sha = rs.headers().firstValue("X-Checksum-Sha256").orElse(null);
         if (sha != null && !sha.equals(e.sha256())) {
             rs.body().close();
             throw new UserError(uri + ": X-Checksum-Sha256 " + sha + " differs from the listed " + e.sha256());
         }
-        long start = partial ? have : 0;
-        if (partial && !rs.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + have + "-")) {
+        if (ignored) {
+            InputStream all = rs.body();
+            all.skipNBytes(first);
+            return BoundedInputStream.builder().setInputStream(all).setMaxCount(last - first + 1).get();
+        }
+        if (!whole && !rs.headers().firstValue("Content-Range").orElse("").startsWith("bytes " + first + "-" + last + "/")) {
             rs.body().close();
-            throw new UserError(uri + ": asked for bytes from " + have + ", got " + rs.headers().firstValue("Content-Range").orElse("no Content-Range"));
+            throw new UserError(uri + ": asked for bytes " + first + "-" + last + ", got " + rs.headers().firstValue("Content-Range").orElse("no Content-Range"));
         }
-        long got = 0;
-        ProgressBar bar = bars.open(e.file(), e.size());
-        // a server that sends more than it listed (or never stops) is cut at the listed size; the sha256 decides
-        try (InputStream in = BoundedInputStream.builder().setInputStream(rs.body()).setMaxCount(e.size() - start).get();
-             OutputStream o = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     partial ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n; (n = in.read(buf)) > 0; ) {
-                o.write(buf, 0, n);
-                got += n;
-                if (bar != null) bar.update(start + got);
-                if (stopAfterBytes >= 0 && pulledBefore + got >= stopAfterBytes) {
-                    throw new IOException("download interrupted after " + (pulledBefore + got) + " bytes (test hook)");
-                }
-            }
-        } finally {
-            if (bar != null) bar.close();
-        }
-        return partial || have == 0 ? got : -got;
+        // a server that sends more than it listed (or never stops) is cut there; the sha256 decides
+        return BoundedInputStream.builder().setInputStream(rs.body()).setMaxCount(last - first + 1).get();
     }
 
     /** A JSON answer of the daemon, read no further than {@link LimitedRead#JSON_ANSWER}. */
-    private JsonNode getJson(String url) throws IOException, InterruptedException {
-        HttpResponse<InputStream> rs = send(request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    private JsonNode getJson(String url, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder rq = request(URI.create(url));
+        if (headers.length > 0) rq.headers(headers);
+        HttpResponse<InputStream> rs = send(rq.build(), HttpResponse.BodyHandlers.ofInputStream());
         if (rs.statusCode() != 200) {
             String msg = new String(LimitedRead.read(rs.body(), 4096, "GET " + url + ": HTTP " + rs.statusCode(),
                     "an error is never that long"), StandardCharsets.UTF_8);

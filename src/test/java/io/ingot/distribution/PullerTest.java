@@ -1,4 +1,4 @@
-package io.ingot.daemon;
+package io.ingot.distribution;
 
 import io.ingot.images.ImageStore;
 import io.ingot.it.LoopbackHttp;
