@@ -7,6 +7,7 @@ import io.ingot.images.CloneOptions;
 import io.ingot.images.CloneService;
 import io.ingot.images.ImageStore;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.OnError;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuInstallation;
 import io.ingot.server.PortAllocator;
@@ -22,6 +23,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The whole pipeline with real QEMU: tinyinstall.iso to a sealed, published tiny-linux template. */
@@ -42,10 +44,44 @@ class BuildIT {
         }
         String timings = Files.readString(build.buildDir().resolve("timings.json"));
         assertTrue(timings.contains("\"stage\" : \"wait-install\""), timings);
+        // tiny-linux has a RAM template: its verify checks ran in a memory clone of it, which took the verify identity
+        assertTrue(timings.contains("\"stage\" : \"ram-template\"") && timings.contains("\"stage\" : \"verify\""), timings);
+        assertTrue(log.contains("verify clone ingot-clone-verify-" + build.buildId() + " resumed as a memory clone of this build's"
+                + " RAM template in "), log);
+        assertTrue(log.contains("onRestore gave it the identity of tiny-linux-verify in "), log);
+        assertTrue(log.contains("verify check 'provisioned' passed"), log);
         assertTrue(Files.exists(build.buildDir().resolve("serial-install.log")));
         assertTrue(Files.exists(build.buildDir().resolve("serial-provision.log")));
         assertTrue(build.result().startsWith("published tiny-linux:"), build.result());
         assertFalse(Files.exists(build.disk()), "the working disk is gone once published");
+        assertEquals(List.of(), TestImages.qemuProcessesMentioning(build.buildId()), "no QEMU outlives the build");
+    }
+
+    /**
+     * A verify check that fails in the memory clone of the build's RAM template fails the build, with nothing
+     * published and the RAM template's files gone; the checks before it saw the clone's verify identity.
+     */
+    @Test
+    void aFailingVerifyCheckInTheMemoryCloneFailsTheBuildAndPublishesNothing() throws Exception {
+        Path recipe = TestImages.variant("verify-fails", yaml -> yaml
+                .replace("name: tiny-linux\n", "name: tiny-linux-badcheck\n")
+                .replace("verify:\n", """
+                        verify:
+                          - name: named by onRestore
+                            run: test "$(hostname)" = tiny-linux-badcheck-verify
+                          - name: fails
+                            run: exit 3
+                        """));
+        BuildContext build = TestImages.build(recipe, OnError.CLEANUP);
+        assertNotNull(build.failure(), "the build failed");
+        assertTrue(build.failure().getMessage().contains("verify check 'fails' failed with exit status 3; nothing was published"),
+                build.failure().getMessage());
+        String log = Files.readString(build.buildDir().resolve("build.log"));
+        assertTrue(log.contains("resumed as a memory clone of this build's RAM template"), log);
+        assertTrue(log.contains("verify check 'named by onRestore' passed"), log);
+        assertFalse(log.contains("verify check 'provisioned' passed"), "the checks after the failing one do not run");
+        assertEquals(List.of(), TestImages.store().catalog().versions("tiny-linux-badcheck"), "nothing was published");
+        assertFalse(Files.exists(build.buildDir().resolve("ram/memory")), "the RAM template's memory file is gone");
         assertEquals(List.of(), TestImages.qemuProcessesMentioning(build.buildId()), "no QEMU outlives the build");
     }
 

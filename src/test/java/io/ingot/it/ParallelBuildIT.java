@@ -27,7 +27,7 @@ class ParallelBuildIT {
             // a verify VM per build (its name, QEMU name and run record carry the build id), never one shared by the recipe
             String log = java.nio.file.Files.readString(built.buildDir().resolve("build.log"));
             org.junit.jupiter.api.Assertions.assertTrue(
-                    log.contains("verify clone ingot-clone-verify-" + built.buildId() + " booting"), log);
+                    log.contains("verify clone ingot-clone-verify-" + built.buildId() + " resumed as a memory clone"), log);
         }
     }
 

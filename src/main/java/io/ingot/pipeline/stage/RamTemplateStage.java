@@ -21,6 +21,7 @@ import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sha256;
 import io.ingot.util.Sizes;
+import io.ingot.vm.HostKeys;
 import io.ingot.vm.RestoreScript;
 import io.ingot.vm.SeedBuilder;
 
@@ -34,7 +35,8 @@ import java.util.UUID;
 
 /**
  * Captures the RAM template ({@code template.ram: true}): boots the base image through a capture
- * overlay with its RAM in a shared memory-backend-file, waits for SSH, syncs the guest, unplugs its
+ * overlay with its RAM in a shared memory-backend-file and a seed like a clone's, waits for SSH and a settled boot
+ * (the build's check of a cold first boot; the verify checks then run in a memory clone), syncs the guest, unplugs its
  * NIC (memory clones plug in their own, with their own MAC), stops it and saves the device state with
  * {@code x-ignore-shared}. Overlay, memory file and state file join the template version.
  */
@@ -46,6 +48,11 @@ public final class RamTemplateStage implements Stage {
     /** Waits for systemd's start-up and cloud-init where the guest has them (a degraded system still counts as up). */
     static final String SETTLE = "if [ -d /run/systemd/system ]; then systemctl is-system-running --wait > /dev/null || true; fi; "
             + "if command -v cloud-init > /dev/null 2>&1; then cloud-init status --wait > /dev/null || true; fi; sync";
+    /** Succeeds where cloud-init is missing, or where it took the seed with {@code instanceId}. */
+    static String seedTaken(String instanceId) {
+        return "! command -v cloud-init > /dev/null 2>&1 || test \"$(cat /var/lib/cloud/data/instance-id 2>/dev/null)\" = "
+                + instanceId;
+    }
     /** PCI slot of the capture VM's NIC, clear of the slots the drives take (from 0x3 on). */
     static final String NIC_SLOT = "0x10";
 
@@ -78,8 +85,12 @@ public final class RamTemplateStage implements Stage {
         for (Path p : List.of(overlay, memory, state)) Files.deleteIfExists(p);
         qemuImg.createOverlay(overlay, "../" + build.baseImage().getFileName(), "qcow2");
         var access = build.images().accessKey();
-        Path seed = new SeedBuilder().build(dir.resolve("capture"), UUID.randomUUID().toString(),
-                recipe.name(), List.of(access.publicKeyLine()));
+        String instanceId = UUID.randomUUID().toString();
+        // host keys made here, as in every clone's seed: the guest installs them instead of making its own (seconds
+        // under emulation); each memory clone's onRestore replaces them with its own
+        SeedBuilder seeds = new SeedBuilder();
+        Path seed = seeds.ensureIso(seeds.write(dir.resolve("capture"), new SeedBuilder.Seed(instanceId, recipe.name(),
+                List.of(access.publicKeyLine()), HostKeys.generate("root@" + recipe.name()))));
         long memoryMiB = Sizes.parseMebibytes(m.memory());
         PortLease lease = build.held(this).add(ports.allocate());
         Path agentSocket = build.runtimeDir().resolve("ram.qga");
@@ -114,6 +125,12 @@ public final class RamTemplateStage implements Stage {
                 // a settled guest, or every memory clone would run the rest of the boot again after its restore
                 build.log().info("capture VM answered SSH; waiting for its boot to finish, then syncing its disks");
                 ssh.run(SETTLE, SETTLE_TIMEOUT);
+                // this boot is the build's check of a cold first boot (the verify checks run in a memory clone of
+                // it): where cloud-init runs, it must have taken this seed
+                if (ssh.exec(seedTaken(instanceId), Map.of(), SETTLE_TIMEOUT, line -> { }).exitStatus() != 0) {
+                    throw new IllegalStateException("the capture VM booted, but its cloud-init did not take the seed"
+                            + " (/var/lib/cloud/data/instance-id is not " + instanceId + ")");
+                }
             }
             vm.qmp().execute("device_del", Map.of("id", "nic0"));
             if (vm.qmp().awaitEvent("DEVICE_DELETED", UNPLUG_TIMEOUT).isEmpty()) {

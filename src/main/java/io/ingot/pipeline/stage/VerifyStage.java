@@ -7,33 +7,29 @@ import io.ingot.guest.SshLogin;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildLog;
 import io.ingot.pipeline.Stage;
-import io.ingot.qemu.QemuImg;
 import io.ingot.recipe.Recipe;
 import io.ingot.server.PortAllocator;
 import io.ingot.util.Durations;
 import io.ingot.vm.CloneRunner;
-import io.ingot.vm.SeedBuilder;
-import io.ingot.vm.VmConfig;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
- * Boots a linked clone of the base image in a scratch area (the build directory), with a seed like
- * every clone's, waits for SSH with ingot's access key and runs the recipe's verify checks. A failing
- * check fails the build before anything is published.
+ * Runs the recipe's verify checks over SSH with ingot's access key in a clone made in a scratch area (the build
+ * directory), with a seed like every clone's: a memory clone of the RAM template this build captured, named
+ * NAME-verify, which resumes in seconds and takes that name through onRestore; without a RAM template a linked
+ * clone of the base image, booted cold (see {@link VerifyClone}). A failing check fails the build before anything
+ * is published.
  */
 public final class VerifyStage implements Stage {
     private static final String DEFAULT_TIMEOUT = "5m";
 
     private final PortAllocator ports;
-    private final QemuImg qemuImg = new QemuImg();
 
     public VerifyStage(PortAllocator ports) { this.ports = ports; }
 
@@ -76,24 +72,14 @@ public final class VerifyStage implements Stage {
         }
         Path dir = build.buildDir().resolve("verify");
         Files.createDirectories(dir);
-        Path overlay = dir.resolve("disk.qcow2");
-        Files.deleteIfExists(overlay);
-        qemuImg.createOverlay(overlay, dir.relativize(build.baseImage()).toString(), "qcow2");
-        String instanceId = UUID.randomUUID().toString();
-        var access = build.images().accessKey();
         String hostname = recipe.name() + "-verify";
-        Path seed = new SeedBuilder().build(dir, instanceId, hostname, List.of(access.publicKeyLine()));
-        var m = build.manifest();
-        // the build id in its name: two builds of one recipe never share a QEMU name or run record
-        VmConfig vm = new VmConfig(vmName(build.buildId()), null, "linked", null, Instant.now(),
-                new VmConfig.DiskRef(overlay.toString(), "qcow2", build.baseImage().toString()), seed.toString(),
-                new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
-                List.of(new VmConfig.NicConfig(recipe.machine().nic().model(), null)),
-                UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId);
         CloneRunner runner = new CloneRunner(build.qemu(), build.accelerator(), ports, build.paths().state().resolve("run"));
-        try (CloneRunner.Running running = runner.start(vm, dir, build.runtimeDir())) {
-            build.log().info("verify clone " + running.process().command().name() + " booting (QEMU pid " + running.process().pid() + ")");
-            BuildKey key = BuildKey.load(access.privateKeyPath());
+        VerifyClone clone = new VerifyClone(build, runner, dir);
+        Files.deleteIfExists(clone.overlay());
+        // the build id in the clone's name: two builds of one recipe never share a QEMU name or run record
+        try (CloneRunner.Running running = clone.fromRam() ? clone.resume(vmName(build.buildId()), hostname)
+                : clone.boot(vmName(build.buildId()), hostname)) {
+            BuildKey key = BuildKey.load(build.images().accessKey().privateKeyPath());
             try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", running.sshPort(),
                     recipe.communicator().user(), key.keyPair(), GuestConnection.timeout(build)).reporting(
                     line -> build.log().info("ssh: " + line),
@@ -101,7 +87,7 @@ public final class VerifyStage implements Stage {
                 runChecks(recipe.verify(), (command, timeout, sink) -> ssh.exec(command, Map.of(), timeout, sink), build.log());
             }
         } finally {
-            Files.deleteIfExists(overlay);
+            Files.deleteIfExists(clone.overlay());
         }
     }
 }
