@@ -9,7 +9,7 @@ import java.util.Properties;
 
 
 /**
- * Camel Main with the pipeline bean (over the given stages) bound and the route files of {@code routes/} loaded.
+ * Camel Main with the pipeline bean and the {@code stage:} component (over the given stages) bound and the route files of {@code routes/} loaded.
  * The CLI starts one for a build; the daemon keeps one running.
  */
 public final class BuildEngine implements AutoCloseable {
@@ -28,7 +28,9 @@ public final class BuildEngine implements AutoCloseable {
     /** With more beans and properties for the routes (the daemon's queue and schedules). */
     public BuildEngine(Stages stages, String routesPattern, Map<String, Object> beans,
                        Properties properties) throws Exception {
-        main.bind("pipeline", new Pipeline(stages));
+        Pipeline pipeline = new Pipeline();
+        main.bind("pipeline", pipeline);
+        main.bind(StageComponent.SCHEME, new StageComponent(pipeline, stages));
         beans.forEach(main::bind);
         main.setInitialProperties(properties);
         main.configure().withRoutesIncludePattern(routesPattern);
