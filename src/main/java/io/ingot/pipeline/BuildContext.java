@@ -47,12 +47,8 @@ public final class BuildContext {
     private final Map<String, Path> extraFiles = new LinkedHashMap<>();
     private Manifest manifest;
     private Accelerator accelerator;
-    private Path installMedia;
-    private Path kernel;
-    private Path initrd;
-    private String mediaChecksum;
-    private Path disk;
-    private String diskFormat;
+    private final SetOnce<Media> media = new SetOnce<>("media");
+    private final SetOnce<BuildDisk> disk = new SetOnce<>("disk");
     private Path answerDir;
     private int httpPort;
     private BuildKey buildKey;
@@ -65,9 +61,6 @@ public final class BuildContext {
     private String result;
     private Throwable failure;
     private volatile String stage;
-    private Parent parent;
-    private Path diskImage;
-    private String diskImageFormat;
 
     public BuildContext(String buildId, LoadedRecipe recipe, BuildOptions options, IngotPaths paths,
                         Path buildDir, BuildLog log) {
@@ -129,22 +122,12 @@ public final class BuildContext {
     public synchronized Held held(Stage stage) { return held.computeIfAbsent(stage.name(), n -> new Held()); }
     public Accelerator accelerator() { return accelerator; }
     public void accelerator(Accelerator a) { this.accelerator = a; }
-    public Path installMedia() { return installMedia; }
-    public void installMedia(Path p) { this.installMedia = p; }
-    public Path kernel() { return kernel; }
-    public void kernel(Path p) { this.kernel = p; }
-    public Path initrd() { return initrd; }
-    public void initrd(Path p) { this.initrd = p; }
-    public String mediaChecksum() { return mediaChecksum; }
-    public void mediaChecksum(String c) { this.mediaChecksum = c; }
-    public Path disk() { return disk; }
-    public void disk(Path p) { this.disk = p; }
-    /** The build disk's format: the recipe's, or qcow2 for an overlay on a parent template or a disk image. */
-    public String diskFormat() { return diskFormat != null ? diskFormat : recipe.recipe().machine().disk().format(); }
-    public void disk(Path p, String format) {
-        this.disk = p;
-        this.diskFormat = format;
-    }
+    /** What the media stage found (null before it ran). */
+    public Media media() { return media.get(); }
+    public void media(Media m) { media.set(m, stage); }
+    /** The disk the build VMs run on, made by the create-disk stage (null before it ran). */
+    public BuildDisk disk() { return disk.get(); }
+    public void disk(BuildDisk d) { disk.set(d, stage); }
     public Path answerDir() { return answerDir; }
     public void answerDir(Path p) { this.answerDir = p; }
     public int httpPort() { return httpPort; }
@@ -209,13 +192,4 @@ public final class BuildContext {
         }
     }
 
-    public Parent parent() { return parent; }
-    public void parent(Parent p) { this.parent = p; }
-    /** A ready disk image ({@code media.disk}) the build's disk is an overlay on, and its format. */
-    public Path diskImage() { return diskImage; }
-    public String diskImageFormat() { return diskImageFormat; }
-    public void diskImage(Path p, String format) {
-        this.diskImage = p;
-        this.diskImageFormat = format;
-    }
 }
