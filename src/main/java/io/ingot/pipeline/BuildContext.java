@@ -43,12 +43,12 @@ public final class BuildContext {
     private QemuInstallation qemu;
     private Path runtimeDir;
     private boolean published;
-    private Path baseImage;
     private final Map<String, Path> extraFiles = new LinkedHashMap<>();
-    private Manifest manifest;
     private Accelerator accelerator;
     private final SetOnce<Media> media = new SetOnce<>("media");
     private final SetOnce<BuildDisk> disk = new SetOnce<>("disk");
+    private final SetOnce<TemplateResult> template = new SetOnce<>("template");
+    private final SetOnce<Manifest.Ram> ram = new SetOnce<>("RAM template");
     private Path answerDir;
     private int httpPort;
     private BuildKey buildKey;
@@ -108,12 +108,18 @@ public final class BuildContext {
     /** A short private directory for QMP sockets (unix socket paths are limited to 107 bytes). */
     public Path runtimeDir() { return runtimeDir; }
     public void runtimeDir(Path p) { this.runtimeDir = p; }
-    /** The converted base image in the build directory, until publish moves it into storage. */
-    public Path baseImage() { return baseImage; }
-    public void baseImage(Path p) { this.baseImage = p; }
-    /** The template version's manifest as drafted by the template stage. */
-    public Manifest manifest() { return manifest; }
-    public void manifest(Manifest m) { this.manifest = m; }
+    /** The base image and manifest the template stage made (null before it ran). */
+    public TemplateResult template() { return template.get(); }
+    public void template(TemplateResult t) { template.set(t, stage); }
+    /** The RAM template's part of the manifest, set by the ram-template stage. */
+    public void ram(Manifest.Ram r) { ram.set(r, stage); }
+    /** The template version's manifest: the template stage's, with the RAM template's part when there is one. */
+    public Manifest manifest() {
+        TemplateResult t = template.get();
+        if (t == null) return null;
+        Manifest.Ram r = ram.get();
+        return r == null ? t.manifest() : t.manifest().withRam(r);
+    }
     /** Files the version gets besides its base image (the RAM template), by their name in the version directory. */
     public Map<String, Path> extraFiles() { return extraFiles; }
     public boolean published() { return published; }

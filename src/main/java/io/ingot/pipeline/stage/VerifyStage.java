@@ -78,7 +78,7 @@ public final class VerifyStage implements Stage {
         Files.createDirectories(dir);
         Path overlay = dir.resolve("disk.qcow2");
         Files.deleteIfExists(overlay);
-        qemuImg.createOverlay(overlay, dir.relativize(build.baseImage()).toString(), "qcow2");
+        qemuImg.createOverlay(overlay, dir.relativize(build.template().baseImage()).toString(), "qcow2");
         String instanceId = UUID.randomUUID().toString();
         var access = build.images().accessKey();
         String hostname = recipe.name() + "-verify";
@@ -86,7 +86,7 @@ public final class VerifyStage implements Stage {
         var m = build.manifest();
         // the build id in its name: two builds of one recipe never share a QEMU name or run record
         VmConfig vm = new VmConfig(vmName(build.buildId()), null, "linked", null, Instant.now(),
-                new VmConfig.DiskRef(overlay.toString(), "qcow2", build.baseImage().toString()), seed.toString(),
+                new VmConfig.DiskRef(overlay.toString(), "qcow2", build.template().baseImage().toString()), seed.toString(),
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                 List.of(new VmConfig.NicConfig(recipe.machine().nic().model(), null)),
                 UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId);
