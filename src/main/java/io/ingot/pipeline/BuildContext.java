@@ -43,16 +43,12 @@ public final class BuildContext {
     private QemuInstallation qemu;
     private Path runtimeDir;
     private boolean published;
-    private Path baseImage;
     private final Map<String, Path> extraFiles = new LinkedHashMap<>();
-    private Manifest manifest;
     private Accelerator accelerator;
-    private Path installMedia;
-    private Path kernel;
-    private Path initrd;
-    private String mediaChecksum;
-    private Path disk;
-    private String diskFormat;
+    private final SetOnce<Media> media = new SetOnce<>("media");
+    private final SetOnce<BuildDisk> disk = new SetOnce<>("disk");
+    private final SetOnce<TemplateResult> template = new SetOnce<>("template");
+    private final SetOnce<Manifest.Ram> ram = new SetOnce<>("RAM template");
     private Path answerDir;
     private int httpPort;
     private BuildKey buildKey;
@@ -65,9 +61,6 @@ public final class BuildContext {
     private String result;
     private Throwable failure;
     private volatile String stage;
-    private Parent parent;
-    private Path diskImage;
-    private String diskImageFormat;
 
     public BuildContext(String buildId, LoadedRecipe recipe, BuildOptions options, IngotPaths paths,
                         Path buildDir, BuildLog log) {
@@ -115,12 +108,18 @@ public final class BuildContext {
     /** A short private directory for QMP sockets (unix socket paths are limited to 107 bytes). */
     public Path runtimeDir() { return runtimeDir; }
     public void runtimeDir(Path p) { this.runtimeDir = p; }
-    /** The converted base image in the build directory, until publish moves it into storage. */
-    public Path baseImage() { return baseImage; }
-    public void baseImage(Path p) { this.baseImage = p; }
-    /** The template version's manifest as drafted by the template stage. */
-    public Manifest manifest() { return manifest; }
-    public void manifest(Manifest m) { this.manifest = m; }
+    /** The base image and manifest the template stage made (null before it ran). */
+    public TemplateResult template() { return template.get(); }
+    public void template(TemplateResult t) { template.set(t, stage); }
+    /** The RAM template's part of the manifest, set by the ram-template stage. */
+    public void ram(Manifest.Ram r) { ram.set(r, stage); }
+    /** The template version's manifest: the template stage's, with the RAM template's part when there is one. */
+    public Manifest manifest() {
+        TemplateResult t = template.get();
+        if (t == null) return null;
+        Manifest.Ram r = ram.get();
+        return r == null ? t.manifest() : t.manifest().withRam(r);
+    }
     /** Files the version gets besides its base image (the RAM template), by their name in the version directory. */
     public Map<String, Path> extraFiles() { return extraFiles; }
     public boolean published() { return published; }
@@ -129,22 +128,12 @@ public final class BuildContext {
     public synchronized Held held(Stage stage) { return held.computeIfAbsent(stage.name(), n -> new Held()); }
     public Accelerator accelerator() { return accelerator; }
     public void accelerator(Accelerator a) { this.accelerator = a; }
-    public Path installMedia() { return installMedia; }
-    public void installMedia(Path p) { this.installMedia = p; }
-    public Path kernel() { return kernel; }
-    public void kernel(Path p) { this.kernel = p; }
-    public Path initrd() { return initrd; }
-    public void initrd(Path p) { this.initrd = p; }
-    public String mediaChecksum() { return mediaChecksum; }
-    public void mediaChecksum(String c) { this.mediaChecksum = c; }
-    public Path disk() { return disk; }
-    public void disk(Path p) { this.disk = p; }
-    /** The build disk's format: the recipe's, or qcow2 for an overlay on a parent template or a disk image. */
-    public String diskFormat() { return diskFormat != null ? diskFormat : recipe.recipe().machine().disk().format(); }
-    public void disk(Path p, String format) {
-        this.disk = p;
-        this.diskFormat = format;
-    }
+    /** What the media stage found (null before it ran). */
+    public Media media() { return media.get(); }
+    public void media(Media m) { media.set(m, stage); }
+    /** The disk the build VMs run on, made by the create-disk stage (null before it ran). */
+    public BuildDisk disk() { return disk.get(); }
+    public void disk(BuildDisk d) { disk.set(d, stage); }
     public Path answerDir() { return answerDir; }
     public void answerDir(Path p) { this.answerDir = p; }
     public int httpPort() { return httpPort; }
@@ -209,13 +198,4 @@ public final class BuildContext {
         }
     }
 
-    public Parent parent() { return parent; }
-    public void parent(Parent p) { this.parent = p; }
-    /** A ready disk image ({@code media.disk}) the build's disk is an overlay on, and its format. */
-    public Path diskImage() { return diskImage; }
-    public String diskImageFormat() { return diskImageFormat; }
-    public void diskImage(Path p, String format) {
-        this.diskImage = p;
-        this.diskImageFormat = format;
-    }
 }

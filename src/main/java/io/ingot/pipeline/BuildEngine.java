@@ -20,8 +20,8 @@ import java.util.Properties;
 
 
 /**
- * Camel Main with the pipeline bean (over the given stages) bound and the route files of {@code routes/} loaded;
- * every bean the routes name must be bound ({@link RouteBeans}), or the start fails before a route runs.
+ * Camel Main with the pipeline bean and the {@code stage:} component (over the given stages) bound and the route files of
+ * {@code routes/} loaded; every bean the routes name must be bound ({@link RouteBeans}), or the start fails before a route runs.
  * The CLI starts one for a build; the daemon keeps one running.
  */
 public final class BuildEngine implements AutoCloseable {
@@ -42,7 +42,9 @@ public final class BuildEngine implements AutoCloseable {
                        Properties properties) throws Exception {
         Set<String> bound = new TreeSet<>(beans.keySet());
         bound.add("pipeline");
-        main.bind("pipeline", new Pipeline(stages));
+        Pipeline pipeline = new Pipeline();
+        main.bind("pipeline", pipeline);
+        main.bind(StageComponent.SCHEME, new StageComponent(pipeline, stages));
         beans.forEach(main::bind);
         // the routes are loaded by now, none started yet
         main.addMainListener(new MainListenerSupport() {

@@ -15,16 +15,12 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * The route bean behind {@code routes/build.camel.yaml}: plans a build from the route, runs one stage by name,
- * and at the end cleans up the stages that ran, in reverse order, as {@code --on-error} says.
+ * The route bean behind {@code routes/build.camel.yaml}: plans a build from the route, runs each stage its
+ * {@code stage:} endpoints name ({@link StageComponent}), and at the end cleans up the stages that ran, in reverse
+ * order, as {@code --on-error} says.
  */
 public final class Pipeline {
-    private final Stages stages;
     private volatile RoutePlan routePlan;
-
-    public Pipeline(Stages stages) {
-        this.stages = stages;
-    }
 
     /**
      * First step of the route: this build's stages, read from the route (its choices evaluated for this recipe),
@@ -36,10 +32,9 @@ public final class Pipeline {
         exchange.getIn().getBody(BuildContext.class).plan(plan.forBuild(exchange));
     }
 
-    /** Runs one stage, timing it and turning any exception into a {@link StageFailure} naming the stage. */
-    public void run(BuildContext build, String stageName) {
-        Stage stage = stages.get(stageName)
-                .orElseThrow(() -> new IllegalStateException("the build route names an unknown stage: " + stageName));
+    /** Runs one stage (a {@code stage:} endpoint of the route), timing it and turning any exception into a {@link StageFailure} naming the stage. */
+    void run(BuildContext build, Stage stage) {
+        String stageName = stage.name();
         List<String> plan = build.plan();
         int number = plan.indexOf(stageName) + 1;
         String label = "[" + (number > 0 ? number : "-") + "/" + plan.size() + "] " + stageName;

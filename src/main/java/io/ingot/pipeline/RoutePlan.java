@@ -4,28 +4,25 @@ import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Predicate;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.ChoiceDefinition;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.ProcessorDefinition;
 import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.ToDefinition;
 import org.apache.camel.model.WhenDefinition;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The stage order as {@code routes/build.camel.yaml} writes it, read from Camel's model of the route: each
- * {@code pipeline.run(${body}, 'NAME')} step in order, with the {@code choice} conditions it sits under. The route
+ * {@code to: stage:NAME} step ({@link StageComponent}) in order, with the {@code choice} conditions it sits under. The route
  * is the one place the order is written; stage numbers and the pipeline diagram come from here.
  */
 public final class RoutePlan {
     public static final String ROUTE_ID = "build";
-    private static final Pattern RUN = Pattern.compile("run\\(\\$\\{body}\\s*,\\s*'([a-z0-9-]+)'\\)");
 
     /** One stage step: its name and the conditions (simple expressions) that must hold for it to run. */
     public record Step(String stage, List<Condition> conditions) {
@@ -74,9 +71,8 @@ public final class RoutePlan {
 
     private static void walk(CamelContext context, List<ProcessorDefinition<?>> outputs, List<Condition> under, List<Step> steps) {
         for (ProcessorDefinition<?> p : outputs) {
-            if (p instanceof BeanDefinition bean && "pipeline".equals(bean.getRef()) && bean.getMethod() != null) {
-                Matcher m = RUN.matcher(bean.getMethod());
-                if (m.matches()) steps.add(new Step(m.group(1), under));
+            if (p instanceof ToDefinition to && to.getUri().startsWith(StageComponent.SCHEME + ":")) {
+                steps.add(new Step(to.getUri().substring(StageComponent.SCHEME.length() + 1), under));
             } else if (p instanceof ChoiceDefinition choice) {
                 List<Condition> earlier = new ArrayList<>();
                 for (WhenDefinition when : choice.getWhenClauses()) {

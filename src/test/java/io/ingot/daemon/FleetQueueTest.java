@@ -15,6 +15,7 @@ import io.ingot.pipeline.BuildEngine;
 import io.ingot.pipeline.Pipeline;
 import io.ingot.pipeline.Stage;
 import io.ingot.pipeline.Stages;
+import io.ingot.pipeline.TemplateResult;
 import io.ingot.pipeline.stage.PublishStage;
 import io.ingot.template.Manifest;
 import io.ingot.util.Command;
@@ -274,8 +275,7 @@ class FleetQueueTest {
                         case "template" -> {
                             Path base = build.buildDir().resolve("base.qcow2");
                             Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", base.toString(), "1M"), Duration.ofSeconds(30));
-                            build.baseImage(base);
-                            build.manifest(Manifest.empty().withBuild(build.buildId(), build.recipe().contentHash(), null));
+                            build.template(new TemplateResult(base, Manifest.empty().withBuild(build.buildId(), build.recipe().contentHash(), null)));
                         }
                         default -> { }
                     }

@@ -29,7 +29,7 @@ class BuildFailureIT {
         String log = Files.readString(build.buildDir().resolve("build.log"));
         assertTrue(log.contains("GET /no-such-answers.cfg 404"), "the answer server logged the 404");
         assertEquals(List.of(), TestImages.qemuProcessesMentioning(build.buildId()), "no QEMU outlives the build");
-        assertFalse(Files.exists(build.disk()), "--on-error=cleanup removes the disk");
+        assertFalse(Files.exists(build.disk().path()), "--on-error=cleanup removes the disk");
     }
 
     @Test
@@ -49,6 +49,6 @@ class BuildFailureIT {
         String log = Files.readString(build.buildDir().resolve("build.log"));
         assertTrue(log.contains("fails: about to fail"), "the step's output is in the log, prefixed by its name");
         assertEquals(List.of(), TestImages.qemuProcessesMentioning(build.buildId()), "no QEMU outlives the build");
-        assertTrue(Files.exists(build.disk()), "--on-error=keep keeps the VM disk");
+        assertTrue(Files.exists(build.disk().path()), "--on-error=keep keeps the VM disk");
     }
 }

@@ -53,7 +53,7 @@ class BuildIT {
         assertTrue(Files.exists(build.buildDir().resolve("serial-install.log")));
         assertTrue(Files.exists(build.buildDir().resolve("serial-provision.log")));
         assertTrue(build.result().startsWith("published tiny-linux:"), build.result());
-        assertFalse(Files.exists(build.disk()), "the working disk is gone once published");
+        assertFalse(Files.exists(build.disk().path()), "the working disk is gone once published");
         assertEquals(List.of(), TestImages.qemuProcessesMentioning(build.buildId()), "no QEMU outlives the build");
     }
 

@@ -16,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** routes/build.camel.yaml is the one place the stage order is written: the registry and the README follow it. */
@@ -35,6 +36,17 @@ class BuildRouteTest {
             assertEquals(1, inRoute.stream().filter(stage::equals).count(), "stage " + stage + " in the route: " + inRoute);
         }
         assertEquals(new TreeSet<>(registered), new TreeSet<>(inRoute), "the route names only registered stages");
+    }
+
+    @Test
+    void aRouteNamingAStageNoClassHasDoesNotStart(@TempDir Path dir) throws Exception {
+        Path route = dir.resolve("typo.camel.yaml");
+        Files.writeString(route, "- route:\n    from:\n      uri: direct:typo\n      steps:\n        - to: stage:qemmu\n");
+        Stages stages = StandardStages.of(new IngotPaths(dir, dir, dir, dir));
+        Exception e = assertThrows(Exception.class, () -> new BuildEngine(stages, "file:" + route).close());
+        String messages = "";
+        for (Throwable t = e; t != null; t = t.getCause()) messages += t.getMessage() + "\n";
+        assertTrue(messages.contains("the build route names an unknown stage: qemmu (stages: "), messages);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildDisk;
 import io.ingot.pipeline.OnError;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
@@ -34,23 +35,24 @@ public final class CreateDiskStage implements Stage {
             throw new UserError("machine.disk.size " + disk.size() + " is over the import limit of " + Sizes.format(limit)
                     + " (imports.maxVirtualSize in storage.yaml)");
         }
-        Path backing = build.parent() != null ? build.parent().baseImage() : build.diskImage();
+        BuildContext.Parent parent = build.media().parent();
+        Path backing = parent != null ? parent.baseImage() : build.media().diskImage();
         if (backing != null) {
-            String backingFormat = build.parent() != null ? build.parent().format() : build.diskImageFormat();
+            String backingFormat = parent != null ? parent.format() : build.media().diskImageFormat();
             long size = Math.max(qemuImg.info(backing, backingFormat).virtualSize(), Sizes.parseBytes(disk.size()));
             Path file = build.buildDir().resolve("disk.qcow2");
             Files.deleteIfExists(file);
             Command.run(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-F", backingFormat,
                     "-b", backing.toAbsolutePath().toString(), file.toString(), Long.toString(size)), Duration.ofMinutes(1));
-            build.disk(file, "qcow2");
+            build.disk(new BuildDisk(file, "qcow2"));
             build.log().info("created " + file.getFileName() + " (qcow2 overlay on " + backing + ", " + (size >> 20) + " MiB)");
             // the route skips the install stages for this build; say so where the disk is made
-            build.log().info("no installer: the disk is " + (build.parent() != null ? "a linked overlay of " + build.parent().ref() : "a disk image"));
+            build.log().info("no installer: the disk is " + (parent != null ? "a linked overlay of " + parent.ref() : "a disk image"));
             return;
         }
         Path file = build.buildDir().resolve("disk." + disk.format());
         qemuImg.create(file, disk.format(), disk.size());
-        build.disk(file);
+        build.disk(new BuildDisk(file, disk.format()));
         build.log().info("created " + file.getFileName() + " (" + disk.format() + ", " + disk.size() + ")");
     }
 
@@ -60,9 +62,9 @@ public final class CreateDiskStage implements Stage {
         if (build.disk() == null) return;
         boolean keep = build.failure() != null ? build.options().onError() == OnError.KEEP : !build.published();
         if (keep) {
-            build.log().info("kept the VM disk " + build.disk());
+            build.log().info("kept the VM disk " + build.disk().path());
         } else {
-            Files.deleteIfExists(build.disk());
+            Files.deleteIfExists(build.disk().path());
         }
     }
 }

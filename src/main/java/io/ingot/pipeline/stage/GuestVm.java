@@ -36,7 +36,7 @@ final class GuestVm {
                 .cpu(m.cpu())
                 .smp(m.cpus())
                 .memoryMiB(Sizes.parseMebibytes(m.memory()))
-                .disk(build.disk(), build.diskFormat(), m.disk().iface())
+                .disk(build.disk().path(), build.disk().format(), m.disk().iface())
                 .serialLog(dir.resolve("serial-" + role + ".log"))
                 .qmp(build.runtimeDir().resolve(role + ".qmp"))
                 .pidFile(dir.resolve("qemu-" + role + ".pid"))

@@ -27,9 +27,9 @@ public final class InstallerVmStage implements Stage {
                 .noReboot(true)
                 .nic(QemuCommand.Nic.user(m.nic().model(), null, null));
         if (media.isIso()) {
-            b.cdrom(build.installMedia()).bootOrder("dc");
+            b.cdrom(build.media().installMedia()).bootOrder("dc");
         } else {
-            b.kernel(build.kernel(), build.initrd(), media.append());
+            b.kernel(build.media().kernel(), build.media().initrd(), media.append());
         }
         GuestVm.start(build, driver, b.build(), "install");
     }

@@ -8,6 +8,7 @@ import io.ingot.media.MirrorChooser;
 import io.ingot.media.TinyInstallMedia;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildOptions;
+import io.ingot.pipeline.Media;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.ImageCheck;
 import io.ingot.recipe.Recipe;
@@ -57,20 +58,16 @@ public final class MediaStage implements Stage {
                     "imports.maxVirtualSize (" + Sizes.format(config.importMaxVirtualSize()) + " in " + config.file() + ")"));
             // it comes in as a pulled image does: the build's disk is an overlay on it, flattened into the template
             build.images().imageCheck().check(disk.file(), "media.disk " + disk.file(), ImageCheck.Policy.standalone(media.disk().diskFormat()));
-            build.diskImage(disk.file(), media.disk().diskFormat());
-            build.mediaChecksum(disk.checksum());
+            build.media(Media.diskImage(disk.file(), media.disk().diskFormat(), disk.checksum()));
             build.log().info("disk image: " + disk.file() + " (" + media.disk().diskFormat() + ", " + disk.checksum() + ")");
         } else if (media.isIso()) {
             MediaFetcher.Fetched iso = fetcher.fetch(media.iso(), dir);
-            build.installMedia(iso.file());
-            build.mediaChecksum(iso.checksum());
+            build.media(Media.iso(iso.file(), iso.checksum()));
             build.log().info("installation ISO: " + iso.file() + " (" + iso.checksum() + ")");
         } else {
             MediaFetcher.Fetched kernel = fetcher.fetch(media.kernel(), dir);
             MediaFetcher.Fetched initrd = fetcher.fetch(media.initrd(), dir);
-            build.kernel(kernel.file());
-            build.initrd(initrd.file());
-            build.mediaChecksum(kernel.checksum() + "," + initrd.checksum());
+            build.media(Media.kernel(kernel.file(), initrd.file(), kernel.checksum() + "," + initrd.checksum()));
             build.log().info("kernel: " + kernel.file() + ", initrd: " + initrd.file());
         }
     }
@@ -101,8 +98,8 @@ public final class MediaStage implements Stage {
         List<Manifest.Ancestor> lineage = new ArrayList<>(m.lineage());
         lineage.add(self);
         long size = m.disk() == null || m.disk().virtualSize() == null ? 0 : m.disk().virtualSize();
-        build.parent(new BuildContext.Parent(from, v.ref(), files.baseImage().path(), files.format(), size, lineage));
-        build.mediaChecksum(self.sha256() == null ? null : "sha256:" + self.sha256());
+        build.media(Media.parent(new BuildContext.Parent(from, v.ref(), files.baseImage().path(), files.format(), size, lineage),
+                self.sha256() == null ? null : "sha256:" + self.sha256()));
         build.log().info("from " + from + ": " + v.ref() + " (base image " + files.baseImage()
                 + (self.sha256() != null ? ", sha256 " + self.sha256() : "") + ")");
     }

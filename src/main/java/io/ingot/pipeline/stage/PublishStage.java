@@ -50,7 +50,7 @@ public final class PublishStage implements Stage {
                     sbom.components().size()));
         }
         Publisher.Published p = build.images().publisher().publishVersion(PublishRequest.ofBaseImage(recipe.name(),
-                build.baseImage(), manifest, storages, channel, build.extraFiles()).withVersion(version)
+                build.template().baseImage(), manifest, storages, channel, build.extraFiles()).withVersion(version)
                 .withProvenance(facts(build)));
         TemplateVersion v = p.version();
         ChannelMove move = p.channel();

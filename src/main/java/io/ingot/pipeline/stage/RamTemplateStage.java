@@ -83,7 +83,7 @@ public final class RamTemplateStage implements Stage {
         Path memory = dir.resolve("memory");
         Path state = dir.resolve("state");
         for (Path p : List.of(overlay, memory, state)) Files.deleteIfExists(p);
-        qemuImg.createOverlay(overlay, "../" + build.baseImage().getFileName(), "qcow2");
+        qemuImg.createOverlay(overlay, "../" + build.template().baseImage().getFileName(), "qcow2");
         var access = build.images().accessKey();
         String instanceId = UUID.randomUUID().toString();
         // host keys made here, as in every clone's seed: the guest installs them instead of making its own (seconds
@@ -153,7 +153,7 @@ public final class RamTemplateStage implements Stage {
                 HostCpu.flags());
         Manifest.Ram ram = new Manifest.Ram(ramFile(memory), ramFile(state), ramFile(overlay), compat.key(), compat,
                 m.nic().model(), recipe.onRestore(), RestoreScript.SIZE);
-        build.manifest(build.manifest().withRam(ram));
+        build.ram(ram);
         build.extraFiles().put(DIR + "/overlay.qcow2", overlay);
         build.extraFiles().put(DIR + "/memory", memory);
         build.extraFiles().put(DIR + "/state", state);

@@ -79,7 +79,7 @@ final class VerifyClone {
         try {
             long t0 = System.nanoTime();
             CloneRunner.Running named = new CloneRunner.Running(identity, running.process(), running.sshPort(), running.serialLog(),
-                    running.lease(), running.resumedAfter(), running.agentSocket(), null, running.consoleSocket());
+                    running.lease(), running.resumedAfter(), running.agentSocket(), null, running.consoleSocket(), running.phases());
             String hostKey = IdentityRefresh.refresh(named, BuildKey.load(access.privateKeyPath()).keyPair(),
                     GuestConnection.timeout(build), line -> build.log().info(line));
             build.log().info(String.format("verify clone %s resumed as a memory clone of this build's RAM template in %d ms"
@@ -95,12 +95,12 @@ final class VerifyClone {
 
     /** Boots a linked clone of the base image named {@code vmName}, with host name {@code hostname} in its seed. */
     CloneRunner.Running boot(String vmName, String hostname) throws IOException {
-        qemuImg.createOverlay(overlay(), dir.relativize(build.baseImage()).toString(), "qcow2");
+        qemuImg.createOverlay(overlay(), dir.relativize(build.template().baseImage()).toString(), "qcow2");
         String instanceId = UUID.randomUUID().toString();
         Path seed = new SeedBuilder().build(dir, instanceId, hostname, List.of(build.images().accessKey().publicKeyLine()));
         var m = build.manifest();
         VmConfig vm = new VmConfig(vmName, null, "linked", null, Instant.now(),
-                new VmConfig.DiskRef(overlay().toString(), "qcow2", build.baseImage().toString()), seed.toString(),
+                new VmConfig.DiskRef(overlay().toString(), "qcow2", build.template().baseImage().toString()), seed.toString(),
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
                 List.of(new VmConfig.NicConfig(build.recipe().recipe().machine().nic().model(), null)),
                 UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId);

@@ -30,7 +30,7 @@ class MediaStageImportCheckTest {
         UserError e = assertThrows(UserError.class, () -> new MediaStage(MirrorChooser.ofHost()).run(f.build));
         assertEquals("media.disk " + disk + ": refused: a base image stands alone, but it names a backing file: " + host
                 + " (an absolute path on this host)", e.getMessage());
-        assertNull(f.build.diskImage(), "no disk image for the build");
+        assertNull(f.build.media(), "no disk image for the build");
     }
 
     @Test
@@ -39,7 +39,7 @@ class MediaStageImportCheckTest {
         StageFixture f = new StageFixture(dir, recipe(Sha256.of(disk)));
         f.build.images(ImageStore.open(f.build.paths()));
         new MediaStage(MirrorChooser.ofHost()).run(f.build);
-        assertEquals(disk, f.build.diskImage());
+        assertEquals(disk, f.build.media().diskImage());
     }
 
     @Test
@@ -54,7 +54,7 @@ class MediaStageImportCheckTest {
             f.build.images(ImageStore.open(f.build.paths()));
             UserError e = assertThrows(UserError.class, () -> new MediaStage(MirrorChooser.ofHost()).run(f.build));
             assertEquals(url + " is 4194304 bytes, over imports.maxVirtualSize (1M in " + storageYaml + ") (nothing downloaded)", e.getMessage());
-            assertNull(f.build.diskImage(), "no disk image for the build");
+            assertNull(f.build.media(), "no disk image for the build");
         }
     }
 
