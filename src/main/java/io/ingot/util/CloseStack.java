@@ -17,6 +17,8 @@ public final class CloseStack implements AutoCloseable {
         return resource;
     }
 
+    public boolean isEmpty() { return open.isEmpty(); }
+
     /** Closes what was pushed, adding its failures to {@code cause} (a failed start), and returns {@code cause}. */
     public <T extends Throwable> T closeAfter(T cause) {
         try {
