@@ -89,7 +89,7 @@ public final class BuildContext {
                 r.variables(), r.sensitiveValues(), r.contentHash());
         settings = BuildSettings.of(recipe);
     }
-    public String name() { return recipe.recipe().name(); }
+    public String name() { return settings.name(); }
     public BuildOptions options() { return options; }
     public IngotPaths paths() { return paths; }
     public Path buildDir() { return buildDir; }
@@ -188,13 +188,13 @@ public final class BuildContext {
     // ---- what the build route's choices ask (routes/build.camel.yaml) ----
 
     /** Whether the build installs a system from media (not one made {@code from} a template or from {@code media.disk}). */
-    public boolean installs() { return recipe.recipe().installs(); }
+    public boolean installs() { return settings.installs(); }
     /** Whether the recipe asks for a RAM template ({@code template.ram}). */
-    public boolean wantsRamTemplate() { return recipe.recipe().template().ram(); }
+    public boolean wantsRamTemplate() { return settings.template().ram(); }
     /** Whether the recipe has {@code verify} checks to run in a linked clone before publishing. */
-    public boolean hasPublishGate() { return recipe.recipe().publish().gate() != null; }
+    public boolean hasPublishGate() { return settings.publish().gate() != null; }
 
-    public boolean hasVerifyChecks() { return !recipe.recipe().verify().isEmpty(); }
+    public boolean hasVerifyChecks() { return !settings.verify().isEmpty(); }
 
     /** The stage running now (workers report it in their heartbeats). */
     public String stage() { return stage; }
