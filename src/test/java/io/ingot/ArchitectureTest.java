@@ -1,14 +1,24 @@
 package io.ingot;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
+import io.ingot.pipeline.BuildContext;
+import io.ingot.recipe.BootAction;
+import io.ingot.recipe.BootCommand;
+import io.ingot.recipe.Interpolation;
+import io.ingot.recipe.RamTemplateRules;
+import io.ingot.recipe.Recipe;
+import io.ingot.recipe.SealOperation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
@@ -100,6 +110,31 @@ class ArchitectureTest {
                 .because("HTTP is served in io.ingot.server alone (README's Layout)")
                 .check(main);
         noClasses().should().resideInAPackage("io.ingot.daemon.http..").check(main);
+    }
+
+    @Test
+    void stagesTakeTheirSettingsNotTheRecipe() {
+        // stages serve every build of an engine; what one build asks of them comes as its BuildSettings, which hands
+        // out the recipe's section records (Recipe.Machine, Recipe.Boot, ...). Besides those, only the recipe
+        // language's own syntax: boot command keys, seal operations, RAM template rules, the answer files' FreeMarker
+        Set<Class<?>> syntax = Set.of(BootAction.class, BootCommand.class, SealOperation.class, RamTemplateRules.class,
+                Interpolation.class);
+        DescribedPredicate<JavaClass> beyondSettings = DescribedPredicate.describe("are in io.ingot.recipe beyond "
+                + "Recipe's section records and " + syntax.stream().map(Class::getSimpleName).sorted().toList(), c -> {
+                    if (!c.getPackageName().equals("io.ingot.recipe")) return false;
+                    JavaClass top = c;
+                    while (top.getEnclosingClass().isPresent()) top = top.getEnclosingClass().get();
+                    boolean section = top.isEquivalentTo(Recipe.class) && !c.isEquivalentTo(Recipe.class);
+                    return !section && syntax.stream().noneMatch(top::isEquivalentTo);
+                });
+        noClasses().that().resideInAPackage("io.ingot.pipeline.stage..")
+                .should().dependOnClassesThat(beyondSettings)
+                .because("a stage reads build.settings(), not the recipe (README's Layout, pipeline)")
+                .check(main);
+        noClasses().that().resideInAPackage("io.ingot.pipeline.stage..")
+                .should().callMethod(BuildContext.class, "recipe")
+                .because("a stage reads build.settings(), not the recipe (README's Layout, pipeline)")
+                .check(main);
     }
 
     @Test

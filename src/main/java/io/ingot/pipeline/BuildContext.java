@@ -8,6 +8,7 @@ import io.ingot.qemu.QemuInstallation;
 import io.ingot.qemu.ScreenRecorder;
 import io.ingot.qemu.Vm;
 import io.ingot.recipe.LoadedRecipe;
+import io.ingot.recipe.RecipeInterpolator;
 import io.ingot.template.Manifest;
 import io.ingot.util.IngotPaths;
 
@@ -27,6 +28,7 @@ import java.util.Map;
 public final class BuildContext {
     private final String buildId;
     private LoadedRecipe recipe;
+    private BuildSettings settings;
     private final BuildOptions options;
     private final IngotPaths paths;
     private final Path buildDir;
@@ -66,6 +68,7 @@ public final class BuildContext {
                         Path buildDir, BuildLog log) {
         this.buildId = buildId;
         this.recipe = recipe;
+        this.settings = BuildSettings.of(recipe);
         this.options = options;
         this.paths = paths;
         this.buildDir = buildDir;
@@ -74,9 +77,19 @@ public final class BuildContext {
 
     public String buildId() { return buildId; }
     public LoadedRecipe recipe() { return recipe; }
-    /** Replaced once the recipe's strings are interpolated with the complete model. */
-    public void recipe(LoadedRecipe r) { this.recipe = r; }
-    public String name() { return recipe.recipe().name(); }
+    /** What the stages are told to do: the recipe's sections (stages read these, not the recipe). */
+    public BuildSettings settings() { return settings; }
+    /**
+     * Interpolates the recipe's strings with the complete model (once the answer server's port and the build key are
+     * known) and remakes the settings from the result.
+     */
+    public void interpolateRecipe() {
+        LoadedRecipe r = recipe;
+        recipe = new LoadedRecipe(r.file(), r.dir(), RecipeInterpolator.interpolate(r.recipe(), model()),
+                r.variables(), r.sensitiveValues(), r.contentHash());
+        settings = BuildSettings.of(recipe);
+    }
+    public String name() { return settings.name(); }
     public BuildOptions options() { return options; }
     public IngotPaths paths() { return paths; }
     public Path buildDir() { return buildDir; }
@@ -175,13 +188,13 @@ public final class BuildContext {
     // ---- what the build route's choices ask (routes/build.camel.yaml) ----
 
     /** Whether the build installs a system from media (not one made {@code from} a template or from {@code media.disk}). */
-    public boolean installs() { return recipe.recipe().installs(); }
+    public boolean installs() { return settings.installs(); }
     /** Whether the recipe asks for a RAM template ({@code template.ram}). */
-    public boolean wantsRamTemplate() { return recipe.recipe().template().ram(); }
+    public boolean wantsRamTemplate() { return settings.template().ram(); }
     /** Whether the recipe has {@code verify} checks to run in a linked clone before publishing. */
-    public boolean hasPublishGate() { return recipe.recipe().publish().gate() != null; }
+    public boolean hasPublishGate() { return settings.publish().gate() != null; }
 
-    public boolean hasVerifyChecks() { return !recipe.recipe().verify().isEmpty(); }
+    public boolean hasVerifyChecks() { return !settings.verify().isEmpty(); }
 
     /** The stage running now (workers report it in their heartbeats). */
     public String stage() { return stage; }

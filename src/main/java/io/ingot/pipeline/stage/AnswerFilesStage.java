@@ -3,8 +3,6 @@ package io.ingot.pipeline.stage;
 import io.ingot.pipeline.BuildContext;
 import freemarker.template.Configuration;
 import io.ingot.recipe.Interpolation;
-import io.ingot.recipe.LoadedRecipe;
-import io.ingot.recipe.RecipeInterpolator;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
 
@@ -27,16 +25,14 @@ public final class AnswerFilesStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        LoadedRecipe r = build.recipe();
-        build.recipe(new LoadedRecipe(r.file(), r.dir(), RecipeInterpolator.interpolate(r.recipe(), build.model()),
-                r.variables(), r.sensitiveValues(), r.contentHash()));
+        build.interpolateRecipe();
         Path out = build.answerDir();
-        Recipe.Http http = build.recipe().recipe().http();
+        Recipe.Http http = build.settings().http();
         if (http == null || http.directory() == null) {
             build.log().info("the recipe has no answer files");
             return;
         }
-        Path src = build.recipe().resolve(http.directory());
+        Path src = build.settings().resolve(http.directory());
         Configuration freemarker = Interpolation.configuration(src);
         List<Path> files;
         try (Stream<Path> walk = Files.walk(src)) {

@@ -18,7 +18,7 @@ public final class BootCommandStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe.Boot boot = build.recipe().recipe().boot();
+        Recipe.Boot boot = build.settings().boot();
         if (boot.command().isEmpty()) {
             build.log().info("no boot command");
             return;

@@ -28,7 +28,7 @@ public final class CreateDiskStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe.Disk disk = build.recipe().recipe().machine().disk();
+        Recipe.Disk disk = build.settings().machine().disk();
         long limit = build.images().imageCheck().maxVirtualSize();
         if (Sizes.parseBytes(disk.size()) > limit) {
             // the publish would refuse the template at the end: say so before the build

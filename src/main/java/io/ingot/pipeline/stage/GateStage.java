@@ -23,10 +23,10 @@ public final class GateStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe.Gate gate = build.recipe().recipe().publish().gate();
+        Recipe.Gate gate = build.settings().publish().gate();
         Path file = build.extraFiles().get(Sbom.FILE_NAME);
         if (file == null) throw new IllegalStateException("publish.gate needs the SBOM, and this build has none (communicator: none?)");
-        Path feed = build.recipe().resolve(gate.feed());
+        Path feed = build.settings().resolve(gate.feed());
         List<Finding> findings = Scan.of(CycloneDx.read(file), Feeds.load(feed));
         List<Finding> blocking = Scan.blocking(findings, Severity.parseLevel(gate.maxSeverity()), gate.allow());
         for (Finding f : findings) build.log().info((blocking.contains(f) ? "blocks: " : "allowed: ") + f.describe());

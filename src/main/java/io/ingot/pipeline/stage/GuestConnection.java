@@ -13,7 +13,7 @@ final class GuestConnection {
     private GuestConnection() { }
 
     static SshCommunicator open(BuildContext build, Duration timeout) throws Exception {
-        Recipe.Communicator c = build.recipe().recipe().communicator();
+        Recipe.Communicator c = build.settings().communicator();
         if (build.ssh() != null) build.ssh().close();
         build.log().info("waiting up to " + Durations.format(timeout) + " for SSH on 127.0.0.1:" + build.sshPort()
                 + " as " + c.user());
@@ -31,6 +31,6 @@ final class GuestConnection {
     }
 
     static Duration timeout(BuildContext build) {
-        return Durations.parse(build.recipe().recipe().communicator().timeout());
+        return Durations.parse(build.settings().communicator().timeout());
     }
 }

@@ -28,7 +28,7 @@ final class GuestVm {
      * {@code role} names its files.
      */
     static QemuCommand.Builder command(BuildContext build, String role) throws Exception {
-        Recipe.Machine m = build.recipe().recipe().machine();
+        Recipe.Machine m = build.settings().machine();
         Path dir = build.buildDir();
         QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-" + role)
                 .machine(m.type())

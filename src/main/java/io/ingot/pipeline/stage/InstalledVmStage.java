@@ -1,6 +1,7 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.VmDriver;
@@ -30,14 +31,14 @@ public final class InstalledVmStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        var recipe = build.recipe().recipe();
+        BuildSettings settings = build.settings();
         PortLease lease = build.held(this).add(ports.allocate());
         build.sshPort(lease.port());
-        QemuCommand.Nic nic = new QemuCommand.Nic(recipe.machine().nic().model(), null, lease.port(),
-                recipe.communicator().port());
+        QemuCommand.Nic nic = new QemuCommand.Nic(settings.machine().nic().model(), null, lease.port(),
+                settings.communicator().port());
         QemuCommand.Builder b = GuestVm.command(build, "provision").bootOrder("c").nic(nic);
-        if (!recipe.installs()) {
-            Path seed = new SeedBuilder().build(build.buildDir().resolve("provision"), "ingot-build-" + build.buildId(), recipe.name(),
+        if (!settings.installs()) {
+            Path seed = new SeedBuilder().build(build.buildDir().resolve("provision"), "ingot-build-" + build.buildId(), settings.name(),
                     List.of(build.buildKey().publicKeyLine("ingot-build-" + build.buildId())));
             b.drive(new QemuCommand.Drive(seed, "raw", "virtio", true, false));
             build.log().info("NoCloud seed with the build key: " + build.buildDir().relativize(seed));

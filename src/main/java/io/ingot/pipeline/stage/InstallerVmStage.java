@@ -21,8 +21,8 @@ public final class InstallerVmStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe.Machine m = build.recipe().recipe().machine();
-        Recipe.Media media = build.recipe().recipe().media();
+        Recipe.Machine m = build.settings().machine();
+        Recipe.Media media = build.settings().media();
         QemuCommand.Builder b = GuestVm.command(build, "install")
                 .noReboot(true)
                 .nic(QemuCommand.Nic.user(m.nic().model(), null, null));

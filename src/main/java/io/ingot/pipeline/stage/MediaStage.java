@@ -7,6 +7,7 @@ import io.ingot.media.MediaFetcher;
 import io.ingot.media.MirrorChooser;
 import io.ingot.media.TinyInstallMedia;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Media;
 import io.ingot.pipeline.Stage;
@@ -43,14 +44,14 @@ public final class MediaStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe recipe = build.recipe().recipe();
-        if (recipe.from() != null) {
-            parent(build, recipe.from());
+        BuildSettings settings = build.settings();
+        if (settings.from() != null) {
+            parent(build, settings.from());
             return;
         }
-        Recipe.Media media = recipe.media();
+        Recipe.Media media = settings.media();
         MediaFetcher fetcher = new MediaFetcher(build.paths().cache(), build.log()::info, source -> builtin(build, source));
-        Path dir = build.recipe().dir();
+        Path dir = build.settings().dir();
         if (media.disk() != null) {
             // a disk over the import limit is refused from its announced length, before it is downloaded
             StorageConfig config = build.images().storages().config();

@@ -41,7 +41,7 @@ public final class ProvisionStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        List<Provisioner> steps = build.recipe().recipe().provisioners();
+        List<Provisioner> steps = build.settings().provisioners();
         if (steps.isEmpty()) {
             build.log().info("no provisioners");
             return;
@@ -64,7 +64,7 @@ public final class ProvisionStage implements Stage {
         switch (p.type()) {
             case "shell" -> {
                 byte[] script = p.script() != null
-                        ? Files.readAllBytes(build.recipe().resolve(p.script()))
+                        ? Files.readAllBytes(build.settings().resolve(p.script()))
                         : (String.join("\n", p.inline()) + "\n").getBytes(StandardCharsets.UTF_8);
                 String remote = "/tmp/ingot-provision-" + (index + 1) + ".sh";
                 try {
@@ -92,7 +92,7 @@ public final class ProvisionStage implements Stage {
                 }
             }
             case "file" -> {
-                Path source = build.recipe().resolve(p.source());
+                Path source = build.settings().resolve(p.source());
                 try {
                     if (Files.isDirectory(source)) {
                         int files = ssh.uploadFolder(source, p.destination());

@@ -5,9 +5,9 @@ import io.ingot.catalog.TemplateVersion;
 import io.ingot.images.PublishRequest;
 import io.ingot.images.Publisher;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.BuildOptions;
 import io.ingot.pipeline.Stage;
-import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.Recipe;
 import io.ingot.sbom.CycloneDx;
 import io.ingot.sbom.Sbom;
@@ -34,22 +34,22 @@ public final class PublishStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe recipe = build.recipe().recipe();
+        BuildSettings settings = build.settings();
         var manifest = build.manifest().withStageTimings(build.timings().millisByStage());
         BuildOptions.PublishAs as = build.options().publishAs();
-        List<String> storages = as != null ? as.storages() : recipe.publish().storage();
-        String channel = as != null ? as.channel() : recipe.publish().channel();
+        List<String> storages = as != null ? as.storages() : settings.publish().storage();
+        String channel = as != null ? as.channel() : settings.publish().channel();
         Integer version = as == null ? null : as.version();
         Path sbomFile = build.extraFiles().get(Sbom.FILE_NAME);
         if (sbomFile != null) {
             // the SBOM names the version it describes: its number is taken here (as the daemon does for a fleet build)
-            if (version == null) version = build.images().catalog().reserveVersion(recipe.name());
+            if (version == null) version = build.images().catalog().reserveVersion(settings.name());
             Sbom sbom = CycloneDx.read(sbomFile);
-            CycloneDx.write(new Sbom(sbom.serialNumber(), recipe.name() + ":" + version, sbom.created(), sbom.components()), sbomFile);
+            CycloneDx.write(new Sbom(sbom.serialNumber(), settings.name() + ":" + version, sbom.created(), sbom.components()), sbomFile);
             manifest = manifest.withSbom(new Manifest.SbomFile(Sbom.FILE_NAME, Sha256.of(sbomFile), Files.size(sbomFile),
                     sbom.components().size()));
         }
-        Publisher.Published p = build.images().publisher().publishVersion(PublishRequest.ofBaseImage(recipe.name(),
+        Publisher.Published p = build.images().publisher().publishVersion(PublishRequest.ofBaseImage(settings.name(),
                 build.template().baseImage(), manifest, storages, channel, build.extraFiles()).withVersion(version)
                 .withProvenance(facts(build)));
         TemplateVersion v = p.version();
@@ -63,17 +63,17 @@ public final class PublishStage implements Stage {
 
     /** What the build's signed provenance says beyond the manifest: this host, its times, accelerator and provisioner files. */
     private static BuildFacts facts(BuildContext build) throws IOException {
-        LoadedRecipe recipe = build.recipe();
+        BuildSettings settings = build.settings();
         List<BuildFacts.Input> inputs = new ArrayList<>();
-        for (Recipe.Provisioner p : recipe.recipe().provisioners()) {
+        for (Recipe.Provisioner p : settings.provisioners()) {
             for (String file : new String[] {p.script(), p.source()}) {
                 if (file == null) continue;
-                Path f = recipe.resolve(file);
+                Path f = settings.resolve(file);
                 // a folder a file provisioner copies is named by the recipe's hash, not file by file
                 if (Files.isRegularFile(f)) inputs.add(new BuildFacts.Input("provisioner " + file, null, Sha256.of(f)));
             }
         }
-        return new BuildFacts(Provenance.builderId(null), recipe.recipe().name(), build.started(), Instant.now(),
+        return new BuildFacts(Provenance.builderId(null), settings.name(), build.started(), Instant.now(),
                 build.accelerator() == null ? null : build.accelerator().name(), inputs);
     }
 }

@@ -18,7 +18,7 @@ public final class QemuStage implements Stage {
         QemuInstallation qemu = QemuInstallation.detect(System.getenv(), build.paths().state().resolve(QemuInstallation.FEATURE_CACHE));
         build.qemu(qemu);
         build.log().info("QEMU " + qemu.version() + " (" + qemu.system() + "), features: " + qemu.features().byLabel());
-        build.accelerator(probe(qemu, build).resolve(build.recipe().recipe().machine().accel()));
+        build.accelerator(probe(qemu, build).resolve(build.settings().machine().accel()));
         build.log().info("accelerator: " + build.accelerator().reason());
     }
 

@@ -4,6 +4,7 @@ import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.guest.SshLogin;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.DeviceState;
 import io.ingot.qemu.GuestAgent;
@@ -71,8 +72,8 @@ public final class RamTemplateStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe recipe = build.recipe().recipe();
-        Recipe.Machine m = recipe.machine();
+        BuildSettings settings = build.settings();
+        Recipe.Machine m = settings.machine();
         List<String> violations = rules.violations(m.qemuArgs());
         if (!violations.isEmpty()) {
             throw new IllegalStateException("these QEMU arguments cannot work with a RAM template: " + String.join("; ", violations));
@@ -89,8 +90,8 @@ public final class RamTemplateStage implements Stage {
         // host keys made here, as in every clone's seed: the guest installs them instead of making its own (seconds
         // under emulation); each memory clone's onRestore replaces them with its own
         SeedBuilder seeds = new SeedBuilder();
-        Path seed = seeds.ensureIso(seeds.write(dir.resolve("capture"), new SeedBuilder.Seed(instanceId, recipe.name(),
-                List.of(access.publicKeyLine()), HostKeys.generate("root@" + recipe.name()))));
+        Path seed = seeds.ensureIso(seeds.write(dir.resolve("capture"), new SeedBuilder.Seed(instanceId, settings.name(),
+                List.of(access.publicKeyLine()), HostKeys.generate("root@" + settings.name()))));
         long memoryMiB = Sizes.parseMebibytes(m.memory());
         PortLease lease = build.held(this).add(ports.allocate());
         Path agentSocket = build.runtimeDir().resolve("ram.qga");
@@ -110,7 +111,7 @@ public final class RamTemplateStage implements Stage {
                 .extraArgs(m.qemuArgs())
                 // a slot of its own: -device is placed before the if=virtio drives, and the migration stream
                 // names devices by slot, so the drives must sit where the clones (without a NIC) have them
-                .extraArgs(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + lease.port() + "-:" + recipe.communicator().port(),
+                .extraArgs(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + lease.port() + "-:" + settings.communicator().port(),
                         "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT));
         if (m.isUefi()) Ovmf.apply(b, dir);
         if (m.hasGuestAgent()) b.guestAgent(agentSocket);
@@ -118,7 +119,7 @@ public final class RamTemplateStage implements Stage {
         Vm vm = GuestVm.start(build, driver, cmd, "ram");
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
-            try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", lease.port(), recipe.communicator().user(),
+            try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", lease.port(), settings.communicator().user(),
                     key.keyPair(), GuestConnection.timeout(build)).reporting(line -> build.log().info("ssh: " + line),
                     () -> vm.isAlive() ? null : "the capture VM's QEMU exited"))) {
                 // an SSH answer comes before the end of the boot (cloud-init's last stages, other units): capture
@@ -152,7 +153,7 @@ public final class RamTemplateStage implements Stage {
                 (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()), build.accelerator().name(),
                 HostCpu.flags());
         Manifest.Ram ram = new Manifest.Ram(ramFile(memory), ramFile(state), ramFile(overlay), compat.key(), compat,
-                m.nic().model(), recipe.onRestore(), RestoreScript.SIZE);
+                m.nic().model(), settings.onRestore(), RestoreScript.SIZE);
         build.ram(ram);
         build.extraFiles().put(DIR + "/overlay.qcow2", overlay);
         build.extraFiles().put(DIR + "/memory", memory);

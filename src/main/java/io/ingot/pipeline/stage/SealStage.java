@@ -28,7 +28,7 @@ public final class SealStage implements Stage {
             build.log().info("communicator is none: nothing can be sealed over SSH");
             return;
         }
-        Recipe.Seal seal = build.recipe().recipe().seal();
+        Recipe.Seal seal = build.settings().seal();
         String buildKeyBody = build.buildKey().publicKeyLine("x").split(" ")[1];
         String script = script(seal, buildKeyBody);
         List<String> output = new ArrayList<>();

@@ -25,9 +25,9 @@ public final class ShutdownStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Vm vm = build.vm();
-        var shutdown = build.recipe().recipe().shutdown();
+        var shutdown = build.settings().shutdown();
         Duration timeout = Durations.parse(shutdown.timeout());
-        if (build.recipe().recipe().machine().hasGuestAgent() && byGuestAgent(build)) {
+        if (build.settings().machine().hasGuestAgent() && byGuestAgent(build)) {
             if (build.ssh() != null) {
                 build.ssh().close();
                 build.ssh(null);
@@ -74,7 +74,7 @@ public final class ShutdownStage implements Stage {
             return true;
         } catch (IOException e) {
             build.log().info("the guest agent did not answer (" + e.getMessage() + "); running '"
-                    + build.recipe().recipe().shutdown().command() + "' over SSH instead");
+                    + build.settings().shutdown().command() + "' over SSH instead");
             return false;
         }
     }

@@ -1,6 +1,7 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.TemplateResult;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.QemuImg;
@@ -26,21 +27,21 @@ public final class TemplateStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe recipe = build.recipe().recipe();
-        Recipe.Machine m = recipe.machine();
+        BuildSettings settings = build.settings();
+        Recipe.Machine m = settings.machine();
         Path base = build.buildDir().resolve("base.qcow2");
         Files.deleteIfExists(base);
         build.log().info("converting " + build.disk().path().getFileName() + " into the base image"
-                + (recipe.template().compress() ? " (compressed)" : ""));
+                + (settings.template().compress() ? " (compressed)" : ""));
         // an overlay on a parent template or a disk image is read through its backing file: flattened here
-        qemuImg.convert(build.disk().path(), build.disk().format(), base, "qcow2", recipe.template().compress());
+        qemuImg.convert(build.disk().path(), build.disk().format(), base, "qcow2", settings.template().compress());
         qemuImg.check(base, "qcow2");
         QemuImg.Info info = qemuImg.info(base, "qcow2");
         build.log().info(String.format("base image: %d MiB virtual, %d MiB on disk (sealed disk was %d MiB)",
                 info.virtualSize() >> 20, Files.size(base) >> 20, Files.size(build.disk().path()) >> 20));
         BuildContext.Parent parent = build.media().parent();
         build.template(new TemplateResult(base, Manifest.empty()
-                .withBuild(build.buildId(), build.recipe().contentHash(), build.media().checksum())
+                .withBuild(build.buildId(), build.settings().contentHash(), build.media().checksum())
                 .withMachine(build.qemu().version().toString(), m.type(), m.cpu(), m.cpus(),
                         (int) Sizes.parseMebibytes(m.memory()), devices(m))
                 .withParent(parent == null ? null : parent.from(), parent == null ? null : parent.ref(),

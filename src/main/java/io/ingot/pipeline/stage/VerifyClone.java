@@ -102,7 +102,7 @@ final class VerifyClone {
         VmConfig vm = new VmConfig(vmName, null, "linked", null, Instant.now(),
                 new VmConfig.DiskRef(overlay().toString(), "qcow2", build.template().baseImage().toString()), seed.toString(),
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()),
-                List.of(new VmConfig.NicConfig(build.recipe().recipe().machine().nic().model(), null)),
+                List.of(new VmConfig.NicConfig(build.settings().machine().nic().model(), null)),
                 UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId);
         CloneRunner.Running running = runner.start(vm, dir, build.runtimeDir());
         build.log().info("verify clone " + running.process().command().name() + " booting (QEMU pid " + running.process().pid() + ")");

@@ -5,6 +5,7 @@ import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.guest.SshLogin;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.BuildLog;
 import io.ingot.pipeline.Stage;
 import io.ingot.recipe.Recipe;
@@ -66,13 +67,13 @@ public final class VerifyStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Recipe recipe = build.recipe().recipe();
-        if (!recipe.communicator().isSsh()) {
+        BuildSettings settings = build.settings();
+        if (!settings.communicator().isSsh()) {
             throw new IllegalStateException("verify checks run over SSH; communicator is none");
         }
         Path dir = build.buildDir().resolve("verify");
         Files.createDirectories(dir);
-        String hostname = recipe.name() + "-verify";
+        String hostname = settings.name() + "-verify";
         CloneRunner runner = new CloneRunner(build.qemu(), build.accelerator(), ports, build.paths().state().resolve("run"));
         VerifyClone clone = new VerifyClone(build, runner, dir);
         Files.deleteIfExists(clone.overlay());
@@ -81,10 +82,10 @@ public final class VerifyStage implements Stage {
                 : clone.boot(vmName(build.buildId()), hostname)) {
             BuildKey key = BuildKey.load(build.images().accessKey().privateKeyPath());
             try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", running.sshPort(),
-                    recipe.communicator().user(), key.keyPair(), GuestConnection.timeout(build)).reporting(
+                    settings.communicator().user(), key.keyPair(), GuestConnection.timeout(build)).reporting(
                     line -> build.log().info("ssh: " + line),
                     () -> running.process().isAlive() ? null : "the verify clone's QEMU exited"))) {
-                runChecks(recipe.verify(), (command, timeout, sink) -> ssh.exec(command, Map.of(), timeout, sink), build.log());
+                runChecks(settings.verify(), (command, timeout, sink) -> ssh.exec(command, Map.of(), timeout, sink), build.log());
             }
         } finally {
             Files.deleteIfExists(clone.overlay());

@@ -33,7 +33,7 @@ public final class WaitInstallStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         Vm vm = build.vm();
-        var boot = build.recipe().recipe().boot();
+        var boot = build.settings().boot();
         Duration timeout = Durations.parse(boot.timeout());
         Duration stallTimeout = Durations.parse(boot.stallTimeout());
         long start = System.nanoTime();

@@ -10,7 +10,7 @@ public final class WaitSshStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        if (!build.recipe().recipe().communicator().isSsh()) {
+        if (!build.settings().communicator().isSsh()) {
             build.log().info("communicator is none: nothing to wait for");
             return;
         }
