@@ -1,5 +1,7 @@
 package io.ingot.distribution;
 
+import io.ingot.util.ZeroRuns;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -42,17 +44,7 @@ final class SparseWriter {
     /** The next {@code n} bytes of {@code buf}. */
     void write(byte[] buf, int n) throws IOException {
         sha.update(buf, 0, n);
-        int run = -1; // start of the data not yet written
-        for (int off = 0; off < n; off += BLOCK) {
-            int len = Math.min(BLOCK, n - off);
-            boolean zero = isZero(buf, off, len);
-            if (!zero && run < 0) run = off;
-            if (zero && run >= 0) {
-                put(buf, run, off - run);
-                run = -1;
-            }
-        }
-        if (run >= 0) put(buf, run, n - run);
+        ZeroRuns.writeNonZero(out, ByteBuffer.wrap(buf, 0, n), position, BLOCK);
         position += n;
     }
 
@@ -64,15 +56,5 @@ final class SparseWriter {
             left -= n;
         }
         position = Math.max(position, end);
-    }
-
-    private void put(byte[] buf, int off, int len) throws IOException {
-        ByteBuffer b = ByteBuffer.wrap(buf, off, len);
-        for (long at = position + off; b.hasRemaining(); ) at += out.write(b, at);
-    }
-
-    private static boolean isZero(byte[] buf, int off, int len) {
-        // Arrays.mismatch compares with vector instructions: far faster than a loop here
-        return java.util.Arrays.mismatch(buf, off, off + len, ZEROS, 0, len) < 0;
     }
 }

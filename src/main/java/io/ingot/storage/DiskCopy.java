@@ -1,5 +1,7 @@
 package io.ingot.storage;
 
+import io.ingot.util.ZeroRuns;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,7 +19,6 @@ public final class DiskCopy {
     private static final int BUFFER = 128 << 10;
     /** Zero runs at least this long become holes (the filesystem's block granularity is smaller). */
     private static final int BLOCK = 64 << 10;
-    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(BLOCK).asReadOnlyBuffer();
 
     private DiskCopy() { }
 
@@ -55,7 +56,7 @@ public final class DiskCopy {
                         if (in.read(buf, pos + buf.position()) < 0) throw new IOException(source + " shrank while it was copied");
                     }
                     buf.flip();
-                    writeNonZero(out, buf, pos);
+                    ZeroRuns.writeNonZero(out, buf, pos, BLOCK);
                     pos += buf.limit();
                 }
                 // a zero tail stays a hole, but the length is the source's
@@ -65,25 +66,5 @@ public final class DiskCopy {
                 throw e;
             }
         }
-    }
-
-    /** Writes the buffer's non-zero blocks at {@code pos}, each run of them in one write. */
-    private static void writeNonZero(FileChannel out, ByteBuffer buf, long pos) throws IOException {
-        int n = buf.limit();
-        int runStart = -1;
-        for (int off = 0; off < n; off += BLOCK) {
-            int len = Math.min(BLOCK, n - off);
-            boolean zero = buf.slice(off, len).mismatch(ZEROS.slice(0, len)) == -1;
-            if (!zero && runStart < 0) runStart = off;
-            if (zero && runStart >= 0) {
-                write(out, buf.slice(runStart, off - runStart), pos + runStart);
-                runStart = -1;
-            }
-        }
-        if (runStart >= 0) write(out, buf.slice(runStart, n - runStart), pos + runStart);
-    }
-
-    private static void write(FileChannel out, ByteBuffer b, long position) throws IOException {
-        while (b.hasRemaining()) position += out.write(b, position);
     }
 }

@@ -39,6 +39,12 @@ public record VmConfig(String name, String template, String kind, String storage
     public VmConfig withVmgenid(String guid) {
         return new VmConfig(name, template, kind, storage, created, disk, seed, machine, nics, smbiosUuid, guid, instanceId, ram);
     }
+
+    /** The same VM under another name (what onRestore takes the clone's host name from). */
+    public VmConfig withName(String other) {
+        return new VmConfig(other, template, kind, storage, created, disk, seed, machine, nics, smbiosUuid, vmgenid, instanceId, ram);
+    }
+
     public static final String FILE_NAME = "vm.json";
 
     /** The clone's disk; {@code backing} is the base image for a linked clone (null otherwise). */

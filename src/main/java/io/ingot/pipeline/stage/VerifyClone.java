@@ -69,12 +69,9 @@ final class VerifyClone {
         List<VmConfig.NicConfig> nics = List.of(new VmConfig.NicConfig(ram.nicModel(), mac));
         VmConfig.Ram memory = new VmConfig.Ram(ramFile("memory").toString(), ramFile("state").toString(), ram.compatibility(),
                 ram.nicModel(), ram.onRestore(), ram.restoreScriptSize());
-        String smbios = UUID.randomUUID().toString();
-        String vmgenid = UUID.randomUUID().toString();
         VmConfig vm = new VmConfig(vmName, null, "memory", null, Instant.now(), disk, seed.toString(), machine, nics,
-                smbios, vmgenid, instanceId, memory);
-        VmConfig identity = new VmConfig(hostname, null, "memory", null, vm.created(), disk, seed.toString(), machine, nics,
-                smbios, vmgenid, instanceId, memory);
+                UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId, memory);
+        VmConfig identity = vm.withName(hostname);
         CloneRunner.Running running = runner.resume(vm, dir, build.runtimeDir(), false);
         try {
             long t0 = System.nanoTime();
