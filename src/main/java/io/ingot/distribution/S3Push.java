@@ -39,7 +39,7 @@ import java.util.function.Consumer;
 
 /**
  * {@code ingot s3 push NAME:VERSION s3://bucket[/prefix]}: the base image as compressed qcow2 (multipart upload),
- * the RAM template files when the version has them, then the manifest (last: it marks the version complete)
+ * the RAM template files when the version has them (a sparse one without its holes: {@link ExtentMap}), then the manifest (last: it marks the version complete)
  * and the channels that point at the version. Every object carries its sha256 in its metadata. A signed version
  * travels signed: its provenance is checked here, then signed again with this site's key over the objects as pushed
  * ({@value VersionTrust#ENVELOPE}, before the manifest); the template's revoked versions go with it, signed
@@ -107,7 +107,7 @@ public final class S3Push {
                     Path file = files.dir().resolve(f.file());
                     if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": RAM template file " + file + " is missing");
                     String fileSha = Sha256.of(file);
-                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, fileSha);
+                    uploadRam(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, fileSha);
                     pushed.put(f.file(), fileSha);
                 }
             }
@@ -161,22 +161,64 @@ public final class S3Push {
         return out;
     }
 
-    /** Multipart upload in {@link #PART_SIZE} parts; aborted on failure so no parts linger in the bucket. */
+    /**
+     * A RAM template file: a sparse one (a memory file is mostly holes) as its data extents only, with its
+     * {@link ExtentMap} beside it (put first: an object saying so without its map is never there); else whole.
+     */
+    private void uploadRam(String bucket, String key, Path file, String sha) throws IOException {
+        long size = Files.size(file);
+        ExtentMap map = size >= VersionFiles.MAP_FROM ? ExtentMap.of(file, size, qemuImg) : null;
+        if (map == null || !map.worthIt()) {
+            upload(bucket, key, file, sha);
+            return;
+        }
+        progress.accept(String.format("%s: %.1f of %.1f MiB hold data, the rest (holes) stays out of the bucket",
+                key, map.packed() / 1048576.0, size / 1048576.0));
+        put(bucket, key + ExtentMap.SUFFIX, map.toJson());
+        upload(bucket, key, file, map.data(), Map.of(SHA256_META, sha, ExtentMap.LAYOUT_META, ExtentMap.EXTENTS));
+    }
+
     private void upload(String bucket, String key, Path file, String sha) throws IOException {
-        String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(Map.of(SHA256_META, sha))).uploadId();
-        ProgressBar bar = bars.open(key, Files.size(file));
+        long size = Files.size(file);
+        upload(bucket, key, file, size == 0 ? List.of() : List.of(new QemuImg.Extent(0, size)), Map.of(SHA256_META, sha));
+    }
+
+    /**
+     * Multipart upload of {@code ranges} of {@code file}, one after the other, in {@link #PART_SIZE} parts; aborted on
+     * failure so no parts linger in the bucket.
+     */
+    private void upload(String bucket, String key, Path file, List<QemuImg.Extent> ranges, Map<String, String> meta) throws IOException {
+        String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(meta)).uploadId();
+        long size = 0;
+        for (QemuImg.Extent r : ranges) size += r.length();
+        ProgressBar bar = bars.open(key, size);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             List<CompletedPart> parts = new ArrayList<>();
-            long size = ch.size();
-            int n = 1;
-            for (long pos = 0; pos < size || n == 1; pos += PART_SIZE, n++) {
-                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(PART_SIZE, size - pos));
-                while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) > 0) { }
+            int range = 0;
+            long inRange = 0; // bytes of ranges.get(range) already sent
+            long sent = 0;
+            for (int n = 1; sent < size || n == 1; n++) {
+                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(PART_SIZE, size - sent));
+                while (buf.hasRemaining()) {
+                    QemuImg.Extent r = ranges.get(range);
+                    int want = (int) Math.min(buf.remaining(), r.length() - inRange);
+                    ByteBuffer slice = buf.slice(buf.position(), want);
+                    while (slice.hasRemaining()) {
+                        if (ch.read(slice, r.start() + inRange + slice.position()) < 0) throw new IOException(file + " shrank while being pushed");
+                    }
+                    buf.position(buf.position() + want);
+                    inRange += want;
+                    if (inRange == r.length()) {
+                        range++;
+                        inRange = 0;
+                    }
+                }
                 buf.flip();
+                sent += buf.limit();
                 int part = n;
                 String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(part), RequestBody.fromByteBuffer(buf)).eTag();
                 parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
-                if (bar != null) bar.update(Math.min(size, pos + PART_SIZE));
+                if (bar != null) bar.update(sent);
                 if (size == 0) break;
             }
             s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
