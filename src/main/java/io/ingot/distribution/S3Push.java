@@ -48,6 +48,7 @@ import java.util.function.Consumer;
 public final class S3Push {
     public static final String SHA256_META = "sha256";
     public static final long PART_SIZE = 8L << 20;
+    static final double COMPRESSED_ENOUGH = 0.9;
 
     private final ImageStore store;
     private final S3Client s3;
@@ -86,9 +87,13 @@ public final class S3Push {
         if (files == null) throw new UserError(v.ref() + " is in the catalog but its files are on none of " + v.storages() + " (run: ingot catalog reindex)");
         Path work = Files.createTempDirectory(store.paths().images(), ".s3-push-");
         try {
-            Path disk = work.resolve("disk.qcow2");
-            progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
-            qemuImg.convert(files.baseImage().target(), files.format(), disk.toString(), "qcow2", true);
+            Path disk = compressedAlready(files) ? files.baseImage().path() : work.resolve("disk.qcow2");
+            if (!disk.startsWith(work)) {
+                progress.accept(v.ref() + ": its base image is a compressed qcow2 already, pushed as it is");
+            } else {
+                progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
+                qemuImg.convert(files.baseImage().target(), files.format(), disk.toString(), "qcow2", true);
+            }
             // checked before anything is uploaded: a version whose files no longer match its signature is not shipped
             Verified provenance = Files.isRegularFile(files.dir().resolve(VersionTrust.ENVELOPE))
                     ? store.trust().verifyDir(v.ref(), files.dir()) : null;
@@ -146,6 +151,16 @@ public final class S3Push {
         } finally {
             Trees.delete(work);
         }
+    }
+
+    /**
+     * A base image that is a qcow2 file of its own (no backing file) with at least {@value #COMPRESSED_ENOUGH} of its
+     * clusters compressed (as a build stores it) goes as it is: compressing it again costs more than the upload.
+     */
+    private boolean compressedAlready(TemplateFiles files) throws IOException {
+        if (!files.baseImage().isFile() || !"qcow2".equals(files.format())) return false;
+        Path p = files.baseImage().path();
+        return qemuImg.info(p, "qcow2").backingFilename() == null && qemuImg.compressedShare(p) >= COMPRESSED_ENOUGH;
     }
 
     private void put(String bucket, String key, byte[] body) {
