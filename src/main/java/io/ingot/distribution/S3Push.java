@@ -39,7 +39,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
- * {@code ingot s3 push NAME:VERSION s3://bucket[/prefix]}: the base image as compressed qcow2 (multipart upload),
+ * {@code ingot s3 push NAME:VERSION s3://bucket[/prefix]}: the base image as compressed qcow2 (one PutObject, or multipart past 4 GiB),
  * the RAM template files when the version has them (a sparse one without its holes: {@link ExtentMap}), then the manifest (last: it marks the version complete)
  * and the channels that point at the version. Every object carries its sha256 in its metadata. A signed version
  * travels signed: its provenance is checked here, then signed again with this site's key over the objects as pushed

@@ -61,8 +61,11 @@ class S3DistributionIT {
             var memoryObject = s3.headObject(b -> b.bucket("ingot-it").key("site-a/tiny-linux/" + shared.version() + "/" + ram.memoryFile().file()));
             // the memory file is mostly holes: they stay out of the bucket (and off the wire), its data extents go with a map
             assertEquals("extents", memoryObject.metadata().get("ingot-layout"), "the memory file is pushed sparse");
-            assertTrue(memoryObject.contentLength() < memorySize / 2, "ram/memory stored as " + memoryObject.contentLength()
-                    + " bytes of " + memorySize + " (" + onDisk(sourceMemory) + " on disk at the source)");
+            String stored = "ram/memory stored as " + memoryObject.contentLength() + " bytes of " + memorySize + " ("
+                    + onDisk(sourceMemory) + " on disk at the source)";
+            assertTrue(memoryObject.contentLength() < memorySize * 3 / 4, stored);
+            // no more than its data at the source, and the holes under 1 MiB merged with it
+            assertTrue(memoryObject.contentLength() <= onDisk(sourceMemory) + (16L << 20), stored);
 
             IngotPaths shared0 = TestImages.paths();
             Path images = TestImages.home().resolve("target/it-s3-pulled");
@@ -93,7 +96,7 @@ class S3DistributionIT {
             Path memory = base.resolveSibling(ram.memoryFile().file());
             assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the memory file came along");
             assertEquals(memorySize, Files.size(memory), "the memory file has its full length");
-            assertTrue(onDisk(memory) < memorySize / 2, "ram/memory takes " + onDisk(memory) + " bytes on disk of " + memorySize);
+            assertTrue(onDisk(memory) < memorySize * 3 / 4, "ram/memory takes " + onDisk(memory) + " bytes on disk of " + memorySize);
             assertEquals(shared.version(), target.catalog().resolve(TemplateRef.parse("tiny-linux@latest")).version(),
                     "pulled by channel, registered with it");
 
