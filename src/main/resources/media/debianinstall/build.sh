@@ -81,12 +81,11 @@ KERNEL="$(ls "$WORK"/boot/vmlinuz-* | sort -V | tail -n 1)"
 KVER="${KERNEL##*/vmlinuz-}"
 log "system: $(du -m "$WORK/rootfs.tar" | cut -f1) MiB, kernel $KVER"
 
-log "squashing the system (lz4)"
+log "squashing the system (zstd)"
 mkdir -p "$WORK/iso/live"
 # ACLs (systemd-tmpfiles sets them again at boot) and other xattrs are not kept: squashfs has no
-# xattr prefix for ACLs, and nothing in this system needs file capabilities. lz4, not zstd: the installer's copy
-# decompresses every block in an emulated guest, where zstd made it most of the install (the media is 60% larger)
-tar2sqfs --quiet --no-skip --no-xattr --force --compressor lz4 --block-size 262144 \
+# xattr prefix for ACLs, and nothing in this system needs file capabilities
+tar2sqfs --quiet --no-skip --no-xattr --force --compressor zstd --block-size 262144 \
     "$WORK/iso/live/filesystem.squashfs" < "$WORK/rootfs.tar"
 rm -f "$WORK/rootfs.tar"
 
