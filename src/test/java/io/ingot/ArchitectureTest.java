@@ -16,11 +16,15 @@ import io.ingot.recipe.SealOperation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
@@ -151,6 +155,22 @@ class ArchitectureTest {
             if (!Modifier.isFinal(f.getModifiers()) && !bookkeeping.contains(f.getName())) loose.add(f.getName());
         }
         assertEquals(List.of(), loose, "BuildContext fields a stage could set more than once: make each a SetOnce phase");
+    }
+
+    @Test
+    void noSourceFileOver500Lines() throws IOException {
+        // a class that grows past this is doing more than one job: split it along its seams (README's Layout)
+        List<String> big = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+                long lines;
+                try (Stream<String> l = Files.lines(f)) {
+                    lines = l.count();
+                }
+                if (lines > 500) big.add(f + " (" + lines + " lines)");
+            }
+        }
+        assertEquals(List.of(), big, "source files over 500 lines");
     }
 
     @Test
