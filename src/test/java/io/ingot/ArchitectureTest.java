@@ -16,9 +16,15 @@ import io.ingot.recipe.SealOperation;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
@@ -26,6 +32,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -135,6 +142,35 @@ class ArchitectureTest {
                 .should().callMethod(BuildContext.class, "recipe")
                 .because("a stage reads build.settings(), not the recipe (README's Layout, pipeline)")
                 .check(main);
+    }
+
+    @Test
+    void whatStagesMakeIsAPhaseSetOnce() {
+        // BuildContext is no blackboard: what one stage makes and the next ones read (media, disk, build key, answer
+        // server, each VM, the SSH session, the template) is a SetOnce phase; the few plain fields are the build's own
+        // bookkeeping, each with one writer (the route, Pipeline, the publish stage)
+        Set<String> bookkeeping = Set.of("recipe", "settings", "plan", "finished", "published", "result", "failure", "stage");
+        List<String> loose = new ArrayList<>();
+        for (Field f : BuildContext.class.getDeclaredFields()) {
+            if (!Modifier.isFinal(f.getModifiers()) && !bookkeeping.contains(f.getName())) loose.add(f.getName());
+        }
+        assertEquals(List.of(), loose, "BuildContext fields a stage could set more than once: make each a SetOnce phase");
+    }
+
+    @Test
+    void noSourceFileOver500Lines() throws IOException {
+        // a class that grows past this is doing more than one job: split it along its seams (README's Layout)
+        List<String> big = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(Path.of("src/main/java"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
+                long lines;
+                try (Stream<String> l = Files.lines(f)) {
+                    lines = l.count();
+                }
+                if (lines > 500) big.add(f + " (" + lines + " lines)");
+            }
+        }
+        assertEquals(List.of(), big, "source files over 500 lines");
     }
 
     @Test

@@ -1,12 +1,9 @@
 package io.ingot.pipeline;
 
 import io.ingot.guest.BuildKey;
-import io.ingot.guest.SshCommunicator;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.Accelerator;
 import io.ingot.qemu.QemuInstallation;
-import io.ingot.qemu.ScreenRecorder;
-import io.ingot.qemu.Vm;
 import io.ingot.recipe.LoadedRecipe;
 import io.ingot.recipe.RecipeInterpolator;
 import io.ingot.template.Manifest;
@@ -15,15 +12,18 @@ import io.ingot.util.IngotPaths;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Everything one build knows while it runs. Stages read what earlier stages left here and
- * add their own results; the route passes it from stage to stage as the exchange body.
+ * Everything one build knows while it runs, passed from stage to stage as the exchange body. What a stage makes is
+ * a phase, set once by that stage and read by the ones after (media, disk, build key, answer server, each VM, the
+ * SSH session, the template); stages take their settings from {@link #settings()}.
  */
 public final class BuildContext {
     private final String buildId;
@@ -41,25 +41,20 @@ public final class BuildContext {
     private final Map<String, Held> held = new HashMap<>();
     private List<String> plan = List.of();
     private boolean finished;
-    private ImageStore images;
-    private QemuInstallation qemu;
-    private Path runtimeDir;
+    private final SetOnce<ImageStore> images = new SetOnce<>("storages and catalog");
+    private final SetOnce<QemuInstallation> qemu = new SetOnce<>("QEMU installation");
+    private final SetOnce<Path> runtimeDir = new SetOnce<>("runtime directory");
     private boolean published;
     private final Map<String, Path> extraFiles = new LinkedHashMap<>();
-    private Accelerator accelerator;
+    private final SetOnce<Accelerator> accelerator = new SetOnce<>("accelerator");
     private final SetOnce<Media> media = new SetOnce<>("media");
     private final SetOnce<BuildDisk> disk = new SetOnce<>("disk");
+    private final SetOnce<BuildKey> buildKey = new SetOnce<>("build key");
+    private final SetOnce<AnswerService> answers = new SetOnce<>("answer-file server");
+    private final Map<VmRole, SetOnce<BuildVm>> vms = new EnumMap<>(VmRole.class);
+    private final SetOnce<GuestSession> session = new SetOnce<>("SSH session");
     private final SetOnce<TemplateResult> template = new SetOnce<>("template");
     private final SetOnce<Manifest.Ram> ram = new SetOnce<>("RAM template");
-    private Path answerDir;
-    private int httpPort;
-    private BuildKey buildKey;
-    private Vm vm;
-    private ScreenRecorder screen;
-    private Path serialLog;
-    private int sshPort;
-    private SshCommunicator ssh;
-    private String hostKeyFingerprint;
     private String result;
     private Throwable failure;
     private volatile String stage;
@@ -73,6 +68,7 @@ public final class BuildContext {
         this.paths = paths;
         this.buildDir = buildDir;
         this.log = log;
+        for (VmRole role : VmRole.values()) vms.put(role, new SetOnce<>(role.toString()));
     }
 
     public String buildId() { return buildId; }
@@ -107,20 +103,20 @@ public final class BuildContext {
         m.put("name", name());
         m.put("buildId", buildId);
         m.put("httpIp", "10.0.2.2");
-        m.put("httpPort", String.valueOf(httpPort));
-        if (buildKey != null) m.put("sshPublicKey", buildKey.publicKeyLine("ingot-build-" + buildId));
+        m.put("httpPort", String.valueOf(httpPort()));
+        if (buildKey() != null) m.put("sshPublicKey", buildKey().publicKeyLine("ingot-build-" + buildId));
         m.putAll(answerModel);
         return m;
     }
 
     /** Storages and catalog, opened by the recovery stage. */
-    public ImageStore images() { return images; }
-    public void images(ImageStore s) { this.images = s; }
-    public QemuInstallation qemu() { return qemu; }
-    public void qemu(QemuInstallation q) { this.qemu = q; }
+    public ImageStore images() { return images.get(); }
+    public void images(ImageStore s) { images.set(s, stage); }
+    public QemuInstallation qemu() { return qemu.get(); }
+    public void qemu(QemuInstallation q) { qemu.set(q, stage); }
     /** A short private directory for QMP sockets (unix socket paths are limited to 107 bytes). */
-    public Path runtimeDir() { return runtimeDir; }
-    public void runtimeDir(Path p) { this.runtimeDir = p; }
+    public Path runtimeDir() { return runtimeDir.get(); }
+    public void runtimeDir(Path p) { runtimeDir.set(p, stage); }
     /** The base image and manifest the template stage made (null before it ran). */
     public TemplateResult template() { return template.get(); }
     public void template(TemplateResult t) { template.set(t, stage); }
@@ -139,37 +135,50 @@ public final class BuildContext {
     public void published(boolean p) { this.published = p; }
     /** What {@code stage} holds for the rest of the build (ports, servers); its own cleanup closes it. */
     public synchronized Held held(Stage stage) { return held.computeIfAbsent(stage.name(), n -> new Held()); }
-    public Accelerator accelerator() { return accelerator; }
-    public void accelerator(Accelerator a) { this.accelerator = a; }
+    public Accelerator accelerator() { return accelerator.get(); }
+    public void accelerator(Accelerator a) { accelerator.set(a, stage); }
     /** What the media stage found (null before it ran). */
     public Media media() { return media.get(); }
     public void media(Media m) { media.set(m, stage); }
     /** The disk the build VMs run on, made by the create-disk stage (null before it ran). */
     public BuildDisk disk() { return disk.get(); }
     public void disk(BuildDisk d) { disk.set(d, stage); }
-    public Path answerDir() { return answerDir; }
-    public void answerDir(Path p) { this.answerDir = p; }
-    public int httpPort() { return httpPort; }
-    public void httpPort(int p) { this.httpPort = p; }
-    public BuildKey buildKey() { return buildKey; }
-    public void buildKey(BuildKey k) { this.buildKey = k; }
-    public Vm vm() { return vm; }
-    public void vm(Vm p) { this.vm = p; }
-    /** Saves the current build VM's screen every few seconds; replacing it stops the previous one. */
-    public ScreenRecorder screen() { return screen; }
-    public void screen(ScreenRecorder s) {
-        if (screen != null && screen != s) screen.close();
-        this.screen = s;
+    /** The key the build logs in with, made by the build-key stage (null before it ran). */
+    public BuildKey buildKey() { return buildKey.get(); }
+    public void buildKey(BuildKey k) { buildKey.set(k, stage); }
+    /** The answer-file server, started by the answer-server stage (null before it ran). */
+    public AnswerService answers() { return answers.get(); }
+    public void answers(AnswerService a) { answers.set(a, stage); }
+    /** The answer server's port (0 before it started): the model's httpPort. */
+    public int httpPort() {
+        AnswerService a = answers.get();
+        return a == null ? 0 : a.port();
     }
-    public Path serialLog() { return serialLog; }
-    public void serialLog(Path p) { this.serialLog = p; }
-    public int sshPort() { return sshPort; }
-    public void sshPort(int p) { this.sshPort = p; }
-    public SshCommunicator ssh() { return ssh; }
-    public void ssh(SshCommunicator s) { this.ssh = s; }
+    /** The VM of that role, once its stage started it (null before, or when the build has none). */
+    public BuildVm vm(VmRole role) { return vms.get(role).get(); }
+    public void vm(BuildVm v) { vms.get(v.role()).set(v, stage); }
+    /** The VM started last, unless its stage ended it (what a failure report shows, what --on-error abort leaves). */
+    public BuildVm currentVm() {
+        for (VmRole role : List.of(VmRole.CAPTURE, VmRole.PROVISION, VmRole.INSTALL)) {
+            BuildVm v = vms.get(role).get();
+            if (v != null) return v.ended() ? null : v;
+        }
+        return null;
+    }
+    /** Every VM the build started, in order. */
+    public List<BuildVm> vms() {
+        List<BuildVm> all = new ArrayList<>();
+        for (SetOnce<BuildVm> v : vms.values()) if (v.get() != null) all.add(v.get());
+        return all;
+    }
+    /** The SSH session with the provisioning VM, opened by wait-ssh (null before, or with communicator none). */
+    public GuestSession session() { return session.get(); }
+    public void session(GuestSession s) { session.set(s, stage); }
     /** The guest's SSH host key as the build saw it (sealing removes it; clones get new ones). */
-    public String hostKeyFingerprint() { return hostKeyFingerprint; }
-    public void hostKeyFingerprint(String f) { this.hostKeyFingerprint = f; }
+    public String hostKeyFingerprint() {
+        GuestSession s = session.get();
+        return s == null ? null : s.hostKeyFingerprint();
+    }
     public String result() { return result; }
     public void result(String r) { this.result = r; }
     public Throwable failure() { return failure; }

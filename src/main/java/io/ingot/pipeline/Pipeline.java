@@ -69,12 +69,13 @@ public final class Pipeline {
         if (failed && build.options().onError() == OnError.ABORT) {
             build.log().stage("build failed; --on-error=abort left everything in place:");
             build.log().info("build directory: " + build.buildDir());
-            if (build.vm() != null && build.vm().isAlive()) {
+            BuildVm current = build.currentVm();
+            if (current != null && current.vm().isAlive()) {
                 // recorded as left running: the reaper reports it and 'ingot doctor --repair' stops it
-                boolean left = build.vm().leaveRunning();
-                build.log().info("QEMU still running, pid " + build.vm().pid()
-                        + (build.sshPort() > 0 ? ", SSH on 127.0.0.1:" + build.sshPort() : "")
-                        + (left ? "; stop it with: ingot doctor --repair (or kill " + build.vm().pid() + ")"
+                boolean left = current.vm().leaveRunning();
+                build.log().info("QEMU still running, pid " + current.vm().pid()
+                        + (current.sshPort() > 0 ? ", SSH on 127.0.0.1:" + current.sshPort() : "")
+                        + (left ? "; stop it with: ingot doctor --repair (or kill " + current.vm().pid() + ")"
                                 : " until this process ends (QEMU's exit-with-parent)"));
             }
         } else {
@@ -87,7 +88,7 @@ public final class Pipeline {
                 }
             }
         }
-        if (build.options().onError() != OnError.ABORT || !failed) build.screen(null);
+        if (build.options().onError() != OnError.ABORT || !failed) build.vms().forEach(BuildVm::stopScreen);
         try {
             build.timings().write(build.buildDir().resolve("timings.json"));
         } catch (IOException e) {
@@ -117,18 +118,19 @@ public final class Pipeline {
         if (cause instanceof StageFailure sf) return sf;
         String why = cause.getMessage() == null ? cause.toString() : cause.getMessage();
         StringBuilder msg = new StringBuilder("stage " + stageName + " failed: " + why);
-        if (build.screen() != null) {
+        BuildVm current = build.currentVm();
+        if (current != null && current.screen() != null) {
             try {
                 // the screen at the moment of failure; the recorder's last one if the VM is gone
-                build.screen().capture();
+                current.screen().capture();
             } catch (Exception e) {
                 build.log().info("cannot save the screen: " + e.getMessage());
             }
-            if (Files.isRegularFile(build.screen().target())) msg.append("\nlast screen: ").append(build.screen().target());
+            if (Files.isRegularFile(current.screen().target())) msg.append("\nlast screen: ").append(current.screen().target());
         }
-        if (build.vm() != null && build.serialLog() != null) {
-            msg.append("\n--- last 20 lines of the serial console (").append(build.serialLog()).append(") ---");
-            for (String line : tail(build.serialLog(), 20)) msg.append('\n').append(line);
+        if (current != null && current.serialLog() != null) {
+            msg.append("\n--- last 20 lines of the serial console (").append(current.serialLog()).append(") ---");
+            for (String line : tail(current.serialLog(), 20)) msg.append('\n').append(line);
         }
         return new StageFailure(stageName, build.log().mask(msg.toString()), cause);
     }

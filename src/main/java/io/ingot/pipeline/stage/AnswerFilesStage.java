@@ -26,7 +26,7 @@ public final class AnswerFilesStage implements Stage {
     @Override
     public void run(BuildContext build) throws Exception {
         build.interpolateRecipe();
-        Path out = build.answerDir();
+        Path out = build.answers().dir();
         Recipe.Http http = build.settings().http();
         if (http == null || http.directory() == null) {
             build.log().info("the recipe has no answer files");

@@ -1,5 +1,6 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.pipeline.AnswerService;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.Stage;
 import io.ingot.server.AnswerFileServer;
@@ -25,11 +26,10 @@ public final class AnswerServerStage implements Stage {
     public void run(BuildContext build) throws Exception {
         Path dir = build.buildDir().resolve("http");
         Files.createDirectories(dir);
-        build.answerDir(dir);
         PortLease lease = build.held(this).add(ports.allocate());
         AnswerFileServer server = build.held(this).add(
                 new AnswerFileServer(dir, lease.port(), line -> build.log().output("http", line)).start());
-        build.httpPort(server.port());
+        build.answers(new AnswerService(dir, server.port()));
         build.log().info("answer files served at http://127.0.0.1:" + server.port() + "/ (guest: http://10.0.2.2:"
                 + server.port() + "/)");
     }

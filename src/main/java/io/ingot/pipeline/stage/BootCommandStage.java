@@ -1,6 +1,8 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildVm;
+import io.ingot.pipeline.VmRole;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.Keyboard;
 import io.ingot.recipe.BootAction;
@@ -34,7 +36,8 @@ public final class BootCommandStage implements Stage {
             build.log().info("waiting " + Durations.format(wait) + " before typing");
             Thread.sleep(wait.toMillis());
         }
-        Keyboard keyboard = new Keyboard(build.vm().qmp(), Durations.parse(boot.keyInterval()), build.serialLog(),
+        BuildVm installer = build.vm(VmRole.INSTALL);
+        Keyboard keyboard = new Keyboard(installer.vm().qmp(), Durations.parse(boot.keyInterval()), installer.serialLog(),
                 Durations.parse(boot.timeout()), line -> build.log().output("keys", line));
         type(keyboard, actions);
     }

@@ -1,6 +1,8 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildVm;
+import io.ingot.pipeline.VmRole;
 import io.ingot.pipeline.OnError;
 import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.QemuCommand;
@@ -25,9 +27,10 @@ final class GuestVm {
     /**
      * A command with machine, accelerator, CPU, memory, the build disk, firmware, a display adapter (its
      * screen is saved as screen.png; {@code --vnc} shows it live), the guest agent channel and extra args;
-     * {@code role} names its files.
+     * {@code vmRole} names its files.
      */
-    static QemuCommand.Builder command(BuildContext build, String role) throws Exception {
+    static QemuCommand.Builder command(BuildContext build, VmRole vmRole) throws Exception {
+        String role = vmRole.fileName();
         Recipe.Machine m = build.settings().machine();
         Path dir = build.buildDir();
         QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-" + role)
@@ -54,15 +57,18 @@ final class GuestVm {
         return build.runtimeDir().resolve("qga.sock");
     }
 
-    /** Starts the VM as a child process and makes it the build's current guest; its screen is recorded. */
-    static Vm start(BuildContext build, VmDriver driver, QemuCommand cmd, String role) throws Exception {
+    /**
+     * Starts the VM as a child process and sets it as the build's VM of that role; its screen is recorded.
+     * {@code sshPort}: the loopback port forwarded to its SSH port, 0 for none.
+     */
+    static Vm start(BuildContext build, VmDriver driver, QemuCommand cmd, VmRole role, int sshPort) throws Exception {
         build.log().info("starting QEMU (" + build.accelerator().name() + "): " + cmd.display());
         Vm vm = driver.start(cmd, build.buildDir(), build.paths().state().resolve("run"), START_TIMEOUT, tether(build));
-        build.vm(vm);
-        build.serialLog(cmd.serialLog());
+        ScreenRecorder screen = cmd.argv().contains("-vga")
+                ? ScreenRecorder.start(vm, build.buildDir().resolve(SCREEN_FILE), SCREEN_INTERVAL) : null;
+        build.vm(new BuildVm(role, vm, cmd.serialLog(), screen, sshPort));
         build.log().info("QEMU pid " + vm.pid() + ", serial console in " + build.buildDir().relativize(cmd.serialLog()));
-        if (cmd.argv().contains("-vga")) {
-            build.screen(ScreenRecorder.start(vm, build.buildDir().resolve(SCREEN_FILE), SCREEN_INTERVAL));
+        if (screen != null) {
             if (build.options().vnc()) {
                 var vnc = vm.qmp().execute("query-vnc");
                 build.log().stage("VNC: vnc://" + vnc.path("host").asText("127.0.0.1") + ":" + vnc.path("service").asText()
@@ -80,13 +86,14 @@ final class GuestVm {
         return Tether.forBuildVm(build.qemu().features(), build.options().onError() == OnError.ABORT);
     }
 
-    /** Stops the build's current guest if it still runs (cleanup of the VM stages). */
-    static void stop(BuildContext build) {
-        Vm vm = build.vm();
-        if (vm != null && vm.isAlive()) {
-            build.log().info("stopping QEMU pid " + vm.pid());
-            vm.stop(Duration.ofSeconds(5));
+    /** Stops the build's VM of that role if it still runs (cleanup of the stage that started it). */
+    static void stop(BuildContext build, VmRole role) {
+        BuildVm v = build.vm(role);
+        if (v == null) return;
+        if (v.vm().isAlive()) {
+            build.log().info("stopping QEMU pid " + v.vm().pid());
+            v.vm().stop(Duration.ofSeconds(5));
         }
-        build.screen(null);
+        v.end();
     }
 }

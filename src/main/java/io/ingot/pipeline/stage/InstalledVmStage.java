@@ -3,6 +3,7 @@ package io.ingot.pipeline.stage;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.Stage;
+import io.ingot.pipeline.VmRole;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.VmDriver;
 import io.ingot.server.PortAllocator;
@@ -33,10 +34,9 @@ public final class InstalledVmStage implements Stage {
     public void run(BuildContext build) throws Exception {
         BuildSettings settings = build.settings();
         PortLease lease = build.held(this).add(ports.allocate());
-        build.sshPort(lease.port());
         QemuCommand.Nic nic = new QemuCommand.Nic(settings.machine().nic().model(), null, lease.port(),
                 settings.communicator().port());
-        QemuCommand.Builder b = GuestVm.command(build, "provision").bootOrder("c").nic(nic);
+        QemuCommand.Builder b = GuestVm.command(build, VmRole.PROVISION).bootOrder("c").nic(nic);
         if (!settings.installs()) {
             Path seed = new SeedBuilder().build(build.buildDir().resolve("provision"), "ingot-build-" + build.buildId(), settings.name(),
                     List.of(build.buildKey().publicKeyLine("ingot-build-" + build.buildId())));
@@ -44,13 +44,13 @@ public final class InstalledVmStage implements Stage {
             build.log().info("NoCloud seed with the build key: " + build.buildDir().relativize(seed));
         }
         QemuCommand cmd = b.build();
-        GuestVm.start(build, driver, cmd, "provision");
+        GuestVm.start(build, driver, cmd, VmRole.PROVISION, lease.port());
         build.log().info("guest SSH forwarded from 127.0.0.1:" + lease.port());
     }
 
     @Override
     public void cleanup(BuildContext build) throws Exception {
-        GuestVm.stop(build);
+        GuestVm.stop(build, VmRole.PROVISION);
         build.held(this).close();
     }
 }

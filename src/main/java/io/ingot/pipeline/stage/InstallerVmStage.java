@@ -1,6 +1,7 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.VmRole;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.VmDriver;
@@ -23,7 +24,7 @@ public final class InstallerVmStage implements Stage {
     public void run(BuildContext build) throws Exception {
         Recipe.Machine m = build.settings().machine();
         Recipe.Media media = build.settings().media();
-        QemuCommand.Builder b = GuestVm.command(build, "install")
+        QemuCommand.Builder b = GuestVm.command(build, VmRole.INSTALL)
                 .noReboot(true)
                 .nic(QemuCommand.Nic.user(m.nic().model(), null, null));
         if (media.isIso()) {
@@ -31,11 +32,11 @@ public final class InstallerVmStage implements Stage {
         } else {
             b.kernel(build.media().kernel(), build.media().initrd(), media.append());
         }
-        GuestVm.start(build, driver, b.build(), "install");
+        GuestVm.start(build, driver, b.build(), VmRole.INSTALL, 0);
     }
 
     @Override
     public void cleanup(BuildContext build) {
-        GuestVm.stop(build);
+        GuestVm.stop(build, VmRole.INSTALL);
     }
 }

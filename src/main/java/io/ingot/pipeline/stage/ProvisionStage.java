@@ -46,13 +46,13 @@ public final class ProvisionStage implements Stage {
             build.log().info("no provisioners");
             return;
         }
-        if (build.ssh() == null) throw new IllegalStateException("provisioners need communicator type ssh");
+        if (build.session() == null) throw new IllegalStateException("provisioners need communicator type ssh");
         for (int i = 0; i < steps.size(); i++) {
             Provisioner p = steps.get(i);
             String label = p.name() != null ? p.name() : p.type() + "#" + (i + 1);
             int index = i;
             retries.run(label, p.retries(), p.retryOn(), build.log()::info, () -> {
-                if (!build.ssh().isConnected()) GuestConnection.open(build, GuestConnection.timeout(build)); // after a lost connection
+                if (!build.session().ssh().isConnected()) build.session().reopen(GuestConnection.timeout(build)); // after a lost connection
                 runOne(build, p, label, index);
             });
         }
@@ -60,7 +60,7 @@ public final class ProvisionStage implements Stage {
 
     private void runOne(BuildContext build, Provisioner p, String label, int index) throws Exception {
         Duration timeout = Durations.parse(p.timeout());
-        SshCommunicator ssh = build.ssh();
+        SshCommunicator ssh = build.session().ssh();
         switch (p.type()) {
             case "shell" -> {
                 byte[] script = p.script() != null
@@ -84,7 +84,7 @@ public final class ProvisionStage implements Stage {
                                 + d.getMessage() + " (set expectDisconnect: true if the step reboots)");
                     }
                     build.log().info("provisioner " + label + " disconnected, as expected; reconnecting");
-                    GuestConnection.open(build, GuestConnection.timeout(build));
+                    build.session().reopen(GuestConnection.timeout(build));
                     return;
                 }
                 if (r.exitStatus() != 0) {
@@ -116,7 +116,7 @@ public final class ProvisionStage implements Stage {
                 }
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (true) {
-                    SshCommunicator fresh = GuestConnection.open(build, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+                    SshCommunicator fresh = build.session().reopen(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
                     if (!fresh.run(BOOT_ID).strip().equals(bootId)) break;
                     if (System.nanoTime() > deadline) throw new ProvisionerFailed(Provisioner.TIMEOUT, "provisioner '" + label + "': the guest did not reboot");
                     Thread.sleep(1000);

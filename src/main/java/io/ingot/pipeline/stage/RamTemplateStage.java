@@ -4,6 +4,7 @@ import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.guest.SshLogin;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.VmRole;
 import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.DeviceState;
@@ -116,7 +117,7 @@ public final class RamTemplateStage implements Stage {
         if (m.isUefi()) Ovmf.apply(b, dir);
         if (m.hasGuestAgent()) b.guestAgent(agentSocket);
         QemuCommand cmd = b.build();
-        Vm vm = GuestVm.start(build, driver, cmd, "ram");
+        Vm vm = GuestVm.start(build, driver, cmd, VmRole.CAPTURE, lease.port());
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
             try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", lease.port(), settings.communicator().user(),
@@ -146,9 +147,10 @@ public final class RamTemplateStage implements Stage {
             build.log().info(String.format("device state saved in %d ms (%d KiB)", (System.nanoTime() - t0) / 1_000_000,
                     Files.size(state) >> 10));
         } finally {
+            // its stage's end only when the memory is saved: a failed capture reports the VM's screen and console
             vm.stop(Duration.ofSeconds(5));
-            build.vm(null);
         }
+        build.vm(VmRole.CAPTURE).end();
         RamCompatibility compat = RamCompatibility.of(build.qemu().version().toString(), m.type(), m.cpu(),
                 (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()), build.accelerator().name(),
                 HostCpu.flags());

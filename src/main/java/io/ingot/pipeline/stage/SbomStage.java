@@ -25,12 +25,12 @@ public final class SbomStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        if (build.ssh() == null) {
+        if (build.session() == null) {
             build.log().info("communicator is none: no SBOM (nothing can be listed over SSH)");
             return;
         }
         List<String> lines = new ArrayList<>();
-        ExecResult r = build.ssh().exec(GuestInventory.SCRIPT, Map.of(), Duration.ofMinutes(2), lines::add);
+        ExecResult r = build.session().ssh().exec(GuestInventory.SCRIPT, Map.of(), Duration.ofMinutes(2), lines::add);
         if (r.exitStatus() != 0) {
             throw new IllegalStateException("listing the guest's packages exited with status " + r.exitStatus() + ": "
                     + String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size())));

@@ -24,7 +24,7 @@ public final class SealStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        if (build.ssh() == null) {
+        if (build.session() == null) {
             build.log().info("communicator is none: nothing can be sealed over SSH");
             return;
         }
@@ -32,7 +32,7 @@ public final class SealStage implements Stage {
         String buildKeyBody = build.buildKey().publicKeyLine("x").split(" ")[1];
         String script = script(seal, buildKeyBody);
         List<String> output = new ArrayList<>();
-        ExecResult r = build.ssh().exec(script, Map.of(), Duration.ofMinutes(5), line -> {
+        ExecResult r = build.session().ssh().exec(script, Map.of(), Duration.ofMinutes(5), line -> {
             output.add(line);
             build.log().output("seal", line);
         });

@@ -2,6 +2,9 @@ package io.ingot.pipeline.stage;
 
 import io.ingot.guest.Disconnected;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildVm;
+import io.ingot.pipeline.GuestSession;
+import io.ingot.pipeline.VmRole;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.GuestAgent;
 import io.ingot.qemu.Vm;
@@ -24,29 +27,27 @@ public final class ShutdownStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Vm vm = build.vm();
+        BuildVm guest = build.vm(VmRole.PROVISION);
+        Vm vm = guest.vm();
+        GuestSession session = build.session();
         var shutdown = build.settings().shutdown();
         Duration timeout = Durations.parse(shutdown.timeout());
         if (build.settings().machine().hasGuestAgent() && byGuestAgent(build)) {
-            if (build.ssh() != null) {
-                build.ssh().close();
-                build.ssh(null);
-            }
-        } else if (build.ssh() != null) {
+            if (session != null) session.close();
+        } else if (session != null) {
             build.log().info("running '" + shutdown.command() + "'");
             try {
-                build.ssh().exec(shutdown.command(), Map.of(), Duration.ofSeconds(30), line -> build.log().output("shutdown", line));
+                session.ssh().exec(shutdown.command(), Map.of(), Duration.ofSeconds(30), line -> build.log().output("shutdown", line));
             } catch (Disconnected expected) {
                 // the guest went down under us
             }
-            build.ssh().close();
-            build.ssh(null);
+            session.close();
         } else {
             vm.qmp().systemPowerdown();
         }
         if (vm.waitForExit(timeout)) {
             build.log().info("the guest powered off");
-            build.screen(null);
+            guest.end();
             return;
         }
         build.log().info("still running after " + Durations.format(timeout) + "; sending ACPI power-down");
@@ -59,6 +60,7 @@ public final class ShutdownStage implements Stage {
             // the disk is consistent: a clean ACPI shutdown is a warning, not a failure
             build.log().info("WARNING: '" + shutdown.command() + "' did not power the guest off within "
                     + Durations.format(timeout) + "; the ACPI power-down did");
+            guest.end();
             return;
         }
         vm.stop(Duration.ofSeconds(5));

@@ -2,6 +2,8 @@ package io.ingot.pipeline.stage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildVm;
+import io.ingot.pipeline.VmRole;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.Vm;
 import io.ingot.util.Durations;
@@ -32,14 +34,15 @@ public final class WaitInstallStage implements Stage {
 
     @Override
     public void run(BuildContext build) throws Exception {
-        Vm vm = build.vm();
+        BuildVm installer = build.vm(VmRole.INSTALL);
+        Vm vm = installer.vm();
         var boot = build.settings().boot();
         Duration timeout = Durations.parse(boot.timeout());
         Duration stallTimeout = Durations.parse(boot.stallTimeout());
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long nextBeat = start + HEARTBEAT.toNanos();
-        SerialFollower serial = new SerialFollower(build.serialLog());
+        SerialFollower serial = new SerialFollower(installer.serialLog());
         Set<String> seen = new HashSet<>();
         Progress progress = new Progress(stallTimeout.toNanos(), start);
         while (!vm.waitForExit(POLL)) {
@@ -71,8 +74,7 @@ public final class WaitInstallStage implements Stage {
             if (WORTH_SHOWING.matcher(line).find()) build.log().output("console", line);
         });
         build.log().info("the installer powered off after " + Durations.format(Duration.ofNanos(System.nanoTime() - start)));
-        build.vm(null);
-        build.screen(null);
+        installer.end();
     }
 
     /** Bytes the guest wrote to its disks so far (QMP query-blockstats), or -1 when QEMU does not say. */

@@ -14,14 +14,11 @@ public final class WaitSshStage implements Stage {
             build.log().info("communicator is none: nothing to wait for");
             return;
         }
-        GuestConnection.open(build, GuestConnection.timeout(build));
+        GuestConnection.open(build);
     }
 
     @Override
     public void cleanup(BuildContext build) {
-        if (build.ssh() != null) {
-            build.ssh().close();
-            build.ssh(null);
-        }
+        if (build.session() != null) build.session().close();
     }
 }

@@ -30,7 +30,7 @@ class AnswerServerStageTest {
         Path locks = dir.resolve("ports");
         AnswerServerStage stage = new AnswerServerStage(new PortAllocator(locks));
         stage.run(f.build);
-        Files.writeString(f.build.answerDir().resolve("answers.cfg"), "hello");
+        Files.writeString(f.build.answers().dir().resolve("answers.cfg"), "hello");
         int port = f.build.httpPort();
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/answers.cfg")).build();

@@ -1,10 +1,11 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.guest.BuildKey;
-import io.ingot.guest.SshCommunicator;
 import io.ingot.guest.TestSshServer;
 import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
+import io.ingot.pipeline.BuildVm;
+import io.ingot.pipeline.VmRole;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -103,7 +104,7 @@ class ProvisionStageTest {
         assertEquals(2, Files.readAllLines(runs).size(), "run again after the connection was lost");
         assertEquals(List.of(Duration.ofSeconds(5)), pauses);
         assertTrue(f.log().contains("lost its SSH connection") && f.log().contains("retrying in 5.0s"), f.log());
-        assertTrue(f.build.ssh().isConnected(), "the stage left a working connection for the next stage");
+        assertTrue(f.build.session().ssh().isConnected(), "the stage left a working connection for the next stage");
     }
 
     // ---- helpers ----
@@ -134,10 +135,10 @@ class ProvisionStageTest {
                 """ + settings + "    inline:\n" + inline);
         Files.createDirectories(f.build.buildDir());
         f.build.buildKey(buildKey);
-        f.build.sshPort(port.port());
-        SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", port.port(), "root", buildKey.keyPair(), Duration.ofSeconds(10));
-        f.build.ssh(ssh);
-        toClose.add(() -> f.build.ssh().close());
+        // the test's sshd stands for the provisioning VM's forwarded SSH port
+        f.build.vm(new BuildVm(VmRole.PROVISION, new FakeVm(Duration.ZERO), null, null, port.port()));
+        GuestConnection.open(f.build);
+        toClose.add(() -> f.build.session().close());
         return f;
     }
 }

@@ -1,6 +1,10 @@
 package io.ingot.pipeline.stage;
 
+import io.ingot.pipeline.BuildVm;
+import io.ingot.pipeline.VmRole;
 import org.junit.jupiter.api.Test;
+import io.ingot.pipeline.BuildVm;
+import io.ingot.pipeline.VmRole;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -28,7 +32,7 @@ class ShutdownStageTest {
     void aGuestThatPowersOffEndsTheStage(@TempDir Path dir) throws Exception {
         StageFixture f = new StageFixture(dir, RECIPE);
         FakeVm vm = new FakeVm(Duration.ZERO, true);
-        f.build.vm(vm);
+        f.build.vm(new BuildVm(VmRole.PROVISION, vm, null, null, 0));
         new ShutdownStage().run(f.build);
         assertEquals(List.of("system_powerdown", "wait"), vm.calls);
         assertTrue(f.log().contains("the guest powered off"), f.log());
@@ -38,7 +42,7 @@ class ShutdownStageTest {
     void aGuestStillUpAtTheTimeoutGetsAnAcpiPowerDownAndOnlyAWarning(@TempDir Path dir) throws Exception {
         StageFixture f = new StageFixture(dir, RECIPE);
         FakeVm vm = new FakeVm(Duration.ZERO, false, true);
-        f.build.vm(vm);
+        f.build.vm(new BuildVm(VmRole.PROVISION, vm, null, null, 0));
         new ShutdownStage().run(f.build);
         assertEquals(List.of("system_powerdown", "wait", "system_powerdown", "wait"), vm.calls);
         assertTrue(f.log().contains("WARNING:") && f.log().contains("the ACPI power-down did"), f.log());
@@ -48,7 +52,7 @@ class ShutdownStageTest {
     void aGuestIgnoringEverythingIsKilledAndFailsTheBuild(@TempDir Path dir) throws Exception {
         StageFixture f = new StageFixture(dir, RECIPE);
         FakeVm vm = new FakeVm(Duration.ZERO, false, false);
-        f.build.vm(vm);
+        f.build.vm(new BuildVm(VmRole.PROVISION, vm, null, null, 0));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new ShutdownStage().run(f.build));
         assertEquals(List.of("system_powerdown", "wait", "system_powerdown", "wait", "stop"), vm.calls);
         assertTrue(e.getMessage().contains("did not power off within 1.0s nor after an ACPI power-down; QEMU was killed"), e.getMessage());

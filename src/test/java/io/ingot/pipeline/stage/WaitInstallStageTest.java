@@ -1,6 +1,8 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.util.Json;
+import io.ingot.pipeline.BuildVm;
+import io.ingot.pipeline.VmRole;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,10 +39,9 @@ class WaitInstallStageTest {
         Files.createDirectories(f.build.buildDir());
         Path serial = f.build.buildDir().resolve("serial-install.log");
         Files.writeString(serial, "ingot-install: partitioning\nnothing to see\n");
-        f.build.serialLog(serial);
-        f.build.vm(writing(new AtomicLong(), false, false, true));
+        f.build.vm(new BuildVm(VmRole.INSTALL, writing(new AtomicLong(), false, false, true), serial, null, 0));
         new WaitInstallStage().run(f.build);
-        assertNull(f.build.vm(), "the installer VM is gone");
+        assertNull(f.build.currentVm(), "the installer VM is gone");
         assertTrue(f.log().contains("console: ingot-install: partitioning"), "progress lines are echoed: " + f.log());
         assertTrue(f.log().contains("the installer powered off after"), f.log());
     }
@@ -49,9 +50,8 @@ class WaitInstallStageTest {
     void noDiskWritesAndNoNewConsoleLinesForTheStallTimeoutFailTheStage(@TempDir Path dir) throws Exception {
         StageFixture f = new StageFixture(dir, RECIPE);
         Files.createDirectories(f.build.buildDir());
-        f.build.serialLog(f.build.buildDir().resolve("serial-install.log"));
         FakeVm vm = writing(new AtomicLong(4096));
-        f.build.vm(vm);
+        f.build.vm(new BuildVm(VmRole.INSTALL, vm, f.build.buildDir().resolve("serial-install.log"), null, 0));
         long t0 = System.nanoTime();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new WaitInstallStage().run(f.build));
         assertTrue(e.getMessage().contains("made no progress for 1.0s"), e.getMessage());
@@ -63,13 +63,13 @@ class WaitInstallStageTest {
     void diskWritesKeepAQuietInstallerAlive(@TempDir Path dir) throws Exception {
         StageFixture f = new StageFixture(dir, RECIPE);
         Files.createDirectories(f.build.buildDir());
-        f.build.serialLog(f.build.buildDir().resolve("serial-install.log"));
         AtomicLong written = new AtomicLong();
         // about 2.5 s of polls, more than twice the stall timeout, each with a write; then it powers off
         Boolean[] exits = new Boolean[126];
         Arrays.fill(exits, false);
         exits[125] = true;
-        f.build.vm(writing(written, exits).onWait(() -> written.addAndGet(512)));
+        f.build.vm(new BuildVm(VmRole.INSTALL, writing(written, exits).onWait(() -> written.addAndGet(512)),
+                f.build.buildDir().resolve("serial-install.log"), null, 0));
         new WaitInstallStage().run(f.build);
         assertTrue(f.log().contains("the installer powered off"), f.log());
     }
