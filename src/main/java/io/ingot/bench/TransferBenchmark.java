@@ -33,16 +33,25 @@ import java.util.stream.Stream;
  * {@code curl} of the same files from that daemon, and {@code curl} plus {@code sha256sum}, in the same run; each
  * ingot measured (this one and, with a baseline launcher, another checkout) runs its own daemon, started and
  * stopped by PID, over a copy of the version (hard links) in a folder of the run. Also where the pulled files land:
- * bytes on disk against their length (a sparse RAM file should stay sparse).
+ * bytes on disk against their length (a sparse RAM file should stay sparse). With S3, each ingot's
+ * {@code ingot s3 push} and {@code ingot s3 pull} too, against the SDK's ({@link S3TransferBenchmark}).
  */
 public final class TransferBenchmark {
     private final ImageStore store;
     private final Consumer<String> progress;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    private final S3TransferBenchmark s3;
+
     public TransferBenchmark(ImageStore store, Consumer<String> progress) {
+        this(store, progress, null);
+    }
+
+    /** {@code s3}: also push and pull through S3 (null: the daemon only). */
+    public TransferBenchmark(ImageStore store, Consumer<String> progress, S3TransferBenchmark s3) {
         this.store = store;
         this.progress = progress;
+        this.s3 = s3;
     }
 
     /** {@code launchers}: label to an {@code ingot} launcher; each is measured with its own daemon. */
@@ -65,8 +74,14 @@ public final class TransferBenchmark {
             Path src = sourceCopy(work.resolve("src"), tf.dir(), v);
             for (String f : files) Sha256.of(tf.dir().resolve(f)); // read once: every side then reads from the page cache
             Map<String, Object> sides = new LinkedHashMap<>();
+            if (s3 != null) s3.ensureBucket();
             for (Map.Entry<String, Path> l : launchers.entrySet()) {
-                sides.put(l.getKey(), measure(l.getKey(), l.getValue(), src, work, v, files, logical, count));
+                Map<String, Object> side = measure(l.getKey(), l.getValue(), src, work, v, files, logical, count);
+                if (s3 != null) {
+                    side.put("s3", s3.measure(l.getKey(), l.getValue(), store.paths().images(), tf.dir(), work, v, files, logical, count,
+                            this::trust));
+                }
+                sides.put(l.getKey(), side);
             }
             result.put("runs", sides);
         } finally {
@@ -105,12 +120,8 @@ public final class TransferBenchmark {
                 long t0 = System.nanoTime();
                 List<String> argv = new ArrayList<>(List.of(launcher.toString(), "pull", base, v.ref()));
                 if (!files.contains(VersionTrust.ENVELOPE)) argv.add("--allow-unsigned"); // a version made before signing
-                ProcessBuilder p = new ProcessBuilder(argv).redirectErrorStream(true)
-                        .redirectOutput(work.resolve("pull-" + label + ".log").toFile());
-                p.environment().put("INGOT_IMAGES", dst.toString());
-                int rc = p.start().waitFor();
+                runIngot(argv, dst, work.resolve("pull-" + label + ".log"), label + ": ingot pull");
                 double ms = (System.nanoTime() - t0) / 1e6;
-                if (rc != 0) throw new IOException(label + ": ingot pull exited " + rc + ": " + Files.readString(work.resolve("pull-" + label + ".log")).strip());
                 pull.add(ms);
                 pulledOnDisk = onDisk(dst.resolve("templates").resolve(v.name()).resolve(Integer.toString(v.version())), files);
                 Trees.delete(dst);
@@ -151,7 +162,15 @@ public final class TransferBenchmark {
         return ms;
     }
 
-    private static Map<String, Object> stats(List<Double> ms, long bytes) {
+    /** Runs an ingot command with {@code images} as its INGOT_IMAGES; its output to {@code log}, all of it in the error when it fails. */
+    static void runIngot(List<String> argv, Path images, Path log, String what) throws IOException, InterruptedException {
+        ProcessBuilder p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(log.toFile());
+        p.environment().put("INGOT_IMAGES", images.toString());
+        int rc = p.start().waitFor();
+        if (rc != 0) throw new IOException(what + " exited " + rc + ": " + Files.readString(log).strip());
+    }
+
+    static Map<String, Object> stats(List<Double> ms, long bytes) {
         Stats s = Stats.of(ms);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("samplesMs", ms);
@@ -240,14 +259,28 @@ public final class TransferBenchmark {
                 String ratio = k.equals("ingotPull") ? String.format("%.2fx", (Double) side.get("pullVsCurl")) : "";
                 sb.append(String.format("%-10s %-18s %10.0f %10.1f %8s%n", e.getKey(), k, (Double) s.get("p50Ms"), (Double) s.get("mbPerSecondP50"), ratio));
             }
-            Map<String, Object> disk = (Map<String, Object>) side.get("pulledOnDisk");
-            if (disk != null) {
-                disk.forEach((f, d) -> {
-                    Map<String, Object> m = (Map<String, Object>) d;
-                    sb.append(String.format("%-10s pulled %s: %d bytes on disk of %d%n", e.getKey(), f, m.get("onDisk"), m.get("length")));
-                });
+            onDisk(sb, e.getKey() + "", (Map<String, Object>) side.get("pulledOnDisk"));
+            Map<String, Object> s3 = (Map<String, Object>) side.get("s3");
+            if (s3 == null) continue;
+            for (String k : List.of("sdkPut", "ingotPush", "sdkGet", "ingotPull")) {
+                Map<String, Object> s = (Map<String, Object>) s3.get(k);
+                String ratio = k.equals("ingotPush") ? String.format("%.2fx", (Double) s3.get("pushVsSdk"))
+                        : k.equals("ingotPull") ? String.format("%.2fx", (Double) s3.get("pullVsSdk")) : "";
+                sb.append(String.format("%-10s %-18s %10.0f %10.1f %8s%n", e.getKey(), "s3 " + k, (Double) s.get("p50Ms"),
+                        (Double) s.get("mbPerSecondP50"), ratio));
             }
+            sb.append(String.format("%-10s s3 bytes in the bucket: SDK %d, ingot %d%n", e.getKey(), s3.get("sdkBytesInBucket"), s3.get("ingotBytesInBucket")));
+            onDisk(sb, e.getKey() + " s3", (Map<String, Object>) s3.get("pulledOnDisk"));
         }
         return sb.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void onDisk(StringBuilder sb, String label, Map<String, Object> disk) {
+        if (disk == null) return;
+        disk.forEach((f, d) -> {
+            Map<String, Object> m = (Map<String, Object>) d;
+            sb.append(String.format("%-10s pulled %s: %d bytes on disk of %d%n", label, f, m.get("onDisk"), m.get("length")));
+        });
     }
 }

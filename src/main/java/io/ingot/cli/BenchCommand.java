@@ -4,8 +4,11 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import io.ingot.bench.CliBenchmark;
 import io.ingot.bench.CloneBenchmark;
 import io.ingot.bench.RamBenchmark;
+import io.ingot.bench.S3TransferBenchmark;
 import io.ingot.bench.TransferBenchmark;
 import io.ingot.catalog.Catalog;
+import io.ingot.distribution.S3Clients;
+import io.ingot.distribution.S3Location;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.AcceleratorProbe;
 import io.ingot.qemu.QemuInstallation;
@@ -14,6 +17,8 @@ import io.ingot.util.Json;
 import io.ingot.util.UserError;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -165,6 +170,8 @@ public class BenchCommand implements Runnable {
             description = {
                     "ingot pull of a template version from a daemon on loopback (started and stopped here) against curl of the "
                             + "same files, and curl plus sha256sum, in the same run; and the pulled files' bytes on disk.",
+                    "With --s3, also ingot s3 push and ingot s3 pull through that S3 endpoint (AWS_* environment, as ingot s3) "
+                            + "against the AWS SDK's PutObject and GetObject of the same files.",
                     "Writes a JSON report to images/.bench/."})
     static class Transfer implements Callable<Integer> {
         @Option(names = "--template", paramLabel = "SOURCE", defaultValue = "debian-12-minimal",
@@ -178,19 +185,31 @@ public class BenchCommand implements Runnable {
                 description = "Also measure another ingot (the launcher of another checkout, e.g. main's) the same way, with its own daemon.")
         Path baseline;
 
+        @Option(names = "--s3", paramLabel = "URL", description = "s3://BUCKET[/PREFIX] to push and pull through too (made when missing; "
+                + "each run's objects are removed after it).")
+        String s3;
+
         @Option(names = "--json", description = "Print the JSON report instead of the table.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
             if (count < 1) throw new UserError("--count must be at least 1");
+            S3Location at = s3 == null ? null : S3Location.parse(s3);
             if (baseline != null && !Files.isExecutable(baseline)) throw new UserError("--baseline-ingot " + baseline + ": not an executable launcher");
             IngotPaths paths = IngotPaths.fromEnvironment();
             ImageStore store = ImageStore.open(paths);
             Map<String, Path> launchers = new LinkedHashMap<>();
             if (baseline != null) launchers.put("baseline", baseline.toAbsolutePath());
             launchers.put("this", paths.home().resolve("ingot"));
-            Map<String, Object> result = new TransferBenchmark(store, line -> System.err.println("bench: " + line)).run(template, count, launchers);
+            java.util.function.Consumer<String> progress = line -> System.err.println("bench: " + line);
+            Map<String, Object> result;
+            try (S3Client client = at == null ? null : S3Clients.fromEnvironment().create()) {
+                result = new TransferBenchmark(store, progress, at == null ? null : new S3TransferBenchmark(client, at, progress))
+                        .run(template, count, launchers);
+            } catch (SdkException e) {
+                throw S3Command.s3Error(e);
+            }
             report(paths, "transfer", result, json, TransferBenchmark.table(result));
             return 0;
         }

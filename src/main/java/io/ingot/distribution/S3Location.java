@@ -7,7 +7,9 @@ import io.ingot.util.UserError;
  * {@code s3://bucket[/prefix]}: where template versions are distributed. Layout under the prefix:
  * <pre>
  * NAME/VERSION/disk.qcow2       the base image, qcow2 compressed (metadata: sha256)
- * NAME/VERSION/ram/FILE         RAM template files, when the version has them (metadata: sha256)
+ * NAME/VERSION/ram/FILE         RAM template files, when the version has them (metadata: sha256); a sparse one
+ *                               holds only its data extents (metadata: ingot-layout=extents) and
+ * NAME/VERSION/ram/FILE.extents.json   where they go ({@link ExtentMap})
  * NAME/VERSION/manifest.json    written last: a version without it is incomplete (metadata: sha256)
  * NAME/channels/CHANNEL         the version number a channel points at
  * </pre>

@@ -139,10 +139,12 @@ public final class S3Pull {
             keys.put(diskFile, at.versionKey(name, version, "disk.qcow2"));
             Map<String, String> shas = new LinkedHashMap<>();
             shas.put(diskFile, m.disk().sha256());
+            Map<String, Long> listedSizes = new LinkedHashMap<>(); // of RAM files, as the manifest lists them
             for (Manifest.RamFile f : m.ram() == null ? List.<Manifest.RamFile>of() : S3Push.ramFiles(m.ram())) {
                 String file = TemplateRef.checkVersionFile(f.file());
                 keys.put(file, at.versionKey(name, version, file));
                 shas.put(file, f.sha256());
+                listedSizes.put(file, f.size());
             }
             if (m.sbom() != null) {
                 String file = TemplateRef.checkVersionFile(m.sbom().file());
@@ -157,14 +159,18 @@ public final class S3Pull {
             else progress.accept(of + ": signed by key " + verified.keyId() + " (" + verified.keySource() + "), builder " + verified.builder());
             Set<Integer> revoked = revoked(at, name, trust);
             Map<String, HeadObjectResponse> heads = new LinkedHashMap<>();
+            Map<String, ExtentMap> maps = new LinkedHashMap<>();
             Map<String, Long> sizes = new LinkedHashMap<>();
             long here = 0;
             for (Map.Entry<String, String> k : keys.entrySet()) {
                 HeadObjectResponse h = head(at, k.getValue());
                 heads.put(k.getKey(), h);
-                sizes.put(k.getKey(), h.contentLength());
+                ExtentMap map = extentMap(at, k.getValue(), h, listedSizes.get(k.getKey()), k.getKey() + " of " + of);
+                maps.put(k.getKey(), map);
+                long length = map == null ? h.contentLength() : map.size(); // the file's, holes and all: what the limits hold
+                sizes.put(k.getKey(), length);
                 Path p = work.resolve(k.getKey() + ".part");
-                if (Files.isRegularFile(p)) here += Math.min(Files.size(p), h.contentLength());
+                if (Files.isRegularFile(p)) here += Math.min(Files.size(p), length);
             }
             sizes.put(Manifest.FILE_NAME, (long) manifestBytes.length);
             store.pullLimits().check(of, sizes, here, work, target);
@@ -172,7 +178,7 @@ public final class S3Pull {
             Map<String, Path> files = new LinkedHashMap<>();
             for (Map.Entry<String, String> k : keys.entrySet()) {
                 String file = k.getKey();
-                files.put(file, download(at, k.getValue(), heads.get(file), work.resolve(file + ".part"), shas.get(file),
+                files.put(file, download(at, k.getValue(), heads.get(file), maps.get(file), work.resolve(file + ".part"), shas.get(file),
                         file + " of " + of, file.equals(diskFile) ? diskBytes : n -> { }));
             }
             bytes = Files.size(files.get(diskFile));
@@ -293,10 +299,24 @@ public final class S3Pull {
     }
 
     /**
+     * The extent map of an object pushed without its holes ({@link ExtentMap}), checked against the object's length
+     * and the size the manifest lists ({@code listedSize}, null: none); null for an object that is the whole file.
+     */
+    private ExtentMap extentMap(S3Location at, String key, HeadObjectResponse h, Long listedSize, String what) throws IOException {
+        String layout = h.metadata().get(ExtentMap.LAYOUT_META);
+        if (layout == null) return null;
+        if (!ExtentMap.EXTENTS.equals(layout)) throw new UserError(what + ": object layout '" + layout + "' is not one this ingot reads");
+        return ExtentMap.parse(get(at, key + ExtentMap.SUFFIX, what + "'s extent map", "an extent map is never that large"),
+                h.contentLength(), listedSize, what);
+    }
+
+    /**
      * Downloads into {@code part}, resuming from its length when the object's ETag is the one the partial
      * download began with; verifies sha256 (the object's metadata and the manifest's) and renames it to its final name.
+     * With a {@code map}, the object holds only the file's data extents: each is written where the map puts it, the
+     * rest left holes (the sha256 is of the whole file, holes read as zeros).
      */
-    private Path download(S3Location at, String key, HeadObjectResponse h, Path part, String expectedSha, String what,
+    private Path download(S3Location at, String key, HeadObjectResponse h, ExtentMap map, Path part, String expectedSha, String what,
                           LongConsumer bytes) throws IOException {
         String metaSha = h.metadata().get(S3Push.SHA256_META);
         if (metaSha != null && expectedSha != null && !metaSha.equals(expectedSha)) {
@@ -304,8 +324,9 @@ public final class S3Pull {
         }
         Files.createDirectories(part.getParent()); // RAM template files live in ram/
         Path etagFile = part.resolveSibling(part.getFileName() + ".etag");
+        long length = map == null ? h.contentLength() : map.size();
         if (Files.isRegularFile(part) && (!Files.isRegularFile(etagFile) || !Files.readString(etagFile).equals(h.eTag())
-                || Files.size(part) > h.contentLength())) {
+                || Files.size(part) > length)) {
             Files.delete(part); // another object now, or garbage: start over
         }
         Files.writeString(etagFile, h.eTag());
@@ -316,18 +337,24 @@ public final class S3Pull {
             SparseWriter.hashPrefix(raf.getChannel(), have, digest);
             SparseWriter w = new SparseWriter(raf.getChannel(), digest, have);
             try {
-                if (have < h.contentLength()) {
-                    if (have > 0) progress.accept("resuming " + key + " at " + have + " of " + h.contentLength() + " bytes");
+                long from = map == null ? have : map.packedOffset(have); // where in the object
+                if (from < h.contentLength()) {
+                    if (have > 0) progress.accept("resuming " + key + " at " + have + " of " + length + " bytes");
                     try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(at.bucket()).key(key)
-                            .ifMatch(h.eTag()).range(have > 0 ? "bytes=" + have + "-" : null));
-                         ProgressBar bar = bars.open(key, h.contentLength())) {
+                            .ifMatch(h.eTag()).range(from > 0 ? "bytes=" + from + "-" : null));
+                         ProgressBar bar = bars.open(key, length)) {
                         // no further than the size the limits were checked against; the sha256 decides the rest
                         LongConsumer seen = bar == null ? bytes : n -> {
                             bar.update(n);
                             bytes.accept(n);
                         };
-                        copy(BoundedInputStream.builder().setInputStream(in).setMaxCount(h.contentLength() - have).get(), w, seen);
+                        InputStream body = BoundedInputStream.builder().setInputStream(in).setMaxCount(h.contentLength() - from).get();
+                        if (map == null) copy(body, w, seen);
+                        else copy(body, w, map, seen);
                     }
+                }
+                if (map != null && w.position() >= (map.data().isEmpty() ? 0 : map.data().get(map.data().size() - 1).end())) {
+                    w.zerosTo(length); // every extent is in: the rest is the last hole
                 }
             } finally {
                 raf.setLength(w.position()); // a trailing zero block written as a hole still counts
@@ -342,6 +369,21 @@ public final class S3Pull {
         Files.move(part, done, StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(etagFile);
         return done;
+    }
+
+    /** The object's bytes, extent after extent, each where the map puts it, from {@code out}'s position on. */
+    private static void copy(InputStream in, SparseWriter out, ExtentMap map, LongConsumer bytes) throws IOException {
+        byte[] buf = new byte[1 << 20];
+        for (var e : map.data()) {
+            if (e.end() <= out.position()) continue;
+            out.zerosTo(e.start());
+            while (out.position() < e.end()) {
+                int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, e.end() - out.position()));
+                if (n == 0) return; // the object ended early: the sha256 refuses what there is
+                out.write(buf, n);
+                bytes.accept(out.position());
+            }
+        }
     }
 
     private static void copy(InputStream in, SparseWriter out, LongConsumer bytes) throws IOException {

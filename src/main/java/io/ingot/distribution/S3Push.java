@@ -16,6 +16,7 @@ import io.ingot.util.ProgressBar;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
 import io.ingot.util.UserError;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
@@ -23,12 +24,11 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,10 +36,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
- * {@code ingot s3 push NAME:VERSION s3://bucket[/prefix]}: the base image as compressed qcow2 (multipart upload),
- * the RAM template files when the version has them, then the manifest (last: it marks the version complete)
+ * {@code ingot s3 push NAME:VERSION s3://bucket[/prefix]}: the base image as compressed qcow2 (one PutObject, or multipart past 4 GiB),
+ * the RAM template files when the version has them (a sparse one without its holes: {@link ExtentMap}), then the manifest (last: it marks the version complete)
  * and the channels that point at the version. Every object carries its sha256 in its metadata. A signed version
  * travels signed: its provenance is checked here, then signed again with this site's key over the objects as pushed
  * ({@value VersionTrust#ENVELOPE}, before the manifest); the template's revoked versions go with it, signed
@@ -48,6 +49,9 @@ import java.util.function.Consumer;
 public final class S3Push {
     public static final String SHA256_META = "sha256";
     public static final long PART_SIZE = 8L << 20;
+    static final double COMPRESSED_ENOUGH = 0.9;
+    /** Objects up to this size go in one PutObject (S3 takes up to 5 GiB so). */
+    static final long ONE_PUT_UP_TO = 4L << 30;
 
     private final ImageStore store;
     private final S3Client s3;
@@ -86,14 +90,23 @@ public final class S3Push {
         if (files == null) throw new UserError(v.ref() + " is in the catalog but its files are on none of " + v.storages() + " (run: ingot catalog reindex)");
         Path work = Files.createTempDirectory(store.paths().images(), ".s3-push-");
         try {
-            Path disk = work.resolve("disk.qcow2");
-            progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
-            qemuImg.convert(files.baseImage().target(), files.format(), disk.toString(), "qcow2", true);
+            Path disk = compressedAlready(files) ? files.baseImage().path() : work.resolve("disk.qcow2");
+            if (!disk.startsWith(work)) {
+                progress.accept(v.ref() + ": its base image is a compressed qcow2 already, pushed as it is");
+            } else {
+                progress.accept("compressing " + v.ref() + " from storage '" + files.storage() + "'");
+                qemuImg.convert(files.baseImage().target(), files.format(), disk.toString(), "qcow2", true);
+            }
             // checked before anything is uploaded: a version whose files no longer match its signature is not shipped
-            Verified provenance = Files.isRegularFile(files.dir().resolve(VersionTrust.ENVELOPE))
-                    ? store.trust().verifyDir(v.ref(), files.dir()) : null;
+            // (the digests taken for it are the ones pushed: each file read once more, not twice)
+            Path signedBy = files.dir().resolve(VersionTrust.ENVELOPE);
+            Map<String, String> here = Files.isRegularFile(signedBy) ? VersionTrust.digests(files.dir(), Map.of()) : Map.of();
+            Verified provenance = Files.isRegularFile(signedBy)
+                    ? VersionTrust.verify(v.ref(), Files.readAllBytes(signedBy), here, store.trust().trusted()) : null;
+            Path dir = files.dir();
+            Function<Path, String> shaOf = p -> p.startsWith(dir) ? here.get(dir.relativize(p).toString().replace('\\', '/')) : null;
             Map<String, String> pushed = new TreeMap<>();
-            String sha = Sha256.of(disk);
+            String sha = sha256(disk, shaOf);
             long size = Files.size(disk);
             pushed.put("disk.qcow2", sha);
             String diskKey = to.versionKey(v.name(), v.version(), "disk.qcow2");
@@ -106,15 +119,15 @@ public final class S3Push {
                 for (Manifest.RamFile f : ramFiles(m.ram())) {
                     Path file = files.dir().resolve(f.file());
                     if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": RAM template file " + file + " is missing");
-                    String fileSha = Sha256.of(file);
-                    upload(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, fileSha);
+                    String fileSha = sha256(file, shaOf);
+                    uploadRam(to.bucket(), to.versionKey(v.name(), v.version(), f.file()), file, fileSha);
                     pushed.put(f.file(), fileSha);
                 }
             }
             if (m.sbom() != null) {
                 Path file = files.dir().resolve(TemplateRef.checkVersionFile(m.sbom().file()));
                 if (!Files.isRegularFile(file)) throw new UserError(v.ref() + ": its SBOM " + file + " is missing");
-                String sbomSha = Sha256.of(file);
+                String sbomSha = sha256(file, shaOf);
                 upload(to.bucket(), to.versionKey(v.name(), v.version(), m.sbom().file()), file, sbomSha);
                 pushed.put(m.sbom().file(), sbomSha); // signed with the rest
             }
@@ -148,6 +161,22 @@ public final class S3Push {
         }
     }
 
+    /** {@code file}'s sha256: as {@code known} took it (the provenance check), else read now. */
+    private static String sha256(Path file, Function<Path, String> known) throws IOException {
+        String sha = known.apply(file);
+        return sha != null ? sha : Sha256.of(file);
+    }
+
+    /**
+     * A base image that is a qcow2 file of its own (no backing file) with at least {@value #COMPRESSED_ENOUGH} of its
+     * clusters compressed (as a build stores it) goes as it is: compressing it again costs more than the upload.
+     */
+    private boolean compressedAlready(TemplateFiles files) throws IOException {
+        if (!files.baseImage().isFile() || !"qcow2".equals(files.format())) return false;
+        Path p = files.baseImage().path();
+        return qemuImg.info(p, "qcow2").backingFilename() == null && qemuImg.compressedShare(p) >= COMPRESSED_ENOUGH;
+    }
+
     private void put(String bucket, String key, byte[] body) {
         s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).metadata(Map.of(SHA256_META, Sha256.of(body)))
                 .contentType("application/json").build(), RequestBody.fromBytes(body));
@@ -161,23 +190,68 @@ public final class S3Push {
         return out;
     }
 
-    /** Multipart upload in {@link #PART_SIZE} parts; aborted on failure so no parts linger in the bucket. */
+    /**
+     * A RAM template file: a sparse one (a memory file is mostly holes) as its data extents only, with its
+     * {@link ExtentMap} beside it (put first: an object saying so without its map is never there); else whole.
+     */
+    private void uploadRam(String bucket, String key, Path file, String sha) throws IOException {
+        long size = Files.size(file);
+        ExtentMap map = size >= VersionFiles.MAP_FROM ? ExtentMap.of(file, size, qemuImg) : null;
+        if (map == null || !map.worthIt()) {
+            upload(bucket, key, file, sha);
+            return;
+        }
+        progress.accept(String.format("%s: %.1f of %.1f MiB hold data, the rest (holes) stays out of the bucket",
+                key, map.packed() / 1048576.0, size / 1048576.0));
+        put(bucket, key + ExtentMap.SUFFIX, map.toJson());
+        upload(bucket, key, file, map.data(), Map.of(SHA256_META, sha, ExtentMap.LAYOUT_META, ExtentMap.EXTENTS));
+    }
+
     private void upload(String bucket, String key, Path file, String sha) throws IOException {
-        String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(Map.of(SHA256_META, sha))).uploadId();
-        ProgressBar bar = bars.open(key, Files.size(file));
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        long size = Files.size(file);
+        upload(bucket, key, file, size == 0 ? List.of() : List.of(new QemuImg.Extent(0, size)), Map.of(SHA256_META, sha));
+    }
+
+    /**
+     * Uploads {@code ranges} of {@code file}, one after the other, as one object: up to {@link #ONE_PUT_UP_TO} in one
+     * PutObject streamed from the file (a multipart upload costs the server a copy of every part when it completes:
+     * 1.5 to 2 times as long through s3proxy), larger ones in {@link #PART_SIZE} parts, aborted on failure so no parts
+     * linger in the bucket.
+     */
+    private void upload(String bucket, String key, Path file, List<QemuImg.Extent> ranges, Map<String, String> meta) throws IOException {
+        long size = 0;
+        for (QemuImg.Extent r : ranges) size += r.length();
+        long length = size;
+        try (ProgressBar bar = bars.open(key, size)) {
+            if (size <= ONE_PUT_UP_TO) {
+                ContentStreamProvider body = () -> {
+                    try {
+                        return new RangesInputStream(file, ranges, bar);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                };
+                s3.putObject(b -> b.bucket(bucket).key(key).metadata(meta), RequestBody.fromContentProvider(body, length, "application/octet-stream"));
+            } else {
+                multipart(bucket, key, file, ranges, size, meta, bar);
+            }
+        }
+    }
+
+    private void multipart(String bucket, String key, Path file, List<QemuImg.Extent> ranges, long size, Map<String, String> meta,
+                           ProgressBar bar) throws IOException {
+        String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).metadata(meta)).uploadId();
+        try (InputStream in = new RangesInputStream(file, ranges, null)) {
             List<CompletedPart> parts = new ArrayList<>();
-            long size = ch.size();
-            int n = 1;
-            for (long pos = 0; pos < size || n == 1; pos += PART_SIZE, n++) {
-                ByteBuffer buf = ByteBuffer.allocate((int) Math.min(PART_SIZE, size - pos));
-                while (buf.hasRemaining() && ch.read(buf, pos + buf.position()) > 0) { }
-                buf.flip();
+            long sent = 0;
+            for (int n = 1; sent < size; n++) {
+                byte[] buf = in.readNBytes((int) Math.min(PART_SIZE, size - sent));
+                if (buf.length == 0) throw new IOException(file + " shrank while being pushed");
                 int part = n;
-                String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(part), RequestBody.fromByteBuffer(buf)).eTag();
+                String etag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(id).partNumber(part), RequestBody.fromBytes(buf)).eTag();
                 parts.add(CompletedPart.builder().partNumber(part).eTag(etag).build());
-                if (bar != null) bar.update(Math.min(size, pos + PART_SIZE));
-                if (size == 0) break;
+                sent += buf.length;
+                if (bar != null) bar.update(sent);
             }
             s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(id)
                     .multipartUpload(CompletedMultipartUpload.builder().parts(parts).build()));
@@ -188,8 +262,6 @@ public final class S3Push {
                 e.addSuppressed(ex);
             }
             throw e;
-        } finally {
-            if (bar != null) bar.close();
         }
     }
 }

@@ -59,6 +59,18 @@ public final class QemuImg {
         return Command.exec(List.of(binary, "info", "--output=json", alone(image, format)), INSPECT_TIMEOUT);
     }
 
+    /**
+     * Of the clusters a qcow2 file holds (alone, as {@link #infoAlone}), the share that is compressed, from {@code qemu-img
+     * check --output=json} (reads only its metadata); 0 for one with errors or leaks.
+     */
+    public double compressedShare(Path image) throws IOException {
+        Command.Result r = Command.exec(List.of(binary, "check", "--output=json", alone(image, "qcow2")), INSPECT_TIMEOUT);
+        if (r.exitCode() != 0) return 0;
+        JsonNode n = Json.MAPPER.readTree(r.stdout());
+        long allocated = n.path("allocated-clusters").asLong();
+        return allocated == 0 ? 0 : (double) n.path("compressed-clusters").asLong() / allocated;
+    }
+
     /** {@code qemu-img check} of the file alone (as {@link #infoAlone}): its own metadata, nothing it names opened. */
     public Command.Result checkAlone(Path image, String format) throws IOException {
         return Command.exec(List.of(binary, "check", alone(image, format)));

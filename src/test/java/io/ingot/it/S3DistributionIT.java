@@ -29,8 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Push to and pull from a real S3-compatible server (s3proxy, in-process, in-memory blob store) through the
- * AWS SDK with the usual environment variables: multipart upload with sha256 metadata, a pull into a second,
- * empty images directory that is interrupted and resumed, and a linked clone of the pulled template booted.
+ * AWS SDK with the usual environment variables: multipart upload with sha256 metadata, the sparse memory file stored
+ * as its data extents, a pull into a second, empty images directory that is interrupted and resumed and writes the
+ * memory file sparse, and a linked clone of the pulled template booted.
  */
 class S3DistributionIT {
     private static final String KEY_ID = "ingot-it-access";
@@ -53,6 +54,18 @@ class S3DistributionIT {
                     "the disk's sha256 is in its object metadata");
             assertTrue(pushed.channels().contains("latest"), "the channel travels: " + pushed.channels());
             assertTrue(pushed.diskBytes() > 2 * S3Push.PART_SIZE / 4, "big enough to take the interruption below");
+            io.ingot.template.Manifest.Ram ram = shared.manifest().ram();
+            Path sourceMemory = source.storages().get(shared.primaryStorage()).locate(shared.name(), shared.version()).orElseThrow()
+                    .dir().resolve(ram.memoryFile().file());
+            long memorySize = Files.size(sourceMemory);
+            var memoryObject = s3.headObject(b -> b.bucket("ingot-it").key("site-a/tiny-linux/" + shared.version() + "/" + ram.memoryFile().file()));
+            // the memory file is mostly holes: they stay out of the bucket (and off the wire), its data extents go with a map
+            assertEquals("extents", memoryObject.metadata().get("ingot-layout"), "the memory file is pushed sparse");
+            String stored = "ram/memory stored as " + memoryObject.contentLength() + " bytes of " + memorySize + " ("
+                    + onDisk(sourceMemory) + " on disk at the source)";
+            assertTrue(memoryObject.contentLength() < memorySize * 3 / 4, stored);
+            // no more than its data at the source, and the holes under 1 MiB merged with it
+            assertTrue(memoryObject.contentLength() <= onDisk(sourceMemory) + (16L << 20), stored);
 
             IngotPaths shared0 = TestImages.paths();
             Path images = TestImages.home().resolve("target/it-s3-pulled");
@@ -79,13 +92,11 @@ class S3DistributionIT {
             assertEquals(shared.version(), pulled.version().version(), "the version keeps its number");
             Path base = target.storages().get("local").locate("tiny-linux", shared.version()).orElseThrow().baseImage().path();
             assertEquals(pushed.diskSha256(), Sha256.of(base), "the pulled disk is the pushed one");
-            io.ingot.template.Manifest.Ram ram = shared.manifest().ram();
-            if (ram != null) { // the memory file, sparse at the source, is written sparse: its zero blocks stay holes
-                Path memory = base.resolveSibling(ram.memoryFile().file());
-                assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the memory file came along");
-                long onDisk = Long.parseLong(io.ingot.util.Command.run(java.util.List.of("stat", "-c", "%b", memory.toString())).strip()) * 512;
-                assertTrue(onDisk < Files.size(memory) * 3 / 4, "ram/memory takes " + onDisk + " bytes on disk of " + Files.size(memory));
-            }
+            // the memory file, sparse at the source and in the bucket, is written sparse: holes stay holes
+            Path memory = base.resolveSibling(ram.memoryFile().file());
+            assertEquals(ram.memoryFile().sha256(), Sha256.of(memory), "the memory file came along");
+            assertEquals(memorySize, Files.size(memory), "the memory file has its full length");
+            assertTrue(onDisk(memory) < memorySize * 3 / 4, "ram/memory takes " + onDisk(memory) + " bytes on disk of " + memorySize);
             assertEquals(shared.version(), target.catalog().resolve(TemplateRef.parse("tiny-linux@latest")).version(),
                     "pulled by channel, registered with it");
 
@@ -103,6 +114,11 @@ class S3DistributionIT {
         }
     }
 
+    private static long onDisk(Path file) throws java.io.IOException {
+        return Long.parseLong(io.ingot.util.Command.run(java.util.List.of("stat", "-c", "%b", file.toString())).strip()) * 512;
+    }
+
+    /** Also: a version pushed by an older ingot, its memory file one whole object, pulls as before. */
     @Test
     void aRamTemplatePulledOntoCephKeepsItsCaptureDiskInRbd() throws Exception {
         CephCluster ceph = CephCluster.shared();
@@ -113,6 +129,12 @@ class S3DistributionIT {
         S3.bucket("ingot-it-ceph");
         try (S3Client s3 = S3.clients().create()) {
             new S3Push(source, s3, new QemuImg(), System.out::println).push(shared.ref(), S3Location.parse("s3://ingot-it-ceph/site-ceph"));
+            // the memory file as an older push left it: the whole file in one object, no extent map
+            String memoryKey = "site-ceph/tiny-linux/" + shared.version() + "/" + ram.memoryFile().file();
+            s3.putObject(b -> b.bucket("ingot-it-ceph").key(memoryKey).metadata(java.util.Map.of("sha256", ram.memoryFile().sha256())),
+                    software.amazon.awssdk.core.sync.RequestBody.fromFile(source.storages().get(shared.primaryStorage())
+                            .locate(shared.name(), shared.version()).orElseThrow().dir().resolve(ram.memoryFile().file())));
+            s3.deleteObject(b -> b.bucket("ingot-it-ceph").key(memoryKey + ".extents.json"));
             ImageStore target = ImageStore.open(RbdStorageIT.cephImages(ceph, "it-s3-pulled-ceph"));
             io.ingot.trust.Signed.enrol(source.trust(), target.trust());
             S3Pull.Pulled pulled = new S3Pull(target, s3, System.out::println, n -> { })
