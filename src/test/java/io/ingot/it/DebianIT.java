@@ -132,6 +132,7 @@ class DebianIT {
                 root.run("dd if=/dev/urandom of=/root/mark bs=1M count=4 2>/dev/null && sync");
             }
             assertTrue(instances.stop("deb-pool", Duration.ofSeconds(60)));
+            assertTrue(instances.stop("deb-mem", Duration.ofSeconds(60))); // qemu-img reads its disk below
             // the process was made ready on a disk of its own, which became the clone's: an overlay on the same capture
             // overlay, its backing file named as for any memory clone (relative to the clone's folder), holding its writes
             var qemuImg = new io.ingot.qemu.QemuImg();
