@@ -92,7 +92,8 @@ public final class RamBenchmark {
         QemuInstallation qemu = QemuInstallation.detect();
         CloneRunner runner = new CloneRunner(qemu, accelerator, new PortAllocator(store.paths().state().resolve("ports")),
                 store.paths().state().resolve("run"), networks, new TapDevices());
-        KeyPair access = BuildKey.load(store.accessKey().privateKeyPath()).keyPair();
+        BuildKey accessKey = BuildKey.load(store.accessKey().privateKeyPath());
+        KeyPair access = accessKey.keyPair();
         Path sockets = Files.createTempDirectory("ingot-bench-");
         Path runDir = store.paths().state().resolve("run");
         // a pool of its own: the benchmark neither takes nor drains the processes a user keeps waiting
@@ -153,7 +154,7 @@ public final class RamBenchmark {
             for (int i = 0; i < count; i++) {
                 progress.accept("memory clone from the warm pool " + (i + 1) + "/" + count);
                 VmConfig mem = clone(v, prefix + "pool-" + i, true, made);
-                pool.fill(runner, mem, 1, runDir);
+                pool.fill(runner, mem, 1, runDir, accessKey);
                 Thread.sleep(POOL_SETTLE.toMillis()); // a pool process waits idle until a start claims it
                 long t0 = System.nanoTime();
                 WarmPool.Claimed claimed = pool.claim(mem, accelerator.name())

@@ -127,7 +127,7 @@ public final class CloneInstances {
         record.write(dir);
         p.detach();
         r.lease().close(); // QEMU itself now holds the port
-        if (poolSize > 0) pool.fill(runner, vm, poolSize, store.paths().state().resolve("run"));
+        if (poolSize > 0) pool.fill(runner, vm, poolSize, store.paths().state().resolve("run"), BuildKey.load(store.accessKey().privateKeyPath()));
         return record;
     }
 
@@ -140,7 +140,8 @@ public final class CloneInstances {
         VmConfig prototype = store.clones().memoryClonePrototype(source, storage);
         QemuInstallation qemu = QemuInstallation.detect();
         var accel = AcceleratorProbe.forIngot(qemu, store.paths()).auto();
-        return pool().fill(runner(qemu, accel), prototype, size, store.paths().state().resolve("run"));
+        return pool().fill(runner(qemu, accel), prototype, size, store.paths().state().resolve("run"),
+                BuildKey.load(store.accessKey().privateKeyPath()));
     }
 
     private CloneRunner runner(QemuInstallation qemu, Accelerator accel) {

@@ -169,9 +169,13 @@ public final class CloneService {
         if (!v.storages().contains(storageName)) {
             throw new UserError(v.ref() + " is on storage '" + String.join("', '", v.storages()) + "', not '" + storageName + "'");
         }
-        return new VmConfig("(warm pool)", v.ref(), CloneKind.MEMORY.label(), storageName, Instant.now(), null, null,
+        // the capture overlay its clones' disks are overlays on: a warm pool process made ready has one of its own on it
+        TemplateFiles base = locate(storages.get(storageName), v);
+        Volume capture = storages.get(storageName).captureDisk(base, m.ram());
+        VmConfig.DiskRef disk = capture.isFile() ? new VmConfig.DiskRef(null, "qcow2", capture.target()) : null;
+        return new VmConfig("(warm pool)", v.ref(), CloneKind.MEMORY.label(), storageName, Instant.now(), disk, null,
                 new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices()), List.of(),
-                null, null, null, memory(locate(storages.get(storageName), v), m.ram()));
+                null, null, null, memory(base, m.ram()));
     }
 
     /**

@@ -14,6 +14,13 @@ import java.util.List;
 public record Network(String name, String bridge, Subnet subnet, Ipv4 gateway, List<Ipv4> dns, Pool pool, Path dhcpLeases) {
     /** The network QEMU makes itself (user mode, no rights needed): the default, with ingot's SSH forward. */
     public static final String USER = "user";
+    /**
+     * What QEMU's DHCP server on the user network gives its guest (ingot keeps QEMU's default net 10.0.2.0/24): a
+     * memory clone takes these from onRestore at once instead of waiting for a DHCP exchange.
+     */
+    public static final String USER_GUEST_ADDRESS = "10.0.2.15/24";
+    public static final String USER_GATEWAY = "10.0.2.2";
+    public static final String USER_DNS = "10.0.2.3";
 
     public Network {
         dns = dns == null ? List.of() : List.copyOf(dns);

@@ -163,6 +163,11 @@ public final class CloneRunner {
      * another QEMU, machine, CPU, RAM size or device list, saying what differs.
      */
     public Running resume(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
+        return resume(processName(vm.name()), vm, logDir, socketDir, ownSession);
+    }
+
+    /** As above, the QEMU process (and its run registry record) named {@code name}. */
+    Running resume(String name, VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
         checkCompatible(vm);
         List<Bridged> bridged = bridged(vm);
         ensureSeed(vm);
@@ -173,7 +178,7 @@ public final class CloneRunner {
             QemuProcess process;
             long spawned;
             try {
-                cmd = incoming(processName(vm.name()), vm, logDir, agentSocket(socketDir, vm.name()), script)
+                cmd = incoming(name, vm, logDir, agentSocket(socketDir, vm.name()), script)
                         .disk(Path.of(vm.disk().path()), vm.disk().format(), diskInterface(vm))
                         .drive(new QemuCommand.Drive(Path.of(vm.seed()), "raw", "virtio", true, false))
                         .vmgenid(UUID.fromString(vm.vmgenid()))
@@ -210,8 +215,10 @@ public final class CloneRunner {
      * Resumes a memory clone in a process claimed from the warm pool, which already maps the RAM template
      * and waits for its device state: the clone's disk and seed are plugged in at the PCI slots the
      * template had them in, then the state is loaded as in {@link #resume}. The clone takes the waiting
-     * process's vmgenid GUID, new like any other (a realized vmgenid cannot change it). Fails, stopping
-     * that process, when it does not fit; the caller then resumes the usual way.
+     * process's vmgenid GUID, new like any other (a realized vmgenid cannot change it). A process made ready
+     * ({@link PoolWarmup}) runs already: it hands the clone its disk and seed and takes the clone's NIC. Fails,
+     * stopping that process (and giving the clone its own disk back), when it does not fit; the caller then
+     * resumes the usual way.
      */
     public Running resumeClaimed(VmConfig vm, WarmPool.Claimed claimed, Path logDir) {
         PortLease lease = null;
@@ -228,6 +235,22 @@ public final class CloneRunner {
             process = claimed.adopt(processName(vm.name()), runDir, START_TIMEOUT);
             phases.mark("pool process adopted, QMP connected");
             QmpClient qmp = process.qmp();
+            Path agent = Path.of(claimed.slot().qmpSocket().replaceFirst("\\.qmp$", ".qga"));
+            if (claimed.slot().ready()) {
+                // its guest runs already, on a disk and seed of its own: they become the clone's, then its NIC goes in
+                PoolWarmup.handOver(qmp, claimed, vm);
+                phases.mark("disk and seed handed over");
+                try {
+                    plugNicsIntoRunning(process, vm, lease, bridged, phases);
+                } catch (RuntimeException e) {
+                    PoolWarmup.giveBack(claimed, vm);
+                    throw e;
+                }
+                Path serialLog = claimed.moveLogsTo(logDir);
+                return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease,
+                        Duration.ofNanos(System.nanoTime() - claimed.claimedAt()), agentOf(vm, agent), null,
+                        consoleSocket(Path.of(claimed.slot().qmpSocket())), phases);
+            }
             qmp.execute("blockdev-add", Map.of("driver", vm.disk().format(), "node-name", "disk0",
                     "file", Map.of("driver", "file", "filename", vm.disk().path())));
             qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "disk0", "id", "disk0", "addr", WarmPool.DISK_SLOT));
@@ -237,7 +260,6 @@ public final class CloneRunner {
             phases.mark("disk and seed plugged");
             loadDeviceState(qmp, vm);
             phases.mark("device state loaded");
-            Path agent = Path.of(claimed.slot().qmpSocket().replaceFirst("\\.qmp$", ".qga"));
             plugNicsAndContinue(process, vm, lease, bridged, agent, phases);
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
@@ -359,6 +381,26 @@ public final class CloneRunner {
      */
     private void plugNicsAndContinue(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, Path agentSocket,
                                      StartPhases phases) {
+        plugNics(process, vm, lease, bridged, phases);
+        process.qmp().cont();
+        phases.mark("cont returned");
+        for (int i = 0; i < vm.nics().size(); i++) NicAnnouncer.start(process.qmp(), nicId(i), START_TIMEOUT, phases);
+        if (Devices.agent(vm.machine().devices())) {
+            thaw(vm, agentSocket);
+            phases.mark("file systems thawed (agent)");
+        }
+    }
+
+    /**
+     * Plugs the clone's NICs (into a running guest: a warm pool process made ready, whose hot-plug events the guest
+     * takes at once) and has each announced once its link is up.
+     */
+    private void plugNicsIntoRunning(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, StartPhases phases) {
+        plugNics(process, vm, lease, bridged, phases);
+        for (int i = 0; i < vm.nics().size(); i++) NicAnnouncer.start(process.qmp(), nicId(i), START_TIMEOUT, phases);
+    }
+
+    private void plugNics(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, StartPhases phases) {
         List<VmConfig.NicConfig> nics = vm.nics();
         String model = vm.ram().nicModel();
         for (int i = 0; i < nics.size(); i++) {
@@ -371,13 +413,6 @@ public final class CloneRunner {
         }
         attach(bridged);
         phases.mark("NICs plugged");
-        process.qmp().cont();
-        phases.mark("cont returned");
-        for (int i = 0; i < nics.size(); i++) NicAnnouncer.start(process.qmp(), nicId(i), START_TIMEOUT, phases);
-        if (Devices.agent(vm.machine().devices())) {
-            thaw(vm, agentSocket);
-            phases.mark("file systems thawed (agent)");
-        }
     }
 
     /** The QEMU id of a memory clone's NIC {@code i}: the first keeps the id it always had. */

@@ -3,6 +3,7 @@ package io.ingot.vm;
 import io.ingot.guest.ExecResult;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.guest.SshLogin;
+import io.ingot.network.Network;
 import io.ingot.qemu.GuestAgent;
 import io.ingot.util.UserError;
 
@@ -31,7 +32,7 @@ import java.util.function.Consumer;
  * INGOT_INSTANCE_ID, INGOT_MACHINE_ID, INGOT_AUTHORIZED_KEYS (one key a line, from its seed), INGOT_EPOCH, and the host keys
  * ingot made for the clone ({@link HostKeys#environment()}: INGOT_HOST_KEYS, INGOT_HOST_KEY_<TYPE>), and for each NIC i
  * INGOT_NIC<i>_MAC, INGOT_NIC<i>_NETWORK ({@code user} or a network of networks.yaml) and INGOT_NIC<i>_ADDRESS (CIDR, or
- * {@code dhcp}).
+ * {@code dhcp}), and for a NIC on the user network INGOT_NIC<i>_GATEWAY and INGOT_NIC<i>_DNS too (its address is known).
  */
 public final class IdentityRefresh {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
@@ -174,13 +175,21 @@ public final class IdentityRefresh {
         env.put("INGOT_AUTHORIZED_KEYS", String.join("\n", SeedBuilder.authorizedKeys(userData(vm))));
         env.put("INGOT_EPOCH", String.valueOf(Instant.now().getEpochSecond()));
         SeedBuilder.hostKeys(userData(vm)).ifPresent(keys -> env.putAll(keys.environment()));
-        // the NICs plugged in at the restore: onRestore gives static ones their address (the others take DHCP)
+        // the NICs plugged in at the restore: onRestore gives static ones their address (the others take DHCP); one on
+        // QEMU's user network gets what QEMU's DHCP would give it, so that the clone need not wait for that exchange
         if (vm.nics() != null) {
             for (int i = 0; i < vm.nics().size(); i++) {
                 VmConfig.NicConfig n = vm.nics().get(i);
-                env.put("INGOT_NIC" + i + "_MAC", n.mac());
-                env.put("INGOT_NIC" + i + "_NETWORK", n.onUserNetwork() ? "user" : n.network());
-                env.put("INGOT_NIC" + i + "_ADDRESS", n.address() == null ? "dhcp" : n.address());
+                String nic = "INGOT_NIC" + i;
+                env.put(nic + "_MAC", n.mac());
+                env.put(nic + "_NETWORK", n.onUserNetwork() ? Network.USER : n.network());
+                if (n.onUserNetwork()) {
+                    env.put(nic + "_ADDRESS", Network.USER_GUEST_ADDRESS);
+                    env.put(nic + "_GATEWAY", Network.USER_GATEWAY);
+                    env.put(nic + "_DNS", Network.USER_DNS);
+                } else {
+                    env.put(nic + "_ADDRESS", n.address() == null ? "dhcp" : n.address());
+                }
             }
         }
         return env;

@@ -1,5 +1,6 @@
 package io.ingot.vm;
 
+import io.ingot.guest.BuildKey;
 import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuProcess;
 import io.ingot.qemu.QmpClient;
@@ -28,7 +29,9 @@ import java.util.stream.Stream;
 /**
  * The warm pool of memory clones ({@code ingot start NAME --pool N}): QEMU processes spawned ahead of
  * time for one RAM template, already mapping its memory file and waiting with {@code -incoming defer}.
- * A memory clone that claims one only plugs in its disk and seed, loads the device state and continues.
+ * A memory clone that claims one only plugs in its disk and seed, loads the device state and continues; for a
+ * template with a guest agent the process is made ready before any claim instead ({@link PoolWarmup}: resumed,
+ * warmed up, waiting for the clone's NIC and identity).
  * Each waiting process is a directory {@code images/.ingot/pool/ID/} holding {@code slot.json}; a claim
  * renames that directory first, so two starts can never take the same process.
  */
@@ -47,7 +50,19 @@ public final class WarmPool {
      */
     public record Slot(String id, String template, String memoryFile, String compatibility, String accelerator,
                        long pid, String start, String qemu, String qmpSocket, String vmgenid, Instant created,
-                       boolean orphaned) {
+                       boolean orphaned, String disk, String backing) {
+        /** A process that waits with {@code -incoming defer}. */
+        public Slot(String id, String template, String memoryFile, String compatibility, String accelerator, long pid,
+                    String start, String qemu, String qmpSocket, String vmgenid, Instant created, boolean orphaned) {
+            this(id, template, memoryFile, compatibility, accelerator, pid, start, qemu, qmpSocket, vmgenid, created, orphaned, null, null);
+        }
+
+        /**
+         * Made ready before its claim ({@link PoolWarmup}): its guest runs on its own {@code disk}, an overlay on
+         * {@code backing} (the capture overlay, absolute), with its own seed; else it waits for its device state.
+         */
+        public boolean ready() { return disk != null; }
+
         /** The live QEMU of this slot, if the PID still belongs to it. */
         public Optional<ProcessHandle> process() {
             return QemuProcess.running(pid, start);
@@ -55,7 +70,7 @@ public final class WarmPool {
 
         boolean fits(VmConfig vm, String accel) {
             return !orphaned && memoryFile.equals(vm.ram().memoryFile()) && compatibility.equals(vm.ram().compatibility().key())
-                    && accelerator.equals(accel);
+                    && accelerator.equals(accel) && (!ready() || PoolWarmup.fits(this, vm));
         }
     }
 
@@ -72,6 +87,9 @@ public final class WarmPool {
         }
 
         public Slot slot() { return slot; }
+
+        /** Its directory, renamed for the claim. */
+        Path dir() { return dir; }
 
         /** {@link System#nanoTime()} when the claim began: a pooled clone's start is timed from here. */
         public long claimedAt() { return claimedAt; }
@@ -221,12 +239,27 @@ public final class WarmPool {
      * of its own and outlives this JVM. Returns how many were started.
      */
     public int fill(CloneRunner runner, VmConfig vm, int size, Path runDir) throws IOException {
+        return fill(runner, vm, size, runDir, null);
+    }
+
+    /**
+     * As above; with {@code access} (ingot's access key) and a template {@link PoolWarmup} can serve, each process is
+     * made ready for its claim before this returns (a few seconds each under emulation) instead of waiting for its
+     * device state.
+     */
+    public int fill(CloneRunner runner, VmConfig vm, int size, Path runDir, BuildKey access) throws IOException {
+        boolean ready = access != null && PoolWarmup.canPrepare(vm);
         int started = 0;
         for (int n = waiting(vm, runner.acceleratorName()).size(); n < size; n++) {
             String id = UUID.randomUUID().toString().substring(0, 8);
             Path slotDir = dir.resolve(id);
             Files.createDirectories(slotDir);
             Files.createDirectories(sockets);
+            if (ready) {
+                fillReady(runner, vm, id, slotDir, access);
+                started++;
+                continue;
+            }
             UUID vmgenid = UUID.randomUUID();
             QemuCommand cmd = CloneRunner.inOwnSession(runner.incoming(processName(id), vm, slotDir, sockets.resolve("pool-" + id + ".qga"), null)
                     .vmgenid(vmgenid)
@@ -240,10 +273,7 @@ public final class WarmPool {
                 Slot slot = new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
                         runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
                         cmd.qmpSocket().toString(), vmgenid.toString(), Instant.now(), false);
-                PausePoint.at("pool:before-slot");
-                Path tmp = slotDir.resolve(SLOT_FILE + ".tmp");
-                Json.PRETTY.writeValue(tmp.toFile(), slot);
-                Files.move(tmp, slotDir.resolve(SLOT_FILE), StandardCopyOption.ATOMIC_MOVE);
+                writeSlot(slotDir, slot);
             } catch (IOException | RuntimeException e) {
                 p.stop(Duration.ofSeconds(2));
                 Trees.deleteQuietly(slotDir);
@@ -253,6 +283,36 @@ public final class WarmPool {
             started++;
         }
         return started;
+    }
+
+    private void fillReady(CloneRunner runner, VmConfig vm, String id, Path slotDir, BuildKey access) throws IOException {
+        CloneRunner.Running r;
+        try {
+            r = PoolWarmup.prepare(runner, vm, id, processName(id), slotDir, sockets, access);
+        } catch (IOException | RuntimeException e) {
+            Trees.deleteQuietly(slotDir);
+            throw e;
+        }
+        QemuProcess p = r.process();
+        try {
+            Slot slot = new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
+                    runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
+                    p.command().qmpSocket().toString(), r.vm().vmgenid(), Instant.now(), false,
+                    slotDir.resolve(PoolWarmup.DISK).toString(), vm.disk().backing());
+            writeSlot(slotDir, slot);
+        } catch (IOException | RuntimeException e) {
+            p.stop(Duration.ofSeconds(2));
+            Trees.deleteQuietly(slotDir);
+            throw e;
+        }
+        p.detach();
+    }
+
+    private static void writeSlot(Path slotDir, Slot slot) throws IOException {
+        PausePoint.at("pool:before-slot");
+        Path tmp = slotDir.resolve(SLOT_FILE + ".tmp");
+        Json.PRETTY.writeValue(tmp.toFile(), slot);
+        Files.move(tmp, slotDir.resolve(SLOT_FILE), StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** Stops the waiting processes that {@code which} selects (by PID, after QMP quit); returns how many. */
@@ -295,7 +355,7 @@ public final class WarmPool {
         deleteQuietly(CloneRunner.consoleSocket(Path.of(s.qmpSocket())));
     }
 
-    private static String processName(String slotId) {
+    static String processName(String slotId) {
         return "ingot-pool-" + slotId;
     }
 

@@ -121,12 +121,27 @@ class DebianIT {
                 assertEquals("only-in-deb-mem", root.run("cat /root/mark").strip());
                 assertEquals("running", root.run("systemctl is-system-running --wait || true").strip());
             }
+            long poolDiskBefore;
             RunningClone rp = instances.start("deb-pool");
             assertEquals("pool", rp.how(), "the next memory clone takes the waiting warm pool process");
             try (SshCommunicator root = ssh(rp, "root", access)) {
                 assertEquals(rp.hostKey(), root.hostKeyFingerprint());
                 assertIdentity(root, pooled, hostKeys, machineIds);
+                assertEquals("status: done", root.run("cloud-init status").strip());
+                poolDiskBefore = Files.size(Path.of(pooled.vm().disk().path()));
+                root.run("dd if=/dev/urandom of=/root/mark bs=1M count=4 2>/dev/null && sync");
             }
+            assertTrue(instances.stop("deb-pool", Duration.ofSeconds(60)));
+            assertTrue(instances.stop("deb-mem", Duration.ofSeconds(60))); // qemu-img reads its disk below
+            // the process was made ready on a disk of its own, which became the clone's: an overlay on the same capture
+            // overlay, its backing file named as for any memory clone (relative to the clone's folder), holding its writes
+            var qemuImg = new io.ingot.qemu.QemuImg();
+            var poolDisk = qemuImg.info(Path.of(pooled.vm().disk().path()), "qcow2");
+            assertEquals(qemuImg.info(Path.of(memory.vm().disk().path()), "qcow2").backingFilename(), poolDisk.backingFilename());
+            assertEquals(Path.of(pooled.vm().disk().backing()).normalize(),
+                    Path.of(pooled.vm().disk().path()).getParent().resolve(poolDisk.backingFilename()).normalize());
+            qemuImg.check(Path.of(pooled.vm().disk().path()), "qcow2");
+            assertTrue(Files.size(Path.of(pooled.vm().disk().path())) >= poolDiskBefore + (4L << 20), "the clone's writes are in that disk");
         } finally {
             for (String name : List.of("deb-linked", "deb-full", "deb-mem", "deb-pool")) {
                 instances.stop(name, Duration.ofSeconds(30));
@@ -149,6 +164,10 @@ class DebianIT {
         assertTrue(macs.lines().anyMatch(mac::equals), name + " has the MAC of its vm.json (" + mac + "): " + macs);
         ExecResult route = root.exec("ip -4 route get 10.0.2.2", Map.of(), Duration.ofSeconds(30), l -> { });
         assertEquals(0, route.exitStatus(), name + " has an IPv4 address on its NIC");
+        // what QEMU's DHCP gives (a memory clone has it from onRestore at once): 10.0.2.15, routed through 10.0.2.2
+        ExecResult gateway = root.exec("n=0; until ip -4 route show default | grep -q 'via 10.0.2.2 '; do [ $n -lt 50 ] || exit 1;"
+                + " n=$((n+1)); sleep 0.1; done; ip -4 -o addr show | grep -q ' 10.0.2.15/24 '", Map.of(), Duration.ofSeconds(30), l -> { });
+        assertEquals(0, gateway.exitStatus(), name + " has 10.0.2.15/24 and a default route through 10.0.2.2");
         assertTrue(hostKeys.add(root.hostKeyFingerprint()), name + " has host keys of its own");
         String machineId = root.run("cat /etc/machine-id").strip();
         assertTrue(machineId.matches("[0-9a-f]{32}"), name + ": machine-id '" + machineId + "'");

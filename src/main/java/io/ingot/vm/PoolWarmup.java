@@ -1,0 +1,189 @@
+package io.ingot.vm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ingot.guest.BuildKey;
+import io.ingot.qemu.Qcow2Overlay;
+import io.ingot.qemu.QmpClient;
+import io.ingot.template.Devices;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A warm pool process made ready before any claim (templates with a guest agent, clones on the user network only):
+ * resumed on a disk overlay and a seed of its own, thawed, and taken once through what a clone's start does in the
+ * guest (a NIC plugged in, onRestore with a throwaway identity, an address, an SSH login), so that the guest's code
+ * for all of it is already translated (under emulation that is most of a start's time) and its caches are warm; its
+ * NIC is then unplugged again. A claim hands the clone its disk (the process's overlay takes the place of the clone's
+ * fresh one, with the same backing file) and its seed (the clone's ISO, written over the process's), plugs the
+ * clone's own NIC with its MAC; onRestore with the clone's identity and the first login are all that remain.
+ */
+final class PoolWarmup {
+    static final String DISK = "disk.qcow2";
+    static final String SEED = "seed.iso";
+    /** The clone's fresh overlay, kept in the claimed directory until the clone runs (given back if the claim fails). */
+    private static final String KEPT_DISK = "clone-disk.qcow2";
+    /** Room for any clone's seed ISO: a clone's seed is written over the process's, whose size the guest already saw. */
+    static final long SEED_ROOM = 1L << 20;
+    private static final Duration WARMUP_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(30);
+    private static final String NIC_ID = "nic0";
+
+    private PoolWarmup() { }
+
+    /**
+     * Whether a process can be made ready for clones like {@code vm}: a template with a guest agent (onRestore and the
+     * address are learnt through it) and onRestore, a qcow2 disk on a backing file (the capture overlay), clones on
+     * the user network only (a prototype has no NICs yet).
+     */
+    static boolean canPrepare(VmConfig vm) {
+        return Devices.agent(vm.machine().devices()) && !vm.ram().onRestore().isEmpty() && vm.disk() != null
+                && "qcow2".equals(vm.disk().format()) && vm.disk().backing() != null && Path.of(vm.disk().backing()).isAbsolute()
+                && Files.isRegularFile(Path.of(vm.disk().backing())) && onUserNetworkOnly(vm);
+    }
+
+    /** Whether a ready process serves {@code vm} (a prototype, without a disk file yet, is counted as served). */
+    static boolean fits(WarmPool.Slot slot, VmConfig vm) {
+        if (vm.disk() == null || !Objects.equals(slot.backing(), vm.disk().backing()) || !onUserNetworkOnly(vm)) return false;
+        if (vm.disk().path() == null) return true;
+        return "qcow2".equals(vm.disk().format()) && Files.isRegularFile(Path.of(vm.disk().path())) && vm.seed() != null
+                && vm.nics() != null && vm.nics().size() == 1;
+    }
+
+    private static boolean onUserNetworkOnly(VmConfig vm) {
+        return vm.nics() == null || vm.nics().stream().allMatch(VmConfig.NicConfig::onUserNetwork);
+    }
+
+    /**
+     * Starts a process for slot {@code id} in {@code slotDir} and makes it ready: returns it running, detached from
+     * nothing yet (the caller records the slot, then detaches it), its NIC unplugged and its port released.
+     */
+    static CloneRunner.Running prepare(CloneRunner runner, VmConfig prototype, String id, String processName, Path slotDir,
+                                       Path sockets, BuildKey access) throws IOException {
+        String name = "pool-" + id;
+        Path backing = Path.of(prototype.disk().backing());
+        Path disk = slotDir.resolve(DISK);
+        if (!Qcow2Overlay.create(disk, slotDir.relativize(backing).toString(), "qcow2")) {
+            throw new IllegalStateException("cannot make a disk overlay on " + backing + " for warm pool process " + id);
+        }
+        String instanceId = UUID.randomUUID().toString();
+        SeedBuilder seeds = new SeedBuilder();
+        Path iso = seeds.write(slotDir, new SeedBuilder.Seed(instanceId, name, List.of(access.publicKeyLine("ingot")),
+                HostKeys.generate("root@" + name)));
+        seeds.ensureIso(iso);
+        try (RandomAccessFile f = new RandomAccessFile(iso.toFile(), "rw")) {
+            if (f.length() < SEED_ROOM) f.setLength(SEED_ROOM);
+        }
+        String model = prototype.ram().nicModel() == null ? "virtio-net-pci" : prototype.ram().nicModel();
+        VmConfig warm = new VmConfig(name, prototype.template(), prototype.kind(), prototype.storage(), Instant.now(),
+                new VmConfig.DiskRef(disk.toString(), "qcow2", backing.toString()), iso.toString(), prototype.machine(),
+                List.of(new VmConfig.NicConfig(model, new MacAddresses("0a:49:4e").next())), null,
+                UUID.randomUUID().toString(), instanceId, prototype.ram());
+        CloneRunner.Running r = runner.resume(processName, warm, slotDir, sockets, true);
+        try {
+            IdentityRefresh.refresh(r, access.keyPair(), WARMUP_TIMEOUT, line -> { });
+            unplugNic(r.process().qmp());
+        } catch (IOException | RuntimeException e) {
+            r.close();
+            throw e;
+        }
+        r.lease().close();
+        return r;
+    }
+
+    /** Unplugs the warm-up NIC (the guest ejects it) and its network, so the clone's own goes in under the same ids. */
+    private static void unplugNic(QmpClient qmp) {
+        qmp.execute("device_del", Map.of("id", NIC_ID));
+        long deadline = System.nanoTime() + UNPLUG_TIMEOUT.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Optional<JsonNode> event = left > 0 ? qmp.awaitEvent("DEVICE_DELETED", Duration.ofNanos(left)) : Optional.empty();
+            if (event.isEmpty()) throw new IllegalStateException("the guest did not give back its warm-up NIC within " + UNPLUG_TIMEOUT.toSeconds() + " s");
+            if (NIC_ID.equals(event.get().path("data").path("device").asText())) break;
+        }
+        qmp.execute("netdev_del", Map.of("id", "net0"));
+    }
+
+    /**
+     * Makes the ready process's disk and seed the clone's: the clone's seed ISO written over the process's (padded to
+     * the size the guest saw), its disk overlay replaced by the process's, whose backing file name is first set to
+     * what the clone's own overlay says (relative to the clone's directory). The clone's fresh overlay is kept in the
+     * claimed directory until {@link #giveBack}. Nothing of the clone changes when it fails before the disk.
+     */
+    static void handOver(QmpClient qmp, WarmPool.Claimed claimed, VmConfig vm) {
+        Path dir = claimed.dir();
+        Path cloneDisk = Path.of(vm.disk().path());
+        Path kept = dir.resolve(KEPT_DISK);
+        try {
+            byte[] iso = Files.readAllBytes(Path.of(vm.seed()));
+            Path seed = dir.resolve(SEED);
+            long room = Files.size(seed);
+            if (iso.length > room) throw new IllegalStateException("the seed of " + vm.name() + " is larger than a warm pool process's");
+            String backing = backingFileName(cloneDisk);
+            try (FileChannel ch = FileChannel.open(seed, StandardOpenOption.WRITE)) {
+                ByteBuffer b = ByteBuffer.wrap(Arrays.copyOf(iso, (int) room));
+                while (b.hasRemaining()) ch.write(b, b.position());
+            }
+            Files.move(seed, Path.of(vm.seed()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            String node = diskNode(qmp, claimed.slot().disk());
+            qmp.execute("change-backing-file", Map.of("device", node, "image-node-name", node, "backing-file", backing));
+            Files.createLink(kept, cloneDisk);
+            Files.move(dir.resolve(DISK), cloneDisk, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            giveBack(claimed, vm);
+            throw new UncheckedIOException("cannot hand warm pool process " + claimed.slot().id() + " to " + vm.name() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            giveBack(claimed, vm);
+            throw e;
+        }
+    }
+
+    /** Puts the clone's fresh overlay back (a claim that failed: the clone then resumes the usual way). */
+    static void giveBack(WarmPool.Claimed claimed, VmConfig vm) {
+        Path kept = claimed.dir().resolve(KEPT_DISK);
+        try {
+            if (Files.exists(kept)) Files.move(kept, Path.of(vm.disk().path()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot put back the disk of " + vm.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The root block node QEMU opened {@code file} as (the disk given on the command line). */
+    private static String diskNode(QmpClient qmp, String file) {
+        for (JsonNode b : qmp.execute("query-block")) {
+            JsonNode inserted = b.path("inserted");
+            if (file.equals(inserted.path("file").asText())) return inserted.path("node-name").asText();
+        }
+        throw new IllegalStateException("the warm pool process has no disk " + file);
+    }
+
+    /** The backing file name in a qcow2 image's header (offset and length at bytes 8 and 16, big-endian). */
+    static String backingFileName(Path qcow2) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(qcow2.toFile(), "r")) {
+            f.seek(8);
+            long offset = f.readLong();
+            int length = f.readInt();
+            if (offset <= 0 || length <= 0 || length > 1023) throw new IOException(qcow2 + " has no backing file name");
+            byte[] name = new byte[length];
+            f.seek(offset);
+            f.readFully(name);
+            return new String(name, StandardCharsets.UTF_8);
+        }
+    }
+}
