@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -269,17 +270,9 @@ public final class WarmPool {
                     .pidFile(slotDir.resolve("qemu.pid"))
                     .build());
             QemuProcess p = QemuProcess.start(cmd, slotDir, runDir, Duration.ofSeconds(30));
-            try {
-                Slot slot = new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
-                        runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
-                        cmd.qmpSocket().toString(), vmgenid.toString(), Instant.now(), false);
-                writeSlot(slotDir, slot);
-            } catch (IOException | RuntimeException e) {
-                p.stop(Duration.ofSeconds(2));
-                Trees.deleteQuietly(slotDir);
-                throw e;
-            }
-            p.detach();
+            register(p, slotDir, () -> new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
+                    runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
+                    cmd.qmpSocket().toString(), vmgenid.toString(), Instant.now(), false));
             started++;
         }
         return started;
@@ -294,12 +287,16 @@ public final class WarmPool {
             throw e;
         }
         QemuProcess p = r.process();
+        register(p, slotDir, () -> new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
+                runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
+                p.command().qmpSocket().toString(), r.vm().vmgenid(), Instant.now(), false,
+                slotDir.resolve(PoolWarmup.DISK).toString(), vm.disk().backing()));
+    }
+
+    /** Writes the started process's slot.json and lets it outlive this command; on failure it is stopped and its folder removed. */
+    private static void register(QemuProcess p, Path slotDir, Supplier<Slot> slot) throws IOException {
         try {
-            Slot slot = new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
-                    runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
-                    p.command().qmpSocket().toString(), r.vm().vmgenid(), Instant.now(), false,
-                    slotDir.resolve(PoolWarmup.DISK).toString(), vm.disk().backing());
-            writeSlot(slotDir, slot);
+            writeSlot(slotDir, slot.get());
         } catch (IOException | RuntimeException e) {
             p.stop(Duration.ofSeconds(2));
             Trees.deleteQuietly(slotDir);
