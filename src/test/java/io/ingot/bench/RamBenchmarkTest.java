@@ -39,6 +39,9 @@ class RamBenchmarkTest {
         ten.put("memoryClonesPssMiB", 2000.0);
         ten.put("coldClonesPssMiB", 9000.0);
         ten.put("ratio", 2000.0 / 9000.0);
+        ten.put("memoryClonesTranslationCacheMiB", 1200.0);
+        ten.put("coldClonesTranslationCacheMiB", 5000.0);
+        ten.put("ratioWithoutTranslationCache", 800.0 / 4000.0);
         r.put("pss", List.of(ten));
         return r;
     }
@@ -51,6 +54,7 @@ class RamBenchmarkTest {
         assertTrue(t.contains("cont returned") && t.contains("warm pool clone, steps"), t);
         assertTrue(t.contains("9/10 up"), "a run where one of ten memory clones never answered says so: " + t);
         assertTrue(t.contains("300000 ms"), t);
+        assertTrue(t.contains("of which TCG's translation cache 1200 MiB and 5000 MiB; without it: ratio 0.20"), t);
     }
 
     @Test

@@ -45,4 +45,19 @@ class AcceleratorProbeTest {
         assertEquals(new Accelerator("tcg", "tcg: /dev/kvm present but a probe guest did not start within 10s"),
                 AcceleratorProbe.tcg(Optional.empty(), "/dev/kvm present but a probe guest did not start within 10s"));
     }
+
+    /** On a kvm_pvm host no probe guest is started (a stock kernel would hang until the bound): TCG, saying why. */
+    @Test
+    void aKvmPvmHostGetsTcgWithoutAProbeGuest(@TempDir Path tmp) throws IOException {
+        Path sys = Files.createDirectories(tmp.resolve("sys/module/kvm_pvm"));
+        Path kvm = Files.writeString(tmp.resolve("kvm"), "");
+        Path kernel = Files.writeString(tmp.resolve("vmlinuz"), "not a kernel");
+        // a QEMU that does not exist: a probe would have failed to start it and said so in the reason
+        QemuInstallation qemu = new QemuInstallation(tmp.resolve("no-qemu-system-x86_64"), tmp.resolve("no-qemu-img"),
+                new QemuVersion(7, 2, 0), new QemuVersion(7, 2, 0), new QemuFeatures(false, false, false, false));
+        AcceleratorProbe p = new AcceleratorProbe(qemu, List.of(kernel), kvm, Path.of("/proc/cpuinfo"), sys.getParent(),
+                tmp.resolve("no-proc-modules"), Duration.ofSeconds(1));
+        assertEquals(new Accelerator("tcg", "tcg: KVM unusable: " + PVM
+                + " (/dev/kvm present; no probe guest started, a stock kernel hangs there); using TCG"), p.auto());
+    }
 }
