@@ -11,6 +11,7 @@ import io.ingot.template.TemplateRef;
 import io.ingot.trust.TrustPolicy;
 import io.ingot.trust.Verified;
 import io.ingot.trust.VersionTrust;
+import io.ingot.util.Concurrently;
 import io.ingot.util.Json;
 import io.ingot.util.LimitedRead;
 import io.ingot.util.ProgressBar;
@@ -18,6 +19,8 @@ import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import org.apache.commons.io.input.BoundedInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
@@ -36,18 +39,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -63,11 +60,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * trusted key ({@link TrustPolicy}); the daemon never serves a revoked version by name (its resolve refuses it).
  */
 public final class Puller {
+    private static final Logger LOG = LoggerFactory.getLogger(Puller.class);
     /** What a pull did: the registered version, bytes fetched now, and bytes that were already there (resumed or reused). */
     public record Result(TemplateVersion version, long downloaded, long resumedFrom) { }
 
     /** Asks a daemon's file list for the data extents of sparse files ({@link VersionFiles.Entry#data}). */
     private static final String[] EXTENTS = {"X-Ingot-Extents", "1"};
+
+    /** Files downloaded at once. */
+    static final int DOWNLOADS = 3;
 
     private final ImageStore store;
     private final HttpClient http;
@@ -112,7 +113,9 @@ public final class Puller {
     public Result pull(URI daemon, String refText, String storage) throws IOException, InterruptedException {
         TemplateRef ref = TemplateRef.parse(refText);
         String base = daemon.toString().replaceAll("/+$", "");
+        LOG.debug("pull: start");
         JsonNode remote = getJson(base + "/api/resolve/" + ref);
+        LOG.debug("pull: resolved");
         String name = TemplateRef.checkName(remote.path("name").asText(), "template name");
         int version = remote.path("version").asInt();
         if (!ref.name().equals(name) || version < 1) throw new UserError(daemon + " answered " + name + ":" + version + " for " + ref);
@@ -126,7 +129,9 @@ public final class Puller {
             Map<String, VersionFiles.Entry> listed = checkList(entries(getJson(filesUrl, EXTENTS), filesUrl), daemon);
             Map<String, Long> sizes = new LinkedHashMap<>();
             listed.forEach((file, e) -> sizes.put(file, e.size()));
+            LOG.debug("pull: listed");
             Verified verified = checkSignature(name + ":" + version + " from " + daemon, listed, filesUrl);
+            LOG.debug("pull: signature checked");
             store.pullLimits().check(name + ":" + version, sizes, alreadyHere(dir, listed), dir, storage);
             Files.createDirectories(dir);
             String of = name + ":" + version + " from " + daemon;
@@ -138,10 +143,12 @@ public final class Puller {
                 downloaded += g.downloaded();
                 resumed += g.resumed();
             }
+            LOG.debug("pull: downloaded");
             Manifest manifest = Manifest.fromForeign(Files.readAllBytes(files.get(Manifest.FILE_NAME)),
                     Manifest.FILE_NAME + " of " + name + ":" + version + " from " + daemon);
             checkManifest(manifest, name, version, listed, daemon);
             Publisher.Published registered = store.publisher().registerVersion(manifest, files, storage, ref.channel(), verified);
+            LOG.debug("pull: registered");
             TemplateVersion v = registered.version();
             if (registered.channel() != null && !registered.channel().moved()) out.println(registered.channel().note());
             Trees.delete(dir);
@@ -158,32 +165,13 @@ public final class Puller {
     private record Got(String file, Path path, long downloaded, long resumed) { }
 
     /**
-     * Every listed file, two at a time (the base image beside the memory file: one waits on the network while the
-     * other hashes and writes); the first failure stops the others before it is thrown, so nothing writes on after.
+     * Every listed file, {@value #DOWNLOADS} at a time (the base image beside the memory file: one waits on the network
+     * while the other hashes and writes, the small ones beside them); the first failure stops the others before it is
+     * thrown, so nothing writes on after.
      */
     private List<Got> fetchAll(Collection<VersionFiles.Entry> entries, Path dir, String filesUrl, String of)
             throws IOException, InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<Got>> futures = new ArrayList<>();
-            for (VersionFiles.Entry e : entries) futures.add(pool.submit(() -> fetchOne(e, dir, filesUrl, of)));
-            List<Got> got = new ArrayList<>();
-            for (Future<Got> f : futures) {
-                try {
-                    got.add(f.get());
-                } catch (ExecutionException x) {
-                    pool.shutdownNow();
-                    pool.awaitTermination(5, TimeUnit.MINUTES);
-                    if (x.getCause() instanceof IOException io) throw io;
-                    if (x.getCause() instanceof RuntimeException r) throw r;
-                    if (x.getCause() instanceof InterruptedException ie) throw ie;
-                    throw new IOException(x.getCause());
-                }
-            }
-            return got;
-        } finally {
-            pool.shutdownNow();
-        }
+        return Concurrently.run(DOWNLOADS, entries.stream().<Concurrently.Step<Got>>map(e -> () -> fetchOne(e, dir, filesUrl, of)).toList());
     }
 
     private Got fetchOne(VersionFiles.Entry e, Path dir, String filesUrl, String of) throws IOException, InterruptedException {
@@ -213,6 +201,7 @@ public final class Puller {
                     + ", listed as " + e.size() + " bytes with sha256 " + e.sha256() + " (nothing kept; pull again)");
         }
         Files.move(part, done);
+        LOG.debug("pull: {} done", e.file());
         out.println("  " + e.file() + ": " + size + " bytes, sha256 ok" + (have > 0 ? " (resumed at " + have + ")" : ""));
         return new Got(e.file(), done, f.bytes(), have);
     }
@@ -358,6 +347,8 @@ public final class Puller {
             }
             w.zerosTo(e.size());
             raf.setLength(e.size()); // the last hole, if any
+            // on disk now, while the other files still come in: the publish's fsync of it then finds nothing to write
+            raf.getChannel().force(true);
             return new Fetched(got, have, HexFormat.of().formatHex(sha.digest()), Files.size(part));
         } finally {
             if (bar != null) bar.close();
