@@ -23,6 +23,7 @@ import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.URI;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
         description = {"Download a template version from another ingot daemon or an S3 bucket.",
@@ -82,8 +83,12 @@ public class PullCommand implements Callable<Integer> {
         ClientTrust trust = tls.trust();
         if (trust.given() && !"https".equals(uri.getScheme())) throw new UserError("--tls-fingerprint and --tls-ca are for an https:// URL, got " + url);
         ProgressBar.Factory bars = ProgressBar.Factory.console();
-        ImageStore store = ImageStore.open(IngotPaths.fromEnvironment(), bars);
-        LOG.debug("pull: images folder open");
+        // the images folder opens (a new one: its catalog made) while the pull's first requests go out
+        CompletableFuture<ImageStore> store = CompletableFuture.supplyAsync(() -> {
+            ImageStore s = ImageStore.open(IngotPaths.fromEnvironment(), bars);
+            LOG.debug("pull: images folder open");
+            return s;
+        });
         String t = token != null ? token : System.getenv("INGOT_TOKEN");
         System.out.println("pulling " + ref + " from " + uri);
         Puller.Result r;

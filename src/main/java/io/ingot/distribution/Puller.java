@@ -45,6 +45,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -70,7 +72,8 @@ public final class Puller {
     /** Files downloaded at once. */
     static final int DOWNLOADS = 3;
 
-    private final ImageStore store;
+    /** Opened by the caller, perhaps still opening: the pull's first requests do not wait for it. */
+    private final CompletableFuture<ImageStore> store;
     private final HttpClient http;
     private final String token;
     private final PrintStream out;
@@ -95,6 +98,15 @@ public final class Puller {
 
     /** {@code tls}: whom https:// connections trust (a pinned certificate, a CA file; null: the JDK's defaults). */
     public Puller(ImageStore store, String token, PrintStream out, long stopAfterBytes, ProgressBar.Factory bars, SSLContext tls) {
+        this(CompletableFuture.completedFuture(store), token, out, stopAfterBytes, bars, tls);
+    }
+
+    /**
+     * {@code store} still opening (ingot pull: a new images folder takes a few tenths of a second): the resolve, the
+     * file list and the envelope are fetched meanwhile.
+     */
+    public Puller(CompletableFuture<ImageStore> store, String token, PrintStream out, long stopAfterBytes, ProgressBar.Factory bars,
+                  SSLContext tls) {
         HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
         this.http = (tls == null ? http : http.sslContext(tls)).build();
         this.store = store;
@@ -119,18 +131,27 @@ public final class Puller {
         String name = TemplateRef.checkName(remote.path("name").asText(), "template name");
         int version = remote.path("version").asInt();
         if (!ref.name().equals(name) || version < 1) throw new UserError(daemon + " answered " + name + ":" + version + " for " + ref);
+        String filesUrl = base + "/api/templates/" + name + "/versions/" + version + "/files";
+        Map<String, VersionFiles.Entry> listed;
+        byte[] envelope;
+        try {
+            // a daemon of this ingot then also lists each sparse file's data extents (an older one ignores the header)
+            listed = checkList(entries(getJson(filesUrl, EXTENTS), filesUrl), daemon);
+            envelope = envelope(name + ":" + version + " from " + daemon, listed, filesUrl);
+        } catch (UserError e) {
+            Trees.deleteQuietly(pullDir(store(), name, version)); // refused (see below): an earlier try is not worth resuming
+            throw e;
+        }
+        LOG.debug("pull: listed");
+        ImageStore store = store();
         if (store.catalog().version(name, version).isPresent()) {
             throw new UserError(name + ":" + version + " is already in the local catalog");
         }
-        String filesUrl = base + "/api/templates/" + name + "/versions/" + version + "/files";
-        Path dir = store.paths().state().resolve("pull").resolve(name + "-" + version);
+        Path dir = pullDir(store, name, version);
         try {
-            // a daemon of this ingot then also lists each sparse file's data extents (an older one ignores the header)
-            Map<String, VersionFiles.Entry> listed = checkList(entries(getJson(filesUrl, EXTENTS), filesUrl), daemon);
             Map<String, Long> sizes = new LinkedHashMap<>();
             listed.forEach((file, e) -> sizes.put(file, e.size()));
-            LOG.debug("pull: listed");
-            Verified verified = checkSignature(name + ":" + version + " from " + daemon, listed, filesUrl);
+            Verified verified = checkSignature(store, name + ":" + version + " from " + daemon, listed, envelope);
             LOG.debug("pull: signature checked");
             store.pullLimits().check(name + ":" + version, sizes, alreadyHere(dir, listed), dir, storage);
             Files.createDirectories(dir);
@@ -207,23 +228,29 @@ public final class Puller {
     }
 
     /**
-     * The envelope the daemon lists, fetched alone first (it is small) and checked against the list: its signature
-     * by a trusted key, its subjects exactly the other listed files with their digests (each download is then held
-     * to its listed digest). Null: unsigned, accepted under {@link TrustPolicy#NONE}.
+     * The envelope the daemon lists, fetched alone first (it is small) and held to its listed sha256; null: none listed
+     * (unsigned, accepted only under {@link TrustPolicy#NONE}).
      */
-    private Verified checkSignature(String of, Map<String, VersionFiles.Entry> listed, String filesUrl) throws IOException, InterruptedException {
+    private byte[] envelope(String of, Map<String, VersionFiles.Entry> listed, String filesUrl) throws IOException, InterruptedException {
+        VersionFiles.Entry env = listed.get(VersionTrust.ENVELOPE);
+        if (env == null) return null;
+        String url = filesUrl + "/" + VersionTrust.ENVELOPE;
+        HttpResponse<InputStream> rs = send(request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        byte[] envelope = LimitedRead.read(rs.body(), LimitedRead.JSON_ANSWER, "GET " + url, "an envelope is never that large");
+        if (rs.statusCode() != 200 || !Sha256.of(envelope).equals(env.sha256())) {
+            throw new UserError(of + ": " + VersionTrust.ENVELOPE + ": HTTP " + rs.statusCode() + ", or not the listed sha256 " + env.sha256());
+        }
+        return envelope;
+    }
+
+    /**
+     * The envelope checked against the list: its signature by a trusted key, its subjects exactly the other listed
+     * files with their digests (each download is then held to its listed digest). Null: unsigned, accepted under
+     * {@link TrustPolicy#NONE}.
+     */
+    private Verified checkSignature(ImageStore store, String of, Map<String, VersionFiles.Entry> listed, byte[] envelope) throws IOException {
         VersionTrust trust = store.trust();
         TrustPolicy require = policy != null ? policy : trust.policy();
-        VersionFiles.Entry env = listed.get(VersionTrust.ENVELOPE);
-        byte[] envelope = null;
-        if (env != null) {
-            String url = filesUrl + "/" + VersionTrust.ENVELOPE;
-            HttpResponse<InputStream> rs = send(request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofInputStream());
-            envelope = LimitedRead.read(rs.body(), LimitedRead.JSON_ANSWER, "GET " + url, "an envelope is never that large");
-            if (rs.statusCode() != 200 || !Sha256.of(envelope).equals(env.sha256())) {
-                throw new UserError(of + ": " + VersionTrust.ENVELOPE + ": HTTP " + rs.statusCode() + ", or not the listed sha256 " + env.sha256());
-            }
-        }
         Map<String, String> files = new LinkedHashMap<>();
         listed.forEach((file, e) -> {
             if (!file.equals(VersionTrust.ENVELOPE)) files.put(file, e.sha256());
@@ -232,6 +259,22 @@ public final class Puller {
         out.println(v == null ? "  " + of + " is not signed: accepted as trust.require is none"
                 : "  signed by key " + v.keyId() + " (" + v.keySource() + "), builder " + v.builder());
         return v;
+    }
+
+    /** Where a pull of the version downloads to. */
+    private static Path pullDir(ImageStore store, String name, int version) {
+        return store.paths().state().resolve("pull").resolve(name + "-" + version);
+    }
+
+    /** The images folder, once open (what opening it threw, as it was). */
+    private ImageStore store() throws InterruptedException {
+        try {
+            return store.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** The file list as records; another shape is refused with the URL it came from. */
