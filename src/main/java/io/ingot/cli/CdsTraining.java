@@ -1,10 +1,21 @@
 package io.ingot.cli;
 
+import io.ingot.distribution.Puller;
 import io.ingot.distribution.S3Clients;
+import io.ingot.images.ImageStore;
+import io.ingot.util.Concurrently;
+import io.ingot.util.IngotPaths;
+import io.ingot.util.Json;
+import io.ingot.util.Sha256;
 import io.ingot.template.Manifest;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
@@ -32,10 +43,34 @@ public final class CdsTraining {
         } catch (RuntimeException ignored) {
             // only the classes it loads matter
         }
+        pull();
         try {
             // the listings read every version's manifest; the scratch catalog has none
             Manifest.fromJson("{\"name\":\"t\",\"version\":1,\"disk\":{\"actualSize\":1}}");
         } catch (IOException | RuntimeException ignored) {
+            // only the classes it loads matter
+        }
+    }
+
+    /**
+     * ingot pull's own steps that need no daemon: the HTTP client and one request (refused, as above), this site's
+     * key made and a folder signed and verified with it (Ed25519, the provenance), files fetched at once.
+     */
+    private static void pull() {
+        try {
+            ImageStore store = ImageStore.open(IngotPaths.fromEnvironment());
+            try {
+                new Puller(store, null, new PrintStream(OutputStream.nullOutputStream()), -1)
+                        .pull(URI.create("http://127.0.0.1:9"), "cds-training:1", "local");
+            } catch (IOException | RuntimeException ignored) {
+                // refused: nothing listens there
+            }
+            Path dir = Files.createDirectories(store.paths().state().resolve("cds-training"));
+            Files.writeString(dir.resolve(Manifest.FILE_NAME), "{}");
+            Concurrently.run(2, () -> Sha256.of(dir.resolve(Manifest.FILE_NAME)), () -> Sha256.of(dir.resolve(Manifest.FILE_NAME)));
+            store.trust().sign(dir, Map.of(), Json.MAPPER.createObjectNode());
+            store.trust().verifyDir("cds-training", dir);
+        } catch (IOException | InterruptedException | RuntimeException ignored) {
             // only the classes it loads matter
         }
     }

@@ -75,12 +75,13 @@ public class Main implements Runnable {
     }
 
     /**
-     * The read commands people run in loops, keyed by name: built alone, because picocli's model of every
-     * command and option costs more than such a command's own work. Named "ingot NAME" as under {@link Main}.
+     * The read commands people run in loops, and the transfers whose start is part of their speed, keyed by name:
+     * built alone, because picocli's model of every command and option costs more than such a command's own work
+     * (a few tenths of a second). Named "ingot NAME" as under {@link Main}.
      */
     private static final Map<String, Supplier<Object>> READ_COMMANDS = Map.of(
             "templates", TemplatesCommand::new, "versions", VersionsCommand::new, "clones", ClonesCommand::new,
-            "pool", PoolCommand::new, "doctor", DoctorCommand::new);
+            "pool", PoolCommand::new, "doctor", DoctorCommand::new, "pull", PullCommand::new, "s3", S3Command::new);
 
     /** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 bad input or refused operation. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {

@@ -12,6 +12,8 @@ import io.ingot.trust.TrustPolicy;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.UserError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -21,6 +23,7 @@ import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.URI;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 @Command(name = "pull", mixinStandardHelpOptions = true,
         description = {"Download a template version from another ingot daemon or an S3 bucket.",
@@ -31,6 +34,9 @@ import java.util.concurrent.Callable;
                 "From an OCI registry: ingot pull oci://REGISTRY/REPO:TAG (or @sha256:DIGEST), an image",
                 "ingot push made (oci+http:// for a plain-HTTP registry on loopback)."})
 public class PullCommand implements Callable<Integer> {
+    /** Debug: the pull's steps with their times, where its start goes. */
+    private static final Logger LOG = LoggerFactory.getLogger(PullCommand.class);
+
     @Parameters(index = "0", paramLabel = "URL", description = "The daemon, e.g. http://templates.example:8470, or s3://BUCKET/NAME..., or oci://REGISTRY/REPO:TAG")
     String url;
 
@@ -52,6 +58,7 @@ public class PullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        LOG.debug("pull: command start");
         if (url.startsWith("s3://")) {
             if (ref != null) throw new UserError("with an s3:// URL the template is part of it: s3://BUCKET/" + ref);
             S3Command.Pull.pull(url, storage, allowUnsigned);
@@ -76,7 +83,12 @@ public class PullCommand implements Callable<Integer> {
         ClientTrust trust = tls.trust();
         if (trust.given() && !"https".equals(uri.getScheme())) throw new UserError("--tls-fingerprint and --tls-ca are for an https:// URL, got " + url);
         ProgressBar.Factory bars = ProgressBar.Factory.console();
-        ImageStore store = ImageStore.open(IngotPaths.fromEnvironment(), bars);
+        // the images folder opens (a new one: its catalog made) while the pull's first requests go out
+        CompletableFuture<ImageStore> store = CompletableFuture.supplyAsync(() -> {
+            ImageStore s = ImageStore.open(IngotPaths.fromEnvironment(), bars);
+            LOG.debug("pull: images folder open");
+            return s;
+        });
         String t = token != null ? token : System.getenv("INGOT_TOKEN");
         System.out.println("pulling " + ref + " from " + uri);
         Puller.Result r;

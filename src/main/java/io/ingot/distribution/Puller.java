@@ -11,6 +11,7 @@ import io.ingot.template.TemplateRef;
 import io.ingot.trust.TrustPolicy;
 import io.ingot.trust.Verified;
 import io.ingot.trust.VersionTrust;
+import io.ingot.util.Concurrently;
 import io.ingot.util.Json;
 import io.ingot.util.LimitedRead;
 import io.ingot.util.ProgressBar;
@@ -18,6 +19,8 @@ import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import org.apache.commons.io.input.BoundedInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLContext;
 import java.io.IOException;
@@ -36,18 +39,14 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -63,13 +62,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * trusted key ({@link TrustPolicy}); the daemon never serves a revoked version by name (its resolve refuses it).
  */
 public final class Puller {
+    private static final Logger LOG = LoggerFactory.getLogger(Puller.class);
     /** What a pull did: the registered version, bytes fetched now, and bytes that were already there (resumed or reused). */
     public record Result(TemplateVersion version, long downloaded, long resumedFrom) { }
 
     /** Asks a daemon's file list for the data extents of sparse files ({@link VersionFiles.Entry#data}). */
     private static final String[] EXTENTS = {"X-Ingot-Extents", "1"};
 
-    private final ImageStore store;
+    /** Files downloaded at once. */
+    static final int DOWNLOADS = 3;
+
+    /** Opened by the caller, perhaps still opening: the pull's first requests do not wait for it. */
+    private final CompletableFuture<ImageStore> store;
     private final HttpClient http;
     private final String token;
     private final PrintStream out;
@@ -94,6 +98,15 @@ public final class Puller {
 
     /** {@code tls}: whom https:// connections trust (a pinned certificate, a CA file; null: the JDK's defaults). */
     public Puller(ImageStore store, String token, PrintStream out, long stopAfterBytes, ProgressBar.Factory bars, SSLContext tls) {
+        this(CompletableFuture.completedFuture(store), token, out, stopAfterBytes, bars, tls);
+    }
+
+    /**
+     * {@code store} still opening (ingot pull: a new images folder takes a few tenths of a second): the resolve, the
+     * file list and the envelope are fetched meanwhile.
+     */
+    public Puller(CompletableFuture<ImageStore> store, String token, PrintStream out, long stopAfterBytes, ProgressBar.Factory bars,
+                  SSLContext tls) {
         HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
         this.http = (tls == null ? http : http.sslContext(tls)).build();
         this.store = store;
@@ -112,21 +125,34 @@ public final class Puller {
     public Result pull(URI daemon, String refText, String storage) throws IOException, InterruptedException {
         TemplateRef ref = TemplateRef.parse(refText);
         String base = daemon.toString().replaceAll("/+$", "");
+        LOG.debug("pull: start");
         JsonNode remote = getJson(base + "/api/resolve/" + ref);
+        LOG.debug("pull: resolved");
         String name = TemplateRef.checkName(remote.path("name").asText(), "template name");
         int version = remote.path("version").asInt();
         if (!ref.name().equals(name) || version < 1) throw new UserError(daemon + " answered " + name + ":" + version + " for " + ref);
+        String filesUrl = base + "/api/templates/" + name + "/versions/" + version + "/files";
+        Map<String, VersionFiles.Entry> listed;
+        byte[] envelope;
+        try {
+            // a daemon of this ingot then also lists each sparse file's data extents (an older one ignores the header)
+            listed = checkList(entries(getJson(filesUrl, EXTENTS), filesUrl), daemon);
+            envelope = envelope(name + ":" + version + " from " + daemon, listed, filesUrl);
+        } catch (UserError e) {
+            Trees.deleteQuietly(pullDir(store(), name, version)); // refused (see below): an earlier try is not worth resuming
+            throw e;
+        }
+        LOG.debug("pull: listed");
+        ImageStore store = store();
         if (store.catalog().version(name, version).isPresent()) {
             throw new UserError(name + ":" + version + " is already in the local catalog");
         }
-        String filesUrl = base + "/api/templates/" + name + "/versions/" + version + "/files";
-        Path dir = store.paths().state().resolve("pull").resolve(name + "-" + version);
+        Path dir = pullDir(store, name, version);
         try {
-            // a daemon of this ingot then also lists each sparse file's data extents (an older one ignores the header)
-            Map<String, VersionFiles.Entry> listed = checkList(entries(getJson(filesUrl, EXTENTS), filesUrl), daemon);
             Map<String, Long> sizes = new LinkedHashMap<>();
             listed.forEach((file, e) -> sizes.put(file, e.size()));
-            Verified verified = checkSignature(name + ":" + version + " from " + daemon, listed, filesUrl);
+            Verified verified = checkSignature(store, name + ":" + version + " from " + daemon, listed, envelope);
+            LOG.debug("pull: signature checked");
             store.pullLimits().check(name + ":" + version, sizes, alreadyHere(dir, listed), dir, storage);
             Files.createDirectories(dir);
             String of = name + ":" + version + " from " + daemon;
@@ -138,10 +164,12 @@ public final class Puller {
                 downloaded += g.downloaded();
                 resumed += g.resumed();
             }
+            LOG.debug("pull: downloaded");
             Manifest manifest = Manifest.fromForeign(Files.readAllBytes(files.get(Manifest.FILE_NAME)),
                     Manifest.FILE_NAME + " of " + name + ":" + version + " from " + daemon);
             checkManifest(manifest, name, version, listed, daemon);
             Publisher.Published registered = store.publisher().registerVersion(manifest, files, storage, ref.channel(), verified);
+            LOG.debug("pull: registered");
             TemplateVersion v = registered.version();
             if (registered.channel() != null && !registered.channel().moved()) out.println(registered.channel().note());
             Trees.delete(dir);
@@ -158,32 +186,13 @@ public final class Puller {
     private record Got(String file, Path path, long downloaded, long resumed) { }
 
     /**
-     * Every listed file, two at a time (the base image beside the memory file: one waits on the network while the
-     * other hashes and writes); the first failure stops the others before it is thrown, so nothing writes on after.
+     * Every listed file, {@value #DOWNLOADS} at a time (the base image beside the memory file: one waits on the network
+     * while the other hashes and writes, the small ones beside them); the first failure stops the others before it is
+     * thrown, so nothing writes on after.
      */
     private List<Got> fetchAll(Collection<VersionFiles.Entry> entries, Path dir, String filesUrl, String of)
             throws IOException, InterruptedException {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<Got>> futures = new ArrayList<>();
-            for (VersionFiles.Entry e : entries) futures.add(pool.submit(() -> fetchOne(e, dir, filesUrl, of)));
-            List<Got> got = new ArrayList<>();
-            for (Future<Got> f : futures) {
-                try {
-                    got.add(f.get());
-                } catch (ExecutionException x) {
-                    pool.shutdownNow();
-                    pool.awaitTermination(5, TimeUnit.MINUTES);
-                    if (x.getCause() instanceof IOException io) throw io;
-                    if (x.getCause() instanceof RuntimeException r) throw r;
-                    if (x.getCause() instanceof InterruptedException ie) throw ie;
-                    throw new IOException(x.getCause());
-                }
-            }
-            return got;
-        } finally {
-            pool.shutdownNow();
-        }
+        return Concurrently.run(DOWNLOADS, entries.stream().<Concurrently.Step<Got>>map(e -> () -> fetchOne(e, dir, filesUrl, of)).toList());
     }
 
     private Got fetchOne(VersionFiles.Entry e, Path dir, String filesUrl, String of) throws IOException, InterruptedException {
@@ -213,28 +222,35 @@ public final class Puller {
                     + ", listed as " + e.size() + " bytes with sha256 " + e.sha256() + " (nothing kept; pull again)");
         }
         Files.move(part, done);
+        LOG.debug("pull: {} done", e.file());
         out.println("  " + e.file() + ": " + size + " bytes, sha256 ok" + (have > 0 ? " (resumed at " + have + ")" : ""));
         return new Got(e.file(), done, f.bytes(), have);
     }
 
     /**
-     * The envelope the daemon lists, fetched alone first (it is small) and checked against the list: its signature
-     * by a trusted key, its subjects exactly the other listed files with their digests (each download is then held
-     * to its listed digest). Null: unsigned, accepted under {@link TrustPolicy#NONE}.
+     * The envelope the daemon lists, fetched alone first (it is small) and held to its listed sha256; null: none listed
+     * (unsigned, accepted only under {@link TrustPolicy#NONE}).
      */
-    private Verified checkSignature(String of, Map<String, VersionFiles.Entry> listed, String filesUrl) throws IOException, InterruptedException {
+    private byte[] envelope(String of, Map<String, VersionFiles.Entry> listed, String filesUrl) throws IOException, InterruptedException {
+        VersionFiles.Entry env = listed.get(VersionTrust.ENVELOPE);
+        if (env == null) return null;
+        String url = filesUrl + "/" + VersionTrust.ENVELOPE;
+        HttpResponse<InputStream> rs = send(request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        byte[] envelope = LimitedRead.read(rs.body(), LimitedRead.JSON_ANSWER, "GET " + url, "an envelope is never that large");
+        if (rs.statusCode() != 200 || !Sha256.of(envelope).equals(env.sha256())) {
+            throw new UserError(of + ": " + VersionTrust.ENVELOPE + ": HTTP " + rs.statusCode() + ", or not the listed sha256 " + env.sha256());
+        }
+        return envelope;
+    }
+
+    /**
+     * The envelope checked against the list: its signature by a trusted key, its subjects exactly the other listed
+     * files with their digests (each download is then held to its listed digest). Null: unsigned, accepted under
+     * {@link TrustPolicy#NONE}.
+     */
+    private Verified checkSignature(ImageStore store, String of, Map<String, VersionFiles.Entry> listed, byte[] envelope) throws IOException {
         VersionTrust trust = store.trust();
         TrustPolicy require = policy != null ? policy : trust.policy();
-        VersionFiles.Entry env = listed.get(VersionTrust.ENVELOPE);
-        byte[] envelope = null;
-        if (env != null) {
-            String url = filesUrl + "/" + VersionTrust.ENVELOPE;
-            HttpResponse<InputStream> rs = send(request(URI.create(url)).build(), HttpResponse.BodyHandlers.ofInputStream());
-            envelope = LimitedRead.read(rs.body(), LimitedRead.JSON_ANSWER, "GET " + url, "an envelope is never that large");
-            if (rs.statusCode() != 200 || !Sha256.of(envelope).equals(env.sha256())) {
-                throw new UserError(of + ": " + VersionTrust.ENVELOPE + ": HTTP " + rs.statusCode() + ", or not the listed sha256 " + env.sha256());
-            }
-        }
         Map<String, String> files = new LinkedHashMap<>();
         listed.forEach((file, e) -> {
             if (!file.equals(VersionTrust.ENVELOPE)) files.put(file, e.sha256());
@@ -243,6 +259,22 @@ public final class Puller {
         out.println(v == null ? "  " + of + " is not signed: accepted as trust.require is none"
                 : "  signed by key " + v.keyId() + " (" + v.keySource() + "), builder " + v.builder());
         return v;
+    }
+
+    /** Where a pull of the version downloads to. */
+    private static Path pullDir(ImageStore store, String name, int version) {
+        return store.paths().state().resolve("pull").resolve(name + "-" + version);
+    }
+
+    /** The images folder, once open (what opening it threw, as it was). */
+    private ImageStore store() throws InterruptedException {
+        try {
+            return store.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** The file list as records; another shape is refused with the URL it came from. */
@@ -358,6 +390,8 @@ public final class Puller {
             }
             w.zerosTo(e.size());
             raf.setLength(e.size()); // the last hole, if any
+            // on disk now, while the other files still come in: the publish's fsync of it then finds nothing to write
+            raf.getChannel().force(true);
             return new Fetched(got, have, HexFormat.of().formatHex(sha.digest()), Files.size(part));
         } finally {
             if (bar != null) bar.close();

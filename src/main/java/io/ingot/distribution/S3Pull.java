@@ -11,12 +11,15 @@ import io.ingot.trust.Revocations;
 import io.ingot.trust.TrustPolicy;
 import io.ingot.trust.Verified;
 import io.ingot.trust.VersionTrust;
+import io.ingot.util.Concurrently;
 import io.ingot.util.LimitedRead;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.Sha256;
 import io.ingot.util.Trees;
 import io.ingot.util.UserError;
 import org.apache.commons.io.input.BoundedInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -28,9 +31,11 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.RandomAccessFile;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,8 +64,11 @@ import java.util.function.LongConsumer;
  * {@code NAME} alone never resolves to one.
  */
 public final class S3Pull {
+    private static final Logger LOG = LoggerFactory.getLogger(S3Pull.class);
     /** The most entries a listing of one template's versions may hold (versions are numbered 1 to 999999999). */
     static final int MAX_LISTED = 100_000;
+    /** Files downloaded at once: the two large ones (base image, memory file) and the small ones beside them. */
+    static final int DOWNLOADS = 3;
 
     private final ImageStore store;
     private final S3Client s3;
@@ -100,6 +108,7 @@ public final class S3Pull {
 
     /** The same, registering the version with {@code channel} pointed at it (null: none). */
     public Pulled pull(String url, String storage, String channel) throws IOException {
+        LOG.debug("s3 pull: start");
         S3Location.Source src = S3Location.parseSource(url);
         S3Location at = src.location();
         TemplateRef ref = src.ref();
@@ -116,11 +125,18 @@ public final class S3Pull {
         long bytes;
         long resumedFrom;
         try {
-            byte[] manifestBytes = get(at, at.versionKey(name, version, "manifest.json"), url, "a manifest is never that large");
-            String manifestSha = head(at, at.versionKey(name, version, "manifest.json")).metadata().get(S3Push.SHA256_META);
+            // the manifest, the provenance and the revocation list at once, each one GET (the manifest's sha256 is in
+            // its answer's metadata; a missing envelope or list is a 404): no HEAD before them
+            List<Small> first = Concurrently.runIo(3,
+                    () -> small(at, at.versionKey(name, version, "manifest.json"), url, "a manifest is never that large", true),
+                    () -> small(at, at.versionKey(name, version, VersionTrust.ENVELOPE), at + "/" + of, "an envelope is never that large", false),
+                    () -> small(at, at.key(name, Revocations.FILE), at + "/" + name, "a revocation list is never that large", false));
+            byte[] manifestBytes = first.get(0).bytes();
+            String manifestSha = first.get(0).sha256();
             if (manifestSha != null && !manifestSha.equals(Sha256.of(manifestBytes))) {
                 throw new UserError("sha256 mismatch for " + at.versionKey(name, version, "manifest.json") + " in bucket " + at.bucket());
             }
+            LOG.debug("s3 pull: manifest");
             Manifest m = Manifest.fromForeign(manifestBytes, Manifest.FILE_NAME + " of " + at + "/" + of);
             if (!name.equals(m.name()) || m.version() == null || m.version() != version || m.disk() == null) {
                 throw new UserError(at + ": the manifest at " + name + "/" + version + " says " + m.ref() + " (or has no disk)");
@@ -134,7 +150,6 @@ public final class S3Pull {
             String diskFile = TemplateRef.checkVersionFile(m.disk().file());
             Path part = work.resolve(diskFile + ".part");
             resumedFrom = Files.isRegularFile(part) ? Files.size(part) : 0;
-            // every object's size from its HEAD, held to the limits before a byte is downloaded
             Map<String, String> keys = new LinkedHashMap<>();
             keys.put(diskFile, at.versionKey(name, version, "disk.qcow2"));
             Map<String, String> shas = new LinkedHashMap<>();
@@ -154,38 +169,55 @@ public final class S3Pull {
             // the signature, over the manifest and every file it names, before any of them is downloaded
             Map<String, String> signed = new LinkedHashMap<>(shas);
             signed.put(Manifest.FILE_NAME, Sha256.of(manifestBytes));
-            Verified verified = trust.check(of + " in " + at, envelope(at, name, version), signed, require).orElse(null);
+            Verified verified = trust.check(of + " in " + at, first.get(1) == null ? null : first.get(1).bytes(), signed, require).orElse(null);
             if (verified == null) progress.accept(of + " is not signed: accepted as trust.require is none");
             else progress.accept(of + ": signed by key " + verified.keyId() + " (" + verified.keySource() + "), builder " + verified.builder());
-            Set<Integer> revoked = revoked(at, name, trust);
+            LOG.debug("s3 pull: signature checked");
+            Set<Integer> revoked = first.get(2) == null ? Set.of()
+                    : Revocations.read(name, first.get(2).bytes(), trust.trusted(), at.toString());
+            LOG.debug("s3 pull: revocations");
+            // every object's size from its HEAD (all at once), held to the limits before a byte is downloaded
+            List<Object> objects = Concurrently.runIo(4, keys.entrySet().stream().<Concurrently.Step<Object>>map(k -> () -> {
+                HeadObjectResponse h = head(at, k.getValue());
+                return new Object[] {h, extentMap(at, k.getValue(), h, listedSizes.get(k.getKey()), k.getKey() + " of " + of)};
+            }).toList());
             Map<String, HeadObjectResponse> heads = new LinkedHashMap<>();
             Map<String, ExtentMap> maps = new LinkedHashMap<>();
             Map<String, Long> sizes = new LinkedHashMap<>();
             long here = 0;
-            for (Map.Entry<String, String> k : keys.entrySet()) {
-                HeadObjectResponse h = head(at, k.getValue());
-                heads.put(k.getKey(), h);
-                ExtentMap map = extentMap(at, k.getValue(), h, listedSizes.get(k.getKey()), k.getKey() + " of " + of);
-                maps.put(k.getKey(), map);
+            int i = 0;
+            for (String file : keys.keySet()) {
+                Object[] o = (Object[]) objects.get(i++);
+                HeadObjectResponse h = (HeadObjectResponse) o[0];
+                ExtentMap map = (ExtentMap) o[1];
+                heads.put(file, h);
+                maps.put(file, map);
                 long length = map == null ? h.contentLength() : map.size(); // the file's, holes and all: what the limits hold
-                sizes.put(k.getKey(), length);
-                Path p = work.resolve(k.getKey() + ".part");
+                sizes.put(file, length);
+                Path p = work.resolve(file + ".part");
                 if (Files.isRegularFile(p)) here += Math.min(Files.size(p), length);
             }
             sizes.put(Manifest.FILE_NAME, (long) manifestBytes.length);
+            LOG.debug("s3 pull: heads");
             store.pullLimits().check(of, sizes, here, work, target);
             Files.createDirectories(work);
-            Map<String, Path> files = new LinkedHashMap<>();
-            for (Map.Entry<String, String> k : keys.entrySet()) {
+            // the files at once (the base image beside the memory file: one waits on the network while another hashes
+            // and writes); the first failure stops the others
+            List<Path> got = Concurrently.runIo(DOWNLOADS, keys.entrySet().stream().<Concurrently.Step<Path>>map(k -> () -> {
                 String file = k.getKey();
-                files.put(file, download(at, k.getValue(), heads.get(file), maps.get(file), work.resolve(file + ".part"), shas.get(file),
-                        file + " of " + of, file.equals(diskFile) ? diskBytes : n -> { }));
-            }
+                return download(at, k.getValue(), heads.get(file), maps.get(file), work.resolve(file + ".part"), shas.get(file),
+                        file + " of " + of, file.equals(diskFile) ? diskBytes : n -> { });
+            }).toList());
+            Map<String, Path> files = new LinkedHashMap<>();
+            int j = 0;
+            for (String file : keys.keySet()) files.put(file, got.get(j++));
+            LOG.debug("s3 pull: downloaded");
             bytes = Files.size(files.get(diskFile));
             Path manifest = work.resolve(Manifest.FILE_NAME);
             Files.write(manifest, manifestBytes);
             files.put(Manifest.FILE_NAME, manifest);
             boolean isRevoked = revoked.contains(version);
+            LOG.debug("s3 pull: register");
             registered = store.publisher().registerVersion(m, files, target, isRevoked ? null : channel, verified);
             if (isRevoked) {
                 store.catalog().revoke(name, version, true);
@@ -198,22 +230,13 @@ public final class S3Pull {
             Trees.deleteQuietly(work);
             throw e;
         }
+        LOG.debug("s3 pull: registered");
         TemplateVersion v = registered.version();
         Trees.delete(work);
         progress.accept("pulled " + v.ref() + " from " + url + " onto storage '" + target + "'"
                 + (resumedFrom > 0 ? " (resumed at " + resumedFrom + " bytes)" : ""));
         if (registered.channel() != null && !registered.channel().moved()) progress.accept(registered.channel().note());
         return new Pulled(v, target, resumedFrom, bytes, registered.channel());
-    }
-
-    /** The version's envelope (null: there is none). */
-    private byte[] envelope(S3Location at, String name, int version) throws IOException {
-        try {
-            head(at, at.versionKey(name, version, VersionTrust.ENVELOPE));
-        } catch (NoSuchKeyException e) {
-            return null;
-        }
-        return get(at, at.versionKey(name, version, VersionTrust.ENVELOPE), at + "/" + name + ":" + version, "an envelope is never that large");
     }
 
     /** The template's revoked versions as the bucket carries them (signed; none when there is no list). */
@@ -298,6 +321,29 @@ public final class S3Pull {
         }
     }
 
+    /** A small object's bytes and the sha256 its metadata names (null: none). */
+    private record Small(byte[] bytes, String sha256) { }
+
+    /**
+     * A small object (a manifest, an envelope, a revocation list) in one GET, read no further than
+     * {@link LimitedRead#JSON_ANSWER}; a missing one is refused when {@code required}, else null.
+     */
+    private Small small(S3Location at, String key, String what, String whyNoMore, boolean required) throws IOException {
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(at.bucket()).key(key))) {
+            byte[] bytes = LimitedRead.read(in, LimitedRead.JSON_ANSWER, key + " in bucket " + at.bucket(), whyNoMore);
+            return new Small(bytes, in.response().metadata().get(S3Push.SHA256_META));
+        } catch (NoSuchKeyException e) {
+            if (required) throw new UserError("not found in S3: " + what + " (no object " + key + " in bucket " + at.bucket() + ")");
+            return null;
+        } catch (S3Exception e) {
+            if (e.statusCode() != 404) throw e;
+            if (required) throw new UserError("not found in S3: " + what + " (no object " + key + " in bucket " + at.bucket() + ")");
+            return null;
+        } catch (SdkClientException e) {
+            throw refusal(e).orElseThrow(() -> e);
+        }
+    }
+
     /**
      * The extent map of an object pushed without its holes ({@link ExtentMap}), checked against the object's length
      * and the size the manifest lists ({@code listedSize}, null: none); null for an object that is the whole file.
@@ -365,6 +411,10 @@ public final class S3Pull {
         if (want == null || !want.equals(sha)) {
             throw new UserError(what + ": sha256 " + sha + ", expected " + want + " (nothing kept)");
         }
+        // on disk now, while the other files still come in: the publish's fsync of it then finds nothing to write
+        try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
         Path done = part.resolveSibling(part.getFileName().toString().replaceFirst("\\.part$", ""));
         Files.move(part, done, StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(etagFile);
@@ -382,6 +432,7 @@ public final class S3Pull {
                 if (n == 0) return; // the object ended early: the sha256 refuses what there is
                 out.write(buf, n);
                 bytes.accept(out.position());
+                stopIfInterrupted();
             }
         }
     }
@@ -391,7 +442,13 @@ public final class S3Pull {
         for (int n; (n = in.readNBytes(buf, 0, buf.length)) > 0; ) {
             out.write(buf, n);
             bytes.accept(out.position());
+            stopIfInterrupted();
         }
+    }
+
+    /** Another download of the pull failed: this one stops writing. */
+    private static void stopIfInterrupted() throws InterruptedIOException {
+        if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("stopped: another file of the pull failed");
     }
 
 }

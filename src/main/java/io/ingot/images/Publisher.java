@@ -191,8 +191,10 @@ public final class Publisher {
         others.remove(manifest.disk().file());
         String capture = captureFile(manifest);
         Path overlay = capture == null ? null : others.get(capture);
+        LOG.debug("register {}:{}: import check", name, version);
         ImageCheck.Facts captured = admit(disk, diskFormat, manifest.disk().file(), name + ":" + version, capture, overlay);
         if (captured != null) backOnto(overlay, captured.backing(), disk);
+        LOG.debug("register {}:{}: import checked", name, version);
         Manifest[] stored = new Manifest[1];
         target.publishVersion(name, version, staged -> {
             Volume base = importFiles(staged, disk, diskFormat, Import.TAKE, others, capture);
@@ -205,8 +207,11 @@ public final class Publisher {
                 stored[0] = asItCame ? manifest : manifest.withDisk(describe(base, null, null, manifest.disk()));
                 stored[0].write(staged.manifest());
             }
+            LOG.debug("register {}:{}: imported", name, version);
             if (verified != null) trust.sign(staged.dir(), knownDigests(stored[0]), verified.predicate());
+            LOG.debug("register {}:{}: signed", name, version);
         });
+        LOG.debug("register {}:{}: stored", name, version);
         if (files.containsKey(VersionTrust.ENVELOPE)) Files.deleteIfExists(files.get(VersionTrust.ENVELOPE));
         Files.deleteIfExists(disk); // what a storage converted instead of taking it
         TemplateVersion v = new TemplateVersion(name, version, manifest.buildId(), List.of(storage), stored[0],
