@@ -17,7 +17,7 @@ TARGET_DISK='${target_disk?replace("'", "'\\''")}'
 SSH_USER='root'
 SSH_AUTHORIZED_KEYS='${sshPublicKey?trim?replace("'", "'\\''")}'
 ROOT_PASSWORD_HASH='${(root_password_hash!"")?replace("'", "'\\''")}'
-KERNEL_CMDLINE='console=tty0 console=ttyS0,115200n8'
+KERNEL_CMDLINE='no_timer_check console=tty0 console=ttyS0,115200n8'
 TIMEZONE='${timezone?replace("'", "'\\''")}'
 
 <#noparse>

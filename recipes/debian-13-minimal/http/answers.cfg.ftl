@@ -19,7 +19,7 @@ SSH_AUTHORIZED_KEYS='${sshPublicKey?trim?replace("'", "'\\''")}'
 ROOT_PASSWORD_HASH='${(root_password_hash!"")?replace("'", "'\\''")}'
 <#-- systemd.ssh_auto=no: systemd 257's ssh generator would offer sshd on AF_VSOCK and, with no vsock transport in
      these VMs (no vhost-vsock device), fails at every boot ("Failed to query local AF_VSOCK CID"); sshd is ssh.service -->
-KERNEL_CMDLINE='console=tty0 console=ttyS0,115200n8 systemd.ssh_auto=no'
+KERNEL_CMDLINE='no_timer_check console=tty0 console=ttyS0,115200n8 systemd.ssh_auto=no'
 TIMEZONE='${timezone?replace("'", "'\\''")}'
 
 <#noparse>

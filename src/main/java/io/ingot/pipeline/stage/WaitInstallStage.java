@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * at a question, or hangs) fails the build then, with its last screen, instead of at the timeout.
  */
 public final class WaitInstallStage implements Stage {
+    static final String KERNEL_PANIC = "Kernel panic - not syncing";
     private static final Pattern WORTH_SHOWING = Pattern.compile("(?i)ingot-install|error|fail|panic");
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
@@ -48,11 +49,17 @@ public final class WaitInstallStage implements Stage {
         while (!vm.waitForExit(POLL)) {
             // only a line not seen before is progress: an installer repeating its error is stuck
             boolean[] printed = {false};
+            String[] panic = {null};
             serial.newLines(line -> {
                 if (WORTH_SHOWING.matcher(line).find()) build.log().output("console", line);
                 if (seen.size() > 100_000) seen.clear();
                 printed[0] |= seen.add(line);
+                if (panic[0] == null && line.contains(KERNEL_PANIC)) panic[0] = line.strip();
             });
+            // a panicked kernel never powers off (nor writes): failing now spares the stall timeout's wait
+            if (panic[0] != null) {
+                throw new IllegalStateException("the installer's kernel panicked: " + panic[0] + " (see its console)");
+            }
             long now = System.nanoTime();
             long written = diskBytesWritten(vm);
             if (progress.stalled(now, written, printed[0])) {

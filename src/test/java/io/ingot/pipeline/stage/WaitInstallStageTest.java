@@ -73,4 +73,18 @@ class WaitInstallStageTest {
         new WaitInstallStage().run(f.build);
         assertTrue(f.log().contains("the installer powered off"), f.log());
     }
+
+    @Test
+    void aKernelPanicOnTheConsoleFailsTheStageAtOnce(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir, RECIPE.replace("stallTimeout: 1s", "stallTimeout: 1m"));
+        Files.createDirectories(f.build.buildDir());
+        Path serial = f.build.buildDir().resolve("serial-install.log");
+        Files.writeString(serial, "[    0.044000] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug\n");
+        f.build.vm(new BuildVm(VmRole.INSTALL, writing(new AtomicLong()), serial, null, 0));
+        long t0 = System.nanoTime();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new WaitInstallStage().run(f.build));
+        assertTrue(e.getMessage().startsWith("the installer's kernel panicked: [    0.044000] Kernel panic - not syncing: IO-APIC"),
+                e.getMessage());
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos(), "long before the stall timeout");
+    }
 }
