@@ -250,14 +250,8 @@ public final class CloneRunner {
                 phases.mark("disk and seed handed over");
                 String kept = claimed.slot().nicMac();
                 try {
-                    if (kept != null) {
-                        // its NIC stays: the clone's SSH port goes to it, its MAC changes as onRestore begins
-                        PoolWarmup.forwardSsh(qmp, lease.port());
-                        NicAnnouncer.start(qmp, NIC_ID, START_TIMEOUT, phases);
-                        phases.mark("SSH port forwarded to the kept NIC");
-                    } else {
-                        plugNicsIntoRunning(process, vm, lease, bridged, phases);
-                    }
+                    if (kept != null) PoolWarmup.takeNic(qmp, lease.port(), START_TIMEOUT, phases); // its MAC: in onRestore
+                    else plugNicsIntoRunning(process, vm, lease, bridged, phases);
                 } catch (RuntimeException e) {
                     PoolWarmup.giveBack(claimed, vm);
                     throw e;

@@ -124,8 +124,17 @@ final class PoolWarmup {
         qmp.execute("query-rx-filter", Map.of("name", NIC_ID));
     }
 
-    /** Forwards the clone's SSH port (127.0.0.1:{@code port}) to the kept NIC, as {@link CloneRunner} does at a restore. */
-    static void forwardSsh(QmpClient qmp, int port) {
+    /**
+     * The claimed clone takes the kept NIC: its SSH port (127.0.0.1:{@code port}) is forwarded to it, as at a restore,
+     * and QEMU has the guest announce the NIC again once its MAC changed (its receive filter changes with it).
+     */
+    static void takeNic(QmpClient qmp, int port, Duration within, StartPhases phases) {
+        forwardSsh(qmp, port);
+        NicAnnouncer.start(qmp, NIC_ID, within, phases);
+        phases.mark("SSH port forwarded to the kept NIC");
+    }
+
+    private static void forwardSsh(QmpClient qmp, int port) {
         String command = "hostfwd_add " + NETDEV_ID + " tcp:127.0.0.1:" + port + "-:22";
         String said = hmp(qmp, command);
         if (!said.isEmpty()) throw new IllegalStateException("QEMU refused `" + command + "`: " + said);
