@@ -100,12 +100,20 @@ public final class CloneRunner {
      * clone, from spawning QEMU to {@code cont} returning (null for a booted clone); {@code agentSocket}: the
      * host end of its guest agent channel (null when its template has none); {@code restoreScript}: the onRestore
      * script a memory clone got through fw_cfg (null when it got none: then onRestore runs over SSH or the agent);
-     * {@code consoleSocket}: its serial console ({@code ingot console}), the serial log being written all the same.
+     * {@code consoleSocket}: its serial console ({@code ingot console}), the serial log being written all the same;
+     * {@code keptNicMac}: the MAC its NIC still has in the guest, for a clone that took a ready warm pool process's
+     * NIC (onRestore gives it the clone's first, see {@link PoolWarmup#macChange}), else null.
      */
     public record Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease,
                           Duration resumedAfter, Path agentSocket, RestoreScript restoreScript, Path consoleSocket,
-                          StartPhases phases)
+                          StartPhases phases, String keptNicMac)
             implements AutoCloseable {
+        public Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease,
+                       Duration resumedAfter, Path agentSocket, RestoreScript restoreScript, Path consoleSocket,
+                       StartPhases phases) {
+            this(vm, process, sshPort, serialLog, lease, resumedAfter, agentSocket, restoreScript, consoleSocket, phases, null);
+        }
+
         @Override
         public void close() {
             process.stop(Duration.ofSeconds(5));
@@ -240,8 +248,10 @@ public final class CloneRunner {
                 // its guest runs already, on a disk and seed of its own: they become the clone's, then its NIC goes in
                 PoolWarmup.handOver(qmp, claimed, vm);
                 phases.mark("disk and seed handed over");
+                String kept = claimed.slot().nicMac();
                 try {
-                    plugNicsIntoRunning(process, vm, lease, bridged, phases);
+                    if (kept != null) PoolWarmup.takeNic(qmp, lease.port(), START_TIMEOUT, phases); // its MAC: in onRestore
+                    else plugNicsIntoRunning(process, vm, lease, bridged, phases);
                 } catch (RuntimeException e) {
                     PoolWarmup.giveBack(claimed, vm);
                     throw e;
@@ -249,7 +259,7 @@ public final class CloneRunner {
                 Path serialLog = claimed.moveLogsTo(logDir);
                 return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease,
                         Duration.ofNanos(System.nanoTime() - claimed.claimedAt()), agentOf(vm, agent), null,
-                        consoleSocket(Path.of(claimed.slot().qmpSocket())), phases);
+                        consoleSocket(Path.of(claimed.slot().qmpSocket())), phases, kept);
             }
             qmp.execute("blockdev-add", Map.of("driver", vm.disk().format(), "node-name", "disk0",
                     "file", Map.of("driver", "file", "filename", vm.disk().path())));

@@ -62,7 +62,7 @@ public final class IdentityRefresh {
         Optional<HostKeys> known = knownHostKeys(vm);
         StartPhases phases = clone.phases() == null ? StartPhases.none() : clone.phases();
         if (agentSocket != null && !vm.ram().onRestore().isEmpty()) {
-            runOnRestore(agentSocket, vm, log);
+            runOnRestore(agentSocket, vm, clone.keptNicMac(), log);
             phases.mark("onRestore ran (agent)");
             // the agent also says when the NIC plugged in at the restore has its address: one login, no probes
             boolean reachable = awaitAddress(agentSocket, timeout);
@@ -151,7 +151,17 @@ public final class IdentityRefresh {
 
     /** Runs the clone's onRestore steps as one {@code set -e} script through its guest agent. */
     public static void runOnRestore(Path agentSocket, VmConfig vm, Consumer<String> log) throws IOException {
-        String script = "set -e\n" + String.join("\n", vm.ram().onRestore()) + "\n";
+        runOnRestore(agentSocket, vm, null, log);
+    }
+
+    /** As above; with {@code keptNicMac} (a ready warm pool process's NIC), that NIC takes the clone's MAC first. */
+    static void runOnRestore(Path agentSocket, VmConfig vm, String keptNicMac, Consumer<String> log) throws IOException {
+        List<String> steps = new java.util.ArrayList<>();
+        if (keptNicMac != null && vm.nics() != null && !vm.nics().isEmpty() && !keptNicMac.equals(vm.nics().get(0).mac())) {
+            steps.add(PoolWarmup.macChange(keptNicMac, vm.nics().get(0).mac()));
+        }
+        steps.addAll(vm.ram().onRestore());
+        String script = "set -e\n" + String.join("\n", steps) + "\n";
         List<String> env = new java.util.ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
         environment(vm).forEach((k, v) -> env.add(k + "=" + v));
         GuestAgent.Exec r;

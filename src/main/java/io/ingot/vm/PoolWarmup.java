@@ -22,17 +22,21 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * A warm pool process made ready before any claim (templates with a guest agent, clones on the user network only):
  * resumed on a disk overlay and a seed of its own, thawed, and taken once through what a clone's start does in the
  * guest (a NIC plugged in, onRestore with a throwaway identity, an address, an SSH login), so that the guest's code
- * for all of it is already translated (under emulation that is most of a start's time) and its caches are warm; its
- * NIC is then unplugged again. A claim hands the clone its disk (the process's overlay takes the place of the clone's
- * fresh one, with the same backing file) and its seed (the clone's ISO, written over the process's), plugs the
- * clone's own NIC with its MAC; onRestore with the clone's identity and the first login are all that remain.
+ * for all of it is already translated (under emulation that is most of a start's time) and its caches are warm. Its
+ * NIC stays plugged, with its address; only the SSH forward on the host goes (its port is given back). A claim hands
+ * the clone its disk (the process's overlay takes the place of the clone's fresh one, with the same backing file) and
+ * its seed (the clone's ISO, written over the process's), forwards the clone's SSH port to that NIC, and has the guest
+ * give the NIC the clone's MAC as the first step of onRestore (virtio-net takes a live MAC change through its control
+ * queue: QEMU's receive filter then has the clone's MAC), which runs with the clone's identity; the first login is all
+ * that remains. A hot-plug of a NIC, ~0.4 to 0.9 s of the guest's time under emulation (ACPI, the driver, udev,
+ * networkd, the address), is not on the claim's path.
  */
 final class PoolWarmup {
     static final String DISK = "disk.qcow2";
@@ -42,8 +46,9 @@ final class PoolWarmup {
     /** Room for any clone's seed ISO: a clone's seed is written over the process's, whose size the guest already saw. */
     static final long SEED_ROOM = 1L << 20;
     private static final Duration WARMUP_TIMEOUT = Duration.ofMinutes(2);
-    private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(30);
     private static final String NIC_ID = "nic0";
+    private static final String NETDEV_ID = "net0";
+    private static final Pattern MAC = Pattern.compile("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
 
     private PoolWarmup() { }
 
@@ -72,7 +77,7 @@ final class PoolWarmup {
 
     /**
      * Starts a process for slot {@code id} in {@code slotDir} and makes it ready: returns it running, detached from
-     * nothing yet (the caller records the slot, then detaches it), its NIC unplugged and its port released.
+     * nothing yet (the caller records the slot, then detaches it), its NIC plugged, its SSH forward and port released.
      */
     static CloneRunner.Running prepare(CloneRunner runner, VmConfig prototype, String id, String processName, Path slotDir,
                                        Path sockets, BuildKey access) throws IOException {
@@ -98,7 +103,7 @@ final class PoolWarmup {
         CloneRunner.Running r = runner.resume(processName, warm, slotDir, sockets, true);
         try {
             IdentityRefresh.refresh(r, access.keyPair(), WARMUP_TIMEOUT, line -> { });
-            unplugNic(r.process().qmp());
+            keepNic(r.process().qmp(), r.sshPort());
         } catch (IOException | RuntimeException e) {
             r.close();
             throw e;
@@ -107,17 +112,51 @@ final class PoolWarmup {
         return r;
     }
 
-    /** Unplugs the warm-up NIC (the guest ejects it) and its network, so the clone's own goes in under the same ids. */
-    private static void unplugNic(QmpClient qmp) {
-        qmp.execute("device_del", Map.of("id", NIC_ID));
-        long deadline = System.nanoTime() + UNPLUG_TIMEOUT.toNanos();
-        while (true) {
-            long left = deadline - System.nanoTime();
-            Optional<JsonNode> event = left > 0 ? qmp.awaitEvent("DEVICE_DELETED", Duration.ofNanos(left)) : Optional.empty();
-            if (event.isEmpty()) throw new IllegalStateException("the guest did not give back its warm-up NIC within " + UNPLUG_TIMEOUT.toSeconds() + " s");
-            if (NIC_ID.equals(event.get().path("data").path("device").asText())) break;
-        }
-        qmp.execute("netdev_del", Map.of("id", "net0"));
+    /**
+     * Leaves the warm-up NIC plugged but stops forwarding the port whose lease the caller gives back; asks QEMU for
+     * the NIC's receive filter, so that it reports the next change (the clone's MAC) with a NIC_RX_FILTER_CHANGED
+     * event again (QEMU sends one per query), on which {@link NicAnnouncer} has the guest announce the new MAC.
+     */
+    private static void keepNic(QmpClient qmp, int port) {
+        String rule = "tcp:127.0.0.1:" + port;
+        String said = hmp(qmp, "hostfwd_remove " + NETDEV_ID + " " + rule);
+        if (!said.endsWith(" removed")) throw new IllegalStateException("QEMU kept the forward " + rule + " of a warm pool process: " + said);
+        qmp.execute("query-rx-filter", Map.of("name", NIC_ID));
+    }
+
+    /**
+     * The claimed clone takes the kept NIC: its SSH port (127.0.0.1:{@code port}) is forwarded to it, as at a restore,
+     * and QEMU has the guest announce the NIC again once its MAC changed (its receive filter changes with it).
+     */
+    static void takeNic(QmpClient qmp, int port, Duration within, StartPhases phases) {
+        forwardSsh(qmp, port);
+        NicAnnouncer.start(qmp, NIC_ID, within, phases);
+        phases.mark("SSH port forwarded to the kept NIC");
+    }
+
+    private static void forwardSsh(QmpClient qmp, int port) {
+        String command = "hostfwd_add " + NETDEV_ID + " tcp:127.0.0.1:" + port + "-:22";
+        String said = hmp(qmp, command);
+        if (!said.isEmpty()) throw new IllegalStateException("QEMU refused `" + command + "`: " + said);
+    }
+
+    /** QMP has no command for the user network's forwards: the human monitor's, which answers (errors too) in text. */
+    private static String hmp(QmpClient qmp, String command) {
+        return qmp.execute("human-monitor-command", Map.of("command-line", command)).asText("").strip();
+    }
+
+    /**
+     * The shell step that comes first in the claimed clone's onRestore: the kept NIC (found by the process's MAC,
+     * {@code was}) takes the clone's MAC, {@code mac}, so that onRestore finds it by the clone's as on any restore.
+     * With arp_notify the guest's kernel sends a gratuitous ARP as the MAC changes, while the address is still there
+     * (networkd drops and adds it again right after, for the link's new MAC): QEMU's user network, which still has
+     * the process's MAC for it, would otherwise send the first login's SYN where the NIC no longer takes it.
+     */
+    static String macChange(String was, String mac) {
+        if (!MAC.matcher(was).matches() || !MAC.matcher(mac).matches()) throw new IllegalArgumentException("not a MAC address: " + was + " / " + mac);
+        return "for l in /sys/class/net/*; do read -r x < $l/address || continue; if [ \"$x\" = " + was
+                + " ]; then n=${l##*/}; { echo 1 > /proc/sys/net/ipv4/conf/$n/arp_notify; } 2>/dev/null || true;"
+                + " ip link set dev \"$n\" address " + mac + "; fi; done";
     }
 
     /**

@@ -51,16 +51,18 @@ public final class WarmPool {
      */
     public record Slot(String id, String template, String memoryFile, String compatibility, String accelerator,
                        long pid, String start, String qemu, String qmpSocket, String vmgenid, Instant created,
-                       boolean orphaned, String disk, String backing) {
+                       boolean orphaned, String disk, String backing, String nicMac) {
         /** A process that waits with {@code -incoming defer}. */
         public Slot(String id, String template, String memoryFile, String compatibility, String accelerator, long pid,
                     String start, String qemu, String qmpSocket, String vmgenid, Instant created, boolean orphaned) {
-            this(id, template, memoryFile, compatibility, accelerator, pid, start, qemu, qmpSocket, vmgenid, created, orphaned, null, null);
+            this(id, template, memoryFile, compatibility, accelerator, pid, start, qemu, qmpSocket, vmgenid, created, orphaned, null, null, null);
         }
 
         /**
          * Made ready before its claim ({@link PoolWarmup}): its guest runs on its own {@code disk}, an overlay on
-         * {@code backing} (the capture overlay, absolute), with its own seed; else it waits for its device state.
+         * {@code backing} (the capture overlay, absolute), with its own seed, and its NIC on the user network still
+         * plugged with MAC {@code nicMac} (null: a process made ready by an older ingot, whose NIC was unplugged);
+         * else it waits for its device state.
          */
         public boolean ready() { return disk != null; }
 
@@ -290,7 +292,7 @@ public final class WarmPool {
         register(p, slotDir, () -> new Slot(id, vm.template(), vm.ram().memoryFile(), vm.ram().compatibility().key(),
                 runner.acceleratorName(), p.pid(), p.startTime().orElse(null), runner.qemuBinary(),
                 p.command().qmpSocket().toString(), r.vm().vmgenid(), Instant.now(), false,
-                slotDir.resolve(PoolWarmup.DISK).toString(), vm.disk().backing()));
+                slotDir.resolve(PoolWarmup.DISK).toString(), vm.disk().backing(), r.vm().nics().get(0).mac()));
     }
 
     /** Writes the started process's slot.json and lets it outlive this command; on failure it is stopped and its folder removed. */

@@ -124,6 +124,15 @@ class DebianIT {
             long poolDiskBefore;
             RunningClone rp = instances.start("deb-pool");
             assertEquals("pool", rp.how(), "the next memory clone takes the waiting warm pool process");
+            try (var qmp = io.ingot.qemu.QmpClient.connect(Path.of(rp.qmpSocket()))) {
+                // the process's NIC stayed plugged and took the clone's MAC in the guest: QEMU's receive filter has it,
+                // and the process's own SSH forward is gone, the clone's is there
+                assertEquals(pooled.vm().nics().get(0).mac(),
+                        qmp.execute("query-rx-filter", Map.of("name", "nic0")).get(0).path("main-mac").asText());
+                String forwards = qmp.execute("human-monitor-command", Map.of("command-line", "info usernet")).asText();
+                assertEquals(1, forwards.lines().filter(l -> l.contains("HOST_FORWARD")).count(), forwards);
+                assertTrue(forwards.lines().anyMatch(l -> l.contains("HOST_FORWARD") && l.contains(" " + rp.sshPort() + " ")), forwards);
+            }
             try (SshCommunicator root = ssh(rp, "root", access)) {
                 assertEquals(rp.hostKey(), root.hostKeyFingerprint());
                 assertIdentity(root, pooled, hostKeys, machineIds);

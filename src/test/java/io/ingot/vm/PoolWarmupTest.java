@@ -13,6 +13,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which warm pool processes are made ready, which clones they serve, and the backing file name a claim hands over. */
@@ -45,7 +46,7 @@ class PoolWarmupTest {
         Path capture = Files.createFile(tmp.resolve("capture.qcow2"));
         Path disk = Files.createFile(tmp.resolve("disk.qcow2"));
         WarmPool.Slot slot = new WarmPool.Slot("r1", "t:1", "/t/1/ram/memory", "k", "tcg", 1, null, "qemu", "/q", "g",
-                Instant.now(), false, "/pool/r1/disk.qcow2", capture.toString());
+                Instant.now(), false, "/pool/r1/disk.qcow2", capture.toString(), "0a:49:4e:00:00:09");
         assertTrue(slot.ready());
         assertTrue(PoolWarmup.fits(slot, vm(disk.toString(), capture.toString(), List.of(user()), true)));
         assertTrue(PoolWarmup.fits(slot, vm(null, capture.toString(), List.of(), true)), "counted for `ingot pool fill`");
@@ -56,6 +57,14 @@ class PoolWarmupTest {
                 "a disk that is not a file here");
         assertFalse(new WarmPool.Slot("w1", "t:1", "/t/1/ram/memory", "k", "tcg", 1, null, "qemu", "/q", "g", Instant.now(), false)
                 .ready(), "a process waiting for its device state");
+    }
+
+    @Test
+    void theKeptNicTakesTheClonesMacByAShellStepThatOnlyEverHoldsMacAddresses() {
+        String step = PoolWarmup.macChange("0a:49:4e:00:00:09", "0a:49:4e:12:34:56");
+        assertTrue(step.contains("= 0a:49:4e:00:00:09 ]") && step.endsWith("address 0a:49:4e:12:34:56; fi; done") && step.contains("arp_notify"), step);
+        assertThrows(IllegalArgumentException.class, () -> PoolWarmup.macChange("0a:49:4e:00:00:09", "0a:49:4e:12:34:56; reboot"));
+        assertThrows(IllegalArgumentException.class, () -> PoolWarmup.macChange("$(reboot)", "0a:49:4e:12:34:56"));
     }
 
     private static VmConfig.NicConfig user() {
