@@ -328,10 +328,16 @@ class ApiIT {
         HttpResponse<String> queued = post("/api/builds", "{\"recipe\": \"secret-media\"}", "Bearer " + daemon.token().value());
         assertEquals(202, queued.statusCode(), queued.body());
         String id = Json.MAPPER.readTree(queued.body()).path("id").asText();
-        // the worker tries it again under the same id (running, no message) after a failed attempt: wait for a failed row
-        waitFor(Duration.ofMinutes(3), "the build to fail", () -> "failed".equals(build(id).path("state").asText())
-                && store.catalog().builds().stream().anyMatch(b -> b.id().equals(id) && "failed".equals(b.status()) && b.message() != null));
-        String message = build(id).path("message").asText();
+        // the worker tries it again under the same id (running, no message) after a failed attempt: wait for a failed
+        // row and keep the message the API gave with it (asked again, the retry may already show as running)
+        String[] failed = {null};
+        waitFor(Duration.ofMinutes(3), "the build to fail", () -> {
+            var row = build(id);
+            if (!"failed".equals(row.path("state").asText()) || row.path("message").asText("").isEmpty()) return false;
+            failed[0] = row.path("message").asText();
+            return store.catalog().builds().stream().anyMatch(b -> b.id().equals(id) && "failed".equals(b.status()) && b.message() != null);
+        });
+        String message = failed[0];
         assertTrue(message.contains("****"), "the URL is in the message, masked: " + message);
         List<String> seen = List.of(message, get("/api/builds").body(), get("/api/builds/" + id + "/log").body(),
                 String.valueOf(store.catalog().builds().stream().filter(b -> b.id().equals(id)).findFirst().orElseThrow().message()));
