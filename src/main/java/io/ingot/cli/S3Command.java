@@ -7,6 +7,7 @@ import io.ingot.trust.TrustPolicy;
 import io.ingot.distribution.S3Push;
 import io.ingot.images.ImageStore;
 import io.ingot.qemu.QemuImg;
+import io.ingot.util.Concurrently;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.ProgressBar;
 import io.ingot.util.UserError;
@@ -18,7 +19,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 @Command(name = "s3", mixinStandardHelpOptions = true,
         description = {"Distribute template versions through an S3-compatible bucket.",
@@ -64,17 +64,6 @@ public class S3Command implements Runnable {
         }
     }
 
-    /** The client made in the background, or what its making threw. */
-    static S3Client opened(CompletableFuture<S3Client> client) throws InterruptedException {
-        try {
-            return client.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
     @Command(name = "pull", mixinStandardHelpOptions = true,
             description = {"Download a template version into the catalog.",
                     "Resumes a partial download, verifies each file's sha256 and its signed provenance (by a trusted key: ingot key),",
@@ -108,7 +97,7 @@ public class S3Command implements Runnable {
                 client.thenAccept(S3Client::close);
                 throw e;
             }
-            try (S3Client s3 = opened(client)) {
+            try (S3Client s3 = Concurrently.result(client)) {
                 S3Pull.Pulled p = new S3Pull(store, s3, line -> System.err.println("s3: " + line), n -> { }, bars,
                         allowUnsigned ? TrustPolicy.NONE : null)
                         .pull(url, storage);

@@ -46,7 +46,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -268,13 +267,7 @@ public final class Puller {
 
     /** The images folder, once open (what opening it threw, as it was). */
     private ImageStore store() throws InterruptedException {
-        try {
-            return store.get();
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException r) throw r;
-            if (e.getCause() instanceof Error err) throw err;
-            throw new IllegalStateException(e.getCause());
-        }
+        return Concurrently.result(store);
     }
 
     /** The file list as records; another shape is refused with the URL it came from. */

@@ -177,9 +177,9 @@ public final class S3Pull {
                     : Revocations.read(name, first.get(2).bytes(), trust.trusted(), at.toString());
             LOG.debug("s3 pull: revocations");
             // every object's size from its HEAD (all at once), held to the limits before a byte is downloaded
-            List<Object> objects = Concurrently.runIo(4, keys.entrySet().stream().<Concurrently.Step<Object>>map(k -> () -> {
+            List<Stored> objects = Concurrently.runIo(4, keys.entrySet().stream().<Concurrently.Step<Stored>>map(k -> () -> {
                 HeadObjectResponse h = head(at, k.getValue());
-                return new Object[] {h, extentMap(at, k.getValue(), h, listedSizes.get(k.getKey()), k.getKey() + " of " + of)};
+                return new Stored(h, extentMap(at, k.getValue(), h, listedSizes.get(k.getKey()), k.getKey() + " of " + of));
             }).toList());
             Map<String, HeadObjectResponse> heads = new LinkedHashMap<>();
             Map<String, ExtentMap> maps = new LinkedHashMap<>();
@@ -187,9 +187,8 @@ public final class S3Pull {
             long here = 0;
             int i = 0;
             for (String file : keys.keySet()) {
-                Object[] o = (Object[]) objects.get(i++);
-                HeadObjectResponse h = (HeadObjectResponse) o[0];
-                ExtentMap map = (ExtentMap) o[1];
+                HeadObjectResponse h = objects.get(i).head();
+                ExtentMap map = objects.get(i++).map();
                 heads.put(file, h);
                 maps.put(file, map);
                 long length = map == null ? h.contentLength() : map.size(); // the file's, holes and all: what the limits hold
@@ -324,6 +323,9 @@ public final class S3Pull {
     /** A small object's bytes and the sha256 its metadata names (null: none). */
     private record Small(byte[] bytes, String sha256) { }
 
+    /** An object's HEAD and, for one pushed without its holes, its extent map (null: the object is the whole file). */
+    private record Stored(HeadObjectResponse head, ExtentMap map) { }
+
     /**
      * A small object (a manifest, an envelope, a revocation list) in one GET, read no further than
      * {@link LimitedRead#JSON_ANSWER}; a missing one is refused when {@code required}, else null.
@@ -332,11 +334,8 @@ public final class S3Pull {
         try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(at.bucket()).key(key))) {
             byte[] bytes = LimitedRead.read(in, LimitedRead.JSON_ANSWER, key + " in bucket " + at.bucket(), whyNoMore);
             return new Small(bytes, in.response().metadata().get(S3Push.SHA256_META));
-        } catch (NoSuchKeyException e) {
-            if (required) throw new UserError("not found in S3: " + what + " (no object " + key + " in bucket " + at.bucket() + ")");
-            return null;
         } catch (S3Exception e) {
-            if (e.statusCode() != 404) throw e;
+            if (!(e instanceof NoSuchKeyException) && e.statusCode() != 404) throw e;
             if (required) throw new UserError("not found in S3: " + what + " (no object " + key + " in bucket " + at.bucket() + ")");
             return null;
         } catch (SdkClientException e) {

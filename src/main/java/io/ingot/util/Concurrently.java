@@ -79,6 +79,17 @@ public final class Concurrently {
         }
     }
 
+    /** What {@code started} (begun in the background) gave, or what it threw, as it was (a checked cause wrapped). */
+    public static <T> T result(Future<T> started) throws InterruptedException {
+        try {
+            return started.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     /** {@link #run} for callers that speak only IOException: an interruption becomes an {@link InterruptedIOException}. */
     @SafeVarargs
     public static <T> List<T> runIo(int threads, Step<? extends T>... steps) throws IOException {
