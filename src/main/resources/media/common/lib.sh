@@ -30,7 +30,7 @@ copy_modules() {
             log "kernel module $m is built into $kver"
             continue
         fi
-        f="$(cd "$src" && find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.*" \) | head -n 1)"
+        f="$(cd "$src" && find "$moddir/kernel" \( -name "$m.ko" -o -name "$m.ko.*" \) -print -quit)"
         [ -n "$f" ] || { echo "missing kernel module $m in $kver (neither a file nor in modules.builtin)" >&2; exit 1; }
         wanted+=("${f#"$moddir"/}")
     done

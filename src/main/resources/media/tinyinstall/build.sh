@@ -36,7 +36,7 @@ chmod 755 "$WORK"  # apt-get download drops privileges to _apt, which must reach
 # --- ingredients -------------------------------------------------------------------------
 apt_private "$WORK/apt" "$SUITE" "$MIRROR" "$SECURITY" "${INGOT_KEYRING:-}"
 KPKG="$(apt-cache "${APT_OPTS[@]}" depends linux-image-cloud-amd64 2>/dev/null \
-        | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')"
+        | awk '/Depends: linux-image-[0-9]/ && !k { k = $2 } END { print k }')"
 [ -n "$KPKG" ] || { echo "build.sh: cannot resolve linux-image-cloud-amd64 in $SUITE of $MIRROR" >&2; exit 1; }
 KVER="${KPKG#linux-image-}"
 
@@ -80,7 +80,7 @@ install_file 755 "$P/usr/lib/dropbear/dropbearconvert" "$S/usr/bin/dropbearconve
 install_file 755 "$P/usr/bin/extlinux" "$S/sbin/extlinux"
 install_file 644 "$P/usr/lib/syslinux/mbr/mbr.bin" "$S/usr/lib/syslinux/mbr.bin"
 for lib in libc.so.6 libcrypt.so.1 libz.so.1 libgmp.so.10 libtomcrypt.so.1 libtommath.so.1; do
-    f="$(find "$P/lib/x86_64-linux-gnu" "$P/usr/lib/x86_64-linux-gnu" -name "$lib" 2>/dev/null | head -n 1)"
+    f="$(find "$P/lib/x86_64-linux-gnu" "$P/usr/lib/x86_64-linux-gnu" -name "$lib" -print -quit 2>/dev/null)"
     [ -n "$f" ] || { echo "build.sh: library $lib not found in the packages" >&2; exit 1; }
     cp -L "$f" "$S/lib/x86_64-linux-gnu/$lib"
 done
