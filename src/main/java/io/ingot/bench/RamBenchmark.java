@@ -125,7 +125,7 @@ public final class RamBenchmark {
                 t0 = System.nanoTime();
                 try (CloneRunner.Running r = runner.resume(mem, dirOf(mem), sockets, false)) {
                     memCont.add(r.resumedAfter().toNanos() / 1e6);
-                    double[] identity = refreshIdentity(r, access, t0);
+                    double[] identity = refreshIdentity(r, access, t0, progress);
                     memFirstSsh.add(identity[0]);
                     memSsh.add(identity[1]);
                     addPhases(memPhases, r);
@@ -138,7 +138,7 @@ public final class RamBenchmark {
                     String address = AddressPlan.hostAddress(bridged.nics().get(1).address());
                     t0 = System.nanoTime();
                     try (CloneRunner.Running r = runner.resume(bridged, dirOf(bridged), sockets, false)) {
-                        bridgedSsh.add(refreshIdentity(r, access, t0)[1]);
+                        bridgedSsh.add(refreshIdentity(r, access, t0, progress)[1]);
                         awaitPort(address, SSH_TIMEOUT);
                         // reachable, and its host keys known: one login with no banner probes, as a user's ssh would
                         var known = IdentityRefresh.knownHostKeys(bridged);
@@ -161,7 +161,7 @@ public final class RamBenchmark {
                         .orElseThrow(() -> new IllegalStateException("the warm pool process just started is gone"));
                 try (CloneRunner.Running r = runner.resumeClaimed(mem, claimed, dirOf(mem))) {
                     poolCont.add(r.resumedAfter().toNanos() / 1e6);
-                    poolSsh.add(refreshIdentity(r, access, t0)[1]);
+                    poolSsh.add(refreshIdentity(r, access, t0, progress)[1]);
                     addPhases(poolPhases, r);
                 }
             }
@@ -242,7 +242,7 @@ public final class RamBenchmark {
             List<java.util.concurrent.Future<Double>> answers = new ArrayList<>();
             for (CloneRunner.Running r : running) {
                 answers.add(pool.submit(() -> {
-                    if (memory) return refreshIdentity(r, access, t0)[1];
+                    if (memory) return refreshIdentity(r, access, t0, progress)[1];
                     try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
                         return ms(t0);
                     }
@@ -302,9 +302,11 @@ public final class RamBenchmark {
      * and to the clone having its own identity with ingot knowing its host key (refresh returned). Then, after the
      * timers, a connection that trusts only the host keys ingot made proves them, where onRestore installed them.
      */
-    private static double[] refreshIdentity(CloneRunner.Running r, KeyPair access, long t0) throws IOException {
+    private static double[] refreshIdentity(CloneRunner.Running r, KeyPair access, long t0, Consumer<String> progress) throws IOException {
         double[] firstLogin = {Double.NaN};
-        IdentityRefresh.refresh(r, access, SSH_TIMEOUT, line -> { }, () -> firstLogin[0] = ms(t0));
+        // what says why a start is slow reaches the bench's progress; the onRestore's own lines do not
+        IdentityRefresh.refresh(r, access, SSH_TIMEOUT, line -> { if (!line.startsWith("onRestore: ")) progress.accept(line); },
+                () -> firstLogin[0] = ms(t0));
         double identity = ms(t0);
         var known = IdentityRefresh.knownHostKeys(r.vm());
         if (known.isPresent()) {
