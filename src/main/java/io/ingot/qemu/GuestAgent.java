@@ -144,14 +144,40 @@ public final class GuestAgent implements AutoCloseable {
 
     /** The guest's IPv4 addresses other than loopback ({@code guest-network-get-interfaces}). */
     public List<String> ipv4Addresses(Duration timeout) throws IOException {
+        return ipv4Addresses(execute("guest-network-get-interfaces", Map.of(), timeout));
+    }
+
+    static List<String> ipv4Addresses(JsonNode interfaces) {
         List<String> found = new java.util.ArrayList<>();
-        for (JsonNode nic : execute("guest-network-get-interfaces", Map.of(), timeout)) {
+        for (JsonNode nic : interfaces) {
             for (JsonNode ip : nic.path("ip-addresses")) {
                 String a = ip.path("ip-address").asText();
                 if ("ipv4".equals(ip.path("ip-address-type").asText()) && !a.startsWith("127.")) found.add(a);
             }
         }
         return found;
+    }
+
+    /**
+     * The guest's interfaces in one line, for a message when an address does not come: "eth0 52:54:00:12:34:56
+     * 10.0.2.15/24, lo 127.0.0.1/8" ("no address" where it has none; loopback included, so an empty list says the
+     * guest sees no NIC at all).
+     */
+    public String interfaces(Duration timeout) throws IOException {
+        return interfaces(execute("guest-network-get-interfaces", Map.of(), timeout));
+    }
+
+    static String interfaces(JsonNode interfaces) {
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode nic : interfaces) {
+            StringBuilder b = new StringBuilder(nic.path("name").asText("?"));
+            if (nic.hasNonNull("hardware-address")) b.append(' ').append(nic.path("hardware-address").asText());
+            List<String> ips = new java.util.ArrayList<>();
+            for (JsonNode ip : nic.path("ip-addresses")) ips.add(ip.path("ip-address").asText() + "/" + ip.path("prefix").asText());
+            b.append(' ').append(ips.isEmpty() ? "no address" : String.join(" ", ips));
+            out.add(b.toString());
+        }
+        return out.isEmpty() ? "none" : String.join(", ", out);
     }
 
     /** Asks the guest to power itself off (its init shuts down cleanly). */

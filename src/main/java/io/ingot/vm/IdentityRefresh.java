@@ -37,6 +37,8 @@ import java.util.function.Consumer;
 public final class IdentityRefresh {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
     private static final Duration AGENT_CONNECT = Duration.ofSeconds(30);
+    /** How often a wait for the guest's address says what the guest has meanwhile. */
+    static final Duration ADDRESS_REPORT = Duration.ofSeconds(20);
 
     /**
      * Runs onRestore and returns the fingerprint of the clone's host key. When onRestore installs the host keys
@@ -65,7 +67,7 @@ public final class IdentityRefresh {
             runOnRestore(agentSocket, vm, clone.keptNicMac(), log);
             phases.mark("onRestore ran (agent)");
             // the agent also says when the NIC plugged in at the restore has its address: one login, no probes
-            boolean reachable = awaitAddress(agentSocket, timeout);
+            boolean reachable = awaitAddress(agentSocket, timeout, vm.name(), log);
             phases.mark("guest has an address (agent)");
             Collection<PublicKey> trusted = known.map(HostKeys::publicKeys).orElse(null);
             SshLogin login = SshLogin.of("127.0.0.1", sshPort, "root", access, timeout).trusting(trusted);
@@ -133,12 +135,23 @@ public final class IdentityRefresh {
         }
     }
 
-    /** Waits (asking the guest agent every 50 ms) until the guest has an IPv4 address; false when it cannot tell. */
-    static boolean awaitAddress(Path agentSocket, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /**
+     * Waits (asking the guest agent every 50 ms) until the guest has an IPv4 address; false when it cannot tell. While
+     * none comes, says every {@link #ADDRESS_REPORT} what interfaces the guest has (a NIC it never saw, one without an
+     * address), so a wait that ends on the timeout has told why on the way.
+     */
+    static boolean awaitAddress(Path agentSocket, Duration timeout, String name, Consumer<String> log) {
+        long start = System.nanoTime();
+        long deadline = start + timeout.toNanos();
+        long nextReport = start + ADDRESS_REPORT.toNanos();
         try (GuestAgent agent = GuestAgent.connect(agentSocket, AGENT_CONNECT)) {
             while (System.nanoTime() < deadline) {
                 if (!agent.ipv4Addresses(AGENT_CONNECT).isEmpty()) return true;
+                if (System.nanoTime() > nextReport) {
+                    log.accept(name + " has no IPv4 address after " + (System.nanoTime() - start) / 1_000_000_000L
+                            + " s; its interfaces, as its guest agent lists them: " + agent.interfaces(AGENT_CONNECT));
+                    nextReport += ADDRESS_REPORT.toNanos();
+                }
                 Thread.sleep(50);
             }
         } catch (IOException e) {
