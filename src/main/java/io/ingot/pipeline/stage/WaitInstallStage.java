@@ -22,10 +22,13 @@ import java.util.regex.Pattern;
  * Waits for the unattended install to power the VM off, within {@code boot.timeout}, echoing the
  * installer's progress and error lines from the serial console into the build log. An installer that
  * stops making progress (no disk writes and no console output for {@code boot.stallTimeout}: it waits
- * at a question, or hangs) fails the build then, with its last screen, instead of at the timeout.
+ * at a question, or hangs) fails the build then, with its last screen, instead of at the timeout. A kernel panic,
+ * or ingot's own installer saying it failed, fails it at once.
  */
 public final class WaitInstallStage implements Stage {
     static final String KERNEL_PANIC = "Kernel panic - not syncing";
+    /** How ingot's own installers (debianinstall, tinyinstall) say they failed: they then repeat it and stay up. */
+    static final String INSTALLER_ERROR = "ingot-install: ERROR: ";
     private static final Pattern WORTH_SHOWING = Pattern.compile("(?i)ingot-install|error|fail|panic");
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
@@ -50,15 +53,22 @@ public final class WaitInstallStage implements Stage {
             // only a line not seen before is progress: an installer repeating its error is stuck
             boolean[] printed = {false};
             String[] panic = {null};
+            String[] failed = {null};
             serial.newLines(line -> {
                 if (WORTH_SHOWING.matcher(line).find()) build.log().output("console", line);
                 if (seen.size() > 100_000) seen.clear();
                 printed[0] |= seen.add(line);
                 if (panic[0] == null && line.contains(KERNEL_PANIC)) panic[0] = line.strip();
+                int error = line.indexOf(INSTALLER_ERROR);
+                if (failed[0] == null && error >= 0) failed[0] = line.substring(error + INSTALLER_ERROR.length()).strip();
             });
-            // a panicked kernel never powers off (nor writes): failing now spares the stall timeout's wait
+            // a panicked kernel, or an installer of ingot's that said it failed, never powers off (nor writes): failing
+            // now spares the stall timeout's wait
             if (panic[0] != null) {
                 throw new IllegalStateException("the installer's kernel panicked: " + panic[0] + " (see its console)");
+            }
+            if (failed[0] != null) {
+                throw new IllegalStateException("the installer failed: " + failed[0] + " (see its console)");
             }
             long now = System.nanoTime();
             long written = diskBytesWritten(vm);

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -85,6 +86,21 @@ class WaitInstallStageTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> new WaitInstallStage().run(f.build));
         assertTrue(e.getMessage().startsWith("the installer's kernel panicked: [    0.044000] Kernel panic - not syncing: IO-APIC"),
                 e.getMessage());
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos(), "long before the stall timeout");
+    }
+
+    @Test
+    void anErrorOfIngotsInstallerFailsTheStageAtOnceWithItsMessage(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir, RECIPE.replace("stallTimeout: 1s", "stallTimeout: 1m"));
+        Files.createDirectories(f.build.buildDir());
+        Path serial = f.build.buildDir().resolve("serial-install.log");
+        // as debianinstall's init prints it (on the serial console, then every 30 s), the installer still up
+        Files.writeString(serial, "ingot-install: creating file systems\r\n"
+                + "ingot-install: ERROR: mkfs.ext4 /dev/vda1: Device size reported to be zero.\r\n");
+        f.build.vm(new BuildVm(VmRole.INSTALL, writing(new AtomicLong()), serial, null, 0));
+        long t0 = System.nanoTime();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new WaitInstallStage().run(f.build));
+        assertEquals("the installer failed: mkfs.ext4 /dev/vda1: Device size reported to be zero. (see its console)", e.getMessage());
         assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(30).toNanos(), "long before the stall timeout");
     }
 }
