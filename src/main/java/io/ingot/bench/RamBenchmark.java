@@ -43,6 +43,14 @@ import java.util.function.Consumer;
 public final class RamBenchmark {
     /** A cold boot of Debian under TCG on a loaded machine (load 16 on 2 cores) takes more than 3 minutes. */
     private static final Duration SSH_TIMEOUT = Duration.ofMinutes(10);
+
+    /**
+     * How long n cold boots started at once may take to answer: the 10 minutes of one, and a minute more for each
+     * beyond the first (ten emulated Debian first boots on 2 cores took 9.5 minutes on a quiet machine).
+     */
+    static Duration coldWait(int n) {
+        return SSH_TIMEOUT.plusMinutes(Math.max(0, n - 1));
+    }
     private static final Duration POOL_SETTLE = Duration.ofMillis(300);
 
     private final ImageStore store;
@@ -244,7 +252,7 @@ public final class RamBenchmark {
                 answers.add(pool.submit(() -> {
                     // one login on each side before the PSS is read (cold: the first; memory: the identity's own)
                     if (memory) return refreshOnly(r, access, t0, progress)[1];
-                    try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, SSH_TIMEOUT)) {
+                    try (SshCommunicator ssh = SshCommunicator.connect("127.0.0.1", r.sshPort(), "root", access, coldWait(n))) {
                         return ms(t0);
                     }
                 }));

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RamBenchmarkTest {
@@ -66,5 +67,11 @@ class RamBenchmarkTest {
         } finally {
             Files.deleteIfExists(png);
         }
+    }
+
+    @Test
+    void coldBootsStartedTogetherMayTakeLongerThanOne() {
+        assertEquals(java.time.Duration.ofMinutes(10), RamBenchmark.coldWait(1));
+        assertEquals(java.time.Duration.ofMinutes(19), RamBenchmark.coldWait(10));
     }
 }
