@@ -43,6 +43,7 @@ import java.util.function.Consumer;
 public final class RamBenchmark {
     /** A cold boot of Debian under TCG on a loaded machine (load 16 on 2 cores) takes more than 3 minutes. */
     private static final Duration SSH_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration POOL_SETTLE = Duration.ofMillis(300);
 
     /**
      * How long n cold boots started at once may take to answer: the 10 minutes of one, and a minute more for each
@@ -51,7 +52,6 @@ public final class RamBenchmark {
     static Duration coldWait(int n) {
         return SSH_TIMEOUT.plusMinutes(Math.max(0, n - 1));
     }
-    private static final Duration POOL_SETTLE = Duration.ofMillis(300);
 
     private final ImageStore store;
     private final Accelerator accelerator;

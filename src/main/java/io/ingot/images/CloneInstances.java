@@ -109,8 +109,9 @@ public final class CloneInstances {
         String hostKey = null;
         try {
             if (resume) {
+                // onRestore's own lines stay quiet; a wait that says why it is slow reaches the terminal
                 hostKey = IdentityRefresh.refresh(r, BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
-                        Duration.ofMinutes(2), line -> { });
+                        Duration.ofMinutes(2), line -> { if (!line.startsWith("onRestore: ")) LOG.warn(line); });
             }
         } catch (IOException | RuntimeException e) {
             r.close();
