@@ -322,9 +322,7 @@ public final class RamBenchmark {
     /** The timers of {@link #refreshIdentity} without the check after them. */
     private static double[] refreshOnly(CloneRunner.Running r, KeyPair access, long t0, Consumer<String> progress) throws IOException {
         double[] firstLogin = {Double.NaN};
-        // what says why a start is slow reaches the bench's progress; the onRestore's own lines do not
-        IdentityRefresh.refresh(r, access, SSH_TIMEOUT, line -> { if (!line.startsWith("onRestore: ")) progress.accept(line); },
-                () -> firstLogin[0] = ms(t0));
+        IdentityRefresh.refresh(r, access, SSH_TIMEOUT, IdentityRefresh.noticesOnly(progress), () -> firstLogin[0] = ms(t0));
         return new double[] {firstLogin[0], ms(t0)};
     }
 

@@ -111,7 +111,7 @@ public final class CloneInstances {
             if (resume) {
                 // onRestore's own lines stay quiet; a wait that says why it is slow reaches the terminal
                 hostKey = IdentityRefresh.refresh(r, BuildKey.load(store.accessKey().privateKeyPath()).keyPair(),
-                        Duration.ofMinutes(2), line -> { if (!line.startsWith("onRestore: ")) LOG.warn(line); });
+                        Duration.ofMinutes(2), IdentityRefresh.noticesOnly(LOG::warn));
             }
         } catch (IOException | RuntimeException e) {
             r.close();

@@ -39,6 +39,15 @@ public final class IdentityRefresh {
     private static final Duration AGENT_CONNECT = Duration.ofSeconds(30);
     /** How often a wait for the guest's address says what the guest has meanwhile. */
     static final Duration ADDRESS_REPORT = Duration.ofSeconds(20);
+    /** What begins each line of onRestore's own output in the log. */
+    private static final String ON_RESTORE = "onRestore: ";
+
+    /** A log for {@link #refresh} that passes on only what ingot says (why a start is slow), not onRestore's output. */
+    public static Consumer<String> noticesOnly(Consumer<String> to) {
+        return line -> {
+            if (!line.startsWith(ON_RESTORE)) to.accept(line);
+        };
+    }
 
     /**
      * Runs onRestore and returns the fingerprint of the clone's host key. When onRestore installs the host keys
@@ -120,7 +129,7 @@ public final class IdentityRefresh {
         List<String> steps = vm.ram().onRestore();
         Deque<String> tail = new ArrayDeque<>();
         ExecResult r = ssh.exec("set -e\n" + String.join("\n", steps) + "\n", environment(vm), STEP_TIMEOUT, line -> {
-            log.accept("onRestore: " + line);
+            log.accept(ON_RESTORE + line);
             synchronized (tail) {
                 tail.addLast(line);
                 if (tail.size() > 5) tail.removeFirst();
@@ -182,7 +191,7 @@ public final class IdentityRefresh {
             r = agent.exec("/bin/sh", List.of("-c", script), env, STEP_TIMEOUT);
         }
         List<String> lines = (r.stdout() + r.stderr()).lines().filter(l -> !l.isBlank()).toList();
-        lines.forEach(l -> log.accept("onRestore: " + l));
+        lines.forEach(l -> log.accept(ON_RESTORE + l));
         if (r.exitCode() != 0) {
             String said = lines.isEmpty() ? "" : ": " + String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
             throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitCode() + said);
