@@ -27,7 +27,7 @@ public final class Concurrently {
         T call() throws IOException, InterruptedException;
     }
 
-    /** {@code steps} on up to {@code threads} threads (one step runs in the calling thread, as it is). */
+    /** {@code steps} on up to {@code threads} threads (a single step runs in the calling thread). */
     @SafeVarargs
     public static <T> List<T> run(int threads, Step<? extends T>... steps) throws IOException, InterruptedException {
         return run(threads, Arrays.asList(steps));
@@ -71,9 +71,6 @@ public final class Concurrently {
                 }
             }
             return results;
-        } catch (InterruptedException e) {
-            pool.shutdownNow();
-            throw e;
         } finally {
             pool.shutdownNow();
         }

@@ -36,6 +36,13 @@ public final class WaitInstallStage implements Stage {
     @Override
     public String name() { return "wait-install"; }
 
+    /** Why the installer will never finish, when its console line says so (a kernel panic, ingot's installer's error). */
+    static String fatal(String line) {
+        if (line.contains(KERNEL_PANIC)) return "the installer's kernel panicked: " + line.strip();
+        int error = line.indexOf(INSTALLER_ERROR);
+        return error < 0 ? null : "the installer failed: " + line.substring(error + INSTALLER_ERROR.length()).strip();
+    }
+
     @Override
     public void run(BuildContext build) throws Exception {
         BuildVm installer = build.vm(VmRole.INSTALL);
@@ -52,24 +59,15 @@ public final class WaitInstallStage implements Stage {
         while (!vm.waitForExit(POLL)) {
             // only a line not seen before is progress: an installer repeating its error is stuck
             boolean[] printed = {false};
-            String[] panic = {null};
-            String[] failed = {null};
+            String[] fatal = {null};
             serial.newLines(line -> {
                 if (WORTH_SHOWING.matcher(line).find()) build.log().output("console", line);
                 if (seen.size() > 100_000) seen.clear();
                 printed[0] |= seen.add(line);
-                if (panic[0] == null && line.contains(KERNEL_PANIC)) panic[0] = line.strip();
-                int error = line.indexOf(INSTALLER_ERROR);
-                if (failed[0] == null && error >= 0) failed[0] = line.substring(error + INSTALLER_ERROR.length()).strip();
+                if (fatal[0] == null) fatal[0] = fatal(line);
             });
-            // a panicked kernel, or an installer of ingot's that said it failed, never powers off (nor writes): failing
-            // now spares the stall timeout's wait
-            if (panic[0] != null) {
-                throw new IllegalStateException("the installer's kernel panicked: " + panic[0] + " (see its console)");
-            }
-            if (failed[0] != null) {
-                throw new IllegalStateException("the installer failed: " + failed[0] + " (see its console)");
-            }
+            // such an installer never powers off (nor writes): failing now spares the stall timeout's wait
+            if (fatal[0] != null) throw new IllegalStateException(fatal[0] + " (see its console)");
             long now = System.nanoTime();
             long written = diskBytesWritten(vm);
             if (progress.stalled(now, written, printed[0])) {
