@@ -39,6 +39,8 @@ class BuildIT {
         QemuInstallation qemu = QemuInstallation.detect();
         assertTrue(log.contains("QEMU " + qemu.version() + " (" + qemu.system() + "), features: "), "the log names the QEMU of this run");
         assertTrue(log.contains("motd: ") || log.contains("provisioner motd"), "the log shows each provisioner");
+        assertEquals("tcg".equals(build.accelerator().name()), log.contains("emulated guest: its programs run at fixed addresses"
+                + " for this boot"), "under TCG (only), the provisioning VM's programs start at fixed addresses");
         for (String stage : List.of("recovery", "qemu", "media", "wait-install", "provision", "seal", "shutdown", "template")) {
             assertTrue(log.contains(stage + " done in "), "the log shows the duration of " + stage);
         }

@@ -182,6 +182,8 @@ class DebianIT {
         assertTrue(machineId.matches("[0-9a-f]{32}"), name + ": machine-id '" + machineId + "'");
         assertTrue(machineIds.add(machineId), name + " has a machine-id of its own");
         assertNotEquals("", root.run("ls /etc/ssh/ssh_host_ed25519_key.pub").strip());
+        // the provisioning VM ran its programs at fixed addresses (FixedLayout, under TCG): none of it in a clone
+        assertEquals("2", root.run("cat /proc/sys/kernel/randomize_va_space").strip(), name + " randomizes its address space");
     }
 
     static SshCommunicator ssh(RunningClone r, String user, BuildKey key) {

@@ -34,6 +34,7 @@ final class GuestConnection {
                 () -> !guest.vm().isAlive() ? "QEMU exited with status " + guest.vm().exitCode().orElse(-1) : null));
         build.log().info(String.format("SSH answered after %.1fs, host key %s",
                 (System.nanoTime() - t0) / 1e9, ssh.hostKeyFingerprint()));
+        FixedLayout.apply(build, ssh); // again after each reboot of a provisioner: the setting ends with the boot
         return ssh;
     }
 
