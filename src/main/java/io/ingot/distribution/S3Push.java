@@ -19,6 +19,8 @@ import io.ingot.util.UserError;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -72,6 +74,21 @@ public final class S3Push {
         this.bars = bars;
     }
 
+    /**
+     * Refuses a bucket that is not there before anything is compressed or uploaded (the first PutObject would say so
+     * only after the whole disk image). Any other answer to the HEAD, such as 403 from a key that may put objects but
+     * not list the bucket, leaves it to the uploads.
+     */
+    private void requireBucket(String bucket) {
+        try {
+            s3.headBucket(b -> b.bucket(bucket));
+        } catch (S3Exception e) {
+            if (e instanceof NoSuchBucketException || e.statusCode() == 404) {
+                throw new UserError("s3://" + bucket + ": no such bucket at this endpoint (make it first; ingot s3 push does not)");
+            }
+        }
+    }
+
     /** What was pushed: the version, its disk's key, size and sha256. */
     public record Pushed(String ref, S3Location to, String diskKey, long diskBytes, String diskSha256, List<String> channels) { }
 
@@ -88,6 +105,7 @@ public final class S3Push {
             if (files != null) break;
         }
         if (files == null) throw new UserError(v.ref() + " is in the catalog but its files are on none of " + v.storages() + " (run: ingot catalog reindex)");
+        requireBucket(to.bucket());
         Path work = Files.createTempDirectory(store.paths().images(), ".s3-push-");
         try {
             Path disk = compressedAlready(files) ? files.baseImage().path() : work.resolve("disk.qcow2");

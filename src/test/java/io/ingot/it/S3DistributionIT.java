@@ -13,6 +13,7 @@ import io.ingot.qemu.QemuImg;
 import io.ingot.template.TemplateRef;
 import io.ingot.util.IngotPaths;
 import io.ingot.util.Sha256;
+import io.ingot.util.UserError;
 import io.ingot.vm.RunningClone;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -111,6 +112,20 @@ class S3DistributionIT {
                 target.clones().remove("s3-clone");
             }
             assertTrue(Files.notExists(images.resolve(".s3-pull/ingot-it-tiny-linux-" + shared.version())), "the download area is cleaned");
+        }
+    }
+
+    @Test
+    void aPushToABucketThatIsNotThereFailsBeforeItUploads() throws Exception {
+        TestImages.tinyLinux();
+        ImageStore source = TestImages.store();
+        try (S3Client s3 = S3.clients().create()) {
+            UserError e = assertThrows(UserError.class, () -> new S3Push(source, s3, new QemuImg(), System.out::println)
+                    .push("tiny-linux@latest", S3Location.parse("s3://ingot-it-missing/site-a")));
+            assertEquals("s3://ingot-it-missing: no such bucket at this endpoint (make it first; ingot s3 push does not)", e.getMessage());
+            try (var left = Files.list(source.paths().images())) {
+                assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".s3-push-")), "no work area left behind");
+            }
         }
     }
 
