@@ -91,7 +91,10 @@ public final class ScriptedMedia {
     /** Returns the ISO, building it first if it is not in the cache. */
     public Path ensureIso() {
         Path iso = outputDir().resolve(isoName);
-        if (Files.isRegularFile(iso)) return iso;
+        if (Files.isRegularFile(iso)) {
+            MediaCachePrune.markUsed(outputDir());
+            return iso;
+        }
         try {
             Files.createDirectories(mediaDir);
             // Another JVM (or thread) may be building the same version: wait for it, then reuse.
@@ -146,6 +149,8 @@ public final class ScriptedMedia {
                 if (!Files.isRegularFile(outputDir().resolve(isoName))) throw e;
             }
             progress.accept(String.format("built %s in %.0fs", isoName, (System.nanoTime() - started) / 1e9));
+            MediaCachePrune.markUsed(outputDir());
+            MediaCachePrune.prune(mediaDir.getParent(), name, isoName, java.time.Instant.now(), progress);
         } finally {
             Trees.delete(work);
         }
