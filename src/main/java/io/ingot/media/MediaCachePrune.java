@@ -54,20 +54,29 @@ final class MediaCachePrune {
         }
         List<Path> removed = new ArrayList<>();
         for (Path dir : built.subList(Math.min(1, built.size()), built.size())) {
-            if (lastUsed(dir, isoName).isAfter(now.minus(UNUSED))) continue;
-            Path lockPath = dir.resolveSibling(dir.getFileName() + ".lock");
-            try (FileChannel lock = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock held = tryLock(lock)) {
-                if (held == null) continue;
-                long mib = size(dir) >> 20;
-                Trees.delete(dir);
-                Files.deleteIfExists(lockPath);
-                progress.accept("removed " + dir.getFileName() + " from the media cache (" + mib + " MiB, unused for "
-                        + UNUSED.toDays() + " days or more)");
-                removed.add(dir);
+            try {
+                if (remove(dir, isoName, now, progress)) removed.add(dir);
+            } catch (IOException e) {
+                // removed meanwhile by another ingot, or not ours to remove: the media just built are what counts
+                progress.accept("left " + dir.getFileName() + " in the media cache: " + e.getMessage());
             }
         }
         return removed;
+    }
+
+    private static boolean remove(Path dir, String isoName, Instant now, Consumer<String> progress) throws IOException {
+        if (lastUsed(dir, isoName).isAfter(now.minus(UNUSED))) return false;
+        Path lockPath = dir.resolveSibling(dir.getFileName() + ".lock");
+        try (FileChannel lock = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock held = tryLock(lock)) {
+            if (held == null) return false;
+            long mib = size(dir) >> 20;
+            Trees.delete(dir);
+            Files.deleteIfExists(lockPath);
+            progress.accept("removed " + dir.getFileName() + " from the media cache (" + mib + " MiB, unused for "
+                    + UNUSED.toDays() + " days or more)");
+            return true;
+        }
     }
 
     private static long size(Path dir) throws IOException {

@@ -21,6 +21,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
@@ -150,7 +151,7 @@ public final class ScriptedMedia {
             }
             progress.accept(String.format("built %s in %.0fs", isoName, (System.nanoTime() - started) / 1e9));
             MediaCachePrune.markUsed(outputDir());
-            MediaCachePrune.prune(mediaDir.getParent(), name, isoName, java.time.Instant.now(), progress);
+            MediaCachePrune.prune(mediaDir.getParent(), name, isoName, Instant.now(), progress);
         } finally {
             Trees.delete(work);
         }
