@@ -82,8 +82,11 @@ public final class SealStage implements Stage {
                 case MACHINE_ID -> lines.add("if [ -f /etc/machine-id ]; then : > /etc/machine-id; fi; "
                         + "rm -f /var/lib/dbus/machine-id /var/lib/systemd/random-seed");
                 // the next boot is a first boot for cloud-init: it applies the clone's seed (keys, host name, host keys)
-                // (after this boot's cloud-init has finished: cleaning under a running one leaves half a state)
+                // (after this boot's cloud-init has finished: cleaning under a running one leaves half a state; and
+                // cloud-init 22.4's `status --wait` returns once a stage has reported an error, while the later ones
+                // still run: under systemd the end of the boot, cloud-final included, is waited for first)
                 case CLOUD_INIT -> lines.add("if command -v cloud-init > /dev/null 2>&1; then "
+                        + "if [ -d /run/systemd/system ]; then systemctl is-system-running --wait > /dev/null 2>&1 || true; fi; "
                         + "cloud-init status --wait > /dev/null || echo 'cloud-init reported errors in this boot (cloud-init status --long)'; "
                         + "cloud-init clean --logs; rm -rf /var/lib/cloud/seed/nocloud-net /var/lib/cloud/seed/nocloud; fi");
                 // a persistent journal (Debian 13's) would get the rest of this boot, shutdown included, under the

@@ -44,6 +44,9 @@ class SealStageTest {
         String script = SealStage.script(Recipe.Seal.DEFAULT, "AAAAkey");
         assertTrue(script.startsWith("set -eu\n"), script);
         assertTrue(script.contains("cloud-init clean --logs"), script);
+        // the boot's end (cloud-final included) before cloud-init's status: 22.4's --wait returns at a stage's error
+        int bootEnd = script.indexOf("systemctl is-system-running --wait");
+        assertTrue(bootEnd >= 0 && bootEnd < script.indexOf("cloud-init status --wait"), script);
         assertTrue(script.contains("/var/lib/systemd/random-seed"), script);
         // a persistent journal stops being written under the build's machine-id before it is removed
         assertTrue(script.indexOf("journalctl --relinquish-var") < script.indexOf("rm -rf /var/log/journal/*"), script);
