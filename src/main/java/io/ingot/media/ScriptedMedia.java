@@ -151,7 +151,11 @@ public final class ScriptedMedia {
             }
             progress.accept(String.format("built %s in %.0fs", isoName, (System.nanoTime() - started) / 1e9));
             MediaCachePrune.markUsed(outputDir());
-            MediaCachePrune.prune(mediaDir.getParent(), name, isoName, Instant.now(), progress);
+            try {
+                MediaCachePrune.prune(mediaDir.getParent(), name, isoName, Instant.now(), progress);
+            } catch (IOException e) { // the media just built are what counts
+                progress.accept("media cache not pruned: " + e.getMessage());
+            }
         } finally {
             Trees.delete(work);
         }
