@@ -22,6 +22,8 @@ final class GuestVm {
     /** How often a build VM's screen is saved into the build directory. */
     static final Duration SCREEN_INTERVAL = Duration.ofSeconds(5);
     static final String SCREEN_FILE = "screen.png";
+    /** Waits, under systemd, for the end of the guest's boot (every unit started or failed; a degraded system counts). */
+    static final String AWAIT_BOOT_END = "if [ -d /run/systemd/system ]; then systemctl is-system-running --wait > /dev/null || true; fi";
     private GuestVm() { }
 
     /**

@@ -86,7 +86,7 @@ public final class SealStage implements Stage {
                 // cloud-init 22.4's `status --wait` returns once a stage has reported an error, while the later ones
                 // still run: under systemd the end of the boot, cloud-final included, is waited for first)
                 case CLOUD_INIT -> lines.add("if command -v cloud-init > /dev/null 2>&1; then "
-                        + "if [ -d /run/systemd/system ]; then systemctl is-system-running --wait > /dev/null 2>&1 || true; fi; "
+                        + GuestVm.AWAIT_BOOT_END + "; "
                         + "cloud-init status --wait > /dev/null || echo 'cloud-init reported errors in this boot (cloud-init status --long)'; "
                         + "cloud-init clean --logs; rm -rf /var/lib/cloud/seed/nocloud-net /var/lib/cloud/seed/nocloud; fi");
                 // a persistent journal (Debian 13's) would get the rest of this boot, shutdown included, under the
