@@ -46,25 +46,22 @@ BASE_PACKAGES="systemd-sysv udev dbus linux-image-cloud-amd64 initramfs-tools op
 PACKAGES="$(echo $BASE_PACKAGES ${INGOT_PACKAGES:-} | tr ' ' '\n' | sort -u | paste -sd, -)"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/debianinstall.XXXXXX")"
-trap 'rm -rf "$WORK"' EXIT
 chmod 755 "$WORK"
-# the system's file system image is made by a hook, as the (unshared) root that owns the system's files
+# the system is a directory owned by its own root: the real one, or mmdebstrap's unshared one (the directory
+# is world-writable for it); its file system image is made as that owner
 mkdir -p "$WORK/image"
 chmod 777 "$WORK/image"
+ROOTFS="$WORK/image/rootfs"
 IMAGE="$WORK/image/system.ext4"
+as_owner() { if [ "$(id -u)" = 0 ]; then "$@"; else mmdebstrap --unshare-helper "$@"; fi; }
+trap 'as_owner rm -rf "$ROOTFS" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 # --- the system ---------------------------------------------------------------------------
 log "mmdebstrap $SUITE from $MIRROR ($(echo "$PACKAGES" | tr ',' ' ' | wc -w) packages asked)"
 mkdir -p "$WORK/out"
 # Documentation, manual pages and translations are left out (as in Debian's minimal images).
 # The customize hooks run in the finished system: it must not carry host keys, a machine-id or
-# package lists; the installer's kernel and modules are copied out for the ISO. The last hook writes
-# the system as an ext4 file system image (copied first with cp -ax: the chroot has /dev, /proc and
-# /sys mounted, which mke2fs -d would descend into). The installer writes that image onto the disk
-# block by block and grows it: under emulation, creating the system's ~20,000 files one by one in the
-# guest took a minute, the same bytes as one image take seconds.
-# 16 KiB per inode, as mkfs.ext4 gives a disk, so the grown file system has as many inodes as a new one;
-# free room of a fifth: the installer's configuration and late_command write into it before it is grown.
+# package lists; the installer's kernel and modules are copied out for the ISO.
 mmdebstrap --variant=minbase --include="$PACKAGES" \
     --dpkgopt='path-exclude=/usr/share/man/*' \
     --dpkgopt='path-exclude=/usr/share/doc/*' \
@@ -85,16 +82,23 @@ mmdebstrap --variant=minbase --include="$PACKAGES" \
     --customize-hook='copy-out /root/bootx64.efi '"$WORK" \
     --customize-hook='rm -f "$1"/root/bootx64.efi "$1"/root/embedded.cfg' \
     --customize-hook='copy-out /usr/lib/modules '"$WORK" \
-    --customize-hook='set -e; t='"$WORK/image/tree"'; cp -ax "$1" "$t"; mb=$(du -sm "$t" | cut -f1);
-        '"$(command -v mke2fs)"' -q -t ext4 -T default -b 4096 -I 256 -i 16384 -O ^metadata_csum_seed -L root -E root_owner=0:0 -d "$t" '"$IMAGE"' "$((mb + mb / 5 + 64))M";
-        rm -rf "$t"; chmod 644 '"$IMAGE" \
-    "$SUITE" /dev/null \
+    "$SUITE" "$ROOTFS" \
     "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY $SUITE-security main" \
     2>&1 | sed -u 's/^/mmdebstrap: /'
-[ -s "$IMAGE" ] || { echo "build.sh: mmdebstrap made no file system image" >&2; exit 1; }
 KERNEL="$(ls "$WORK"/boot/vmlinuz-* | sort -V | tail -n 1)"
 KVER="${KERNEL##*/vmlinuz-}"
-log "system: $(du -m "$IMAGE" | cut -f1) MiB ext4 image, kernel $KVER"
+
+# The system as an ext4 file system image. The installer writes it onto the disk block by block and grows it:
+# under emulation, creating the system's ~15,000 files one by one in the guest (cp from a squashfs) took a minute,
+# the same bytes as one image take seconds. 16 KiB per inode, as mkfs.ext4 gives a disk, so the grown file system
+# has as many inodes as a new one; a tenth more room than the files take, for the file system's own structures.
+# No metadata_csum_seed: Debian 12's GRUB cannot read a file system with it.
+log "writing the system's file system image"
+as_owner sh -c 'mb=$(du -sm "$1" | cut -f1) &&
+    "$2" -q -t ext4 -T default -b 4096 -I 256 -i 16384 -O ^metadata_csum_seed -L root -E root_owner=0:0 \
+        -d "$1" "$3" "$((mb + mb / 10 + 64))M" && chmod 644 "$3" && rm -rf "$1"' \
+    sh "$ROOTFS" "$(command -v mke2fs)" "$IMAGE" || { echo "build.sh: mke2fs could not make the system's image" >&2; exit 1; }
+log "system: $(( $(stat -c %s "$IMAGE") / 1048576 )) MiB ext4 image, kernel $KVER"
 mkdir -p "$WORK/iso/live"
 mv "$IMAGE" "$WORK/iso/live/system.ext4"
 

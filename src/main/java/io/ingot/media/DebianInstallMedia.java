@@ -23,8 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * Real Debian installation media built from Debian's package archive: {@code debianinstall.iso}, a Debian
- * system made with mmdebstrap (squashfs) and a small installer that copies it onto the disk and installs
- * GRUB (see {@code media/debianinstall/build.sh}). Cached by the scripts, the suite, the mirrors, the
+ * system made with mmdebstrap (an ext4 file system image) and a small installer that writes it onto the disk,
+ * grows it and installs GRUB (see {@code media/debianinstall/build.sh}). Cached by the scripts, the suite, the mirrors, the
  * package list and the archive's Release dates: a new point release or security update gives new media.
  * When the archive cannot be reached, the newest media built earlier with the same suite, mirrors and
  * packages are used, saying so.
