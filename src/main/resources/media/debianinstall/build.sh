@@ -94,13 +94,15 @@ KVER="${KERNEL##*/vmlinuz-}"
 # has as many inodes as a new one; a tenth more room than the files take, for the file system's own structures.
 # No metadata_csum_seed: Debian 12's GRUB cannot read a file system with it.
 log "writing the system's file system image"
-as_owner sh -c 'mb=$(du -sm "$1" | cut -f1) &&
+as_owner sh -c 'mb=$(du -sm "$1" | cut -f1) && : > "$3" &&
     "$2" -q -t ext4 -T default -b 4096 -I 256 -i 16384 -O ^metadata_csum_seed -L root -E root_owner=0:0 \
         -d "$1" "$3" "$((mb + mb / 10 + 64))M" && chmod 644 "$3" && rm -rf "$1"' \
     sh "$ROOTFS" "$(command -v mke2fs)" "$IMAGE" || { echo "build.sh: mke2fs could not make the system's image" >&2; exit 1; }
 log "system: $(( $(stat -c %s "$IMAGE") / 1048576 )) MiB ext4 image, kernel $KVER"
 mkdir -p "$WORK/iso/live"
-mv "$IMAGE" "$WORK/iso/live/system.ext4"
+# a copy of one's own (without root the image belongs to the unshared root, and iso_write sets every file's time)
+cp --sparse=always "$IMAGE" "$WORK/iso/live/system.ext4"
+as_owner rm -f "$IMAGE"
 
 # --- the installer (busybox initramfs with the system's own kernel) ---------------------------
 apt_private "$WORK/apt" "$SUITE" "$MIRROR" "$SECURITY" "${INGOT_KEYRING:-}"
