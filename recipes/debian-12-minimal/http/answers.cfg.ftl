@@ -1,7 +1,7 @@
 <#-- Answer file of ingot's Debian installer (debianinstall.iso), rendered for each build.
      The installer fetches it from the url= on its boot line and reads it as shell:
        KEY='value' lines (single-quoted; write ' as '\''), and a late_command function it runs
-       (under set -e) after copying the system, before installing GRUB. In late_command,
+       (under set -e) after writing the system, before installing GRUB. In late_command,
        /mnt is the new system and `in_target /ABSOLUTE/PATH ARGS...` runs a command inside it
        (by absolute path: the installer's busybox would run its own applet of the same name).
        HOSTNAME             host name of the installed system (letters, digits, '-', '.')

@@ -79,7 +79,7 @@ public final class CloneInstances {
         boolean ranBefore = Files.exists(dir.resolve(RESUMED_MARK));
         boolean resume = vm.isMemoryClone() && !cold && !ranBefore;
         if (vm.isMemoryClone() && !cold && ranBefore) {
-            LOG.info("{} ran before: its disk has moved on from its RAM template, so it boots from its disk", name);
+            LOG.warn("{} ran before: its disk has moved on from its RAM template, so it boots from its disk (resume needs a new memory clone)", name);
         }
         if (poolSize > 0 && !resume) {
             throw new UserError(ranBefore ? "--pool is for memory clones resumed from a RAM template; " + name
