@@ -38,15 +38,23 @@ DHCP=ipv4
 SendRelease=no
 NET
     in_target /usr/bin/systemctl enable systemd-networkd.service
+    # no GRUB menu wait (the installer sets 1 s): every boot of the template and its clones gains it
+    mkdir -p /mnt/etc/default/grub.d
+    echo 'GRUB_TIMEOUT=0' > /mnt/etc/default/grub.d/90-ingot.cfg
     # cloud-init renders a clone's network-config (its NICs on networks of networks.yaml, matched by MAC)
     # as networkd files ahead of the catch-all above; without one, its fallback is DHCP on the first NIC,
     # as above. NoCloud first, so ds-identify does not probe for clouds that are not there; C.UTF-8 needs no locale
-    # generation; no DSA host key (OpenSSH 9 ignores it).
+    # generation; no DSA host key (OpenSSH 9 ignores it), no RSA one (seconds under emulation; clones get ed25519 and
+    # ecdsa keys from their seed).
     cat > /mnt/etc/cloud/cloud.cfg.d/90-ingot.cfg <<'CFG'
 system_info: {network: {renderers: [networkd]}}
 datasource_list: [NoCloud, None]
 locale: C.UTF-8
-ssh_genkeytypes: [ed25519, ecdsa, rsa]
+ssh_genkeytypes: [ed25519, ecdsa]
 CFG
+    # cloud-init has nothing to do in the build's own boot (no seed: its fallback datasource, and new host keys
+    # before sshd starts) and its stages cost tens of seconds under emulation; the recipe's seal turns it
+    # back on, so the template's first boot, and every clone's, is cloud-init's first boot
+    touch /mnt/etc/cloud/cloud-init.disabled
 }
 </#noparse>
