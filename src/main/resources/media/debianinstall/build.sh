@@ -48,11 +48,14 @@ PACKAGES="$(echo $BASE_PACKAGES ${INGOT_PACKAGES:-} | tr ' ' '\n' | sort -u | pa
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/debianinstall.XXXXXX")"
 chmod 755 "$WORK"
 # the system is a directory owned by its own root: the real one, or mmdebstrap's unshared one (the directory
-# is world-writable for it); its file system image is made as that owner
-mkdir -p "$WORK/image"
+# is world-writable for it); its file system image is written as that owner into a file that stays ours (iso_write
+# sets every file's time)
+mkdir -p "$WORK/image" "$WORK/iso/live"
 chmod 777 "$WORK/image"
 ROOTFS="$WORK/image/rootfs"
-IMAGE="$WORK/image/system.ext4"
+IMAGE="$WORK/iso/live/system.ext4"
+: > "$IMAGE"
+chmod 666 "$IMAGE"
 as_owner() { if [ "$(id -u)" = 0 ]; then "$@"; else mmdebstrap --unshare-helper "$@"; fi; }
 trap 'as_owner rm -rf "$ROOTFS" 2>/dev/null; rm -rf "$WORK"' EXIT
 
@@ -94,15 +97,12 @@ KVER="${KERNEL##*/vmlinuz-}"
 # has as many inodes as a new one; a tenth more room than the files take, for the file system's own structures.
 # No metadata_csum_seed: Debian 12's GRUB cannot read a file system with it.
 log "writing the system's file system image"
-as_owner sh -c 'mb=$(du -sm "$1" | cut -f1) && : > "$3" &&
+as_owner sh -c 'mb=$(du -sm "$1" | cut -f1) &&
     "$2" -q -t ext4 -T default -b 4096 -I 256 -i 16384 -O ^metadata_csum_seed -L root -E root_owner=0:0 \
-        -d "$1" "$3" "$((mb + mb / 10 + 64))M" && chmod 644 "$3" && rm -rf "$1"' \
+        -d "$1" "$3" "$((mb + mb / 10 + 64))M" && rm -rf "$1"' \
     sh "$ROOTFS" "$(command -v mke2fs)" "$IMAGE" || { echo "build.sh: mke2fs could not make the system's image" >&2; exit 1; }
+chmod 644 "$IMAGE"
 log "system: $(( $(stat -c %s "$IMAGE") / 1048576 )) MiB ext4 image, kernel $KVER"
-mkdir -p "$WORK/iso/live"
-# a copy of one's own (without root the image belongs to the unshared root, and iso_write sets every file's time)
-cp --sparse=always "$IMAGE" "$WORK/iso/live/system.ext4"
-as_owner rm -f "$IMAGE"
 
 # --- the installer (busybox initramfs with the system's own kernel) ---------------------------
 apt_private "$WORK/apt" "$SUITE" "$MIRROR" "$SECURITY" "${INGOT_KEYRING:-}"
