@@ -58,11 +58,12 @@ final class SshConnector {
     private static final Duration MAX_TCP_CONNECT = Duration.ofSeconds(10);
     private static final Duration MAX_HANDSHAKE = Duration.ofSeconds(60);
     /**
-     * The first attempts give the handshake little time, doubling each attempt up to MAX_HANDSHAKE: QEMU's
-     * user network accepts a forwarded connection at once, and if the guest had no address yet its SYN is
-     * only resent on TCP backoff (seconds); a fresh connection reaches a guest that just came up at once.
+     * The handshake's budget once the banner probe has seen the server answer, doubling each attempt up to
+     * MAX_HANDSHAKE: the path to the guest works, so what is left is the server's own work, which an emulated
+     * guest does slowly (OpenSSH starts a new sshd for each connection: 0.5 to 1 s to a login under TCG). A
+     * smaller first budget only bought retries that each start one more sshd in the guest (2 to 3 s per wait).
      */
-    private static final Duration FIRST_HANDSHAKE = Duration.ofMillis(250);
+    private static final Duration PROBED_HANDSHAKE = Duration.ofSeconds(2);
     /** The first attempt at a just-resumed guest: past QEMU's one second of holding its SYN, and a login under TCG. */
     private static final Duration RESUMED_HANDSHAKE = Duration.ofMillis(2500);
     /**
@@ -123,7 +124,7 @@ final class SshConnector {
                     bannerSeen = true;
                     sshAttempts++;
                     Duration handshake = direct ? directHandshake
-                            : min(FIRST_HANDSHAKE.multipliedBy(1L << Math.min(sshAttempts - 1, 10)), MAX_HANDSHAKE);
+                            : min(PROBED_HANDSHAKE.multipliedBy(1L << Math.min(sshAttempts - 1, 5)), MAX_HANDSHAKE);
                     ClientSession session = attempt(client, host, port, user, key, remaining(deadline), handshake);
                     ok = true;
                     return new SshCommunicator(client, session, target);

@@ -55,6 +55,7 @@ public final class BuildContext {
     private final SetOnce<GuestSession> session = new SetOnce<>("SSH session");
     private final SetOnce<TemplateResult> template = new SetOnce<>("template");
     private final SetOnce<Manifest.Ram> ram = new SetOnce<>("RAM template");
+    private final SetOnce<String> captureInstanceId = new SetOnce<>("capture seed");
     private String result;
     private Throwable failure;
     private volatile String stage;
@@ -120,6 +121,9 @@ public final class BuildContext {
     /** The base image and manifest the template stage made (null before it ran). */
     public TemplateResult template() { return template.get(); }
     public void template(TemplateResult t) { template.set(t, stage); }
+    /** The instance id in the capture VM's seed, set by the capture-boot stage (null before it ran). */
+    public String captureInstanceId() { return captureInstanceId.get(); }
+    public void captureInstanceId(String id) { captureInstanceId.set(id, stage); }
     /** The RAM template's part of the manifest, set by the ram-template stage. */
     public void ram(Manifest.Ram r) { ram.set(r, stage); }
     /** The template version's manifest: the template stage's, with the RAM template's part when there is one. */

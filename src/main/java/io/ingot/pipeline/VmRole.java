@@ -6,7 +6,7 @@ public enum VmRole {
     INSTALL("install", "installer VM"),
     /** Boots the installed disk for provisioning and sealing (stages installed-vm to shutdown). */
     PROVISION("provision", "provisioning VM"),
-    /** Boots the template with a seed and saves its memory (stage ram-template). */
+    /** Boots the template with a seed (stage capture-boot) and saves its memory (stage ram-template). */
     CAPTURE("ram", "capture VM");
 
     private final String fileName;

@@ -169,6 +169,14 @@ public final class QemuImg {
                 source, target.toString()));
     }
 
+    /**
+     * Names another backing file in {@code overlay}'s header ({@code qemu-img rebase -u}), as given (relative to the
+     * overlay's directory): no data is read or written, so the new backing image must hold the same content.
+     */
+    public void rebaseUnsafe(Path overlay, String relativeBacking, String backingFormat) throws IOException {
+        Command.run(List.of(binary, "rebase", "-u", "-f", "qcow2", "-F", backingFormat, "-b", relativeBacking, overlay.toString()));
+    }
+
     /** {@code qemu-img check}: fails when the image has errors (leaks are reported but tolerated by qemu-img's exit code 3). */
     public void check(Path image, String format) throws IOException {
         Command.Result r = Command.exec(List.of(binary, "check", "-f", format, image.toString()));

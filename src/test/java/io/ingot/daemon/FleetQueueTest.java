@@ -250,7 +250,7 @@ class FleetQueueTest {
     private List<Stage> stages() {
         List<Stage> list = new ArrayList<>();
         for (String name : List.of("recovery", "qemu", "runtime-dir", "build-key", "answer-server", "answer-files", "media", "create-disk", "installer-vm",
-                "boot-command", "wait-install", "installed-vm", "wait-ssh", "provision", "sbom", "gate", "seal", "shutdown", "template",
+                "boot-command", "wait-install", "installed-vm", "wait-ssh", "provision", "sbom", "gate", "seal", "shutdown", "capture-boot", "template",
                 "ram-template", "verify")) {
             list.add(new Stage() {
                 @Override

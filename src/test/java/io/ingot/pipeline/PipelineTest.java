@@ -99,8 +99,8 @@ class PipelineTest {
     void optionalStagesRunWhenTheRecipeAsks() throws Exception {
         BuildContext b = build("full", OnError.CLEANUP, null);
         List<String> ran = events("run");
-        assertEquals(List.of("template", "ram-template", "verify", "publish"), ran.subList(ran.size() - 4, ran.size()));
-        assertEquals(21, b.plan().size());
+        assertEquals(List.of("shutdown", "capture-boot", "template", "ram-template", "verify", "publish"), ran.subList(ran.size() - 6, ran.size()));
+        assertEquals(22, b.plan().size());
     }
 
     @Test

@@ -4,46 +4,40 @@ import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.guest.SshLogin;
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildVm;
 import io.ingot.pipeline.VmRole;
 import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.DeviceState;
 import io.ingot.qemu.GuestAgent;
-import io.ingot.qemu.Ovmf;
 import io.ingot.qemu.HostCpu;
-import io.ingot.qemu.QemuCommand;
 import io.ingot.qemu.QemuImg;
 import io.ingot.qemu.Vm;
-import io.ingot.qemu.VmDriver;
-import io.ingot.recipe.RamTemplateRules;
 import io.ingot.recipe.Recipe;
-import io.ingot.server.PortAllocator;
-import io.ingot.server.PortLease;
 import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sha256;
 import io.ingot.util.Sizes;
-import io.ingot.vm.HostKeys;
 import io.ingot.vm.RestoreScript;
-import io.ingot.vm.SeedBuilder;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
- * Captures the RAM template ({@code template.ram: true}): boots the base image through a capture
- * overlay with its RAM in a shared memory-backend-file and a seed like a clone's, waits for SSH and a settled boot
- * (the build's check of a cold first boot; the verify checks then run in a memory clone), syncs the guest, unplugs its
- * NIC (memory clones plug in their own, with their own MAC), stops it and saves the device state with
- * {@code x-ignore-shared}. Overlay, memory file and state file join the template version.
+ * Captures the RAM template ({@code template.ram: true}) from the capture VM the capture-boot stage started: waits
+ * for SSH and a settled boot (the build's check of a cold first boot; the verify checks then run in a memory clone),
+ * syncs the guest, unplugs its NIC (memory clones plug in their own, with their own MAC), stops it and saves the
+ * device state with {@code x-ignore-shared}. The capture overlay, made on the sealed disk, is then put onto the base
+ * image the template stage made of that disk. Overlay, memory file and state file join the template version.
  */
 public final class RamTemplateStage implements Stage {
     static final String DIR = "ram";
+    static final String OVERLAY = "overlay.qcow2";
+    static final String MEMORY = "memory";
+    static final String STATE = "state";
     private static final Duration UNPLUG_TIMEOUT = Duration.ofSeconds(20);
     private static final Duration AGENT_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(10);
@@ -55,72 +49,33 @@ public final class RamTemplateStage implements Stage {
         return "! command -v cloud-init > /dev/null 2>&1 || test \"$(cat /var/lib/cloud/data/instance-id 2>/dev/null)\" = "
                 + instanceId;
     }
-    /** PCI slot of the capture VM's NIC, clear of the slots the drives take (from 0x3 on). */
-    static final String NIC_SLOT = "0x10";
 
-    private final PortAllocator ports;
-    private final VmDriver driver;
     private final QemuImg qemuImg = new QemuImg();
-    private final RamTemplateRules rules = new RamTemplateRules();
-
-    public RamTemplateStage(PortAllocator ports, VmDriver driver) {
-        this.ports = ports;
-        this.driver = driver;
-    }
 
     @Override
     public String name() { return "ram-template"; }
+
+    /** The capture VM's guest agent socket. */
+    static Path agentSocket(BuildContext build) {
+        return build.runtimeDir().resolve("ram.qga");
+    }
 
     @Override
     public void run(BuildContext build) throws Exception {
         BuildSettings settings = build.settings();
         Recipe.Machine m = settings.machine();
-        List<String> violations = rules.violations(m.qemuArgs());
-        if (!violations.isEmpty()) {
-            throw new IllegalStateException("these QEMU arguments cannot work with a RAM template: " + String.join("; ", violations));
-        }
         Path dir = build.buildDir().resolve(DIR);
-        Files.createDirectories(dir);
-        Path overlay = dir.resolve("overlay.qcow2");
-        Path memory = dir.resolve("memory");
-        Path state = dir.resolve("state");
-        for (Path p : List.of(overlay, memory, state)) Files.deleteIfExists(p);
-        qemuImg.createOverlay(overlay, "../" + build.template().baseImage().getFileName(), "qcow2");
-        var access = build.images().accessKey();
-        String instanceId = UUID.randomUUID().toString();
-        // host keys made here, as in every clone's seed: the guest installs them instead of making its own (seconds
-        // under emulation); each memory clone's onRestore replaces them with its own
-        SeedBuilder seeds = new SeedBuilder();
-        Path seed = seeds.ensureIso(seeds.write(dir.resolve("capture"), new SeedBuilder.Seed(instanceId, settings.name(),
-                List.of(access.publicKeyLine()), HostKeys.generate("root@" + settings.name()))));
+        Path overlay = dir.resolve(OVERLAY);
+        Path memory = dir.resolve(MEMORY);
+        Path state = dir.resolve(STATE);
         long memoryMiB = Sizes.parseMebibytes(m.memory());
-        PortLease lease = build.held(this).add(ports.allocate());
-        Path agentSocket = build.runtimeDir().resolve("ram.qga");
-        // the slot each memory clone's onRestore script takes (see RestoreScript)
-        Path restorePlaceholder = dir.resolve("onrestore");
-        Files.write(restorePlaceholder, RestoreScript.placeholder(RestoreScript.SIZE));
-        QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
-                .machine(m.type()).accel(build.accelerator().name()).cpu(m.cpu()).smp(m.cpus())
-                .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", memory, memoryMiB, true, false))
-                .disk(overlay, "qcow2", m.disk().iface())
-                .drive(new QemuCommand.Drive(seed, "raw", "virtio", true, false))
-                .vmgenid(UUID.randomUUID())
-                .serialLog(build.buildDir().resolve("serial-ram.log"))
-                .qmp(build.runtimeDir().resolve("ram.qmp"))
-                .pidFile(build.buildDir().resolve("qemu-ram.pid"))
-                .fwCfgFile(RestoreScript.FW_CFG_NAME, restorePlaceholder)
-                .extraArgs(m.qemuArgs())
-                // a slot of its own: -device is placed before the if=virtio drives, and the migration stream
-                // names devices by slot, so the drives must sit where the clones (without a NIC) have them
-                .extraArgs(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + lease.port() + "-:" + settings.communicator().port(),
-                        "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT));
-        if (m.isUefi()) Ovmf.apply(b, dir);
-        if (m.hasGuestAgent()) b.guestAgent(agentSocket);
-        QemuCommand cmd = b.build();
-        Vm vm = GuestVm.start(build, driver, cmd, VmRole.CAPTURE, lease.port());
+        BuildVm capture = build.vm(VmRole.CAPTURE);
+        Vm vm = capture.vm();
+        String instanceId = build.captureInstanceId();
+        var access = build.images().accessKey();
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
-            try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", lease.port(), settings.communicator().user(),
+            try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", capture.sshPort(), settings.communicator().user(),
                     key.keyPair(), GuestConnection.timeout(build)).reporting(line -> build.log().info("ssh: " + line),
                     () -> vm.isAlive() ? null : "the capture VM's QEMU exited"))) {
                 // an SSH answer comes before the end of the boot (cloud-init's last stages, other units): capture
@@ -140,7 +95,7 @@ public final class RamTemplateStage implements Stage {
                         + "s; a RAM template needs ACPI PCI hot-plug in the guest");
             }
             vm.qmp().execute("netdev_del", Map.of("id", "net0"));
-            if (m.hasGuestAgent()) freeze(build, agentSocket);
+            if (m.hasGuestAgent()) freeze(build, agentSocket(build));
             long t0 = System.nanoTime();
             vm.qmp().stop();
             DeviceState.save(vm.qmp(), build.qemu().features(), state, Duration.ofMinutes(2));
@@ -150,16 +105,18 @@ public final class RamTemplateStage implements Stage {
             // its stage's end only when the memory is saved: a failed capture reports the VM's screen and console
             vm.stop(Duration.ofSeconds(5));
         }
-        build.vm(VmRole.CAPTURE).end();
+        capture.end();
+        // the same disk content as the sealed disk it was made on: only the name of the backing file changes
+        qemuImg.rebaseUnsafe(overlay, "../" + build.template().baseImage().getFileName(), "qcow2");
         RamCompatibility compat = RamCompatibility.of(build.qemu().version().toString(), m.type(), m.cpu(),
                 (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()), build.accelerator().name(),
                 HostCpu.flags());
         Manifest.Ram ram = new Manifest.Ram(ramFile(memory), ramFile(state), ramFile(overlay), compat.key(), compat,
                 m.nic().model(), settings.onRestore(), RestoreScript.SIZE);
         build.ram(ram);
-        build.extraFiles().put(DIR + "/overlay.qcow2", overlay);
-        build.extraFiles().put(DIR + "/memory", memory);
-        build.extraFiles().put(DIR + "/state", state);
+        build.extraFiles().put(DIR + "/" + OVERLAY, overlay);
+        build.extraFiles().put(DIR + "/" + MEMORY, memory);
+        build.extraFiles().put(DIR + "/" + STATE, state);
         build.log().info(String.format("RAM template: %d MiB memory file, capture overlay %d KiB",
                 Files.size(memory) >> 20, Files.size(overlay) >> 10));
     }
@@ -180,11 +137,8 @@ public final class RamTemplateStage implements Stage {
     }
 
     @Override
-    public void cleanup(BuildContext build) throws Exception {
-        build.held(this).close();
-        if (build.published()) return;
-        Path dir = build.buildDir().resolve(DIR);
-        for (String f : List.of("overlay.qcow2", "memory", "state")) Files.deleteIfExists(dir.resolve(f));
+    public void cleanup(BuildContext build) {
+        // the capture-boot stage, which made the VM and its files, ends and removes them
     }
 
     private static Manifest.RamFile ramFile(Path file) throws IOException {

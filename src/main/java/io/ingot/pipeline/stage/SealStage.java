@@ -84,10 +84,13 @@ public final class SealStage implements Stage {
                 // the next boot is a first boot for cloud-init: it applies the clone's seed (keys, host name, host keys)
                 // (after this boot's cloud-init has finished: cleaning under a running one leaves half a state; and
                 // cloud-init 22.4's `status --wait` returns once a stage has reported an error, while the later ones
-                // still run: under systemd the end of the boot, cloud-final included, is waited for first)
+                // still run: under systemd the end of the boot, cloud-final included, is waited for first). Where the
+                // boot has ended without cloud-init's status file, it was off in this boot (a recipe can keep it out
+                // of the build's boot): nothing to wait for, and `status` would cost seconds of Python under emulation
                 case CLOUD_INIT -> lines.add("if command -v cloud-init > /dev/null 2>&1; then "
                         + GuestVm.AWAIT_BOOT_END + "; "
-                        + "cloud-init status --wait > /dev/null || echo 'cloud-init reported errors in this boot (cloud-init status --long)'; "
+                        + "if [ -d /run/systemd/system ] && [ ! -e /run/cloud-init/status.json ]; then :; "
+                        + "else cloud-init status --wait > /dev/null || echo 'cloud-init reported errors in this boot (cloud-init status --long)'; fi; "
                         + "cloud-init clean --logs; rm -rf /var/lib/cloud/seed/nocloud-net /var/lib/cloud/seed/nocloud; fi");
                 // a persistent journal (Debian 13's) would get the rest of this boot, shutdown included, under the
                 // build's machine-id: journald writes to /run from here on (--relinquish-var, systemd >= 243)

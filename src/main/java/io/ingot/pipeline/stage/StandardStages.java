@@ -34,8 +34,9 @@ public final class StandardStages {
                 new GateStage(),
                 new SealStage(),
                 new ShutdownStage(),
+                new CaptureBootStage(ports, driver),
                 new TemplateStage(),
-                new RamTemplateStage(ports, driver),
+                new RamTemplateStage(),
                 new VerifyStage(ports),
                 new PublishStage()));
     }
