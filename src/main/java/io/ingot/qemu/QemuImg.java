@@ -25,6 +25,8 @@ public final class QemuImg {
 
     private final String binary;
     private final ProgressBar.Factory progress;
+    /** Before conversions: {@code nice -n 19} for one that must not slow a VM booting beside it, else nothing. */
+    private final List<String> convertPrefix;
 
     public QemuImg() { this("qemu-img"); }
 
@@ -34,8 +36,21 @@ public final class QemuImg {
     public QemuImg(ProgressBar.Factory progress) { this("qemu-img", progress); }
 
     public QemuImg(String binary, ProgressBar.Factory progress) {
+        this(binary, progress, List.of());
+    }
+
+    private QemuImg(String binary, ProgressBar.Factory progress, List<String> convertPrefix) {
         this.binary = binary;
         this.progress = progress;
+        this.convertPrefix = convertPrefix;
+    }
+
+    /**
+     * The same, its conversions at the lowest CPU priority: they take the CPU time a VM booting beside them leaves
+     * (an emulated guest's boot is mostly one busy vCPU at a time), instead of slowing that boot as much as they gain.
+     */
+    public QemuImg yielding() {
+        return new QemuImg(binary, progress, List.of("nice", "-n", "19"));
     }
 
     /** Image facts from {@code qemu-img info --output=json}. */
@@ -140,11 +155,12 @@ public final class QemuImg {
         cmd.add(source);
         cmd.add(target);
         ProgressBar bar = progress.openPercent("converting " + shortName(source) + " to " + targetFormat);
+        if (bar != null) cmd.add(2, "-p");
+        cmd.addAll(0, convertPrefix);
         if (bar == null) {
             Command.run(cmd);
             return;
         }
-        cmd.add(2, "-p");
         try (bar) {
             Command.stream(cmd, Command.DEFAULT_TIMEOUT, chunk -> {
                 Matcher m = PROGRESS.matcher(chunk);

@@ -24,6 +24,15 @@ final class GuestVm {
     static final String SCREEN_FILE = "screen.png";
     /** Waits, under systemd, for the end of the guest's boot (every unit started or failed; a degraded system counts). */
     static final String AWAIT_BOOT_END = "if [ -d /run/systemd/system ]; then systemctl is-system-running --wait > /dev/null || true; fi";
+    /**
+     * After {@link #AWAIT_BOOT_END}, true (exit 0) where cloud-init has nothing left to do in this boot, known without
+     * running it (seconds of Python under emulation): under systemd, whose boot includes cloud-init's last stage,
+     * cloud-init either wrote its result file (at the end of that stage) or never started (no status file: off in
+     * this boot). Elsewhere, or when neither holds, {@code cloud-init status --wait} is what can tell.
+     */
+    static final String CLOUD_INIT_SETTLED = "[ -d /run/systemd/system ] && { [ -e /run/cloud-init/result.json ] || [ ! -e /run/cloud-init/status.json ]; }";
+    /** After {@link #CLOUD_INIT_SETTLED}: true unless cloud-init's result file lists errors. */
+    static final String CLOUD_INIT_RESULT_CLEAN = "{ [ ! -e /run/cloud-init/result.json ] || grep -q '\"errors\": \\[\\]' /run/cloud-init/result.json; }";
     private GuestVm() { }
 
     /**

@@ -43,7 +43,8 @@ public final class RamTemplateStage implements Stage {
     private static final Duration SETTLE_TIMEOUT = Duration.ofMinutes(10);
     /** Waits for systemd's start-up and cloud-init where the guest has them (a degraded system still counts as up). */
     static final String SETTLE = GuestVm.AWAIT_BOOT_END + "; "
-            + "if command -v cloud-init > /dev/null 2>&1; then cloud-init status --wait > /dev/null || true; fi; sync";
+            + "if command -v cloud-init > /dev/null 2>&1 && ! " + GuestVm.CLOUD_INIT_SETTLED + "; then "
+            + "cloud-init status --wait > /dev/null || true; fi; sync";
     /** Succeeds where cloud-init is missing, or where it took the seed with {@code instanceId}. */
     static String seedTaken(String instanceId) {
         return "! command -v cloud-init > /dev/null 2>&1 || test \"$(cat /var/lib/cloud/data/instance-id 2>/dev/null)\" = "

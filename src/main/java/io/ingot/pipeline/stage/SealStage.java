@@ -56,6 +56,8 @@ public final class SealStage implements Stage {
 
     private static final String FAILED_MARK = "ingot-seal: failed at ";
 
+    private static final String CLOUD_INIT_ERRORS = "echo 'cloud-init reported errors in this boot (cloud-init status --long)'";
+
     /**
      * The shell script for the chosen operations; POSIX sh so busybox and full distributions both run it.
      * It stops at the first failing command ({@code set -e}, also in {@code extra} lines), and its exit
@@ -84,13 +86,12 @@ public final class SealStage implements Stage {
                 // the next boot is a first boot for cloud-init: it applies the clone's seed (keys, host name, host keys)
                 // (after this boot's cloud-init has finished: cleaning under a running one leaves half a state; and
                 // cloud-init 22.4's `status --wait` returns once a stage has reported an error, while the later ones
-                // still run: under systemd the end of the boot, cloud-final included, is waited for first). Where the
-                // boot has ended without cloud-init's status file, it was off in this boot (a recipe can keep it out
-                // of the build's boot): nothing to wait for, and `status` would cost seconds of Python under emulation
+                // still run: under systemd the end of the boot, cloud-final included, is waited for first; its files
+                // then say what `status` would, without seconds of Python under emulation)
                 case CLOUD_INIT -> lines.add("if command -v cloud-init > /dev/null 2>&1; then "
                         + GuestVm.AWAIT_BOOT_END + "; "
-                        + "if [ -d /run/systemd/system ] && [ ! -e /run/cloud-init/status.json ]; then :; "
-                        + "else cloud-init status --wait > /dev/null || echo 'cloud-init reported errors in this boot (cloud-init status --long)'; fi; "
+                        + "if " + GuestVm.CLOUD_INIT_SETTLED + "; then " + GuestVm.CLOUD_INIT_RESULT_CLEAN + " || " + CLOUD_INIT_ERRORS + "; "
+                        + "else cloud-init status --wait > /dev/null || " + CLOUD_INIT_ERRORS + "; fi; "
                         + "cloud-init clean --logs; rm -rf /var/lib/cloud/seed/nocloud-net /var/lib/cloud/seed/nocloud; fi");
                 // a persistent journal (Debian 13's) would get the rest of this boot, shutdown included, under the
                 // build's machine-id: journald writes to /run from here on (--relinquish-var, systemd >= 243)

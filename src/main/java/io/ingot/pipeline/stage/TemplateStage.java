@@ -1,9 +1,11 @@
 package io.ingot.pipeline.stage;
 
 import io.ingot.pipeline.BuildContext;
+import io.ingot.pipeline.BuildVm;
 import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.TemplateResult;
 import io.ingot.pipeline.Stage;
+import io.ingot.pipeline.VmRole;
 import io.ingot.qemu.QemuImg;
 import io.ingot.recipe.Recipe;
 import io.ingot.template.Devices;
@@ -33,8 +35,11 @@ public final class TemplateStage implements Stage {
         Files.deleteIfExists(base);
         build.log().info("converting " + build.disk().path().getFileName() + " into the base image"
                 + (settings.template().compress() ? " (compressed)" : ""));
-        // an overlay on a parent template or a disk image is read through its backing file: flattened here
-        qemuImg.convert(build.disk().path(), build.disk().format(), base, "qcow2", settings.template().compress());
+        // an overlay on a parent template or a disk image is read through its backing file: flattened here. Beside
+        // a capture VM booting from the same disk (capture-boot) the conversion takes what CPU time the boot leaves
+        BuildVm capture = build.vm(VmRole.CAPTURE);
+        QemuImg converter = capture != null && capture.vm().isAlive() ? qemuImg.yielding() : qemuImg;
+        converter.convert(build.disk().path(), build.disk().format(), base, "qcow2", settings.template().compress());
         qemuImg.check(base, "qcow2");
         QemuImg.Info info = qemuImg.info(base, "qcow2");
         build.log().info(String.format("base image: %d MiB virtual, %d MiB on disk (sealed disk was %d MiB)",

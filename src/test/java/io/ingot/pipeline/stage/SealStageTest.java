@@ -4,10 +4,14 @@ import io.ingot.recipe.Recipe;
 import io.ingot.recipe.SealOperation;
 import io.ingot.util.Command;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -54,5 +58,31 @@ class SealStageTest {
         assertTrue(SealOperation.defaults().contains("cloud-init"));
         for (String op : SealOperation.defaults()) assertTrue(script.contains("step=" + op + "\n"), op);
         assertFalse(script.contains("\ntrue\n") || script.endsWith("true\n"), "no trailing true that would hide a failure");
+    }
+
+    /** cloud-init's files after the boot's end, read with sh as a guest would: /run moved under {@code run}. */
+    private static int[] settledAndClean(Path run) throws Exception {
+        String settled = GuestVm.CLOUD_INIT_SETTLED.replace("/run/", run + "/");
+        String clean = GuestVm.CLOUD_INIT_RESULT_CLEAN.replace("/run/", run + "/");
+        return new int[] {runScript(settled).exitCode(), runScript(clean).exitCode()};
+    }
+
+    @Test
+    void cloudInitsFilesSayWhetherItIsDoneWithoutRunningIt(@TempDir Path run) throws Exception {
+        Path ci = run.resolve("cloud-init");
+        Files.createDirectories(ci);
+        // not under systemd: only cloud-init itself can tell
+        assertNotEquals(0, settledAndClean(run)[0]);
+        Files.createDirectories(run.resolve("systemd/system"));
+        // off in this boot: it never wrote its status
+        assertEquals(0, settledAndClean(run)[0]);
+        // started, no result yet: wait for it with cloud-init status
+        Files.writeString(ci.resolve("status.json"), "{}");
+        assertNotEquals(0, settledAndClean(run)[0]);
+        Files.writeString(ci.resolve("result.json"), "{\n \"v1\": {\n  \"datasource\": \"DataSourceNoCloud\",\n  \"errors\": []\n }\n}\n");
+        assertArrayEquals(new int[] {0, 0}, settledAndClean(run));
+        Files.writeString(ci.resolve("result.json"), "{\n \"v1\": {\n  \"errors\": [\n   \"('init', KeyError('x'))\"\n  ]\n }\n}\n");
+        assertEquals(0, settledAndClean(run)[0]);
+        assertNotEquals(0, settledAndClean(run)[1], "errors in the result file are reported");
     }
 }
