@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -66,20 +67,20 @@ final class SshConnector {
     /** The first attempt at a just-resumed guest: past QEMU's one second of holding its SYN, and a login under TCG. */
     private static final Duration RESUMED_HANDSHAKE = Duration.ofMillis(2500);
     /**
-     * Before each SSH attempt bare TCP connections wait for the server's banner ({@link BannerProbe}): each this
-     * long, a new one every step. They cost the guest nothing until its network is up, so during the first
-     * seconds steps are short (a memory clone's SSH is found within a few tens of milliseconds of its NIC getting
-     * an address); after that waits and steps grow, so a long boot is not polled fifty times a second.
+     * Before each SSH attempt a bare TCP connection waits this long for the server's banner: it costs
+     * the guest nothing until the network is up, so during the first seconds it is repeated often (a
+     * memory clone's SSH is found within a few tens of milliseconds of its NIC getting an address);
+     * after that waits and pauses grow, so a long boot is not polled fifty times a second.
      */
     private static final Duration FIRST_BANNER_WAIT = Duration.ofMillis(150);
     private static final Duration MAX_BANNER_WAIT = Duration.ofSeconds(3);
-    private static final Duration FIRST_BANNER_STEP = Duration.ofMillis(50);
-    private static final Duration MAX_BANNER_STEP = Duration.ofMillis(500);
+    private static final Duration FIRST_BANNER_RETRY_DELAY = Duration.ofMillis(20);
+    private static final Duration MAX_BANNER_RETRY_DELAY = Duration.ofMillis(500);
     private static final Duration FAST_POLLING = Duration.ofSeconds(3);
     private static final Duration FIRST_RETRY_DELAY = Duration.ofMillis(100);
     private static final Duration MAX_RETRY_DELAY = Duration.ofSeconds(2);
     // QEMU's user-mode port forward accepts a TCP connection even when nothing listens in the guest yet
-    private static final String CLOSED_BEFORE_BANNER = BannerProbe.CLOSED_BEFORE_BANNER;
+    private static final String CLOSED_BEFORE_BANNER = "connection accepted but closed before the SSH banner (SSH server not running yet?)";
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     private SshConnector() { }
@@ -104,7 +105,6 @@ final class SshConnector {
                     known.stream().anyMatch(k -> KeyUtils.compareKeys(k, serverKey)));
         }
         boolean ok = false;
-        BannerProbe probe = null;
         try {
             String lastProblem = "no attempt was made";
             boolean problemSeen = false;
@@ -112,7 +112,7 @@ final class SshConnector {
             int attempts = 0;
             Duration delay = FIRST_RETRY_DELAY;
             Duration bannerWait = FIRST_BANNER_WAIT;
-            Duration bannerStep = FIRST_BANNER_STEP;
+            Duration bannerDelay = FIRST_BANNER_RETRY_DELAY;
             long slowDownAt = System.nanoTime() + FAST_POLLING.toNanos();
             int sshAttempts = 0;
             while (true) {
@@ -120,16 +120,7 @@ final class SshConnector {
                 boolean bannerSeen = false;
                 try {
                     boolean direct = !probeFirst && attempts == 1;
-                    if (!direct) {
-                        if (probe == null) probe = openProbe(host, port);
-                        String problem;
-                        try {
-                            problem = probe.await(min(bannerStep, remaining(deadline)), bannerWait);
-                        } catch (IOException e) {
-                            throw new AttemptFailed(connectProblem(e));
-                        }
-                        if (problem != null) throw new AttemptFailed(problem);
-                    }
+                    if (!direct) awaitBanner(host, port, min(bannerWait, remaining(deadline)));
                     bannerSeen = true;
                     sshAttempts++;
                     Duration handshake = direct ? directHandshake
@@ -160,14 +151,15 @@ final class SshConnector {
                 if (bannerSeen) {
                     sleep(delay);
                     delay = min(delay.multipliedBy(3).dividedBy(2), MAX_RETRY_DELAY);
-                } else if (System.nanoTime() > slowDownAt) {
-                    // the probe's step was the pause
-                    bannerWait = min(bannerWait.multipliedBy(3).dividedBy(2), MAX_BANNER_WAIT);
-                    bannerStep = min(bannerStep.multipliedBy(3).dividedBy(2), MAX_BANNER_STEP);
+                } else {
+                    sleep(bannerDelay);
+                    if (System.nanoTime() > slowDownAt) {
+                        bannerWait = min(bannerWait.multipliedBy(3).dividedBy(2), MAX_BANNER_WAIT);
+                        bannerDelay = min(bannerDelay.multipliedBy(3).dividedBy(2), MAX_BANNER_RETRY_DELAY);
+                    }
                 }
             }
         } finally {
-            if (probe != null) probe.close();
             if (!ok) stopQuietly(client);
         }
     }
@@ -239,11 +231,24 @@ final class SshConnector {
         }
     }
 
-    private static BannerProbe openProbe(String host, int port) throws AttemptFailed {
-        try {
-            return new BannerProbe(host, port);
+    /**
+     * Returns once a bare TCP connection to host:port receives the first bytes of an SSH banner within
+     * {@code wait}. QEMU's user network accepts a forwarded connection before the guest can take it, and
+     * a SYN it sent into a guest without an address is only resent a second or more later: a new
+     * connection is the quicker way to find out.
+     */
+    private static void awaitBanner(String host, int port, Duration wait) throws AttemptFailed {
+        long waitMs = Math.max(wait.toMillis(), 1);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), (int) Math.min(waitMs, MAX_TCP_CONNECT.toMillis()));
+            socket.setSoTimeout((int) waitMs);
+            byte[] prefix = new byte[4];
+            int n = socket.getInputStream().readNBytes(prefix, 0, prefix.length);
+            if (n == 0) throw new AttemptFailed(CLOSED_BEFORE_BANNER);
+        } catch (SocketTimeoutException e) {
+            throw new AttemptFailed("TCP connection accepted, but no SSH banner arrived within " + human(Duration.ofMillis(waitMs)));
         } catch (IOException e) {
-            throw new AttemptFailed("cannot connect: " + e.getMessage());
+            throw new AttemptFailed(isReset(String.valueOf(e.getMessage())) ? CLOSED_BEFORE_BANNER : connectProblem(e));
         }
     }
 
