@@ -57,6 +57,12 @@ public final class SealStage implements Stage {
     private static final String FAILED_MARK = "ingot-seal: failed at ";
 
     private static final String CLOUD_INIT_ERRORS = "echo 'cloud-init reported errors in this boot (cloud-init status --long)'";
+    /**
+     * True where cloud-init has ever run on the disk (its state directory holds more than a seed). Where it never ran
+     * (off in the build's boot, and the installer runs none) there is nothing for {@code cloud-init clean} to remove
+     * but its logs, and running it costs seconds of Python under emulation.
+     */
+    static final String CLOUD_INIT_HAS_STATE = "[ -n \"$(ls -A /var/lib/cloud 2> /dev/null | grep -vx seed)\" ]";
 
     /**
      * The shell script for the chosen operations; POSIX sh so busybox and full distributions both run it.
@@ -92,7 +98,9 @@ public final class SealStage implements Stage {
                         + GuestVm.AWAIT_BOOT_END + "; "
                         + "if " + GuestVm.CLOUD_INIT_SETTLED + "; then " + GuestVm.CLOUD_INIT_RESULT_CLEAN + " || " + CLOUD_INIT_ERRORS + "; "
                         + "else cloud-init status --wait > /dev/null || " + CLOUD_INIT_ERRORS + "; fi; "
-                        + "cloud-init clean --logs; rm -rf /var/lib/cloud/seed/nocloud-net /var/lib/cloud/seed/nocloud; fi");
+                        + "if " + CLOUD_INIT_HAS_STATE + "; then cloud-init clean --logs; "
+                        + "else rm -f /var/log/cloud-init.log /var/log/cloud-init-output.log; fi; "
+                        + "rm -rf /var/lib/cloud/seed/nocloud-net /var/lib/cloud/seed/nocloud; fi");
                 // a persistent journal (Debian 13's) would get the rest of this boot, shutdown included, under the
                 // build's machine-id: journald writes to /run from here on (--relinquish-var, systemd >= 243)
                 case LOGS -> lines.add("if [ -d /var/log/journal ] && command -v journalctl > /dev/null 2>&1; then "

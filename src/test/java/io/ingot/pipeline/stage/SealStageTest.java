@@ -85,4 +85,15 @@ class SealStageTest {
         assertEquals(0, settledAndClean(run)[0]);
         assertNotEquals(0, settledAndClean(run)[1], "errors in the result file are reported");
     }
+
+    @Test
+    void cloudInitIsCleanedWhereItEverRan(@TempDir Path lib) throws Exception {
+        String hasState = SealStage.CLOUD_INIT_HAS_STATE.replace("/var/lib/cloud", lib.resolve("cloud").toString());
+        assertNotEquals(0, runScript(hasState).exitCode(), "no state directory: cloud-init never ran");
+        Files.createDirectories(lib.resolve("cloud/seed/nocloud"));
+        assertNotEquals(0, runScript(hasState).exitCode(), "only a seed: cloud-init never ran");
+        Files.createDirectories(lib.resolve("cloud/instances/i-1"));
+        assertEquals(0, runScript(hasState).exitCode());
+        assertTrue(SealStage.script(Recipe.Seal.DEFAULT, "AAAAkey").contains("if " + SealStage.CLOUD_INIT_HAS_STATE + "; then cloud-init clean --logs;"));
+    }
 }
