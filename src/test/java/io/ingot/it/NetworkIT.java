@@ -13,6 +13,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,9 @@ class NetworkIT {
     static void removeEverything() throws Exception {
         if (ingot == null) return;
         for (String c : List.of("net-a", "net-b", "net-c", "net-m1", "net-m2")) {
+            // the clone's console stays beside dnsmasq's log: what a failure left to read
+            Path serial = TestImages.paths().images().resolve("clones").resolve(c).resolve("serial.log");
+            if (Files.exists(serial)) Files.copy(serial, dir.resolve(c + "-serial.log"), StandardCopyOption.REPLACE_EXISTING);
             ingot.run(Duration.ofMinutes(2), "stop", c);
             ingot.run(Duration.ofMinutes(2), "rm", c);
         }
