@@ -31,7 +31,8 @@ import java.util.Map;
  * for SSH and a settled boot (the build's check of a cold first boot; the verify checks then run in a memory clone),
  * syncs the guest, unplugs its NIC (memory clones plug in their own, with their own MAC), stops it and saves the
  * device state with {@code x-ignore-shared}. The capture overlay, made on the sealed disk, is then put onto the base
- * image the template stage made of that disk. Overlay, memory file and state file join the template version.
+ * image the template stage made of that disk. Overlay, memory file and state file join the template version. Nothing
+ * to clean up here: the capture-boot stage, which made the VM and its files, ends and removes them.
  */
 public final class RamTemplateStage implements Stage {
     static final String DIR = "ram";
@@ -135,11 +136,6 @@ public final class RamTemplateStage implements Stage {
             throw new IllegalStateException("machine.guestAgent is true, but the capture VM's qemu-guest-agent did not freeze"
                     + " its file systems: " + e.getMessage() + " (is qemu-guest-agent installed and enabled in the image?)");
         }
-    }
-
-    @Override
-    public void cleanup(BuildContext build) {
-        // the capture-boot stage, which made the VM and its files, ends and removes them
     }
 
     private static Manifest.RamFile ramFile(Path file) throws IOException {
