@@ -3,7 +3,6 @@ package io.ingot.guest;
 import org.apache.sshd.common.config.keys.KeyUtils;
 import org.apache.sshd.common.keyprovider.KeyPairProvider;
 import org.apache.sshd.server.SshServer;
-import org.apache.sshd.server.shell.ProcessShellFactory;
 
 import java.io.IOException;
 import java.security.PublicKey;
@@ -31,8 +30,7 @@ public final class TestSshServer implements AutoCloseable {
         sshd.setPort(port);
         sshd.setKeyPairProvider(KeyPairProvider.wrap(hostKey.keyPair()));
         sshd.setPublickeyAuthenticator((user, key, session) -> KeyUtils.compareKeys(key, authorized.get()));
-        sshd.setCommandFactory((channel, command) ->
-                new ProcessShellFactory(command, List.of("/bin/sh", "-c", commands.apply(command))).createShell(channel));
+        sshd.setCommandFactory((channel, command) -> new ShellCommand(List.of("/bin/sh", "-c", commands.apply(command))));
     }
 
     public TestSshServer start() throws IOException {
