@@ -78,13 +78,16 @@ public final class VerifyStage implements Stage {
         VerifyClone clone = new VerifyClone(build, runner, dir);
         Files.deleteIfExists(clone.overlay());
         // the build id in the clone's name: two builds of one recipe never share a QEMU name or run record
-        try (CloneRunner.Running running = clone.fromRam() ? clone.resume(vmName(build.buildId()), hostname)
+        boolean resumed = clone.fromRam();
+        try (CloneRunner.Running running = resumed ? clone.resume(vmName(build.buildId()), hostname)
                 : clone.boot(vmName(build.buildId()), hostname)) {
             BuildKey key = BuildKey.load(build.images().accessKey().privateKeyPath());
-            try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", running.sshPort(),
-                    settings.communicator().user(), key.keyPair(), GuestConnection.timeout(build)).reporting(
-                    line -> build.log().info("ssh: " + line),
-                    () -> running.process().isAlive() ? null : "the verify clone's QEMU exited"))) {
+            SshLogin login = SshLogin.of("127.0.0.1", running.sshPort(), settings.communicator().user(), key.keyPair(),
+                    GuestConnection.timeout(build)).reporting(line -> build.log().info("ssh: " + line),
+                    () -> running.process().isAlive() ? null : "the verify clone's QEMU exited");
+            // a resumed clone was just logged in to (its identity refresh): no banner probes, each of which would start
+            // one more sshd in the guest, slower under emulation than a probe waits (~4 s of them before each check run)
+            try (SshCommunicator ssh = SshCommunicator.connect(resumed ? login.first(SshLogin.FirstAttempt.REACHABLE) : login)) {
                 runChecks(settings.verify(), (command, timeout, sink) -> ssh.exec(command, Map.of(), timeout, sink), build.log());
             }
         } finally {
