@@ -56,6 +56,7 @@ public final class BuildContext {
     private final SetOnce<TemplateResult> template = new SetOnce<>("template");
     private final SetOnce<Manifest.Ram> ram = new SetOnce<>("RAM template");
     private final SetOnce<String> captureInstanceId = new SetOnce<>("capture seed");
+    private final SetOnce<Path> captureMemory = new SetOnce<>("capture memory file");
     private String result;
     private Throwable failure;
     private volatile String stage;
@@ -115,7 +116,10 @@ public final class BuildContext {
     public void images(ImageStore s) { images.set(s, stage); }
     public QemuInstallation qemu() { return qemu.get(); }
     public void qemu(QemuInstallation q) { qemu.set(q, stage); }
-    /** A short private directory for QMP sockets (unix socket paths are limited to 107 bytes). */
+    /**
+     * A short private directory for QMP sockets (unix socket paths are limited to 107 bytes), on tmpfs where the
+     * host has one (the capture VM's RAM may go there too).
+     */
     public Path runtimeDir() { return runtimeDir.get(); }
     public void runtimeDir(Path p) { runtimeDir.set(p, stage); }
     /** The base image and manifest the template stage made (null before it ran). */
@@ -124,6 +128,9 @@ public final class BuildContext {
     /** The instance id in the capture VM's seed, set by the capture-boot stage (null before it ran). */
     public String captureInstanceId() { return captureInstanceId.get(); }
     public void captureInstanceId(String id) { captureInstanceId.set(id, stage); }
+    /** The file the capture VM's RAM is in while it runs, set by the capture-boot stage (null before it ran). */
+    public Path captureMemory() { return captureMemory.get(); }
+    public void captureMemory(Path p) { captureMemory.set(p, stage); }
     /** The RAM template's part of the manifest, set by the ram-template stage. */
     public void ram(Manifest.Ram r) { ram.set(r, stage); }
     /** The template version's manifest: the template stage's, with the RAM template's part when there is one. */

@@ -94,7 +94,7 @@ public final class InterruptedBuilds {
         }
         if (owner.runtimeDir() != null) {
             Path runtime = Path.of(owner.runtimeDir());
-            // only ever a directory ingot made for itself under the temporary directory
+            // only ever a directory ingot made for itself (under /dev/shm or the temporary directory)
             if (runtime.getFileName().toString().startsWith("ingot-") && Files.isDirectory(runtime)) Trees.delete(runtime);
         }
         BuildOwner.remove(dir);

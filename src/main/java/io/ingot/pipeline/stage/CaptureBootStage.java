@@ -17,6 +17,8 @@ import io.ingot.vm.HostKeys;
 import io.ingot.vm.RestoreScript;
 import io.ingot.vm.SeedBuilder;
 
+import java.io.IOException;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +26,7 @@ import java.util.UUID;
 
 /**
  * Starts the capture VM of a RAM template ({@code template.ram: true}) and leaves it booting: the sealed build disk
- * under a capture overlay, its RAM in a shared memory-backend-file, a seed like a clone's, a NIC forwarded to a free
+ * under a capture overlay, its RAM in a shared memory-backend-file (on tmpfs where it can), a seed like a clone's, a NIC forwarded to a free
  * loopback port. It runs before the template stage, so the guest boots while the sealed disk is converted into the
  * base image (both only read that disk); the ram-template stage then waits for the boot, saves the RAM template and
  * puts the overlay onto the base image, which holds the same disk content.
@@ -32,6 +34,8 @@ import java.util.UUID;
 public final class CaptureBootStage implements Stage {
     /** PCI slot of the capture VM's NIC, clear of the slots the drives take (from 0x3 on). */
     static final String NIC_SLOT = "0x10";
+    /** The capture VM's memory file in a runtime directory on tmpfs. */
+    static final String SCRATCH_MEMORY = "capture-memory";
 
     private final PortAllocator ports;
     private final VmDriver driver;
@@ -57,8 +61,11 @@ public final class CaptureBootStage implements Stage {
         Path dir = build.buildDir().resolve(RamTemplateStage.DIR);
         Files.createDirectories(dir);
         Path overlay = dir.resolve(RamTemplateStage.OVERLAY);
-        Path memory = dir.resolve(RamTemplateStage.MEMORY);
-        for (Path p : List.of(overlay, memory, dir.resolve(RamTemplateStage.STATE))) Files.deleteIfExists(p);
+        long memoryMiB = Sizes.parseMebibytes(m.memory());
+        Path memory = memoryFile(build, memoryMiB);
+        for (Path p : List.of(overlay, memory, dir.resolve(RamTemplateStage.MEMORY), dir.resolve(RamTemplateStage.STATE))) {
+            Files.deleteIfExists(p);
+        }
         // on the sealed disk for now (the base image is being made from it); the ram-template stage rebases it
         qemuImg.createOverlay(overlay, dir.relativize(build.disk().path()).toString(), build.disk().format());
         String instanceId = UUID.randomUUID().toString();
@@ -73,7 +80,7 @@ public final class CaptureBootStage implements Stage {
         Files.write(restorePlaceholder, RestoreScript.placeholder(RestoreScript.SIZE));
         QemuCommand.Builder b = build.qemu().command("ingot-" + build.name() + "-" + build.buildId() + "-ram")
                 .machine(m.type()).accel(build.accelerator().name()).cpu(m.cpu()).smp(m.cpus())
-                .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", memory, Sizes.parseMebibytes(m.memory()), true, false))
+                .memoryBackend(new QemuCommand.MemoryBackend("pc.ram", memory, memoryMiB, true, false))
                 .disk(overlay, "qcow2", m.disk().iface())
                 .drive(new QemuCommand.Drive(seed, "raw", "virtio", true, false))
                 .vmgenid(UUID.randomUUID())
@@ -89,13 +96,28 @@ public final class CaptureBootStage implements Stage {
         if (m.isUefi()) Ovmf.apply(b, dir);
         if (m.hasGuestAgent()) b.guestAgent(RamTemplateStage.agentSocket(build));
         build.captureInstanceId(instanceId);
+        build.captureMemory(memory);
         GuestVm.start(build, driver, b.build(), VmRole.CAPTURE, lease.port());
+    }
+
+    /**
+     * Where the capture VM's RAM lives while it boots: the build's runtime directory where that is on tmpfs with room
+     * for twice the guest's RAM (a file on a disk is written back while the guest dirties it: ~3 s of a first boot
+     * under emulation; the ram-template stage then copies it, holes kept, into the build directory), else the
+     * build directory itself.
+     */
+    static Path memoryFile(BuildContext build, long memoryMiB) throws IOException {
+        Path runtime = build.runtimeDir();
+        FileStore store = Files.getFileStore(runtime);
+        if ("tmpfs".equals(store.type()) && store.getUsableSpace() >= 2 * (memoryMiB << 20)) return runtime.resolve(SCRATCH_MEMORY);
+        return build.buildDir().resolve(RamTemplateStage.DIR).resolve(RamTemplateStage.MEMORY);
     }
 
     @Override
     public void cleanup(BuildContext build) throws Exception {
         GuestVm.stop(build, VmRole.CAPTURE);
         build.held(this).close();
+        if (build.runtimeDir() != null) Files.deleteIfExists(build.runtimeDir().resolve(SCRATCH_MEMORY));
         if (build.published()) return;
         Path dir = build.buildDir().resolve(RamTemplateStage.DIR);
         for (String f : List.of(RamTemplateStage.OVERLAY, RamTemplateStage.MEMORY, RamTemplateStage.STATE)) {

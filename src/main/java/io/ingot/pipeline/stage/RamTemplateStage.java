@@ -14,6 +14,7 @@ import io.ingot.qemu.HostCpu;
 import io.ingot.qemu.QemuImg;
 import io.ingot.qemu.Vm;
 import io.ingot.recipe.Recipe;
+import io.ingot.storage.DiskCopy;
 import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sha256;
@@ -30,7 +31,8 @@ import java.util.Map;
  * Captures the RAM template ({@code template.ram: true}) from the capture VM the capture-boot stage started: waits
  * for SSH and a settled boot (the build's check of a cold first boot; the verify checks then run in a memory clone),
  * syncs the guest, unplugs its NIC (memory clones plug in their own, with their own MAC), stops it and saves the
- * device state with {@code x-ignore-shared}. The capture overlay, made on the sealed disk, is then put onto the base
+ * device state with {@code x-ignore-shared}; a memory file on tmpfs is copied into the build directory, holes kept.
+ * The capture overlay, made on the sealed disk, is then put onto the base
  * image the template stage made of that disk. Overlay, memory file and state file join the template version. Nothing
  * to clean up here: the capture-boot stage, which made the VM and its files, ends and removes them.
  */
@@ -108,6 +110,14 @@ public final class RamTemplateStage implements Stage {
             vm.stop(Duration.ofSeconds(5));
         }
         capture.end();
+        Path captured = build.captureMemory();
+        if (!captured.equals(memory)) {
+            long t0 = System.nanoTime();
+            DiskCopy.copy(captured, memory);
+            Files.delete(captured);
+            build.log().info(String.format("memory file copied from tmpfs, holes kept, in %d ms",
+                    (System.nanoTime() - t0) / 1_000_000));
+        }
         // the same disk content as the sealed disk it was made on: only the name of the backing file changes
         qemuImg.rebaseUnsafe(overlay, "../" + build.template().baseImage().getFileName(), "qcow2");
         RamCompatibility compat = RamCompatibility.of(build.qemu().version().toString(), m.type(), m.cpu(),
