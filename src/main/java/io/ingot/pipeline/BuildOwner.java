@@ -11,8 +11,8 @@ import java.util.Optional;
 
 /**
  * {@code .running} in a build directory while its build runs: which ingot process runs it and where its private
- * runtime directory (QMP sockets, a capture VM's RAM; under /dev/shm or /tmp) is. A build directory whose owner is gone was interrupted; the
- * recovery step then removes its disks, RAM files and runtime directory and keeps its logs.
+ * runtime directory (QMP sockets, a capture VM's RAM; under /dev/shm or /tmp) is. A build directory whose owner is
+ * gone was interrupted; the recovery step then removes its disks, RAM files and runtime directory and keeps its logs.
  */
 public record BuildOwner(long pid, String start, String runtimeDir) {
     public static final String FILE_NAME = ".running";

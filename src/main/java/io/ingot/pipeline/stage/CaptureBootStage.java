@@ -26,8 +26,8 @@ import java.util.UUID;
 
 /**
  * Starts the capture VM of a RAM template ({@code template.ram: true}) and leaves it booting: the sealed build disk
- * under a capture overlay, its RAM in a shared memory-backend-file (on tmpfs where it can), a seed like a clone's, a NIC forwarded to a free
- * loopback port. It runs before the template stage, so the guest boots while the sealed disk is converted into the
+ * under a capture overlay, its RAM in a shared memory-backend-file (on tmpfs where it can), a seed like a clone's, a
+ * NIC forwarded to a free loopback port. It runs before the template stage, so the guest boots while the sealed disk is converted into the
  * base image (both only read that disk); the ram-template stage then waits for the boot, saves the RAM template and
  * puts the overlay onto the base image, which holds the same disk content.
  */
@@ -109,7 +109,8 @@ public final class CaptureBootStage implements Stage {
     static Path memoryFile(BuildContext build, long memoryMiB) throws IOException {
         Path runtime = build.runtimeDir();
         FileStore store = Files.getFileStore(runtime);
-        if ("tmpfs".equals(store.type()) && store.getUsableSpace() >= 2 * (memoryMiB << 20)) return runtime.resolve(SCRATCH_MEMORY);
+        boolean room = store.getUsableSpace() >= 2 * (memoryMiB << 20);
+        if ("tmpfs".equals(store.type()) && room) return runtime.resolve(SCRATCH_MEMORY);
         return build.buildDir().resolve(RamTemplateStage.DIR).resolve(RamTemplateStage.MEMORY);
     }
 

@@ -32,9 +32,9 @@ import java.util.Map;
  * for SSH and a settled boot (the build's check of a cold first boot; the verify checks then run in a memory clone),
  * syncs the guest, unplugs its NIC (memory clones plug in their own, with their own MAC), stops it and saves the
  * device state with {@code x-ignore-shared}; a memory file on tmpfs is copied into the build directory, holes kept.
- * The capture overlay, made on the sealed disk, is then put onto the base
- * image the template stage made of that disk. Overlay, memory file and state file join the template version. Nothing
- * to clean up here: the capture-boot stage, which made the VM and its files, ends and removes them.
+ * The capture overlay, made on the sealed disk, is then put onto the base image the template stage made of that disk.
+ * Overlay, memory file and state file join the template version. Nothing to clean up here: the capture-boot stage,
+ * which made the VM and its files, ends and removes them.
  */
 public final class RamTemplateStage implements Stage {
     static final String DIR = "ram";

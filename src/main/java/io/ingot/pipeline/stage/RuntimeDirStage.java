@@ -12,7 +12,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * Makes the build's private runtime directory (QMP sockets: their paths must stay short) on tmpfs where there is
- * one, else under the temporary directory, and records it in the build's owner mark, so the recovery step finds it if this process dies.
+ * one, else under the temporary directory, and records it in the build's owner mark, so the recovery step finds it
+ * if this process dies.
  */
 public final class RuntimeDirStage implements Stage {
     @Override

@@ -86,7 +86,7 @@ public final class VerifyStage implements Stage {
                     GuestConnection.timeout(build)).reporting(line -> build.log().info("ssh: " + line),
                     () -> running.process().isAlive() ? null : "the verify clone's QEMU exited");
             // a resumed clone was just logged in to (its identity refresh): no banner probes, each of which would start
-            // one more sshd in the guest, slower under emulation than a probe waits (~4 s of them before each check run)
+            // one more sshd in the guest, slower under emulation than a probe waits (~4 s of them before the first check)
             try (SshCommunicator ssh = SshCommunicator.connect(resumed ? login.first(SshLogin.FirstAttempt.REACHABLE) : login)) {
                 runChecks(settings.verify(), (command, timeout, sink) -> ssh.exec(command, Map.of(), timeout, sink), build.log());
             }
