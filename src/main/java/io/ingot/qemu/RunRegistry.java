@@ -1,6 +1,7 @@
 package io.ingot.qemu;
 
 import io.ingot.util.Json;
+import io.ingot.util.Trees;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -79,9 +80,11 @@ public final class RunRegistry {
             Path socket = Path.of(r.qmpSocket());
             try {
                 Files.deleteIfExists(socket);
-                // a build's private runtime directory (/tmp/ingot-*) goes with its last socket
+                // a build's private runtime directory (/dev/shm/ingot-* or /tmp/ingot-*) goes with its QEMU: the build
+                // is over (its owner is gone, or it left this QEMU running on purpose), and a capture VM's memory file
+                // there holds RAM until the next reboot
                 Path parent = socket.getParent();
-                if (parent != null && parent.getFileName().toString().startsWith("ingot-")) Files.deleteIfExists(parent);
+                if (parent != null && parent.getFileName().toString().startsWith("ingot-")) Trees.delete(parent);
             } catch (IOException ignored) {
                 // a stale socket file is replaced at the next start; a directory still in use stays
             }
