@@ -49,7 +49,10 @@ final class ShellCommand implements Command {
 
     @Override
     public void start(ChannelSession channel, Environment env) throws IOException {
-        process = new ProcessBuilder(argv).start();
+        ProcessBuilder builder = new ProcessBuilder(argv);
+        // untranslated messages, as in the Debian guests (C.UTF-8): tests read the guest's error text
+        builder.environment().put("LC_ALL", "C.UTF-8");
+        process = builder.start();
         // stdin may stay blocked on the channel after the process is gone: a daemon thread, never joined
         pump(in, process.getOutputStream(), true, "stdin");
         Thread stdout = pump(process.getInputStream(), out, false, "stdout");
