@@ -11,6 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -44,18 +46,34 @@ class MediaStageImportCheckTest {
 
     @Test
     void aMediaDiskAnnouncedOverTheImportLimitIsNotDownloaded(@TempDir Path dir) throws Exception {
+        // the body never comes: the exchange stays open until the test is done (a server that hung up at once made the
+        // client fail on the short body, now and then, before the media stage saw the announced length)
+        CountDownLatch done = new CountDownLatch(1);
         try (LoopbackHttp server = new LoopbackHttp().route("/cloud.qcow2", ex -> {
-            ex.sendResponseHeaders(200, 4 << 20); // the body never comes
+            ex.sendResponseHeaders(200, 4 << 20);
+            ex.getResponseBody().flush();
+            try {
+                done.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }).start()) {
-            String url = server.url("/cloud.qcow2");
-            StageFixture f = new StageFixture(dir, recipe("ab".repeat(32)).replace("path: cloud.qcow2", "url: " + url));
-            Path storageYaml = Files.createDirectories(f.build.paths().images()).resolve("storage.yaml");
-            Files.writeString(storageYaml, "imports:\n  maxVirtualSize: 1M\n");
-            f.build.images(ImageStore.open(f.build.paths()));
-            UserError e = assertThrows(UserError.class, () -> new MediaStage(MirrorChooser.ofHost()).run(f.build));
-            assertEquals(url + " is 4194304 bytes, over imports.maxVirtualSize (1M in " + storageYaml + ") (nothing downloaded)", e.getMessage());
-            assertNull(f.build.media(), "no disk image for the build");
+            try {
+                checkRefused(dir, server.url("/cloud.qcow2"));
+            } finally {
+                done.countDown(); // before the server stops: it waits for its handler
+            }
         }
+    }
+
+    private static void checkRefused(Path dir, String url) throws Exception {
+        StageFixture f = new StageFixture(dir, recipe("ab".repeat(32)).replace("path: cloud.qcow2", "url: " + url));
+        Path storageYaml = Files.createDirectories(f.build.paths().images()).resolve("storage.yaml");
+        Files.writeString(storageYaml, "imports:\n  maxVirtualSize: 1M\n");
+        f.build.images(ImageStore.open(f.build.paths()));
+        UserError e = assertThrows(UserError.class, () -> new MediaStage(MirrorChooser.ofHost()).run(f.build));
+        assertEquals(url + " is 4194304 bytes, over imports.maxVirtualSize (1M in " + storageYaml + ") (nothing downloaded)", e.getMessage());
+        assertNull(f.build.media(), "no disk image for the build");
     }
 
     private static String recipe(String sha256) {
