@@ -262,12 +262,17 @@ public final class TransferBenchmark {
             onDisk(sb, e.getKey() + "", (Map<String, Object>) side.get("pulledOnDisk"));
             Map<String, Object> s3 = (Map<String, Object>) side.get("s3");
             if (s3 == null) continue;
-            for (String k : List.of("sdkPut", "ingotPush", "sdkGet", "ingotPull")) {
+            for (String k : List.of("sdkPut", "curlPut", "ingotPush", "sdkGet", "curlGet", "ingotPull")) {
                 Map<String, Object> s = (Map<String, Object>) s3.get(k);
+                if (s == null) continue; // no curl: the environment had no static keys
                 String ratio = k.equals("ingotPush") ? String.format("%.2fx", (Double) s3.get("pushVsSdk"))
                         : k.equals("ingotPull") ? String.format("%.2fx", (Double) s3.get("pullVsSdk")) : "";
                 sb.append(String.format("%-10s %-18s %10.0f %10.1f %8s%n", e.getKey(), "s3 " + k, (Double) s.get("p50Ms"),
                         (Double) s.get("mbPerSecondP50"), ratio));
+            }
+            if (s3.get("pushVsCurl") != null) {
+                sb.append(String.format("%-10s s3 ingot against curl: push %.2fx, pull %.2fx%n", e.getKey(), (Double) s3.get("pushVsCurl"),
+                        (Double) s3.get("pullVsCurl")));
             }
             sb.append(String.format("%-10s s3 bytes in the bucket: SDK %d, ingot %d%n", e.getKey(), s3.get("sdkBytesInBucket"), s3.get("ingotBytesInBucket")));
             onDisk(sb, e.getKey() + " s3", (Map<String, Object>) s3.get("pulledOnDisk"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectWriter;
 import io.ingot.bench.CliBenchmark;
 import io.ingot.bench.CloneBenchmark;
 import io.ingot.bench.RamBenchmark;
+import io.ingot.bench.S3Curl;
 import io.ingot.bench.S3TransferBenchmark;
 import io.ingot.bench.TransferBenchmark;
 import io.ingot.catalog.Catalog;
@@ -205,7 +206,8 @@ public class BenchCommand implements Runnable {
             java.util.function.Consumer<String> progress = line -> System.err.println("bench: " + line);
             Map<String, Object> result;
             try (S3Client client = at == null ? null : S3Clients.fromEnvironment().create()) {
-                result = new TransferBenchmark(store, progress, at == null ? null : new S3TransferBenchmark(client, at, progress))
+                result = new TransferBenchmark(store, progress, at == null ? null : new S3TransferBenchmark(client, at,
+                        S3Curl.fromEnvironment(System.getenv()), progress))
                         .run(template, count, launchers);
             } catch (SdkException e) {
                 throw S3Command.s3Error(e);
