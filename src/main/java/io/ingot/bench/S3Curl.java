@@ -1,5 +1,6 @@
 package io.ingot.bench;
 
+import io.ingot.distribution.S3Clients;
 import io.ingot.util.Command;
 
 import java.io.IOException;
@@ -38,10 +39,10 @@ public final class S3Curl {
         String id = env.get("AWS_ACCESS_KEY_ID");
         String secret = env.get("AWS_SECRET_ACCESS_KEY");
         if (id == null || secret == null || id.isBlank() || secret.isBlank()) return Optional.empty();
-        String endpoint = env.get("AWS_ENDPOINT_URL_S3") != null ? env.get("AWS_ENDPOINT_URL_S3") : env.get("AWS_ENDPOINT_URL");
-        return Optional.of(new S3Curl(id + ":" + secret, env.get("AWS_SESSION_TOKEN"),
-                env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1")),
-                endpoint == null || endpoint.isBlank() ? null : endpoint.strip().replaceAll("/+$", "")));
+        S3Clients where = new S3Clients(env); // the region and endpoint ingot s3 uses
+        String endpoint = where.endpoint();
+        return Optional.of(new S3Curl(id + ":" + secret, env.get("AWS_SESSION_TOKEN"), where.region(),
+                endpoint == null ? null : endpoint.replaceAll("/+$", "")));
     }
 
     /** An object's URL: path-style under an endpoint (as {@code ingot s3} addresses one), else AWS's virtual host. */

@@ -29,19 +29,30 @@ public final class S3Clients {
 
     public static S3Clients fromEnvironment() { return new S3Clients(System.getenv()); }
 
+    /** AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1. */
+    public String region() {
+        return env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
+    }
+
+    /** AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, stripped; null when neither is set (AWS itself). */
+    public String endpoint() {
+        String endpoint = env.get("AWS_ENDPOINT_URL_S3") != null ? env.get("AWS_ENDPOINT_URL_S3") : env.get("AWS_ENDPOINT_URL");
+        return endpoint == null || endpoint.isBlank() ? null : endpoint.strip();
+    }
+
     public S3Client create() {
         var b = S3Client.builder()
-                .region(Region.of(env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1"))))
+                .region(Region.of(region()))
                 .credentialsProvider(credentials())
                 // S3-compatible servers do not all know the newer default checksums; ingot checks sha256 itself
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .overrideConfiguration(c -> c.addExecutionInterceptor(new S3AnswerCap()));
-        String endpoint = env.get("AWS_ENDPOINT_URL_S3") != null ? env.get("AWS_ENDPOINT_URL_S3") : env.get("AWS_ENDPOINT_URL");
-        if (endpoint != null && !endpoint.isBlank()) {
+        String endpoint = endpoint();
+        if (endpoint != null) {
             URI uri;
             try {
-                uri = URI.create(endpoint.strip());
+                uri = URI.create(endpoint);
             } catch (IllegalArgumentException e) {
                 throw new UserError("AWS_ENDPOINT_URL is not a URL: " + e.getMessage());
             }
