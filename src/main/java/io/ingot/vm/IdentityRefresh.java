@@ -67,13 +67,22 @@ public final class IdentityRefresh {
     /** As above; {@code loggedIn} runs as soon as the first SSH login is in (for {@code ingot bench ram}'s timers). */
     public static String refresh(CloneRunner.Running clone, KeyPair access, Duration timeout, Consumer<String> log,
                                  Runnable loggedIn) throws IOException {
+        return refresh(clone, access, timeout, log, loggedIn, clone.keptNicMac() != null);
+    }
+
+    /**
+     * As above; {@code keptNic}: the clone's NIC on the user network stays in its QEMU process (a warm pool process,
+     * made ready and then claimed), so onRestore is told that NIC's address (see {@link #environment(VmConfig, boolean)}).
+     */
+    static String refresh(CloneRunner.Running clone, KeyPair access, Duration timeout, Consumer<String> log,
+                          Runnable loggedIn, boolean keptNic) throws IOException {
         VmConfig vm = clone.vm();
         int sshPort = clone.sshPort();
         Path agentSocket = clone.agentSocket();
         Optional<HostKeys> known = knownHostKeys(vm);
         StartPhases phases = clone.phases() == null ? StartPhases.none() : clone.phases();
         if (agentSocket != null && !vm.ram().onRestore().isEmpty()) {
-            runOnRestore(agentSocket, vm, clone.keptNicMac(), log);
+            runOnRestore(agentSocket, vm, clone.keptNicMac(), keptNic, log);
             phases.mark("onRestore ran (agent)");
             // the agent also says when the NIC plugged in at the restore has its address: one login, no probes
             boolean reachable = awaitAddress(agentSocket, timeout, vm.name(), log);
@@ -173,11 +182,14 @@ public final class IdentityRefresh {
 
     /** Runs the clone's onRestore steps as one {@code set -e} script through its guest agent. */
     public static void runOnRestore(Path agentSocket, VmConfig vm, Consumer<String> log) throws IOException {
-        runOnRestore(agentSocket, vm, null, log);
+        runOnRestore(agentSocket, vm, null, false, log);
     }
 
-    /** As above; with {@code keptNicMac} (a ready warm pool process's NIC), that NIC takes the clone's MAC first. */
-    static void runOnRestore(Path agentSocket, VmConfig vm, String keptNicMac, Consumer<String> log) throws IOException {
+    /**
+     * As above; with {@code keptNicMac} (a ready warm pool process's NIC), that NIC takes the clone's MAC first;
+     * {@code keptNic}: see {@link #environment(VmConfig, boolean)}.
+     */
+    static void runOnRestore(Path agentSocket, VmConfig vm, String keptNicMac, boolean keptNic, Consumer<String> log) throws IOException {
         List<String> steps = new java.util.ArrayList<>();
         if (keptNicMac != null && vm.nics() != null && !vm.nics().isEmpty() && !keptNicMac.equals(vm.nics().get(0).mac())) {
             steps.add(PoolWarmup.macChange(keptNicMac, vm.nics().get(0).mac()));
@@ -185,7 +197,7 @@ public final class IdentityRefresh {
         steps.addAll(vm.ram().onRestore());
         String script = "set -e\n" + String.join("\n", steps) + "\n";
         List<String> env = new java.util.ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
-        environment(vm).forEach((k, v) -> env.add(k + "=" + v));
+        environment(vm, keptNic).forEach((k, v) -> env.add(k + "=" + v));
         GuestAgent.Exec r;
         try (GuestAgent agent = GuestAgent.connect(agentSocket, AGENT_CONNECT)) {
             r = agent.exec("/bin/sh", List.of("-c", script), env, STEP_TIMEOUT);
@@ -199,6 +211,18 @@ public final class IdentityRefresh {
     }
 
     static Map<String, String> environment(VmConfig vm) throws IOException {
+        return environment(vm, true);
+    }
+
+    /**
+     * The clone's identity and NICs for onRestore. With {@code userNicAddress} false (a memory clone whose NIC on the
+     * user network was just plugged in), that NIC's address is {@code dhcp}: such a NIC is mostly up under the guest's
+     * own DHCP set-up before onRestore gets to it, and systemd-networkd 252 moved from that lease to a static file with
+     * the same address could end with no IPv4 address at all (a verify clone waited 10 minutes). A kept NIC (warm pool)
+     * is told its address: its MAC changes at the claim, and a DHCP client asking again with the new MAC would get
+     * another address from QEMU than the one its SSH forward goes to.
+     */
+    static Map<String, String> environment(VmConfig vm, boolean userNicAddress) throws IOException {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("INGOT_HOSTNAME", vm.name());
         env.put("INGOT_INSTANCE_ID", vm.instanceId());
@@ -215,7 +239,9 @@ public final class IdentityRefresh {
                 String nic = "INGOT_NIC" + i;
                 env.put(nic + "_MAC", n.mac());
                 env.put(nic + "_NETWORK", n.onUserNetwork() ? Network.USER : n.network());
-                if (n.onUserNetwork()) {
+                if (n.onUserNetwork() && !userNicAddress) {
+                    env.put(nic + "_ADDRESS", "dhcp");
+                } else if (n.onUserNetwork()) {
                     env.put(nic + "_ADDRESS", Network.USER_GUEST_ADDRESS);
                     env.put(nic + "_GATEWAY", Network.USER_GATEWAY);
                     env.put(nic + "_DNS", Network.USER_DNS);

@@ -102,7 +102,8 @@ final class PoolWarmup {
                 UUID.randomUUID().toString(), instanceId, prototype.ram());
         CloneRunner.Running r = runner.resume(processName, warm, slotDir, sockets, true);
         try {
-            IdentityRefresh.refresh(r, access.keyPair(), WARMUP_TIMEOUT, line -> { });
+            // the NIC stays for the clone that claims the process: told its address now, as the claim's onRestore is
+            IdentityRefresh.refresh(r, access.keyPair(), WARMUP_TIMEOUT, line -> { }, () -> { }, true);
             keepNic(r.process().qmp(), r.sshPort());
         } catch (IOException | RuntimeException e) {
             r.close();

@@ -34,5 +34,12 @@ class IdentityRefreshTest {
         assertFalse(env.containsKey("INGOT_NIC2_DNS"));
         assertEquals("0f1e2d3c4b5a69788796a5b4c3d2e1f0", env.get("INGOT_MACHINE_ID"));
         assertEquals("web1", env.get("INGOT_HOSTNAME"));
+
+        // a NIC on the user network just plugged in (not kept by a warm pool process): left to the guest's DHCP
+        Map<String, String> plugged = IdentityRefresh.environment(vm, false);
+        assertEquals("dhcp", plugged.get("INGOT_NIC0_ADDRESS"));
+        assertFalse(plugged.containsKey("INGOT_NIC0_GATEWAY") || plugged.containsKey("INGOT_NIC0_DNS"));
+        assertEquals("user", plugged.get("INGOT_NIC0_NETWORK"));
+        assertEquals("192.168.50.20/24", plugged.get("INGOT_NIC1_ADDRESS"), "static addresses on bridges stay");
     }
 }
