@@ -173,7 +173,7 @@ class DebianIT {
         assertTrue(macs.lines().anyMatch(mac::equals), name + " has the MAC of its vm.json (" + mac + "): " + macs);
         ExecResult route = root.exec("ip -4 route get 10.0.2.2", Map.of(), Duration.ofSeconds(30), l -> { });
         assertEquals(0, route.exitStatus(), name + " has an IPv4 address on its NIC");
-        // what QEMU's DHCP gives (a memory clone has it from onRestore at once): 10.0.2.15, routed through 10.0.2.2
+        // what QEMU's DHCP gives (by the guest's DHCP, or from onRestore for a warm pool's kept NIC): 10.0.2.15, through 10.0.2.2
         ExecResult gateway = root.exec("n=0; until ip -4 route show default | grep -q 'via 10.0.2.2 '; do [ $n -lt 50 ] || exit 1;"
                 + " n=$((n+1)); sleep 0.1; done; ip -4 -o addr show | grep -q ' 10.0.2.15/24 '", Map.of(), Duration.ofSeconds(30), l -> { });
         assertEquals(0, gateway.exitStatus(), name + " has 10.0.2.15/24 and a default route through 10.0.2.2");
