@@ -40,10 +40,10 @@ public class PoolCommand implements Callable<Integer> {
             out.println("no QEMU processes wait in the warm pool (fill it: ingot pool fill TEMPLATE --size N, or ingot start NAME --pool N)");
             return 0;
         }
-        out.printf("%-9s %-20s %-8s %-5s %8s %9s%n", "ID", "TEMPLATE", "PID", "ACCEL", "WAITING", "PSS");
+        out.printf("%-9s %-20s %-8s %-5s %-8s %8s %9s%n", "ID", "TEMPLATE", "PID", "ACCEL", "STATE", "WAITING", "PSS");
         for (WarmPool.Slot s : slots) {
-            out.printf("%-9s %-20s %-8d %-5s %8s %6.1f MiB%n", s.id(), s.template(), s.pid(), s.accelerator(),
-                    age(s.created()), pss(s.pid()) / 1024.0);
+            out.printf("%-9s %-20s %-8d %-5s %-8s %8s %6.1f MiB%n", s.id(), s.template(), s.pid(), s.accelerator(),
+                    state(s), age(s.created()), pss(s.pid()) / 1024.0);
         }
         out.flush();
         return 0;
@@ -87,6 +87,15 @@ public class PoolCommand implements Callable<Integer> {
             spec.commandLine().getOut().println("stopped " + n + " waiting QEMU process" + (n == 1 ? "" : "es"));
             return 0;
         }
+    }
+
+    /**
+     * What a waiting process is: {@code ready} (its guest resumed and taken through a start, NIC plugged: a claim only
+     * hands it the clone), {@code incoming} (waiting for its device state), {@code orphaned} (its filler was killed
+     * before recording it: listed and drained, never claimed).
+     */
+    static String state(WarmPool.Slot slot) {
+        return slot.orphaned() ? "orphaned" : slot.ready() ? "ready" : "incoming";
     }
 
     private static WarmPool pool() {

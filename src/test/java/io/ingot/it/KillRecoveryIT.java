@@ -177,7 +177,8 @@ class KillRecoveryIT {
         IngotChild.Result p = ingot.killAt("pool:before-slot", CMD, "start", "m1", "--pool", "1");
         assertEquals(2, p.qemus().size(), "m1's own QEMU and the pool's: " + p.qemus());
         IngotChild.Result pool = ok(ingot.run(CMD, "pool"));
-        assertTrue(pool.output().lines().anyMatch(l -> l.contains("tiny-linux:4")), "the orphaned pool process is listed: " + pool);
+        assertTrue(pool.output().lines().anyMatch(l -> l.contains("tiny-linux:4") && l.contains(" orphaned ")),
+                "the orphaned pool process is listed as such: " + pool);
         IngotChild.Result drained = ok(ingot.run(CMD, "pool", "drain"));
         assertTrue(drained.output().contains("stopped 1 waiting QEMU process"), drained.toString());
         ok(ingot.run(CMD, "stop", "m1"));
