@@ -32,6 +32,8 @@ public final class WaitInstallStage implements Stage {
     private static final Pattern WORTH_SHOWING = Pattern.compile("(?i)ingot-install|error|fail|panic");
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration HEARTBEAT = Duration.ofSeconds(30);
+    /** QEMU's SHUTDOWN event is sent before it exits; its connection closes right after. */
+    private static final Duration SHUTDOWN_EVENT_WAIT = Duration.ofSeconds(2);
 
     @Override
     public String name() { return "wait-install"; }
@@ -88,8 +90,25 @@ public final class WaitInstallStage implements Stage {
         serial.newLines(line -> {
             if (WORTH_SHOWING.matcher(line).find()) build.log().output("console", line);
         });
+        // QEMU also exits when ingot is being stopped (a signal, or the cleanup's quit): only the guest powering off (or
+        // resetting, under -no-reboot) ends an install; the event says which, where QEMU sent it
+        String stoppedBy = hostReason(vm.qmp().awaitEvent("SHUTDOWN", SHUTDOWN_EVENT_WAIT).orElse(null));
+        if (stoppedBy != null) {
+            throw new IllegalStateException("the installer's QEMU was stopped from the host (" + stoppedBy
+                    + ") before the installer powered off");
+        }
         build.log().info("the installer powered off after " + Durations.format(Duration.ofNanos(System.nanoTime() - start)));
         installer.end();
+    }
+
+    /**
+     * The reason of a SHUTDOWN event that came from the host (host-signal, host-qmp-quit, host-ui ...), or null: no
+     * event, or the guest's own (guest-shutdown, guest-reset).
+     */
+    static String hostReason(JsonNode shutdown) {
+        if (shutdown == null) return null;
+        String reason = shutdown.path("data").path("reason").asText("");
+        return reason.startsWith("host-") ? reason : null;
     }
 
     /** Bytes the guest wrote to its disks so far (QMP query-blockstats), or -1 when QEMU does not say. */

@@ -27,6 +27,7 @@ final class FakeVm implements Vm, Qmp {
     private Function<String, JsonNode> answers = c -> Json.MAPPER.createObjectNode();
     private volatile boolean alive = true;
     private Runnable onWait = () -> { };
+    private final List<JsonNode> events = new ArrayList<>();
 
     /** {@code exits}: what each waitForExit answers, in turn (false once they are used up); each costs {@code waitCost}. */
     FakeVm(Duration waitCost, Boolean... exits) {
@@ -36,6 +37,12 @@ final class FakeVm implements Vm, Qmp {
 
     FakeVm answering(Function<String, JsonNode> answers) {
         this.answers = answers;
+        return this;
+    }
+
+    /** An event QEMU sent (SHUTDOWN, say), taken by the next awaitEvent of its name. */
+    FakeVm sending(JsonNode event) {
+        events.add(event);
         return this;
     }
 
@@ -86,7 +93,13 @@ final class FakeVm implements Vm, Qmp {
         return answers.apply(command);
     }
 
-    @Override public Optional<JsonNode> awaitEvent(String name, Duration timeout) { return Optional.empty(); }
+    @Override
+    public synchronized Optional<JsonNode> awaitEvent(String name, Duration timeout) {
+        calls.add("await " + name);
+        Optional<JsonNode> e = events.stream().filter(x -> name.equals(x.path("event").asText())).findFirst();
+        e.ifPresent(events::remove);
+        return e;
+    }
     @Override public void stop() { calls.add("stop-cpus"); }
     @Override public void cont() { calls.add("cont"); }
     @Override public void systemPowerdown() { calls.add("system_powerdown"); }

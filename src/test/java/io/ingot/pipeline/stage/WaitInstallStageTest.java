@@ -1,5 +1,7 @@
 package io.ingot.pipeline.stage;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ingot.util.Json;
 import io.ingot.pipeline.BuildVm;
 import io.ingot.pipeline.VmRole;
@@ -10,9 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +49,38 @@ class WaitInstallStageTest {
         assertNull(f.build.currentVm(), "the installer VM is gone");
         assertTrue(f.log().contains("console: ingot-install: partitioning"), "progress lines are echoed: " + f.log());
         assertTrue(f.log().contains("the installer powered off after"), f.log());
+    }
+
+    private static JsonNode shutdown(String reason) {
+        ObjectNode e = Json.MAPPER.createObjectNode().put("event", "SHUTDOWN");
+        e.putObject("data").put("guest", reason.startsWith("guest-")).put("reason", reason);
+        return e;
+    }
+
+    @Test
+    void theGuestsOwnPowerOffOrResetEndsTheInstall(@TempDir Path dir) throws Exception {
+        for (String reason : List.of("guest-shutdown", "guest-reset")) {
+            Files.createDirectories(dir.resolve(reason));
+            StageFixture f = new StageFixture(dir.resolve(reason), RECIPE);
+            Files.createDirectories(f.build.buildDir());
+            FakeVm vm = writing(new AtomicLong(), false, true).sending(shutdown(reason));
+            f.build.vm(new BuildVm(VmRole.INSTALL, vm, f.build.buildDir().resolve("serial-install.log"), null, 0));
+            new WaitInstallStage().run(f.build);
+            assertTrue(f.log().contains("the installer powered off after"), reason + ": " + f.log());
+            assertTrue(vm.calls.contains("await SHUTDOWN"), "the stage read QEMU's event");
+        }
+    }
+
+    @Test
+    void qemuStoppedFromTheHostIsNoFinishedInstall(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir, RECIPE);
+        Files.createDirectories(f.build.buildDir());
+        // ingot stopped by a signal during the install: its QEMU exits too, with the host's reason
+        FakeVm vm = writing(new AtomicLong(), false, true).sending(shutdown("host-signal"));
+        f.build.vm(new BuildVm(VmRole.INSTALL, vm, f.build.buildDir().resolve("serial-install.log"), null, 0));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new WaitInstallStage().run(f.build));
+        assertEquals("the installer's QEMU was stopped from the host (host-signal) before the installer powered off", e.getMessage());
+        assertFalse(f.log().contains("the installer powered off after"), f.log());
     }
 
     @Test
