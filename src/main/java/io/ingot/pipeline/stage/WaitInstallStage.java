@@ -90,12 +90,18 @@ public final class WaitInstallStage implements Stage {
         serial.newLines(line -> {
             if (WORTH_SHOWING.matcher(line).find()) build.log().output("console", line);
         });
-        // QEMU also exits when ingot is being stopped (a signal, or the cleanup's quit): only the guest powering off (or
-        // resetting, under -no-reboot) ends an install; the event says which, where QEMU sent it
-        String stoppedBy = hostReason(vm.qmp().awaitEvent("SHUTDOWN", SHUTDOWN_EVENT_WAIT).orElse(null));
+        // QEMU also exits when ingot is being stopped (a signal, or the cleanup's quit) or is killed: only the guest
+        // powering off (or resetting, under -no-reboot) ends an install; the event says which, where QEMU sent one
+        JsonNode shutdown = vm.qmp().awaitEvent("SHUTDOWN", SHUTDOWN_EVENT_WAIT).orElse(null);
+        String stoppedBy = hostReason(shutdown);
         if (stoppedBy != null) {
             throw new IllegalStateException("the installer's QEMU was stopped from the host (" + stoppedBy
                     + ") before the installer powered off");
+        }
+        int code = vm.exitCode().orElse(0);
+        if (shutdown == null && code != 0) {
+            throw new IllegalStateException("the installer's QEMU ended with exit code " + code
+                    + " (killed, or it failed; no shutdown from the guest)");
         }
         build.log().info("the installer powered off after " + Durations.format(Duration.ofNanos(System.nanoTime() - start)));
         installer.end();

@@ -28,6 +28,7 @@ final class FakeVm implements Vm, Qmp {
     private volatile boolean alive = true;
     private Runnable onWait = () -> { };
     private final List<JsonNode> events = new ArrayList<>();
+    private int exitCode;
 
     /** {@code exits}: what each waitForExit answers, in turn (false once they are used up); each costs {@code waitCost}. */
     FakeVm(Duration waitCost, Boolean... exits) {
@@ -37,6 +38,12 @@ final class FakeVm implements Vm, Qmp {
 
     FakeVm answering(Function<String, JsonNode> answers) {
         this.answers = answers;
+        return this;
+    }
+
+    /** The exit code once it exited (0 unless set: QEMU's after a guest power-off). */
+    FakeVm exitingWith(int code) {
+        this.exitCode = code;
         return this;
     }
 
@@ -56,7 +63,7 @@ final class FakeVm implements Vm, Qmp {
     @Override public Qmp qmp() { return this; }
     @Override public QemuCommand command() { return null; }
     @Override public boolean isAlive() { return alive; }
-    @Override public Optional<Integer> exitCode() { return alive ? Optional.empty() : Optional.of(0); }
+    @Override public Optional<Integer> exitCode() { return alive ? Optional.empty() : Optional.of(exitCode); }
 
     @Override
     public synchronized boolean waitForExit(Duration timeout) {

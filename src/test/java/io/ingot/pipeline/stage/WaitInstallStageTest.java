@@ -84,6 +84,17 @@ class WaitInstallStageTest {
     }
 
     @Test
+    void qemuKilledWithoutAShutdownIsNoFinishedInstall(@TempDir Path dir) throws Exception {
+        StageFixture f = new StageFixture(dir, RECIPE);
+        Files.createDirectories(f.build.buildDir());
+        // SIGKILL: no SHUTDOWN event, exit code 128 + 9
+        FakeVm vm = writing(new AtomicLong(), false, true).exitingWith(137);
+        f.build.vm(new BuildVm(VmRole.INSTALL, vm, f.build.buildDir().resolve("serial-install.log"), null, 0));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> new WaitInstallStage().run(f.build));
+        assertEquals("the installer's QEMU ended with exit code 137 (killed, or it failed; no shutdown from the guest)", e.getMessage());
+    }
+
+    @Test
     void noDiskWritesAndNoNewConsoleLinesForTheStallTimeoutFailTheStage(@TempDir Path dir) throws Exception {
         StageFixture f = new StageFixture(dir, RECIPE);
         Files.createDirectories(f.build.buildDir());
