@@ -15,6 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,6 +35,7 @@ class MediaFetcherTest {
     @TempDir Path recipeDir;
     private LoopbackHttp server;
     private volatile long announced;
+    private final CountDownLatch testDone = new CountDownLatch(1);
 
     @BeforeEach
     void serve() throws IOException {
@@ -42,12 +45,20 @@ class MediaFetcherTest {
             byte[] line = (SHA.substring(7) + "  other.img\n").getBytes(StandardCharsets.UTF_8);
             for (int i = 0; i < 1_500_000; i++) out.write(line); // ~100 MB, then it gives up
         }).route("/disk.img", ex -> {
-            ex.sendResponseHeaders(200, announced); // the body never comes: the client must not wait for it
+            ex.sendResponseHeaders(200, announced);
+            // the body never comes, and the connection stays open (closed, the client's send may fail on it before the
+            // headers are read): the client must not wait for the body
+            try {
+                testDone.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }).start();
     }
 
     @AfterEach
     void stop() {
+        testDone.countDown();
         server.close();
     }
 
