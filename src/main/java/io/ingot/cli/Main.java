@@ -1,5 +1,6 @@
 package io.ingot.cli;
 
+import io.ingot.guest.GuestException;
 import io.ingot.util.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -88,12 +89,8 @@ public class Main implements Runnable {
         try {
             Integer plain = plain(args, out);
             if (plain != null) return plain;
-        } catch (UserError e) {
-            err.println("ingot: " + e.getMessage());
-            return 2;
         } catch (Exception e) {
-            err.println("ingot: internal error: " + e);
-            return 1;
+            return failed(e, err);
         }
         Supplier<Object> read = args.length > 0 ? READ_COMMANDS.get(args[0]) : null;
         CommandLine cli = read == null ? new CommandLine(new Main()) : new CommandLine(read.get()).setCommandName("ingot " + args[0]);
@@ -106,18 +103,25 @@ public class Main implements Runnable {
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
             return 2;
         });
-        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof UserError) {
-                err.println("ingot: " + ex.getMessage());
-                return 2;
-            }
-            if (ex instanceof BuildFailed) {
-                err.println("ingot: " + ex.getMessage());
-                return 1;
-            }
-            err.println("ingot: internal error: " + ex);
-            return 1;
-        });
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> failed(ex, err));
         return cli.execute(args);
+    }
+
+    /**
+     * Says why a command failed, in one line, and returns its exit code: 2 for bad input or a refused operation, 1 for
+     * a failure whose message says what and where (a build, a guest that did not answer), else 1 as an internal error,
+     * named by its class.
+     */
+    static int failed(Exception e, PrintWriter err) {
+        if (e instanceof UserError) {
+            err.println("ingot: " + e.getMessage());
+            return 2;
+        }
+        if (e instanceof BuildFailed || e instanceof GuestException) {
+            err.println("ingot: " + e.getMessage());
+            return 1;
+        }
+        err.println("ingot: internal error: " + e);
+        return 1;
     }
 }

@@ -36,8 +36,6 @@ import java.util.UUID;
 public final class CloneRunner {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration THAW_TIMEOUT = Duration.ofSeconds(20);
-    /** The QEMU id of the NIC plugged into a memory clone. */
-    private static final String NIC_ID = "nic0";
     private static final String RESTORE_SCRIPT_FILE = "onrestore";
 
     private final QemuInstallation qemu;
@@ -46,6 +44,7 @@ public final class CloneRunner {
     private final Path runDir;
     private final NetworksFile networks;
     private final TapDevices taps;
+    private final NicPlugger nics;
 
     /** A runner for clones on QEMU's user network only (build verification, benchmarks). */
     public CloneRunner(QemuInstallation qemu, Accelerator accelerator, PortAllocator ports, Path runDir) {
@@ -61,6 +60,7 @@ public final class CloneRunner {
         this.runDir = runDir;
         this.networks = networks;
         this.taps = taps;
+        this.nics = new NicPlugger(taps);
     }
 
     /** A clone's NIC on a bridge: its index among the clone's NICs, its network and the tap QEMU makes for it. */
@@ -81,11 +81,6 @@ public final class CloneRunner {
             out.add(new Bridged(i, nic, n, TapDevices.name(vm.name(), i)));
         }
         return out;
-    }
-
-    /** Adds the taps QEMU made for the clone's bridged NICs to their bridges. */
-    private void attach(List<Bridged> bridged) {
-        for (Bridged b : bridged) taps.attach(b.tap(), b.network(), b.nic().address());
     }
 
     String acceleratorName() { return accelerator.name(); }
@@ -148,7 +143,7 @@ public final class CloneRunner {
             if (!bridged.isEmpty()) {
                 // paused until its taps are on their bridges: the guest's first DHCP request must not go nowhere
                 try {
-                    attach(bridged);
+                    nics.attach(bridged);
                     process.qmp().cont();
                 } catch (RuntimeException e) {
                     process.stop(Duration.ofSeconds(2));
@@ -385,16 +380,15 @@ public final class CloneRunner {
 
     /**
      * Plugs the clone's own NICs while the guest is still paused (their hot-plug events wait for it at cont, and
-     * QMP does not have to compete with a vCPU busy translating the guest's code afresh), the taps of bridged ones
-     * on their bridges, then continues; QEMU announces each NIC once the guest has its link up (see
-     * {@link NicAnnouncer}). The NIC on the user network carries ingot's SSH forward.
+     * QMP does not have to compete with a vCPU busy translating the guest's code afresh), then continues; QEMU
+     * announces each NIC once the guest has its link up.
      */
     private void plugNicsAndContinue(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, Path agentSocket,
                                      StartPhases phases) {
-        plugNics(process, vm, lease, bridged, phases);
+        nics.plug(process.qmp(), vm, lease.port(), bridged, phases);
         process.qmp().cont();
         phases.mark("cont returned");
-        for (int i = 0; i < vm.nics().size(); i++) NicAnnouncer.start(process.qmp(), nicId(i), START_TIMEOUT, phases);
+        nics.announce(process.qmp(), vm, START_TIMEOUT, phases);
         if (Devices.agent(vm.machine().devices())) {
             thaw(vm, agentSocket);
             phases.mark("file systems thawed (agent)");
@@ -402,31 +396,20 @@ public final class CloneRunner {
     }
 
     /**
-     * Plugs the clone's NICs (into a running guest: a warm pool process made ready, whose hot-plug events the guest
-     * takes at once) and has each announced once its link is up.
+     * Plugs {@code vm}'s NICs into a clone running without them (a warm pool process at its warm-up, resumed without
+     * NICs: see {@link PoolWarmup#prepare}) and returns it as {@code vm}'s.
      */
+    Running plugNics(Running running, VmConfig vm) {
+        plugNicsIntoRunning(running.process(), vm, running.lease(), bridged(vm), running.phases());
+        return new Running(vm, running.process(), running.sshPort(), running.serialLog(), running.lease(), running.resumedAfter(),
+                running.agentSocket(), running.restoreScript(), running.consoleSocket(), running.phases(), running.keptNicMac());
+    }
+
+    /** Plugs the clone's NICs into a running guest, which takes their hot-plug events at once, and has each announced. */
     private void plugNicsIntoRunning(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, StartPhases phases) {
-        plugNics(process, vm, lease, bridged, phases);
-        for (int i = 0; i < vm.nics().size(); i++) NicAnnouncer.start(process.qmp(), nicId(i), START_TIMEOUT, phases);
+        nics.plug(process.qmp(), vm, lease.port(), bridged, phases);
+        nics.announce(process.qmp(), vm, START_TIMEOUT, phases);
     }
-
-    private void plugNics(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, StartPhases phases) {
-        List<VmConfig.NicConfig> nics = vm.nics();
-        String model = vm.ram().nicModel();
-        for (int i = 0; i < nics.size(); i++) {
-            VmConfig.NicConfig nic = nics.get(i);
-            process.qmp().execute("netdev_add", nic.onUserNetwork()
-                    ? Map.of("type", "user", "id", "net" + i, "hostfwd", List.of(Map.of("str", "tcp:127.0.0.1:" + lease.port() + "-:22")))
-                    : Map.of("type", "tap", "id", "net" + i, "ifname", TapDevices.name(vm.name(), i), "script", "no", "downscript", "no"));
-            process.qmp().execute("device_add", Map.of("driver", model == null ? nic.model() : model,
-                    "netdev", "net" + i, "id", nicId(i), "mac", nic.mac()));
-        }
-        attach(bridged);
-        phases.mark("NICs plugged");
-    }
-
-    /** The QEMU id of a memory clone's NIC {@code i}: the first keeps the id it always had. */
-    private static String nicId(int i) { return i == 0 ? NIC_ID : "nic" + i; }
 
     /** A template with a guest agent was captured with its file systems frozen: they thaw in each memory clone. */
     private static void thaw(VmConfig vm, Path agentSocket) {

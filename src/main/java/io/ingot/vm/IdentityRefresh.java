@@ -79,23 +79,13 @@ public final class IdentityRefresh {
         VmConfig vm = clone.vm();
         int sshPort = clone.sshPort();
         Path agentSocket = clone.agentSocket();
-        Optional<HostKeys> known = knownHostKeys(vm);
         StartPhases phases = clone.phases() == null ? StartPhases.none() : clone.phases();
         if (agentSocket != null && !vm.ram().onRestore().isEmpty()) {
             runOnRestore(agentSocket, vm, clone.keptNicMac(), keptNic, log);
             phases.mark("onRestore ran (agent)");
-            // the agent also says when the NIC plugged in at the restore has its address: one login, no probes
-            boolean reachable = awaitAddress(agentSocket, timeout, vm.name(), log);
-            phases.mark("guest has an address (agent)");
-            Collection<PublicKey> trusted = known.map(HostKeys::publicKeys).orElse(null);
-            SshLogin login = SshLogin.of("127.0.0.1", sshPort, "root", access, timeout).trusting(trusted);
-            try (SshCommunicator ssh = SshCommunicator.connect(reachable && trusted != null
-                    ? login.first(SshLogin.FirstAttempt.REACHABLE) : login)) {
-                phases.mark("SSH login");
-                loggedIn.run();
-                return ssh.hostKeyFingerprint();
-            }
+            return loginOnceAddressed(clone, access, timeout, log, loggedIn);
         }
+        Optional<HostKeys> known = knownHostKeys(vm);
         try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", sshPort, "root", access, timeout)
                 .first(SshLogin.FirstAttempt.RESUMED))) {
             phases.mark("SSH login");
@@ -112,6 +102,27 @@ public final class IdentityRefresh {
         }
         try (SshCommunicator fresh = SshCommunicator.connect("127.0.0.1", sshPort, "root", access, timeout)) {
             return fresh.hostKeyFingerprint();
+        }
+    }
+
+    /**
+     * The second half of a refresh through the guest agent, once onRestore ran: waits until the agent says the guest
+     * has an address (one login then, no probes), logs in and returns the host key's fingerprint, trusting only the keys
+     * onRestore installed where it installs ingot's ({@link #knownHostKeys}).
+     */
+    static String loginOnceAddressed(CloneRunner.Running clone, KeyPair access, Duration timeout, Consumer<String> log,
+                                     Runnable loggedIn) throws IOException {
+        VmConfig vm = clone.vm();
+        StartPhases phases = clone.phases() == null ? StartPhases.none() : clone.phases();
+        boolean reachable = awaitAddress(clone.agentSocket(), timeout, vm.name(), log);
+        phases.mark("guest has an address (agent)");
+        Collection<PublicKey> trusted = knownHostKeys(vm).map(HostKeys::publicKeys).orElse(null);
+        SshLogin login = SshLogin.of("127.0.0.1", clone.sshPort(), "root", access, timeout).trusting(trusted);
+        try (SshCommunicator ssh = SshCommunicator.connect(reachable && trusted != null
+                ? login.first(SshLogin.FirstAttempt.REACHABLE) : login)) {
+            phases.mark("SSH login");
+            loggedIn.run();
+            return ssh.hostKeyFingerprint();
         }
     }
 

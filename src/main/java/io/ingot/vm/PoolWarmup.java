@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 /**
  * A warm pool process made ready before any claim (templates with a guest agent, clones on the user network only):
  * resumed on a disk overlay and a seed of its own, thawed, and taken once through what a clone's start does in the
- * guest (a NIC plugged in, onRestore with a throwaway identity, an address, an SSH login), so that the guest's code
+ * guest (onRestore with a throwaway identity, a NIC plugged in, an address, an SSH login), so that the guest's code
  * for all of it is already translated (under emulation that is most of a start's time) and its caches are warm. Its
  * NIC stays plugged, with its address; only the SSH forward on the host goes (its port is given back). A claim hands
  * the clone its disk (the process's overlay takes the place of the clone's fresh one, with the same backing file) and
@@ -100,10 +100,16 @@ final class PoolWarmup {
                 new VmConfig.DiskRef(disk.toString(), "qcow2", backing.toString()), iso.toString(), prototype.machine(),
                 List.of(new VmConfig.NicConfig(model, new MacAddresses("0a:49:4e").next())), null,
                 UUID.randomUUID().toString(), instanceId, prototype.ram());
-        CloneRunner.Running r = runner.resume(processName, warm, slotDir, sockets, true);
+        // resumed without its NIC: onRestore writes the NIC's static set-up before the guest sees the NIC, which then
+        // comes up under it at once; plugged in first, the template's catch-all DHCP set-up takes it, and
+        // systemd-networkd 252 moved from that lease to the static file could leave it with no IPv4 address for good
+        CloneRunner.Running r = runner.resume(processName, warm.withNics(List.of()), slotDir, sockets, true);
         try {
             // the NIC stays for the clone that claims the process: told its address now, as the claim's onRestore is
-            IdentityRefresh.refresh(r, access.keyPair(), WARMUP_TIMEOUT, line -> { }, () -> { }, true);
+            IdentityRefresh.runOnRestore(r.agentSocket(), warm, null, true, line -> { });
+            r.phases().mark("onRestore ran (agent)");
+            r = runner.plugNics(r, warm);
+            IdentityRefresh.loginOnceAddressed(r, access.keyPair(), WARMUP_TIMEOUT, line -> { }, () -> { });
             keepNic(r.process().qmp(), r.sshPort());
         } catch (IOException | RuntimeException e) {
             r.close();

@@ -45,6 +45,11 @@ public record VmConfig(String name, String template, String kind, String storage
         return new VmConfig(other, template, kind, storage, created, disk, seed, machine, nics, smbiosUuid, vmgenid, instanceId, ram);
     }
 
+    /** The same VM with other NICs (a warm pool process is resumed without its NIC, plugged in after onRestore). */
+    public VmConfig withNics(List<NicConfig> others) {
+        return new VmConfig(name, template, kind, storage, created, disk, seed, machine, others, smbiosUuid, vmgenid, instanceId, ram);
+    }
+
     public static final String FILE_NAME = "vm.json";
 
     /** The clone's disk; {@code backing} is the base image for a linked clone (null otherwise). */
