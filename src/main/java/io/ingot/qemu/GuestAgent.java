@@ -134,7 +134,7 @@ public final class GuestAgent implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for the guest agent");
             }
-            pause = Math.min(pause * 2, 100);
+            pause = Math.min(pause * 2, 25); // the steps a clone waits for (onRestore) take tenths of a second
         }
     }
 

@@ -32,7 +32,8 @@ import java.util.function.Consumer;
  * INGOT_INSTANCE_ID, INGOT_MACHINE_ID, INGOT_AUTHORIZED_KEYS (one key a line, from its seed), INGOT_EPOCH, and the host keys
  * ingot made for the clone ({@link HostKeys#environment()}: INGOT_HOST_KEYS, INGOT_HOST_KEY_<TYPE>), and for each NIC i
  * INGOT_NIC<i>_MAC, INGOT_NIC<i>_NETWORK ({@code user} or a network of networks.yaml) and INGOT_NIC<i>_ADDRESS (CIDR, or
- * {@code dhcp}), and for a NIC on the user network INGOT_NIC<i>_GATEWAY and INGOT_NIC<i>_DNS too (its address is known).
+ * {@code dhcp}), and for a NIC on the user network INGOT_NIC<i>_GATEWAY and INGOT_NIC<i>_DNS too (its address is known),
+ * and INGOT_NIC0_KEPT=1 for the NIC of a warm pool process that a clone claimed (already set up with that address).
  */
 public final class IdentityRefresh {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
@@ -41,6 +42,8 @@ public final class IdentityRefresh {
     static final Duration ADDRESS_REPORT = Duration.ofSeconds(20);
     /** What begins each line of onRestore's own output in the log. */
     private static final String ON_RESTORE = "onRestore: ";
+    /** Set for the NIC a claimed warm pool process kept (always the clone's first: such a clone has one NIC). */
+    static final String KEPT_NIC = "INGOT_NIC0_KEPT";
 
     /** A log for {@link #refresh} that passes on only what ingot says (why a start is slow), not onRestore's output. */
     public static Consumer<String> noticesOnly(Consumer<String> to) {
@@ -64,18 +67,14 @@ public final class IdentityRefresh {
         return refresh(clone, access, timeout, log, () -> { });
     }
 
-    /** As above; {@code loggedIn} runs as soon as the first SSH login is in (for {@code ingot bench ram}'s timers). */
+    /**
+     * As above; {@code loggedIn} runs as soon as the first SSH login is in (for {@code ingot bench ram}'s timers). A clone
+     * that claimed a ready warm pool process ({@link CloneRunner.Running#keptNicMac()}) keeps that process's NIC on the
+     * user network, so onRestore is told its address (see {@link #environment(VmConfig, boolean)}).
+     */
     public static String refresh(CloneRunner.Running clone, KeyPair access, Duration timeout, Consumer<String> log,
                                  Runnable loggedIn) throws IOException {
-        return refresh(clone, access, timeout, log, loggedIn, clone.keptNicMac() != null);
-    }
-
-    /**
-     * As above; {@code keptNic}: the clone's NIC on the user network stays in its QEMU process (a warm pool process,
-     * made ready and then claimed), so onRestore is told that NIC's address (see {@link #environment(VmConfig, boolean)}).
-     */
-    static String refresh(CloneRunner.Running clone, KeyPair access, Duration timeout, Consumer<String> log,
-                          Runnable loggedIn, boolean keptNic) throws IOException {
+        boolean keptNic = clone.keptNicMac() != null;
         VmConfig vm = clone.vm();
         int sshPort = clone.sshPort();
         Path agentSocket = clone.agentSocket();
@@ -207,8 +206,7 @@ public final class IdentityRefresh {
         }
         steps.addAll(vm.ram().onRestore());
         String script = "set -e\n" + String.join("\n", steps) + "\n";
-        List<String> env = new java.util.ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
-        environment(vm, keptNic).forEach((k, v) -> env.add(k + "=" + v));
+        List<String> env = agentEnvironment(vm, keptNicMac, keptNic);
         GuestAgent.Exec r;
         try (GuestAgent agent = GuestAgent.connect(agentSocket, AGENT_CONNECT)) {
             r = agent.exec("/bin/sh", List.of("-c", script), env, STEP_TIMEOUT);
@@ -219,6 +217,18 @@ public final class IdentityRefresh {
             String said = lines.isEmpty() ? "" : ": " + String.join(" / ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
             throw new UserError("onRestore of " + vm.name() + " exited with status " + r.exitCode() + said);
         }
+    }
+
+    /**
+     * What onRestore run through the guest agent gets ("NAME=value"): a root shell's PATH and HOME, the clone's
+     * {@link #environment(VmConfig, boolean)}, and for the claim of a ready warm pool process ({@code keptNicMac}) its
+     * NIC's INGOT_NIC0_KEPT=1: that NIC runs with its address already, only its MAC changes.
+     */
+    static List<String> agentEnvironment(VmConfig vm, String keptNicMac, boolean keptNic) throws IOException {
+        List<String> env = new java.util.ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
+        environment(vm, keptNic).forEach((k, v) -> env.add(k + "=" + v));
+        if (keptNicMac != null) env.add(KEPT_NIC + "=1");
+        return env;
     }
 
     static Map<String, String> environment(VmConfig vm) throws IOException {

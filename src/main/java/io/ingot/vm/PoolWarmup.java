@@ -157,13 +157,15 @@ final class PoolWarmup {
      * {@code was}) takes the clone's MAC, {@code mac}, so that onRestore finds it by the clone's as on any restore.
      * With arp_notify the guest's kernel sends a gratuitous ARP as the MAC changes, while the address is still there
      * (networkd drops and adds it again right after, for the link's new MAC): QEMU's user network, which still has
-     * the process's MAC for it, would otherwise send the first login's SYN where the NIC no longer takes it.
+     * the process's MAC for it, would otherwise send the first login's SYN where the NIC no longer takes it. Fails when
+     * no NIC has the process's MAC: the clone would otherwise run with a MAC its files and QEMU do not know.
      */
     static String macChange(String was, String mac) {
         if (!MAC.matcher(was).matches() || !MAC.matcher(mac).matches()) throw new IllegalArgumentException("not a MAC address: " + was + " / " + mac);
-        return "for l in /sys/class/net/*; do read -r x < $l/address || continue; if [ \"$x\" = " + was
-                + " ]; then n=${l##*/}; { echo 1 > /proc/sys/net/ipv4/conf/$n/arp_notify; } 2>/dev/null || true;"
-                + " ip link set dev \"$n\" address " + mac + "; fi; done";
+        return "k=; for l in /sys/class/net/*; do read -r x < $l/address || continue; if [ \"$x\" = " + was
+                + " ]; then n=${l##*/}; k=1; { echo 1 > /proc/sys/net/ipv4/conf/$n/arp_notify; } 2>/dev/null || true;"
+                + " ip link set dev \"$n\" address " + mac + "; fi; done;"
+                + " [ -n \"$k\" ] || { echo \"no NIC has the warm pool process's MAC " + was + "\" >&2; exit 1; }";
     }
 
     /**

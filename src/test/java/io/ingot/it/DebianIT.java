@@ -144,6 +144,7 @@ class DebianIT {
                 assertEquals(rp.hostKey(), root.hostKeyFingerprint());
                 assertIdentity(root, pooled, hostKeys, machineIds);
                 assertEquals("status: done", root.run("cloud-init status").strip());
+                assertKeptNicStatic(root, pooled.vm().nics().get(0).mac());
                 poolDiskBefore = Files.size(Path.of(pooled.vm().disk().path()));
                 root.run("dd if=/dev/urandom of=/root/mark bs=1M count=4 2>/dev/null && sync");
             }
@@ -191,6 +192,31 @@ class DebianIT {
         assertNotEquals("", root.run("ls /etc/ssh/ssh_host_ed25519_key.pub").strip());
         // the provisioning VM ran its programs at fixed addresses (FixedLayout, under TCG): none of it in a clone
         assertEquals("2", root.run("cat /proc/sys/kernel/randomize_va_space").strip(), name + " randomizes its address space");
+    }
+
+    /**
+     * A warm pool process's NIC came up under the static file its warm-up's onRestore wrote before the NIC was plugged
+     * in, never under the template's catch-all DHCP (systemd-networkd 252 moved from such a lease to the static file
+     * could leave it without IPv4 for good). The file matches the NIC by its permanent MAC, the process's, which the
+     * NIC keeps when it takes the clone's: the claim changes nothing in networkd (a reconfiguration would drop and re-add
+     * the address under the clone's first login).
+     */
+    static void assertKeptNicStatic(SshCommunicator root, String mac) {
+        String nic = root.run("for l in /sys/class/net/en*; do read -r x < $l/address; [ \"$x\" = " + mac + " ] && echo ${l##*/}; done; true").strip();
+        assertTrue(nic.matches("en\\w+"), "the clone's NIC by its MAC " + mac + ": '" + nic + "'");
+        String status = root.run("networkctl status " + nic + " --no-pager || true");
+        assertTrue(status.contains("Network File: /run/systemd/network/10-ingot-nic0.network"), status);
+        String file = root.run("cat /run/systemd/network/10-ingot-nic0.network");
+        java.util.regex.Matcher permanent = java.util.regex.Pattern.compile("PermanentMACAddress=(\\S+)").matcher(file);
+        assertTrue(permanent.find(), file);
+        assertNotEquals(mac, permanent.group(1), "the file names the NIC's permanent MAC, the pool process's");
+        assertTrue(root.run("ip -o link show dev " + nic).contains(" permaddr " + permanent.group(1)),
+                "the NIC keeps the process's MAC as its permanent one: " + root.run("ip -o link show dev " + nic));
+        // networkd's log of the pool process's life (its journal files under the template's machine-id and the clone's)
+        String log = root.run("journalctl --file '/var/log/journal/*/*.journal' -u systemd-networkd -o cat | grep '^" + nic + ": ' || true");
+        assertTrue(log.contains(nic + ": Configuring with /run/systemd/network/10-ingot-nic0.network"), log);
+        assertFalse(log.contains(nic + ": DHCPv4"), "the kept NIC never took a DHCP lease: " + log);
+        assertFalse(log.contains(nic + ": Reconfiguring"), "the claim did not have networkd set the NIC up again: " + log);
     }
 
     static SshCommunicator ssh(RunningClone r, String user, BuildKey key) {

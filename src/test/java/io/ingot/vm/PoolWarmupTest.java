@@ -62,9 +62,32 @@ class PoolWarmupTest {
     @Test
     void theKeptNicTakesTheClonesMacByAShellStepThatOnlyEverHoldsMacAddresses() {
         String step = PoolWarmup.macChange("0a:49:4e:00:00:09", "0a:49:4e:12:34:56");
-        assertTrue(step.contains("= 0a:49:4e:00:00:09 ]") && step.endsWith("address 0a:49:4e:12:34:56; fi; done") && step.contains("arp_notify"), step);
+        assertTrue(step.contains("= 0a:49:4e:00:00:09 ]") && step.contains("address 0a:49:4e:12:34:56; fi; done") && step.contains("arp_notify"), step);
+        assertTrue(step.endsWith("[ -n \"$k\" ] || { echo \"no NIC has the warm pool process's MAC 0a:49:4e:00:00:09\" >&2; exit 1; }"),
+                "a guest without that NIC fails the claim's onRestore, saying why: " + step);
         assertThrows(IllegalArgumentException.class, () -> PoolWarmup.macChange("0a:49:4e:00:00:09", "0a:49:4e:12:34:56; reboot"));
         assertThrows(IllegalArgumentException.class, () -> PoolWarmup.macChange("$(reboot)", "0a:49:4e:12:34:56"));
+    }
+
+    @Test
+    void theMacStepChangesTheNicThatHasTheProcesssMacAndFailsWhenNoneHasIt(@TempDir Path net) throws Exception {
+        Files.createDirectories(net.resolve("ingottest0"));
+        Files.writeString(net.resolve("ingottest0/address"), "0a:49:4e:00:00:07\n");
+        Files.createDirectories(net.resolve("ingottest1"));
+        Files.writeString(net.resolve("ingottest1/address"), "0a:49:4e:00:00:09\n");
+        // the step as the guest runs it, over a folder laid out like /sys/class/net, `ip` only saying what it was asked
+        String fake = "ip() { echo \"ip $*\"; }; ";
+
+        String step = PoolWarmup.macChange("0a:49:4e:00:00:09", "0a:49:4e:12:34:56").replace("/sys/class/net", net.toString());
+        Process p = new ProcessBuilder("sh", "-c", "set -e\n" + fake + step).start();
+        assertEquals("ip link set dev ingottest1 address 0a:49:4e:12:34:56", new String(p.getInputStream().readAllBytes()).strip());
+        assertEquals(0, p.waitFor());
+
+        String none = PoolWarmup.macChange("0a:49:4e:00:00:0a", "0a:49:4e:12:34:56").replace("/sys/class/net", net.toString());
+        Process q = new ProcessBuilder("sh", "-c", "set -e\n" + fake + none).start();
+        assertEquals("", new String(q.getInputStream().readAllBytes()).strip(), "no NIC is changed");
+        assertEquals("no NIC has the warm pool process's MAC 0a:49:4e:00:00:0a", new String(q.getErrorStream().readAllBytes()).strip());
+        assertEquals(1, q.waitFor(), "the claim's onRestore fails rather than leave the clone on the process's MAC");
     }
 
     private static VmConfig.NicConfig user() {
