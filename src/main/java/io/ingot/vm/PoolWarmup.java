@@ -154,11 +154,12 @@ final class PoolWarmup {
 
     /**
      * The shell step that comes first in the claimed clone's onRestore: the kept NIC (found by the process's MAC,
-     * {@code was}) takes the clone's MAC, {@code mac}, so that onRestore finds it by the clone's as on any restore.
-     * With arp_notify the guest's kernel sends a gratuitous ARP as the MAC changes, while the address is still there
-     * (networkd drops and adds it again right after, for the link's new MAC): QEMU's user network, which still has
-     * the process's MAC for it, would otherwise send the first login's SYN where the NIC no longer takes it. Fails when
-     * no NIC has the process's MAC: the clone would otherwise run with a MAC its files and QEMU do not know.
+     * {@code was}) takes the clone's MAC, {@code mac}, the one its vm.json and QEMU's receive filter then have; its
+     * permanent MAC stays the process's (onRestore is told INGOT_NIC0_KEPT and leaves the NIC's set-up alone). With
+     * arp_notify the guest's kernel sends a gratuitous ARP as the MAC changes, with the address still there: QEMU's
+     * user network, which still has the process's MAC for it, would otherwise send the first login's SYN where the NIC
+     * no longer takes it. Fails when no NIC has the process's MAC: the clone would otherwise run with a MAC its files
+     * and QEMU do not know.
      */
     static String macChange(String was, String mac) {
         if (!MAC.matcher(was).matches() || !MAC.matcher(mac).matches()) throw new IllegalArgumentException("not a MAC address: " + was + " / " + mac);
