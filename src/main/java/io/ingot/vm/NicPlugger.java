@@ -45,6 +45,6 @@ final class NicPlugger {
         for (CloneRunner.Bridged b : bridged) taps.attach(b.tap(), b.network(), b.nic().address());
     }
 
-    /** The QEMU id of a memory clone's NIC {@code i}: the first keeps the id it always had. */
-    static String nicId(int i) { return i == 0 ? "nic0" : "nic" + i; }
+    /** The QEMU id of a memory clone's NIC {@code i}. */
+    static String nicId(int i) { return "nic" + i; }
 }

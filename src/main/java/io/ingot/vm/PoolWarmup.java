@@ -46,7 +46,7 @@ final class PoolWarmup {
     /** Room for any clone's seed ISO: a clone's seed is written over the process's, whose size the guest already saw. */
     static final long SEED_ROOM = 1L << 20;
     private static final Duration WARMUP_TIMEOUT = Duration.ofMinutes(2);
-    private static final String NIC_ID = "nic0";
+    private static final String NIC_ID = NicPlugger.nicId(0);
     private static final String NETDEV_ID = "net0";
     private static final Pattern MAC = Pattern.compile("[0-9a-f]{2}(:[0-9a-f]{2}){5}");
 
