@@ -168,6 +168,8 @@ public final class BuildContext {
     /** The VM of that role, once its stage started it (null before, or when the build has none). */
     public BuildVm vm(VmRole role) { return vms.get(role).get(); }
     public void vm(BuildVm v) { vms.get(v.role()).set(v, stage); }
+    /** The VM of that role booted again (after a hang), its earlier process stopped. */
+    public void vmBootedAgain(BuildVm v) { vms.get(v.role()).replace(v, stage); }
     /** The VM started last, unless its stage ended it (what a failure report shows, what --on-error abort leaves). */
     public BuildVm currentVm() {
         for (VmRole role : List.of(VmRole.CAPTURE, VmRole.PROVISION, VmRole.INSTALL)) {

@@ -25,4 +25,11 @@ final class SetOnce<T> {
         value = v;
         setBy = stage;
     }
+
+    /** Replaces a value that was set (a VM booted again after a hang), by the stage that owns it now. */
+    synchronized void replace(T v, String stage) {
+        if (v == null || value == null) throw new IllegalStateException("the build's " + what + " can only replace one that was set");
+        value = v;
+        setBy = stage;
+    }
 }

@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * apt sources name (cloud kernel 6.12 with virtio_pci built in, cloud-init 25, OpenSSH 10, systemd 257), a
  * linked clone that gets its identity from its seed through stock cloud-init, and a memory clone resumed from
  * the RAM template. Tagged {@code debian13}: it runs only when asked ({@code mvn verify -P debian13}), as it adds
- * a Debian build (~13 minutes here under TCG) to the suite.
+ * a Debian build (~13 minutes here under TCG) to the suite. A warm pool process made ready by the memory clone's
+ * start then becomes the next memory clone, its NIC kept as it came up.
  */
 @Tag("debian13")
 class Debian13IT {
@@ -51,6 +52,7 @@ class Debian13IT {
         CloneService clones = store.clones();
         CloneService.Clone linked = clones.clone(v.ref(), "d13-linked", new CloneOptions(true, null, null, List.of(userKey)));
         CloneService.Clone memory = clones.clone(v.ref(), "d13-mem", CloneOptions.memoryClone(List.of(userKey)));
+        CloneService.Clone pooled = clones.clone(v.ref(), "d13-pool", CloneOptions.memoryClone(List.of(userKey)));
         CloneInstances instances = new CloneInstances(store);
         BuildKey access = BuildKey.load(store.accessKey().privateKeyPath());
         Set<String> hostKeys = new HashSet<>();
@@ -73,7 +75,8 @@ class Debian13IT {
             }
             assertTrue(instances.stop("d13-linked", Duration.ofSeconds(60)));
 
-            RunningClone rm = instances.start("d13-mem");
+            // --pool 1: a QEMU process is left waiting for the next memory clone of this RAM template
+            RunningClone rm = instances.start("d13-mem", false, 1);
             assertEquals("resumed", rm.how(), "a memory clone resumes from the RAM template");
             try (SshCommunicator root = ssh(rm, "root", access)) {
                 assertEquals(rm.hostKey(), root.hostKeyFingerprint(), "the host key onRestore made is the one that answers");
@@ -84,12 +87,24 @@ class Debian13IT {
                 assertEquals("only-in-d13-mem", root.run("cat /root/mark").strip());
                 assertEquals("running", root.run("systemctl is-system-running --wait || true").strip());
             }
+            // the warm pool's claim keeps the process's NIC as it came up (systemd-networkd 257, as 252)
+            RunningClone rp = instances.start("d13-pool");
+            assertEquals("pool", rp.how(), "the next memory clone takes the waiting warm pool process");
+            try (SshCommunicator root = ssh(rp, "root", access)) {
+                assertEquals(rp.hostKey(), root.hostKeyFingerprint());
+                assertIdentity(root, pooled, hostKeys, machineIds);
+                DebianIT.assertKeptNicStatic(root, pooled.vm().nics().get(0).mac());
+                assertEquals("running", root.run("systemctl is-system-running --wait || true").strip());
+            }
         } finally {
-            for (String name : List.of("d13-linked", "d13-mem")) {
+            for (String name : List.of("d13-linked", "d13-mem", "d13-pool")) {
                 instances.stop(name, Duration.ofSeconds(30));
                 clones.remove(name);
             }
+            instances.pool().drain(slot -> true);
         }
         assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-clone-d13-"));
+        String images = TestImages.paths().images().toString();
+        assertEquals(List.of(), TestImages.qemuProcessesMentioning("ingot-pool-").stream().filter(c -> c.contains(images)).toList());
     }
 }

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.UUID;
 
@@ -36,6 +37,8 @@ public final class CaptureBootStage implements Stage {
     static final String NIC_SLOT = "0x10";
     /** The capture VM's memory file in a runtime directory on tmpfs. */
     static final String SCRATCH_MEMORY = "capture-memory";
+    /** The serial log of a capture boot that hung, kept when it is booted again. */
+    static final String HUNG_LOG = "serial-ram-hung.log";
 
     private final PortAllocator ports;
     private final VmDriver driver;
@@ -58,17 +61,36 @@ public final class CaptureBootStage implements Stage {
         if (!violations.isEmpty()) {
             throw new IllegalStateException("these QEMU arguments cannot work with a RAM template: " + String.join("; ", violations));
         }
+        Path memory = memoryFile(build, Sizes.parseMebibytes(m.memory()));
+        String instanceId = UUID.randomUUID().toString();
+        build.captureInstanceId(instanceId);
+        build.captureMemory(memory);
+        boot(build, instanceId, memory, false);
+    }
+
+    /**
+     * Stops the capture VM and boots it again, its overlay, memory file and seed made anew (after a hang: see
+     * {@link RamTemplateStage}); the serial log of the boot that hung is kept beside the new one as {@value #HUNG_LOG}.
+     */
+    void bootAgain(BuildContext build) throws Exception {
+        Path log = build.vm(VmRole.CAPTURE).serialLog();
+        GuestVm.stop(build, VmRole.CAPTURE);
+        if (Files.exists(log)) Files.move(log, log.resolveSibling(HUNG_LOG), StandardCopyOption.REPLACE_EXISTING);
+        boot(build, build.captureInstanceId(), build.captureMemory(), true);
+    }
+
+    private void boot(BuildContext build, String instanceId, Path memory, boolean again) throws Exception {
+        BuildSettings settings = build.settings();
+        Recipe.Machine m = settings.machine();
         Path dir = build.buildDir().resolve(RamTemplateStage.DIR);
         Files.createDirectories(dir);
         Path overlay = dir.resolve(RamTemplateStage.OVERLAY);
         long memoryMiB = Sizes.parseMebibytes(m.memory());
-        Path memory = memoryFile(build, memoryMiB);
         for (Path p : List.of(overlay, memory, dir.resolve(RamTemplateStage.MEMORY), dir.resolve(RamTemplateStage.STATE))) {
             Files.deleteIfExists(p);
         }
         // on the sealed disk for now (the base image is being made from it); the ram-template stage rebases it
         qemuImg.createOverlay(overlay, dir.relativize(build.disk().path()).toString(), build.disk().format());
-        String instanceId = UUID.randomUUID().toString();
         // host keys made here, as in every clone's seed: the guest installs them instead of making its own (seconds
         // under emulation); each memory clone's onRestore replaces them with its own
         SeedBuilder seeds = new SeedBuilder();
@@ -95,9 +117,8 @@ public final class CaptureBootStage implements Stage {
                         "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT));
         if (m.isUefi()) Ovmf.apply(b, dir);
         if (m.hasGuestAgent()) b.guestAgent(RamTemplateStage.agentSocket(build));
-        build.captureInstanceId(instanceId);
-        build.captureMemory(memory);
-        GuestVm.start(build, driver, b.build(), VmRole.CAPTURE, lease.port());
+        if (again) GuestVm.startAgain(build, driver, b.build(), VmRole.CAPTURE, lease.port());
+        else GuestVm.start(build, driver, b.build(), VmRole.CAPTURE, lease.port());
     }
 
     /**

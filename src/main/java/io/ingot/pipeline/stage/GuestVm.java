@@ -15,6 +15,7 @@ import io.ingot.util.Sizes;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /** The parts of a build VM's command line that come from the recipe's {@code machine} section. */
 final class GuestVm {
@@ -73,11 +74,21 @@ final class GuestVm {
      * {@code sshPort}: the loopback port forwarded to its SSH port, 0 for none.
      */
     static Vm start(BuildContext build, VmDriver driver, QemuCommand cmd, VmRole role, int sshPort) throws Exception {
+        return start(build, driver, cmd, role, sshPort, build::vm);
+    }
+
+    /** As {@link #start}, for a VM of that role booted again after its first process was stopped. */
+    static Vm startAgain(BuildContext build, VmDriver driver, QemuCommand cmd, VmRole role, int sshPort) throws Exception {
+        return start(build, driver, cmd, role, sshPort, build::vmBootedAgain);
+    }
+
+    private static Vm start(BuildContext build, VmDriver driver, QemuCommand cmd, VmRole role, int sshPort,
+                            Consumer<BuildVm> record) throws Exception {
         build.log().info("starting QEMU (" + build.accelerator().name() + "): " + cmd.display());
         Vm vm = driver.start(cmd, build.buildDir(), build.paths().state().resolve("run"), START_TIMEOUT, tether(build));
         ScreenRecorder screen = cmd.argv().contains("-vga")
                 ? ScreenRecorder.start(vm, build.buildDir().resolve(SCREEN_FILE), SCREEN_INTERVAL) : null;
-        build.vm(new BuildVm(role, vm, cmd.serialLog(), screen, sshPort));
+        record.accept(new BuildVm(role, vm, cmd.serialLog(), screen, sshPort));
         build.log().info("QEMU pid " + vm.pid() + ", serial console in " + build.buildDir().relativize(cmd.serialLog()));
         if (screen != null) {
             if (build.options().vnc()) {

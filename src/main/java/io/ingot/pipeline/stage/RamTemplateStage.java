@@ -3,6 +3,7 @@ package io.ingot.pipeline.stage;
 import io.ingot.guest.BuildKey;
 import io.ingot.guest.SshCommunicator;
 import io.ingot.guest.SshLogin;
+import io.ingot.guest.SshNotReady;
 import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildVm;
 import io.ingot.pipeline.VmRole;
@@ -10,6 +11,7 @@ import io.ingot.pipeline.BuildSettings;
 import io.ingot.pipeline.Stage;
 import io.ingot.qemu.DeviceState;
 import io.ingot.qemu.GuestAgent;
+import io.ingot.qemu.GuestStall;
 import io.ingot.qemu.HostCpu;
 import io.ingot.qemu.QemuImg;
 import io.ingot.qemu.Vm;
@@ -55,6 +57,24 @@ public final class RamTemplateStage implements Stage {
     }
 
     private final QemuImg qemuImg = new QemuImg();
+    private final BootAgain bootAgain;
+    private final Duration stallPatience;
+
+    /** Boots the capture VM again: {@link CaptureBootStage#bootAgain}, or a fake in a stage test. */
+    @FunctionalInterface
+    interface BootAgain {
+        void bootAgain(BuildContext build) throws Exception;
+    }
+
+    /** {@code captureBoot}: the stage that started the capture VM, which boots it again after a hang. */
+    public RamTemplateStage(CaptureBootStage captureBoot) {
+        this(captureBoot::bootAgain, GuestStall.PATIENCE);
+    }
+
+    RamTemplateStage(BootAgain bootAgain, Duration stallPatience) {
+        this.bootAgain = bootAgain;
+        this.stallPatience = stallPatience;
+    }
 
     @Override
     public String name() { return "ram-template"; }
@@ -73,15 +93,11 @@ public final class RamTemplateStage implements Stage {
         Path memory = dir.resolve(MEMORY);
         Path state = dir.resolve(STATE);
         long memoryMiB = Sizes.parseMebibytes(m.memory());
-        BuildVm capture = build.vm(VmRole.CAPTURE);
-        Vm vm = capture.vm();
-        String instanceId = build.captureInstanceId();
         var access = build.images().accessKey();
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
-            try (SshCommunicator ssh = SshCommunicator.connect(SshLogin.of("127.0.0.1", capture.sshPort(), settings.communicator().user(),
-                    key.keyPair(), GuestConnection.timeout(build)).reporting(line -> build.log().info("ssh: " + line),
-                    () -> vm.isAlive() ? null : "the capture VM's QEMU exited"))) {
+            try (SshCommunicator ssh = awaitCapture(build, key)) {
+                String instanceId = build.captureInstanceId();
                 // an SSH answer comes before the end of the boot (cloud-init's last stages, other units): capture
                 // a settled guest, or every memory clone would run the rest of the boot again after its restore
                 build.log().info("capture VM answered SSH; waiting for its boot to finish, then syncing its disks");
@@ -93,6 +109,7 @@ public final class RamTemplateStage implements Stage {
                             + " (/var/lib/cloud/data/instance-id is not " + instanceId + ")");
                 }
             }
+            Vm vm = build.vm(VmRole.CAPTURE).vm();
             vm.qmp().execute("device_del", Map.of("id", "nic0"));
             if (vm.qmp().awaitEvent("DEVICE_DELETED", UNPLUG_TIMEOUT).isEmpty()) {
                 throw new IllegalStateException("the guest did not release its NIC within " + UNPLUG_TIMEOUT.toSeconds()
@@ -107,9 +124,9 @@ public final class RamTemplateStage implements Stage {
                     Files.size(state) >> 10));
         } finally {
             // its stage's end only when the memory is saved: a failed capture reports the VM's screen and console
-            vm.stop(Duration.ofSeconds(5));
+            build.vm(VmRole.CAPTURE).vm().stop(Duration.ofSeconds(5));
         }
-        capture.end();
+        build.vm(VmRole.CAPTURE).end();
         Path captured = build.captureMemory();
         if (!captured.equals(memory)) {
             long t0 = System.nanoTime();
@@ -131,6 +148,30 @@ public final class RamTemplateStage implements Stage {
         build.extraFiles().put(DIR + "/" + STATE, state);
         build.log().info(String.format("RAM template: %d MiB memory file, capture overlay %d KiB",
                 Files.size(memory) >> 20, Files.size(overlay) >> 10));
+    }
+
+    /**
+     * Logs in to the capture VM once it answers SSH. A capture VM that hung while it booted (its kernel reported a
+     * stalled CPU, then nothing answered for {@link GuestStall#PATIENCE}) is booted again, once: nothing of that
+     * boot is kept but its serial log, renamed (see {@link CaptureBootStage#bootAgain}).
+     */
+    SshCommunicator awaitCapture(BuildContext build, BuildKey key) throws Exception {
+        for (int boot = 1; ; boot++) {
+            BuildVm capture = build.vm(VmRole.CAPTURE);
+            GuestStall stall = GuestStall.watching(capture.serialLog(), stallPatience);
+            SshLogin login = SshLogin.of("127.0.0.1", capture.sshPort(), build.settings().communicator().user(),
+                    key.keyPair(), GuestConnection.timeout(build)).reporting(line -> build.log().info("ssh: " + line),
+                    () -> !capture.vm().isAlive() ? "the capture VM's QEMU exited"
+                            : stall.hung().map(h -> "the capture VM hung: " + h).orElse(null));
+            try {
+                return SshCommunicator.connect(login);
+            } catch (SshNotReady e) {
+                if (boot > 1 || stall.hung().isEmpty()) throw e;
+                build.log().stage("the capture VM hung while it booted (" + stall.report().orElseThrow()
+                        + "); booting it again");
+                bootAgain.bootAgain(build);
+            }
+        }
     }
 
     /**

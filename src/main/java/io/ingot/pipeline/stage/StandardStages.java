@@ -15,6 +15,7 @@ public final class StandardStages {
     /** Every stage of a real build: QEMU started by {@code driver}, ports from the state directory's allocator. */
     public static Stages of(IngotPaths paths, VmDriver driver) {
         PortAllocator ports = new PortAllocator(paths.state().resolve("ports"));
+        CaptureBootStage captureBoot = new CaptureBootStage(ports, driver);
         return new Stages(Set.of(
                 new RecoveryStage(),
                 new QemuStage(),
@@ -34,9 +35,9 @@ public final class StandardStages {
                 new GateStage(),
                 new SealStage(),
                 new ShutdownStage(),
-                new CaptureBootStage(ports, driver),
+                captureBoot,
                 new TemplateStage(),
-                new RamTemplateStage(),
+                new RamTemplateStage(captureBoot),
                 new VerifyStage(ports),
                 new PublishStage()));
     }
