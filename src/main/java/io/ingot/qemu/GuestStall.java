@@ -48,7 +48,7 @@ public final class GuestStall {
         this.nanoClock = nanoClock;
     }
 
-    /** Reads the whole log: the boot being waited for is the one it holds. */
+    /** Reads the whole log (none when null): the boot being waited for is the one it holds. */
     public static GuestStall watching(Path log, Duration patience) {
         return new GuestStall(log, patience, System::nanoTime);
     }
@@ -56,6 +56,7 @@ public final class GuestStall {
     /** Reads only what comes after its current end: the guest is rebooting, its earlier boots are not waited for. */
     public static GuestStall watchingFromNow(Path log, Duration patience) {
         GuestStall watch = watching(log, patience);
+        if (log == null) return watch; // a VM without a serial log: nothing to read
         try {
             watch.offset = Files.size(log);
             watch.partial = "";
