@@ -1,13 +1,7 @@
 package io.ingot.qemu;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -29,21 +23,21 @@ public final class GuestStall {
      * the ten minutes it ran; a starved guest reports after 21 s without CPU, and recovers well within this.
      */
     public static final Duration PATIENCE = Duration.ofMinutes(3);
-    /** Read at most this much of the log per look (a guest printing all the time does not make a look slow). */
-    private static final int MAX_READ = 1 << 20;
-    /** A line without its end is kept up to this long, for the next look (a report is far shorter). */
-    private static final int MAX_LINE = 4096;
 
     private final Path log;
+    private final SerialFollower lines;
     private final Duration patience;
     private final LongSupplier nanoClock;
-    private long offset;
-    private String partial = "";
     private String report;
     private long reportSeenAt;
 
     public GuestStall(Path log, Duration patience, LongSupplier nanoClock) {
+        this(log, new SerialFollower(log), patience, nanoClock);
+    }
+
+    private GuestStall(Path log, SerialFollower lines, Duration patience, LongSupplier nanoClock) {
         this.log = log;
+        this.lines = lines;
         this.patience = patience;
         this.nanoClock = nanoClock;
     }
@@ -55,15 +49,13 @@ public final class GuestStall {
 
     /** Reads only what comes after its current end: the guest is rebooting, its earlier boots are not waited for. */
     public static GuestStall watchingFromNow(Path log, Duration patience) {
-        GuestStall watch = watching(log, patience);
-        if (log == null) return watch; // a VM without a serial log: nothing to read
+        SerialFollower lines = new SerialFollower(log);
         try {
-            watch.offset = Files.size(log);
-            watch.partial = "";
+            lines.skipToEnd();
         } catch (IOException e) {
-            // no log yet: all of it is new
+            // unreadable now: all of it counts
         }
-        return watch;
+        return new GuestStall(log, lines, patience, System::nanoTime);
     }
 
     /**
@@ -84,29 +76,14 @@ public final class GuestStall {
     }
 
     private void readNew() {
-        if (report != null || log == null) return;
-        try (FileChannel ch = FileChannel.open(log, StandardOpenOption.READ)) {
-            if (ch.size() < offset) { // the log was started again
-                offset = 0;
-                partial = "";
-            }
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(MAX_READ, Math.max(0, ch.size() - offset)));
-            while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) { }
-            offset += buf.position();
-            String text = partial + new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
-            int end = text.lastIndexOf('\n');
-            partial = end < 0 ? text : text.substring(end + 1);
-            if (partial.length() > MAX_LINE) partial = partial.substring(partial.length() - MAX_LINE);
-            if (end < 0) return;
-            for (String line : text.substring(0, end).split("\n")) {
-                if (REPORT.matcher(line).find()) {
+        if (report != null) return;
+        try {
+            lines.newLines(line -> {
+                if (report == null && REPORT.matcher(line).find()) {
                     report = line.strip();
                     reportSeenAt = nanoClock.getAsLong();
-                    return;
                 }
-            }
-        } catch (NoSuchFileException e) {
-            // QEMU has not made it yet
+            });
         } catch (IOException e) {
             // unreadable for now: the next look tries again
         }

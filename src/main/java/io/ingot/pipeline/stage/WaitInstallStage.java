@@ -5,17 +5,13 @@ import io.ingot.pipeline.BuildContext;
 import io.ingot.pipeline.BuildVm;
 import io.ingot.pipeline.VmRole;
 import io.ingot.pipeline.Stage;
+import io.ingot.qemu.SerialFollower;
 import io.ingot.qemu.Vm;
 import io.ingot.util.Durations;
 
-import java.io.IOException;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -146,34 +142,6 @@ public final class WaitInstallStage implements Stage {
                 lastWritten = written;
             }
             return now - lastChange > stallNanos;
-        }
-    }
-
-    /** Reads the lines a growing serial log gained since the last call. */
-    static final class SerialFollower {
-        private final Path file;
-        private long offset;
-        private final StringBuilder partial = new StringBuilder();
-
-        SerialFollower(Path file) { this.file = file; }
-
-        /** Hands each new complete line to {@code sink}. */
-        void newLines(Consumer<String> sink) throws IOException {
-            if (!file.toFile().exists()) return;
-            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
-                if (f.length() <= offset) return;
-                f.seek(offset);
-                byte[] buf = new byte[(int) Math.min(f.length() - offset, 1 << 20)];
-                f.readFully(buf);
-                offset += buf.length;
-                partial.append(new String(buf, StandardCharsets.ISO_8859_1));
-            }
-            int nl;
-            while ((nl = partial.indexOf("\n")) >= 0) {
-                String line = partial.substring(0, nl).replaceAll("[\\p{Cntrl}&&[^\t]]", "");
-                partial.delete(0, nl + 1);
-                if (!line.isBlank()) sink.accept(line);
-            }
         }
     }
 }
