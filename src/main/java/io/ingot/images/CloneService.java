@@ -93,7 +93,8 @@ public final class CloneService {
         CloneSettings settings = options.settings();
         Map<String, Object> cloudConfig = checkSettings(settings, v, options.ram());
         NetworksFile nets = settings.nets().stream().allMatch(NicRequest::isUser) ? NetworksFile.none() : networks.get();
-        List<AddressPlan.Planned> nics = new AddressPlan(nets, macs::next).plan(nicRequests(settings, options.ram()), claims(catalog.clones()));
+        List<AddressPlan.Planned> nics = keptNic(new AddressPlan(nets, macs::next).plan(nicRequests(settings, options.ram()),
+                claims(catalog.clones())), settings, options.ram() ? ram : null);
         if (options.linked()) {
             if (options.format() != null && !"qcow2".equals(options.format())) {
                 throw new UserError("a linked clone is always a qcow2 overlay; --format " + options.format() + " needs --full");
@@ -190,7 +191,26 @@ public final class CloneService {
         return out;
     }
 
-    /** The MACs and fixed addresses the recorded clones hold. */
+    /**
+     * A memory clone of a template that kept its capture VM's NIC ({@code ram.keptNic()}) resumes with that NIC as its
+     * first, on the user network, with the template's MAC (each clone's user network is its own: no other host sees it).
+     */
+    static List<AddressPlan.Planned> keptNic(List<AddressPlan.Planned> nics, CloneSettings settings, Manifest.Ram ram) {
+        if (ram == null || ram.keptNic() == null || nics.isEmpty() || nics.get(0).network() != null) return nics;
+        settings.nets().stream().filter(n -> n.isUser() && n.mac() != null && !n.mac().equals(ram.keptNic().mac())).findFirst()
+                .ifPresent(n -> {
+                    throw new UserError("--net user,mac=" + n.mac() + ": a memory clone's NIC on the user network is the one its"
+                            + " RAM template kept, with its MAC " + ram.keptNic().mac() + " (mac= is for NICs on networks of networks.yaml)");
+                });
+        List<AddressPlan.Planned> out = new ArrayList<>(nics);
+        out.set(0, new AddressPlan.Planned(null, ram.keptNic().mac(), null));
+        return out;
+    }
+
+    /**
+     * The MACs and fixed addresses the recorded clones hold. A MAC on QEMU's user network is no claim: each clone's
+     * user network is its own (memory clones of a template that kept its NIC all have that NIC's MAC there).
+     */
     static List<AddressPlan.Claim> claims(List<CloneRecord> clones) {
         List<AddressPlan.Claim> out = new ArrayList<>();
         for (CloneRecord c : clones) {
@@ -201,7 +221,9 @@ public final class CloneService {
                 continue; // a row the catalog could not have taken; nothing to claim
             }
             if (vm.nics() == null) continue;
-            for (VmConfig.NicConfig n : vm.nics()) out.add(new AddressPlan.Claim(c.name(), n.network(), AddressPlan.hostAddress(n.address()), n.mac()));
+            for (VmConfig.NicConfig n : vm.nics()) {
+                out.add(new AddressPlan.Claim(c.name(), n.network(), AddressPlan.hostAddress(n.address()), n.onUserNetwork() ? null : n.mac()));
+            }
         }
         return out;
     }
@@ -210,7 +232,7 @@ public final class CloneService {
     static Optional<String> conflict(List<AddressPlan.Planned> nics, List<AddressPlan.Claim> taken) {
         for (AddressPlan.Planned n : nics) {
             for (AddressPlan.Claim c : taken) {
-                if (n.mac().equals(c.mac())) return Optional.of("mac " + n.mac() + " was just given to clone '" + c.owner() + "'; clone again");
+                if (n.network() != null && n.mac().equals(c.mac())) return Optional.of("mac " + n.mac() + " was just given to clone '" + c.owner() + "'; clone again");
                 String a = AddressPlan.hostAddress(n.address());
                 if (a != null && a.equals(c.address()) && n.network().equals(c.network())) {
                     return Optional.of("address " + a + " on network " + n.network() + " was just given to clone '" + c.owner() + "'; clone again");
@@ -265,7 +287,7 @@ public final class CloneService {
     private static VmConfig.Ram memory(TemplateFiles base, Manifest.Ram ram) {
         return new VmConfig.Ram(base.dir().resolve(ram.memoryFile().file()).toString(),
                 base.dir().resolve(ram.stateFile().file()).toString(), ram.compatibility(), ram.nicModel(), ram.onRestore(),
-                ram.restoreScriptSize());
+                ram.restoreScriptSize(), ram.keptNic());
     }
 
     /** The files of version {@code v} on storage {@code b}, or a one-line error saying to reindex. */

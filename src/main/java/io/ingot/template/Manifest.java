@@ -66,18 +66,26 @@ public record Manifest(
     /** One file of a RAM template. */
     public record RamFile(String file, String sha256, Long size) { }
 
-    /** A RAM template (filled in later by the RAM stage); compatibilityKey hashes QEMU version, machine, CPU, RAM size, devices. */
     /**
+     * A RAM template (filled in later by the RAM stage); compatibilityKey hashes QEMU version, machine, CPU, RAM size, devices.
      * @param compatibility what the device state is valid for (its {@code key()} is compatibilityKey)
      * @param nicModel      the NIC model memory clones hot-plug after the restore (the template has none)
      * @param onRestore     the recipe's steps, run in each memory clone after it resumes
      * @param restoreScriptSize the size of the fw_cfg entry the template's VM had for the onRestore script
      *                      ({@code RestoreScript}); null for a template made without it
+     * @param keptNic       the capture VM's NIC, kept in the device state (null: it was unplugged before the capture,
+     *                      and memory clones plug in their own)
      */
     public record Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey,
-                      RamCompatibility compatibility, String nicModel, List<String> onRestore, Integer restoreScriptSize) {
+                      RamCompatibility compatibility, String nicModel, List<String> onRestore, Integer restoreScriptSize,
+                      KeptNic keptNic) {
         public Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey) {
-            this(memoryFile, stateFile, captureOverlay, compatibilityKey, null, null, List.of(), null);
+            this(memoryFile, stateFile, captureOverlay, compatibilityKey, null, null, List.of(), null, null);
+        }
+
+        public Ram(RamFile memoryFile, RamFile stateFile, RamFile captureOverlay, String compatibilityKey,
+                   RamCompatibility compatibility, String nicModel, List<String> onRestore, Integer restoreScriptSize) {
+            this(memoryFile, stateFile, captureOverlay, compatibilityKey, compatibility, nicModel, onRestore, restoreScriptSize, null);
         }
     }
 

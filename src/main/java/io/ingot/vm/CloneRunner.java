@@ -96,8 +96,9 @@ public final class CloneRunner {
      * host end of its guest agent channel (null when its template has none); {@code restoreScript}: the onRestore
      * script a memory clone got through fw_cfg (null when it got none: then onRestore runs over SSH or the agent);
      * {@code consoleSocket}: its serial console ({@code ingot console}), the serial log being written all the same;
-     * {@code keptNicMac}: the MAC its NIC still has in the guest, for a clone that took a ready warm pool process's
-     * NIC (onRestore gives it the clone's first, see {@link PoolWarmup#macChange}), else null.
+     * {@code keptNicMac}: the MAC its first NIC has in the guest where the clone did not get that NIC new: the one its
+     * RAM template kept ({@link io.ingot.template.KeptNic}), or a claimed ready warm pool process's (onRestore gives it
+     * the clone's MAC first where that is another, see {@link PoolWarmup#macChange}); else null.
      */
     public record Running(VmConfig vm, QemuProcess process, int sshPort, Path serialLog, PortLease lease,
                           Duration resumedAfter, Path agentSocket, RestoreScript restoreScript, Path consoleSocket,
@@ -161,9 +162,9 @@ public final class CloneRunner {
     /**
      * Resumes a memory clone from its RAM template: the memory file mapped privately ({@code share=off},
      * read-only where QEMU has {@code rom=}), its own overlay on the capture overlay, {@code -incoming defer},
-     * then {@code x-ignore-shared}, the device state, its own NIC hot-plugged with its MAC (the template's
-     * NIC was unplugged before capture), {@code cont}. Refused when the RAM template was captured for
-     * another QEMU, machine, CPU, RAM size or device list, saying what differs.
+     * then {@code x-ignore-shared}, the device state, its own NICs hot-plugged with their MACs (the NIC the template
+     * kept, if it kept one, put back before the state as the clone's first), {@code cont}. Refused when the RAM template
+     * was captured for another QEMU, machine, CPU, RAM size or device list, saying what differs.
      */
     public Running resume(VmConfig vm, Path logDir, Path socketDir, boolean ownSession) {
         return resume(processName(vm.name()), vm, logDir, socketDir, ownSession);
@@ -199,11 +200,15 @@ public final class CloneRunner {
             StartPhases phases = new StartPhases(spawned);
             phases.mark("QEMU started, QMP connected");
             try {
+                boolean kept = vm.ram().keptNic() != null;
+                if (kept) NicPlugger.keep(process.qmp(), vm, lease.port());
                 loadDeviceState(process.qmp(), vm);
                 phases.mark("device state loaded");
-                plugNicsAndContinue(process, vm, lease, bridged, agentSocket(socketDir, vm.name()), phases);
+                plugNicsAndContinue(process, vm, kept ? 1 : 0, lease, bridged, agentSocket(socketDir, vm.name()), phases);
+                // the kept NIC runs as the capture left it, with the template's MAC (CloneService gives the clone that MAC)
+                String keptMac = kept ? vm.ram().keptNic().mac() : null;
                 return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned),
-                        agentOf(vm, agentSocket(socketDir, vm.name())), script, consoleSocket(cmd.qmpSocket()), phases);
+                        agentOf(vm, agentSocket(socketDir, vm.name())), script, consoleSocket(cmd.qmpSocket()), phases, keptMac);
             } catch (RuntimeException e) {
                 process.stop(Duration.ofSeconds(2));
                 throw e;
@@ -263,13 +268,16 @@ public final class CloneRunner {
                     "file", Map.of("driver", "file", "filename", vm.seed(), "read-only", true)));
             qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "seed0", "id", "seed0", "addr", WarmPool.SEED_SLOT));
             phases.mark("disk and seed plugged");
+            boolean kept = vm.ram().keptNic() != null;
+            if (kept) NicPlugger.keep(qmp, vm, lease.port());
             loadDeviceState(qmp, vm);
             phases.mark("device state loaded");
-            plugNicsAndContinue(process, vm, lease, bridged, agent, phases);
+            plugNicsAndContinue(process, vm, kept ? 1 : 0, lease, bridged, agent, phases);
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
             return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter,
-                    agentOf(vm, agent), null, consoleSocket(Path.of(claimed.slot().qmpSocket())), phases);
+                    agentOf(vm, agent), null, consoleSocket(Path.of(claimed.slot().qmpSocket())), phases,
+                    kept ? vm.ram().keptNic().mac() : null);
         } catch (RuntimeException e) {
             if (process != null) {
                 process.stop(Duration.ofSeconds(2));
@@ -383,12 +391,12 @@ public final class CloneRunner {
      * QMP does not have to compete with a vCPU busy translating the guest's code afresh), then continues; QEMU
      * announces each NIC once the guest has its link up.
      */
-    private void plugNicsAndContinue(QemuProcess process, VmConfig vm, PortLease lease, List<Bridged> bridged, Path agentSocket,
-                                     StartPhases phases) {
-        nics.plug(process.qmp(), vm, lease.port(), bridged, phases);
+    private void plugNicsAndContinue(QemuProcess process, VmConfig vm, int from, PortLease lease, List<Bridged> bridged,
+                                     Path agentSocket, StartPhases phases) {
+        nics.plug(process.qmp(), vm, from, lease.port(), bridged, phases);
         process.qmp().cont();
         phases.mark("cont returned");
-        nics.announce(process.qmp(), vm, START_TIMEOUT, phases);
+        nics.announce(process.qmp(), vm, from, START_TIMEOUT, phases);
         if (Devices.agent(vm.machine().devices())) {
             thaw(vm, agentSocket);
             phases.mark("file systems thawed (agent)");

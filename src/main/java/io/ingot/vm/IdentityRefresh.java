@@ -33,7 +33,8 @@ import java.util.function.Consumer;
  * ingot made for the clone ({@link HostKeys#environment()}: INGOT_HOST_KEYS, INGOT_HOST_KEY_<TYPE>), and for each NIC i
  * INGOT_NIC<i>_MAC, INGOT_NIC<i>_NETWORK ({@code user} or a network of networks.yaml) and INGOT_NIC<i>_ADDRESS (CIDR, or
  * {@code dhcp}), and for a NIC on the user network INGOT_NIC<i>_GATEWAY and INGOT_NIC<i>_DNS too (its address is known),
- * and INGOT_NIC0_KEPT=1 for the NIC of a warm pool process that a clone claimed (already set up with that address).
+ * and INGOT_NIC0_KEPT=1 for a first NIC the clone did not get new (up with that address already): the one its RAM template
+ * kept from the capture VM ({@link io.ingot.template.KeptNic}), or a claimed warm pool process's.
  */
 public final class IdentityRefresh {
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(2);
@@ -42,7 +43,7 @@ public final class IdentityRefresh {
     static final Duration ADDRESS_REPORT = Duration.ofSeconds(20);
     /** What begins each line of onRestore's own output in the log. */
     private static final String ON_RESTORE = "onRestore: ";
-    /** Set for the NIC a claimed warm pool process kept (always the clone's first: such a clone has one NIC). */
+    /** Set for a kept NIC: the template's, or a claimed warm pool process's (always the clone's first). */
     static final String KEPT_NIC = "INGOT_NIC0_KEPT";
 
     /** A log for {@link #refresh} that passes on only what ingot says (why a start is slow), not onRestore's output. */
@@ -69,8 +70,9 @@ public final class IdentityRefresh {
 
     /**
      * As above; {@code loggedIn} runs as soon as the first SSH login is in (for {@code ingot bench ram}'s timers). A clone
-     * that claimed a ready warm pool process ({@link CloneRunner.Running#keptNicMac()}) keeps that process's NIC on the
-     * user network, so onRestore is told its address (see {@link #environment(VmConfig, boolean)}).
+     * with a kept NIC on the user network ({@link CloneRunner.Running#keptNicMac()}: its RAM template's, or a claimed
+     * ready warm pool process's) has it running already, so onRestore is told its address (see
+     * {@link #environment(VmConfig, boolean)}).
      */
     public static String refresh(CloneRunner.Running clone, KeyPair access, Duration timeout, Consumer<String> log,
                                  Runnable loggedIn) throws IOException {
@@ -196,7 +198,8 @@ public final class IdentityRefresh {
     }
 
     /**
-     * As above; with {@code keptNicMac} (a ready warm pool process's NIC), that NIC takes the clone's MAC first;
+     * As above; with {@code keptNicMac} (the MAC of a kept NIC: the template's, or a ready warm pool process's), that NIC
+     * takes the clone's MAC first where it is another;
      * {@code keptNic}: see {@link #environment(VmConfig, boolean)}.
      */
     static void runOnRestore(Path agentSocket, VmConfig vm, String keptNicMac, boolean keptNic, Consumer<String> log) throws IOException {
@@ -221,8 +224,8 @@ public final class IdentityRefresh {
 
     /**
      * What onRestore run through the guest agent gets ("NAME=value"): a root shell's PATH and HOME, the clone's
-     * {@link #environment(VmConfig, boolean)}, and for the claim of a ready warm pool process ({@code keptNicMac}) its
-     * NIC's INGOT_NIC0_KEPT=1: that NIC runs with its address already, only its MAC changes.
+     * {@link #environment(VmConfig, boolean)}, and for a kept NIC ({@code keptNicMac}: the template's, or a ready warm pool
+     * process's) INGOT_NIC0_KEPT=1: that NIC runs with its address already (its MAC changes only where the clone has another).
      */
     static List<String> agentEnvironment(VmConfig vm, String keptNicMac, boolean keptNic) throws IOException {
         List<String> env = new java.util.ArrayList<>(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root"));
@@ -239,9 +242,9 @@ public final class IdentityRefresh {
      * The clone's identity and NICs for onRestore. With {@code userNicAddress} false (a memory clone whose NIC on the
      * user network was just plugged in), that NIC's address is {@code dhcp}: such a NIC is mostly up under the guest's
      * own DHCP set-up before onRestore gets to it, and systemd-networkd 252 moved from that lease to a static file with
-     * the same address could end with no IPv4 address at all (a verify clone waited 10 minutes). A kept NIC (warm pool)
-     * is told its address: its MAC changes at the claim, and a DHCP client asking again with the new MAC would get
-     * another address from QEMU than the one its SSH forward goes to.
+     * the same address could end with no IPv4 address at all (a verify clone waited 10 minutes). A kept NIC (the template's,
+     * or a warm pool process's) is told its address: it has it already, and where its MAC changes (a warm pool claim),
+     * a DHCP client asking again with the new MAC would get another address from QEMU than the one its SSH forward goes to.
      */
     static Map<String, String> environment(VmConfig vm, boolean userNicAddress) throws IOException {
         Map<String, String> env = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import io.ingot.guest.BuildKey;
 import io.ingot.qemu.Qcow2Overlay;
 import io.ingot.qemu.QmpClient;
 import io.ingot.template.Devices;
+import io.ingot.template.KeptNic;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -96,19 +97,21 @@ final class PoolWarmup {
             if (f.length() < SEED_ROOM) f.setLength(SEED_ROOM);
         }
         String model = prototype.ram().nicModel() == null ? "virtio-net-pci" : prototype.ram().nicModel();
+        KeptNic kept = prototype.ram().keptNic();
         VmConfig warm = new VmConfig(name, prototype.template(), prototype.kind(), prototype.storage(), Instant.now(),
                 new VmConfig.DiskRef(disk.toString(), "qcow2", backing.toString()), iso.toString(), prototype.machine(),
-                List.of(new VmConfig.NicConfig(model, new MacAddresses("0a:49:4e").next())), null,
+                List.of(new VmConfig.NicConfig(model, kept != null ? kept.mac() : new MacAddresses("0a:49:4e").next())), null,
                 UUID.randomUUID().toString(), instanceId, prototype.ram());
+        // a template that kept its NIC: the process resumes with it, up and addressed as the capture left it; else
         // resumed without its NIC: onRestore writes the NIC's static set-up before the guest sees the NIC, which then
         // comes up under it at once; plugged in first, the template's catch-all DHCP set-up takes it, and
         // systemd-networkd 252 moved from that lease to the static file could leave it with no IPv4 address for good
-        CloneRunner.Running r = runner.resume(processName, warm.withNics(List.of()), slotDir, sockets, true);
+        CloneRunner.Running r = runner.resume(processName, kept != null ? warm : warm.withNics(List.of()), slotDir, sockets, true);
         try {
             // the NIC stays for the clone that claims the process: told its address now, as the claim's onRestore is
-            IdentityRefresh.runOnRestore(r.agentSocket(), warm, null, true, line -> { });
+            IdentityRefresh.runOnRestore(r.agentSocket(), warm, r.keptNicMac(), true, line -> { });
             r.phases().mark("onRestore ran (agent)");
-            r = runner.plugNics(r, warm);
+            if (kept == null) r = runner.plugNics(r, warm);
             IdentityRefresh.loginOnceAddressed(r, access.keyPair(), WARMUP_TIMEOUT, line -> { }, () -> { });
             keepNic(r.process().qmp(), r.sshPort());
         } catch (IOException | RuntimeException e) {

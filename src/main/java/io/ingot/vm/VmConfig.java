@@ -1,6 +1,7 @@
 package io.ingot.vm;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.ingot.template.KeptNic;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Json;
 
@@ -28,11 +29,18 @@ public record VmConfig(String name, String template, String kind, String storage
 
     /**
      * A memory clone's RAM template (absolute paths): it resumes from these instead of booting.
-     * {@code onRestore} runs in the guest after the restore; {@code nicModel} is hot-plugged with the clone's MAC.
+     * {@code onRestore} runs in the guest after the restore; {@code nicModel} is hot-plugged with the clone's MAC;
+     * {@code restoreScriptSize}: see {@code Manifest.Ram}, null when the template has no fw_cfg entry for it;
+     * {@code keptNic}: the capture VM's NIC the template kept, which the clone's first NIC (on the user network) is
+     * (null: the template has none, each NIC is plugged in).
      */
-    /** {@code restoreScriptSize}: see {@code Manifest.Ram}; null when the template has no fw_cfg entry for it. */
     public record Ram(String memoryFile, String stateFile, RamCompatibility compatibility,
-                      String nicModel, List<String> onRestore, Integer restoreScriptSize) { }
+                      String nicModel, List<String> onRestore, Integer restoreScriptSize, KeptNic keptNic) {
+        public Ram(String memoryFile, String stateFile, RamCompatibility compatibility,
+                   String nicModel, List<String> onRestore, Integer restoreScriptSize) {
+            this(memoryFile, stateFile, compatibility, nicModel, onRestore, restoreScriptSize, null);
+        }
+    }
 
     public boolean isMemoryClone() { return ram != null; }
 

@@ -83,17 +83,18 @@ class Debian13IT {
                 assertEquals("status: done", root.run("cloud-init status").strip());
                 assertIdentity(root, memory, hostKeys, machineIds);
                 assertEquals(memory.vm().instanceId().replace("-", ""), root.run("cat /etc/machine-id").strip());
+                DebianIT.assertTemplateNic(root, v, memory);
                 root.run("echo only-in-d13-mem > /root/mark && sync");
                 assertEquals("only-in-d13-mem", root.run("cat /root/mark").strip());
                 assertEquals("running", root.run("systemctl is-system-running --wait || true").strip());
             }
-            // the warm pool's claim keeps the process's NIC as it came up (systemd-networkd 257, as 252)
+            // the warm pool's claim keeps the process's NIC, the template's, as it came up (systemd-networkd 257, as 252)
             RunningClone rp = instances.start("d13-pool");
             assertEquals("pool", rp.how(), "the next memory clone takes the waiting warm pool process");
             try (SshCommunicator root = ssh(rp, "root", access)) {
                 assertEquals(rp.hostKey(), root.hostKeyFingerprint());
                 assertIdentity(root, pooled, hostKeys, machineIds);
-                DebianIT.assertKeptNicStatic(root, pooled.vm().nics().get(0).mac());
+                DebianIT.assertTemplateNic(root, v, pooled);
                 assertEquals("running", root.run("systemctl is-system-running --wait || true").strip());
             }
         } finally {

@@ -123,6 +123,7 @@ class DebianIT {
                 assertEquals("status: done", root.run("cloud-init status").strip());
                 assertIdentity(root, memory, hostKeys, machineIds);
                 assertEquals(memory.vm().instanceId().replace("-", ""), root.run("cat /etc/machine-id").strip());
+                assertTemplateNic(root, v, memory);
                 // its file systems were frozen for the capture and thawed at the restore: writes go through
                 root.run("echo only-in-deb-mem > /root/mark && sync");
                 assertEquals("only-in-deb-mem", root.run("cat /root/mark").strip());
@@ -132,7 +133,7 @@ class DebianIT {
             RunningClone rp = instances.start("deb-pool");
             assertEquals("pool", rp.how(), "the next memory clone takes the waiting warm pool process");
             try (var qmp = io.ingot.qemu.QmpClient.connect(Path.of(rp.qmpSocket()))) {
-                // the process's NIC stayed plugged and took the clone's MAC in the guest: QEMU's receive filter has it,
+                // the process's NIC (the template's) stayed plugged with the clone's MAC: QEMU's receive filter has it,
                 // and the process's own SSH forward is gone, the clone's is there
                 assertEquals(pooled.vm().nics().get(0).mac(),
                         qmp.execute("query-rx-filter", Map.of("name", "nic0")).get(0).path("main-mac").asText());
@@ -144,7 +145,7 @@ class DebianIT {
                 assertEquals(rp.hostKey(), root.hostKeyFingerprint());
                 assertIdentity(root, pooled, hostKeys, machineIds);
                 assertEquals("status: done", root.run("cloud-init status").strip());
-                assertKeptNicStatic(root, pooled.vm().nics().get(0).mac());
+                assertTemplateNic(root, v, pooled);
                 poolDiskBefore = Files.size(Path.of(pooled.vm().disk().path()));
                 root.run("dd if=/dev/urandom of=/root/mark bs=1M count=4 2>/dev/null && sync");
             }
@@ -195,28 +196,27 @@ class DebianIT {
     }
 
     /**
-     * A warm pool process's NIC came up under the static file its warm-up's onRestore wrote before the NIC was plugged
-     * in, never under the template's catch-all DHCP (systemd-networkd 252 moved from such a lease to the static file
-     * could leave it without IPv4 for good). The file matches the NIC by its permanent MAC, the process's, which the
-     * NIC keeps when it takes the clone's: the claim changes nothing in networkd (a reconfiguration would drop and re-add
-     * the address under the clone's first login).
+     * A memory clone's NIC is the one its template kept from the capture VM ({@code KeptNic}): the MAC the template
+     * recorded (its vm.json's), running as the capture VM's cold boot set it up (cloud-init's network file, DHCP), with
+     * the lease of that boot. In networkd's log of the guest's life (its journal files under the template's
+     * machine-id and the clone's) the NIC was set up and took a lease once, and its link never went: the restore and
+     * the clone's start (a warm pool claim too) changed nothing on it.
      */
-    static void assertKeptNicStatic(SshCommunicator root, String mac) {
+    static void assertTemplateNic(SshCommunicator root, TemplateVersion v, CloneService.Clone c) {
+        assertNotNull(v.manifest().ram().keptNic(), v.ref() + " kept its capture VM's NIC");
+        String mac = v.manifest().ram().keptNic().mac();
+        assertEquals(mac, c.vm().nics().get(0).mac(), c.vm().name() + "'s first NIC is the template's");
         String nic = root.run("for l in /sys/class/net/en*; do read -r x < $l/address; [ \"$x\" = " + mac + " ] && echo ${l##*/}; done; true").strip();
         assertTrue(nic.matches("en\\w+"), "the clone's NIC by its MAC " + mac + ": '" + nic + "'");
         String status = root.run("networkctl status " + nic + " --no-pager || true");
-        assertTrue(status.contains("Network File: /run/systemd/network/10-ingot-nic0.network"), status);
-        String file = root.run("cat /run/systemd/network/10-ingot-nic0.network");
-        java.util.regex.Matcher permanent = java.util.regex.Pattern.compile("PermanentMACAddress=(\\S+)").matcher(file);
-        assertTrue(permanent.find(), file);
-        assertNotEquals(mac, permanent.group(1), "the file names the NIC's permanent MAC, the pool process's");
-        assertTrue(root.run("ip -o link show dev " + nic).contains(" permaddr " + permanent.group(1)),
-                "the NIC keeps the process's MAC as its permanent one: " + root.run("ip -o link show dev " + nic));
-        // networkd's log of the pool process's life (its journal files under the template's machine-id and the clone's)
+        java.util.regex.Matcher file = java.util.regex.Pattern.compile("Network File: (\\S+)").matcher(status);
+        assertTrue(file.find(), status);
         String log = root.run("journalctl --file '/var/log/journal/*/*.journal' -u systemd-networkd -o cat | grep '^" + nic + ": ' || true");
-        assertTrue(log.contains(nic + ": Configuring with /run/systemd/network/10-ingot-nic0.network"), log);
-        assertFalse(log.contains(nic + ": DHCPv4"), "the kept NIC never took a DHCP lease: " + log);
-        assertFalse(log.contains(nic + ": Reconfiguring"), "the claim did not have networkd set the NIC up again: " + log);
+        assertEquals(List.of(nic + ": Configuring with " + file.group(1) + "."),
+                log.lines().filter(l -> l.startsWith(nic + ": Configuring with ")).toList(), log);
+        assertEquals(1, log.lines().filter(l -> l.startsWith(nic + ": DHCPv4 address 10.0.2.15/24")).count(), log);
+        assertFalse(log.contains(nic + ": Lost carrier"), "the NIC's link stayed up through capture and restore: " + log);
+        assertFalse(log.contains(nic + ": Reconfiguring"), "nothing set the NIC up again: " + log);
     }
 
     static SshCommunicator ssh(RunningClone r, String user, BuildKey key) {

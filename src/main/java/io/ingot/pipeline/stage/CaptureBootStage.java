@@ -15,6 +15,7 @@ import io.ingot.server.PortLease;
 import io.ingot.util.Sizes;
 import io.ingot.vm.HostKeys;
 import io.ingot.vm.RestoreScript;
+import io.ingot.vm.MacAddresses;
 import io.ingot.vm.SeedBuilder;
 
 import java.io.IOException;
@@ -114,7 +115,8 @@ public final class CaptureBootStage implements Stage {
                 // a slot of its own: -device is placed before the if=virtio drives, and the migration stream
                 // names devices by slot, so the drives must sit where the clones (without a NIC) have them
                 .extraArgs(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + lease.port() + "-:" + settings.communicator().port(),
-                        "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT));
+                        "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT
+                                + ",mac=" + new MacAddresses(build.images().storages().config().macPrefix()).next()));
         if (m.isUefi()) Ovmf.apply(b, dir);
         if (m.hasGuestAgent()) b.guestAgent(RamTemplateStage.agentSocket(build));
         if (again) GuestVm.startAgain(build, driver, b.build(), VmRole.CAPTURE, lease.port());

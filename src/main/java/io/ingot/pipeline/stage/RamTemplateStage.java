@@ -17,6 +17,7 @@ import io.ingot.qemu.QemuImg;
 import io.ingot.qemu.Vm;
 import io.ingot.recipe.Recipe;
 import io.ingot.storage.DiskCopy;
+import io.ingot.template.KeptNic;
 import io.ingot.template.Manifest;
 import io.ingot.template.RamCompatibility;
 import io.ingot.util.Sha256;
@@ -32,7 +33,8 @@ import java.util.Map;
 /**
  * Captures the RAM template ({@code template.ram: true}) from the capture VM the capture-boot stage started: waits
  * for SSH and a settled boot (the build's check of a cold first boot; the verify checks then run in a memory clone),
- * syncs the guest, unplugs its NIC (memory clones plug in their own, with their own MAC), stops it and saves the
+ * syncs the guest, keeps its NIC where the template has a guest agent ({@link KeptNic}: each memory clone's first NIC,
+ * as the boot set it up) and unplugs it otherwise (memory clones plug in their own), stops it and saves the
  * device state with {@code x-ignore-shared}; a memory file on tmpfs is copied into the build directory, holes kept.
  * The capture overlay, made on the sealed disk, is then put onto the base image the template stage made of that disk.
  * Overlay, memory file and state file join the template version. Nothing to clean up here: the capture-boot stage,
@@ -94,6 +96,7 @@ public final class RamTemplateStage implements Stage {
         Path state = dir.resolve(STATE);
         long memoryMiB = Sizes.parseMebibytes(m.memory());
         var access = build.images().accessKey();
+        KeptNic keptNic = null;
         try {
             BuildKey key = BuildKey.load(access.privateKeyPath());
             try (SshCommunicator ssh = awaitCapture(build, key)) {
@@ -110,12 +113,13 @@ public final class RamTemplateStage implements Stage {
                 }
             }
             Vm vm = build.vm(VmRole.CAPTURE).vm();
-            vm.qmp().execute("device_del", Map.of("id", "nic0"));
-            if (vm.qmp().awaitEvent("DEVICE_DELETED", UNPLUG_TIMEOUT).isEmpty()) {
-                throw new IllegalStateException("the guest did not release its NIC within " + UNPLUG_TIMEOUT.toSeconds()
-                        + "s; a RAM template needs ACPI PCI hot-plug in the guest");
+            if (m.hasGuestAgent()) {
+                // kept, up and addressed: each memory clone's first NIC (onRestore, run through the agent, is told so)
+                keptNic = new KeptNic(CaptureBootStage.NIC_SLOT,
+                        vm.qmp().execute("qom-get", Map.of("path", "/machine/peripheral/nic0", "property", "mac")).asText());
+            } else {
+                unplugNic(vm);
             }
-            vm.qmp().execute("netdev_del", Map.of("id", "net0"));
             if (m.hasGuestAgent()) freeze(build, agentSocket(build));
             long t0 = System.nanoTime();
             vm.qmp().stop();
@@ -141,7 +145,7 @@ public final class RamTemplateStage implements Stage {
                 (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()), build.accelerator().name(),
                 HostCpu.flags());
         Manifest.Ram ram = new Manifest.Ram(ramFile(memory), ramFile(state), ramFile(overlay), compat.key(), compat,
-                m.nic().model(), settings.onRestore(), RestoreScript.SIZE);
+                m.nic().model(), settings.onRestore(), RestoreScript.SIZE, keptNic);
         build.ram(ram);
         build.extraFiles().put(DIR + "/" + OVERLAY, overlay);
         build.extraFiles().put(DIR + "/" + MEMORY, memory);
@@ -172,6 +176,19 @@ public final class RamTemplateStage implements Stage {
                 bootAgain.bootAgain(build);
             }
         }
+    }
+
+    /**
+     * Unplugs the capture VM's NIC (a template without a guest agent: its clones plug in their own, which its onRestore,
+     * run over SSH or from fw_cfg, then finds new and unconfigured, as at a boot).
+     */
+    private static void unplugNic(Vm vm) {
+        vm.qmp().execute("device_del", Map.of("id", "nic0"));
+        if (vm.qmp().awaitEvent("DEVICE_DELETED", UNPLUG_TIMEOUT).isEmpty()) {
+            throw new IllegalStateException("the guest did not release its NIC within " + UNPLUG_TIMEOUT.toSeconds()
+                    + "s; a RAM template needs ACPI PCI hot-plug in the guest");
+        }
+        vm.qmp().execute("netdev_del", Map.of("id", "net0"));
     }
 
     /**

@@ -63,12 +63,13 @@ final class VerifyClone {
         Path seed = new SeedBuilder().write(dir, new SeedBuilder.Seed(instanceId, hostname, List.of(access.publicKeyLine()),
                 HostKeys.generate("root@" + hostname)));
         var m = build.manifest();
-        String mac = new MacAddresses(build.images().storages().config().macPrefix()).next();
+        // a template that kept its capture VM's NIC: that NIC, with its MAC, is the clone's (see KeptNic)
+        String mac = ram.keptNic() != null ? ram.keptNic().mac() : new MacAddresses(build.images().storages().config().macPrefix()).next();
         VmConfig.Machine machine = new VmConfig.Machine(m.machineType(), m.cpuModel(), m.cpus(), m.memoryMiB(), m.devices());
         VmConfig.DiskRef disk = new VmConfig.DiskRef(overlay().toString(), "qcow2", captureOverlay.toString());
         List<VmConfig.NicConfig> nics = List.of(new VmConfig.NicConfig(ram.nicModel(), mac));
         VmConfig.Ram memory = new VmConfig.Ram(ramFile("memory").toString(), ramFile("state").toString(), ram.compatibility(),
-                ram.nicModel(), ram.onRestore(), ram.restoreScriptSize());
+                ram.nicModel(), ram.onRestore(), ram.restoreScriptSize(), ram.keptNic());
         VmConfig vm = new VmConfig(vmName, null, "memory", null, Instant.now(), disk, seed.toString(), machine, nics,
                 UUID.randomUUID().toString(), UUID.randomUUID().toString(), instanceId, memory);
         VmConfig identity = vm.withName(hostname);
