@@ -207,10 +207,7 @@ public final class CloneService {
         return out;
     }
 
-    /**
-     * The MACs and fixed addresses the recorded clones hold. A MAC on QEMU's user network is no claim: each clone's
-     * user network is its own (memory clones of a template that kept its NIC all have that NIC's MAC there).
-     */
+    /** The MACs and fixed addresses the recorded clones hold. */
     static List<AddressPlan.Claim> claims(List<CloneRecord> clones) {
         List<AddressPlan.Claim> out = new ArrayList<>();
         for (CloneRecord c : clones) {
@@ -221,14 +218,16 @@ public final class CloneService {
                 continue; // a row the catalog could not have taken; nothing to claim
             }
             if (vm.nics() == null) continue;
-            for (VmConfig.NicConfig n : vm.nics()) {
-                out.add(new AddressPlan.Claim(c.name(), n.network(), AddressPlan.hostAddress(n.address()), n.onUserNetwork() ? null : n.mac()));
-            }
+            for (VmConfig.NicConfig n : vm.nics()) out.add(new AddressPlan.Claim(c.name(), n.network(), AddressPlan.hostAddress(n.address()), n.mac()));
         }
         return out;
     }
 
-    /** A MAC or address of {@code nics} that {@code taken} already holds (a clone made meanwhile), as a refusal. */
+    /**
+     * A MAC or address of {@code nics} that {@code taken} already holds (a clone made meanwhile), as a refusal. A NIC on
+     * QEMU's user network is on a network of its clone's own: its MAC clashes with none (memory clones of a template
+     * that kept its NIC all have that NIC's MAC there).
+     */
     static Optional<String> conflict(List<AddressPlan.Planned> nics, List<AddressPlan.Claim> taken) {
         for (AddressPlan.Planned n : nics) {
             for (AddressPlan.Claim c : taken) {
