@@ -57,12 +57,24 @@ public record RamCompatibility(String qemuVersion, String machineType, String cp
      * clone gets, and vmgenid, but no NIC (clones hot-plug their own after the restore, with their own MAC).
      */
     public static List<String> ramDevices(List<String> templateDevices) {
+        return ramDevices(templateDevices, false);
+    }
+
+    /**
+     * As above; {@code keptNic}: the template kept its capture VM's NIC ({@link KeptNic}), listed as {@value #KEPT_NIC}, so
+     * that an ingot that would not put it back refuses the RAM template in one line rather than failing to load it.
+     */
+    public static List<String> ramDevices(List<String> templateDevices, boolean keptNic) {
         List<String> d = new ArrayList<>();
         for (String dev : templateDevices) if (!dev.startsWith("nic:")) d.add(dev);
         d.add("seed:virtio");
         d.add("vmgenid");
+        if (keptNic) d.add(KEPT_NIC);
         return d;
     }
+
+    /** The device list's entry for a NIC kept in the device state. */
+    public static final String KEPT_NIC = "nic:kept";
 
     public String key() {
         List<String> parts = new ArrayList<>(List.of("qemu=" + qemuVersion, "machine=" + machineType, "cpu=" + cpuModel,

@@ -368,7 +368,7 @@ public final class CloneRunner {
         VmConfig.Ram ram = vm.ram();
         VmConfig.Machine m = vm.machine();
         RamCompatibility wanted = RamCompatibility.of(qemu.version().toString(), m.type(), m.cpu(), m.memoryMiB(),
-                RamCompatibility.ramDevices(m.devices()), accelerator.name(), HostCpu.flags());
+                RamCompatibility.ramDevices(m.devices(), ram.keptNic() != null), accelerator.name(), HostCpu.flags());
         List<String> differences = ram.compatibility().differences(wanted);
         if (!differences.isEmpty()) {
             throw new UserError("cannot resume " + vm.name() + " from the RAM template of " + vm.template()

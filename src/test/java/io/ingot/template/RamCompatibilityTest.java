@@ -65,4 +65,17 @@ class RamCompatibilityTest {
         // its key is the one older manifests recorded: sha256 of the five fields, one per line
         assertEquals("c5c9fabf55b0bca35f45933b9dd7b7db269d0cbc8f59ba2d3a4e4590651e6716", old.key());
     }
+
+    @Test
+    void aKeptNicIsADeviceOfTheRamTemplateThatAStartWithoutItIsRefused() {
+        List<String> template = List.of("disk:virtio", "nic:virtio-net-pci", "agent");
+        assertEquals(List.of("disk:virtio", "agent", "seed:virtio", "vmgenid"), RamCompatibility.ramDevices(template));
+        List<String> kept = RamCompatibility.ramDevices(template, true);
+        assertEquals(List.of("disk:virtio", "agent", "seed:virtio", "vmgenid", "nic:kept"), kept);
+        RamCompatibility captured = RamCompatibility.of("7.2.22", "pc", "qemu64", 1024, kept, "tcg", List.of());
+        assertEquals(List.of(), captured.differences(RamCompatibility.of("7.2.22", "pc", "qemu64", 1024, kept, "tcg", List.of())));
+        // what an ingot that does not put the NIC back would ask for
+        assertEquals(List.of("devices [disk:virtio, agent, seed:virtio, vmgenid, nic:kept], asked [disk:virtio, agent, seed:virtio, vmgenid]"),
+                captured.differences(RamCompatibility.of("7.2.22", "pc", "qemu64", 1024, RamCompatibility.ramDevices(template), "tcg", List.of())));
+    }
 }

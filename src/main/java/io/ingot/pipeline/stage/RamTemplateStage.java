@@ -142,7 +142,7 @@ public final class RamTemplateStage implements Stage {
         // the same disk content as the sealed disk it was made on: only the name of the backing file changes
         qemuImg.rebaseUnsafe(overlay, "../" + build.template().baseImage().getFileName(), "qcow2");
         RamCompatibility compat = RamCompatibility.of(build.qemu().version().toString(), m.type(), m.cpu(),
-                (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices()), build.accelerator().name(),
+                (int) memoryMiB, RamCompatibility.ramDevices(build.manifest().devices(), keptNic != null), build.accelerator().name(),
                 HostCpu.flags());
         Manifest.Ram ram = new Manifest.Ram(ramFile(memory), ramFile(state), ramFile(overlay), compat.key(), compat,
                 m.nic().model(), settings.onRestore(), RestoreScript.SIZE, keptNic);
