@@ -45,7 +45,7 @@ final class NicPlugger {
     /**
      * Puts the template's kept NIC where its device state has it, before the state loads (the device and its user
      * network's state are in the stream), as the clone's first NIC, with the SSH forward. A memory clone's first NIC is
-     * on the user network (CloneService puts one there), with the template's MAC unless the clone asked for another.
+     * on the user network, with the template's MAC (CloneService makes it so).
      */
     static void keep(Qmp qmp, VmConfig vm, int sshPort) {
         KeptNic kept = vm.ram().keptNic();

@@ -14,8 +14,8 @@ import io.ingot.server.PortAllocator;
 import io.ingot.server.PortLease;
 import io.ingot.util.Sizes;
 import io.ingot.vm.HostKeys;
-import io.ingot.vm.RestoreScript;
 import io.ingot.vm.MacAddresses;
+import io.ingot.vm.RestoreScript;
 import io.ingot.vm.SeedBuilder;
 
 import java.io.IOException;
@@ -113,7 +113,8 @@ public final class CaptureBootStage implements Stage {
                 .fwCfgFile(RestoreScript.FW_CFG_NAME, restorePlaceholder)
                 .extraArgs(m.qemuArgs())
                 // a slot of its own: -device is placed before the if=virtio drives, and the migration stream
-                // names devices by slot, so the drives must sit where the clones (without a NIC) have them
+                // names devices by slot, so the drives must sit where the clones (without a NIC) have them; a MAC
+                // under the images' prefix: where the template keeps this NIC, its memory clones have that MAC
                 .extraArgs(List.of("-netdev", "user,id=net0,hostfwd=tcp:127.0.0.1:" + lease.port() + "-:" + settings.communicator().port(),
                         "-device", m.nic().model() + ",netdev=net0,id=nic0,addr=" + NIC_SLOT
                                 + ",mac=" + new MacAddresses(build.images().storages().config().macPrefix()).next()));
