@@ -200,13 +200,11 @@ public final class CloneRunner {
             StartPhases phases = new StartPhases(spawned);
             phases.mark("QEMU started, QMP connected");
             try {
-                boolean kept = vm.ram().keptNic() != null;
-                if (kept) NicPlugger.keep(process.qmp(), vm, lease.port());
+                // the kept NIC runs as the capture left it, with the template's MAC (CloneService gives the clone that MAC)
+                String keptMac = NicPlugger.keep(process.qmp(), vm, lease.port());
                 loadDeviceState(process.qmp(), vm);
                 phases.mark("device state loaded");
-                plugNicsAndContinue(process, vm, kept ? 1 : 0, lease, bridged, agentSocket(socketDir, vm.name()), phases);
-                // the kept NIC runs as the capture left it, with the template's MAC (CloneService gives the clone that MAC)
-                String keptMac = kept ? vm.ram().keptNic().mac() : null;
+                plugNicsAndContinue(process, vm, keptMac != null ? 1 : 0, lease, bridged, agentSocket(socketDir, vm.name()), phases);
                 return new Running(vm, process, lease.port(), cmd.serialLog(), lease, Duration.ofNanos(System.nanoTime() - spawned),
                         agentOf(vm, agentSocket(socketDir, vm.name())), script, consoleSocket(cmd.qmpSocket()), phases, keptMac);
             } catch (RuntimeException e) {
@@ -268,16 +266,14 @@ public final class CloneRunner {
                     "file", Map.of("driver", "file", "filename", vm.seed(), "read-only", true)));
             qmp.execute("device_add", Map.of("driver", "virtio-blk-pci", "drive", "seed0", "id", "seed0", "addr", WarmPool.SEED_SLOT));
             phases.mark("disk and seed plugged");
-            boolean kept = vm.ram().keptNic() != null;
-            if (kept) NicPlugger.keep(qmp, vm, lease.port());
+            String keptMac = NicPlugger.keep(qmp, vm, lease.port());
             loadDeviceState(qmp, vm);
             phases.mark("device state loaded");
-            plugNicsAndContinue(process, vm, kept ? 1 : 0, lease, bridged, agent, phases);
+            plugNicsAndContinue(process, vm, keptMac != null ? 1 : 0, lease, bridged, agent, phases);
             Duration resumedAfter = Duration.ofNanos(System.nanoTime() - claimed.claimedAt());
             Path serialLog = claimed.moveLogsTo(logDir);
             return new Running(vm.withVmgenid(claimed.slot().vmgenid()), process, lease.port(), serialLog, lease, resumedAfter,
-                    agentOf(vm, agent), null, consoleSocket(Path.of(claimed.slot().qmpSocket())), phases,
-                    kept ? vm.ram().keptNic().mac() : null);
+                    agentOf(vm, agent), null, consoleSocket(Path.of(claimed.slot().qmpSocket())), phases, keptMac);
         } catch (RuntimeException e) {
             if (process != null) {
                 process.stop(Duration.ofSeconds(2));

@@ -29,14 +29,12 @@ final class NicPlugger {
     /** As above, from NIC {@code from} on (the first is the template's kept NIC, see {@link #keep}). */
     void plug(Qmp qmp, VmConfig vm, int from, int sshPort, List<CloneRunner.Bridged> bridged, StartPhases phases) {
         List<VmConfig.NicConfig> nics = vm.nics();
-        String model = vm.ram().nicModel();
         for (int i = from; i < nics.size(); i++) {
             VmConfig.NicConfig nic = nics.get(i);
             qmp.execute("netdev_add", nic.onUserNetwork()
                     ? userNetdev("net" + i, sshPort)
                     : Map.of("type", "tap", "id", "net" + i, "ifname", TapDevices.name(vm.name(), i), "script", "no", "downscript", "no"));
-            qmp.execute("device_add", Map.of("driver", model == null ? nic.model() : model,
-                    "netdev", "net" + i, "id", nicId(i), "mac", nic.mac()));
+            qmp.execute("device_add", Map.of("driver", model(vm, nic), "netdev", "net" + i, "id", nicId(i), "mac", nic.mac()));
         }
         attach(bridged);
         if (from < nics.size()) phases.mark("NICs plugged");
@@ -44,18 +42,26 @@ final class NicPlugger {
 
     /**
      * Puts the template's kept NIC where its device state has it, before the state loads (the device and its user
-     * network's state are in the stream), as the clone's first NIC, with the SSH forward. A memory clone's first NIC is
-     * on the user network, with the template's MAC (CloneService makes it so).
+     * network's state are in the stream), as the clone's first NIC, with the SSH forward, and returns its MAC; null (and
+     * nothing done) where the template kept none. A memory clone's first NIC is on the user network, with the template's
+     * MAC (CloneService makes it so).
      */
-    static void keep(Qmp qmp, VmConfig vm, int sshPort) {
+    static String keep(Qmp qmp, VmConfig vm, int sshPort) {
         KeptNic kept = vm.ram().keptNic();
+        if (kept == null) return null;
         if (vm.nics() == null || vm.nics().isEmpty() || !vm.nics().get(0).onUserNetwork()) {
             throw new IllegalStateException("memory clone " + vm.name() + " has no first NIC on the user network for the NIC its"
                     + " RAM template kept");
         }
-        String model = vm.ram().nicModel() == null ? "virtio-net-pci" : vm.ram().nicModel();
         qmp.execute("netdev_add", userNetdev("net0", sshPort));
-        qmp.execute("device_add", Map.of("driver", model, "netdev", "net0", "id", nicId(0), "addr", kept.slot(), "mac", kept.mac()));
+        qmp.execute("device_add", Map.of("driver", model(vm, vm.nics().get(0)), "netdev", "net0", "id", nicId(0),
+                "addr", kept.slot(), "mac", kept.mac()));
+        return kept.mac();
+    }
+
+    /** A NIC's device: the model the RAM template names, else the NIC's own. */
+    private static String model(VmConfig vm, VmConfig.NicConfig nic) {
+        return vm.ram().nicModel() == null ? nic.model() : vm.ram().nicModel();
     }
 
     private static Map<String, Object> userNetdev(String id, int sshPort) {

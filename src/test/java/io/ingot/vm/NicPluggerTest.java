@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** What QEMU is told for a memory clone's NICs when its template kept the capture VM's NIC. */
@@ -48,7 +49,7 @@ class NicPluggerTest {
     void theKeptNicIsTheClonesFirstWhereTheStateHasItWithTheSshForward() {
         Sent qmp = new Sent();
         VmConfig vm = clone(List.of(new VmConfig.NicConfig("virtio-net-pci", KEPT_MAC)));
-        NicPlugger.keep(qmp, vm, 2222);
+        assertEquals(KEPT_MAC, NicPlugger.keep(qmp, vm, 2222));
         assertEquals(List.of(
                 "netdev_add {hostfwd=[{str=tcp:127.0.0.1:2222-:22}], id=net0, type=user}",
                 "device_add {addr=0x10, driver=virtio-net-pci, id=nic0, mac=" + KEPT_MAC + ", netdev=net0}"), qmp.lines);
@@ -77,5 +78,15 @@ class NicPluggerTest {
         assertEquals("memory clone c1 has no first NIC on the user network for the NIC its RAM template kept", e.getMessage());
         assertThrows(IllegalStateException.class, () -> NicPlugger.keep(qmp, clone(List.of()), 2222));
         assertEquals(List.of(), qmp.lines, "nothing was plugged in");
+    }
+
+    @Test
+    void aTemplateThatKeptNoNicHasNothingPutBack() {
+        Sent qmp = new Sent();
+        VmConfig plugged = new VmConfig("c1", "t:1", "memory", "local", java.time.Instant.EPOCH, null, null,
+                new VmConfig.Machine("pc", "max", 2, 1024, List.of()), List.of(new VmConfig.NicConfig("virtio-net-pci", KEPT_MAC)),
+                null, null, null, new VmConfig.Ram("/t/memory", "/t/state", null, "virtio-net-pci", List.of("true"), null));
+        assertNull(NicPlugger.keep(qmp, plugged, 2222));
+        assertEquals(List.of(), qmp.lines);
     }
 }

@@ -117,10 +117,10 @@ public final class RamTemplateStage implements Stage {
                 // kept, up and addressed: each memory clone's first NIC (onRestore, run through the agent, is told so)
                 keptNic = new KeptNic(CaptureBootStage.NIC_SLOT,
                         vm.qmp().execute("qom-get", Map.of("path", "/machine/peripheral/nic0", "property", "mac")).asText());
+                freeze(build, agentSocket(build));
             } else {
                 unplugNic(vm);
             }
-            if (m.hasGuestAgent()) freeze(build, agentSocket(build));
             long t0 = System.nanoTime();
             vm.qmp().stop();
             DeviceState.save(vm.qmp(), build.qemu().features(), state, Duration.ofMinutes(2));
